@@ -1,0 +1,20 @@
+"""Alembic environment for the laptop's SQLite database (run by sfa_desktop.store.migrations)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from sfa_desktop.core.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run local migrations through sfa_desktop.store.migrations.upgrade()")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=True,
+    transactional_ddl=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,408 @@
+"""What each kind of record holds, field by field: labels, kinds, choices and how typed text is cleaned.
+
+One description serves the services (validation), the GUI (forms and list columns) and the command line
+(``--field value`` options and table output), so a field added here appears everywhere at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sfa_desktop.core import models
+from sfa_desktop.core.validation import (
+    FieldError,
+    ValidationError,
+    normalize_email,
+    normalize_phone,
+    normalize_website,
+    parse_date,
+    parse_datetime,
+    parse_int,
+    parse_money_cents,
+)
+
+INDUSTRIES = (
+    "Agriculture",
+    "Automotive",
+    "Banking",
+    "Chemicals",
+    "Construction",
+    "Consulting",
+    "Education",
+    "Energy",
+    "Engineering",
+    "Food & Beverage",
+    "Government",
+    "Healthcare",
+    "Hospitality",
+    "Insurance",
+    "Logistics",
+    "Manufacturing",
+    "Media",
+    "Pharmaceuticals",
+    "Real Estate",
+    "Retail",
+    "Software",
+    "Telecommunications",
+    "Utilities",
+    "Wholesale",
+)
+LEAD_STATUSES = ("new", "working", "qualified", "disqualified", "converted")
+LEAD_SOURCES = (
+    "web",
+    "referral",
+    "trade show",
+    "cold call",
+    "partner",
+    "advertisement",
+    "event",
+    "email campaign",
+    "other",
+)
+#: Pipeline stages with their default win probability (percent).
+OPPORTUNITY_STAGES: dict[str, int] = {
+    "prospecting": 10,
+    "qualification": 20,
+    "needs analysis": 40,
+    "proposal": 60,
+    "negotiation": 80,
+    "closed won": 100,
+    "closed lost": 0,
+}
+ACTIVITY_KINDS = ("call", "visit", "email", "meeting", "task", "note")
+ACTIVITY_OUTCOMES = (
+    "completed",
+    "no answer",
+    "left message",
+    "interested",
+    "not interested",
+    "follow-up needed",
+    "meeting booked",
+    "order placed",
+    "cancelled",
+)
+USER_ROLES = ("rep", "manager", "admin")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = (
+        "text"  # text longtext email phone url int money date datetime choice bool ref country
+    )
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    ref: str | None = None  # the entity a ``ref`` field points at
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    key: str  # "contacts"
+    model: type[models.SyncedRecord]
+    singular: str
+    plural: str
+    fields: tuple[Field, ...]
+    #: Columns shown in lists: (column label, SQL expression key understood by the list query).
+    list_columns: tuple[str, ...] = ()
+    searchable: bool = False
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+
+def _address() -> tuple[Field, ...]:
+    return (
+        Field("street", "Street", max_length=200),
+        Field("city", "City", max_length=100),
+        Field("region", "State / region", max_length=100),
+        Field("postcode", "Postcode", max_length=20),
+        Field("country", "Country", "country", max_length=2),
+    )
+
+
+ACCOUNTS = Entity(
+    "accounts",
+    models.Account,
+    "account",
+    "accounts",
+    (
+        Field("name", "Name", required=True, max_length=200),
+        Field("industry", "Industry", "choice", choices=INDUSTRIES),
+        Field("employee_count", "Employees", "int", minimum=0, maximum=10_000_000),
+        Field("website", "Website", "url", max_length=300),
+        Field("phone", "Phone", "phone"),
+        Field("email", "Email", "email"),
+        *_address(),
+        Field("territory_id", "Territory", "ref", ref="territories"),
+        Field("owner_id", "Owner", "ref", ref="users"),
+        Field("notes", "Notes", "longtext"),
+    ),
+    list_columns=("name", "industry", "city", "region", "phone", "territory", "owner"),
+    searchable=True,
+)
+CONTACTS = Entity(
+    "contacts",
+    models.Contact,
+    "contact",
+    "contacts",
+    (
+        Field("first_name", "First name", max_length=100),
+        Field("last_name", "Last name", required=True, max_length=100),
+        Field("title", "Job title", max_length=120),
+        Field("account_id", "Account", "ref", ref="accounts"),
+        Field("email", "Email", "email"),
+        Field("phone", "Phone", "phone"),
+        Field("mobile", "Mobile", "phone"),
+        *_address(),
+        Field("consent_email", "Agrees to email", "bool"),
+        Field("consent_phone", "Agrees to calls", "bool"),
+        Field("owner_id", "Owner", "ref", ref="users"),
+        Field("notes", "Notes", "longtext"),
+    ),
+    list_columns=("name", "title", "account", "email", "phone", "city"),
+    searchable=True,
+)
+LEADS = Entity(
+    "leads",
+    models.Lead,
+    "lead",
+    "leads",
+    (
+        Field("first_name", "First name", max_length=100),
+        Field("last_name", "Last name", required=True, max_length=100),
+        Field("company", "Company", max_length=200),
+        Field("title", "Job title", max_length=120),
+        Field("email", "Email", "email"),
+        Field("phone", "Phone", "phone"),
+        Field("website", "Website", "url", max_length=300),
+        Field("industry", "Industry", "choice", choices=INDUSTRIES),
+        Field("employee_count", "Employees", "int", minimum=0, maximum=10_000_000),
+        *_address(),
+        Field("source", "Lead source", "choice", choices=LEAD_SOURCES),
+        Field("status", "Status", "choice", choices=LEAD_STATUSES),
+        Field("status_reason", "Status reason", max_length=200),
+        Field("territory_id", "Territory", "ref", ref="territories"),
+        Field("owner_id", "Owner", "ref", ref="users"),
+        Field("notes", "Notes", "longtext"),
+    ),
+    list_columns=("name", "company", "status", "source", "email", "city", "created"),
+    searchable=True,
+)
+OPPORTUNITIES = Entity(
+    "opportunities",
+    models.Opportunity,
+    "opportunity",
+    "opportunities",
+    (
+        Field("name", "Name", required=True, max_length=200),
+        Field("account_id", "Account", "ref", required=True, ref="accounts"),
+        Field("contact_id", "Contact", "ref", ref="contacts"),
+        Field("stage", "Stage", "choice", choices=tuple(OPPORTUNITY_STAGES)),
+        Field("probability", "Probability %", "int", minimum=0, maximum=100),
+        Field("amount_cents", "Amount", "money"),
+        Field("close_date", "Close date", "date"),
+        Field("next_step", "Next step", max_length=200),
+        Field("lost_reason", "Lost reason", max_length=200),
+        Field("owner_id", "Owner", "ref", ref="users"),
+        Field("notes", "Notes", "longtext"),
+    ),
+    list_columns=("name", "account", "stage", "amount", "close_date", "owner"),
+)
+ACTIVITIES = Entity(
+    "activities",
+    models.Activity,
+    "activity",
+    "activities",
+    (
+        Field("kind", "Kind", "choice", required=True, choices=ACTIVITY_KINDS),
+        Field("subject", "Subject", required=True, max_length=200),
+        Field("due_at", "Due", "datetime"),
+        Field("done_at", "Done", "datetime"),
+        Field("outcome", "Outcome", "choice", choices=ACTIVITY_OUTCOMES),
+        Field("duration_minutes", "Duration (min)", "int", minimum=0, maximum=24 * 60),
+        Field("account_id", "Account", "ref", ref="accounts"),
+        Field("contact_id", "Contact", "ref", ref="contacts"),
+        Field("lead_id", "Lead", "ref", ref="leads"),
+        Field("opportunity_id", "Opportunity", "ref", ref="opportunities"),
+        Field("owner_id", "Owner", "ref", ref="users"),
+        Field("notes", "Notes", "longtext"),
+    ),
+)
+TERRITORIES = Entity(
+    "territories",
+    models.Territory,
+    "territory",
+    "territories",
+    (
+        Field("code", "Code", required=True, max_length=32),
+        Field("name", "Name", required=True, max_length=200),
+        Field("parent_id", "Parent", "ref", ref="territories"),
+        Field("description", "Description", "longtext"),
+    ),
+)
+USERS = Entity(
+    "users",
+    models.User,
+    "user",
+    "users",
+    (
+        Field("login", "Login", required=True, max_length=64),
+        Field("full_name", "Full name", required=True, max_length=200),
+        Field("email", "Email", "email"),
+        Field("phone", "Phone", "phone"),
+        Field("role", "Role", "choice", choices=USER_ROLES),
+        Field("manager_id", "Manager", "ref", ref="users"),
+        Field("active", "Active", "bool"),
+    ),
+)
+MEMBERSHIPS = Entity(
+    "territory_memberships",
+    models.TerritoryMembership,
+    "membership",
+    "memberships",
+    (
+        Field("territory_id", "Territory", "ref", required=True, ref="territories"),
+        Field("user_id", "User", "ref", required=True, ref="users"),
+        Field("role", "Role", "choice", choices=("rep", "manager")),
+    ),
+)
+PRODUCTS = Entity(
+    "products",
+    models.Product,
+    "product",
+    "products",
+    (
+        Field("sku", "SKU", required=True, max_length=40),
+        Field("name", "Name", required=True, max_length=200),
+        Field("family", "Family", max_length=80),
+        Field("description", "Description", "longtext"),
+        Field("unit_price_cents", "Unit price", "money"),
+        Field("unit_cost_cents", "Unit cost", "money"),
+        Field("active", "Active", "bool"),
+    ),
+)
+
+ENTITIES: dict[str, Entity] = {
+    e.key: e
+    for e in (
+        ACCOUNTS,
+        CONTACTS,
+        LEADS,
+        OPPORTUNITIES,
+        ACTIVITIES,
+        TERRITORIES,
+        USERS,
+        MEMBERSHIPS,
+        PRODUCTS,
+    )
+}
+
+_TRUE = {"1", "true", "yes", "y", "on", "x"}
+_FALSE = {"0", "false", "no", "n", "off", ""}
+
+
+def clean_value(spec: Field, value: Any, *, phone_region: str = "US") -> Any:
+    """One field's value, cleaned; ``None`` for empty.  Raises FieldError with a message for a person."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if spec.kind == "bool":
+            return False
+        if spec.required:
+            raise FieldError("is required.")
+        return None
+    kind = spec.kind
+    if kind in ("text", "longtext", "choice", "ref", "country"):
+        if not isinstance(value, str):
+            raise FieldError("must be text.")
+        text = value.strip() if kind != "longtext" else value.rstrip()
+        if kind == "choice" and text not in spec.choices:
+            folded = {c.lower(): c for c in spec.choices}
+            if text.lower() not in folded:
+                raise FieldError(f"'{text}' is not one of: {', '.join(spec.choices)}.")
+            text = folded[text.lower()]
+        if kind == "country":
+            text = text.upper()
+            if len(text) != 2 or not text.isalpha() or not text.isascii():
+                raise FieldError(f"'{text}' is not a two-letter country code such as US, GB or DE.")
+        if spec.max_length is not None and len(text) > spec.max_length:
+            raise FieldError(f"is {len(text)} characters long; the limit is {spec.max_length}.")
+        return text
+    if kind == "email":
+        return normalize_email(str(value))
+    if kind == "phone":
+        return normalize_phone(str(value), phone_region)
+    if kind == "url":
+        return normalize_website(str(value))
+    if kind == "int":
+        if isinstance(value, bool):
+            raise FieldError("must be a whole number.")
+        return parse_int(value, minimum=spec.minimum, maximum=spec.maximum)
+    if kind == "money":
+        return parse_money_cents(value)
+    if kind == "date":
+        return parse_date(value)
+    if kind == "datetime":
+        return parse_datetime(value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise FieldError(f"'{value}' is not yes or no.")
+    raise AssertionError(f"unknown field kind {kind!r}")
+
+
+def clean(
+    entity: Entity, values: Mapping[str, Any], *, partial: bool = False, phone_region: str = "US"
+) -> dict[str, Any]:
+    """Clean every given field; on any problem raise one ValidationError naming every bad field.
+
+    ``partial`` (an edit) checks only the fields given; otherwise required fields must be present.
+    """
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for name in values:
+        if name not in entity.by_name:
+            errors[name] = f"{entity.plural} have no field '{name}'."
+    for spec in entity.fields:
+        if spec.name not in values:
+            if not partial and spec.required:
+                errors[spec.name] = f"{spec.label} is required."
+            continue
+        try:
+            cleaned[spec.name] = clean_value(spec, values[spec.name], phone_region=phone_region)
+        except FieldError as exc:
+            message = str(exc)
+            errors[spec.name] = message if message[:1].isupper() else f"{spec.label} {message}"
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def display_value(spec: Field, value: Any) -> str:
+    """A stored value as a person reads it in a form or a table."""
+    from sfa_desktop.core.validation import format_money, format_phone
+
+    if value is None:
+        return ""
+    if spec.kind == "money":
+        return format_money(int(value))
+    if spec.kind == "phone":
+        return format_phone(str(value))
+    if spec.kind == "bool":
+        return "yes" if value else "no"
+    if spec.kind == "datetime" and isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,264 @@
+"""The domain model: SQLAlchemy 2 declarative classes for every synced record.
+
+Every synced record has a client-generated UUID text key, ``created_at`` and ``updated_at`` in UTC and a
+soft-delete tombstone (``deleted_at``).  Nothing here knows about Qt, the outbox or sync: change capture
+is installed on the tables by the local store (see ``sfa_desktop.store.capture``), so no write path can
+bypass it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    """A fresh client-generated record key: never collides with one made on another laptop."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in Python, stored as naive UTC (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC time is required")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # values written by SQL (triggers, replays) come back as text
+            value = dt.datetime.fromisoformat(value)
+        return value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SyncedRecord(Base):
+    """Columns every synced record carries."""
+
+    __abstract__ = True
+    #: Tables whose rows go to every laptop, whatever its territories.
+    is_reference_data: ClassVar[bool] = False
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class User(SyncedRecord):
+    __tablename__ = "users"
+    is_reference_data = True
+
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16), default="rep")  # rep | manager | admin
+    manager_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Territory(SyncedRecord):
+    __tablename__ = "territories"
+    is_reference_data = True
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class TerritoryMembership(SyncedRecord):
+    __tablename__ = "territory_memberships"
+    is_reference_data = True
+
+    territory_id: Mapped[str] = mapped_column(ForeignKey("territories.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="rep")  # rep | manager
+
+
+class Account(SyncedRecord):
+    __tablename__ = "accounts"
+
+    name: Mapped[str] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(80))
+    employee_count: Mapped[int | None] = mapped_column(Integer)
+    website: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    street: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_accounts_name", "name"),)
+
+
+class Contact(SyncedRecord):
+    __tablename__ = "contacts"
+
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    mobile: Mapped[str | None] = mapped_column(String(32))
+    street: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    #: Permission marketing: how the contact agreed to be reached.
+    consent_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Follows the account (denormalised so that sync can scope rows by territory cheaply).
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_contacts_last_first", "last_name", "first_name"),)
+
+
+class Lead(SyncedRecord):
+    __tablename__ = "leads"
+
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    company: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    website: Mapped[str | None] = mapped_column(String(300))
+    industry: Mapped[str | None] = mapped_column(String(80))
+    employee_count: Mapped[int | None] = mapped_column(Integer)
+    street: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    source: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    status_reason: Mapped[str | None] = mapped_column(String(200))
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Opportunity(SyncedRecord):
+    __tablename__ = "opportunities"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(30), default="prospecting", index=True)
+    probability: Mapped[int] = mapped_column(Integer, default=10)
+    #: Money in minor units (cents): exact sums, no float rounding, no Decimal on SQLite.
+    amount_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    close_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    next_step: Mapped[str | None] = mapped_column(String(200))
+    lost_reason: Mapped[str | None] = mapped_column(String(200))
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Activity(SyncedRecord):
+    __tablename__ = "activities"
+
+    kind: Mapped[str] = mapped_column(String(16))  # call | visit | email | meeting | task | note
+    subject: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"), index=True)
+    opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"), index=True)
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class Product(SyncedRecord):
+    __tablename__ = "products"
+    is_reference_data = True
+
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    family: Mapped[str | None] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(Text)
+    unit_price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    unit_cost_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Setting(Base):
+    """A local preference of this laptop (not synced): phone region, page size, sync interval..."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+#: Every synced table, parents before children (the order a replay or a prime must insert in).
+SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
+    User,
+    Territory,
+    TerritoryMembership,
+    Account,
+    Contact,
+    Lead,
+    Opportunity,
+    Activity,
+    Product,
+)
+SYNCED_TABLES: tuple[str, ...] = tuple(m.__tablename__ for m in SYNCED_MODELS)

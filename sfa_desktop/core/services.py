@@ -1,0 +1,242 @@
+"""Creating, editing, deleting and reading records: the one way the GUI and the command line change data.
+
+Every function takes a Session that the caller opened as one short transaction (``with
+store.transaction() as session``); the outbox entry for each write is recorded by the store in that same
+transaction.  Values are cleaned by :mod:`sfa_desktop.core.fields`; any problem raises one
+:class:`ValidationError` naming every bad field, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core import settings
+from sfa_desktop.core.fields import ENTITIES, OPPORTUNITY_STAGES, Entity, clean
+from sfa_desktop.core.models import Account, SyncedRecord, new_id, utcnow
+from sfa_desktop.core.validation import ValidationError
+
+
+class NotFound(LookupError):
+    """No live record with that id (never existed, or deleted)."""
+
+
+#: Records that belong to their account's territory (DESIGN.md, "Data").
+FOLLOW_ACCOUNT = frozenset({"contacts", "opportunities", "activities"})
+#: What is deleted with an account.
+ACCOUNT_CHILDREN = ("contacts", "opportunities", "activities")
+
+
+def entity(key: str) -> Entity:
+    try:
+        return ENTITIES[key]
+    except KeyError:
+        raise ValueError(f"unknown record type {key!r}; known: {', '.join(ENTITIES)}") from None
+
+
+def get(session: Session, kind: str, record_id: str) -> SyncedRecord:
+    ent = entity(kind)
+    record = session.get(ent.model, record_id)
+    if record is None or record.deleted_at is not None:
+        raise NotFound(f"There is no {ent.singular} with id {record_id}.")
+    return record
+
+
+def _check_refs(session: Session, ent: Entity, values: Mapping[str, Any]) -> None:
+    errors = {}
+    for name, value in values.items():
+        spec = ent.by_name[name]
+        if spec.kind != "ref" or value is None:
+            continue
+        target = ENTITIES[spec.ref or ""]
+        alive = session.execute(
+            select(target.model.id).where(
+                target.model.id == value, target.model.deleted_at.is_(None)
+            )
+        ).first()
+        if alive is None:
+            errors[name] = f"{spec.label}: there is no {target.singular} with id {value}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _derive(
+    session: Session, ent: Entity, values: dict[str, Any], current: SyncedRecord | None
+) -> None:
+    """Fill in what follows from other fields: territory from the account, probability from the stage."""
+    if ent.key in FOLLOW_ACCOUNT and "account_id" in values:
+        account_id = values["account_id"]
+        territory = (
+            session.execute(select(Account.territory_id).where(Account.id == account_id)).scalar()
+            if account_id
+            else None
+        )
+        values["territory_id"] = territory
+    if ent.key == "opportunities" and "stage" in values and "probability" not in values:
+        stage = values["stage"] or "prospecting"
+        values["stage"] = stage
+        values["probability"] = OPPORTUNITY_STAGES[stage]
+
+
+def _region(session: Session) -> str:
+    return settings.get(session, "phone_region")
+
+
+def create(session: Session, kind: str, values: Mapping[str, Any]) -> SyncedRecord:
+    ent = entity(kind)
+    cleaned = clean(ent, values, phone_region=_region(session))
+    _check_refs(session, ent, cleaned)
+    _derive(session, ent, cleaned, None)
+    record = ent.model(**cleaned)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def update(session: Session, kind: str, record_id: str, changes: Mapping[str, Any]) -> SyncedRecord:
+    ent = entity(kind)
+    record = get(session, kind, record_id)
+    cleaned = clean(ent, changes, partial=True, phone_region=_region(session))
+    _check_refs(session, ent, cleaned)
+    _derive(session, ent, cleaned, record)
+    for name, value in cleaned.items():
+        setattr(record, name, value)
+    if ent.key == "accounts" and "territory_id" in cleaned:
+        _move_children(session, record.id, cleaned["territory_id"])
+    session.flush()
+    return record
+
+
+def _move_children(session: Session, account_id: str, territory_id: str | None) -> None:
+    now = utcnow()
+    for child in ACCOUNT_CHILDREN:
+        model = ENTITIES[child].model
+        session.execute(
+            sa.update(model)
+            .where(model.account_id == account_id, model.territory_id.is_not(territory_id))  # type: ignore[attr-defined]
+            .values(territory_id=territory_id, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+def delete(session: Session, kind: str, record_id: str) -> int:
+    """Soft-delete a record (and an account's contacts, opportunities and activities).  Returns how many."""
+    record = get(session, kind, record_id)
+    now = utcnow()
+    record.deleted_at = now
+    count = 1
+    if kind == "accounts":
+        for child in ACCOUNT_CHILDREN:
+            model = ENTITIES[child].model
+            result = session.execute(
+                sa.update(model)
+                .where(model.account_id == record_id, model.deleted_at.is_(None))  # type: ignore[attr-defined]
+                .values(deleted_at=now, updated_at=now)
+                .execution_options(synchronize_session="fetch")
+            )
+            count += result.rowcount  # type: ignore[attr-defined]
+    session.flush()
+    return count
+
+
+def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Create many records in one statement (imports, demo data).  All rows are checked first; if any is
+    bad, ValidationError names the row and field and nothing is written."""
+    ent = entity(kind)
+    region = _region(session)
+    now = utcnow()
+    cleaned_rows: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            cleaned = clean(ent, row, phone_region=region)
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"row {number}: {k}": v for k, v in exc.errors.items()}
+            ) from None
+        cleaned["id"] = row.get("id") or new_id()
+        cleaned_rows.append(cleaned)
+    if not cleaned_rows:
+        return []
+    _check_refs_many(session, ent, cleaned_rows)
+    if ent.key in FOLLOW_ACCOUNT:
+        account_ids = {r["account_id"] for r in cleaned_rows if r.get("account_id")}
+        territory_of = _territories_of(session, account_ids)
+        for r in cleaned_rows:
+            if "account_id" in r:
+                r["territory_id"] = territory_of.get(r["account_id"])
+    columns = [c.name for c in ent.model.__table__.columns]
+    defaults = _column_defaults(ent)
+    payload = []
+    for r in cleaned_rows:
+        if ent.key == "opportunities":
+            stage = r.get("stage") or "prospecting"
+            r["stage"] = stage
+            r.setdefault("probability", OPPORTUNITY_STAGES[stage])
+        full = {c: r.get(c, defaults.get(c)) for c in columns}
+        full["created_at"] = full["updated_at"] = now
+        full["deleted_at"] = None
+        payload.append(full)
+    session.execute(insert(ent.model), payload)
+    return [r["id"] for r in cleaned_rows]
+
+
+def _column_defaults(ent: Entity) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for column in ent.model.__table__.columns:
+        default = column.default
+        if default is not None and getattr(default, "is_scalar", False):
+            defaults[column.name] = default.arg  # type: ignore[attr-defined]
+    return defaults
+
+
+def _territories_of(session: Session, account_ids: set[str]) -> dict[str, str | None]:
+    result: dict[str, str | None] = {}
+    ids = list(account_ids)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        result.update(
+            {
+                row[0]: row[1]
+                for row in session.execute(
+                    select(Account.id, Account.territory_id).where(Account.id.in_(chunk))
+                )
+            }
+        )
+    return result
+
+
+def _check_refs_many(session: Session, ent: Entity, rows: Sequence[Mapping[str, Any]]) -> None:
+    for spec in ent.fields:
+        if spec.kind != "ref":
+            continue
+        wanted = {r[spec.name] for r in rows if r.get(spec.name)}
+        if not wanted:
+            continue
+        target = ENTITIES[spec.ref or ""].model
+        found: set[str] = set()
+        ids = list(wanted)
+        for start in range(0, len(ids), 900):
+            found.update(
+                session.execute(
+                    select(target.id).where(
+                        target.id.in_(ids[start : start + 900]), target.deleted_at.is_(None)
+                    )
+                ).scalars()
+            )
+        missing = wanted - found
+        if missing:
+            number = next(i for i, r in enumerate(rows, start=1) if r.get(spec.name) in missing)
+            raise ValidationError(
+                {
+                    f"row {number}: {spec.name}": f"{spec.label}: there is no such {ENTITIES[spec.ref or ''].singular}."
+                }
+            )
+
+
+def as_dict(record: SyncedRecord) -> dict[str, Any]:
+    """Every column of a record, by name."""
+    return {c.name: getattr(record, c.key) for c in record.__table__.columns}

@@ -1,0 +1,37 @@
+"""This laptop's preferences, kept in the local database (not synced)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core.models import Setting
+
+#: Every setting with its default.  Reading an unknown key is a programming error.
+DEFAULTS: dict[str, str] = {
+    "phone_region": "US",
+    "currency": "USD",
+    "page_size": "A4",
+    "sync_interval_minutes": "15",
+}
+
+
+def get(session: Session, key: str) -> str:
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}")
+    row = session.get(Setting, key)
+    return DEFAULTS[key] if row is None else row.value
+
+
+def put(session: Session, key: str, value: str) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}; known: {', '.join(DEFAULTS)}")
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def all_settings(session: Session) -> dict[str, str]:
+    stored = {row.key: row.value for row in session.query(Setting)}
+    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}

@@ -1,0 +1,165 @@
+"""The laptop's database: one SQLite file, opened safely, migrated automatically.
+
+Opening checks the file before anything writes to it: a file that is not an SQLite database, a corrupt one,
+one that belongs to another program or one written by a newer version of the app is refused with a
+:class:`StoreError` whose message says what is wrong and what to do, and the file is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DB_FILENAME = "sfa.sqlite3"
+APP_NAME = "sfa-desktop"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """The local database cannot be used; the message is for a person."""
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("SFA_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _check_existing_file(path: Path) -> str | None:
+    """Read-only checks of a file that already exists.  Returns its schema revision (None: empty file)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            header = fh.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot read the data file {path}: {exc.strerror}. Check its permissions."
+        ) from None
+    if size == 0:
+        return None
+    if header != _SQLITE_MAGIC:
+        raise StoreError(
+            f"{path} is not an SFA Desktop data file (it is not an SQLite database). It was left untouched; "
+            "move it away or choose another data folder with --data-dir."
+        )
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"Cannot open {path}: {exc}.") from None
+    try:
+        check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if check != "ok":
+            raise StoreError(_corrupt_message(path, check))
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if not tables:
+            return None
+        if "alembic_version" not in tables:
+            raise StoreError(
+                f"{path} is an SQLite database, but not one of SFA Desktop's. It was left untouched; "
+                "choose another data folder with --data-dir."
+            )
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(_corrupt_message(path, str(exc))) from None
+    finally:
+        conn.close()
+
+
+def _corrupt_message(path: Path, detail: str) -> str:
+    return (
+        f"The data file {path} is damaged ({detail}). It was left untouched. Restore it from a backup, "
+        "or move it away and sync again to download your data."
+    )
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA cache_size = -32000")
+    cursor.close()
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 5.0},
+    )
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+class LocalStore:
+    """The opened database: an engine and a session factory.  One session per user action or job."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = path
+        self.engine = engine
+        self.Session = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, data_dir: Path | None = None, *, create: bool = True) -> LocalStore:
+        from sfa_desktop.store import migrations
+
+        folder = Path(data_dir) if data_dir is not None else default_data_dir()
+        path = folder / DB_FILENAME
+        if path.exists():
+            revision = _check_existing_file(path)
+            migrations.check_revision(path, revision)
+        elif not create:
+            raise StoreError(
+                f"There is no SFA Desktop data in {folder}. Run 'sfa --data-dir {folder} init'."
+            )
+        else:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"Cannot create the data folder {folder}: {exc.strerror}."
+                ) from None
+        engine = make_engine(path)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+            migrations.upgrade(engine)
+        except StoreError:
+            engine.dispose()
+            raise
+        except Exception as exc:
+            engine.dispose()
+            raise StoreError(f"Cannot prepare the data file {path}: {exc}") from exc
+        return cls(path, engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One short write transaction: commits on success, rolls back on any error."""
+        with self.Session.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.Session() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,209 @@
+"""Record lists as SQL: which ids match a filter in which order, and the display rows for a page of ids.
+
+The GUI's lazy table models and the command line's ``list`` commands both use this: filtering and sorting
+happen in SQLite (FTS5 for text), and rows are fetched a page at a time by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from sfa_desktop.store.search import fts_query, matching_ids_sql
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    expr: str  # SQL for the value shown
+    sort: str  # SQL for ordering (NOCASE for text)
+    kind: str = "text"  # text | money | date | datetime | phone | int
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    kind: str
+    source: str  # FROM ... (alias r for the record table)
+    columns: tuple[Column, ...]
+    #: Equality filters a list may apply: filter key -> SQL column.
+    filters: Mapping[str, str]
+    default_sort: str
+    text_filter_like: tuple[str, ...] = ()  # for kinds without FTS: columns searched with LIKE
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(
+            f"{self.kind} lists have no column {key!r}; known: {[c.key for c in self.columns]}"
+        )
+
+
+def _c(key: str, label: str, expr: str, kind: str = "text", sort: str | None = None) -> Column:
+    if sort is None:
+        sort = f"{expr} COLLATE NOCASE" if kind in ("text", "phone") else expr
+    return Column(key, label, expr, sort, kind)
+
+
+_OWNER = _c("owner", "Owner", "(SELECT full_name FROM users u WHERE u.id = r.owner_id)")
+_TERRITORY = _c(
+    "territory", "Territory", "(SELECT name FROM territories t WHERE t.id = r.territory_id)"
+)
+_PERSON = "trim(coalesce(r.first_name, '') || ' ' || r.last_name)"
+_PERSON_SORT = "r.last_name COLLATE NOCASE, r.first_name COLLATE NOCASE"
+
+LISTS: dict[str, ListSpec] = {
+    "accounts": ListSpec(
+        "accounts",
+        "accounts r",
+        (
+            _c("name", "Name", "r.name"),
+            _c("industry", "Industry", "r.industry"),
+            _c("city", "City", "r.city"),
+            _c("region", "State", "r.region"),
+            _c("phone", "Phone", "r.phone", "phone"),
+            _TERRITORY,
+            _OWNER,
+        ),
+        {"territory_id": "r.territory_id", "owner_id": "r.owner_id", "industry": "r.industry"},
+        "name",
+    ),
+    "contacts": ListSpec(
+        "contacts",
+        "contacts r LEFT JOIN accounts a ON a.id = r.account_id",
+        (
+            _c("name", "Name", _PERSON, sort=_PERSON_SORT),
+            _c("title", "Title", "r.title"),
+            _c("account", "Account", "a.name"),
+            _c("email", "Email", "r.email"),
+            _c("phone", "Phone", "coalesce(r.phone, r.mobile)", "phone"),
+            _c("city", "City", "r.city"),
+        ),
+        {"account_id": "r.account_id", "territory_id": "r.territory_id", "owner_id": "r.owner_id"},
+        "name",
+    ),
+    "leads": ListSpec(
+        "leads",
+        "leads r",
+        (
+            _c("name", "Name", _PERSON, sort=_PERSON_SORT),
+            _c("company", "Company", "r.company"),
+            _c("status", "Status", "r.status"),
+            _c("source", "Source", "r.source"),
+            _c("email", "Email", "r.email"),
+            _c("city", "City", "r.city"),
+            _c("created", "Created", "r.created_at", "datetime"),
+        ),
+        {
+            "status": "r.status",
+            "territory_id": "r.territory_id",
+            "owner_id": "r.owner_id",
+            "source": "r.source",
+        },
+        "name",
+    ),
+    "opportunities": ListSpec(
+        "opportunities",
+        "opportunities r LEFT JOIN accounts a ON a.id = r.account_id",
+        (
+            _c("name", "Name", "r.name"),
+            _c("account", "Account", "a.name"),
+            _c("stage", "Stage", "r.stage"),
+            _c("amount", "Amount", "r.amount_cents", "money"),
+            _c("close_date", "Close date", "r.close_date", "date"),
+            _OWNER,
+        ),
+        {
+            "stage": "r.stage",
+            "account_id": "r.account_id",
+            "territory_id": "r.territory_id",
+            "owner_id": "r.owner_id",
+        },
+        "close_date",
+        text_filter_like=("r.name", "a.name", "r.next_step"),
+    ),
+}
+
+
+def _where(
+    spec: ListSpec, filter_text: str, filters: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    clauses = ["r.deleted_at IS NULL"]
+    params: dict[str, Any] = {}
+    for i, (key, value) in enumerate(filters.items()):
+        if key not in spec.filters:
+            raise KeyError(
+                f"{spec.kind} lists cannot be filtered by {key!r}; known: {list(spec.filters)}"
+            )
+        if value is None:
+            clauses.append(f"{spec.filters[key]} IS NULL")
+        else:
+            clauses.append(f"{spec.filters[key]} = :f{i}")
+            params[f"f{i}"] = value
+    query = fts_query(filter_text)
+    if query is not None:
+        if spec.text_filter_like:
+            words = filter_text.split()
+            for j, word in enumerate(words[:8]):
+                escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                params[f"like{j}"] = f"%{escaped}%"
+                clauses.append(
+                    "("
+                    + " OR ".join(
+                        f"{col} LIKE :like{j} ESCAPE '\\'" for col in spec.text_filter_like
+                    )
+                    + ")"
+                )
+        else:
+            clauses.append(f"r.id IN ({matching_ids_sql(spec.kind)})")
+            params["fts"] = query
+    return " AND ".join(clauses), params
+
+
+def list_ids(
+    conn: Connection,
+    kind: str,
+    *,
+    filter_text: str = "",
+    filters: Mapping[str, Any] | None = None,
+    sort: str | None = None,
+    descending: bool = False,
+    limit: int | None = None,
+) -> list[str]:
+    """The ids of the live records matching the filter, in display order."""
+    spec = LISTS[kind]
+    column = spec.column(sort or spec.default_sort)
+    where, params = _where(spec, filter_text, filters or {})
+    direction = " DESC" if descending else ""
+    order = ", ".join(part.strip() + direction for part in column.sort.split(","))
+    sql = f"SELECT r.id FROM {spec.source} WHERE {where} ORDER BY {order}, r.id"
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return [row[0] for row in conn.execute(text(sql), params)]
+
+
+def count(
+    conn: Connection, kind: str, *, filter_text: str = "", filters: Mapping[str, Any] | None = None
+) -> int:
+    spec = LISTS[kind]
+    where, params = _where(spec, filter_text, filters or {})
+    return int(
+        conn.execute(text(f"SELECT count(*) FROM {spec.source} WHERE {where}"), params).scalar_one()
+    )
+
+
+def fetch_rows(conn: Connection, kind: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """Display values (in column order) for the given ids; deleted or unknown ids are absent."""
+    if not ids:
+        return {}
+    spec = LISTS[kind]
+    exprs = ", ".join(c.expr for c in spec.columns)
+    placeholders = ", ".join(f":i{n}" for n in range(len(ids)))
+    sql = f"SELECT r.id, {exprs} FROM {spec.source} WHERE r.deleted_at IS NULL AND r.id IN ({placeholders})"
+    rows = conn.execute(text(sql), {f"i{n}": i for n, i in enumerate(ids)})
+    return {row[0]: tuple(row[1:]) for row in rows}

@@ -1,0 +1,83 @@
+"""Schema upgrades of the laptop's database: Alembic migrations in ``db/local``, applied on open.
+
+Checking is cheap (the revision files are read once); the Alembic machinery is only loaded when the file
+actually needs an upgrade, so a normal start-up does not pay for it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from sfa_desktop.store.database import StoreError
+
+
+def migrations_dir() -> Path:
+    """``db/local``: beside the package in a checkout, or bundled next to the executable."""
+    bundled = getattr(sys, "_MEIPASS", None)
+    candidates = [Path(bundled) / "db" / "local"] if bundled else []
+    candidates.append(Path(__file__).resolve().parents[2] / "db" / "local")
+    for candidate in candidates:
+        if (candidate / "env.py").exists():
+            return candidate
+    raise StoreError("The app's database migrations are missing; reinstall SFA Desktop.")
+
+
+_REVISION = re.compile(r'^revision(?:: str)? = ["\']([0-9a-z_]+)["\']', re.MULTILINE)
+_DOWN = re.compile(r'^down_revision(?:: [^=]+)? = ["\']?([0-9a-z_]+|None)["\']?', re.MULTILINE)
+
+
+@cache
+def known_revisions() -> tuple[tuple[str, ...], str]:
+    """Every revision this app knows, and the head."""
+    revisions: dict[str, str | None] = {}
+    for file in (migrations_dir() / "versions").glob("*.py"):
+        source = file.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN.search(source)
+        if rev and down:
+            revisions[rev.group(1)] = None if down.group(1) == "None" else down.group(1)
+    parents = {d for d in revisions.values() if d}
+    heads = [r for r in revisions if r not in parents]
+    if len(heads) != 1:
+        raise StoreError(
+            f"The app's migrations are inconsistent (heads: {heads}); reinstall SFA Desktop."
+        )
+    return tuple(revisions), heads[0]
+
+
+def check_revision(path: Path, revision: str | None) -> None:
+    known, _head = known_revisions()
+    if revision is not None and revision not in known:
+        raise StoreError(
+            f"The data file {path} was written by a newer version of SFA Desktop (schema {revision}). "
+            "It was left untouched. Update SFA Desktop to open it."
+        )
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+        ).first()
+        if not exists:
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the file to the head revision, in one transaction (all of it or none of it)."""
+    _known, head = known_revisions()
+    if current_revision(engine) == head:
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")

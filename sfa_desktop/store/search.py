@@ -1,0 +1,230 @@
+"""Full-text search over accounts, contacts and leads (SQLite FTS5), kept in step by triggers.
+
+``search_doc`` maps a stable integer document id to (kind, record id); ``search_fts`` holds the indexed
+text.  Triggers on the record tables keep both in step with every write, in the same transaction, so the
+index can never drift from the data.  Whatever a person types is turned into a safe query: each word
+becomes a quoted prefix term, so no input can raise an FTS syntax error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+SEARCH_DDL = (
+    """
+    CREATE TABLE search_doc (
+        docid INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        record_id TEXT NOT NULL UNIQUE
+    )
+    """,
+    """
+    CREATE VIRTUAL TABLE search_fts USING fts5(
+        name, company, email, phone, city,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3'
+    )
+    """,
+)
+
+# Phones are stored as E.164 (+12125550143).  Index the digits with the country code and, dropping one,
+# two or three leading digits, the national number, so "212 555" and "2125550143" both find it.
+_PHONE = (
+    "(SELECT group_concat(s, ' ') FROM (SELECT replace({p}, '+', '') AS s UNION ALL "
+    "SELECT substr(replace({p}, '+', ''), 2) UNION ALL SELECT substr(replace({p}, '+', ''), 3) "
+    "UNION ALL SELECT substr(replace({p}, '+', ''), 4)) WHERE {p} IS NOT NULL)"
+)
+
+# kind -> (columns whose change re-indexes the row, SQL expressions for name, company, email, phone, city)
+_SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, str, str, str, str]]] = {
+    "accounts": (
+        ("name", "industry", "email", "phone", "city", "website", "deleted_at"),
+        (
+            "NEW.name",
+            "coalesce(NEW.industry, '') || ' ' || coalesce(NEW.website, '')",
+            "NEW.email",
+            _PHONE.format(p="NEW.phone"),
+            "NEW.city",
+        ),
+    ),
+    "contacts": (
+        (
+            "first_name",
+            "last_name",
+            "account_id",
+            "email",
+            "phone",
+            "mobile",
+            "city",
+            "title",
+            "deleted_at",
+        ),
+        (
+            "trim(coalesce(NEW.first_name, '') || ' ' || NEW.last_name)",
+            "coalesce((SELECT name FROM accounts WHERE id = NEW.account_id), '') || ' ' || "
+            "coalesce(NEW.title, '')",
+            "NEW.email",
+            "coalesce("
+            + _PHONE.format(p="NEW.phone")
+            + ", '') || ' ' || coalesce("
+            + _PHONE.format(p="NEW.mobile")
+            + ", '')",
+            "NEW.city",
+        ),
+    ),
+    "leads": (
+        ("first_name", "last_name", "company", "email", "phone", "city", "title", "deleted_at"),
+        (
+            "trim(coalesce(NEW.first_name, '') || ' ' || NEW.last_name)",
+            "coalesce(NEW.company, '') || ' ' || coalesce(NEW.title, '')",
+            "NEW.email",
+            _PHONE.format(p="NEW.phone"),
+            "NEW.city",
+        ),
+    ),
+}
+SEARCH_KINDS = tuple(_SOURCES)
+
+
+def _index_row(kind: str) -> str:
+    exprs = _SOURCES[kind][1]
+    return f"""
+        INSERT INTO search_doc (kind, record_id) SELECT '{kind}', NEW.id WHERE NEW.deleted_at IS NULL;
+        INSERT INTO search_fts (rowid, name, company, email, phone, city)
+        SELECT docid, {", ".join(exprs)} FROM search_doc WHERE record_id = NEW.id;
+    """
+
+
+def _unindex_row() -> str:
+    return """
+        DELETE FROM search_fts WHERE rowid = (SELECT docid FROM search_doc WHERE record_id = OLD.id);
+        DELETE FROM search_doc WHERE record_id = OLD.id;
+    """
+
+
+def search_trigger_ddl() -> list[str]:
+    statements = []
+    for kind, (watched, _) in _SOURCES.items():
+        statements += [
+            f"CREATE TRIGGER search_{kind}_insert AFTER INSERT ON {kind} BEGIN {_index_row(kind)} END",
+            f"CREATE TRIGGER search_{kind}_update AFTER UPDATE OF {', '.join(watched)} ON {kind} "
+            f"BEGIN {_unindex_row()} {_index_row(kind)} END",
+            f"CREATE TRIGGER search_{kind}_delete AFTER DELETE ON {kind} BEGIN {_unindex_row()} END",
+        ]
+    # A contact's company is its account's name: renaming the account re-indexes its contacts.
+    statements.append(
+        """
+        CREATE TRIGGER search_accounts_rename_contacts AFTER UPDATE OF name ON accounts
+        BEGIN
+            UPDATE search_fts SET company = NEW.name || ' ' || coalesce(
+                (SELECT c.title FROM contacts c JOIN search_doc d ON d.record_id = c.id
+                 WHERE d.docid = search_fts.rowid), '')
+            WHERE rowid IN (SELECT d.docid FROM search_doc d JOIN contacts c ON c.id = d.record_id
+                            WHERE c.account_id = NEW.id);
+        END
+        """
+    )
+    return statements
+
+
+def drop_search_trigger_ddl() -> list[str]:
+    names = [f"search_{k}_{w}" for k in _SOURCES for w in ("insert", "update", "delete")]
+    return [f"DROP TRIGGER IF EXISTS {n}" for n in [*names, "search_accounts_rename_contacts"]]
+
+
+def rebuild(conn: Connection) -> None:
+    """Re-create the whole index from the tables (after a bulk load with the triggers dropped)."""
+    conn.exec_driver_sql("DELETE FROM search_fts")
+    conn.exec_driver_sql("DELETE FROM search_doc")
+    for kind, (_, exprs) in _SOURCES.items():
+        select = ", ".join(e.replace("NEW.", "r.") for e in exprs)
+        conn.exec_driver_sql(
+            f"INSERT INTO search_doc (kind, record_id) SELECT '{kind}', id FROM {kind} WHERE deleted_at IS NULL"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO search_fts (rowid, name, company, email, phone, city) "
+            f"SELECT d.docid, {select} FROM search_doc d JOIN {kind} r ON r.id = d.record_id "
+            f"WHERE d.kind = '{kind}'"
+        )
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_TERMS = 8
+
+
+def _term(word: str) -> str:
+    term = f'"{word}"*'
+    stripped = word.lstrip("0")
+    if word.isdigit() and stripped and stripped != word:
+        # a national trunk prefix ("030 1234..."): match the digits without it too
+        term = f'({term} OR "{stripped}"*)'
+    return term
+
+
+def fts_query(user_text: str) -> str | None:
+    """A safe FTS5 query for what a person typed: every word must match as a prefix.
+
+    Digits typed in groups ("212 555 01") also match as one number, since phones are indexed as digit runs.
+    Returns None when the text holds no word at all (nothing to search for).
+    """
+    words = _WORD.findall(user_text)[:MAX_TERMS]
+    terms: list[str] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j].isdigit():
+            j += 1
+        if j - i >= 2:
+            run = words[i:j]
+            separate = " AND ".join(_term(w) for w in run)
+            terms.append(f"({_term(''.join(run))} OR ({separate}))")
+            i = j
+        else:
+            terms.append(_term(words[i]))
+            i += 1
+    return " AND ".join(terms) if terms else None
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    record_id: str
+    title: str
+    detail: str
+
+
+def search(
+    conn: Connection, user_text: str, *, limit: int = 20, kind: str | None = None
+) -> list[Hit]:
+    """Ranked matches (best first) for what a person typed; never raises on odd input."""
+    query = fts_query(user_text)
+    if query is None:
+        return []
+    sql = (
+        "SELECT d.kind, d.record_id, f.name, f.company, f.email, f.city FROM search_fts f "
+        "JOIN search_doc d ON d.docid = f.rowid WHERE search_fts MATCH :q"
+    )
+    params: dict[str, object] = {"q": query, "limit": limit}
+    if kind is not None:
+        sql += " AND d.kind = :kind"
+        params["kind"] = kind
+    sql += " ORDER BY bm25(search_fts, 10.0, 4.0, 3.0, 2.0, 1.0) LIMIT :limit"
+    hits = []
+    for kind_, record_id, name, company, email, city in conn.execute(text(sql), params):
+        detail = " · ".join(
+            part.strip() for part in (company, email, city) if part and part.strip()
+        )
+        hits.append(Hit(kind_, record_id, name or "", detail))
+    return hits
+
+
+def matching_ids_sql(kind: str) -> str:
+    """An SQL fragment selecting the ids of ``kind`` matching the bind parameter ``:fts`` (a
+    :func:`fts_query`), for list filters."""
+    return (
+        "SELECT d.record_id FROM search_fts f JOIN search_doc d ON d.docid = f.rowid "
+        f"WHERE search_fts MATCH :fts AND d.kind = '{kind}'"
+    )
