@@ -152,7 +152,7 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
     cleaned_rows: list[dict[str, Any]] = []
     for number, row in enumerate(rows, start=1):
         try:
-            cleaned = clean(ent, row, phone_region=region)
+            cleaned = clean(ent, {k: v for k, v in row.items() if k != "id"}, phone_region=region)
         except ValidationError as exc:
             raise ValidationError(
                 {f"row {number}: {k}": v for k, v in exc.errors.items()}
