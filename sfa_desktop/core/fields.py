@@ -91,15 +91,14 @@ USER_ROLES = ("rep", "manager", "admin")
 class Field:
     name: str
     label: str
-    kind: str = (
-        "text"  # text longtext email phone url int money date datetime choice bool ref country
-    )
+    kind: str = "text"  # text longtext email phone url int money date datetime choice bool ref country
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()
     ref: str | None = None  # the entity a ``ref`` field points at
     minimum: int | None = None
     maximum: int | None = None
+    unique: bool = False  # no two live records may share the value
 
 
 @dataclass(frozen=True)
@@ -242,7 +241,7 @@ TERRITORIES = Entity(
     "territory",
     "territories",
     (
-        Field("code", "Code", required=True, max_length=32),
+        Field("code", "Code", required=True, max_length=32, unique=True),
         Field("name", "Name", required=True, max_length=200),
         Field("parent_id", "Parent", "ref", ref="territories"),
         Field("description", "Description", "longtext"),
@@ -254,7 +253,7 @@ USERS = Entity(
     "user",
     "users",
     (
-        Field("login", "Login", required=True, max_length=64),
+        Field("login", "Login", required=True, max_length=64, unique=True),
         Field("full_name", "Full name", required=True, max_length=200),
         Field("email", "Email", "email"),
         Field("phone", "Phone", "phone"),
@@ -280,7 +279,7 @@ PRODUCTS = Entity(
     "product",
     "products",
     (
-        Field("sku", "SKU", required=True, max_length=40),
+        Field("sku", "SKU", required=True, max_length=40, unique=True),
         Field("name", "Name", required=True, max_length=200),
         Field("family", "Family", max_length=80),
         Field("description", "Description", "longtext"),
@@ -371,19 +370,26 @@ def clean(
     """
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
-    for name in values:
-        if name not in entity.by_name:
+    by_name = entity.by_name
+    for name, value in values.items():
+        spec = by_name.get(name)
+        if spec is None:
             errors[name] = f"{entity.plural} have no field '{name}'."
-    for spec in entity.fields:
-        if spec.name not in values:
-            if not partial and spec.required:
-                errors[spec.name] = f"{spec.label} is required."
             continue
+        if spec.kind == "text" and type(value) is str:  # the common case, kept cheap for bulk loads
+            text = value.strip()
+            if text and (spec.max_length is None or len(text) <= spec.max_length):
+                cleaned[name] = text
+                continue
         try:
-            cleaned[spec.name] = clean_value(spec, values[spec.name], phone_region=phone_region)
+            cleaned[name] = clean_value(spec, value, phone_region=phone_region)
         except FieldError as exc:
             message = str(exc)
-            errors[spec.name] = message if message[:1].isupper() else f"{spec.label} {message}"
+            errors[name] = message if message[:1].isupper() else f"{spec.label} {message}"
+    if not partial:
+        for spec in entity.fields:
+            if spec.required and spec.name not in values:
+                errors[spec.name] = f"{spec.label} is required."
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -56,9 +56,7 @@ def _check_refs(session: Session, ent: Entity, values: Mapping[str, Any]) -> Non
             continue
         target = ENTITIES[spec.ref or ""]
         alive = session.execute(
-            select(target.model.id).where(
-                target.model.id == value, target.model.deleted_at.is_(None)
-            )
+            select(target.model.id).where(target.model.id == value, target.model.deleted_at.is_(None))
         ).first()
         if alive is None:
             errors[name] = f"{spec.label}: there is no {target.singular} with id {value}."
@@ -66,9 +64,40 @@ def _check_refs(session: Session, ent: Entity, values: Mapping[str, Any]) -> Non
         raise ValidationError(errors)
 
 
-def _derive(
-    session: Session, ent: Entity, values: dict[str, Any], current: SyncedRecord | None
+def _check_unique(
+    session: Session, ent: Entity, rows: Sequence[Mapping[str, Any]], exclude_id: str | None = None
 ) -> None:
+    """Values of unique fields (login, territory code, SKU) must not be taken, nor repeated within rows."""
+    for spec in ent.fields:
+        if not spec.unique:
+            continue
+        seen: dict[Any, int] = {}
+        for number, row in enumerate(rows, start=1):
+            value = row.get(spec.name)
+            if value is None:
+                continue
+            where = f"row {number}: {spec.name}" if len(rows) > 1 else spec.name
+            if value in seen:
+                raise ValidationError(
+                    {where: f"{spec.label} '{value}' appears twice (rows {seen[value]} and {number})."}
+                )
+            seen[value] = number
+        if not seen:
+            continue
+        column = getattr(ent.model, spec.name)
+        values = list(seen)
+        for start in range(0, len(values), 900):
+            query = select(column).where(column.in_(values[start : start + 900]))
+            if exclude_id is not None:
+                query = query.where(ent.model.id != exclude_id)
+            taken = session.execute(query.limit(1)).scalar()
+            if taken is not None:
+                where = f"row {seen[taken]}: {spec.name}" if len(rows) > 1 else spec.name
+                message = f"{spec.label} '{taken}' is already used by another {ent.singular}; choose another."
+                raise ValidationError({where: message})
+
+
+def _derive(session: Session, ent: Entity, values: dict[str, Any], current: SyncedRecord | None) -> None:
     """Fill in what follows from other fields: territory from the account, probability from the stage."""
     if ent.key in FOLLOW_ACCOUNT and "account_id" in values:
         account_id = values["account_id"]
@@ -92,6 +121,7 @@ def create(session: Session, kind: str, values: Mapping[str, Any]) -> SyncedReco
     ent = entity(kind)
     cleaned = clean(ent, values, phone_region=_region(session))
     _check_refs(session, ent, cleaned)
+    _check_unique(session, ent, [cleaned])
     _derive(session, ent, cleaned, None)
     record = ent.model(**cleaned)
     session.add(record)
@@ -104,6 +134,7 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     record = get(session, kind, record_id)
     cleaned = clean(ent, changes, partial=True, phone_region=_region(session))
     _check_refs(session, ent, cleaned)
+    _check_unique(session, ent, [cleaned], exclude_id=record_id)
     _derive(session, ent, cleaned, record)
     for name, value in cleaned.items():
         setattr(record, name, value)
@@ -156,14 +187,13 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
         try:
             cleaned = clean(ent, {k: v for k, v in row.items() if k != "id"}, phone_region=region)
         except ValidationError as exc:
-            raise ValidationError(
-                {f"row {number}: {k}": v for k, v in exc.errors.items()}
-            ) from None
+            raise ValidationError({f"row {number}: {k}": v for k, v in exc.errors.items()}) from None
         cleaned["id"] = row.get("id") or new_id()
         cleaned_rows.append(cleaned)
     if not cleaned_rows:
         return []
     _check_refs_many(session, ent, cleaned_rows)
+    _check_unique(session, ent, cleaned_rows)
     if ent.key in FOLLOW_ACCOUNT:
         account_ids = {r["account_id"] for r in cleaned_rows if r.get("account_id")}
         territory_of = _territories_of(session, account_ids)
@@ -172,18 +202,27 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
                 r["territory_id"] = territory_of.get(r["account_id"])
     columns = [c.name for c in ent.model.__table__.columns]
     defaults = _column_defaults(ent)
+    stamp = _sql_value(now)
+    fixed = {"created_at": stamp, "updated_at": stamp, "deleted_at": None}
+    # Only these columns can hold values that SQLite cannot take as they are (datetimes, dates, bools).
+    convert = [i for i, c in enumerate(columns) if c not in fixed and _needs_conversion(ent, c)]
     payload = []
     for r in cleaned_rows:
         if ent.key == "opportunities":
             stage = r.get("stage") or "prospecting"
             r["stage"] = stage
             r.setdefault("probability", OPPORTUNITY_STAGES[stage])
-        full = {c: r.get(c, defaults.get(c)) for c in columns}
-        full["created_at"] = full["updated_at"] = now
-        full["deleted_at"] = None
-        payload.append([_sql_value(full[c]) for c in columns])
+        values = [fixed[c] if c in fixed else r.get(c, defaults.get(c)) for c in columns]
+        for i in convert:
+            values[i] = _sql_value(values[i])
+        payload.append(values)
     _insert_rows(session, ent.model.__tablename__, columns, payload)
     return [r["id"] for r in cleaned_rows]
+
+
+def _needs_conversion(ent: Entity, column: str) -> bool:
+    spec = ent.by_name.get(column)
+    return spec is None or spec.kind in ("date", "datetime", "bool")
 
 
 def _sql_value(value: Any) -> Any:
@@ -256,11 +295,8 @@ def _check_refs_many(session: Session, ent: Entity, rows: Sequence[Mapping[str, 
         missing = wanted - found
         if missing:
             number = next(i for i, r in enumerate(rows, start=1) if r.get(spec.name) in missing)
-            raise ValidationError(
-                {
-                    f"row {number}: {spec.name}": f"{spec.label}: there is no such {ENTITIES[spec.ref or ''].singular}."
-                }
-            )
+            target = ENTITIES[spec.ref or ""].singular
+            raise ValidationError({f"row {number}: {spec.name}": f"{spec.label}: there is no such {target}."})
 
 
 def as_dict(record: SyncedRecord) -> dict[str, Any]:

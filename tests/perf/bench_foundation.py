@@ -1,0 +1,214 @@
+"""Foundation benchmarks (issue 2).  Not a test: run ``python tests/perf/bench_foundation.py [--accounts N]``.
+
+Budgets, each measured in this run:
+- seeding through the services (validation, outbox and search index included) within 5x of a plain
+  SQLite executemany of the same rows into the same tables without triggers, in one transaction;
+- ``sfa-desktop --screenshot`` from process start to PNG written <= 2.5 s with ~50,000 contacts, reported
+  also as a ratio to a bare Qt window's screenshot (the floor: interpreter + Qt start-up);
+- resident memory of that process <= 250 MB;
+- search as you type <= 20 ms median; fetching the next 100 rows of the contact list <= 10 ms median.
+
+Prints a table and exits 1 when a budget is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine
+
+from sfa_desktop.core import demo
+from sfa_desktop.core.models import SYNCED_TABLES, Base
+from sfa_desktop.store import lists, search
+from sfa_desktop.store.database import DB_FILENAME, LocalStore
+
+TODAY = dt.date(2026, 11, 2)
+_BARE_QT = """
+import sys
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableView, QLabel
+app = QApplication(sys.argv)
+w = QMainWindow(); w.setCentralWidget(QTableView()); w.statusBar().addWidget(QLabel("ready")); w.resize(1280, 800)
+w.show(); app.processEvents()
+w.grab().save(sys.argv[1])
+"""
+
+
+def seed_through_services(folder: Path, accounts: int) -> tuple[float, LocalStore]:
+    store = LocalStore.open(folder)
+    start = time.perf_counter()
+    with store.transaction() as session:
+        demo.seed(session, accounts=accounts, seed=7, today=TODAY)
+    return time.perf_counter() - start, store
+
+
+def seed_floor(source: Path, folder: Path) -> float:
+    """The same rows (read back from the seeded file) into the same tables, no triggers, one transaction."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / DB_FILENAME
+    engine = create_engine(f"sqlite:///{target}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    src = sqlite3.connect(source)
+    tables = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in SYNCED_TABLES}
+    columns = {t: [r[1] for r in src.execute(f"PRAGMA table_info({t})")] for t in SYNCED_TABLES}
+    src.close()
+    dst = sqlite3.connect(target)
+    dst.execute("PRAGMA journal_mode = WAL")
+    dst.execute("PRAGMA synchronous = NORMAL")
+    dst.execute("PRAGMA foreign_keys = ON")
+    start = time.perf_counter()
+    with dst:
+        for table in SYNCED_TABLES:
+            cols = columns[table]
+            dst.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                tables[table],
+            )
+    elapsed = time.perf_counter() - start
+    dst.close()
+    return elapsed
+
+
+def timed_process(args: list[str]) -> tuple[float, float]:
+    """Wall time of a child process and its peak RSS in MB."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--accounts", type=int, default=20_000, help="demo accounts (20,000 gives ~50k contacts)"
+    )
+    parser.add_argument("--skip-gui", action="store_true", help="skip the start-up and memory figures")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="sfa-bench-"))
+    results: list[tuple[str, str, str, bool]] = []
+    try:
+        seconds, store = seed_through_services(work / "services", args.accounts)
+        with store.reading() as session:
+            rows = sum(
+                session.connection().exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()
+                for t in SYNCED_TABLES
+            )
+        floor = seed_floor(store.path, work / "floor")
+        ratio = seconds / floor
+        results.append(
+            (
+                f"seed {rows:,} rows through the services",
+                f"{seconds:.2f} s ({seconds / rows * 1e6:.0f} us/row); floor {floor:.2f} s",
+                f"{ratio:.1f}x (<= 5x)",
+                ratio <= 5,
+            )
+        )
+        with store.reading() as session:
+            conn = session.connection()
+            contacts = conn.exec_driver_sql(
+                "SELECT count(*) FROM contacts WHERE deleted_at IS NULL"
+            ).scalar_one()
+            # search as you type: every prefix of a few realistic queries
+            typed = [
+                q[:n]
+                for q in ("john smi", "acme", "katharina m", "212 555", "boston")
+                for n in range(1, len(q) + 1)
+            ]
+            samples = []
+            for query in typed * 3:
+                start = time.perf_counter()
+                search.search(conn, query, limit=20)
+                samples.append(time.perf_counter() - start)
+            ms = median_ms(samples)
+            results.append(
+                (
+                    f"search as you type ({contacts:,} contacts)",
+                    f"median {ms:.2f} ms, max {max(samples) * 1000:.1f} ms",
+                    "<= 20 ms",
+                    ms <= 20,
+                )
+            )
+            ids = lists.list_ids(conn, "contacts", sort="name")
+            pages = []
+            for offset in range(0, min(len(ids), 100 * 200), 100):
+                start = time.perf_counter()
+                lists.fetch_rows(conn, "contacts", ids[offset : offset + 100])
+                pages.append(time.perf_counter() - start)
+            ms = median_ms(pages)
+            results.append(("next 100 rows of the contact list", f"median {ms:.2f} ms", "<= 10 ms", ms <= 10))
+            start = time.perf_counter()
+            lists.list_ids(conn, "contacts", sort="account", descending=True)
+            results.append(
+                (
+                    "re-sort the contact list (ids, in SQL)",
+                    f"{(time.perf_counter() - start) * 1000:.0f} ms",
+                    "-",
+                    True,
+                )
+            )
+        store.close()
+        if not args.skip_gui:
+            results += gui_figures(work)
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    width = max(len(r[0]) for r in results)
+    for name, figure, budget, ok in results:
+        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
+    return 0 if all(r[3] for r in results) else 1
+
+
+def gui_figures(work: Path) -> list[tuple[str, str, str, bool]]:
+    results = []
+    png = work / "bare.png"
+    bare, bare_rss = timed_process([sys.executable, "-c", _BARE_QT, str(png)])
+    app_png = work / "app.png"
+    exe = shutil.which("sfa-desktop")
+    command = [exe] if exe else [sys.executable, "-m", "sfa_desktop.app"]
+    app_s, app_rss = timed_process(
+        [*command, "--data-dir", str(work / "services"), "--screenshot", str(app_png)]
+    )
+    if not app_png.exists() or app_png.stat().st_size < 10_000:
+        raise SystemExit("the screenshot was not written")
+    results.append(
+        (
+            "sfa-desktop --screenshot, start to PNG",
+            f"{app_s:.2f} s (bare Qt window {bare:.2f} s, {app_s / bare:.1f}x)",
+            "<= 2.5 s",
+            app_s <= 2.5,
+        )
+    )
+    results.append(
+        (
+            "resident memory of that process",
+            f"{app_rss:.0f} MB (bare Qt {bare_rss:.0f} MB)",
+            "<= 250 MB",
+            app_rss <= 250,
+        )
+    )
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())
