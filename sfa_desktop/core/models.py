@@ -63,7 +63,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if isinstance(value, str):  # values written by SQL (triggers, replays) come back as text
             value = dt.datetime.fromisoformat(value)
-        return value.replace(tzinfo=dt.UTC)
+        result: dt.datetime = value.replace(tzinfo=dt.UTC)
+        return result
 
 
 class Base(DeclarativeBase):

@@ -254,7 +254,7 @@ def _column_defaults(ent: Entity) -> dict[str, Any]:
     for column in ent.model.__table__.columns:
         default = column.default
         if default is not None and getattr(default, "is_scalar", False):
-            defaults[column.name] = default.arg  # type: ignore[attr-defined]
+            defaults[column.name] = default.arg
     return defaults
 
 
@@ -295,8 +295,8 @@ def _check_refs_many(session: Session, ent: Entity, rows: Sequence[Mapping[str, 
         missing = wanted - found
         if missing:
             number = next(i for i, r in enumerate(rows, start=1) if r.get(spec.name) in missing)
-            target = ENTITIES[spec.ref or ""].singular
-            raise ValidationError({f"row {number}: {spec.name}": f"{spec.label}: there is no such {target}."})
+            singular = ENTITIES[spec.ref or ""].singular
+            raise ValidationError({f"row {number}: {spec.name}": f"{spec.label}: there is no such {singular}."})
 
 
 def as_dict(record: SyncedRecord) -> dict[str, Any]:
