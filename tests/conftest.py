@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("SFA_DATA_DIR", None)
 
-from sfa_desktop.store.database import LocalStore  # noqa: E402
+from sfa_desktop.store.database import LocalStore
 
 
 @pytest.fixture

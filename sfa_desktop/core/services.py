@@ -136,8 +136,9 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     _check_refs(session, ent, cleaned)
     _check_unique(session, ent, [cleaned], exclude_id=record_id)
     _derive(session, ent, cleaned, record)
+    defaults = _column_defaults(ent)
     for name, value in cleaned.items():
-        setattr(record, name, value)
+        setattr(record, name, _or_default(value, defaults.get(name)))
     if ent.key == "accounts" and "territory_id" in cleaned:
         _move_children(session, record.id, cleaned["territory_id"])
     session.flush()
@@ -212,12 +213,17 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
             stage = r.get("stage") or "prospecting"
             r["stage"] = stage
             r.setdefault("probability", OPPORTUNITY_STAGES[stage])
-        values = [fixed[c] if c in fixed else r.get(c, defaults.get(c)) for c in columns]
+        values = [fixed[c] if c in fixed else _or_default(r.get(c), defaults.get(c)) for c in columns]
         for i in convert:
             values[i] = _sql_value(values[i])
         payload.append(values)
     _insert_rows(session, ent.model.__tablename__, columns, payload)
     return [r["id"] for r in cleaned_rows]
+
+
+def _or_default(value: Any, default: Any) -> Any:
+    """An emptied field of a column with a default (role, lead status) takes the default, as create() does."""
+    return default if value is None else value
 
 
 def _needs_conversion(ent: Entity, column: str) -> bool:
@@ -296,7 +302,8 @@ def _check_refs_many(session: Session, ent: Entity, rows: Sequence[Mapping[str, 
         if missing:
             number = next(i for i, r in enumerate(rows, start=1) if r.get(spec.name) in missing)
             singular = ENTITIES[spec.ref or ""].singular
-            raise ValidationError({f"row {number}: {spec.name}": f"{spec.label}: there is no such {singular}."})
+            message = f"{spec.label}: there is no such {singular}."
+            raise ValidationError({f"row {number}: {spec.name}": message})
 
 
 def as_dict(record: SyncedRecord) -> dict[str, Any]:

@@ -137,7 +137,8 @@ def rebuild(conn: Connection) -> None:
     for kind, (_, exprs) in _SOURCES.items():
         select = ", ".join(e.replace("NEW.", "r.") for e in exprs)
         conn.exec_driver_sql(
-            f"INSERT INTO search_doc (kind, record_id) SELECT '{kind}', id FROM {kind} WHERE deleted_at IS NULL"
+            f"INSERT INTO search_doc (kind, record_id) "
+            f"SELECT '{kind}', id FROM {kind} WHERE deleted_at IS NULL"
         )
         conn.exec_driver_sql(
             f"INSERT INTO search_fts (rowid, name, company, email, phone, city) "

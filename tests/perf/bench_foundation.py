@@ -38,7 +38,10 @@ _BARE_QT = """
 import sys
 from PySide6.QtWidgets import QApplication, QMainWindow, QTableView, QLabel
 app = QApplication(sys.argv)
-w = QMainWindow(); w.setCentralWidget(QTableView()); w.statusBar().addWidget(QLabel("ready")); w.resize(1280, 800)
+w = QMainWindow()
+w.setCentralWidget(QTableView())
+w.statusBar().addWidget(QLabel("ready"))
+w.resize(1280, 800)
 w.show(); app.processEvents()
 w.grab().save(sys.argv[1])
 """
