@@ -192,27 +192,52 @@ class Hit:
     detail: str
 
 
-def search(
-    conn: Connection, user_text: str, *, limit: int = 20, kind: str | None = None
-) -> list[Hit]:
-    """Ranked matches (best first) for what a person typed; never raises on odd input."""
+#: Above this many matches ranking is both slow (bm25 scores every match) and meaningless (one or two
+#: letters typed): show matches on the name instead, alphabetically.
+RANK_LIMIT = 400
+
+
+def search(conn: Connection, user_text: str, *, limit: int = 20, kind: str | None = None) -> list[Hit]:
+    """Matches for what a person typed, best first; never raises on odd input.
+
+    Bounded in time however unselective the text: a query matching more than RANK_LIMIT documents is
+    answered from the name column in name order instead of by bm25 over every match.
+    """
     query = fts_query(user_text)
     if query is None:
         return []
-    sql = (
+    select = (
         "SELECT d.kind, d.record_id, f.name, f.company, f.email, f.city FROM search_fts f "
         "JOIN search_doc d ON d.docid = f.rowid WHERE search_fts MATCH :q"
     )
-    params: dict[str, object] = {"q": query, "limit": limit}
+    params: dict[str, object] = {"q": query, "limit": limit, "bound": RANK_LIMIT + 1}
     if kind is not None:
-        sql += " AND d.kind = :kind"
+        select += " AND d.kind = :kind"
         params["kind"] = kind
-    sql += " ORDER BY bm25(search_fts, 10.0, 4.0, 3.0, 2.0, 1.0) LIMIT :limit"
-    hits = []
-    for kind_, record_id, name, company, email, city in conn.execute(text(sql), params):
-        detail = " · ".join(
-            part.strip() for part in (company, email, city) if part and part.strip()
+    matches = conn.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :q LIMIT :bound)"),
+        params,
+    ).scalar_one()
+    if matches <= RANK_LIMIT:
+        rows = list(
+            conn.execute(
+                text(select + " ORDER BY bm25(search_fts, 10.0, 4.0, 3.0, 2.0, 1.0) LIMIT :limit"), params
+            )
         )
+    else:
+        on_name = {**params, "q": "{name} : (" + query + ")"}
+        rows = list(conn.execute(text(select + " LIMIT :limit"), on_name))
+        if len(rows) < limit:  # top up with matches in other columns
+            seen = {row[1] for row in rows}
+            rows += [r for r in conn.execute(text(select + " LIMIT :limit"), params) if r[1] not in seen]
+            rows = rows[:limit]
+        typed = _WORD.findall(user_text)[0].casefold()
+        rows.sort(
+            key=lambda row: (not (row[2] or "").casefold().startswith(typed), (row[2] or "").casefold())
+        )
+    hits = []
+    for kind_, record_id, name, company, email, city in rows:
+        detail = " · ".join(part.strip() for part in (company, email, city) if part and part.strip())
         hits.append(Hit(kind_, record_id, name or "", detail))
     return hits
 
