@@ -1,0 +1,268 @@
+"""The demo data: deterministic, realistic, valid, and written through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import pytest
+from email_validator import validate_email
+from sqlalchemy import text
+
+from sfa_desktop.core import demo
+from sfa_desktop.core.fields import LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.core.models import SYNCED_TABLES
+from sfa_desktop.store.capture import read_outbox
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.store.search import search
+
+TODAY = dt.date(2026, 3, 14)
+ACCOUNTS = 120
+#: Columns stamped with the wall clock at write time (everything else must repeat exactly).
+CLOCK_COLUMNS = {"created_at", "updated_at"}
+
+
+def _seed(folder: Path, *, seed: int = 7, accounts: int = ACCOUNTS) -> LocalStore:
+    folder.mkdir()
+    store = LocalStore.open(folder)
+    with store.transaction() as session:
+        demo.seed(session, accounts=accounts, seed=seed, today=TODAY)
+    return store
+
+
+def _rows(store: LocalStore, table: str) -> list[dict[str, Any]]:
+    with store.engine.connect() as conn:
+        result = conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))
+        return [{k: v for k, v in row._mapping.items() if k not in CLOCK_COLUMNS} for row in result]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    store = _seed(tmp_path_factory.mktemp("demo") / "a")
+    yield store
+    store.close()
+
+
+def test_same_seed_and_day_give_identical_rows_ids_included(seeded: LocalStore, tmp_path: Path) -> None:
+    again = _seed(tmp_path / "b")
+    try:
+        for table in SYNCED_TABLES:
+            first, second = _rows(seeded, table), _rows(again, table)
+            assert first, table
+            assert first == second, table
+    finally:
+        again.close()
+
+
+def test_another_seed_gives_other_data(seeded: LocalStore, tmp_path: Path) -> None:
+    other = _seed(tmp_path / "c", seed=8)
+    try:
+        assert {r["id"] for r in _rows(seeded, "accounts")}.isdisjoint(
+            r["id"] for r in _rows(other, "accounts")
+        )
+        assert [r["name"] for r in _rows(seeded, "accounts")] != [r["name"] for r in _rows(other, "accounts")]
+    finally:
+        other.close()
+
+
+def test_reference_data_region_three_territories_three_reps_and_a_manager(seeded: LocalStore) -> None:
+    territories = _rows(seeded, "territories")
+    regions = [t for t in territories if t["parent_id"] is None]
+    assert len(regions) == 1
+    children = [t for t in territories if t["parent_id"] == regions[0]["id"]]
+    assert len(children) == 3 == len(territories) - 1
+    users = {u["id"]: u for u in _rows(seeded, "users")}
+    assert Counter(u["role"] for u in users.values()) == {"rep": 3, "manager": 1}
+    manager = next(u for u in users.values() if u["role"] == "manager")
+    memberships = _rows(seeded, "territory_memberships")
+    assert {(m["territory_id"], m["role"]) for m in memberships if m["user_id"] == manager["id"]} == {
+        (regions[0]["id"], "manager")
+    }
+    rep_territories = {m["territory_id"] for m in memberships if users[m["user_id"]]["role"] == "rep"}
+    assert rep_territories == {t["id"] for t in children}
+    assert all(u["manager_id"] == manager["id"] for u in users.values() if u["role"] == "rep")
+    products = _rows(seeded, "products")
+    assert 25 <= len(products) <= 40
+    assert all(0 < p["unit_cost_cents"] < p["unit_price_cents"] for p in products)
+
+
+def test_counts_are_in_the_expected_ranges(seeded: LocalStore) -> None:
+    counts = {
+        t: len(_rows(seeded, t)) for t in ("accounts", "contacts", "leads", "opportunities", "activities")
+    }
+    assert counts["accounts"] == ACCOUNTS
+    assert 2.1 * ACCOUNTS <= counts["contacts"] <= 2.9 * ACCOUNTS
+    assert 0.7 * ACCOUNTS <= counts["leads"] <= 1.3 * ACCOUNTS
+    assert 1.2 * ACCOUNTS <= counts["opportunities"] <= 1.8 * ACCOUNTS
+    assert 4.5 * ACCOUNTS <= counts["activities"] <= 6.5 * ACCOUNTS
+
+
+def test_summary_matches_the_rows(tmp_path: Path) -> None:
+    store = LocalStore.open(tmp_path)
+    try:
+        with store.transaction() as session:
+            summary = demo.seed(session, accounts=10, seed=1, today=TODAY)
+        for kind, number in summary.counts().items():
+            assert len(_rows(store, kind)) == number, kind
+        assert summary.accounts == 10
+        assert summary.total == sum(summary.counts().values())
+    finally:
+        store.close()
+
+
+def test_every_phone_is_valid_e164_and_in_the_records_state(seeded: LocalStore) -> None:
+    area_states = {}
+    from sfa_desktop.core.demo_names import CITIES
+
+    for city in CITIES:
+        for code in city.area_codes:
+            area_states[code] = city.state
+    checked = 0
+    for table, columns in (
+        ("accounts", ("phone",)),
+        ("contacts", ("phone", "mobile")),
+        ("leads", ("phone",)),
+    ):
+        for row in _rows(seeded, table):
+            for column in columns:
+                value = row[column]
+                if value is None:
+                    continue
+                number = phonenumbers.parse(value, None)
+                assert phonenumbers.is_valid_number(number), value
+                assert value == phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                assert area_states[value[2:5]] == row["region"], (table, value, row["region"])
+                checked += 1
+    assert checked > 3 * ACCOUNTS
+
+
+def test_every_email_is_valid_and_contacts_use_their_accounts_domain(seeded: LocalStore) -> None:
+    accounts = {a["id"]: a for a in _rows(seeded, "accounts")}
+    emails = []
+    for table in ("accounts", "contacts", "leads", "users"):
+        emails += [r["email"] for r in _rows(seeded, table) if r["email"]]
+    assert len(emails) > 3 * ACCOUNTS
+    for email in emails:
+        assert validate_email(email, check_deliverability=False).normalized == email
+    for contact in _rows(seeded, "contacts"):
+        domain = accounts[contact["account_id"]]["website"].removeprefix("https://www.")
+        assert contact["email"].endswith("@" + domain)
+    assert len(set(emails)) == len(emails)
+
+
+def test_names_include_non_ascii_people(seeded: LocalStore) -> None:
+    people = [f"{r['first_name']} {r['last_name']}" for r in _rows(seeded, "contacts")]
+    assert any(not name.isascii() for name in people)
+
+
+def test_addresses_are_consistent_with_territories(seeded: LocalStore) -> None:
+    from sfa_desktop.core.demo_names import CITIES, TERRITORY_STATES
+
+    territory_code = {t["id"]: t["code"] for t in _rows(seeded, "territories")}
+    zip_prefix: dict[str, set[str]] = {c.state: set() for c in CITIES}
+    for city in CITIES:
+        zip_prefix[city.state].add(city.zip_code[:3])
+    rep_of = {
+        m["territory_id"]: m["user_id"] for m in _rows(seeded, "territory_memberships") if m["role"] == "rep"
+    }
+    for table in ("accounts", "leads"):
+        for row in _rows(seeded, table):
+            code = territory_code[row["territory_id"]]
+            assert row["region"] in TERRITORY_STATES[code][1]
+            assert row["postcode"][:3] in zip_prefix[row["region"]]
+            assert row["country"] == "US"
+            assert row["owner_id"] == rep_of[row["territory_id"]]
+    for account in _rows(seeded, "accounts"):
+        city = next(c for c in CITIES if c.name == account["city"] and c.state == account["region"])
+        assert abs(account["latitude"] - city.latitude) < 0.3
+        assert abs(account["longitude"] - city.longitude) < 0.3
+
+
+def test_children_follow_their_accounts_territory(seeded: LocalStore) -> None:
+    territory_of = {a["id"]: a["territory_id"] for a in _rows(seeded, "accounts")}
+    for table in ("contacts", "opportunities", "activities"):
+        rows = _rows(seeded, table)
+        assert rows
+        assert all(r["territory_id"] == territory_of[r["account_id"]] for r in rows), table
+
+
+def test_lead_company_names_are_not_accounts(seeded: LocalStore) -> None:
+    accounts = {a["name"] for a in _rows(seeded, "accounts")}
+    leads = _rows(seeded, "leads")
+    assert not accounts & {lead["company"] for lead in leads}
+    assert len(accounts) == ACCOUNTS
+    assert {lead["status"] for lead in leads} == set(LEAD_STATUSES)
+    for lead in leads:
+        assert (lead["status_reason"] is not None) == (lead["status"] == "disqualified")
+
+
+def test_opportunities_stages_dates_and_amounts(seeded: LocalStore) -> None:
+    opportunities = _rows(seeded, "opportunities")
+    assert {o["stage"] for o in opportunities} == set(OPPORTUNITY_STAGES)
+    for o in opportunities:
+        close = dt.date.fromisoformat(o["close_date"])
+        if o["stage"].startswith("closed"):
+            assert close < TODAY
+            assert o["next_step"] is None
+        else:
+            assert o["next_step"]
+        assert (o["lost_reason"] is not None) == (o["stage"] == "closed lost")
+        assert o["probability"] == OPPORTUNITY_STAGES[o["stage"]]
+        assert 3_000_00 <= o["amount_cents"] <= 510_000_00
+        assert o["amount_cents"] % 100_00 == 0
+
+
+def test_activity_history_and_upcoming_work(seeded: LocalStore) -> None:
+    now = dt.datetime.combine(TODAY, dt.time(0, 0))
+    activities = _rows(seeded, "activities")
+    done = [a for a in activities if a["done_at"] is not None]
+    upcoming = [a for a in activities if a["done_at"] is None]
+    assert len(done) > 4 * ACCOUNTS
+    assert 0.2 * ACCOUNTS <= len(upcoming) <= 0.6 * ACCOUNTS
+    for activity in done:
+        due = dt.datetime.fromisoformat(activity["due_at"])
+        assert now - dt.timedelta(days=549) <= due < now
+    for activity in upcoming:
+        due = dt.datetime.fromisoformat(activity["due_at"])
+        assert now <= due < now + dt.timedelta(days=15)
+        assert activity["outcome"] is None
+    assert any(a["contact_id"] for a in activities)
+    assert any(a["opportunity_id"] for a in activities)
+
+
+def test_outbox_has_one_insert_per_record_and_search_finds_them(seeded: LocalStore) -> None:
+    with seeded.engine.connect() as conn:
+        inserts = Counter((c.table, c.record_id) for c in read_outbox(conn) if c.op == "insert")
+        contact = _rows(seeded, "contacts")[0]
+        hits = search(conn, f"{contact['first_name']} {contact['last_name']}", limit=50)
+    expected = {(t, r["id"]) for t in SYNCED_TABLES for r in _rows(seeded, t)}
+    assert set(inserts) == expected
+    assert set(inserts.values()) == {1}
+    assert contact["id"] in {h.record_id for h in hits}
+
+
+def test_refuses_a_database_that_already_holds_data(seeded: LocalStore) -> None:
+    with seeded.transaction() as session, pytest.raises(demo.DemoDataError, match="empty"):
+        demo.seed(session, accounts=1, today=TODAY)
+
+
+def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    store = LocalStore.open(tmp_path)
+    try:
+        with store.transaction() as session:
+            demo.seed(
+                session, accounts=5, today=TODAY, progress=lambda done, total: calls.append((done, total))
+            )
+    finally:
+        store.close()
+    assert calls[0] == (0, 5)
+    assert calls[-1] == (5, 5)
+
+
+def test_ascii_fold_for_addresses() -> None:
+    assert demo.ascii_fold("Zoë Müller") == "Zoe Muller"
+    assert demo.ascii_fold("Łukasz Øster") == "Lukasz Oster"
