@@ -12,13 +12,14 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import json
 import random
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import demo_names as names
@@ -578,7 +579,18 @@ def seed(
 
 
 def _set_coordinates(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Latitude and longitude are not editable fields (fields.ACCOUNTS has none), so create_many does not
-    take them; set them with one bulk update (captured in the outbox like any other write)."""
-    if rows:
-        session.execute(update(Account), rows)
+    """Set the accounts' latitude and longitude.
+
+    They are not fields a person edits (fields.ACCOUNTS has none), so create_many does not take them.
+    One UPDATE ... FROM json_each per round (SQLite 3.33+): the capture trigger records each change in
+    the outbox like any other write, and SQLite prepares the trigger program once per statement.
+    """
+    if not rows:
+        return
+    payload = json.dumps([[r["id"], r["latitude"], r["longitude"]] for r in rows])
+    session.connection().exec_driver_sql(
+        "UPDATE accounts SET latitude = json_extract(j.value, '$[1]'), "
+        "longitude = json_extract(j.value, '$[2]') "
+        "FROM json_each(?) AS j WHERE accounts.id = json_extract(j.value, '$[0]')",
+        (payload,),
+    )
