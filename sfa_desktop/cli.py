@@ -133,12 +133,8 @@ def resolve(session: Session, kind: str, given: str) -> str:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise CliError(
-            f"'{wanted}' matches several {ent.plural}; use more of the id "
-            f"(see 'sfa {kind} list --filter ...' or 'sfa search ...')."
-            if kind in LISTS
-            else f"'{wanted}' matches several {ent.plural}; use the id."
-        )
+        listed = ", ".join(_short(m) for m in matches[:4]) + (", ..." if len(matches) > 4 else "")
+        raise CliError(f"'{wanted}' matches several {ent.plural} ({listed}); give the id instead.")
     if _HEXISH.fullmatch(wanted):
         hint = f" It may have been deleted; 'sfa {kind} list' shows the ids." if kind in LISTS else ""
     else:

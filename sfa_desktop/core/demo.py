@@ -63,6 +63,8 @@ _OUTCOMES = {
     "task": ("completed",),
     "note": (None,),
 }
+#: 13:00 to 21:45 UTC in quarter hours (8:00 to 16:45 US Eastern standard time).
+_QUARTER_HOURS = tuple(dt.timedelta(minutes=m) for m in range(13 * 60, 22 * 60, 15))
 _ACCOUNT_MAILBOXES = ("info", "sales", "office", "contact")
 _DURATION = {"call": (5, 30), "visit": (30, 120), "meeting": (30, 90)}
 _PRICE_RANGE = {  # dollars
@@ -190,6 +192,7 @@ class _Generator:
         self.statuses = _Weighted(_LEAD_STATUS_WEIGHTS)
         self.kinds = _Weighted(_ACTIVITY_WEIGHTS)
         self.families = tuple(names.PRODUCT_FAMILIES)
+        self._days: dict[int, dt.datetime] = {}
 
     # -- small draws ------------------------------------------------------------------------------------
     def uid(self) -> str:
@@ -281,8 +284,10 @@ class _Generator:
 
     def business_time(self, days_from_today: int) -> dt.datetime:
         """A quarter hour between 8:00 and 16:45 US Eastern, in UTC (daylight saving ignored: demo data)."""
-        minutes = (13 + self.between(0, 8)) * 60 + 15 * self.between(0, 3)
-        return self.midnight + dt.timedelta(days=days_from_today, minutes=minutes)
+        day = self._days.get(days_from_today)
+        if day is None:
+            day = self._days[days_from_today] = self.midnight + dt.timedelta(days=days_from_today)
+        return day + self.pick(_QUARTER_HOURS)
 
     # -- reference data ---------------------------------------------------------------------------------
     def territories(self) -> list[dict[str, Any]]:

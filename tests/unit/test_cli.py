@@ -241,6 +241,16 @@ def test_unknown_and_ambiguous_ids(demo_dir: Path, capsys: pytest.CaptureFixture
     code, _, err = run(capsys, demo_dir, "contacts", "edit", "whoever")
     assert code == 1
     assert "Nothing to change" in err
+    ids = []
+    for _ in range(2):
+        code, out, _ = run(capsys, demo_dir, "contacts", "add", "--first-name", "Jo", "--last-name", "Twin")
+        ids.append(out.split("(")[-1].split(")")[0])
+    code, _, err = run(capsys, demo_dir, "contacts", "show", "jo twin")
+    assert code == 1
+    assert all(i[:8] in err for i in ids)
+    code, out, _ = run(capsys, demo_dir, "contacts", "show", ids[1][:8])
+    assert code == 0
+    assert ids[1] in out
 
 
 @pytest.mark.parametrize(
