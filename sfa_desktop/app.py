@@ -1,0 +1,137 @@
+"""``sfa-desktop``: the GUI entry point.
+
+``sfa-desktop [--data-dir DIR] [--screenshot FILE.png]``.  With ``--screenshot`` the main window opens on
+the Contacts section with the first contact in the detail pane; once the list and the record are loaded
+the window is rendered to FILE.png and the program exits (0, or 1 with a message when the PNG cannot be
+written).  Without a display (no DISPLAY / WAYLAND_DISPLAY) screenshots use Qt's offscreen platform.
+
+Start-up is kept fast by importing only what the window needs: no reportlab, no scheduler, and Alembic
+only when the data file needs migrating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="sfa-desktop", description="SFA Desktop: offline-first sales force automation."
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder holding the data file (default: $SFA_DATA_DIR or the platform's user data folder)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        default=None,
+        help="open the window, write a PNG of it once it is painted, and exit",
+    )
+    return parser.parse_args(argv)
+
+
+def _check_writable(path: Path) -> str | None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and path.is_dir():
+        return f"Cannot write the screenshot to {path}: it is a folder. Give a file name ending in .png."
+    if not folder.is_dir():
+        return f"Cannot write the screenshot to {path}: the folder {folder} does not exist."
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"Cannot write the screenshot to {path}: permission denied. Choose another place."
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    screenshot: Path | None = args.screenshot
+    if screenshot is not None:
+        problem = _check_writable(screenshot)
+        if problem:
+            print(f"sfa-desktop: {problem}", file=sys.stderr)
+            return 1
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from sfa_desktop import __version__
+    from sfa_desktop.store.database import LocalStore, StoreError
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sfa-desktop"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("sfa-desktop")
+    app.setApplicationDisplayName("SFA Desktop")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("sfa-desktop")
+
+    try:
+        store = LocalStore.open(args.data_dir)
+    except StoreError as exc:
+        if screenshot is not None:
+            print(f"sfa-desktop: {exc}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, "SFA Desktop cannot open its data", str(exc))
+        return 1
+
+    from sfa_desktop.ui.icons import style_sheet
+    from sfa_desktop.ui.mainwindow import MainWindow
+
+    app.setStyleSheet(style_sheet())
+    try:
+        window = MainWindow(store, initial="contacts")
+        if screenshot is not None:
+            return _take_screenshot(app, window, screenshot)
+        window.show()
+        return app.exec()
+    finally:
+        store.close()
+
+
+def _take_screenshot(app: object, window: object, path: Path) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from sfa_desktop.ui.mainwindow import MainWindow
+
+    assert isinstance(app, QApplication)
+    assert isinstance(window, MainWindow)
+    outcome: dict[str, int] = {}
+
+    def finish(code: int, message: str | None = None) -> None:
+        if outcome:
+            return
+        outcome["code"] = code
+        if message:
+            print(f"sfa-desktop: {message}", file=sys.stderr)
+        window.close()
+        app.exit(code)
+
+    def grab() -> None:
+        # grab() renders every widget now (paint events included), so the first page of rows is
+        # fetched and painted into the image.
+        if window.grab().save(str(path), "PNG"):
+            finish(0)
+        else:
+            finish(1, f"Cannot write the screenshot to {path}. Check the folder and the file name.")
+
+    def settled() -> None:
+        if not outcome:
+            # Let the posted layout and polish events run first, then render.
+            QTimer.singleShot(0, grab)
+
+    window.runner.taskFailed.connect(lambda _task, exc: finish(1, f"Loading the data failed: {exc}"))
+    window.section("contacts").settled.connect(settled)
+    window.show()
+    app.exec()
+    return outcome.get("code", 1)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

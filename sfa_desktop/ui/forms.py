@@ -1,0 +1,487 @@
+"""The detail pane: an edit form generated from a record kind's field specs, with inline validation.
+
+Each field is checked with :func:`sfa_desktop.core.fields.clean_value` as the person leaves it; a problem
+is shown in red under the field and Save stays disabled until every field is valid.  Saving runs the
+same service as the command line (``services.create`` / ``services.update``) in one transaction on the
+task runner; a ValidationError from the service is mapped back onto the fields.  Typed data is never
+dropped silently: leaving a record with unsaved changes asks first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sfa_desktop.core.fields import ENTITIES, Field, clean_value
+from sfa_desktop.core.validation import FieldError, ValidationError, format_money
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import jobs
+from sfa_desktop.ui.fieldwidgets import FieldEditor, make_editor
+from sfa_desktop.ui.icons import icon
+from sfa_desktop.ui.tasks import Task, TaskRunner
+from sfa_desktop.ui.widgets import named
+
+_ADDRESS = ("street", "city", "region", "postcode", "country")
+_WIDE_KINDS = ("longtext", "email", "url")
+
+
+def _group_of(spec: Field) -> str:
+    if spec.name in _ADDRESS:
+        return "Address"
+    if spec.kind == "bool":
+        return "Contact preferences"
+    if spec.name in ("territory_id", "owner_id"):
+        return "Assignment"
+    if spec.kind == "longtext":
+        return "Notes"
+    return "Details"
+
+
+_GROUPS = ("Details", "Address", "Contact preferences", "Assignment", "Notes")
+
+
+def ask_unsaved(parent: QWidget, what: str) -> QMessageBox.StandardButton:
+    """Save, Discard or Cancel for unsaved changes (tests replace this to answer without a dialog)."""
+    return QMessageBox.question(
+        parent,
+        "Unsaved changes",
+        f"You changed {what} but did not save.\n\nSave the changes before leaving?",
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Save,
+    )
+
+
+def confirm_delete(parent: QWidget, text: str) -> bool:
+    answer = QMessageBox.warning(
+        parent,
+        "Delete",
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class RecordForm(QWidget):
+    """Shows one record of ``kind`` (or a new one) for editing.
+
+    Signals: ``loaded(id)`` when a record is on screen ('' for a new one), ``saved(id)``, ``deleted(id)``,
+    ``dirtyChanged(bool)`` and ``reported(str)`` with a message for the status bar.
+    """
+
+    loaded = Signal(str)
+    saved = Signal(str)
+    deleted = Signal(str)
+    dirtyChanged = Signal(bool)
+    reported = Signal(str)
+
+    def __init__(
+        self, store: LocalStore, runner: TaskRunner, kind: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordForm")
+        self._store = store
+        self._runner = runner
+        self.kind = kind
+        self.entity = ENTITIES[kind]
+        self.record_id: str | None = None
+        self._region = "US"
+        self._original: dict[str, Any] = {}
+        self._current: dict[str, Any] = {}
+        self.errors: dict[str, str] = {}
+        self._dirty = False
+        self._load_task: Task | None = None
+        self._after_save: Callable[[], None] | None = None
+        self.editors: dict[str, FieldEditor] = {}
+        self._error_labels: dict[str, QLabel] = {}
+        self._build()
+        self._showing(False)
+        self._runner.submit(jobs.phone_region, store).finished.connect(self._set_region)
+        for spec in self.entity.fields:
+            if spec.kind == "ref" and spec.ref in jobs.SMALL_REFS:
+                task = self._runner.submit(jobs.ref_choices, store, spec.ref)
+                task.finished.connect(lambda options, name=spec.name: self._set_options(name, options))
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._stack = QStackedLayout(self)
+        self._empty = QLabel(
+            f"Select {self.entity.singular} in the list to see it here,\nor create one with New."
+        )
+        self._empty.setObjectName("emptyState")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._stack.addWidget(self._empty)
+
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        header = named(QFrame(), "formHeader")
+        header_layout = QVBoxLayout(header)
+        header_layout.setContentsMargins(20, 16, 20, 12)
+        header_layout.setSpacing(2)
+        self.title = named(QLabel(), "formTitle")
+        self.subtitle = named(QLabel(), "formSubtitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stamp = named(QLabel(), "formStamp")
+        header_layout.addWidget(self.title)
+        header_layout.addWidget(self.subtitle)
+        header_layout.addWidget(self.stamp)
+        outer.addWidget(header)
+
+        body = named(QWidget(), "formBody")
+        grid = QGridLayout(body)
+        grid.setContentsMargins(20, 8, 20, 16)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        row = 0
+        for group in _GROUPS:
+            specs = [s for s in self.entity.fields if _group_of(s) == group]
+            if not specs:
+                continue
+            heading = named(QLabel(group.upper()), "formSection")
+            grid.addWidget(heading, row, 0, 1, 2)
+            row += 1
+            column = 0
+            for spec in specs:
+                cell = self._field_cell(spec)
+                wide = spec.kind in _WIDE_KINDS or spec.name in ("street", "name")
+                if wide and column == 1:
+                    row, column = row + 1, 0
+                grid.addWidget(cell, row, column, 1, 2 if wide else 1)
+                if wide or column == 1:
+                    row, column = row + 1, 0
+                else:
+                    column = 1
+            if column == 1:
+                row += 1
+        grid.setRowStretch(row, 1)
+        scroll = named(QScrollArea(), "formScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+        self.banner = named(QLabel(), "formBanner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        outer.addWidget(self.banner)
+
+        footer = named(QFrame(), "formFooter")
+        buttons = QHBoxLayout(footer)
+        buttons.setContentsMargins(20, 10, 20, 10)
+        self.delete_button = named(QPushButton(icon("delete"), "Delete"), "dangerButton")
+        self.revert_button = QPushButton("Revert")
+        self.save_button = named(QPushButton(icon("save", "#ffffff"), "Save"), "primaryButton")
+        self.save_button.setShortcut("Ctrl+S")
+        self.save_button.setToolTip("Save the changes (Ctrl+S)")
+        self.revert_button.setToolTip("Undo the changes not saved yet")
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        outer.addWidget(footer)
+        self.delete_button.clicked.connect(self.delete)
+        self.revert_button.clicked.connect(self.revert)
+        self.save_button.clicked.connect(self._save_clicked)
+        self._stack.addWidget(page)
+
+    def _save_clicked(self) -> None:
+        self.save()
+
+    def _field_cell(self, spec: Field) -> QWidget:
+        cell = QWidget()
+        layout = QVBoxLayout(cell)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(3)
+        editor = make_editor(spec, self._store, self._runner)
+        if spec.kind != "bool":
+            label = named(QLabel(spec.label + (" *" if spec.required else "")), "fieldLabel")
+            label.setBuddy(editor.widget)
+            layout.addWidget(label)
+        layout.addWidget(editor.widget)
+        error = named(QLabel(), "fieldError")
+        error.setWordWrap(True)
+        error.hide()
+        layout.addWidget(error)
+        self.editors[spec.name] = editor
+        self._error_labels[spec.name] = error
+        editor.edited.connect(lambda name=spec.name: self._on_edited(name))
+        editor.committed.connect(lambda name=spec.name: self.validate_field(name))
+        return cell
+
+    def _set_region(self, region: object) -> None:
+        self._region = str(region)
+
+    def _set_options(self, name: str, options: object) -> None:
+        assert isinstance(options, list)
+        editor = self.editors[name]
+        editor.set_options(options)  # type: ignore[attr-defined]
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def _showing(self, record: bool) -> None:
+        self._stack.setCurrentIndex(1 if record else 0)
+
+    def _cleaned(self, name: str) -> Any:
+        editor = self.editors[name]
+        editor.check()
+        return clean_value(editor.spec, editor.raw(), phone_region=self._region)
+
+    def validate_field(self, name: str) -> bool:
+        """Check one field now; show or clear its message.  True when it is valid."""
+        spec = self.entity.by_name[name]
+        try:
+            self._current[name] = self._cleaned(name)
+        except FieldError as exc:
+            message = str(exc)
+            self._set_error(name, message if message[:1].isupper() else f"{spec.label} {message}")
+            self._current.pop(name, None)
+        else:
+            self._set_error(name, None)
+        self._update_state()
+        return name not in self.errors
+
+    def validate_all(self) -> bool:
+        results = [self.validate_field(name) for name in self.editors]  # every field, no short cut
+        return all(results)
+
+    def _set_error(self, name: str, message: str | None) -> None:
+        label = self._error_labels.get(name)
+        if message is None:
+            self.errors.pop(name, None)
+        else:
+            self.errors[name] = message
+        if label is not None:
+            label.setText(message or "")
+            label.setVisible(message is not None)
+            self.editors[name].set_invalid(message is not None)
+
+    def _on_edited(self, name: str) -> None:
+        if name in self.errors or self.editors[name].spec.kind in ("bool", "choice", "ref"):
+            self.validate_field(name)  # clear a message as soon as the value is fixed
+        else:
+            self._set_dirty(True)
+            self._update_buttons()
+
+    def changes(self) -> dict[str, Any]:
+        """Cleaned values that differ from the stored record (for a new record: everything filled in)."""
+        return {
+            name: value
+            for name, value in self._current.items()
+            if name not in self.errors and value != self._original.get(name)
+        }
+
+    def _update_state(self) -> None:
+        self._set_dirty(bool(self.errors) or bool(self.changes()))
+        self._update_buttons()
+
+    def _set_dirty(self, dirty: bool) -> None:
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirtyChanged.emit(dirty)
+
+    def _update_buttons(self) -> None:
+        self.save_button.setEnabled(self._dirty and not self.errors)
+        self.revert_button.setEnabled(self._dirty and self.record_id is not None)
+        self.delete_button.setEnabled(self.record_id is not None)
+        self.banner.hide()
+
+    # -- loading --------------------------------------------------------------------------------
+
+    def show_record(self, record_id: str) -> Task:
+        if self._load_task is not None:
+            self._load_task.discard()
+        task = self._runner.submit(jobs.load_record, self._store, self.kind, record_id)
+        task.finished.connect(self._fill)
+        task.failed.connect(lambda exc: self.reported.emit(str(exc)))
+        self._load_task = task
+        return task
+
+    def new_record(self) -> None:
+        if self._load_task is not None:
+            self._load_task.discard()
+        self._fill(jobs.LoadedRecord(self.kind, "", {}))
+        self.editors[self.entity.fields[0].name].widget.setFocus()
+
+    def clear(self) -> None:
+        self.record_id = None
+        self._set_dirty(False)
+        self._showing(False)
+
+    def revert(self) -> None:
+        if self.record_id is None:
+            self.new_record()
+        else:
+            self.show_record(self.record_id)
+
+    def _fill(self, loaded: object) -> None:
+        assert isinstance(loaded, jobs.LoadedRecord)
+        self._load_task = None
+        self.record_id = loaded.record_id or None
+        self._original = {s.name: loaded.values.get(s.name) for s in self.entity.fields}
+        for spec in self.entity.fields:
+            if spec.kind == "bool":
+                self._original[spec.name] = bool(self._original[spec.name])
+            self.editors[spec.name].show_value(
+                self._original[spec.name], loaded.ref_labels.get(spec.name, "")
+            )
+            self._set_error(spec.name, None)
+        self._current = dict(self._original)
+        self._set_header(loaded)
+        self._set_dirty(False)
+        self._update_buttons()
+        self._showing(True)
+        self.loaded.emit(loaded.record_id)
+
+    def _set_header(self, loaded: jobs.LoadedRecord) -> None:
+        values, labels = loaded.values, loaded.ref_labels
+        if not loaded.record_id:
+            self.title.setText(f"New {self.entity.singular}")
+            self.subtitle.setText("Fill in the fields and save. Fields marked * are required.")
+            self.stamp.setText("")
+            return
+        if "last_name" in values:
+            name = f"{values.get('first_name') or ''} {values['last_name']}".strip()
+        else:
+            name = str(values.get("name") or "")
+        parts: list[str] = []
+        if self.kind == "contacts":
+            parts = [values.get("title") or "", labels.get("account_id", "")]
+        elif self.kind == "leads":
+            parts = [values.get("company") or "", (values.get("status") or "").capitalize()]
+        elif self.kind == "accounts":
+            parts = [values.get("industry") or "", values.get("city") or ""]
+        elif self.kind == "opportunities":
+            amount = values.get("amount_cents")
+            parts = [
+                labels.get("account_id", ""),
+                (values.get("stage") or "").capitalize(),
+                format_money(amount) if amount is not None else "",
+            ]
+        self.title.setText(name)
+        self.subtitle.setText("  ·  ".join(p for p in parts if p))
+        self.stamp.setText(_stamp(values.get("created_at"), values.get("updated_at")))
+
+    # -- saving and deleting --------------------------------------------------------------------
+
+    def save(self, then: Callable[[], None] | None = None) -> Task | None:
+        """Save the changes; ``then`` runs after a successful save.  None when nothing could be sent."""
+        if not self.validate_all():
+            self._show_banner("Some fields need attention before saving.")
+            return None
+        changes = self.changes()
+        if not changes and self.record_id is not None:
+            if then is not None:
+                then()
+            return None
+        self.save_button.setEnabled(False)
+        self._after_save = then
+        task = self._runner.submit(jobs.save_record, self._store, self.kind, self.record_id, changes)
+        task.finished.connect(self._on_saved)
+        task.failed.connect(self._on_save_failed)
+        return task
+
+    def _on_saved(self, record_id: object) -> None:
+        assert isinstance(record_id, str)
+        created = self.record_id is None
+        self.record_id = record_id
+        self._original.update(self._current)
+        self._set_dirty(False)
+        self._update_buttons()
+        self.show_record(record_id)
+        self.reported.emit(f"{self.entity.singular.capitalize()} {'created' if created else 'saved'}.")
+        self.saved.emit(record_id)
+        then, self._after_save = self._after_save, None
+        if then is not None:
+            then()
+
+    def _on_save_failed(self, exc: object) -> None:
+        self._after_save = None
+        if isinstance(exc, ValidationError):
+            for name, message in exc.errors.items():
+                if name in self.editors:
+                    self._set_error(name, message)
+            self._update_buttons()
+            self._show_banner("Not saved: " + " ".join(exc.errors.values()))
+        else:
+            self._update_buttons()
+            self._show_banner(f"Not saved: {exc}")
+        self.reported.emit(f"The {self.entity.singular} was not saved.")
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
+
+    def confirm_leave(self, proceed: Callable[[], None]) -> None:
+        """Run ``proceed`` once unsaved changes are saved or knowingly discarded (or at once if none)."""
+        if not self._dirty:
+            proceed()
+            return
+        what = f"this {self.entity.singular}" if self.record_id else f"a new {self.entity.singular}"
+        answer = ask_unsaved(self, what)
+        if answer == QMessageBox.StandardButton.Save:
+            self.save(then=proceed)
+        elif answer == QMessageBox.StandardButton.Discard:
+            self._set_dirty(False)
+            proceed()
+
+    def delete(self) -> None:
+        if self.record_id is None:
+            return
+        record_id, name = self.record_id, self.title.text()
+        task = self._runner.submit(jobs.delete_impact, self._store, self.kind, record_id)
+        task.finished.connect(lambda impact: self._confirm_delete(record_id, name, impact))
+
+    def _confirm_delete(self, record_id: str, name: str, impact: object) -> None:
+        assert isinstance(impact, dict)
+        text = f"Delete the {self.entity.singular} “{name}”?"
+        taken = [
+            f"{n} {ENTITIES[k].plural if n != 1 else ENTITIES[k].singular}" for k, n in impact.items() if n
+        ]
+        if taken:
+            text += "\n\nIts " + ", ".join(taken) + " will be deleted with it."
+        text += "\n\nThe deletion is sent to the central store at the next sync."
+        if not confirm_delete(self, text):
+            return
+        task = self._runner.submit(jobs.delete_record, self._store, self.kind, record_id)
+        task.finished.connect(lambda count: self._on_deleted(record_id, name, count))
+        task.failed.connect(lambda exc: self._show_banner(f"Not deleted: {exc}"))
+
+    def _on_deleted(self, record_id: str, name: str, count: object) -> None:
+        self.clear()
+        extra = f" and {count - 1} related records" if isinstance(count, int) and count > 1 else ""
+        self.reported.emit(f"Deleted “{name}”{extra}.")
+        self.deleted.emit(record_id)
+
+
+def _stamp(created: Any, updated: Any) -> str:
+    moment = updated or created
+    if not isinstance(moment, dt.datetime):
+        return ""
+    verb = "Created" if updated == created else "Updated"
+    return f"{verb} {moment.astimezone().strftime('%d %b %Y, %H:%M')}"

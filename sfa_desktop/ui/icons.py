@@ -1,0 +1,62 @@
+"""Icons and the style sheet from the ``resources/`` folder, found robustly wherever the app runs from.
+
+Icons are single-colour SVG line drawings using ``currentColor``; :func:`icon` renders them in the colour
+asked for at the usual sizes (crisp at any device pixel ratio) and caches the result.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+DEFAULT_COLOR = "#5b6472"
+_SIZES = (16, 20, 24, 32, 48)
+
+
+@cache
+def resources_dir() -> Path:
+    """The resources folder: $SFA_RESOURCES, a PyInstaller bundle, or the repository next to the package."""
+    candidates = []
+    if os.environ.get("SFA_RESOURCES"):
+        candidates.append(Path(os.environ["SFA_RESOURCES"]))
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.append(Path(bundle) / "resources")
+    here = Path(__file__).resolve()
+    candidates += [here.parents[2] / "resources", here.parents[1] / "resources"]
+    for candidate in candidates:
+        if (candidate / "style.qss").is_file():
+            return candidate
+    raise FileNotFoundError(
+        "SFA Desktop cannot find its resources folder (style.qss, icons); looked in: "
+        + ", ".join(str(c) for c in candidates)
+        + ". Reinstall the app or set SFA_RESOURCES to the folder."
+    )
+
+
+def style_sheet() -> str:
+    """The application style sheet, with ``@ICONS@`` pointing at the icons folder."""
+    text = (resources_dir() / "style.qss").read_text(encoding="utf-8")
+    return text.replace("@ICONS@", (resources_dir() / "icons").as_posix())
+
+
+@cache
+def icon(name: str, color: str = DEFAULT_COLOR) -> QIcon:
+    svg = (resources_dir() / "icons" / f"{name}.svg").read_text(encoding="utf-8")
+    renderer = QSvgRenderer(QByteArray(svg.replace("currentColor", color).encode()))
+    result = QIcon()
+    for size in _SIZES:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter, QRectF(0, 0, size, size))
+        painter.end()
+        result.addPixmap(pixmap)
+    return result

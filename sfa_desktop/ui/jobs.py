@@ -1,0 +1,139 @@
+"""The database jobs the window runs on its task runner: plain functions, no Qt, one session each.
+
+Each job opens its own session or connection from the store and closes it before returning, so nothing
+database-related ever crosses a thread boundary except plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+
+from sfa_desktop.core import services, settings
+from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.store import capture, search
+from sfa_desktop.store.database import LocalStore
+
+#: How a reference is shown in pickers and combo boxes: (table, SQL label, SQL hint shown after it).
+REF_LABELS: dict[str, tuple[str, str, str]] = {
+    "accounts": ("accounts", "name", "city"),
+    "contacts": ("contacts", "trim(coalesce(first_name, '') || ' ' || last_name)", "title"),
+    "leads": ("leads", "trim(coalesce(first_name, '') || ' ' || last_name)", "company"),
+    "opportunities": ("opportunities", "name", "stage"),
+    "territories": ("territories", "name", "code"),
+    "users": ("users", "full_name", "login"),
+}
+#: References with few enough rows for a combo box; the others get a searchable picker.
+SMALL_REFS = frozenset({"territories", "users"})
+
+
+@dataclass
+class LoadedRecord:
+    kind: str
+    record_id: str
+    values: dict[str, Any]
+    ref_labels: dict[str, str] = field(default_factory=dict)
+
+
+def _label_sql(ref: str) -> str:
+    table, label, _ = REF_LABELS[ref]
+    return f"SELECT {label} FROM {table} WHERE id = :id"
+
+
+def load_record(store: LocalStore, kind: str, record_id: str) -> LoadedRecord:
+    with store.reading() as session:
+        record = services.get(session, kind, record_id)
+        values = services.as_dict(record)
+        labels: dict[str, str] = {}
+        for spec in ENTITIES[kind].fields:
+            value = values.get(spec.name)
+            if spec.kind == "ref" and value and spec.ref in REF_LABELS:
+                label = session.execute(text(_label_sql(spec.ref)), {"id": value}).scalar()
+                labels[spec.name] = str(label) if label is not None else ""
+        return LoadedRecord(kind, record_id, values, labels)
+
+
+def phone_region(store: LocalStore) -> str:
+    with store.reading() as session:
+        return settings.get(session, "phone_region")
+
+
+def ref_choices(store: LocalStore, ref: str) -> list[tuple[str, str]]:
+    """(id, label) of every live record of a small reference table, by label."""
+    table, label, _ = REF_LABELS[ref]
+    sql = f"SELECT id, {label} FROM {table} WHERE deleted_at IS NULL ORDER BY {label} COLLATE NOCASE"
+    with store.engine.connect() as conn:
+        return [(row[0], row[1] or "") for row in conn.execute(text(sql))]
+
+
+def lookup_refs(store: LocalStore, ref: str, typed: str, limit: int = 50) -> list[tuple[str, str, str]]:
+    """(id, label, hint) of up to ``limit`` live records whose label contains what was typed."""
+    table, label, hint = REF_LABELS[ref]
+    escaped = typed.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    sql = (
+        f"SELECT id, {label} AS label, {hint} FROM {table} WHERE deleted_at IS NULL "
+        f"AND {label} LIKE :pattern ESCAPE '\\' "
+        f"ORDER BY ({label} LIKE :prefix ESCAPE '\\') DESC, {label} COLLATE NOCASE LIMIT :limit"
+    )
+    params = {"pattern": f"%{escaped}%", "prefix": f"{escaped}%", "limit": limit}
+    with store.engine.connect() as conn:
+        return [(row[0], row[1] or "", row[2] or "") for row in conn.execute(text(sql), params)]
+
+
+def save_record(store: LocalStore, kind: str, record_id: str | None, values: Mapping[str, Any]) -> str:
+    """Create (no id) or update a record in one transaction; ValidationError names the bad fields."""
+    with store.transaction() as session:
+        if record_id is None:
+            return services.create(session, kind, values).id
+        services.update(session, kind, record_id, values)
+        return record_id
+
+
+def delete_impact(store: LocalStore, kind: str, record_id: str) -> dict[str, int]:
+    """What deleting a record takes along: child kind -> how many live records."""
+    if kind != "accounts":
+        return {}
+    counts = {}
+    with store.engine.connect() as conn:
+        for child in services.ACCOUNT_CHILDREN:
+            counts[child] = int(
+                conn.execute(
+                    text(f"SELECT count(*) FROM {child} WHERE account_id = :id AND deleted_at IS NULL"),
+                    {"id": record_id},
+                ).scalar_one()
+            )
+    return counts
+
+
+def delete_record(store: LocalStore, kind: str, record_id: str) -> int:
+    with store.transaction() as session:
+        return services.delete(session, kind, record_id)
+
+
+def pending_changes(store: LocalStore) -> int:
+    with store.engine.connect() as conn:
+        return capture.pending_count(conn)
+
+
+def section_counts(store: LocalStore, kinds: tuple[str, ...]) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {
+            kind: int(
+                conn.execute(text(f"SELECT count(*) FROM {kind} WHERE deleted_at IS NULL")).scalar_one()
+            )
+            for kind in kinds
+        }
+
+
+def run_search(store: LocalStore, typed: str, limit: int = 12) -> list[search.Hit]:
+    with store.engine.connect() as conn:
+        return search.search(conn, typed, limit=limit)
+
+
+def find_opportunities(store: LocalStore, typed: str, limit: int = 5) -> list[search.Hit]:
+    """Opportunities have no full-text index: match their name with LIKE for the global search."""
+    rows = lookup_refs(store, "opportunities", typed, limit)
+    return [search.Hit("opportunities", rid, label, hint) for rid, label, hint in rows]

@@ -1,0 +1,254 @@
+"""The main window: navigation sidebar, global search, one page per record section, status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from sfa_desktop import __version__
+from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import jobs
+from sfa_desktop.ui.icons import icon
+from sfa_desktop.ui.search import SearchBox
+from sfa_desktop.ui.sections import SectionPage
+from sfa_desktop.ui.tasks import TaskRunner
+from sfa_desktop.ui.widgets import named
+
+#: The sections of the window, in sidebar order (only sections that work).
+SECTIONS = ("accounts", "contacts", "leads", "opportunities")
+
+
+class MainWindow(QMainWindow):
+    """``sectionShown(kind)`` fires when a section page is on screen (created on first use)."""
+
+    sectionShown = Signal(str)
+
+    def __init__(
+        self, store: LocalStore, runner: TaskRunner | None = None, initial: str = "contacts"
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.runner = runner or TaskRunner(self)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("SFA Desktop")
+        self.setWindowIcon(icon("logo"))
+        self.resize(1380, 860)
+        # An explicit minimum keeps the layout from re-sending size hints to the window system each
+        # time the content changes (the offscreen platform warns about every such hint).
+        self.setMinimumSize(1000, 640)
+        self.sections: dict[str, SectionPage] = {}
+        self._closing = False
+        self._build_toolbar()
+        self._build_body()
+        self._build_menus()
+        self._build_status()
+        self.runner.taskFailed.connect(self._on_task_failed)
+        self.refresh_pending()
+        self.show_section(initial)
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = named(QToolBar("Main"), "mainToolbar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.setIconSize(QSize(26, 26))
+        bar.toggleViewAction().setEnabled(False)
+        brand = named(QLabel(), "brand")
+        brand.setText("SFA <span style='font-weight:400;color:#64748b'>Desktop</span>")
+        logo = QLabel()
+        logo.setPixmap(icon("logo").pixmap(26, 26))
+        bar.addWidget(logo)
+        bar.addWidget(brand)
+        left = QWidget()
+        left.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(left)
+        self.search = SearchBox(self.store, self.runner, self)
+        self.search.setFixedWidth(520)
+        self.search.recordChosen.connect(self.open_record)
+        bar.addWidget(self.search)
+        right = QWidget()
+        right.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(right)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _build_body(self) -> None:
+        body = named(QWidget(), "body")
+        layout = QHBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.sidebar = named(QListWidget(), "sidebar")
+        self.sidebar.setFixedWidth(200)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for number, kind in enumerate(SECTIONS, start=1):
+            item = QListWidgetItem(icon(kind, "#cbd5e1"), ENTITIES[kind].plural.capitalize())
+            item.setData(Qt.ItemDataRole.UserRole, kind)
+            item.setToolTip(f"{ENTITIES[kind].plural.capitalize()} (Ctrl+{number})")
+            item.setSizeHint(QSize(180, 42))
+            self.sidebar.addItem(item)
+        self.sidebar.currentRowChanged.connect(lambda row: self.show_section(SECTIONS[row]))
+        self.pages = named(QStackedWidget(), "pages")
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(body)
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence.StandardKey, slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self.new_action = self._action("&New record", QKeySequence.StandardKey.New, self.new_record)
+        self.new_action.setIcon(icon("add"))
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+        edit_menu = menus.addMenu("&Edit")
+        self.find_action = self._action("&Find…", "Ctrl+K", self.search.focus_search)
+        self.find_action.setIcon(icon("search"))
+        edit_menu.addAction(self.find_action)
+        go_menu = menus.addMenu("&Go")
+        for number, kind in enumerate(SECTIONS, start=1):
+            action = self._action(
+                ENTITIES[kind].plural.capitalize(), f"Ctrl+{number}", partial(self.show_section, kind)
+            )
+            action.setIcon(icon(kind))
+            go_menu.addAction(action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self._action("&About SFA Desktop", "", self.about))
+
+    def _build_status(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.count_label = named(QLabel(), "statusCount")
+        self.pending_label = named(QLabel(), "statusPending")
+        self.path_label = named(QLabel(str(self.store.path)), "statusPath")
+        self.path_label.setToolTip(f"Data file: {self.store.path}")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        status.addPermanentWidget(self.count_label)
+        status.addPermanentWidget(self.pending_label)
+        status.addPermanentWidget(self.path_label)
+
+    # -- sections -------------------------------------------------------------------------------
+
+    def section(self, kind: str) -> SectionPage:
+        """The page of a section, created (and its list loaded) on first use."""
+        page = self.sections.get(kind)
+        if page is None:
+            page = SectionPage(self.store, self.runner, kind)
+            page.countChanged.connect(lambda count, k=kind: self._on_count(k, count))
+            page.recordsChanged.connect(self.refresh_pending)
+            page.form.reported.connect(self.show_message)
+            self.sections[kind] = page
+            self.pages.addWidget(page)
+        return page
+
+    def current_kind(self) -> str:
+        return SECTIONS[max(self.sidebar.currentRow(), 0)]
+
+    def show_section(self, kind: str) -> SectionPage:
+        page = self.section(kind)
+        self.pages.setCurrentWidget(page)
+        page.table.setFocus()
+        row = SECTIONS.index(kind)
+        if self.sidebar.currentRow() != row:
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(row)
+            self.sidebar.blockSignals(False)
+        self.setWindowTitle(f"{ENTITIES[kind].plural.capitalize()} — SFA Desktop")
+        self._on_count(kind, page.model.rowCount() if page.model.is_loaded else None)
+        self.sectionShown.emit(kind)
+        return page
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        if kind not in SECTIONS:
+            return
+        self.show_section(kind).open_record(record_id)
+
+    def new_record(self) -> None:
+        self.show_section(self.current_kind()).new_record()
+
+    def _on_count(self, kind: str, count: int | None) -> None:
+        if kind != self.current_kind():
+            return
+        if count is None:
+            self.count_label.setText("Loading…")
+        else:
+            noun = ENTITIES[kind].singular if count == 1 else ENTITIES[kind].plural
+            self.count_label.setText(f"{count:,} {noun} shown")
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def refresh_pending(self) -> None:
+        task = self.runner.submit(jobs.pending_changes, self.store)
+        task.finished.connect(self._show_pending)
+
+    def _show_pending(self, count: object) -> None:
+        assert isinstance(count, int)
+        if count == 0:
+            self.pending_label.setText("All changes synced")
+        else:
+            self.pending_label.setText(f"{count:,} change{'s' if count != 1 else ''} waiting to sync")
+        self.pending_label.setProperty("pending", "true" if count > 0 else "false")
+        self.pending_label.style().unpolish(self.pending_label)
+        self.pending_label.style().polish(self.pending_label)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _on_task_failed(self, _task: object, exc: object) -> None:
+        from sfa_desktop.core.validation import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            self.show_message(f"Something went wrong: {exc}")
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About SFA Desktop",
+            f"<h3>SFA Desktop {__version__}</h3>"
+            "<p>Offline-first sales force automation: your accounts, contacts, leads and opportunities "
+            "on your laptop, synced with the company when you are online.</p>"
+            f"<p>Data file: <code>{self.store.path}</code></p>",
+        )
+
+    # -- closing --------------------------------------------------------------------------------
+
+    def _close_again(self) -> None:
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            dirty = [page for page in self.sections.values() if page.form.dirty]
+            if dirty:
+                event.ignore()
+                page = dirty[0]
+                self.show_section(page.kind)
+                page.form.confirm_leave(self._close_again)
+                return
+        self._closing = True
+        self.search.close_popup()
+        self.runner.shutdown()
+        super().closeEvent(event)

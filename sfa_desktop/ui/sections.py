@@ -1,0 +1,205 @@
+"""One section of the window (Accounts, Contacts...): a filter box, the lazy list and the detail form."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui.forms import RecordForm
+from sfa_desktop.ui.icons import icon
+from sfa_desktop.ui.models import RecordTableModel
+from sfa_desktop.ui.tasks import TaskRunner
+from sfa_desktop.ui.widgets import named
+
+FILTER_DELAY_MS = 200
+_WIDTHS = {"name": 180, "account": 170, "company": 180, "email": 250, "title": 165, "phone": 150, "city": 120}
+
+
+class SectionPage(QWidget):
+    """``countChanged(int)``: records in the list; ``settled()``: the list is loaded and the detail pane
+    shows the selected record (or there is nothing to show); ``recordsChanged()``: a save or delete."""
+
+    countChanged = Signal(int)
+    settled = Signal()
+    recordsChanged = Signal()
+
+    def __init__(
+        self, store: LocalStore, runner: TaskRunner, kind: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.entity = ENTITIES[kind]
+        self._pending_select: str | None = None
+        self.model = RecordTableModel(store, runner, kind, self)
+        self.form = RecordForm(store, runner, kind)
+        self._build()
+        self.model.loaded.connect(self._on_loaded)
+        self.form.loaded.connect(lambda _id: self.settled.emit())
+        self.form.saved.connect(self._on_saved)
+        self.form.deleted.connect(self._on_deleted)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        # Enabling sorting asks the model to sort by the indicator: that is the first load.
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(self.model.column_of(self.model.sort_key), Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+
+    def _build(self) -> None:
+        top = named(QFrame(), "sectionHeader")
+        bar = QHBoxLayout(top)
+        bar.setContentsMargins(20, 14, 20, 14)
+        title = named(QLabel(self.entity.plural.capitalize()), "sectionTitle")
+        self.count_label = named(QLabel("Loading…"), "sectionCount")
+        self.filter = named(QLineEdit(), "filterBox")
+        self.filter.setPlaceholderText(f"Filter {self.entity.plural}…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.addAction(icon("search", "#94a3b8"), QLineEdit.ActionPosition.LeadingPosition)
+        self.filter.setMinimumWidth(280)
+        self.new_button = named(
+            QPushButton(icon("add", "#ffffff"), f"New {self.entity.singular}"), "primaryButton"
+        )
+        bar.addWidget(title)
+        bar.addSpacing(10)
+        bar.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        bar.addStretch(1)
+        bar.addWidget(self.filter)
+        bar.addSpacing(8)
+        bar.addWidget(self.new_button)
+
+        self.table = named(QTableView(), "recordTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for number, column in enumerate(self.model.spec.columns):
+            header.resizeSection(number, _WIDTHS.get(column.key, 130))
+
+        splitter = named(QSplitter(Qt.Orientation.Horizontal), "sectionSplitter")
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.form)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([760, 480])
+        splitter.setChildrenCollapsible(False)
+        self.form.setMinimumWidth(380)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(top)
+        layout.addWidget(splitter, 1)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(lambda: self.model.set_filter_text(self.filter.text()))
+        self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.new_button.clicked.connect(self.new_record)
+
+    # -- selection ------------------------------------------------------------------------------
+
+    def _current_changed(
+        self, current: QModelIndex | QPersistentModelIndex, _previous: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        record_id = self.model.id_at(current.row())
+        if record_id is None or record_id == self.form.record_id:
+            return
+        if not self.form.dirty:
+            self.form.show_record(record_id)
+            return
+        # Stay on the record being edited while the person decides what happens to the changes.
+        self._select_row(self.form.record_id)
+        self.form.confirm_leave(lambda: self.open_record(record_id))
+
+    def _select_row(self, record_id: str | None) -> bool:
+        row = self.model.row_of(record_id) if record_id else None
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        try:
+            if row is None:
+                selection.clear()
+                return False
+            index = self.model.index(row, 0)
+            selection.setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        finally:
+            selection.blockSignals(False)
+        self.table.viewport().update()
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        return True
+
+    def open_record(self, record_id: str) -> None:
+        """Show a record in the form and select it in the list (clearing a filter that hides it)."""
+        if record_id != self.form.record_id or not self.form.dirty:
+            self.form.show_record(record_id)
+        if not self._select_row(record_id):
+            self._pending_select = record_id  # selected when the list (re)loads
+            if self.filter.text():
+                self.filter.clear()
+                self._filter_timer.stop()
+                self.model.set_filter_text("")
+
+    def current_id(self) -> str | None:
+        return self.form.record_id
+
+    def new_record(self) -> None:
+        def start() -> None:
+            self._select_row(None)
+            self.form.new_record()
+
+        self.form.confirm_leave(start)
+
+    # -- list updates ---------------------------------------------------------------------------
+
+    def _on_loaded(self) -> None:
+        count = self.model.rowCount()
+        noun = self.entity.singular if count == 1 else self.entity.plural
+        shown = f"{count:,} {noun}"
+        self.count_label.setText(shown + (" match the filter" if self.model.filter_text.strip() else ""))
+        self.countChanged.emit(count)
+        target, self._pending_select = self._pending_select or self.form.record_id, None
+        if target is not None:
+            self._select_row(target)
+            return
+        if self.form.dirty:  # a new record being typed in: leave it alone
+            return
+        if count:
+            self._select_row(self.model.id_at(0))
+            self.form.show_record(self.model.id_at(0) or "")
+        else:
+            self.form.clear()
+            self.settled.emit()
+
+    def _on_saved(self, record_id: str) -> None:
+        self._pending_select = record_id
+        self.model.reload()
+        self.recordsChanged.emit()
+
+    def _on_deleted(self, _record_id: str) -> None:
+        self.model.reload()
+        self.recordsChanged.emit()
