@@ -250,9 +250,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         with store.transaction() as session:
             if not demo.is_empty(session):
+                accounts = session.execute(text("SELECT count(*) FROM accounts")).scalar_one()
+                if demo.holds_demo_data(session):
+                    # pasting 'sfa demo && sfa-desktop' again must not fail: the demo data is there
+                    print(
+                        f"The database {store.path} already holds demo data ({accounts:,} accounts); "
+                        "nothing was added. For fresh demo data, choose a new folder with --data-dir DIR."
+                    )
+                    return 0
                 raise DemoDataError(
-                    f"The database {store.path} already holds data; demo data only goes into an empty "
-                    "one. Choose a new folder with --data-dir DIR."
+                    f"The database {store.path} already holds data ({accounts:,} accounts); demo data only "
+                    "goes into an empty one, so that it never mixes with real records. Choose a new folder "
+                    "with --data-dir DIR."
                 )
             summary = demo.seed(
                 session, accounts=args.accounts, seed=args.seed, today=args.today, progress=progress
@@ -643,8 +652,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fill an empty database with realistic demo data: the East region with three "
         "territories, a manager and three reps, products, and per account about 2.5 contacts, one lead, "
         "1.5 opportunities and a history of activities. The same --seed and --today give the same data. "
-        "Demo data only goes into an empty database, so it never mixes with real records: use "
-        "--data-dir with a new folder to try it.",
+        "Demo data only goes into an empty database, so it never mixes with real records: on a "
+        "database that holds other data the command fails (exit 1); on one that already holds demo data it "
+        "adds nothing and succeeds. Use --data-dir with a new folder for fresh demo data.",
     )
     demo.add_argument("--accounts", type=_count, default=200, metavar="N", help="number of accounts (200)")
     demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")

@@ -115,6 +115,13 @@ def is_empty(session: Session) -> bool:
     return True
 
 
+def holds_demo_data(session: Session) -> bool:
+    """True when the demo region and its staff are there (a database seeded by :func:`seed` before)."""
+    region = session.execute(select(Territory.id).where(Territory.code == REGION_CODE)).first()
+    logins = set(session.execute(select(User.login)).scalars())
+    return region is not None and {login for login, *_ in STAFF} <= logins
+
+
 @functools.lru_cache(maxsize=4096)
 def ascii_fold(text: str) -> str:
     """'Zoë Müller' -> 'Zoe Muller': for email addresses and web domains made from names."""

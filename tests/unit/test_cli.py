@@ -90,14 +90,25 @@ def test_demo_prints_counts_and_fills_the_lists(demo_dir: Path, capsys: pytest.C
     assert len(lines) == 2 + count(demo_dir, "contacts")
 
 
-def test_demo_refuses_a_database_with_data(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_again_adds_nothing_and_succeeds(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = count(demo_dir, "accounts")
-    code, _out, err = run(capsys, demo_dir, "demo", "--accounts", "3")
+    code, out, err = run(capsys, demo_dir, "demo", "--accounts", "3")
+    assert code == 0, err
+    assert "already holds demo data" in out
+    assert count(demo_dir, "accounts") == before
+
+
+def test_demo_refuses_a_database_with_other_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, tmp_path, "init")[0] == 0
+    code, _, err = run(capsys, tmp_path, "accounts", "add", "--name", "Real Customer Inc.")
+    assert code == 0, err
+    code, _, err = run(capsys, tmp_path, "demo", "--accounts", "3")
     assert code == 1
     assert err.startswith("sfa: error: ")
     assert "empty" in err
     assert len(err.splitlines()) == 1
-    assert count(demo_dir, "accounts") == before
+    assert count(tmp_path, "accounts") == 1
+    assert count(tmp_path, "territories") == 0
 
 
 def test_add_with_invalid_email_names_the_field_and_saves_nothing(
