@@ -12,6 +12,7 @@ exit code 1 (argparse usage errors exit 2); never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -708,7 +709,17 @@ def _error(message: str) -> None:
     sys.stderr.write(f"sfa: error: {' '.join(message.split())}\n")
 
 
+def _tolerant_output() -> None:
+    """Names such as Łukasz or Nguyễn must not crash a console that cannot show them: print a '?'."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # not a plain text stream after all
+                reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_output()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -733,7 +744,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"{exc.strerror or exc}{where}")
         return 1
     except DBAPIError as exc:
-        _error(f"The database refused the change: {exc.orig}. Nothing was saved.")
+        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            _error(
+                "The database is busy: another SFA Desktop window or a sync is writing to it. "
+                "Nothing was saved; try again in a moment."
+            )
+        else:
+            _error(f"The database refused the change: {exc.orig}. Nothing was saved.")
         return 1
     except KeyboardInterrupt:
         _error("interrupted; nothing was saved by the unfinished command.")

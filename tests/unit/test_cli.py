@@ -370,3 +370,17 @@ def test_the_installed_command(tmp_path: Path) -> None:
     assert done.stderr.startswith("sfa: error: email:")
     assert len(done.stderr.splitlines()) == 1
     assert count(tmp_path, "contacts") == 0
+    # a console that cannot show every name gets '?' instead of a crash
+    assert (
+        main(["--data-dir", str(tmp_path), "contacts", "add", "--first-name", "Zoë", "--last-name", "Łoś"])
+        == 0
+    )
+    done = subprocess.run(
+        [*command, "contacts", "list"],
+        capture_output=True,
+        env={**env, "PYTHONIOENCODING": "ascii"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"Zo? ?o?" in done.stdout
