@@ -375,12 +375,12 @@ def test_the_installed_command(tmp_path: Path) -> None:
         main(["--data-dir", str(tmp_path), "contacts", "add", "--first-name", "Zoë", "--last-name", "Łoś"])
         == 0
     )
-    done = subprocess.run(
+    listed = subprocess.run(
         [*command, "contacts", "list"],
         capture_output=True,
         env={**env, "PYTHONIOENCODING": "ascii"},
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    assert b"Zo? ?o?" in done.stdout
+    assert listed.returncode == 0, listed.stderr
+    assert b"Zo? ?o?" in listed.stdout
