@@ -14,7 +14,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sfa_desktop.store.database import LocalStore
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -48,6 +53,31 @@ def _check_writable(path: Path) -> str | None:
     return None
 
 
+class _StoreOpener(threading.Thread):
+    """Opens the local store on a thread; :meth:`result` returns it or raises what opening raised."""
+
+    def __init__(self, data_dir: Path | None) -> None:
+        super().__init__(name="sfa-open-store", daemon=True)
+        self._data_dir = data_dir
+        self._store: LocalStore | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        from sfa_desktop.store.database import LocalStore
+
+        try:
+            self._store = LocalStore.open(self._data_dir)
+        except BaseException as exc:
+            self._error = exc
+
+    def result(self) -> LocalStore:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._store is not None
+        return self._store
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     screenshot: Path | None = args.screenshot
@@ -59,10 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
+    # Checking and opening the data file (an integrity check reading the whole file) runs on a thread
+    # while Qt and the window's modules are imported: SQLite works without holding the GIL.
+    opening = _StoreOpener(args.data_dir)
+    opening.start()
+
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from sfa_desktop import __version__
-    from sfa_desktop.store.database import LocalStore, StoreError
+    from sfa_desktop.store.database import StoreError
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sfa-desktop"])
     assert isinstance(app, QApplication)
@@ -71,8 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("sfa-desktop")
 
+    from sfa_desktop.ui.icons import apply_style
+    from sfa_desktop.ui.mainwindow import MainWindow
+
     try:
-        store = LocalStore.open(args.data_dir)
+        store = opening.result()
     except StoreError as exc:
         if screenshot is not None:
             print(f"sfa-desktop: {exc}", file=sys.stderr)
@@ -80,10 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             QMessageBox.critical(None, "SFA Desktop cannot open its data", str(exc))
         return 1
 
-    from sfa_desktop.ui.icons import style_sheet
-    from sfa_desktop.ui.mainwindow import MainWindow
-
-    app.setStyleSheet(style_sheet())
+    apply_style(app)
     try:
         window = MainWindow(store, initial="contacts")
         if screenshot is not None:
@@ -116,7 +151,7 @@ def _take_screenshot(app: object, window: object, path: Path) -> int:
     def grab() -> None:
         # grab() renders every widget now (paint events included), so the first page of rows is
         # fetched and painted into the image.
-        if window.grab().save(str(path), "PNG"):
+        if window.grab().save(str(path), "PNG", 80):  # light compression: written fast
             finish(0)
         else:
             finish(1, f"Cannot write the screenshot to {path}. Check the folder and the file name.")

@@ -27,9 +27,9 @@ from sfa_desktop.ui import jobs
 from sfa_desktop.ui.tasks import Task, TaskRunner
 
 _PLACEHOLDERS = {
-    "email": "name@company.com",
-    "phone": "+1 212 555 0143",
-    "url": "www.company.com",
+    "email": "e.g. name@company.com",
+    "phone": "e.g. +1 212 555 0143",
+    "url": "e.g. www.company.com",
     "date": "YYYY-MM-DD",
     "datetime": "YYYY-MM-DD HH:MM",
     "money": "0.00",

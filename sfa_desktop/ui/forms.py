@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -113,10 +113,14 @@ class RecordForm(QWidget):
         self._error_labels: dict[str, QLabel] = {}
         self._build()
         self._showing(False)
-        self._runner.submit(jobs.phone_region, store).finished.connect(self._set_region)
+        # Queued behind whatever the window asks for first (the list), which matters more at start-up.
+        QTimer.singleShot(0, self._load_settings)
+
+    def _load_settings(self) -> None:
+        self._runner.submit(jobs.phone_region, self._store).finished.connect(self._set_region)
         for spec in self.entity.fields:
             if spec.kind == "ref" and spec.ref in jobs.SMALL_REFS:
-                task = self._runner.submit(jobs.ref_choices, store, spec.ref)
+                task = self._runner.submit(jobs.ref_choices, self._store, spec.ref)
                 task.finished.connect(lambda options, name=spec.name: self._set_options(name, options))
 
     # -- building -------------------------------------------------------------------------------
@@ -141,6 +145,8 @@ class RecordForm(QWidget):
         self.title = named(QLabel(), "formTitle")
         self.subtitle = named(QLabel(), "formSubtitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setWordWrap(True)
+        self.subtitle.setWordWrap(True)
         self.stamp = named(QLabel(), "formStamp")
         header_layout.addWidget(self.title)
         header_layout.addWidget(self.subtitle)
@@ -168,7 +174,7 @@ class RecordForm(QWidget):
                 wide = spec.kind in _WIDE_KINDS or spec.name in ("street", "name")
                 if wide and column == 1:
                     row, column = row + 1, 0
-                grid.addWidget(cell, row, column, 1, 2 if wide else 1)
+                grid.addWidget(cell, row, column, 1, 2 if wide else 1, Qt.AlignmentFlag.AlignTop)
                 if wide or column == 1:
                     row, column = row + 1, 0
                 else:
@@ -258,8 +264,8 @@ class RecordForm(QWidget):
         try:
             self._current[name] = self._cleaned(name)
         except FieldError as exc:
-            message = str(exc)
-            self._set_error(name, message if message[:1].isupper() else f"{spec.label} {message}")
+            message = str(exc)  # shown under the field: name the field only when the message needs it
+            self._set_error(name, f"{spec.label} {message}" if message[:1].islower() else message)
             self._current.pop(name, None)
         else:
             self._set_error(name, None)

@@ -12,8 +12,9 @@ from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication
 
 DEFAULT_COLOR = "#5b6472"
 _SIZES = (16, 20, 24, 32, 48)
@@ -38,6 +39,18 @@ def resources_dir() -> Path:
         + ", ".join(str(c) for c in candidates)
         + ". Reinstall the app or set SFA_RESOURCES to the folder."
     )
+
+
+def apply_style(app: QApplication) -> None:
+    """The application's look: the style sheet plus the palette colours a style sheet cannot reach."""
+    palette = app.palette()
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor("#a3acb9"))
+    palette.setColor(QPalette.ColorRole.Highlight, QColor("#2563eb"))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    palette.setColor(QPalette.ColorRole.Text, QColor("#1e293b"))
+    palette.setColor(QPalette.ColorRole.WindowText, QColor("#1e293b"))
+    app.setPalette(palette)
+    app.setStyleSheet(style_sheet())
 
 
 def style_sheet() -> str:

@@ -59,8 +59,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self.runner.taskFailed.connect(self._on_task_failed)
-        self.refresh_pending()
         self.show_section(initial)
+        self.refresh_pending()
 
     # -- building -------------------------------------------------------------------------------
 

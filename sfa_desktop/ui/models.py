@@ -79,11 +79,16 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
 }
 
 
-def format_cell(kind: str, value: Any) -> str:
+#: Columns holding a lower-case vocabulary word ("closed won"), shown capitalised like the form shows them.
+VOCABULARY_COLUMNS = frozenset({"stage", "status", "source"})
+
+
+def format_cell(kind: str, value: Any, key: str = "") -> str:
     if value is None or value == "":
         return ""
     formatter = _FORMATTERS.get(kind)
-    return formatter(value) if formatter else str(value)
+    text = formatter(value) if formatter else str(value)
+    return text[:1].upper() + text[1:] if key in VOCABULARY_COLUMNS else text
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -103,6 +108,7 @@ class RecordTableModel(QAbstractTableModel):
         self.kind = kind
         self.spec = lists.LISTS[kind]
         self._kinds = [c.kind for c in self.spec.columns]
+        self._keys = [c.key for c in self.spec.columns]
         self._ids: list[str] = []
         self._rows_of: dict[str, int] | None = None
         self._pages: OrderedDict[int, list[tuple[str, ...] | None]] = OrderedDict()
@@ -141,8 +147,11 @@ class RecordTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting happens in SQL: remember the column and direction and query the ids again."""
         columns = self.spec.columns
-        self.sort_key = columns[column].key if 0 <= column < len(columns) else self.spec.default_sort
-        self.descending = order == Qt.SortOrder.DescendingOrder
+        key = columns[column].key if 0 <= column < len(columns) else self.spec.default_sort
+        descending = order == Qt.SortOrder.DescendingOrder
+        if self._task is not None and (key, descending) == (self.sort_key, self.descending):
+            return  # the query for exactly this order is already on its way
+        self.sort_key, self.descending = key, descending
         self.reload()
 
     def column_of(self, key: str) -> int:
@@ -197,7 +206,7 @@ class RecordTableModel(QAbstractTableModel):
             raw = lists.fetch_rows(conn, self.kind, ids)
         self.pages_fetched += 1
         page = [
-            tuple(format_cell(k, v) for k, v in zip(self._kinds, values, strict=True))
+            tuple(format_cell(k, v, c) for k, v, c in zip(self._kinds, values, self._keys, strict=True))
             if (values := raw.get(record_id)) is not None
             else None
             for record_id in ids

@@ -45,6 +45,8 @@ class SectionPage(QWidget):
         self.entity = ENTITIES[kind]
         self._pending_select: str | None = None
         self.model = RecordTableModel(store, runner, kind, self)
+        # Start the first (SQL) load now, so that it runs while the widgets are being built.
+        self.model.sort(self.model.column_of(self.model.sort_key), Qt.SortOrder.AscendingOrder)
         self.form = RecordForm(store, runner, kind)
         self._build()
         self.model.loaded.connect(self._on_loaded)
@@ -52,7 +54,7 @@ class SectionPage(QWidget):
         self.form.saved.connect(self._on_saved)
         self.form.deleted.connect(self._on_deleted)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
-        # Enabling sorting asks the model to sort by the indicator: that is the first load.
+        # Enabling sorting asks the model to sort by the indicator: the load started above.
         header = self.table.horizontalHeader()
         header.setSortIndicator(self.model.column_of(self.model.sort_key), Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
