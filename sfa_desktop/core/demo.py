@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from sfa_desktop.core import demo_names as names
 from sfa_desktop.core import services
-from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.models import Account, Territory, User
 
 #: Accounts generated (and written) per round; each round writes every kind for those accounts.
@@ -75,10 +75,6 @@ _PRICE_RANGE = {  # dollars
     "Support": (150, 9000),
 }
 _ASCII_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE"})
-
-assert set(_LEAD_STATUS_WEIGHTS) == set(LEAD_STATUSES)
-assert set(_STAGE_WEIGHTS) == set(OPPORTUNITY_STAGES)
-assert set(names.COMPANY_CORES) == set(INDUSTRIES)
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,17 @@ def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
     assert calls[-1] == (5, 5)
 
 
+def test_vocabularies_cover_the_field_specs() -> None:
+    from sfa_desktop.core import demo_names
+    from sfa_desktop.core.fields import ACTIVITY_KINDS, ACTIVITY_OUTCOMES, INDUSTRIES
+
+    assert set(demo._LEAD_STATUS_WEIGHTS) == set(LEAD_STATUSES)
+    assert set(demo._STAGE_WEIGHTS) == set(OPPORTUNITY_STAGES)
+    assert set(demo._ACTIVITY_WEIGHTS) == set(ACTIVITY_KINDS) == set(demo_names.ACTIVITY_SUBJECTS)
+    assert set(demo_names.COMPANY_CORES) == set(INDUSTRIES)
+    assert {o for outcomes in demo._OUTCOMES.values() for o in outcomes} - {None} <= set(ACTIVITY_OUTCOMES)
+
+
 def test_ascii_fold_for_addresses() -> None:
     assert demo.ascii_fold("Zoë Müller") == "Zoe Muller"
     assert demo.ascii_fold("Łukasz Øster") == "Lukasz Oster"
