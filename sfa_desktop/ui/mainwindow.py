@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -16,6 +16,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolBar,
     QWidget,
 )
@@ -32,6 +35,28 @@ from sfa_desktop.ui.widgets import named
 
 #: The sections of the window, in sidebar order (only sections that work).
 SECTIONS = ("accounts", "contacts", "leads", "opportunities")
+_COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _SidebarDelegate(QStyledItemDelegate):
+    """The styled sidebar entry, with the number of records of the section on the right."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().paint(painter, option, index)
+        count = index.data(_COUNT_ROLE)
+        if count is None:
+            return
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.setPen(QColor("#dbeafe" if selected else "#7c8aa0"))
+        font = QFont(option.font)
+        font.setPixelSize(12)
+        painter.setFont(font)
+        rect = option.rect.adjusted(0, 0, -14, 0)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{count:,}")
+        painter.restore()
 
 
 class MainWindow(QMainWindow):
@@ -59,8 +84,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self.runner.taskFailed.connect(self._on_task_failed)
-        self.show_section(initial)
+        first = self.show_section(initial)
         self.refresh_pending()
+        # Counts for the sidebar once the first list is on screen (they are not needed to show it).
+        first.settled.connect(self.refresh_counts, Qt.ConnectionType.SingleShotConnection)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -103,6 +130,7 @@ class MainWindow(QMainWindow):
             item.setToolTip(f"{ENTITIES[kind].plural.capitalize()} (Ctrl+{number})")
             item.setSizeHint(QSize(180, 42))
             self.sidebar.addItem(item)
+        self.sidebar.setItemDelegate(_SidebarDelegate(self.sidebar))
         self.sidebar.currentRowChanged.connect(lambda row: self.show_section(SECTIONS[row]))
         self.pages = named(QStackedWidget(), "pages")
         layout.addWidget(self.sidebar)
@@ -160,6 +188,7 @@ class MainWindow(QMainWindow):
             page = SectionPage(self.store, self.runner, kind)
             page.countChanged.connect(lambda count, k=kind: self._on_count(k, count))
             page.recordsChanged.connect(self.refresh_pending)
+            page.recordsChanged.connect(self.refresh_counts)
             page.form.reported.connect(self.show_message)
             self.sections[kind] = page
             self.pages.addWidget(page)
@@ -205,6 +234,17 @@ class MainWindow(QMainWindow):
         task = self.runner.submit(jobs.pending_changes, self.store)
         task.finished.connect(self._show_pending)
 
+    def refresh_counts(self) -> None:
+        task = self.runner.submit(jobs.section_counts, self.store, SECTIONS)
+        task.finished.connect(self._show_counts)
+
+    def _show_counts(self, counts: object) -> None:
+        assert isinstance(counts, dict)
+        for row, kind in enumerate(SECTIONS):
+            item = self.sidebar.item(row)
+            item.setData(_COUNT_ROLE, counts.get(kind))
+            item.setToolTip(f"{counts.get(kind, 0):,} {ENTITIES[kind].plural} (Ctrl+{row + 1})")
+
     def _show_pending(self, count: object) -> None:
         assert isinstance(count, int)
         if count == 0:
@@ -236,18 +276,30 @@ class MainWindow(QMainWindow):
 
     # -- closing --------------------------------------------------------------------------------
 
-    def _close_again(self) -> None:
-        self.close()
+    def _may_close(self) -> bool:
+        """Ask about every form with unsaved changes.  True when the window may close now; False when
+        the person cancelled, or a save is under way (the window then closes once it is saved)."""
+        while dirty := [page for page in self.sections.values() if page.form.dirty]:
+            page = dirty[0]
+            self.show_section(page.kind)
+            state = {"asking": True, "go": False}
+
+            def proceed(state: dict[str, bool] = state) -> None:
+                if state["asking"]:
+                    state["go"] = True  # discarded: carry on closing
+                else:
+                    QTimer.singleShot(0, self.close)  # saved later: close then
+
+            page.form.confirm_leave(proceed)
+            state["asking"] = False
+            if not state["go"]:
+                return False
+        return True
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._closing:
-            dirty = [page for page in self.sections.values() if page.form.dirty]
-            if dirty:
-                event.ignore()
-                page = dirty[0]
-                self.show_section(page.kind)
-                page.form.confirm_leave(self._close_again)
-                return
+        if not self._closing and not self._may_close():
+            event.ignore()
+            return
         self._closing = True
         self.search.close_popup()
         self.runner.shutdown()

@@ -190,3 +190,23 @@ def test_deleting_an_account_says_what_goes_with_it(qtbot, store, seeded, runner
             text("SELECT count(*) FROM contacts WHERE account_id = :a AND deleted_at IS NULL"), {"a": account}
         ).scalar()
     assert alive == 0
+
+
+def test_closing_the_window_with_unsaved_changes_asks(qtbot, store, seeded, runner, monkeypatch):
+    window = MainWindow(store, runner, initial="contacts")
+    qtbot.addWidget(window)
+    page = window.section("contacts")
+    with qtbot.waitSignal(page.settled):
+        window.show()
+    contact = page.form.record_id
+    assert contact is not None
+    type_into(qtbot, page.form.editors["title"], "Regional Buyer")
+
+    monkeypatch.setattr(forms, "ask_unsaved", lambda *_a: QMessageBox.StandardButton.Cancel)
+    window.close()
+    assert window.isVisible()
+
+    monkeypatch.setattr(forms, "ask_unsaved", lambda *_a: QMessageBox.StandardButton.Save)
+    window.close()  # saves first, then closes
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert column(store, "contacts", "title", contact) == "Regional Buyer"

@@ -27,6 +27,9 @@ def test_sections_and_status_bar(qtbot, store, seeded, runner):
     assert window.count_label.text() == "300 contacts shown"
     assert str(store.path) in window.path_label.text()
     qtbot.waitUntil(lambda: "waiting to sync" in window.pending_label.text())
+    contacts_item = window.sidebar.item(SECTIONS.index("contacts"))
+    qtbot.waitUntil(lambda: contacts_item.data(Qt.ItemDataRole.UserRole + 1) == 300)
+    assert contacts_item.toolTip().startswith("300 contacts")
     with qtbot.waitSignal(window.section("opportunities").settled):
         window.sidebar.setCurrentRow(SECTIONS.index("opportunities"))
     assert window.pages.currentWidget() is window.section("opportunities")
