@@ -62,7 +62,8 @@ def normalize_email(value: str) -> str:
     match = _FAST_EMAIL.fullmatch(text)
     if match and len(text) <= 254 and len(match["local"]) <= 64:
         domain = match["domain"].lower()
-        if domain.rsplit(".", 1)[-1] not in _SPECIAL_TLDS:
+        # "--" in a label is Punycode (xn--: the library decodes or refuses it) or refused outright (ab--cd)
+        if domain.rsplit(".", 1)[-1] not in _SPECIAL_TLDS and "--" not in domain:
             return f"{match['local']}@{domain}"
     return _normalize_email_slow(text)
 
