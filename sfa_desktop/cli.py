@@ -317,8 +317,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             if given is None:
                 continue
             if key.endswith("_id"):
-                ref = {"account_id": "accounts", "territory_id": "territories", "owner_id": "users"}[key]
-                filters[key] = resolve(session, ref, given)
+                filters[key] = resolve(session, _filter_target(kind, key), given)
             else:
                 filters[key] = _canonical_choice(key, given)
         conn = session.connection()
@@ -368,6 +367,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(records)
     return 0
+
+
+def _filter_target(kind: str, key: str) -> str:
+    """The record kind a list's ``..._id`` filter points at: ``owner_id`` -> ``users``."""
+    spec = ENTITIES[kind].by_name.get(key)
+    if spec is not None and spec.ref:
+        return spec.ref
+    return {"territory_id": "territories", "owner_id": "users"}.get(key, key.removesuffix("_id") + "s")
 
 
 def _canonical_choice(key: str, given: str) -> str:
