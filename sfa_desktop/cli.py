@@ -470,7 +470,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     words = " ".join(args.text)
     with _open(args) as store, store.engine.connect() as conn:
-        hits = search(conn, words, limit=args.limit)
+        hits = search(conn, words, limit=args.limit, kind=args.kind)
     if not hits:
         sys.stderr.write(f"Nothing matches '{words}'.\n")
         return 0
@@ -687,6 +687,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("text", nargs="+", metavar="TEXT", help="words to look for")
     search.add_argument("--limit", type=_count, default=20, metavar="N", help="at most N matches (20)")
+    search.add_argument(
+        "--kind", choices=("accounts", "contacts", "leads"), default=None, help="only records of this kind"
+    )
     search.set_defaults(handler=cmd_search)
 
     settings_parser = commands.add_parser(

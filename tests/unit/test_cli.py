@@ -316,6 +316,17 @@ def test_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "+442079460958" in out
 
 
+def test_search_by_kind(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    account = first_account(capsys, demo_dir)
+    word = account["name"].split()[0]
+    code, out, _ = run(capsys, demo_dir, "search", word, "--kind", "accounts")
+    assert code == 0
+    kinds = {line.split()[0] for line in out.splitlines()[2:]}
+    assert kinds == {"account"}
+    code, out, _ = run(capsys, demo_dir, "search", word, "--limit", "50")
+    assert "account" in out
+
+
 def test_search_odd_input_never_fails(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for words in ('"', "AND OR NOT", "(*)^:", "zoë  'x", "NEAR(a b)"):
         code, _, err = run(capsys, demo_dir, "search", words)
