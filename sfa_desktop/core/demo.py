@@ -491,9 +491,12 @@ class _Generator:
             if contact is not None and kind in ("call", "visit", "meeting"):
                 subject += f" with {contact['first_name']} {contact['last_name']}"
             done: dt.datetime | None
+            note: str | None = None
             if number < done_count:
                 when = done = self.business_time(-self.between(1, HISTORY_DAYS))
                 outcome = self.pick(_OUTCOMES[kind])
+                if self.chance(0.35):
+                    note = self.pick(names.ACTIVITY_NOTES)
             else:
                 when = self.business_time(self.between(0, 14))
                 done = outcome = None
@@ -506,6 +509,7 @@ class _Generator:
                     "due_at": when,
                     "done_at": done,
                     "outcome": outcome,
+                    "notes": note,
                     "duration_minutes": self.between(*low_high) if low_high else None,
                     "account_id": account["id"],
                     "contact_id": contact["id"] if contact else None,

@@ -630,3 +630,17 @@ ACTIVITY_SUBJECTS: dict[str, tuple[str, ...]] = {
         "Expanding to a second site",
     ),
 }
+
+#: Short notes a rep jots down after an activity.
+ACTIVITY_NOTES = (
+    "Asked for pricing on 50 more units.",
+    "Decision expected after the board meeting.",
+    "Happy with the pilot; wants a proposal for all depots.",
+    "Budget is tight this quarter; follow up next month.",
+    "Competitor offered a lower price; we lead on support.",
+    "Needs references from customers in the same industry.",
+    "New contact in purchasing; send the introduction pack.",
+    "Installation issue at the second site resolved.",
+    "Interested in the compliance reporting module.",
+    "Asked to be contacted by email only.",
+)
