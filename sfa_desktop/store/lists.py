@@ -6,6 +6,7 @@ happen in SQLite (FTS5 for text), and rows are fetched a page at a time by id.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -179,7 +180,8 @@ def list_ids(
     column = spec.column(sort or spec.default_sort)
     where, params = _where(spec, filter_text, filters or {})
     direction = " DESC" if descending else ""
-    order = ", ".join(part.strip() + direction for part in column.sort.split(","))
+    # split the ORDER BY terms at top-level commas only: coalesce(r.phone, r.mobile) is one term
+    order = ", ".join(part.strip() + direction for part in re.split(r",(?![^()]*\))", column.sort))
     sql = f"SELECT r.id FROM {spec.source} WHERE {where} ORDER BY {order}, r.id"
     if limit is not None:
         sql += " LIMIT :limit"
