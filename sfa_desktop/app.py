@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sfa_desktop.store.database import LocalStore
+    from PySide6.QtWidgets import QApplication
+
+    from sfa_desktop.ui.mainwindow import MainWindow
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -53,31 +54,6 @@ def _check_writable(path: Path) -> str | None:
     return None
 
 
-class _StoreOpener(threading.Thread):
-    """Opens the local store on a thread; :meth:`result` returns it or raises what opening raised."""
-
-    def __init__(self, data_dir: Path | None) -> None:
-        super().__init__(name="sfa-open-store", daemon=True)
-        self._data_dir = data_dir
-        self._store: LocalStore | None = None
-        self._error: BaseException | None = None
-
-    def run(self) -> None:
-        from sfa_desktop.store.database import LocalStore
-
-        try:
-            self._store = LocalStore.open(self._data_dir)
-        except BaseException as exc:
-            self._error = exc
-
-    def result(self) -> LocalStore:
-        self.join()
-        if self._error is not None:
-            raise self._error
-        assert self._store is not None
-        return self._store
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     screenshot: Path | None = args.screenshot
@@ -89,15 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-    # Checking and opening the data file (an integrity check reading the whole file) runs on a thread
-    # while Qt and the window's modules are imported: SQLite works without holding the GIL.
-    opening = _StoreOpener(args.data_dir)
-    opening.start()
-
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from sfa_desktop import __version__
-    from sfa_desktop.store.database import StoreError
+    from sfa_desktop.store.database import LocalStore, StoreError
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sfa-desktop"])
     assert isinstance(app, QApplication)
@@ -110,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     from sfa_desktop.ui.mainwindow import MainWindow
 
     try:
-        store = opening.result()
+        # Opened on this thread on purpose: importing modules on two threads at once can deadlock
+        # with PySide6's import hook (seen in testing), and opening imports lazily.
+        store = LocalStore.open(args.data_dir)
     except StoreError as exc:
         if screenshot is not None:
             print(f"sfa-desktop: {exc}", file=sys.stderr)
@@ -129,14 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
 
 
-def _take_screenshot(app: object, window: object, path: Path) -> int:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+def _take_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
+    from PySide6.QtCore import QTimer  # loaded already with QtWidgets: no module runs here
 
-    from sfa_desktop.ui.mainwindow import MainWindow
-
-    assert isinstance(app, QApplication)
-    assert isinstance(window, MainWindow)
     outcome: dict[str, int] = {}
 
     def finish(code: int, message: str | None = None) -> None:

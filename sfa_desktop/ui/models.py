@@ -70,9 +70,18 @@ def _format_datetime(value: Any) -> str:
     return moment.astimezone().strftime("%d %b %Y %H:%M")
 
 
+def _format_phone(value: Any) -> str:
+    """format_phone, with a fast path for North American numbers (most of the data): phonenumbers takes
+    ~0.15 ms a number, which would be most of the cost of a page of 100 contacts."""
+    text = str(value)
+    if len(text) == 12 and text.startswith("+1") and text[2:].isdigit():
+        return f"+1 {text[2:5]}-{text[5:8]}-{text[8:]}"
+    return format_phone(text)
+
+
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "money": lambda v: format_money(int(v)),
-    "phone": lambda v: format_phone(str(v)),
+    "phone": _format_phone,
     "date": _format_date,
     "datetime": _format_datetime,
     "int": lambda v: f"{int(v):,}",

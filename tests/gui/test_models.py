@@ -19,8 +19,9 @@ def loaded_model(qtbot, store, runner, kind: str) -> RecordTableModel:
     return model
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("kind", ["accounts", "contacts", "leads", "opportunities"])
-def test_models_pass_qt_model_tester(qtbot, qtmodeltester, store, seeded, runner, kind):  # noqa: PLR0917
+def test_models_pass_qt_model_tester(qtbot, qtmodeltester, store, runner, kind):
     model = loaded_model(qtbot, store, runner, kind)
     assert model.rowCount() > 0
     qtmodeltester.check(model)
@@ -117,3 +118,11 @@ def test_a_stale_reload_is_dropped(qtbot, store, seeded, runner: TaskRunner):
     assert blocker.signal_triggered
     account_column = model.column_of("account")
     assert {model.index(r, account_column).data() for r in range(model.rowCount())} == {"Wingtip Hotels"}
+
+
+def test_fast_phone_formatting_matches_phonenumbers():
+    from sfa_desktop.core.validation import format_phone
+    from sfa_desktop.ui.models import format_cell
+
+    for number in ("+12125550143", "+14165550199", "+18762345678", "+442079460958", "+4930123456"):
+        assert format_cell("phone", number) == format_phone(number)
