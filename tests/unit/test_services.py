@@ -311,3 +311,20 @@ def test_create_many_keeps_text_with_a_nul_character_as_create_does(store: Local
         (bulk,) = services.create_many(s, "accounts", [{"name": "Acme\x00Tools"}])
     with store.reading() as s:
         assert services.get(s, "accounts", bulk).name == services.get(s, "accounts", one).name  # type: ignore[attr-defined]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: services accept a territory parent (or a user manager) that makes a cycle, so the "
+    "hierarchy that sync scopes managers by can loop",
+)
+def test_a_territory_cannot_become_its_own_ancestor(store: LocalStore) -> None:
+    with store.transaction() as s:
+        top = territory(s, "TOP")
+        child = services.create(s, "territories", {"code": "C", "name": "Child", "parent_id": top}).id
+    with store.transaction() as s:
+        with pytest.raises(ValidationError) as info:
+            services.update(s, "territories", top, {"parent_id": child})
+        assert "parent_id" in info.value.errors
+        with pytest.raises(ValidationError):
+            services.update(s, "territories", top, {"parent_id": top})
