@@ -25,6 +25,8 @@ def test_sections_and_status_bar(qtbot, store, seeded, runner):
         "Opportunities",
     ]
     assert window.count_label.text() == "300 contacts shown"
+    window.grab()  # paint: the view asks only for the rows it shows, all on the first page
+    assert window.section("contacts").model.cached_pages() == [0]
     assert str(store.path) in window.path_label.text()
     qtbot.waitUntil(lambda: "waiting to sync" in window.pending_label.text())
     contacts_item = window.sidebar.item(SECTIONS.index("contacts"))
@@ -137,3 +139,28 @@ def test_jobs_run_one_at_a_time_in_order(qtbot, runner: TaskRunner):
     runner.shutdown()
     late = runner.submit(job, 99)
     assert late.discarded
+
+
+def test_clicking_a_search_result_opens_it_and_late_results_are_dropped(qtbot, store, seeded, runner):
+    window = shown_window(qtbot, store, runner)
+    window.search.focus_search()
+    qtbot.keyClicks(window.search, "coho")
+    window.search._timer.stop()
+    shown: list[int] = []
+    window.search.resultsChanged.connect(shown.append)
+    window.search._query()  # a query for "coho" is under way...
+    qtbot.keyClicks(window.search, " win")  # ...and typing goes on: its result must not be shown
+    with qtbot.waitSignal(window.search.resultsChanged):
+        pass
+    qtbot.waitUntil(lambda: not window.search._timer.isActive() and not runner.busy)
+    assert len(shown) == 1  # only the results for what is in the box now
+    assert window.search.results()[0][2] == "Coho Winery"
+    item = window.search.popup.item(0)
+    page = window.section("accounts")
+    with qtbot.waitSignal(page.form.loaded):
+        qtbot.mouseClick(
+            window.search.popup.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=window.search.popup.visualItemRect(item).center(),
+        )
+    assert page.form.title.text() == "Coho Winery"
