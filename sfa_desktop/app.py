@@ -95,11 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         window = MainWindow(store, initial="contacts")
         if screenshot is not None:
-            return _take_screenshot(app, window, screenshot)
-        window.show()
-        return app.exec()
+            code = _take_screenshot(app, window, screenshot)
+        else:
+            window.show()
+            return app.exec()
     finally:
         store.close()
+    if argv is None:
+        # Run as the program (not called from Python): the PNG is written, the worker stopped and the
+        # database closed, so leave now; tearing down Qt and the interpreter would add ~0.35 s for nothing.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _take_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
