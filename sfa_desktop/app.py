@@ -132,20 +132,11 @@ def _take_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
         else:
             finish(1, f"Cannot write the screenshot to {path}. Check the folder and the file name.")
 
-    state = {"settled": False, "scheduled": False}
-
-    def maybe_grab() -> None:
-        # Once the first screen is loaded and the jobs it started (pending changes, sidebar counts) are
-        # done, let the posted layout and polish events run, then render.
-        if state["settled"] and not state["scheduled"] and not window.runner.busy and not outcome:
-            state["scheduled"] = True
+    def settled() -> None:
+        if not outcome:
+            # Let the posted layout and polish events run first, then render.
             QTimer.singleShot(0, grab)
 
-    def settled() -> None:
-        state["settled"] = True
-        maybe_grab()
-
-    window.runner.busyChanged.connect(lambda _busy: maybe_grab())
     window.runner.taskFailed.connect(lambda _task, exc: finish(1, f"Loading the data failed: {exc}"))
     window.section("contacts").settled.connect(settled)
     window.show()
