@@ -1,0 +1,154 @@
+"""Administering the central store: territories, users and their territories, revoking access.
+
+Each function runs in the caller's central transaction and writes through :class:`central.Writer`, so
+every change is numbered, logged and reaches the laptops like any other.  On PostgreSQL each user is also
+a login role (member of ``sfa_user``) whose password the admin sets; row-level security keys on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from sfa_desktop.core.fields import ENTITIES, clean
+from sfa_desktop.core.models import new_id
+from sfa_desktop.sync import schema
+from sfa_desktop.sync.central import CentralError, Writer
+
+USERS = schema.SYNCED["users"]
+TERRITORIES = schema.SYNCED["territories"]
+MEMBERS = schema.SYNCED["territory_memberships"]
+
+
+def _territory(conn: Connection, code: str) -> Any:
+    row = conn.execute(select(TERRITORIES).where(TERRITORIES.c.code == code)).mappings().first()
+    if row is None or row["deleted_at"] is not None:
+        raise CentralError(
+            f"There is no territory '{code}'. Create it with 'sfa central add-territory {code} --name NAME'."
+        )
+    return row
+
+
+def _user(conn: Connection, login: str) -> Any:
+    row = conn.execute(select(USERS).where(USERS.c.login == login)).mappings().first()
+    if row is None:
+        raise CentralError(f"There is no user '{login}'. Create it with 'sfa central add-user {login}'.")
+    return row
+
+
+def add_territory(writer: Writer, code: str, name: str, parent: str | None = None) -> str:
+    conn = writer.conn
+    if conn.execute(select(TERRITORIES.c.id).where(TERRITORIES.c.code == code)).first():
+        raise CentralError(f"A territory with code '{code}' already exists.")
+    values = clean(ENTITIES["territories"], {"code": code, "name": name})
+    if parent is not None:
+        values["parent_id"] = _territory(conn, parent)["id"]
+    record_id = new_id()
+    writer.insert("territories", {**values, "id": record_id})
+    return record_id
+
+
+def _pg_role(conn: Connection, login: str, password: str | None, *, create: bool) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    from psycopg import sql
+
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    exists = conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).first()
+    if create and not exists:
+        statement = sql.SQL("CREATE ROLE {} LOGIN IN ROLE sfa_user").format(sql.Identifier(login))
+        conn.exec_driver_sql(statement.as_string(raw))  # type: ignore[arg-type]
+    if password is not None:
+        statement = sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
+            sql.Identifier(login), sql.Literal(password)
+        )
+        conn.exec_driver_sql(statement.as_string(raw))  # type: ignore[arg-type]
+
+
+def add_user(
+    writer: Writer,
+    login: str,
+    *,
+    full_name: str | None = None,
+    role: str = "rep",
+    manager: str | None = None,
+    territories: tuple[str, ...] = (),
+    email: str | None = None,
+    password: str | None = None,
+) -> str:
+    conn = writer.conn
+    if conn.execute(select(USERS.c.id).where(USERS.c.login == login)).first():
+        raise CentralError(f"A user '{login}' already exists.")
+    values = clean(
+        ENTITIES["users"],
+        {"login": login, "full_name": full_name or login, "role": role, "email": email, "active": True},
+    )
+    if manager is not None:
+        values["manager_id"] = _user(conn, manager)["id"]
+    record_id = new_id()
+    writer.insert("users", {**values, "id": record_id})
+    _pg_role(conn, login, password, create=True)
+    for code in territories:
+        assign(writer, login, code)
+    return record_id
+
+
+def assign(writer: Writer, login: str, code: str) -> None:
+    conn = writer.conn
+    user = _user(conn, login)
+    territory = _territory(conn, code)
+    existing = (
+        conn.execute(
+            select(MEMBERS).where(MEMBERS.c.user_id == user["id"], MEMBERS.c.territory_id == territory["id"])
+        )
+        .mappings()
+        .first()
+    )
+    role = "manager" if user["role"] == "manager" else "rep"
+    if existing is None:
+        writer.insert(
+            "territory_memberships",
+            {"id": new_id(), "user_id": user["id"], "territory_id": territory["id"], "role": role},
+        )
+    elif existing["deleted_at"] is not None:
+        writer.update("territory_memberships", existing["id"], {"deleted_at": None}, op="restore")
+
+
+def unassign(writer: Writer, login: str, code: str) -> None:
+    conn = writer.conn
+    user = _user(conn, login)
+    territory = _territory(conn, code)
+    existing = (
+        conn.execute(
+            select(MEMBERS).where(
+                MEMBERS.c.user_id == user["id"],
+                MEMBERS.c.territory_id == territory["id"],
+                MEMBERS.c.deleted_at.is_(None),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if existing is None:
+        raise CentralError(f"'{login}' is not assigned to '{code}'.")
+    writer.update("territory_memberships", existing["id"], {"deleted_at": writer.now}, op="delete")
+
+
+def revoke(writer: Writer, login: str) -> None:
+    conn = writer.conn
+    user = _user(conn, login)
+    writer.update("users", user["id"], {"active": False})
+    if conn.dialect.name == "postgresql":
+        from psycopg import sql
+
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        statement = sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(login))
+        conn.exec_driver_sql(statement.as_string(raw))  # type: ignore[arg-type]
+
+
+def set_password(conn: Connection, login: str, password: str) -> None:
+    _user(conn, login)
+    _pg_role(conn, login, password, create=True)

@@ -1,0 +1,353 @@
+"""The central store: connecting with clear errors, creating and upgrading it, and writing to it.
+
+Every write to a synced table on the central store goes through :func:`write_change`, which gives the row
+its sequence number (commit order, see ``schema``), logs the change with the database's own notion of the
+user, and records a departure when a record leaves a territory.  Sync pushes and the ``sfa central`` admin
+commands both use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from sfa_desktop.core.models import utcnow
+from sfa_desktop.sync import schema
+
+
+class CentralError(Exception):
+    """The central store cannot be used now; the message is for a person."""
+
+
+class Unreachable(CentralError):
+    """No connection (offline, server down): keep working, retry later."""
+
+
+class AuthenticationFailed(CentralError):
+    """The server refused the login: the password is wrong (ask again)."""
+
+
+class Revoked(CentralError):
+    """This user may no longer sync: the laptop's copy is wiped."""
+
+
+class Incompatible(CentralError):
+    """The central store and this app speak different protocol or schema versions."""
+
+
+def normalize_url(url: str) -> URL:
+    """Accept what a person types: ``postgresql://...``, a path to a SQLite file, or a SQLAlchemy URL."""
+    if "://" not in url:
+        return make_url(f"sqlite:///{Path(url).expanduser().resolve()}")
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in ("postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
+        raise CentralError(
+            f"Unsupported central store '{parsed.drivername}': use postgresql://... or a SQLite file."
+        )
+    return parsed
+
+
+def safe_url(url: URL | str) -> str:
+    """The URL without its password, for messages and logs."""
+    return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def make_central_engine(url: str | URL, *, password: str | None = None, connect_timeout: int = 5) -> Engine:
+    parsed = normalize_url(url) if isinstance(url, str) else url
+    if password is not None:
+        parsed = parsed.set(password=password)
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and not Path(parsed.database).parent.exists():
+            raise Unreachable(f"The folder of the central store {parsed.database} does not exist.")
+        # Writers take the lock when they begin (BEGIN IMMEDIATE), so two laptops' pushes queue up instead
+        # of failing on a stale read snapshot; the driver's own transaction handling is switched off.
+        engine = create_engine(parsed, connect_args={"timeout": 10.0, "isolation_level": None})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    return create_engine(
+        parsed,
+        connect_args={"connect_timeout": connect_timeout, "application_name": "sfa-desktop"},
+        pool_pre_ping=True,
+    )
+
+
+_AUTH = re.compile(r"password authentication failed|no password supplied|authentication failed", re.I)
+_REVOKED = re.compile(r"is not permitted to log in|role .* does not exist", re.I)
+
+
+def explain(exc: BaseException, url: str | URL) -> CentralError:
+    """Turn a driver error into one a person can act on, never showing the password."""
+    if isinstance(exc, CentralError):
+        return exc
+    message = str(getattr(exc, "orig", exc))
+    where = safe_url(url)
+    if _REVOKED.search(message):
+        return Revoked(f"The central store no longer accepts this user ({where}): access was revoked.")
+    if _AUTH.search(message):
+        return AuthenticationFailed(f"The central store refused the password for {where}. Enter it again.")
+    if isinstance(exc, OperationalError):
+        first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+        return Unreachable(
+            f"The central store {where} cannot be reached ({first}). Your work is kept; sync will try again."
+        )
+    return CentralError(f"The central store {where} failed: {message.strip().splitlines()[0]}")
+
+
+@contextmanager
+def central_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction on the central store, with driver errors explained."""
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except DBAPIError as exc:
+        raise explain(exc, engine.url) from exc
+
+
+# -- schema ---------------------------------------------------------------------------------------------
+
+
+def migrations_dir() -> Path:
+    import sys
+
+    bundled = getattr(sys, "_MEIPASS", None)
+    for candidate in ([Path(bundled) / "db" / "central"] if bundled else []) + [
+        Path(__file__).resolve().parents[2] / "db" / "central"
+    ]:
+        if (candidate / "env.py").exists():
+            return candidate
+    raise CentralError("The app's central-store migrations are missing; reinstall SFA Desktop.")
+
+
+@cache
+def _revisions() -> tuple[tuple[str, ...], str]:
+    rev_re = re.compile(r'^revision(?:: str)? = ["\']([0-9a-z_]+)["\']', re.M)
+    down_re = re.compile(r'^down_revision(?:: [^=]+)? = ["\']?([0-9a-z_]+|None)["\']?', re.M)
+    revisions: dict[str, str | None] = {}
+    for file in (migrations_dir() / "versions").glob("*.py"):
+        source = file.read_text(encoding="utf-8")
+        rev, down = rev_re.search(source), down_re.search(source)
+        if rev and down:
+            revisions[rev.group(1)] = None if down.group(1) == "None" else down.group(1)
+    parents = {d for d in revisions.values() if d}
+    heads = [r for r in revisions if r not in parents]
+    return tuple(revisions), heads[0]
+
+
+def init_central(engine: Engine) -> str:
+    """Create the central store's schema, or upgrade it to this app's version.  Returns the revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    known, head = _revisions()
+    try:
+        with engine.begin() as conn:
+            current = _current_revision(conn)
+            if current is not None and current not in known:
+                raise Incompatible(
+                    f"The central store {safe_url(engine.url)} has schema {current}, newer than this app "
+                    "knows. Update SFA Desktop."
+                )
+            if current != head:
+                config = Config()
+                config.set_main_option("script_location", str(migrations_dir()))
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+    except DBAPIError as exc:
+        raise explain(exc, engine.url) from exc
+    return head
+
+
+def _current_revision(conn: Connection) -> str | None:
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def check_compatible(conn: Connection) -> None:
+    """Refuse a central store this app cannot talk to, saying which side to update."""
+    known, head = _revisions()
+    current = _current_revision(conn)
+    where = safe_url(conn.engine.url)
+    if current is None:
+        raise Incompatible(f"{where} is not an SFA central store. Create it with 'sfa central init URL'.")
+    if current not in known:
+        raise Incompatible(
+            f"The central store {where} is newer (schema {current}) than this app. Update SFA Desktop."
+        )
+    if current != head:
+        raise Incompatible(
+            f"The central store {where} is older (schema {current}) than this app ({head}). Ask your "
+            "administrator to run 'sfa central init URL' to upgrade it."
+        )
+    protocol = conn.execute(
+        select(schema.sync_info.c.value).where(schema.sync_info.c.key == "protocol_version")
+    )
+    version = int(protocol.scalar() or 0)
+    if version != schema.PROTOCOL_VERSION:
+        side = "SFA Desktop" if version > schema.PROTOCOL_VERSION else "the central store"
+        raise Incompatible(
+            f"The central store speaks sync protocol {version}, this app {schema.PROTOCOL_VERSION}: "
+            f"update {side}."
+        )
+
+
+def info(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(schema.sync_info.c.value).where(schema.sync_info.c.key == key)).scalar()
+
+
+# -- writing --------------------------------------------------------------------------------------------
+
+
+def allocate_seq(conn: Connection, count: int) -> int:
+    """Reserve ``count`` sequence numbers; returns the first.  Locks the counter row until commit, so
+    numbers follow commit order."""
+    new_value = conn.execute(
+        text("UPDATE seq_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": count}
+    ).scalar_one()
+    return int(new_value) - count + 1
+
+
+def current_seq(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT value FROM seq_counter WHERE id = 1")).scalar_one())
+
+
+def db_user(conn: Connection, claimed: str) -> str:
+    """Who the database says is connected; SQLite has no users, so the claimed login stands."""
+    if conn.dialect.name == "postgresql":
+        return str(conn.execute(text("SELECT session_user")).scalar_one())
+    return claimed
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+class Writer:
+    """Writes changes to the central store inside one transaction, numbering and logging each."""
+
+    def __init__(self, conn: Connection, *, login: str, client_id: str | None = None) -> None:
+        self.conn = conn
+        self.client_id = client_id
+        self.user = db_user(conn, login)
+        self.now = utcnow()
+
+    def _log(
+        self,
+        seq: int,
+        table: str,
+        record_id: str,
+        territory: str | None,
+        op: str,
+        changes: Mapping[str, Any],
+        change_no: int | None,
+    ) -> None:
+        values = {
+            "seq": seq,
+            "table_name": table,
+            "record_id": record_id,
+            "territory_id": territory,
+            "op": op,
+            "changes": json.dumps({k: jsonable(v) for k, v in changes.items()}, default=str),
+            "client_id": self.client_id,
+            "change_no": change_no,
+            "applied_at": self.now,
+        }
+        if self.conn.dialect.name != "postgresql":
+            values["db_user"] = self.user  # on PostgreSQL a trigger sets it from session_user
+        self.conn.execute(schema.change_log.insert().values(**values))
+
+    def insert(self, table: str, row: Mapping[str, Any], *, change_no: int | None = None) -> int:
+        t = schema.SYNCED[table]
+        seq = allocate_seq(self.conn, 1)
+        values = {c.name: row.get(c.name) for c in t.columns if c.name != "seq" and c.name in row}
+        values["updated_at"] = self.now
+        values.setdefault("created_at", self.now)
+        self.conn.execute(t.insert().values(**values, seq=seq))
+        self._log(seq, table, str(row["id"]), row.get("territory_id"), "insert", values, change_no)
+        return seq
+
+    def update(
+        self,
+        table: str,
+        record_id: str,
+        changes: Mapping[str, Any],
+        *,
+        op: str = "update",
+        change_no: int | None = None,
+        old_territory: str | None = None,
+    ) -> int:
+        t = schema.SYNCED[table]
+        moving = "territory_id" in changes and changes["territory_id"] != old_territory and old_territory
+        seq = allocate_seq(self.conn, 2 if moving else 1)
+        if moving:
+            self.conn.execute(
+                schema.departures.insert().values(
+                    seq=seq, table_name=table, record_id=record_id, territory_id=old_territory
+                )
+            )
+            seq += 1
+        values = {k: v for k, v in changes.items() if k in t.c and k not in ("id", "seq")}
+        values["updated_at"] = self.now
+        self.conn.execute(t.update().where(t.c.id == record_id).values(**values, seq=seq))
+        territory = changes.get("territory_id", old_territory) if "territory_id" in t.c else None
+        self._log(seq, table, record_id, territory, op, values, change_no)
+        return seq
+
+    def conflict(
+        self,
+        *,
+        table: str,
+        record_id: str,
+        territory: str | None,
+        field: str,
+        lost: Any,
+        won: Any,
+        lost_by: str | None,
+        reason: str,
+    ) -> None:
+        from sfa_desktop.core.models import new_id
+
+        self.conn.execute(
+            schema.conflicts.insert().values(
+                id=new_id(),
+                seq=allocate_seq(self.conn, 1),
+                table_name=table,
+                record_id=record_id,
+                territory_id=territory,
+                field=field,
+                lost_value=json.dumps(jsonable(lost), default=str),
+                won_value=json.dumps(jsonable(won), default=str),
+                lost_by=lost_by,
+                won_by=self.user,
+                reason=reason,
+                created_at=self.now,
+                dismissed=False,
+            )
+        )

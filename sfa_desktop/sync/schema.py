@@ -1,0 +1,124 @@
+"""The central store's schema: the synced tables as on the laptops plus ``seq``, and the sync bookkeeping.
+
+The same definition serves PostgreSQL (a company) and SQLite (a single office, demos); the migrations in
+``db/central`` are generated from it.  Every synced row carries ``seq``, the server sequence number of its
+latest change.  Sequence numbers come from the single row of ``seq_counter``: a writer increments it inside
+its own transaction, which locks that row until it commits, so numbers are handed out in commit order and a
+pull by ``seq > cursor`` can never skip a change committed late (DESIGN.md, sync rule 3).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from sfa_desktop.core.models import NAMING_CONVENTION, SYNCED_MODELS, UTCDateTime
+
+#: Bumped when the sync protocol changes incompatibly; the central store records the one it speaks.
+PROTOCOL_VERSION = 1
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _synced_table(model_table: Table) -> Table:
+    columns = [
+        Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable if not c.primary_key else False)
+        for c in model_table.columns
+    ]
+    table = Table(model_table.name, metadata, *columns, Column("seq", BigInteger, nullable=False))
+    Index(f"ix_{table.name}_seq", table.c.seq)
+    if "territory_id" in table.c:
+        Index(f"ix_{table.name}_territory_seq", table.c.territory_id, table.c.seq)
+    for column in ("login", "code", "sku"):
+        if column in table.c:
+            Index(f"uq_{table.name}_{column}", table.c[column], unique=True)
+    return table
+
+
+SYNCED: dict[str, Table] = {m.__tablename__: _synced_table(m.__table__) for m in SYNCED_MODELS}  # type: ignore[arg-type]
+
+seq_counter = Table(
+    "seq_counter",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+sync_info = Table(
+    "sync_info",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+#: The last change number applied per laptop, written in the same transaction as the changes: a retried
+#: or duplicated push applies nothing twice.
+sync_clients = Table(
+    "sync_clients",
+    metadata,
+    Column("client_id", String(36), primary_key=True),
+    Column("login", String(64), nullable=False),
+    Column("last_change_no", BigInteger, nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_push_at", UTCDateTime),
+)
+
+#: Every applied change: who (the database's own notion of the current user), which laptop, what.
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("table_name", String(64), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("territory_id", String(36)),
+    Column("op", String(16), nullable=False),
+    Column("changes", Text, nullable=False),
+    Column("client_id", String(36)),
+    Column("change_no", BigInteger),
+    Column("db_user", String(128), nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+    Index("ix_change_log_record", "table_name", "record_id"),
+)
+
+#: A record that left a territory (moved to another one, or was removed from it) at ``seq``: the
+#: territory's subscribers drop it.
+departures = Table(
+    "departures",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("table_name", String(64), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("territory_id", String(36), nullable=False),
+    Index("ix_departures_territory_seq", "territory_id", "seq"),
+)
+
+#: Values that lost a same-field conflict, kept so a person can see and restore them.
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("table_name", String(64), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("territory_id", String(36)),
+    Column("field", String(64), nullable=False),
+    Column("lost_value", Text),  # JSON
+    Column("won_value", Text),  # JSON
+    Column("lost_by", String(128)),
+    Column("won_by", String(128), nullable=False),
+    Column("reason", String(32), nullable=False),  # same-field | edit-after-delete | not-permitted
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("dismissed", Boolean, nullable=False, default=False),
+    Index("ix_conflicts_seq", "seq"),
+)
+
+BOOKKEEPING = (seq_counter, sync_info, sync_clients, change_log, departures, conflicts)

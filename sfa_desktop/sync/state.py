@@ -1,0 +1,62 @@
+"""What a laptop remembers about its sync: who it is, where the central store is, how far it has pulled."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, text
+
+
+@dataclass
+class SyncState:
+    client_id: str | None = None
+    url: str | None = None  # without password
+    login: str | None = None
+    user_id: str | None = None
+    cursor: int = 0
+    visible: list[str] = field(default_factory=list)
+    last_sync_at: str | None = None
+    last_error: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.url and self.login and self.client_id)
+
+
+_KEYS = ("client_id", "url", "login", "user_id", "cursor", "visible", "last_sync_at", "last_error")
+
+
+def load(conn: Connection) -> SyncState:
+    values: dict[str, str] = {
+        row[0]: row[1] for row in conn.execute(text("SELECT key, value FROM sync_state"))
+    }
+    state = SyncState()
+    for key in _KEYS:
+        if key not in values:
+            continue
+        raw = values[key]
+        if key == "cursor":
+            state.cursor = int(raw)
+        elif key == "visible":
+            state.visible = list(json.loads(raw))
+        else:
+            setattr(state, key, raw)
+    return state
+
+
+def save(conn: Connection, state: SyncState, *keys: str) -> None:
+    """Write the given keys (all when none given) in the caller's transaction."""
+    for key in keys or _KEYS:
+        value = getattr(state, key)
+        if value is None:
+            conn.execute(text("DELETE FROM sync_state WHERE key = :k"), {"k": key})
+            continue
+        raw = json.dumps(value) if key == "visible" else str(value)
+        conn.execute(
+            text(
+                "INSERT INTO sync_state (key, value) VALUES (:k, :v) "
+                "ON CONFLICT (key) DO UPDATE SET value = :v"
+            ),
+            {"k": key, "v": raw},
+        )
