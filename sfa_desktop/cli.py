@@ -36,6 +36,7 @@ from sfa_desktop.core.services import NotFound
 from sfa_desktop.core.validation import ValidationError, format_money, format_phone
 from sfa_desktop.store.database import DB_FILENAME, LocalStore, StoreError, default_data_dir
 from sfa_desktop.store.lists import LISTS, Column, ListSpec
+from sfa_desktop.sync.central import CentralError
 
 #: Record kinds with the full set of list/add/show/edit/delete commands.
 RECORD_KINDS = tuple(LISTS)
@@ -742,7 +743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, message in exc.errors.items():
             _error(f"{name}: {message}")
         return 1
-    except (StoreError, NotFound, CliError, DemoDataError) as exc:
+    except (StoreError, NotFound, CliError, DemoDataError, CentralError) as exc:
         _error(str(exc))
         return 1
     except BrokenPipeError:  # output piped into 'head' and the like: stop quietly

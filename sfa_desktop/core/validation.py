@@ -138,15 +138,11 @@ def parse_money_cents(value: str | int | float | Decimal) -> int:
     if isinstance(value, int):
         cents = value
     else:
-        text = (
-            str(value).strip().replace(",", "").replace("$", "").replace("€", "").replace("£", "")
-        )
+        text = str(value).strip().replace(",", "").replace("$", "").replace("€", "").replace("£", "")
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise FieldError(
-                f"'{value}' is not an amount. Type it like 12500 or 12500.50."
-            ) from None
+            raise FieldError(f"'{value}' is not an amount. Type it like 12500 or 12500.50.") from None
         if not amount.is_finite():
             raise FieldError(f"'{value}' is not an amount.")
         if amount != amount.quantize(Decimal("0.01")):
@@ -174,9 +170,7 @@ def parse_date(value: str | dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise FieldError(
-            f"'{value}' is not a date. Use YYYY-MM-DD, for example 2026-03-31."
-        ) from None
+        raise FieldError(f"'{value}' is not a date. Use YYYY-MM-DD, for example 2026-03-31.") from None
 
 
 def parse_datetime(value: str | dt.datetime) -> dt.datetime:
