@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 DB_FILENAME = "sfa.sqlite3"
 APP_NAME = "sfa-desktop"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Files up to this size get a full integrity check on every open; larger ones a cheap one (see verify()).
+FULL_CHECK_MAX_BYTES = 48 * 1024 * 1024
 
 
 class StoreError(Exception):
@@ -60,9 +62,17 @@ def _check_existing_file(path: Path) -> str | None:
     except sqlite3.Error as exc:
         raise StoreError(f"Cannot open {path}: {exc}.") from None
     try:
-        check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-        if check != "ok":
-            raise StoreError(_corrupt_message(path, check))
+        if size <= FULL_CHECK_MAX_BYTES:
+            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if check != "ok":
+                raise StoreError(_corrupt_message(path, check))
+        else:
+            # A full check reads every page (~0.6 s for 350 MB): too slow for every start.  Check what is
+            # cheap (a truncated file, an unreadable schema) now; LocalStore.verify() does the rest later.
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            if pages * page_size > size and not Path(f"{path}-wal").exists():
+                raise StoreError(_corrupt_message(path, "the file is shorter than its header says"))
         tables = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
@@ -157,6 +167,16 @@ class LocalStore:
     def reading(self) -> Iterator[Session]:
         with self.Session() as session:
             yield session
+
+    def verify(self) -> str | None:
+        """Full integrity check (reads every page; run it in the background).  None when the file is sound,
+        else a message for a person."""
+        with self.engine.connect() as conn:
+            try:
+                result = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
+            except Exception as exc:
+                return _corrupt_message(self.path, str(exc))
+        return None if result == "ok" else _corrupt_message(self.path, str(result))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.refresh_pending()
         # Counts for the sidebar once the first list is on screen (they are not needed to show it).
         first.settled.connect(self.refresh_counts, Qt.ConnectionType.SingleShotConnection)
+        first.settled.connect(self.verify_store, Qt.ConnectionType.SingleShotConnection)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -254,6 +255,17 @@ class MainWindow(QMainWindow):
         self.pending_label.setProperty("pending", "true" if count > 0 else "false")
         self.pending_label.style().unpolish(self.pending_label)
         self.pending_label.style().polish(self.pending_label)
+
+    def verify_store(self) -> None:
+        """A large file was only checked cheaply when it was opened: check every page in the background."""
+        from sfa_desktop.store.database import FULL_CHECK_MAX_BYTES
+
+        if self.store.path.stat().st_size > FULL_CHECK_MAX_BYTES:
+            self.runner.submit(self.store.verify).finished.connect(self._report_damage)
+
+    def _report_damage(self, message: object) -> None:
+        if message:
+            QMessageBox.warning(self, "The data file is damaged", str(message))
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 
 from sfa_desktop.core import services
 from sfa_desktop.core.models import new_id
-from sfa_desktop.store import migrations
+from sfa_desktop.store import database, migrations
 from sfa_desktop.store.capture import capture_suspended, pending_count, read_outbox
 from sfa_desktop.store.database import DB_FILENAME, LocalStore, StoreError
 from sfa_desktop.store.search import search
@@ -386,3 +386,43 @@ def test_failed_transaction_leaves_no_record_outbox_entry_or_search_entry(store:
             ).scalar_one()
             == 0
         )
+
+
+# ------------------------------------------------------------------------------- large files: cheap open
+
+
+@pytest.fixture
+def large_file_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Treat every file as large: the open-time check is the cheap one."""
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
+
+
+@pytest.mark.usefixtures("large_file_threshold")
+def test_large_truncated_file_is_still_refused_at_open(tmp_path: Path) -> None:
+    source = _real_database(tmp_path / "source")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _truncated(folder / DB_FILENAME, source)
+    before = _sha256(folder / DB_FILENAME)
+    with pytest.raises(StoreError, match="damaged"):
+        LocalStore.open(folder)
+    assert _sha256(folder / DB_FILENAME) == before
+
+
+@pytest.mark.usefixtures("large_file_threshold")
+def test_large_file_with_a_damaged_page_opens_and_verify_reports_it(tmp_path: Path) -> None:
+    source = _real_database(tmp_path / "source")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _page_overwritten(folder / DB_FILENAME, source)
+    with LocalStore.open(folder) as store:
+        message = store.verify()
+    assert message is not None
+    assert "damaged" in message
+    assert "backup" in message
+
+
+def test_verify_of_a_sound_file_is_none(store: LocalStore) -> None:
+    with store.transaction() as session:
+        services.create(session, "contacts", {"last_name": "Sound"})
+    assert store.verify() is None

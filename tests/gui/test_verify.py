@@ -1,0 +1,57 @@
+"""A large data file is only checked cheaply at open; the window checks every page in the background."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from sfa_desktop.store import database
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui.mainwindow import MainWindow
+
+from .conftest import seed_store
+
+
+def _damage_contacts_page(store: LocalStore) -> None:
+    with sqlite3.connect(store.path) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'contacts'").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with store.path.open("r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(random.Random(3).randbytes(page_size))
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_background_check_reports_a_damaged_large_file(qtbot, data_dir, runner, monkeypatch, damaged):
+    store = LocalStore.open(data_dir)
+    seed_store(store, contacts=60)
+    store.close()
+    if damaged:
+        _damage_contacts_page(store)
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)  # treat the file as large
+    warnings: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda _parent, title, text: warnings.append(f"{title}: {text}")
+    )
+    reopened = LocalStore.open(data_dir)
+    window = MainWindow(reopened, runner, initial="accounts")
+    qtbot.addWidget(window)
+    calls: list[object] = []
+    original = reopened.verify
+    monkeypatch.setattr(reopened, "verify", lambda: calls.append(1) or original())
+    window.verify_store()
+    qtbot.waitUntil(lambda: bool(calls), timeout=5000)
+    runner.wait_idle()
+    qtbot.wait(50)
+    if damaged:
+        assert warnings
+        assert "damaged" in warnings[0]
+    else:
+        assert warnings == []
+    window.close()
+    reopened.close()
