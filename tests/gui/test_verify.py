@@ -43,7 +43,12 @@ def test_background_check_reports_a_damaged_large_file(qtbot, data_dir, runner, 
     qtbot.addWidget(window)
     calls: list[object] = []
     original = reopened.verify
-    monkeypatch.setattr(reopened, "verify", lambda: calls.append(1) or original())
+
+    def counted_verify() -> str | None:
+        calls.append(1)
+        return original()
+
+    monkeypatch.setattr(reopened, "verify", counted_verify)
     window.verify_store()
     qtbot.waitUntil(lambda: bool(calls), timeout=5000)
     runner.wait_idle()
