@@ -276,6 +276,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for kind, number in counts.items():
             label = ENTITIES[kind].plural if kind in ENTITIES else kind
             print(f"  {label.ljust(width)}  {number:>9,}")
+        if not args.no_central:
+            from sfa_desktop.sync.demo import publish_and_connect
+
+            started = time.perf_counter()
+            made = publish_and_connect(store)
+            print(
+                f"Demo central store {made.path} made in {time.perf_counter() - started:.1f} s; this laptop "
+                f"is connected as the rep '{made.login}' and synced ({made.report.summary()}): it now holds "
+                "what that rep may see. Run 'sfa sync' any time."
+            )
     return 0
 
 
@@ -673,6 +683,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="YYYY-MM-DD",
         help="the day the history leads up to (default: today)",
+    )
+    demo.add_argument(
+        "--no-central",
+        action="store_true",
+        help="only seed this laptop; do not make the embedded demo central store nor connect to it",
     )
     demo.set_defaults(handler=cmd_demo)
 

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -252,11 +252,24 @@ def jsonable(value: Any) -> Any:
 class Writer:
     """Writes changes to the central store inside one transaction, numbering and logging each."""
 
+    #: Sequence numbers are reserved this many at a time (numbers left unused at commit are gaps, which a
+    #: pull by ``seq > cursor`` does not mind).
+    SEQ_BLOCK = 256
+
     def __init__(self, conn: Connection, *, login: str, client_id: str | None = None) -> None:
         self.conn = conn
         self.client_id = client_id
         self.user = db_user(conn, login)
         self.now = utcnow()
+        self._next = self._end = 0
+
+    def next_seq(self) -> int:
+        if self._next >= self._end:
+            self._next = allocate_seq(self.conn, self.SEQ_BLOCK)
+            self._end = self._next + self.SEQ_BLOCK
+        seq = self._next
+        self._next += 1
+        return seq
 
     def _log(
         self,
@@ -281,15 +294,15 @@ class Writer:
         }
         if self.conn.dialect.name != "postgresql":
             values["db_user"] = self.user  # on PostgreSQL a trigger sets it from session_user
-        self.conn.execute(schema.change_log.insert().values(**values))
+        self.conn.execute(schema.change_log.insert(), values)
 
     def insert(self, table: str, row: Mapping[str, Any], *, change_no: int | None = None) -> int:
         t = schema.SYNCED[table]
-        seq = allocate_seq(self.conn, 1)
+        seq = self.next_seq()
         values = {c.name: row.get(c.name) for c in t.columns if c.name != "seq" and c.name in row}
         values["updated_at"] = self.now
         values.setdefault("created_at", self.now)
-        self.conn.execute(t.insert().values(**values, seq=seq))
+        self.conn.execute(t.insert(), {**values, "seq": seq})
         self._log(seq, table, str(row["id"]), row.get("territory_id"), "insert", values, change_no)
         return seq
 
@@ -305,17 +318,23 @@ class Writer:
     ) -> int:
         t = schema.SYNCED[table]
         moving = "territory_id" in changes and changes["territory_id"] != old_territory and old_territory
-        seq = allocate_seq(self.conn, 2 if moving else 1)
         if moving:
             self.conn.execute(
-                schema.departures.insert().values(
-                    seq=seq, table_name=table, record_id=record_id, territory_id=old_territory
-                )
+                schema.departures.insert(),
+                {
+                    "seq": self.next_seq(),
+                    "table_name": table,
+                    "record_id": record_id,
+                    "territory_id": old_territory,
+                },
             )
-            seq += 1
+        seq = self.next_seq()
         values = {k: v for k, v in changes.items() if k in t.c and k not in ("id", "seq")}
         values["updated_at"] = self.now
-        self.conn.execute(t.update().where(t.c.id == record_id).values(**values, seq=seq))
+        self.conn.execute(
+            t.update().where(t.c.id == bindparam("_record_id")),
+            {**values, "seq": seq, "_record_id": record_id},
+        )
         territory = changes.get("territory_id", old_territory) if "territory_id" in t.c else None
         self._log(seq, table, record_id, territory, op, values, change_no)
         return seq
@@ -337,7 +356,7 @@ class Writer:
         self.conn.execute(
             schema.conflicts.insert().values(
                 id=new_id(),
-                seq=allocate_seq(self.conn, 1),
+                seq=self.next_seq(),
                 table_name=table,
                 record_id=record_id,
                 territory_id=territory,

@@ -290,6 +290,10 @@ class SyncEngine:
         gone = known - visible
         if gone:
             removed += self._remove(gone)
+        if st.cursor == 0 and not identity.is_admin:
+            # First sync (or a re-prime): the laptop may hold records, already pushed, of territories this
+            # user may not see (demo data, a laptop handed over).  They leave before the prime.
+            removed += self._remove_invisible(identity)
         pulled = self._pull_range(identity, st.cursor, hi, known & visible, reference=st.cursor > 0)
         new = visible - known
         if st.cursor == 0 or new:
@@ -425,6 +429,24 @@ class SyncEngine:
                     )
                 else:
                     continue
+                removed += result.rowcount
+        return removed
+
+    def _remove_invisible(self, identity: Identity) -> int:
+        ids = sorted(identity.territories)
+        marks = ", ".join(f":t{i}" for i in range(len(ids))) or "NULL"
+        params: dict[str, Any] = {f"t{i}": v for i, v in enumerate(ids)}
+        params["me"] = identity.user_id
+        removed = 0
+        with _without_foreign_keys(self.store) as conn, conn.begin(), capture.capture_suspended(conn):
+            for table in reversed(TERRITORY_TABLES):
+                result = conn.execute(
+                    text(
+                        f"DELETE FROM {table} WHERE NOT (coalesce(territory_id IN ({marks}), 0) "
+                        "OR (territory_id IS NULL AND owner_id IS :me))"
+                    ),
+                    params,
+                )
                 removed += result.rowcount
         return removed
 

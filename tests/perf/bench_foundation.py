@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -84,14 +83,25 @@ def seed_floor(source: Path, folder: Path) -> float:
 
 
 def timed_process(args: list[str]) -> tuple[float, float]:
-    """Wall time of a child process and its peak RSS in MB."""
+    """Wall time of a child process and its own peak RSS in MB (VmHWM polled from /proc: getrusage's
+    RUSAGE_CHILDREN would report the parent's high-water mark, which a forked child inherits)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
+    peak_kb = 0
+    status = Path(f"/proc/{child.pid}/status")
+    while child.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kb = max(peak_kb, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024
+    if child.returncode != 0:
+        raise SystemExit(f"{args} exited with {child.returncode}")
+    return elapsed, peak_kb / 1024
 
 
 def median_ms(samples: list[float]) -> float:
@@ -187,8 +197,7 @@ def gui_figures(work: Path) -> list[tuple[str, str, str, bool]]:
     png = work / "bare.png"
     bare, bare_rss = timed_process([sys.executable, "-c", _BARE_QT, str(png)])
     app_png = work / "app.png"
-    exe = shutil.which("sfa-desktop")
-    command = [exe] if exe else [sys.executable, "-m", "sfa_desktop.app"]
+    command = [sys.executable, "-m", "sfa_desktop.app"]  # the console script, minus the pyenv shim
     app_s, app_rss = timed_process(
         [*command, "--data-dir", str(work / "services"), "--screenshot", str(app_png)]
     )

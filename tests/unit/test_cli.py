@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,7 @@ def count(data: Path, table: str) -> int:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("cli") / "data"
     assert (
-        main(["--data-dir", str(data), "demo", "--accounts", "12", "--seed", "3", "--today", "2026-03-14"])
+        main(["--data-dir", str(data), "demo", "--accounts", "30", "--seed", "3", "--today", "2026-03-14"])
         == 0
     )
     return data
@@ -80,14 +81,43 @@ def test_data_dir_from_the_environment(
     capsys.readouterr()
 
 
+def _central_count(data: Path, table: str) -> int:
+    with sqlite3.connect(data / "demo-central.sqlite3") as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL").fetchone()[0])
+
+
 def test_demo_prints_counts_and_fills_the_lists(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert count(demo_dir, "accounts") == 12
-    assert count(demo_dir, "contacts") >= 12
+    # all thirty accounts went to the embedded central store; the laptop, connected as the New England
+    # rep, holds that territory's share and nothing of the others
+    assert _central_count(demo_dir, "accounts") == 30
+    assert 0 < count(demo_dir, "accounts") < 30
+    store = LocalStore.open(demo_dir, create=False)
+    try:
+        with store.engine.connect() as conn:
+            codes = (
+                conn.execute(
+                    text("SELECT DISTINCT t.code FROM accounts a JOIN territories t ON t.id = a.territory_id")
+                )
+                .scalars()
+                .all()
+            )
+            assert codes == ["EAST-NE"]
+            assert conn.execute(text("SELECT count(*) FROM outbox")).scalar_one() == 0
+    finally:
+        store.close()
+    assert count(demo_dir, "contacts") >= count(demo_dir, "accounts")
     code, out, err = run(capsys, demo_dir, "contacts", "list", "--limit", "0")
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["ID", "Name"]
     assert len(lines) == 2 + count(demo_dir, "contacts")
+
+
+def test_demo_without_central_keeps_everything(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, tmp_path, "demo", "--accounts", "5", "--no-central")
+    assert code == 0, err
+    assert count(tmp_path, "accounts") == 5
+    assert not (tmp_path / "demo-central.sqlite3").exists()
 
 
 def test_demo_again_adds_nothing_and_succeeds(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,53 @@
+"""The embedded demo central store: so that sync and the conflict view work the moment a newcomer opens the
+app, with no server.
+
+``sfa demo`` seeds the laptop, then this module creates a central store in a SQLite file in the data
+folder, publishes the demo data to it as an administrator (the region, its three territories, three reps
+and their manager come with the data), connects the laptop as one of the reps and syncs: the laptop then
+holds what that rep may see, like any rep's laptop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sfa_desktop.core.models import new_id
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync import admin, central
+from sfa_desktop.sync.engine import SyncEngine, SyncReport, identify
+
+CENTRAL_FILENAME = "demo-central.sqlite3"
+ADMIN_LOGIN = "admin"
+#: The rep this laptop is connected as (see core.demo.STAFF).
+DEMO_REP = "dokafor"
+
+
+@dataclass(frozen=True)
+class DemoCentral:
+    path: Path
+    login: str
+    report: SyncReport
+
+
+def publish_and_connect(store: LocalStore, *, login: str = DEMO_REP) -> DemoCentral:
+    path = store.path.parent / CENTRAL_FILENAME
+    if path.exists():
+        raise central.CentralError(f"{path} already exists; the demo central store is only made once.")
+    engine = central.make_central_engine(str(path))
+    try:
+        central.init_central(engine)
+        with central.central_transaction(engine) as cc:
+            admin.add_user(
+                central.Writer(cc, login=ADMIN_LOGIN), ADMIN_LOGIN, full_name="Administrator", role="admin"
+            )
+        publisher = SyncEngine(store, engine)
+        with central.central_transaction(engine) as cc:
+            identity = identify(cc, ADMIN_LOGIN)
+        publisher.push(identity, client_id=new_id())  # the whole demo outbox, as the administrator
+        laptop = SyncEngine(store, engine)
+        laptop.connect(login)
+        report = laptop.sync()
+    finally:
+        engine.dispose()
+    return DemoCentral(path, login, report)
