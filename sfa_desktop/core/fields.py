@@ -304,6 +304,7 @@ ENTITIES: dict[str, Entity] = {
     )
 }
 
+_LONGTEXT_CONTROLS = "\t\n\r"
 _TRUE = {"1", "true", "yes", "y", "on", "x"}
 _FALSE = {"0", "false", "no", "n", "off", ""}
 
@@ -320,6 +321,9 @@ def clean_value(spec: Field, value: Any, *, phone_region: str = "US") -> Any:
     if kind in ("text", "longtext", "choice", "ref", "country"):
         if not isinstance(value, str):
             raise FieldError("must be text.")
+        allowed = _LONGTEXT_CONTROLS if kind == "longtext" else ""
+        if any(ch < " " and ch not in allowed for ch in value) or "\x7f" in value:
+            raise FieldError("contains control characters (such as a NUL byte); remove them and try again.")
         text = value.strip() if kind != "longtext" else value.rstrip()
         if kind == "choice" and text not in spec.choices:
             folded = {c.lower(): c for c in spec.choices}
@@ -378,7 +382,7 @@ def clean(
             continue
         if spec.kind == "text" and type(value) is str:  # the common case, kept cheap for bulk loads
             text = value.strip()
-            if text and (spec.max_length is None or len(text) <= spec.max_length):
+            if text and (spec.max_length is None or len(text) <= spec.max_length) and text.isprintable():
                 cleaned[name] = text
                 continue
         try:

@@ -97,6 +97,29 @@ def _check_unique(
                 raise ValidationError({where: message})
 
 
+#: Self-references that form a hierarchy (sync scopes a manager by the territories below theirs).
+_HIERARCHIES = {"territories": "parent_id", "users": "manager_id"}
+
+
+def _check_no_cycle(session: Session, ent: Entity, record_id: str, values: Mapping[str, Any]) -> None:
+    column = _HIERARCHIES.get(ent.key)
+    if column is None or values.get(column) is None:
+        return
+    model = ent.model
+    seen: set[str] = set()
+    current: str | None = values[column]
+    while current is not None and current not in seen:
+        if current == record_id:
+            label = ent.by_name[column].label
+            raise ValidationError(
+                {
+                    column: f"{label}: a {ent.singular} cannot be placed under itself or one of its own children."
+                }
+            )
+        seen.add(current)
+        current = session.execute(select(getattr(model, column)).where(model.id == current)).scalar()
+
+
 def _derive(session: Session, ent: Entity, values: dict[str, Any], current: SyncedRecord | None) -> None:
     """Fill in what follows from other fields: territory from the account, probability from the stage."""
     if ent.key in FOLLOW_ACCOUNT and "account_id" in values:
@@ -135,6 +158,7 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     cleaned = clean(ent, changes, partial=True, phone_region=_region(session))
     _check_refs(session, ent, cleaned)
     _check_unique(session, ent, [cleaned], exclude_id=record_id)
+    _check_no_cycle(session, ent, record_id, cleaned)
     _derive(session, ent, cleaned, record)
     defaults = _column_defaults(ent)
     for name, value in cleaned.items():
