@@ -111,11 +111,8 @@ def _check_no_cycle(session: Session, ent: Entity, record_id: str, values: Mappi
     while current is not None and current not in seen:
         if current == record_id:
             label = ent.by_name[column].label
-            raise ValidationError(
-                {
-                    column: f"{label}: a {ent.singular} cannot be placed under itself or one of its own children."
-                }
-            )
+            message = f"{label}: a {ent.singular} cannot be placed under itself or one of its own children."
+            raise ValidationError({column: message})
         seen.add(current)
         current = session.execute(select(getattr(model, column)).where(model.id == current)).scalar()
 
