@@ -365,3 +365,47 @@ def test_empty_optional_values_are_none_and_required_ones_refused() -> None:
         else:
             assert clean_value(spec, "   ") is None
             assert clean_value(spec, None) is None
+
+
+def _library_e164(text: str, region: str) -> str | None:
+    """What phonenumbers alone says: the E.164 form, or None when it refuses the number."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+_NANP_FORMATS = (
+    "({a}) {b}-{c}",
+    "{a}-{b}-{c}",
+    "{a}.{b}.{c}",
+    "{a} {b} {c}",
+    "{a}{b}{c}",
+    "1 {a} {b} {c}",
+    "1-{a}-{b}-{c}",
+    "+1 {a} {b} {c}",
+    "+1 ({a}) {b}-{c}",
+    "+1{a}{b}{c}",
+    "+1-{a}-{b}-{c}",
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    npa=st.integers(200, 999),
+    nxx=st.one_of(st.integers(200, 999), st.sampled_from([211, 411, 555, 611, 800, 911, 958, 959, 976])),
+    line=st.integers(0, 9999),
+    pattern=st.sampled_from(_NANP_FORMATS),
+    region=st.sampled_from(["US", "CA", "PR", "GB", "DE"]),
+)
+def test_north_american_fast_path_agrees_with_phonenumbers(npa, nxx, line, pattern, region):
+    text = pattern.format(a=npa, b=nxx, c=f"{line:04d}")
+    expected = _library_e164(text, region)
+    if expected is None:
+        with pytest.raises(FieldError):
+            normalize_phone(text, region)
+    else:
+        assert normalize_phone(text, region) == expected
