@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import json
 import random
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -385,10 +384,8 @@ class _Generator:
             **self.address(city),
             "territory_id": self.territory_ids[place.territory],
             "owner_id": self.rep_of[place.territory],
-            "_coordinates": (
-                round(city.latitude + (self.random() - 0.5) * 0.12, 5),
-                round(city.longitude + (self.random() - 0.5) * 0.15, 5),
-            ),
+            "latitude": round(city.latitude + (self.random() - 0.5) * 0.12, 5),
+            "longitude": round(city.longitude + (self.random() - 0.5) * 0.15, 5),
         }
         return row, place
 
@@ -577,32 +574,8 @@ def seed(
             batch["leads"] += gen.leads(lead_companies)
             batch["opportunities"] += opportunities
             batch["activities"] += gen.activities(account, contacts, opportunities)
-        coordinates = [
-            {"id": a["id"], "latitude": lat, "longitude": lon}
-            for a in batch["accounts"]
-            for lat, lon in [a.pop("_coordinates")]
-        ]
         for kind, rows in batch.items():
             _write(session, kind, rows, counts)
-        _set_coordinates(session, coordinates)
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_ROUND, accounts), accounts)
     return DemoSummary(**counts)
-
-
-def _set_coordinates(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Set the accounts' latitude and longitude.
-
-    They are not fields a person edits (fields.ACCOUNTS has none), so create_many does not take them.
-    One UPDATE ... FROM json_each per round (SQLite 3.33+): the capture trigger records each change in
-    the outbox like any other write, and SQLite prepares the trigger program once per statement.
-    """
-    if not rows:
-        return
-    payload = json.dumps([[r["id"], r["latitude"], r["longitude"]] for r in rows])
-    session.connection().exec_driver_sql(
-        "UPDATE accounts SET latitude = json_extract(j.value, '$[1]'), "
-        "longitude = json_extract(j.value, '$[2]') "
-        "FROM json_each(?) AS j WHERE accounts.id = json_extract(j.value, '$[0]')",
-        (payload,),
-    )

@@ -7,6 +7,7 @@ One description serves the services (validation), the GUI (forms and list column
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,7 +92,7 @@ USER_ROLES = ("rep", "manager", "admin")
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text longtext email phone url int money date datetime choice bool ref country
+    kind: str = "text"  # text longtext email phone url int float money date datetime choice bool ref country
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()
@@ -140,6 +141,8 @@ ACCOUNTS = Entity(
         Field("phone", "Phone", "phone"),
         Field("email", "Email", "email"),
         *_address(),
+        Field("latitude", "Latitude", "float", minimum=-90, maximum=90),
+        Field("longitude", "Longitude", "float", minimum=-180, maximum=180),
         Field("territory_id", "Territory", "ref", ref="territories"),
         Field("owner_id", "Owner", "ref", ref="users"),
         Field("notes", "Notes", "longtext"),
@@ -347,6 +350,8 @@ def clean_value(spec: Field, value: Any, *, phone_region: str = "US") -> Any:
         if isinstance(value, bool):
             raise FieldError("must be a whole number.")
         return parse_int(value, minimum=spec.minimum, maximum=spec.maximum)
+    if kind == "float":
+        return _parse_float(value, spec)
     if kind == "money":
         return parse_money_cents(value)
     if kind == "date":
@@ -363,6 +368,22 @@ def clean_value(spec: Field, value: Any, *, phone_region: str = "US") -> Any:
             return False
         raise FieldError(f"'{value}' is not yes or no.")
     raise AssertionError(f"unknown field kind {kind!r}")
+
+
+def _parse_float(value: Any, spec: Field) -> float:
+    if isinstance(value, bool):
+        raise FieldError("must be a number.")
+    try:
+        number = float(value.strip().replace(",", ".") if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise FieldError(f"'{value}' is not a number.") from None
+    if not math.isfinite(number):
+        raise FieldError(f"'{value}' is not a number.")
+    if spec.minimum is not None and number < spec.minimum:
+        raise FieldError(f"must be at least {spec.minimum}.")
+    if spec.maximum is not None and number > spec.maximum:
+        raise FieldError(f"must be at most {spec.maximum}.")
+    return number
 
 
 def clean(

@@ -75,7 +75,7 @@ class LineEditor(FieldEditor):
         edit.setPlaceholderText(_PLACEHOLDERS.get(spec.kind, ""))
         if spec.max_length:
             edit.setMaxLength(max(spec.max_length, 1) + 50)  # let clean_value name the limit
-        if spec.kind in ("money", "int"):
+        if spec.kind in ("money", "int", "float"):
             edit.setAlignment(Qt.AlignmentFlag.AlignRight)
         edit.textEdited.connect(self.edited)
         edit.editingFinished.connect(self.committed)

@@ -36,7 +36,7 @@ from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
 
-_ADDRESS = ("street", "city", "region", "postcode", "country")
+_ADDRESS = ("street", "city", "region", "postcode", "country", "latitude", "longitude")
 _WIDE_KINDS = ("longtext", "email", "url")
 
 
