@@ -725,6 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
     setter.add_argument("key", metavar="KEY")
     setter.add_argument("value", metavar="VALUE")
     setter.set_defaults(handler=cmd_settings)
+    from sfa_desktop.cli_central import register as register_central
+
+    register_central(commands)
     return parser
 
 

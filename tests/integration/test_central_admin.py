@@ -1,0 +1,149 @@
+"""``sfa central ...`` against a SQLite central file and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from sfa_desktop import cli
+from sfa_desktop.sync import schema
+
+SECRET = "s3cret-Pa55word"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "central.db")
+        return
+    pg_url: str = request.getfixturevalue("pg_url")
+    name = f"admin_{tmp_path.name.lower().replace('-', '_')}"[:60]
+    root = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with root.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(
+            text(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sfa_user') "
+                "THEN CREATE ROLE sfa_user NOLOGIN; END IF; END $$"
+            )
+        )
+    try:
+        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with root.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            for login in ("ann", "bob", "max"):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+        root.dispose()
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, *argv: str, stdin: str = ""
+) -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = cli.main(["central", *argv, "--url", url])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = create_engine(url if "://" in url else f"sqlite:///{url}")
+    try:
+        with engine.connect() as conn:
+            return {
+                name: conn.execute(
+                    select(func.count()).select_from(schema.metadata.tables[name])
+                ).scalar_one()
+                for name in ("users", "territories", "territory_memberships", "change_log")
+            }
+    finally:
+        engine.dispose()
+
+
+def test_admin_commands(
+    central_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SFA_CENTRAL_URL", raising=False)
+    monkeypatch.delenv("SFA_CENTRAL_PASSWORD", raising=False)
+    for _ in range(2):  # idempotent
+        code, out, _err = run(capsys, monkeypatch, central_url, "init")
+        assert code == 0
+        assert "is at revision c000" in out
+    code, _out, err = run(capsys, monkeypatch, central_url, "add-territory", "E", "--name", "East")
+    assert code == 0, err
+    assert (
+        run(capsys, monkeypatch, central_url, "add-territory", "NE", "--name", "North", "--parent", "E")[0]
+        == 0
+    )
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        central_url,
+        "add-user",
+        "ann",
+        "--role",
+        "rep",
+        "--territory",
+        "NE",
+        "--password-stdin",
+        stdin=SECRET + "\n",
+    )
+    assert code == 0, err
+    assert SECRET not in out + err
+    assert (
+        run(capsys, monkeypatch, central_url, "add-user", "max", "--role", "manager", stdin=SECRET + "\n")[0]
+        == 0
+    )
+    assert run(capsys, monkeypatch, central_url, "assign", "max", "E")[0] == 0
+    assert counts(central_url) == {"users": 2, "territories": 2, "territory_memberships": 2, "change_log": 6}
+
+    before = counts(central_url)
+    for argv, words in (
+        (("add-user", "bob", "--role", "rep", "--territory", "ZZ"), "no territory 'ZZ'"),
+        (("add-user", "ann", "--role", "rep"), "already exists"),
+        (("add-user", "bob", "--role", "boss"), "Unknown role 'boss'"),
+        (("assign", "nobody", "E"), "no user 'nobody'"),
+        (("add-territory", "NE", "--name", "Again"), "already exists"),
+    ):
+        code, out, err = run(capsys, monkeypatch, central_url, *argv, stdin=SECRET + "\n")
+        assert code == 1, argv
+        assert err.startswith("sfa: error: "), err
+        assert words in err, err
+        assert err.count("\n") == 1, err
+        assert SECRET not in out + err
+    assert counts(central_url) == before
+
+    code, out, _err = run(capsys, monkeypatch, central_url, "users")
+    assert code == 0
+    assert "ann\trep\tactive\tNE" in out
+    assert "max\tmanager\tactive\tE" in out
+    assert run(capsys, monkeypatch, central_url, "unassign", "ann", "NE")[0] == 0
+    code, _out, err = run(capsys, monkeypatch, central_url, "unassign", "ann", "NE")
+    assert code == 1
+    assert "not assigned" in err
+    assert run(capsys, monkeypatch, central_url, "revoke", "ann")[0] == 0
+    code, out, _err = run(capsys, monkeypatch, central_url, "users")
+    assert "ann\trep\trevoked\t-" in out
+    code, out, _err = run(capsys, monkeypatch, central_url, "territories")
+    assert out.splitlines() == ["E\tEast\t-", "NE\tNorth\tE"]
+    assert counts(central_url)["change_log"] == 8
+
+    engine = create_engine(central_url if "://" in central_url else f"sqlite:///{central_url}")
+    with engine.connect() as conn:
+        log = conn.execute(text("SELECT table_name, op FROM change_log ORDER BY seq")).all()
+        if engine.dialect.name == "postgresql":
+            can_login = conn.execute(text("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'ann'")).scalar()
+            assert can_login is False
+    engine.dispose()
+    assert log[-2:] == [("territory_memberships", "delete"), ("users", "update")]
+
+
+def test_missing_url(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SFA_CENTRAL_URL", raising=False)
+    assert cli.main(["central", "users"]) == 1
+    assert "--url" in capsys.readouterr().err
