@@ -1,0 +1,152 @@
+"""Row-level security on the PostgreSQL central store, enforced by PostgreSQL itself (migration c0002)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from sfa_desktop.core.models import new_id
+from sfa_desktop.sync import admin, central
+
+DB = "central_security"
+LOGINS = ("ann", "bob", "max", "eve")
+
+
+@pytest.fixture(scope="module")
+def world(pg_url: str) -> Iterator[dict[str, Any]]:
+    root = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with root.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{DB}"'))
+    url = make_url(pg_url).set(database=DB)
+    engine = create_engine(url)
+    central.init_central(engine)
+    ids: dict[str, Any] = {}
+    with central.central_transaction(engine) as conn:
+        writer = central.Writer(conn, login="postgres")
+        admin.add_territory(writer, "E", "East")
+        ids["NE"] = admin.add_territory(writer, "NE", "North East", parent="E")
+        ids["SE"] = admin.add_territory(writer, "SE", "South East", parent="E")
+        ids["ann"] = admin.add_user(writer, "ann", role="rep", territories=("NE",), password="ann-pw")
+        ids["bob"] = admin.add_user(writer, "bob", role="rep", territories=("SE",), password="bob-pw")
+        ids["max"] = admin.add_user(writer, "max", role="manager", territories=("E",), password="max-pw")
+        ids["eve"] = admin.add_user(writer, "eve", role="rep", territories=("NE",), password="eve-pw")
+        for code, owner in (("NE", "ann"), ("SE", "bob")):
+            ids[f"acct_{code}"] = record = new_id()
+            writer.insert(
+                "accounts",
+                {"id": record, "name": f"Acme {code}", "territory_id": ids[code], "owner_id": ids[owner]},
+            )
+        for login in ("ann", "bob"):
+            conn.execute(
+                text(
+                    "INSERT INTO sync_clients (client_id, login, last_change_no, first_seen_at) "
+                    "VALUES (:c, :l, 0, now())"
+                ),
+                {"c": new_id(), "l": login},
+            )
+        admin.revoke(writer, "eve")
+    engine.dispose()
+    ids["url"] = url
+    try:
+        yield ids
+    finally:
+        with root.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+            for login in LOGINS:
+                conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+        root.dispose()
+
+
+def as_user(world: dict[str, Any], login: str) -> Engine:
+    return create_engine(world["url"].set(username=login, password=f"{login}-pw"))
+
+
+def scalar(engine: Engine, sql: str, **params: Any) -> Any:
+    with engine.begin() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def rowcount(engine: Engine, sql: str, **params: Any) -> int:
+    with engine.begin() as conn:
+        return conn.execute(text(sql), params).rowcount
+
+
+def test_rep_reads_only_own_territory(world: dict[str, Any]) -> None:
+    ann = as_user(world, "ann")
+    assert scalar(ann, "SELECT session_user") == "ann"
+    assert scalar(ann, "SELECT count(*) FROM accounts WHERE territory_id = :t", t=world["NE"]) == 1
+    assert scalar(ann, "SELECT count(*) FROM accounts WHERE territory_id = :t", t=world["SE"]) == 0
+    assert scalar(ann, "SELECT count(*) FROM sync_clients WHERE login = 'bob'") == 0
+    assert scalar(ann, "SELECT count(*) FROM sync_clients WHERE login = 'ann'") == 1
+    assert scalar(ann, "SELECT count(*) FROM users") == len(LOGINS)  # reference data is readable
+    ann.dispose()
+
+
+def test_rep_cannot_write_outside(world: dict[str, Any]) -> None:
+    ann = as_user(world, "ann")
+    assert rowcount(ann, "UPDATE accounts SET name = 'x' WHERE id = :i", i=world["acct_SE"]) == 0
+    with pytest.raises(DBAPIError, match="row-level security"):
+        rowcount(
+            ann,
+            "INSERT INTO accounts (id, name, territory_id, owner_id, seq, created_at, updated_at) "
+            "VALUES (:i, 'Sneaky', :t, :o, 999999, now(), now())",
+            i=new_id(),
+            t=world["SE"],
+            o=world["ann"],
+        )
+    with pytest.raises(DBAPIError, match="row-level security"):
+        rowcount(
+            ann, "UPDATE accounts SET territory_id = :t WHERE id = :i", t=world["SE"], i=world["acct_NE"]
+        )
+    with pytest.raises(DBAPIError, match="permission denied"):
+        rowcount(ann, "DELETE FROM accounts WHERE id = :i", i=world["acct_NE"])
+    with pytest.raises(DBAPIError, match="permission denied"):
+        rowcount(ann, "DELETE FROM change_log")
+    assert rowcount(ann, "UPDATE users SET role = 'admin' WHERE login = 'ann'") == 0
+    with pytest.raises(DBAPIError, match="row-level security"):
+        rowcount(
+            ann,
+            "INSERT INTO territories (id, code, name, seq, created_at, updated_at) "
+            "VALUES (:i, 'X', 'X', 1, now(), now())",
+            i=new_id(),
+        )
+    # Own territory stays writable.
+    assert rowcount(ann, "UPDATE accounts SET name = 'Acme NE2' WHERE id = :i", i=world["acct_NE"]) == 1
+    ann.dispose()
+
+
+def test_manager_sees_region(world: dict[str, Any]) -> None:
+    boss = as_user(world, "max")
+    assert (
+        scalar(
+            boss, "SELECT count(*) FROM accounts WHERE territory_id IN (:a, :b)", a=world["NE"], b=world["SE"]
+        )
+        == 2
+    )
+    boss.dispose()
+
+
+def test_db_user_is_the_real_login(world: dict[str, Any]) -> None:
+    ann = as_user(world, "ann")
+    rowcount(
+        ann,
+        "INSERT INTO change_log (seq, table_name, record_id, territory_id, op, changes, db_user, applied_at) "
+        "VALUES (888888, 'accounts', :r, :t, 'update', '{}', 'bob', now())",
+        r=world["acct_NE"],
+        t=world["NE"],
+    )
+    assert scalar(ann, "SELECT db_user FROM change_log WHERE seq = 888888") == "ann"
+    ann.dispose()
+
+
+def test_revoked_user_cannot_log_in(world: dict[str, Any]) -> None:
+    eve = as_user(world, "eve")
+    with pytest.raises(DBAPIError, match="not permitted to log in"):
+        scalar(eve, "SELECT 1")
+    eve.dispose()
