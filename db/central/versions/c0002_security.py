@@ -108,7 +108,7 @@ def upgrade() -> None:
     )
     run("GRANT SELECT, UPDATE ON seq_counter TO sfa_user")
     run("CREATE POLICY sfa_all ON seq_counter FOR ALL TO PUBLIC USING (true) WITH CHECK (true)")
-    run("GRANT SELECT ON sync_info TO sfa_user")
+    run("GRANT SELECT ON sync_info, alembic_version TO sfa_user")
     run("CREATE POLICY sfa_read ON sync_info FOR SELECT TO PUBLIC USING (true)")
     run(
         "CREATE POLICY sfa_owner_write ON sync_info FOR ALL TO PUBLIC USING (sfa_is_admin()) WITH CHECK (sfa_is_admin())"
