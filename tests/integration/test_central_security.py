@@ -150,3 +150,19 @@ def test_revoked_user_cannot_log_in(world: dict[str, Any]) -> None:
     with pytest.raises(DBAPIError, match="not permitted to log in"):
         scalar(eve, "SELECT 1")
     eve.dispose()
+
+
+def test_sync_engine_works_for_a_rep_under_rls(world: dict[str, Any], tmp_path: Any) -> None:
+    from sfa_desktop.store.database import LocalStore
+    from sfa_desktop.sync.engine import SyncEngine
+
+    store = LocalStore.open(tmp_path / "ann")
+    engine = central.make_central_engine(world["url"].set(username="ann"), password="ann-pw")
+    sync = SyncEngine(store, engine)
+    sync.connect("ann")
+    sync.sync()
+    with store.engine.connect() as conn:
+        territories = conn.exec_driver_sql("SELECT DISTINCT territory_id FROM accounts").scalars().all()
+    assert territories == [world["NE"]]
+    engine.dispose()
+    store.engine.dispose()
