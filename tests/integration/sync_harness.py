@@ -1,0 +1,241 @@
+"""Shared helpers for the sync tests: a central store (SQLite file or a fresh PostgreSQL database) with an
+admin, territories NE/SE/MA under EAST, reps and a manager; laptops as real LocalStores each with a
+SyncEngine; a fault injector."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from sfa_desktop.core import services
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync import admin, central, schema
+from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
+from sfa_desktop.sync.wire import kind_of, to_wire
+
+LOGINS = ("admin", "ann", "bob", "cat", "mgr")
+FAULT_POINTS = ("push.before_commit", "push.after_commit", "pull.page_fetched", "pull.page_applied")
+
+
+class InjectedFault(Exception):
+    """Raised by the fault injector: stands for a lost connection or a crash at that point."""
+
+
+@dataclass
+class Faults:
+    """``engine.fault``: raises ``error`` once at ``point`` (when armed), counts the points passed."""
+
+    point: str | None = None
+    error: BaseException | None = None
+    seen: list[str] = field(default_factory=list)
+
+    def arm(self, point: str, error: BaseException | None = None) -> None:
+        self.point, self.error = point, error or InjectedFault(point)
+
+    def __call__(self, point: str) -> None:
+        self.seen.append(point)
+        if point == self.point and self.error is not None:
+            error, self.point, self.error = self.error, None, None
+            raise error
+
+
+def pg_database(pg_url: str, prefix: str) -> tuple[str, Engine]:
+    """A fresh empty PostgreSQL database; returns its URL and an AUTOCOMMIT engine on the server."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    root = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with root.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(
+            text(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sfa_user') "
+                "THEN CREATE ROLE sfa_user NOLOGIN; END IF; END $$"
+            )
+        )
+    return make_url(pg_url).set(database=name).render_as_string(hide_password=False), root
+
+
+def drop_pg_database(root: Engine, url: str) -> None:
+    name = make_url(url).database
+    with root.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    root.dispose()
+
+
+@dataclass
+class Laptop:
+    login: str
+    store: LocalStore
+    engine: SyncEngine
+    faults: Faults
+
+    def territory(self, code: str) -> str:
+        with self.store.engine.connect() as conn:
+            value = conn.execute(text("SELECT id FROM territories WHERE code = :c"), {"c": code}).scalar()
+        assert value is not None, f"{self.login}'s laptop does not know territory {code}"
+        return str(value)
+
+    def create(self, kind: str, values: dict[str, Any]) -> str:
+        with self.store.transaction() as session:
+            return str(services.create(session, kind, values).id)
+
+    def update(self, kind: str, record_id: str, changes: dict[str, Any]) -> None:
+        with self.store.transaction() as session:
+            services.update(session, kind, record_id, changes)
+
+    def delete(self, kind: str, record_id: str) -> None:
+        with self.store.transaction() as session:
+            services.delete(session, kind, record_id)
+
+    def row(self, table: str, record_id: str) -> dict[str, Any] | None:
+        with self.store.engine.connect() as conn:
+            found = conn.execute(text(f"SELECT * FROM {table} WHERE id = :i"), {"i": record_id}).mappings()
+            first = found.first()
+        return dict(first) if first is not None else None
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        with self.store.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def outbox(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM outbox"))
+
+    def cursor(self) -> int:
+        return int(self.scalar("SELECT value FROM sync_state WHERE key = 'cursor'") or 0)
+
+    def sync(self) -> Any:
+        return self.engine.sync()
+
+
+class World:
+    """A central store with territories EAST > NE, SE, MA; users admin, ann (NE), bob (SE), cat (MA),
+    mgr (manager of EAST); laptops made on demand in ``root``."""
+
+    def __init__(self, url: str, root: Path) -> None:
+        self.url = url
+        self.root = root
+        self.central = central.make_central_engine(url)
+        central.init_central(self.central)
+        with central.central_transaction(self.central) as cc:
+            w = central.Writer(cc, login="admin")
+            admin.add_user(w, "admin", role="admin")
+            admin.add_territory(w, "EAST", "East")
+            for code, name in (("NE", "New England"), ("SE", "Southeast"), ("MA", "Mid-Atlantic")):
+                admin.add_territory(w, code, name, parent="EAST")
+            admin.add_user(w, "ann", territories=("NE",))
+            admin.add_user(w, "bob", territories=("SE",))
+            admin.add_user(w, "cat", territories=("MA",))
+            admin.add_user(w, "mgr", role="manager", territories=("EAST",))
+        self.laptops: list[Laptop] = []
+
+    def laptop(self, login: str, name: str | None = None, *, sync: bool = True) -> Laptop:
+        store = LocalStore.open(self.root / (name or f"{login}-{len(self.laptops)}"))
+        faults = Faults()
+        engine = SyncEngine(store, self.central, fault=faults)
+        engine.connect(login)
+        lap = Laptop(login, store, engine, faults)
+        self.laptops.append(lap)
+        if sync:
+            lap.sync()
+        return lap
+
+    def admin(self, action: str, *args: Any) -> None:
+        with central.central_transaction(self.central) as cc:
+            getattr(admin, action)(central.Writer(cc, login="admin"), *args)
+
+    def central_row(self, table: str, record_id: str) -> dict[str, Any] | None:
+        t = schema.SYNCED[table]
+        with self.central.connect() as cc:
+            found = cc.execute(select(t).where(t.c.id == record_id)).mappings().first()
+        return dict(found) if found is not None else None
+
+    def count(self, table: str, **where: Any) -> int:
+        t = schema.metadata.tables[table]
+        query = select(func.count()).select_from(t)
+        for key, value in where.items():
+            query = query.where(t.c[key] == value)
+        with self.central.connect() as cc:
+            return int(cc.execute(query).scalar_one())
+
+    def territory(self, code: str) -> str:
+        t = schema.SYNCED["territories"]
+        with self.central.connect() as cc:
+            return str(cc.execute(select(t.c.id).where(t.c.code == code)).scalar_one())
+
+    def close(self) -> None:
+        for lap in self.laptops:
+            lap.store.engine.dispose()
+        self.central.dispose()
+
+
+def wire_rows(rows: Any, table: str) -> dict[str, dict[str, Any]]:
+    t = schema.SYNCED[table]
+    kinds = {c.name: kind_of(table, c) for c in t.columns if c.name != "seq"}
+    return {r["id"]: {n: to_wire(k, r[n]) for n, k in kinds.items()} for r in rows}
+
+
+def central_state(world: World, lap: Laptop) -> dict[str, dict[str, dict[str, Any]]]:
+    """The central rows this laptop's user may see, in wire form, per table."""
+    from sfa_desktop.sync.engine import REFERENCE_TABLES, _scope, identify
+
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    with world.central.connect() as cc:
+        identity = identify(cc, lap.login)
+        for table in (*REFERENCE_TABLES, *TERRITORY_TABLES):
+            t = schema.SYNCED[table]
+            rows = cc.execute(select(t).where(_scope(t, identity, identity.territories))).mappings()
+            result[table] = wire_rows(rows, table)
+    return result
+
+
+def local_state(lap: Laptop) -> dict[str, dict[str, dict[str, Any]]]:
+    from sfa_desktop.sync.engine import REFERENCE_TABLES
+
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    with lap.store.engine.connect() as conn:
+        for table in (*REFERENCE_TABLES, *TERRITORY_TABLES):
+            rows = conn.execute(text(f"SELECT * FROM {table}")).mappings()
+            result[table] = wire_rows(rows, table)
+    return result
+
+
+def assert_replica_matches(world: World, lap: Laptop) -> None:
+    expected, actual = central_state(world, lap), local_state(lap)
+    for table in expected:
+        exp, act = expected[table], actual[table]
+        assert set(act) == set(exp), (
+            f"{lap.login}: {table} ids differ: missing {set(exp) - set(act)}, extra {set(act) - set(exp)}"
+        )
+        for record_id, values in exp.items():
+            assert act[record_id] == values, f"{lap.login}: {table} {record_id} differs"
+
+
+def world_fixture(kind: str, tmp_path: Path, pg_url: str | None) -> Iterator[World]:
+    """Body of a central-store fixture parametrized over "sqlite" and "postgresql"."""
+    if kind == "sqlite":
+        world = World(str(tmp_path / "central.sqlite3"), tmp_path)
+        try:
+            yield world
+        finally:
+            world.close()
+        return
+    assert pg_url is not None
+    url, root = pg_database(pg_url, "sync")
+    world = World(url, tmp_path)
+    try:
+        yield world
+    finally:
+        world.close()
+        drop_pg_database(root, url)
+        server = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        try:
+            with server.connect() as conn:
+                for login in LOGINS:
+                    conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+        finally:
+            server.dispose()
