@@ -1,0 +1,76 @@
+"""The central store password in the operating system's keyring, never in a file.
+
+Service name ``sfa-desktop``; the keyring username is ``<login>@<url without password>``. When the machine
+has no usable keyring, :class:`NoKeyring` says so and callers ask for the password when a sync needs it.
+"""
+
+from __future__ import annotations
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail
+from sqlalchemy.engine import URL
+
+from sfa_desktop.sync.central import normalize_url
+
+SERVICE = "sfa-desktop"
+
+
+class NoKeyring(Exception):
+    """No usable keyring backend: the password cannot be remembered on this machine."""
+
+    def __init__(self, detail: str = "") -> None:
+        message = (
+            "No password keyring is available on this computer, so the central store password cannot be "
+            "remembered; you will be asked for it when a sync needs it."
+        )
+        super().__init__(f"{message} ({detail})" if detail else message)
+
+
+def account_name(url: str, login: str) -> str:
+    """``login@url`` with any password removed from the URL."""
+    parsed = normalize_url(url)
+    bare = URL.create(
+        parsed.drivername, host=parsed.host, port=parsed.port, database=parsed.database, query=parsed.query
+    )
+    return f"{login}@{bare.render_as_string(hide_password=True)}"
+
+
+def _backend() -> KeyringBackend:
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        raise NoKeyring()
+    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+        raise NoKeyring()
+    return backend
+
+
+def store_password(url: str, login: str, password: str) -> None:
+    """Remember the password for login at url; raises :class:`NoKeyring`."""
+    backend = _backend()
+    try:
+        backend.set_password(SERVICE, account_name(url, login), password)
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyring(f"the keyring refused to store it: {type(exc).__name__}") from None
+
+
+def get_password(url: str, login: str) -> str | None:
+    """The remembered password, or None when none is stored; raises :class:`NoKeyring`."""
+    backend = _backend()
+    try:
+        return backend.get_password(SERVICE, account_name(url, login))
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyring(f"the keyring could not be read: {type(exc).__name__}") from None
+
+
+def delete_password(url: str, login: str) -> bool:
+    """Forget the password; True when one was stored. Raises :class:`NoKeyring`."""
+    backend = _backend()
+    try:
+        backend.delete_password(SERVICE, account_name(url, login))
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyring(f"the keyring could not be changed: {type(exc).__name__}") from None
+    return True
