@@ -253,9 +253,9 @@ def _run(kind: str, pg_url: str | None, examples: int) -> None:
 
 
 def test_sync_machine_sqlite() -> None:
-    _run("sqlite", None, 15)
+    _run("sqlite", None, 10)
 
 
 @pytest.mark.usefixtures("pg_url")
 def test_sync_machine_postgresql(pg_url: str) -> None:
-    _run("postgresql", pg_url, 8)
+    _run("postgresql", pg_url, 6)
