@@ -728,6 +728,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_central import register as register_central
 
     register_central(commands)
+    from sfa_desktop.cli_sync import register as register_sync
+
+    register_sync(commands, common)
     return parser
 
 

@@ -1,0 +1,222 @@
+"""``sfa connect``, ``sfa sync`` and ``sfa conflicts``: this laptop and the central store.
+
+The password is read with a prompt on a terminal or as one line of standard input (``--password-stdin``), is
+kept only in the operating system's keyring, and never appears in output, files or error messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sfa_desktop.store import capture
+from sfa_desktop.store.database import LocalStore, default_data_dir
+from sfa_desktop.sync import central, conflicts, credentials, scheduler, state
+from sfa_desktop.sync.central import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
+from sfa_desktop.sync.engine import SyncEngine
+
+SLOW_SECONDS = 1.0
+
+
+def _open(args: argparse.Namespace) -> LocalStore:
+    folder = getattr(args, "data_dir", None)
+    return LocalStore.open(folder if folder is not None else default_data_dir())
+
+
+def _waiting(store: LocalStore) -> int:
+    with store.engine.connect() as conn:
+        return capture.pending_count(conn)
+
+
+def _read_password(prompt: str, from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise CentralError("No password on standard input: give it as one line.")
+        return line
+    password = getpass.getpass(prompt)
+    if not password:
+        raise CentralError("An empty password is not allowed.")
+    return password
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    store = _open(args)
+    url = central.normalize_url(args.url)
+    where = central.safe_url(url.set(username=args.user))
+    password: str | None = None
+    if scheduler.needs_password(args.url):
+        password = url.password or _read_password(
+            f"Password for {args.user} at {where}: ", args.password_stdin
+        )
+    engine = scheduler.central_engine(args.url, args.user, password)
+    try:
+        SyncEngine(store, engine).connect(args.user)
+    finally:
+        engine.dispose()
+    with store.engine.connect() as conn:
+        saved = state.load(conn).url or where
+    remembered = ""
+    if password is not None:
+        try:
+            credentials.store_password(saved, args.user, password)
+            remembered = " The password is kept in this computer's keyring."
+        except credentials.NoKeyring as exc:
+            remembered = f" {exc}"
+    print(f"Connected to {where} as {args.user}.{remembered} Run 'sfa sync' to get your data.")
+    return 0
+
+
+class _Progress:
+    """Prints progress on standard error once a sync has taken more than a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if time.monotonic() - self.started < SLOW_SECONDS:
+            return
+        self.shown = True
+        of = f" of {total}" if total else ""
+        sys.stderr.write(f"\r{stage}: {done}{of} ")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def _sync_once(store: LocalStore, password: str | None) -> int:
+    progress = _Progress()
+    try:
+        report = scheduler.sync_store(store, progress, password=password)
+    finally:
+        progress.finish()
+    print(f"Synced: {report.summary()}; {report.waiting} changes waiting.")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    store = _open(args)
+    if args.status:
+        return _status(store)
+    try:
+        try:
+            return _sync_once(store, None)
+        except scheduler.PasswordNeeded as exc:
+            if not sys.stdin.isatty():
+                raise CentralError(
+                    f"{exc} Run 'sfa connect' again, or run 'sfa sync' on a terminal."
+                ) from None
+            with store.engine.connect() as conn:
+                st = state.load(conn)
+            sys.stderr.write(f"{exc}\n")
+            return _sync_once(store, getpass.getpass(f"Password for {st.login} at {st.url}: "))
+    except Unreachable as exc:
+        raise CentralError(
+            f"central store unreachable: {exc} {_waiting(store)} changes waiting on this laptop."
+        ) from None
+    except AuthenticationFailed:
+        raise CentralError(
+            f"password refused by the central store; run 'sfa connect' again. "
+            f"{_waiting(store)} changes waiting on this laptop."
+        ) from None
+    except Revoked as exc:
+        raise CentralError(
+            f"{exc} The synced data on this laptop was wiped; ask your administrator for access."
+        ) from None
+    except Incompatible as exc:
+        raise CentralError(f"{exc}") from None
+
+
+def _ago(iso: str) -> str:
+    then = datetime.fromisoformat(iso)
+    then = then if then.tzinfo else then.replace(tzinfo=UTC)
+    minutes = int((datetime.now(UTC) - then).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 120:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
+def _status(store: LocalStore) -> int:
+    with store.engine.connect() as conn:
+        st = state.load(conn)
+        waiting = capture.pending_count(conn)
+    if not st.connected:
+        print("Not connected to a central store ('sfa connect URL --user LOGIN').")
+    else:
+        print(f"Connected to {st.url} as {st.login}.")
+    last = f"{st.last_sync_at} ({_ago(st.last_sync_at)})" if st.last_sync_at else "never"
+    print(f"Last successful sync: {last}")
+    print(f"Changes waiting: {waiting}")
+    if st.last_error:
+        print(f"Last error: {st.last_error}")
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        if args.action == "list":
+            with store.reading() as session:
+                found = conflicts.list_conflicts(session.connection(), include_dismissed=args.all)
+            if not found:
+                print("No conflicts.")
+                return 0
+            for c in found:
+                hidden = " (dismissed)" if c.dismissed else ""
+                print(
+                    f"{c.id[:8]}  {c.when}  {c.record} / {c.field}: lost {c.lost!r} (by {c.lost_by or '?'}), "
+                    f"won {c.won!r} (by {c.won_by}) — {c.reason}{hidden}"
+                )
+            return 0
+        if args.action == "use":
+            used = conflicts.use_value(store, args.id)
+            print(f"{used.record} / {used.field} set to {used.lost!r}; it goes out with the next sync.")
+            return 0
+        full = conflicts.dismiss(store, args.id)
+        print(f"Conflict {full[:8]} dismissed.")
+        return 0
+    except conflicts.ConflictError as exc:
+        raise CentralError(str(exc)) from None
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``sfa connect``, ``sfa sync`` and ``sfa conflicts`` to the top-level subparsers."""
+
+    def add(parent: Any, name: str, handler: Callable[[argparse.Namespace], int], summary: str) -> Any:
+        parser = parent.add_parser(name, parents=[common], help=summary, description=summary)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    connect = add(commands, "connect", cmd_connect, "connect this laptop to the central store")
+    connect.add_argument(
+        "url", metavar="URL", help="postgresql://host/db or the path of a SQLite central store"
+    )
+    connect.add_argument("--user", required=True, metavar="LOGIN", help="your login on the central store")
+    connect.add_argument(
+        "--password-stdin", action="store_true", help="read the password as one line of standard input"
+    )
+    sync = add(commands, "sync", cmd_sync, "send this laptop's changes and receive everyone else's")
+    sync.add_argument("--status", action="store_true", help="show the last sync and the changes waiting")
+    group = commands.add_parser(
+        "conflicts",
+        help="values that lost when two people edited the same field",
+        description="Values that lost when two people edited the same field at once.",
+    )
+    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    lister = add(actions, "list", cmd_conflicts, "list the conflicts")
+    lister.add_argument("--all", action="store_true", help="include dismissed conflicts")
+    for name, summary in (("use", "use the losing value after all"), ("dismiss", "hide a conflict")):
+        action = add(actions, name, cmd_conflicts, summary)
+        action.add_argument("id", metavar="ID", help="the conflict's id or id prefix")
