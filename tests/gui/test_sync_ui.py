@@ -181,3 +181,41 @@ def test_conflicts_view_use_and_dismiss(qtbot: QtBot, store: LocalStore) -> None
         view.dismiss_button.click()
     assert view.table.rowCount() == 0
     assert ConflictsView(store).table.rowCount() == 0
+
+
+def test_settings_dialog_connects_and_saves_password_to_keyring(
+    qtbot: QtBot, store: LocalStore, tmp_path: Path, keys: MemoryKeyring
+) -> None:
+    from sfa_desktop.core import settings
+    from sfa_desktop.sync import state
+    from sfa_desktop.ui.settings_dialog import SettingsDialog
+
+    _central(tmp_path).dispose()
+    dialog = SettingsDialog(store, first_run=True)
+    qtbot.addWidget(dialog)
+    dialog.login.setText("ann")
+    dialog.accept()  # no URL: settings only, still offline
+    assert dialog.result() == dialog.DialogCode.Accepted
+    dialog = SettingsDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.url.setText(str(tmp_path / "central.sqlite3"))
+    dialog.login.setText("nobody")
+    dialog.accept()
+    assert "nobody" in dialog.message.text()
+    dialog.login.setText("ann")
+    dialog.password.setText("pw-1")
+    dialog.interval.setValue(30)
+    dialog.region.setCurrentIndex(dialog.region.findData("GB"))
+    dialog.accept()
+    assert dialog.message.text() == ""
+    with store.engine.connect() as conn:
+        st = state.load(conn)
+    assert st.login == "ann"
+    assert st.connected
+    assert list(keys.items.values()) == ["pw-1"]
+    with store.reading() as session:
+        assert settings.get(session, "sync_interval_minutes") == "30"
+        assert settings.get(session, "phone_region") == "GB"
+    for file in Path(store.path).parent.iterdir():
+        if file.is_file():
+            assert b"pw-1" not in file.read_bytes()
