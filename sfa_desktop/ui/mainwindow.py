@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self._build_body()
         self._build_menus()
         self._build_status()
+        self._build_sync()
         self.runner.taskFailed.connect(self._on_task_failed)
         first = self.show_section(initial)
         self.refresh_pending()
@@ -179,6 +180,11 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.count_label)
         status.addPermanentWidget(self.pending_label)
         status.addPermanentWidget(self.path_label)
+
+    def _build_sync(self) -> None:
+        from sfa_desktop.ui.sync_wiring import install_sync
+
+        self.sync = install_sync(self)
 
     # -- sections -------------------------------------------------------------------------------
 
@@ -314,5 +320,6 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self.search.close_popup()
+        self.sync.stop()
         self.runner.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,79 @@
+"""Puts sync into the main window: status bar widget, 'Sync now' (Ctrl+Shift+S), Settings, Conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QToolBar
+
+from sfa_desktop.core import settings
+from sfa_desktop.sync import state
+from sfa_desktop.ui.conflicts import ConflictsView
+from sfa_desktop.ui.settings_dialog import SettingsDialog
+from sfa_desktop.ui.sync_status import PasswordDialog, SyncController, SyncStatusWidget
+
+
+def install_sync(window: Any) -> SyncController:
+    store = window.store
+    with store.reading() as session:
+        interval = float(settings.get(session, "sync_interval_minutes"))
+    window.sync = SyncController(store, interval, window)
+    window.sync_status = SyncStatusWidget()
+    window.sync.statusShown.connect(window.sync_status.show_status)
+    window.sync.statusShown.connect(lambda _status: window.refresh_pending())
+    window.sync_status.show_status(window.sync.status)
+    window.statusBar().insertPermanentWidget(0, window.sync_status)
+    window.conflicts_view = None
+
+    def sync_now() -> None:
+        window.sync.sync_now()
+
+    def open_settings() -> None:
+        dialog = SettingsDialog(store, window)
+        if dialog.exec():
+            if dialog.unsaved_password:
+                window.sync.use_password(dialog.unsaved_password)
+            window.sync.stop()
+            window.sync.start()
+            window.sync.sync_now()
+
+    def enter_password() -> None:
+        with store.engine.connect() as conn:
+            st = state.load(conn)
+        if not st.connected:
+            return
+        dialog = PasswordDialog(st.url or "", st.login or "", window)
+        if dialog.exec():
+            if not dialog.remembered:
+                window.sync.use_password(dialog.password.text())
+            window.sync.sync_now()
+
+    def show_conflicts() -> None:
+        if window.conflicts_view is None:
+            window.conflicts_view = ConflictsView(store)
+            window.conflicts_view.changed.connect(window.refresh_pending)
+            window.pages.addWidget(window.conflicts_view)
+        window.conflicts_view.refresh()
+        window.pages.setCurrentWidget(window.conflicts_view)
+
+    window.sync_status.passwordRequested.connect(enter_password)
+    window.sync_now_action = QAction("Sync now", window)
+    window.sync_now_action.setObjectName("syncNow")
+    window.sync_now_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+    window.sync_now_action.triggered.connect(sync_now)
+    menu = window.menuBar().addMenu("&Sync")
+    menu.addAction(window.sync_now_action)
+    conflicts_action = QAction("&Conflicts", window)
+    conflicts_action.triggered.connect(show_conflicts)
+    menu.addAction(conflicts_action)
+    settings_action = QAction("&Settings…", window)
+    settings_action.triggered.connect(open_settings)
+    menu.addAction(settings_action)
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    if toolbar is not None:
+        toolbar.addAction(window.sync_now_action)
+    window.show_conflicts = show_conflicts
+    window.sync.start()
+    controller: SyncController = window.sync
+    return controller
