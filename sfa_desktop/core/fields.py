@@ -100,6 +100,14 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     unique: bool = False  # no two live records may share the value
+    #: ``float`` fields are rounded to this many decimal places.  Change capture writes the outbox with
+    #: SQLite's JSON functions, which keep 15 significant digits, so a float field must fit in them:
+    #: rounding makes the value that syncs exactly the value that was saved.
+    decimals: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind == "float" and self.decimals is None:
+            raise ValueError(f"float field {self.name!r} needs its decimals (see Field.decimals)")
 
 
 @dataclass(frozen=True)
@@ -141,8 +149,9 @@ ACCOUNTS = Entity(
         Field("phone", "Phone", "phone"),
         Field("email", "Email", "email"),
         *_address(),
-        Field("latitude", "Latitude", "float", minimum=-90, maximum=90),
-        Field("longitude", "Longitude", "float", minimum=-180, maximum=180),
+        # 7 decimal places: about a centimetre, finer than any GPS fix
+        Field("latitude", "Latitude", "float", minimum=-90, maximum=90, decimals=7),
+        Field("longitude", "Longitude", "float", minimum=-180, maximum=180, decimals=7),
         Field("territory_id", "Territory", "ref", ref="territories"),
         Field("owner_id", "Owner", "ref", ref="users"),
         Field("notes", "Notes", "longtext"),
@@ -383,7 +392,7 @@ def _parse_float(value: Any, spec: Field) -> float:
         raise FieldError(f"must be at least {spec.minimum}.")
     if spec.maximum is not None and number > spec.maximum:
         raise FieldError(f"must be at most {spec.maximum}.")
-    return number
+    return round(number, spec.decimals) if spec.decimals is not None else number
 
 
 def clean(

@@ -53,6 +53,8 @@ KINDS = (
 )
 UNIQUE_FIELDS = {("users", "login"), ("territories", "code"), ("products", "sku")}
 CHILD_KINDS = ("contacts", "opportunities", "activities")
+#: Self-references that form a hierarchy: a record may not be placed under itself or its descendants.
+HIERARCHIES = {"territories": "parent_id", "users": "manager_id"}
 
 
 def dump(conn: Connection, table: str) -> list[tuple[Any, ...]]:
@@ -244,6 +246,8 @@ class CaptureMachine(RuleBasedStateMachine):
             name, value = self.draw_bad(data, kind, names)
             changes[name] = value
             bad_fields = {name}
+        elif self.makes_cycle(kind, record_id, changes):
+            bad_fields = {HIERARCHIES[kind]}  # refused: a record under itself or one of its children
         self.attempt(lambda s: services.update(s, kind, record_id, changes), bad_fields)
         if bad_fields is None and kind in CHILD_KINDS:
             self.check_follows_account(kind, record_id)
@@ -340,6 +344,21 @@ class CaptureMachine(RuleBasedStateMachine):
                     self.check_follows_account(kind, record_id)
 
     # -- checks --------------------------------------------------------------------------------------
+
+    def makes_cycle(self, kind: str, record_id: str, changes: dict[str, Any]) -> bool:
+        """Would ``changes`` put the record under itself (walking up from its new parent)?"""
+        column = HIERARCHIES.get(kind)
+        current = changes.get(column or "")
+        seen: set[str] = set()
+        with self.store.engine.connect() as conn:
+            while current is not None and current not in seen:
+                if current == record_id:
+                    return True
+                seen.add(current)
+                current = conn.execute(
+                    text(f"SELECT {column} FROM {kind} WHERE id = :id"), {"id": current}
+                ).scalar()
+        return False
 
     def check_follows_account(self, kind: str, record_id: str) -> None:
         with self.store.engine.connect() as conn:

@@ -278,6 +278,34 @@ def test_int_range() -> None:
         clean_value(spec, True)
 
 
+LATITUDE = ENTITIES["accounts"].by_name["latitude"]
+
+
+@given(st.floats(-90, 90, allow_nan=False))
+def test_coordinates_keep_seven_decimals_and_survive_json_capture(number: float) -> None:
+    """Change capture writes floats with SQLite's JSON (15 significant digits): a cleaned coordinate
+    must come back from that JSON exactly, or a synced copy would differ from the laptop's."""
+    import contextlib
+    import json
+    import sqlite3
+
+    cleaned = clean_value(LATITUDE, str(number))
+    assert cleaned == round(number, 7)
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
+        (rendered,) = db.execute("SELECT json_array(?)", (cleaned,)).fetchone()
+    assert json.loads(rendered) == [cleaned]
+
+
+def test_float_range_and_refusals() -> None:
+    assert clean_value(LATITUDE, "48,8566") == 48.8566
+    assert clean_value(LATITUDE, -90) == -90.0
+    for typed, message in (("north", "is not a number"), ("nan", "is not a number"), ("91", "at most 90")):
+        with pytest.raises(FieldError, match=message):
+            clean_value(LATITUDE, typed)
+    with pytest.raises(ValueError, match="needs its decimals"):
+        Field("x", "X", "float")
+
+
 @given(st.dates())
 def test_dates_round_trip(day: dt.date) -> None:
     assert parse_date(day.isoformat()) == day
