@@ -115,11 +115,17 @@ def explain(exc: BaseException, url: str | URL) -> CentralError:
 
 
 @contextmanager
-def central_transaction(engine: Engine) -> Iterator[Connection]:
-    """One transaction on the central store, with driver errors explained."""
+def central_transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
+    """One transaction on the central store, with driver errors explained.
+
+    ``snapshot``: every statement sees the same committed state (REPEATABLE READ on PostgreSQL; a SQLite
+    transaction always does)."""
     try:
-        with engine.begin() as conn:
-            yield conn
+        with engine.connect() as conn:
+            if snapshot and conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")  # for this connection only
+            with conn.begin():
+                yield conn
     except DBAPIError as exc:
         raise explain(exc, engine.url) from exc
 
@@ -250,18 +256,30 @@ def jsonable(value: Any) -> Any:
 
 
 class Writer:
-    """Writes changes to the central store inside one transaction, numbering and logging each."""
+    """Writes changes to the central store inside one transaction, numbering and logging each.
+
+    A ``buffered`` writer (a sync push) keeps its writes until :meth:`flush`, which sends them with one
+    statement per table and column set (psycopg pipelines the rows); several changes to one record in a
+    batch become one row write, each still numbered and logged.  Unbuffered (the admin commands), every
+    call is written at once, so what it wrote can be read back in the same transaction."""
 
     #: Sequence numbers are reserved this many at a time (numbers left unused at commit are gaps, which a
     #: pull by ``seq > cursor`` does not mind).
     SEQ_BLOCK = 256
 
-    def __init__(self, conn: Connection, *, login: str, client_id: str | None = None) -> None:
+    def __init__(
+        self, conn: Connection, *, login: str, client_id: str | None = None, buffered: bool = False
+    ) -> None:
         self.conn = conn
         self.client_id = client_id
         self.user = db_user(conn, login)
         self.now = utcnow()
+        self.buffered = buffered
         self._next = self._end = 0
+        self._rows: dict[tuple[str, str], tuple[bool, dict[str, Any]]] = {}  # key -> (insert?, values)
+        self._logs: list[dict[str, Any]] = []
+        self._departures: list[dict[str, Any]] = []
+        self._conflicts: list[dict[str, Any]] = []
 
     def next_seq(self) -> int:
         if self._next >= self._end:
@@ -294,7 +312,18 @@ class Writer:
         }
         if self.conn.dialect.name != "postgresql":
             values["db_user"] = self.user  # on PostgreSQL a trigger sets it from session_user
-        self.conn.execute(schema.change_log.insert(), values)
+        self._logs.append(values)
+
+    def _write_row(self, table: str, record_id: str, values: dict[str, Any], *, insert: bool) -> None:
+        key = (table, record_id)
+        if key in self._rows:
+            self._rows[key][1].update(values)  # a later change to a record written in this batch
+        else:
+            self._rows[key] = (insert, values)
+
+    def _done(self) -> None:
+        if not self.buffered:
+            self.flush()
 
     def insert(self, table: str, row: Mapping[str, Any], *, change_no: int | None = None) -> int:
         t = schema.SYNCED[table]
@@ -302,8 +331,9 @@ class Writer:
         values = {c.name: row.get(c.name) for c in t.columns if c.name != "seq" and c.name in row}
         values["updated_at"] = self.now
         values.setdefault("created_at", self.now)
-        self.conn.execute(t.insert(), {**values, "seq": seq})
+        self._write_row(table, str(row["id"]), {**values, "seq": seq}, insert=True)
         self._log(seq, table, str(row["id"]), row.get("territory_id"), "insert", values, change_no)
+        self._done()
         return seq
 
     def update(
@@ -319,24 +349,21 @@ class Writer:
         t = schema.SYNCED[table]
         moving = "territory_id" in changes and changes["territory_id"] != old_territory and old_territory
         if moving:
-            self.conn.execute(
-                schema.departures.insert(),
+            self._departures.append(
                 {
                     "seq": self.next_seq(),
                     "table_name": table,
                     "record_id": record_id,
                     "territory_id": old_territory,
-                },
+                }
             )
         seq = self.next_seq()
         values = {k: v for k, v in changes.items() if k in t.c and k not in ("id", "seq")}
         values["updated_at"] = self.now
-        self.conn.execute(
-            t.update().where(t.c.id == bindparam("_record_id")),
-            {**values, "seq": seq, "_record_id": record_id},
-        )
+        self._write_row(table, record_id, {**values, "seq": seq}, insert=False)
         territory = changes.get("territory_id", old_territory) if "territory_id" in t.c else None
         self._log(seq, table, record_id, territory, op, values, change_no)
+        self._done()
         return seq
 
     def conflict(
@@ -353,20 +380,40 @@ class Writer:
     ) -> None:
         from sfa_desktop.core.models import new_id
 
-        self.conn.execute(
-            schema.conflicts.insert().values(
-                id=new_id(),
-                seq=self.next_seq(),
-                table_name=table,
-                record_id=record_id,
-                territory_id=territory,
-                field=field,
-                lost_value=json.dumps(jsonable(lost), default=str),
-                won_value=json.dumps(jsonable(won), default=str),
-                lost_by=lost_by,
-                won_by=self.user,
-                reason=reason,
-                created_at=self.now,
-                dismissed=False,
-            )
+        self._conflicts.append(
+            {
+                "id": new_id(),
+                "seq": self.next_seq(),
+                "table_name": table,
+                "record_id": record_id,
+                "territory_id": territory,
+                "field": field,
+                "lost_value": json.dumps(jsonable(lost), default=str),
+                "won_value": json.dumps(jsonable(won), default=str),
+                "lost_by": lost_by,
+                "won_by": self.user,
+                "reason": reason,
+                "created_at": self.now,
+                "dismissed": False,
+            }
         )
+        self._done()
+
+    def flush(self) -> None:
+        """Write what is buffered: one statement per table and set of columns."""
+        groups: dict[tuple[str, bool, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for (table, record_id), (insert, values) in self._rows.items():
+            row = dict(values) if insert else {**values, "_record_id": record_id}
+            groups.setdefault((table, insert, tuple(sorted(values))), []).append(row)
+        for (table, insert, _columns), rows in groups.items():
+            t = schema.SYNCED[table]
+            statement = t.insert() if insert else t.update().where(t.c.id == bindparam("_record_id"))
+            self.conn.execute(statement, rows)
+        for table_, items in (
+            (schema.departures, self._departures),
+            (schema.change_log, self._logs),
+            (schema.conflicts, self._conflicts),
+        ):
+            if items:
+                self.conn.execute(table_.insert(), items)
+        self._rows, self._logs, self._departures, self._conflicts = {}, [], [], []

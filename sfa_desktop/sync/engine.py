@@ -12,33 +12,47 @@ One sync = push, then pull (DESIGN.md, "Sync"):
   reference data, a page at a time; each page is applied together with the cursor in one local
   transaction.  Rows that left a visible territory arrive as departures and are dropped.  A territory
   newly visible is primed in full; one no longer visible is removed from the laptop.
-* A laptop whose cursor is older than the tombstone purge is re-primed; per-territory counts are
-  compared after every pull and a mismatch re-primes that territory.
+* A laptop whose cursor is older than the tombstone purge is re-primed; after every pull the live rows of
+  one slice of ids are counted and hashed per territory on both sides (``digest``), and a mismatch
+  re-primes that territory.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, false, or_, select, text, true
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    Text,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.exc import DBAPIError
 
 from sfa_desktop.core.models import SYNCED_TABLES, new_id, utcnow
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central, schema, state
-from sfa_desktop.sync.central import CentralError, Revoked, Writer
-from sfa_desktop.sync.wire import from_wire, kind_of, to_wire
+from sfa_desktop.sync import apply, central, digest, schema, state
+from sfa_desktop.sync.central import CentralError, Revoked
+from sfa_desktop.sync.scope import REFERENCE_TABLES, TERRITORY_TABLES, Identity, identify
+from sfa_desktop.sync.wire import kind_of, to_wire
 
 PUSH_BATCH = 500
-PULL_PAGE = 5000
-TERRITORY_TABLES = ("accounts", "contacts", "leads", "opportunities", "activities")
-REFERENCE_TABLES = ("users", "territories", "territory_memberships", "products")
+PULL_PAGE = 10_000
 Progress = Callable[[str, int, int], None]
 
 
@@ -71,70 +85,45 @@ def _no_fault(point: str) -> None:
     pass
 
 
-# -- who may see what -------------------------------------------------------------------------------------
+# -- what a pull reads -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Identity:
-    user_id: str
-    login: str
-    role: str
-    territories: frozenset[str]  # visible: memberships and everything below them
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-
-def identify(conn: Connection, login: str) -> Identity:
-    users = schema.SYNCED["users"]
-    user = conn.execute(select(users).where(users.c.login == login)).mappings().first()
-    if user is None or not user["active"] or user["deleted_at"] is not None:
-        raise Revoked(f"The central store has no active user '{login}': access was revoked or never granted.")
-    territories = schema.SYNCED["territories"]
-    members = schema.SYNCED["territory_memberships"]
-    tree = conn.execute(
-        select(territories.c.id, territories.c.parent_id).where(territories.c.deleted_at.is_(None))
-    ).all()
-    if user["role"] == "admin":
-        return Identity(user["id"], login, "admin", frozenset(t.id for t in tree))
-    roots = set(
-        conn.execute(
-            select(members.c.territory_id).where(
-                members.c.user_id == user["id"], members.c.deleted_at.is_(None)
-            )
-        ).scalars()
-    )
-    children: dict[str | None, list[str]] = {}
-    for t in tree:
-        children.setdefault(t.parent_id, []).append(t.id)
-    visible: set[str] = set()
-    stack = [r for r in roots if any(t.id == r for t in tree)]
-    while stack:
-        current = stack.pop()
-        if current not in visible:
-            visible.add(current)
-            stack.extend(children.get(current, ()))
-    return Identity(user["id"], login, str(user["role"]), frozenset(visible))
+def _wire_column(cc: Connection, table: str, column: Column[Any]) -> Any:
+    """The column as its wire value (see ``wire``), formatted by the database: no per-value Python work."""
+    kind = kind_of(table, column)
+    postgres = cc.dialect.name == "postgresql"
+    if kind == "datetime":
+        expr = func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US") if postgres else column
+        return type_coerce(expr, Text).label(column.name)
+    if kind == "date":
+        expr = func.to_char(column, "YYYY-MM-DD") if postgres else column
+        return type_coerce(expr, Text).label(column.name)
+    if kind == "bool":
+        return type_coerce(cast(column, Integer) if postgres else column, Integer).label(column.name)
+    return column
 
 
-def _scope(table: Table, identity: Identity, territories: Iterable[str]) -> Any:
-    """SQL condition: rows of ``table`` in ``territories`` (and the user's own unassigned records)."""
-    if table.name in REFERENCE_TABLES:
-        return true()
-    ids = sorted(territories)
-    condition: Any = table.c.territory_id.in_(ids) if ids else false()
-    if "owner_id" in table.c:
-        condition = or_(condition, and_(table.c.territory_id.is_(None), table.c.owner_id == identity.user_id))
-    return condition
+def _page_query(
+    cc: Connection, identity: Identity, table: str, after: int, hi: int, territories: Iterable[str]
+) -> Any:
+    """Rows of ``table`` with after < seq <= hi that the user may see, first PULL_PAGE by seq.
 
-
-def may_write(identity: Identity, territory: str | None, owner: str | None) -> bool:
-    if identity.is_admin:
-        return True
-    if territory is None:
-        return owner == identity.user_id
-    return territory in identity.territories
+    One branch per territory (and one for the user's own unassigned records), each walking the
+    (territory_id, seq) index in order: an OR of the conditions would make PostgreSQL read and sort the
+    whole territory for every page."""
+    t = schema.SYNCED[table]
+    columns = [_wire_column(cc, table, c) for c in t.columns if c.name != "seq"] + [t.c.seq]
+    bounds = and_(t.c.seq > after, t.c.seq <= hi)
+    if table in REFERENCE_TABLES:
+        return select(*columns).where(bounds).order_by(t.c.seq).limit(PULL_PAGE)
+    conditions = [t.c.territory_id == territory for territory in sorted(territories)]
+    if "owner_id" in t.c:
+        conditions.append(and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id))
+    branches = [select(*columns).where(bounds, c).order_by(t.c.seq).limit(PULL_PAGE) for c in conditions]
+    if len(branches) == 1:
+        return branches[0]
+    combined = union_all(*(select(b.subquery()) for b in branches)).subquery()
+    return select(combined).order_by(combined.c.seq).limit(PULL_PAGE)
 
 
 # -- the engine -------------------------------------------------------------------------------------------
@@ -241,33 +230,9 @@ class SyncEngine:
     def push_batch(
         cc: Connection, identity: Identity, client_id: str, batch: Sequence[capture.Change]
     ) -> tuple[int, int, int]:
-        """Apply one batch in the caller's central transaction.  Returns (last change number confirmed,
-        changes applied, conflicts archived)."""
-        clients = schema.sync_clients
-        writer = Writer(cc, login=identity.login, client_id=client_id)
-        last = cc.execute(select(clients.c.last_change_no).where(clients.c.client_id == client_id)).scalar()
-        if last is None:
-            cc.execute(
-                clients.insert().values(
-                    client_id=client_id, login=identity.login, last_change_no=0, first_seen_at=writer.now
-                )
-            )
-            last = 0
-        applied = conflicts = 0
-        for change in batch:
-            if change.change_no <= last:
-                continue  # applied before: a retried or duplicated push
-            if change.table not in schema.SYNCED:
-                continue
-            conflicts += _apply_change(writer, identity, change)
-            applied += 1
-        confirmed = max(last, batch[-1].change_no)
-        cc.execute(
-            clients.update()
-            .where(clients.c.client_id == client_id)
-            .values(last_change_no=confirmed, last_push_at=writer.now)
-        )
-        return confirmed, applied, conflicts
+        """Apply one batch in the caller's central transaction (see ``apply``).  Returns (last change
+        number confirmed, changes applied, conflicts archived)."""
+        return apply.apply_batch(cc, identity, client_id, batch)
 
     # pull ---------------------------------------------------------------------------------------------------
 
@@ -302,7 +267,7 @@ class SyncEngine:
             st.cursor = hi
             st.visible = sorted(visible)
             state.save(conn, st, "cursor", "visible")
-        mismatched = self._check_counts(identity)
+        mismatched = self._verify(identity)
         if mismatched:
             removed += self._remove(mismatched)
             pulled += self._pull_range(identity, 0, hi, mismatched, reference=False)
@@ -325,27 +290,27 @@ class SyncEngine:
                 with self._central() as cc:
                     rows, page_hi = self._fetch_page(cc, identity, table, after, hi, territories)
                     departures = self._fetch_departures(cc, table, after, page_hi, territories)
-                    fresh_conflicts = self._fetch_conflicts(cc, after, page_hi, territories)
                 self.fault("pull.page_fetched")
-                self._apply_page(table, rows, departures, fresh_conflicts)
+                if rows or departures:
+                    self._apply_page(table, rows, departures)
                 self.fault("pull.page_applied")
                 total += len(rows)
                 self.progress("pull", total, 0)
                 after = page_hi
+        if tables and lo < hi:
+            with self._central() as cc:
+                fresh_conflicts = self._fetch_conflicts(cc, lo, hi, territories)
+            if fresh_conflicts:
+                with self.store.engine.begin() as conn:
+                    _store_conflicts(conn, fresh_conflicts)
         return total
 
     def _fetch_page(
         self, cc: Connection, identity: Identity, table: str, after: int, hi: int, territories: set[str]
-    ) -> tuple[list[dict[str, Any]], int]:
-        t = schema.SYNCED[table]
-        query = (
-            select(t)
-            .where(t.c.seq > after, t.c.seq <= hi, _scope(t, identity, territories))
-            .order_by(t.c.seq)
-            .limit(PULL_PAGE)
-        )
-        rows = [dict(r) for r in cc.execute(query).mappings()]
-        page_hi = rows[-1]["seq"] if len(rows) == PULL_PAGE else hi
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        """Up to PULL_PAGE rows with after < seq <= hi, in seq order, as wire values with seq last."""
+        rows = [tuple(r) for r in cc.execute(_page_query(cc, identity, table, after, hi, territories))]
+        page_hi = rows[-1][-1] if len(rows) == PULL_PAGE else hi
         return rows, page_hi
 
     @staticmethod
@@ -378,31 +343,29 @@ class SyncEngine:
     def _apply_page(
         self,
         table: str,
-        rows: list[dict[str, Any]],
+        rows: list[tuple[Any, ...]],
         departures: list[dict[str, Any]],
-        conflicts: list[dict[str, Any]],
     ) -> None:
-        """One local transaction: upsert rows and drop departed ones, in seq order, without capture."""
-        t = schema.SYNCED[table]
-        columns = [c for c in t.columns if c.name != "seq"]
-        names = [c.name for c in columns]
-        kinds = [kind_of(table, c) for c in columns]
-        events: list[tuple[int, str, Any]] = [(r["seq"], "row", r) for r in rows]
+        """One local transaction: upsert rows and drop departed ones, in seq order, without capture.
+
+        ``rows`` are wire values in the central table's column order without ``seq``, then ``seq``."""
+        names = [c.name for c in schema.SYNCED[table].columns if c.name != "seq"]
+        id_at = names.index("id")
+        events: list[tuple[int, str, Any]] = [(r[-1], "row", r[:-1]) for r in rows]
         events += [(d["seq"], "departure", d) for d in departures]
         events.sort(key=lambda e: e[0])
         # a filtered replica may hold dangling references: foreign keys are not enforced while applying
         with _without_foreign_keys(self.store) as conn, conn.begin(), capture.capture_suspended(conn):
-            pending = _pending_fields(conn, table, [r["id"] for r in rows])
-            batch: list[list[Any]] = []
+            pending = _pending_fields(conn, table, [r[id_at] for r in rows])
+            batch: list[tuple[Any, ...]] = []
             for _seq, what, item in events:
                 if what == "row":
-                    values = [to_wire(k, item[n]) for n, k in zip(names, kinds, strict=True)]
-                    if item["id"] in pending:
+                    if item[id_at] in pending:
                         _flush(conn, table, names, batch)
                         batch = []
-                        _upsert_keeping(conn, table, names, values, pending[item["id"]])
+                        _upsert_keeping(conn, table, names, list(item), pending[item[id_at]])
                     else:
-                        batch.append(values)
+                        batch.append(item)
                 else:
                     _flush(conn, table, names, batch)
                     batch = []
@@ -411,7 +374,6 @@ class SyncEngine:
                         {"id": item["record_id"], "territory": item["territory_id"]},
                     )
             _flush(conn, table, names, batch)
-            _store_conflicts(conn, conflicts)
 
     def _remove(self, territories: set[str] | None) -> int:
         """Drop the local rows of these territories (None: every synced row).  Pending changes were pushed."""
@@ -461,158 +423,32 @@ class SyncEngine:
         conn.execute(text("DELETE FROM sync_state WHERE key <> 'client_id'"))
         capture.set_local_user(conn, None)
 
-    def _check_counts(self, identity: Identity) -> set[str]:
-        """Territories whose row counts differ between the laptop and the central store."""
+    def _verify(self, identity: Identity) -> set[str]:
+        """Territories whose live rows differ between the laptop and the central store, checked over one
+        slice of ids per sync (see ``digest``); the next sync checks the next slice.
+
+        The laptop holds the central state as of its cursor, so the comparison is made only when the
+        central store has not moved on since (read in one snapshot with the digest); otherwise changes
+        committed during this sync would look like damage, and the check waits for the next sync."""
         if not identity.territories:
             return set()
-        ids = sorted(identity.territories)
-        local: dict[tuple[str, str], int] = {}
         with self.store.engine.connect() as conn:
             if capture.pending_count(conn):
-                return set()  # local work in flight: counts may legitimately differ
-            for table in TERRITORY_TABLES:
-                for territory, count in conn.execute(
-                    text(
-                        f"SELECT territory_id, count(*) FROM {table} WHERE territory_id IS NOT NULL "
-                        "GROUP BY territory_id"
-                    )
-                ):
-                    local[(table, territory)] = count
-        remote: dict[tuple[str, str], int] = {}
-        with self._central() as cc:
-            for table in TERRITORY_TABLES:
-                t = schema.SYNCED[table]
-                query = (
-                    select(t.c.territory_id, _count())
-                    .where(t.c.territory_id.in_(ids))
-                    .group_by(t.c.territory_id)
-                )
-                for territory, count in cc.execute(query):
-                    remote[(table, territory)] = count
-        return {
-            key[1]
-            for key in set(local) | set(remote)
-            if key[1] in identity.territories and local.get(key, 0) != remote.get(key, 0)
-        }
+                return set()  # local work in flight: the replica may legitimately differ
+            st = state.load(conn)
+            slice_no = st.verify_slice % digest.SLICES
+            local = digest.compute(conn, TERRITORY_TABLES, slice_no, identity.territories)
+        with central.central_transaction(self.central, snapshot=True) as cc:
+            if central.current_seq(cc) != st.cursor:
+                return set()
+            remote = digest.compute(cc, TERRITORY_TABLES, slice_no, identity.territories)
+        with self.store.engine.begin() as conn:
+            st.verify_slice = (slice_no + 1) % digest.SLICES
+            state.save(conn, st, "verify_slice")
+        return digest.mismatched(local, remote)
 
 
-def _count() -> Any:
-    from sqlalchemy import func
-
-    return func.count()
-
-
-# -- applying one pushed change on the central store ----------------------------------------------------
-
-
-def _apply_change(writer: Writer, identity: Identity, change: capture.Change) -> int:
-    """Apply one outbox entry with field-level merge.  Returns the number of conflicts archived."""
-    t = schema.SYNCED[change.table]
-    cc = writer.conn
-    query = select(t).where(t.c.id == change.record_id)
-    if cc.dialect.name == "postgresql":
-        query = query.with_for_update()
-    current = cc.execute(query).mappings().first()
-    kinds = {c.name: kind_of(change.table, c) for c in t.columns}
-    new_values = {k: v for k, v in change.new_values().items() if k in t.c and k not in ("seq", "updated_at")}
-    scoped = "territory_id" in t.c
-    territory_now = current["territory_id"] if current is not None and scoped else None
-    territory_new = new_values.get("territory_id", territory_now) if scoped else None
-    owner = new_values.get(
-        "owner_id", current["owner_id"] if current is not None and "owner_id" in t.c else None
-    )
-    if (change.table in REFERENCE_TABLES and not identity.is_admin) or (
-        scoped
-        and not (
-            may_write(identity, territory_new, owner)
-            and (current is None or may_write(identity, territory_now, current.get("owner_id")))
-        )
-    ):
-        writer.conflict(
-            table=change.table,
-            record_id=change.record_id,
-            territory=territory_now or territory_new,
-            field="*",
-            lost=change.new_values(),
-            won=None,
-            lost_by=identity.login,
-            reason="not-permitted",
-        )
-        return 1
-    typed = {k: from_wire(kinds[k], v) for k, v in new_values.items()}
-    if current is None:
-        if change.op != "insert":
-            # the record is gone from the central store (purged tombstone): keep the edit visible
-            writer.conflict(
-                table=change.table,
-                record_id=change.record_id,
-                territory=territory_new,
-                field="*",
-                lost=change.new_values(),
-                won=None,
-                lost_by=identity.login,
-                reason="missing",
-            )
-            return 1
-        writer.insert(change.table, {**typed, "id": change.record_id}, change_no=change.change_no)
-        return 0
-    conflicts = 0
-    apply: dict[str, Any] = {}
-    if change.op == "insert":
-        olds: Mapping[str, Any] = {}
-    else:
-        olds = {k: pair[0] for k, pair in change.changes.items()}
-    for name, value in typed.items():
-        server = to_wire(kinds[name], current[name])
-        wire_new = new_values[name]
-        if server == wire_new:
-            continue
-        if name in olds and server != olds[name] and name != "deleted_at":
-            # someone else changed this field since this laptop saw it: later arrival wins, keep theirs
-            writer.conflict(
-                table=change.table,
-                record_id=change.record_id,
-                territory=territory_new,
-                field=name,
-                lost=server,
-                won=wire_new,
-                lost_by=_last_writer(cc, change),
-                reason="same-field",
-            )
-            conflicts += 1
-        apply[name] = value
-    if current["deleted_at"] is not None and change.op == "update" and apply:
-        writer.conflict(
-            table=change.table,
-            record_id=change.record_id,
-            territory=territory_new,
-            field="*",
-            lost=None,
-            won={k: new_values[k] for k in apply},
-            lost_by=None,
-            reason="edit-after-delete",
-        )
-        conflicts += 1
-    if apply:
-        writer.update(
-            change.table,
-            change.record_id,
-            apply,
-            op=change.op,
-            change_no=change.change_no,
-            old_territory=territory_now,
-        )
-    return conflicts
-
-
-def _last_writer(cc: Connection, change: capture.Change) -> str | None:
-    log = schema.change_log
-    return cc.execute(
-        select(log.c.db_user)
-        .where(log.c.table_name == change.table, log.c.record_id == change.record_id)
-        .order_by(log.c.seq.desc())
-        .limit(1)
-    ).scalar()
+# -- local helpers ----------------------------------------------------------------------------------------
 
 
 @contextmanager
@@ -629,9 +465,6 @@ def _without_foreign_keys(store: LocalStore) -> Iterator[Connection]:
             conn.commit()
 
 
-# -- local helpers ----------------------------------------------------------------------------------------
-
-
 def _pending_fields(conn: Connection, table: str, ids: Sequence[str]) -> dict[str, set[str]]:
     """Fields of these records with local changes not yet pushed (they keep their local values)."""
     if not ids:
@@ -646,7 +479,7 @@ def _pending_fields(conn: Connection, table: str, ids: Sequence[str]) -> dict[st
     return result
 
 
-def _flush(conn: Connection, table: str, names: Sequence[str], batch: list[list[Any]]) -> None:
+def _flush(conn: Connection, table: str, names: Sequence[str], batch: Sequence[Sequence[Any]]) -> None:
     if not batch:
         return
     select_list = ", ".join(f"value ->> {i}" for i in range(len(names)))
@@ -688,4 +521,12 @@ def _store_conflicts(conn: Connection, conflicts: list[dict[str, Any]]) -> None:
         )
 
 
-__all__ = ["DBAPIError", "SyncEngine", "SyncReport", "identify"]
+__all__ = [
+    "REFERENCE_TABLES",
+    "TERRITORY_TABLES",
+    "DBAPIError",
+    "Identity",
+    "SyncEngine",
+    "SyncReport",
+    "identify",
+]

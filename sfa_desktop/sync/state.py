@@ -18,13 +18,26 @@ class SyncState:
     visible: list[str] = field(default_factory=list)
     last_sync_at: str | None = None
     last_error: str | None = None
+    #: The id slice the next integrity check covers (see ``digest``).
+    verify_slice: int = 0
 
     @property
     def connected(self) -> bool:
         return bool(self.url and self.login and self.client_id)
 
 
-_KEYS = ("client_id", "url", "login", "user_id", "cursor", "visible", "last_sync_at", "last_error")
+_KEYS = (
+    "client_id",
+    "url",
+    "login",
+    "user_id",
+    "cursor",
+    "visible",
+    "last_sync_at",
+    "last_error",
+    "verify_slice",
+)
+_INTS = ("cursor", "verify_slice")
 
 
 def load(conn: Connection) -> SyncState:
@@ -36,8 +49,8 @@ def load(conn: Connection) -> SyncState:
         if key not in values:
             continue
         raw = values[key]
-        if key == "cursor":
-            state.cursor = int(raw)
+        if key in _INTS:
+            setattr(state, key, int(raw))
         elif key == "visible":
             state.visible = list(json.loads(raw))
         else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, and_, create_engine, func, or_, select, text
 from sqlalchemy.engine import make_url
 
 from sfa_desktop.core import services
@@ -180,16 +180,24 @@ def wire_rows(rows: Any, table: str) -> dict[str, dict[str, Any]]:
 
 
 def central_state(world: World, lap: Laptop) -> dict[str, dict[str, dict[str, Any]]]:
-    """The central rows this laptop's user may see, in wire form, per table."""
-    from sfa_desktop.sync.engine import REFERENCE_TABLES, _scope, identify
+    """The central rows this laptop's user may see, in wire form, per table: all reference rows, and the
+    rows of the territories the user may see plus the user's own records that have no territory."""
+    from sfa_desktop.sync.engine import REFERENCE_TABLES, identify
 
     result: dict[str, dict[str, dict[str, Any]]] = {}
     with world.central.connect() as cc:
         identity = identify(cc, lap.login)
         for table in (*REFERENCE_TABLES, *TERRITORY_TABLES):
             t = schema.SYNCED[table]
-            rows = cc.execute(select(t).where(_scope(t, identity, identity.territories))).mappings()
-            result[table] = wire_rows(rows, table)
+            query = select(t)
+            if table in TERRITORY_TABLES:
+                query = query.where(
+                    or_(
+                        t.c.territory_id.in_(sorted(identity.territories)),
+                        and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id),
+                    )
+                )
+            result[table] = wire_rows(cc.execute(query).mappings(), table)
     return result
 
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import text
 
 from sfa_desktop.store import capture
-from sfa_desktop.sync import central, schema
+from sfa_desktop.sync import central, digest, schema
 from sfa_desktop.sync.central import Incompatible, Revoked, Unreachable
-from sfa_desktop.sync.engine import SyncEngine
+from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
 from tests.integration.sync_harness import InjectedFault, Laptop, World, assert_replica_matches, world_fixture
 
 
@@ -271,17 +271,61 @@ def test_purged_tombstones_make_an_old_laptop_reprime(world: World) -> None:
     assert_replica_matches(world, ann)
 
 
-def test_corrupted_replica_is_reprimed_by_the_count_check(world: World) -> None:
+def test_damaged_replica_is_found_by_the_integrity_check_and_reprimed(world: World) -> None:
+    """Rows lost, left stale or left alive on the laptop (not through the outbox) are found by the rolling
+    count-and-hash check within one round of id slices, and the territory is re-primed."""
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    ne = ann.territory("NE")
+    ids = [ann.create("accounts", {"name": f"Acme {i}", "territory_id": ne}) for i in range(40)]
+    ann.sync()
+    mgr.sync()
+    lost, stale, zombie = ids[0], ids[1], ids[2]
+    mgr.update("accounts", stale, {"phone": "+16175550199"})
+    mgr.delete("accounts", zombie)
+    mgr.sync()
+    ann.sync()  # receives both changes; now damage the replica behind the outbox's back
+    with ann.store.engine.begin() as conn, capture.capture_suspended(conn):
+        conn.execute(text("DELETE FROM accounts WHERE id = :i"), {"i": lost})
+        conn.execute(
+            text("UPDATE accounts SET phone = NULL, updated_at = '2026-01-01 00:00:00.000000' WHERE id = :i"),
+            {"i": stale},
+        )
+        conn.execute(text("UPDATE accounts SET deleted_at = NULL WHERE id = :i"), {"i": zombie})
+    reprimed: list[str] = []
+    for _ in range(digest.SLICES):
+        reprimed += ann.sync().reprimed
+    assert ne in reprimed
+    assert ann.row("accounts", lost) is not None
+    assert ann.row("accounts", stale)["phone"] == "+16175550199"  # type: ignore[index]
+    assert ann.row("accounts", zombie)["deleted_at"] is not None  # type: ignore[index]
+    assert_replica_matches(world, ann)
+    # a healthy replica is never re-primed, whatever slice is checked
+    assert not any(ann.sync().reprimed for _ in range(digest.SLICES))
+
+
+def test_digest_hash_is_the_same_in_python_and_postgresql_sql(world: World) -> None:
+    """The laptop hashes in Python (SQLite function), PostgreSQL in SQL: both must agree on every row."""
     ann = world.laptop("ann")
     ne = ann.territory("NE")
-    ids = [ann.create("accounts", {"name": f"Acme {i}", "territory_id": ne}) for i in range(3)]
+    for i in range(30):
+        ann.create(
+            "contacts",
+            {
+                "last_name": f"Doe {i}",
+                "account_id": ann.create("accounts", {"name": f"Acme {i}", "territory_id": ne}),
+            },
+        )
     ann.sync()
-    with ann.store.engine.begin() as conn, capture.capture_suspended(conn):
-        conn.execute(text("DELETE FROM accounts WHERE id = :i"), {"i": ids[0]})
-    report = ann.sync()
-    assert ne in report.reprimed
-    assert ann.row("accounts", ids[0]) is not None
-    assert_replica_matches(world, ann)
+    totals: dict[str, int] = {}
+    for slice_no in range(digest.SLICES):
+        with ann.store.engine.connect() as conn:
+            local = digest.compute(conn, TERRITORY_TABLES, slice_no, {ne})
+        with world.central.connect() as cc:
+            remote = digest.compute(cc, TERRITORY_TABLES, slice_no, {ne})
+        assert local == remote
+        for (table, _territory), (count, _hash) in local.items():
+            totals[table] = totals.get(table, 0) + count
+    assert totals == {"accounts": 30, "contacts": 30}  # the slices cover every row exactly once
 
 
 def test_revoked_user_is_wiped(world: World) -> None:

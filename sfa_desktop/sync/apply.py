@@ -1,0 +1,189 @@
+"""Applying a laptop's pushed outbox on the central store: idempotence, permissions, field-level merge.
+
+A batch is applied in the caller's central transaction (DESIGN.md, sync rules 1 and 2):
+
+* ``sync_clients`` holds the last change number applied per laptop, updated in the same transaction, so a
+  retried or duplicated push applies nothing twice;
+* a change to a record the user may not write (another territory, reference data for a non-admin) is not
+  applied: it goes to the conflict archive as "not-permitted";
+* an update merges field by field: a field whose central value is not the value the laptop last saw was
+  changed by someone else; this later arrival wins and the other value is archived as a conflict.
+
+The batch's records are read and locked with one query per table, in id order (so concurrent pushes lock
+in the same order and cannot deadlock, and take the sequence counter only after their rows), merged in
+memory change by change, and written by a buffered :class:`~sfa_desktop.sync.central.Writer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from sfa_desktop.store import capture
+from sfa_desktop.sync import schema
+from sfa_desktop.sync.central import Writer
+from sfa_desktop.sync.scope import REFERENCE_TABLES, Identity, may_write
+from sfa_desktop.sync.wire import from_wire, kind_of, to_wire
+
+Rows = dict[tuple[str, str], dict[str, Any]]  # (table, id) -> the record's current central values
+
+_CHUNK = 1000
+
+
+def apply_batch(
+    cc: Connection, identity: Identity, client_id: str, batch: Sequence[capture.Change]
+) -> tuple[int, int, int]:
+    """Apply one batch.  Returns (last change number confirmed, changes applied, conflicts archived)."""
+    clients = schema.sync_clients
+    writer = Writer(cc, login=identity.login, client_id=client_id, buffered=True)
+    last = cc.execute(select(clients.c.last_change_no).where(clients.c.client_id == client_id)).scalar()
+    if last is None:
+        cc.execute(
+            clients.insert().values(
+                client_id=client_id, login=identity.login, last_change_no=0, first_seen_at=writer.now
+            )
+        )
+        last = 0
+    # applied before (a retried or duplicated push), or a table this central store does not know
+    todo = [c for c in batch if c.change_no > last and c.table in schema.SYNCED]
+    current = _lock_rows(cc, todo)
+    conflicts = sum(_merge(writer, identity, change, current) for change in todo)
+    writer.flush()
+    confirmed = max(last, batch[-1].change_no) if batch else last
+    cc.execute(
+        clients.update()
+        .where(clients.c.client_id == client_id)
+        .values(last_change_no=confirmed, last_push_at=writer.now)
+    )
+    return confirmed, len(todo), conflicts
+
+
+def _lock_rows(cc: Connection, changes: Sequence[capture.Change]) -> Rows:
+    """The current central rows of every record the changes touch, locked until commit on PostgreSQL."""
+    wanted: dict[str, set[str]] = {}
+    for change in changes:
+        wanted.setdefault(change.table, set()).add(change.record_id)
+    rows: Rows = {}
+    for table in schema.SYNCED:  # a fixed order of tables, and ids in order: the same lock order for all
+        ids = sorted(wanted.get(table, ()))
+        t = schema.SYNCED[table]
+        for start in range(0, len(ids), _CHUNK):
+            query = select(t).where(t.c.id.in_(ids[start : start + _CHUNK])).order_by(t.c.id)
+            if cc.dialect.name == "postgresql":
+                query = query.with_for_update()
+            for row in cc.execute(query).mappings():
+                rows[(table, row["id"])] = dict(row)
+    return rows
+
+
+def _merge(writer: Writer, identity: Identity, change: capture.Change, rows: Rows) -> int:
+    """Apply one outbox entry with field-level merge, keeping ``rows`` current.  Returns the number of
+    conflicts archived."""
+    t = schema.SYNCED[change.table]
+    current = rows.get((change.table, change.record_id))
+    kinds = {c.name: kind_of(change.table, c) for c in t.columns}
+    new_values = {k: v for k, v in change.new_values().items() if k in t.c and k not in ("seq", "updated_at")}
+    scoped = "territory_id" in t.c
+    territory_now = current["territory_id"] if current is not None and scoped else None
+    territory_new = new_values.get("territory_id", territory_now) if scoped else None
+    owner = new_values.get(
+        "owner_id", current["owner_id"] if current is not None and "owner_id" in t.c else None
+    )
+    if (change.table in REFERENCE_TABLES and not identity.is_admin) or (
+        scoped
+        and not (
+            may_write(identity, territory_new, owner)
+            and (current is None or may_write(identity, territory_now, current.get("owner_id")))
+        )
+    ):
+        writer.conflict(
+            table=change.table,
+            record_id=change.record_id,
+            territory=territory_now or territory_new,
+            field="*",
+            lost=change.new_values(),
+            won=None,
+            lost_by=identity.login,
+            reason="not-permitted",
+        )
+        return 1
+    typed = {k: from_wire(kinds[k], v) for k, v in new_values.items()}
+    if current is None:
+        if change.op != "insert":
+            # the record is gone from the central store (purged tombstone): keep the edit visible
+            writer.conflict(
+                table=change.table,
+                record_id=change.record_id,
+                territory=territory_new,
+                field="*",
+                lost=change.new_values(),
+                won=None,
+                lost_by=identity.login,
+                reason="missing",
+            )
+            return 1
+        writer.insert(change.table, {**typed, "id": change.record_id}, change_no=change.change_no)
+        rows[(change.table, change.record_id)] = {
+            **dict.fromkeys(t.c.keys()),
+            **typed,
+            "id": change.record_id,
+        }
+        return 0
+    conflicts = 0
+    apply: dict[str, Any] = {}
+    olds: Mapping[str, Any] = {} if change.op == "insert" else {k: p[0] for k, p in change.changes.items()}
+    for name, value in typed.items():
+        server = to_wire(kinds[name], current[name])
+        wire_new = new_values[name]
+        if server == wire_new:
+            continue
+        if name in olds and server != olds[name] and name != "deleted_at":
+            # someone else changed this field since this laptop saw it: later arrival wins, keep theirs
+            writer.conflict(
+                table=change.table,
+                record_id=change.record_id,
+                territory=territory_new,
+                field=name,
+                lost=server,
+                won=wire_new,
+                lost_by=_last_writer(writer.conn, change),
+                reason="same-field",
+            )
+            conflicts += 1
+        apply[name] = value
+    if current["deleted_at"] is not None and change.op == "update" and apply:
+        writer.conflict(
+            table=change.table,
+            record_id=change.record_id,
+            territory=territory_new,
+            field="*",
+            lost=None,
+            won={k: new_values[k] for k in apply},
+            lost_by=None,
+            reason="edit-after-delete",
+        )
+        conflicts += 1
+    if apply:
+        writer.update(
+            change.table,
+            change.record_id,
+            apply,
+            op=change.op,
+            change_no=change.change_no,
+            old_territory=territory_now,
+        )
+        current.update(apply)
+    return conflicts
+
+
+def _last_writer(cc: Connection, change: capture.Change) -> str | None:
+    """Who wrote the record last on the central store (the loser of a same-field conflict)."""
+    log = schema.change_log
+    return cc.execute(
+        select(log.c.db_user)
+        .where(log.c.table_name == change.table, log.c.record_id == change.record_id)
+        .order_by(log.c.seq.desc())
+        .limit(1)
+    ).scalar()
