@@ -150,6 +150,22 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    if args.days is not None and args.days < 1:
+        raise _Usage("--days must be at least 1.")
+    with _writer(args) as writer:
+        done = admin.purge_tombstones(writer, args.days)
+    if not done.rows and not done.departures:
+        print(f"Nothing older than {done.retention_days} days to purge.")
+    else:
+        print(
+            f"Purged {done.rows} deleted records and {done.departures} departures older than "
+            f"{done.retention_days} days (through change {done.through_seq}); laptops away longer "
+            "are re-primed at their next sync."
+        )
+    return 0
+
+
 def _rows(conn: Connection, table: str) -> list[Any]:
     t = schema.SYNCED[table]
     return list(conn.execute(select(t).where(t.c.deleted_at.is_(None))).mappings())
@@ -231,6 +247,14 @@ def register(commands: Any) -> None:
     password = add("set-password", cmd_set_password, "set a user's password (PostgreSQL)")
     password.add_argument("login", metavar="LOGIN")
     password.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    purge = add(
+        "purge",
+        cmd_purge,
+        "remove deleted records and departures older than the tombstone retention window",
+    )
+    purge.add_argument(
+        "--days", type=int, default=None, metavar="N", help="the window (default: the store's setting, 90)"
+    )
     add("users", cmd_users, "list the users")
     add("territories", cmd_territories, "list the territories")
 

@@ -1,4 +1,5 @@
-"""Administering the central store: territories, users and their territories, revoking access.
+"""Administering the central store: territories, users and their territories, revoking access, purging
+old tombstones.
 
 Each function runs in the caller's central transaction and writes through :class:`central.Writer`, so
 every change is numbered, logged and reaches the laptops like any other.  On PostgreSQL each user is also
@@ -7,9 +8,11 @@ a login role (member of ``sfa_user``) whose password the admin sets; row-level s
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, select, update
 
 from sfa_desktop.core.fields import ENTITIES, clean
 from sfa_desktop.core.models import new_id
@@ -152,3 +155,50 @@ def revoke(writer: Writer, login: str) -> None:
 def set_password(conn: Connection, login: str, password: str) -> None:
     _user(conn, login)
     _pg_role(conn, login, password, create=True)
+
+
+@dataclass(frozen=True)
+class Purged:
+    rows: int
+    departures: int
+    through_seq: int
+    retention_days: int
+
+
+def purge_tombstones(writer: Writer, retention_days: int | None = None) -> Purged:
+    """Remove tombstones and departures older than the retention window (DESIGN.md, sync rule 5).
+
+    "Older" is by the central store's own clock (when the change was applied, from ``change_log``), never
+    by the laptop that deleted the record.  Everything at or below the newest sequence number applied
+    before the cut-off goes, and ``purged_through_seq`` records it: a laptop whose cursor is below it has
+    been away longer than the window and is re-primed at its next sync, since a delete it never saw may
+    now be gone.  Run it as the central store's owner (row-level security lets no one else delete)."""
+    conn = writer.conn
+    info = schema.sync_info
+    days = retention_days
+    if days is None:
+        setting = conn.execute(select(info.c.value).where(info.c.key == "tombstone_retention_days")).scalar()
+        days = int(setting or 90)
+    if days < 1:
+        raise CentralError("The retention window must be at least one day.")
+    cutoff = writer.now - dt.timedelta(days=days)
+    log = schema.change_log
+    through = int(conn.execute(select(func.max(log.c.seq)).where(log.c.applied_at < cutoff)).scalar() or 0)
+    before = int(conn.execute(select(info.c.value).where(info.c.key == "purged_through_seq")).scalar() or 0)
+    if through <= before:
+        return Purged(0, 0, before, days)
+    rows = 0
+    for table in schema.SYNCED.values():
+        result = conn.execute(delete(table).where(table.c.deleted_at.is_not(None), table.c.seq <= through))
+        rows += result.rowcount
+    departed = conn.execute(delete(schema.departures).where(schema.departures.c.seq <= through)).rowcount
+    # laptops that were up to date drop their own copies of the tombstones older than this (wire text)
+    _set_info(conn, "purged_before", cutoff.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
+    _set_info(conn, "purged_through_seq", str(through))
+    return Purged(rows, departed, through, days)
+
+
+def _set_info(conn: Connection, key: str, value: str) -> None:
+    info = schema.sync_info
+    if conn.execute(update(info).where(info.c.key == key).values(value=value)).rowcount == 0:
+        conn.execute(info.insert().values(key=key, value=value))

@@ -142,7 +142,8 @@ class SyncEngine:
         self.central = central_engine
         self.progress = progress or _no_progress
         #: Called at the points where a real sync can be interrupted ("push.before_commit",
-        #: "push.after_commit", "pull.page_fetched", "pull.page_applied"); tests raise there to inject faults.
+        #: "push.after_commit", "pull.reading" (inside a page's central transaction), "pull.page_fetched",
+        #: "pull.page_applied"); tests raise there, or cut the connection, to inject faults.
         self.fault = fault or _no_fault
 
     # connecting ------------------------------------------------------------------------------------------
@@ -243,6 +244,7 @@ class SyncEngine:
         with self._central() as cc:
             hi = central.current_seq(cc)
             purged = int(central.info(cc, "purged_through_seq") or 0)
+            purged_before = central.info(cc, "purged_before")
         known = set(st.visible)
         visible = set(identity.territories)
         reprimed: list[str] = []
@@ -267,6 +269,11 @@ class SyncEngine:
             st.cursor = hi
             st.visible = sorted(visible)
             state.save(conn, st, "cursor", "visible")
+        if purged_before and purged_before != st.purged_before:
+            removed += self._drop_tombstones(purged_before)
+            with self.store.engine.begin() as conn:
+                st.purged_before = purged_before
+                state.save(conn, st, "purged_before")
         mismatched = self._verify(identity)
         if mismatched:
             removed += self._remove(mismatched)
@@ -289,6 +296,7 @@ class SyncEngine:
             while after < hi:
                 with self._central() as cc:
                     rows, page_hi = self._fetch_page(cc, identity, table, after, hi, territories)
+                    self.fault("pull.reading")
                     departures = self._fetch_departures(cc, table, after, page_hi, territories)
                 self.fault("pull.page_fetched")
                 if rows or departures:
@@ -391,6 +399,22 @@ class SyncEngine:
                     )
                 else:
                     continue
+                removed += result.rowcount
+        return removed
+
+    def _drop_tombstones(self, before: str) -> int:
+        """Forget tombstones the central store purged: deleted before ``before`` (central time, wire text).
+        A tombstone still in the outbox is kept until it is pushed."""
+        removed = 0
+        with _without_foreign_keys(self.store) as conn, conn.begin(), capture.capture_suspended(conn):
+            for table in reversed(SYNCED_TABLES):
+                result = conn.execute(
+                    text(
+                        f"DELETE FROM {table} WHERE deleted_at IS NOT NULL AND updated_at < :before "
+                        "AND id NOT IN (SELECT record_id FROM outbox WHERE table_name = :table)"
+                    ),
+                    {"before": before, "table": table},
+                )
                 removed += result.rowcount
         return removed
 

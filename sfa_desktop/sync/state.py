@@ -20,6 +20,8 @@ class SyncState:
     last_error: str | None = None
     #: The id slice the next integrity check covers (see ``digest``).
     verify_slice: int = 0
+    #: The central store's last tombstone purge cut-off that this laptop applied to its own tombstones.
+    purged_before: str | None = None
 
     @property
     def connected(self) -> bool:
@@ -36,6 +38,7 @@ _KEYS = (
     "last_sync_at",
     "last_error",
     "verify_slice",
+    "purged_before",
 )
 _INTS = ("cursor", "verify_slice")
 

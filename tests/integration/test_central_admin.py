@@ -143,6 +143,20 @@ def test_admin_commands(
     assert log[-2:] == [("territory_memberships", "delete"), ("users", "update")]
 
 
+def test_purge_command(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, central_url: str
+) -> None:
+    assert run(capsys, monkeypatch, central_url, "init")[0] == 0
+    assert run(capsys, monkeypatch, central_url, "add-territory", "E", "--name", "East")[0] == 0
+    assert run(capsys, monkeypatch, central_url, "revoke", "nobody")[0] == 1
+    code, out, err = run(capsys, monkeypatch, central_url, "purge")
+    assert code == 0, err
+    assert out.strip() == "Nothing older than 90 days to purge."
+    code, _out, err = run(capsys, monkeypatch, central_url, "purge", "--days", "0")
+    assert code == 1
+    assert err.startswith("sfa: error: --days must be at least 1"), err
+
+
 def test_missing_url(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SFA_CENTRAL_URL", raising=False)
     assert cli.main(["central", "users"]) == 1

@@ -10,10 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from sfa_desktop.store import capture
-from sfa_desktop.sync import central, digest, schema
+from sfa_desktop.sync import admin, central, digest
 from sfa_desktop.sync.central import Incompatible, Revoked, Unreachable
 from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
 from tests.integration.sync_harness import InjectedFault, Laptop, World, assert_replica_matches, world_fixture
@@ -246,7 +246,9 @@ def test_same_field_later_arrival_wins_and_loser_is_archived(world: World) -> No
 
 
 def test_purged_tombstones_make_an_old_laptop_reprime(world: World) -> None:
-    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    """``sfa central purge``: tombstones older than the retention window (by the central store's clock)
+    go; a laptop away longer is re-primed, an up-to-date one drops its copies of the purged tombstones."""
+    ann, mgr, cat = world.laptop("ann"), world.laptop("mgr"), world.laptop("cat")
     ne = ann.territory("NE")
     acme = ann.create("accounts", {"name": "Acme", "territory_id": ne})
     globex = ann.create("accounts", {"name": "Globex", "territory_id": ne})
@@ -254,21 +256,25 @@ def test_purged_tombstones_make_an_old_laptop_reprime(world: World) -> None:
     mgr.sync()
     mgr.delete("accounts", acme)
     mgr.sync()
+    cat.sync()  # cat syncs after the delete: up to date, in another territory
     with central.central_transaction(world.central) as cc:
-        top = central.current_seq(cc)
-        cc.execute(text("DELETE FROM departures WHERE seq <= :s"), {"s": top})
-        for table in ("contacts", "accounts"):
-            cc.execute(text(f"DELETE FROM {table} WHERE deleted_at IS NOT NULL"))
-        cc.execute(
-            schema.sync_info.update()
-            .where(schema.sync_info.c.key == "purged_through_seq")
-            .values(value=str(top))
-        )
-    report = ann.sync()
+        writer = central.Writer(cc, login="admin")
+        assert admin.purge_tombstones(writer).rows == 0  # nothing is 90 days old yet
+        writer.now += timedelta(days=91)  # the central store's clock, three months on
+        done = admin.purge_tombstones(writer)
+    assert done.rows == 1  # acme (its contacts: none)
+    assert world.count("accounts") == 1
+    report = ann.sync()  # away since before the delete: re-primed
     assert report.reprimed
     assert ann.row("accounts", acme) is None
     assert ann.row("accounts", globex) is not None
     assert_replica_matches(world, ann)
+    report = mgr.sync()  # up to date: not re-primed, its tombstone copy goes
+    assert not report.reprimed
+    assert mgr.row("accounts", acme) is None
+    assert_replica_matches(world, mgr)
+    assert not cat.sync().reprimed
+    assert_replica_matches(world, cat)
 
 
 def test_damaged_replica_is_found_by_the_integrity_check_and_reprimed(world: World) -> None:
@@ -397,3 +403,53 @@ def test_disk_full_during_pull(world: World) -> None:
     ann.sync()
     assert ann.scalar("SELECT count(*) FROM accounts") == 4
     assert_replica_matches(world, ann)
+
+
+@pytest.fixture
+def pg_world(pg_url: str, tmp_path: Path) -> Iterator[World]:
+    yield from world_fixture("postgresql", tmp_path, pg_url)
+
+
+def test_connection_terminated_mid_pull(pg_world: World) -> None:
+    """PostgreSQL really cuts the laptop's connection inside a page's transaction (pg_terminate_backend):
+    the sync fails with a message, the cursor does not move, and the next sync completes the replica."""
+    world = pg_world
+    ann = world.laptop("ann")
+    ne = ann.territory("NE")
+    for i in range(5):
+        account = ann.create("accounts", {"name": f"Acme {i}", "territory_id": ne})
+        ann.create("contacts", {"last_name": f"Doe {i}", "account_id": account})
+    ann.sync()
+    lap = world.laptop("mgr", sync=False)
+    lap.engine.central = central.make_central_engine(world.url)  # a connection of its own to cut
+    killer = create_engine(
+        world.url, isolation_level="AUTOCOMMIT", connect_args={"application_name": "killer"}
+    )
+    readings: list[str] = []
+
+    def cut_third_page(point: str) -> None:
+        if point != "pull.reading":
+            return
+        readings.append(point)
+        if len(readings) == 3:
+            with killer.connect() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'sfa-desktop' AND datname = current_database()"
+                    )
+                )
+
+    lap.engine.fault = cut_third_page
+    try:
+        with pytest.raises(Unreachable, match="cannot be reached"):
+            lap.sync()
+        assert lap.cursor() == 0
+        lap.engine.fault = lambda point: None
+        report = lap.sync()
+        assert report.pulled > 0
+        assert lap.row("accounts", account) is not None
+        assert_replica_matches(world, lap)
+    finally:
+        killer.dispose()
+        lap.engine.central.dispose()
