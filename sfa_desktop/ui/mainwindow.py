@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self._build_sync()
+        self._build_help_menu()
         self.runner.taskFailed.connect(self._on_task_failed)
         first = self.show_section(initial)
         self.refresh_pending()
@@ -166,7 +167,10 @@ class MainWindow(QMainWindow):
             )
             action.setIcon(icon(kind))
             go_menu.addAction(action)
-        help_menu = menus.addMenu("&Help")
+
+    def _build_help_menu(self) -> None:
+        """Last in the menu bar, after the menus that other parts of the window add."""
+        help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About SFA Desktop", "", self.about))
 
     def _build_status(self) -> None:

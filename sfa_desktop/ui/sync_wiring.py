@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QToolBar, QToolButton
 
 from sfa_desktop.core import settings
 from sfa_desktop.sync import state
 from sfa_desktop.ui.conflicts import ConflictsView
+from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.settings_dialog import SettingsDialog
 from sfa_desktop.ui.sync_status import PasswordDialog, SyncController, SyncStatusWidget
 
@@ -58,7 +60,8 @@ def install_sync(window: Any) -> SyncController:
         window.pages.setCurrentWidget(window.conflicts_view)
 
     window.sync_status.passwordRequested.connect(enter_password)
-    window.sync_now_action = QAction("Sync now", window)
+    window.sync_now_action = QAction(icon("sync"), "Sync now", window)
+    window.sync_now_action.setToolTip("Sync with the central store now (Ctrl+Shift+S)")
     window.sync_now_action.setObjectName("syncNow")
     window.sync_now_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
     window.sync_now_action.triggered.connect(sync_now)
@@ -73,6 +76,9 @@ def install_sync(window: Any) -> SyncController:
     toolbar = window.findChild(QToolBar, "mainToolbar")
     if toolbar is not None:
         toolbar.addAction(window.sync_now_action)
+        button = toolbar.widgetForAction(window.sync_now_action)
+        if isinstance(button, QToolButton):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     window.show_conflicts = show_conflicts
     window.sync.start()
     controller: SyncController = window.sync
