@@ -93,6 +93,14 @@ def email_address(draw: st.DrawFn) -> str:
 
 
 def valid_value(spec: Field) -> st.SearchStrategy[Any]:
+    """Input that ``spec`` must accept (a required field never gets an empty value)."""
+    strategy = _valid_value(spec)
+    if spec.required:
+        strategy = strategy.filter(lambda v: v is not None and not (isinstance(v, str) and not v.strip()))
+    return strategy
+
+
+def _valid_value(spec: Field) -> st.SearchStrategy[Any]:
     """What a person may type in ``spec`` and expect to be saved (not for ``ref`` fields)."""
     kind = spec.kind
     if kind == "text":

@@ -86,6 +86,11 @@ ACTIVITY_OUTCOMES = (
     "cancelled",
 )
 USER_ROLES = ("rep", "manager", "admin")
+ORDER_STATUSES = ("open", "shipped", "invoiced", "cancelled", "returned")
+STAGE_CATEGORIES = ("open", "won", "lost")
+SEQUENCE_TARGETS = ("lead", "contact", "opportunity", "any")
+ENROLLMENT_STATUSES = ("active", "paused", "completed", "exited")
+RULE_SCOPES = ("accounts", "leads", "both")
 
 
 @dataclass(frozen=True)
@@ -120,10 +125,13 @@ class Entity:
     #: Columns shown in lists: (column label, SQL expression key understood by the list query).
     list_columns: tuple[str, ...] = ()
     searchable: bool = False
+    #: Fields that services set (merge and conversion links, sequence steps): validated like the others,
+    #: but not offered in forms or as command-line options.
+    system_fields: tuple[Field, ...] = ()
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "by_name", {f.name: f for f in (*self.fields, *self.system_fields)})
 
 
 def _address() -> tuple[Field, ...]:
@@ -158,6 +166,7 @@ ACCOUNTS = Entity(
     ),
     list_columns=("name", "industry", "city", "region", "phone", "territory", "owner"),
     searchable=True,
+    system_fields=(Field("merged_into_id", "Merged into", "ref", ref="accounts"),),
 )
 CONTACTS = Entity(
     "contacts",
@@ -180,6 +189,7 @@ CONTACTS = Entity(
     ),
     list_columns=("name", "title", "account", "email", "phone", "city"),
     searchable=True,
+    system_fields=(Field("merged_into_id", "Merged into", "ref", ref="contacts"),),
 )
 LEADS = Entity(
     "leads",
@@ -206,6 +216,13 @@ LEADS = Entity(
     ),
     list_columns=("name", "company", "status", "source", "email", "city", "created"),
     searchable=True,
+    system_fields=(
+        Field("merged_into_id", "Merged into", "ref", ref="leads"),
+        Field("converted_at", "Converted", "datetime"),
+        Field("converted_account_id", "Converted to account", "ref", ref="accounts"),
+        Field("converted_contact_id", "Converted to contact", "ref", ref="contacts"),
+        Field("converted_opportunity_id", "Converted to opportunity", "ref", ref="opportunities"),
+    ),
 )
 OPPORTUNITIES = Entity(
     "opportunities",
@@ -246,6 +263,10 @@ ACTIVITIES = Entity(
         Field("owner_id", "Owner", "ref", ref="users"),
         Field("notes", "Notes", "longtext"),
     ),
+    system_fields=(
+        Field("enrollment_id", "Sequence enrollment", "ref", ref="sequence_enrollments"),
+        Field("step_key", "Sequence step", max_length=40),
+    ),
 )
 TERRITORIES = Entity(
     "territories",
@@ -272,6 +293,9 @@ USERS = Entity(
         Field("role", "Role", "choice", choices=USER_ROLES),
         Field("manager_id", "Manager", "ref", ref="users"),
         Field("active", "Active", "bool"),
+        Field("home_base", "Home base", max_length=200),
+        Field("home_latitude", "Home latitude", "float", minimum=-90, maximum=90, decimals=7),
+        Field("home_longitude", "Home longitude", "float", minimum=-180, maximum=180, decimals=7),
     ),
 )
 MEMBERSHIPS = Entity(
@@ -301,6 +325,128 @@ PRODUCTS = Entity(
     ),
 )
 
+PIPELINE_STAGES = Entity(
+    "pipeline_stages",
+    models.PipelineStage,
+    "pipeline stage",
+    "pipeline stages",
+    (
+        Field("key", "Key", required=True, max_length=30, unique=True),
+        Field("name", "Name", required=True, max_length=80),
+        Field("position", "Position", "int", minimum=0, maximum=1000),
+        Field("probability", "Probability %", "int", minimum=0, maximum=100),
+        Field("category", "Category", "choice", choices=STAGE_CATEGORIES),
+        Field("active", "Active", "bool"),
+    ),
+)
+KB_ARTICLES = Entity(
+    "kb_articles",
+    models.KbArticle,
+    "article",
+    "articles",
+    (
+        Field("title", "Title", required=True, max_length=200),
+        Field("category", "Category", max_length=80),
+        Field("tags", "Tags", max_length=300),
+        Field("body", "Body", "longtext"),
+        Field("author_id", "Author", "ref", ref="users"),
+        Field("published", "Published", "bool"),
+    ),
+    system_fields=(Field("product_ids", "Products", "longtext"),),
+)
+SEQUENCE_TEMPLATES = Entity(
+    "sequence_templates",
+    models.SequenceTemplate,
+    "sequence",
+    "sequences",
+    (
+        Field("name", "Name", required=True, max_length=200, unique=True),
+        Field("description", "Description", "longtext"),
+        Field("target", "For", "choice", choices=SEQUENCE_TARGETS),
+        Field("active", "Active", "bool"),
+    ),
+    system_fields=(Field("steps", "Steps", "longtext"),),
+)
+SEQUENCE_ENROLLMENTS = Entity(
+    "sequence_enrollments",
+    models.SequenceEnrollment,
+    "enrollment",
+    "enrollments",
+    (
+        Field("template_id", "Sequence", "ref", required=True, ref="sequence_templates"),
+        Field("lead_id", "Lead", "ref", ref="leads"),
+        Field("contact_id", "Contact", "ref", ref="contacts"),
+        Field("opportunity_id", "Opportunity", "ref", ref="opportunities"),
+        Field("account_id", "Account", "ref", ref="accounts"),
+        Field("status", "Status", "choice", choices=ENROLLMENT_STATUSES),
+        Field("step_key", "Step", max_length=40),
+        Field("step_no", "Steps given", "int", minimum=0, maximum=1_000_000),
+        Field("attempt", "Attempt", "int", minimum=0, maximum=1000),
+        Field("due_at", "Due", "datetime"),
+        Field("activity_id", "Current activity", max_length=36),
+        Field("started_at", "Started", "datetime"),
+        Field("ended_at", "Ended", "datetime"),
+        Field("result", "Result", max_length=40),
+        Field("reason", "Reason", max_length=200),
+        Field("owner_id", "Owner", "ref", ref="users"),
+    ),
+)
+TERRITORY_RULES = Entity(
+    "territory_rules",
+    models.TerritoryRule,
+    "assignment rule",
+    "assignment rules",
+    (
+        Field("territory_id", "Territory", "ref", required=True, ref="territories"),
+        Field("name", "Name", required=True, max_length=120),
+        Field("priority", "Priority", "int", minimum=0, maximum=100_000),
+        Field("applies_to", "Applies to", "choice", choices=RULE_SCOPES),
+        Field("country", "Country", "country", max_length=2),
+        Field("region", "State / region", max_length=100),
+        Field("postcode_prefixes", "Postcode prefixes", max_length=200),
+        Field("postcode_from", "Postcodes from", max_length=20),
+        Field("postcode_to", "Postcodes to", max_length=20),
+        Field("city", "City", max_length=100),
+        Field("industry", "Industry", "choice", choices=INDUSTRIES),
+        Field("min_employees", "Employees at least", "int", minimum=0, maximum=10_000_000),
+        Field("max_employees", "Employees at most", "int", minimum=0, maximum=10_000_000),
+        Field("active", "Active", "bool"),
+    ),
+)
+ORDERS = Entity(
+    "orders",
+    models.Order,
+    "order",
+    "orders",
+    (
+        Field("account_id", "Account", "ref", required=True, ref="accounts"),
+        Field("number", "Order number", required=True, max_length=40),
+        Field("order_date", "Order date", "date", required=True),
+        Field("status", "Status", "choice", choices=ORDER_STATUSES),
+        Field("total_cents", "Total", "money"),
+        Field("cost_cents", "Cost", "money"),
+        Field("owner_id", "Owner", "ref", ref="users"),
+        Field("notes", "Notes", "longtext"),
+    ),
+)
+ORDER_LINES = Entity(
+    "order_lines",
+    models.OrderLine,
+    "order line",
+    "order lines",
+    (
+        Field("order_id", "Order", "ref", required=True, ref="orders"),
+        Field("account_id", "Account", "ref", required=True, ref="accounts"),
+        Field("product_id", "Product", "ref", ref="products"),
+        Field("description", "Description", max_length=200),
+        Field("quantity", "Quantity", "int", minimum=-1_000_000, maximum=1_000_000),
+        Field("unit_price_cents", "Unit price", "money"),
+        Field("unit_cost_cents", "Unit cost", "money"),
+        Field("line_total_cents", "Line total", "money"),
+        Field("owner_id", "Owner", "ref", ref="users"),
+    ),
+)
+
 ENTITIES: dict[str, Entity] = {
     e.key: e
     for e in (
@@ -313,6 +459,13 @@ ENTITIES: dict[str, Entity] = {
         USERS,
         MEMBERSHIPS,
         PRODUCTS,
+        PIPELINE_STAGES,
+        KB_ARTICLES,
+        SEQUENCE_TEMPLATES,
+        SEQUENCE_ENROLLMENTS,
+        TERRITORY_RULES,
+        ORDERS,
+        ORDER_LINES,
     )
 }
 

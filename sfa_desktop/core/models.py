@@ -13,6 +13,7 @@ import uuid
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -95,6 +96,10 @@ class User(SyncedRecord):
     role: Mapped[str] = mapped_column(String(16), default="rep")  # rep | manager | admin
     manager_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Where the rep's day starts (call-sheet routes): a label and its coordinates.
+    home_base: Mapped[str | None] = mapped_column(String(200))
+    home_latitude: Mapped[float | None]
+    home_longitude: Mapped[float | None]
 
 
 class Territory(SyncedRecord):
@@ -135,6 +140,8 @@ class Account(SyncedRecord):
     territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    #: Set (with the tombstone) when this record was merged into another: the id resolves to that one.
+    merged_into_id: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (Index("ix_accounts_name", "name"),)
 
@@ -161,6 +168,7 @@ class Contact(SyncedRecord):
     territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (Index("ix_contacts_last_first", "last_name", "first_name"),)
 
@@ -188,6 +196,12 @@ class Lead(SyncedRecord):
     territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[str | None] = mapped_column(String(36))
+    #: What the lead became when it was converted.
+    converted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    converted_account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
+    converted_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    converted_opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"))
 
 
 class Opportunity(SyncedRecord):
@@ -225,6 +239,9 @@ class Activity(SyncedRecord):
     opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"), index=True)
     territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The sequence enrollment and step this activity carries out (guided selling).
+    enrollment_id: Mapped[str | None] = mapped_column(ForeignKey("sequence_enrollments.id"), index=True)
+    step_key: Mapped[str | None] = mapped_column(String(40))
 
 
 class Product(SyncedRecord):
@@ -241,6 +258,157 @@ class Product(SyncedRecord):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class Order(SyncedRecord):
+    """A customer order from the company's systems (imported on the central store; read-only on laptops)."""
+
+    __tablename__ = "orders"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    order_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="invoiced")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    total_cents: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the goods cost the company (for margins); None when unknown.
+    cost_cents: Mapped[int | None] = mapped_column(Integer)
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class OrderLine(SyncedRecord):
+    __tablename__ = "order_lines"
+
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    #: The order's account, repeated so lines follow the account's territory and reports need no join.
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    product_id: Mapped[str | None] = mapped_column(ForeignKey("products.id"), index=True)
+    description: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    unit_price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    unit_cost_cents: Mapped[int | None] = mapped_column(Integer)
+    line_total_cents: Mapped[int] = mapped_column(Integer, default=0)
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class KbArticle(SyncedRecord):
+    """A knowledge-base article: Markdown written by managers and admins, read by everyone offline."""
+
+    __tablename__ = "kb_articles"
+    is_reference_data = True
+
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(80), index=True)
+    #: Comma-separated tags.
+    tags: Mapped[str | None] = mapped_column(String(300))
+    #: JSON list of product ids the article is about.
+    product_ids: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SequenceTemplate(SyncedRecord):
+    """A guided-selling sequence: its steps and branching as one JSON document, validated as a whole."""
+
+    __tablename__ = "sequence_templates"
+    is_reference_data = True
+
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    #: What it can be enrolled: lead | contact | opportunity | any.
+    target: Mapped[str] = mapped_column(String(16), default="any")
+    steps: Mapped[str] = mapped_column(Text, default="[]")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SequenceEnrollment(SyncedRecord):
+    """One lead, contact or opportunity going through a sequence template."""
+
+    __tablename__ = "sequence_enrollments"
+
+    template_id: Mapped[str] = mapped_column(ForeignKey("sequence_templates.id"), index=True)
+    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"), index=True)
+    #: The account the record belongs to (none for a lead), for grouping and the territory.
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    step_key: Mapped[str | None] = mapped_column(String(40))
+    #: How many steps this enrollment has been given so far (names the next step's activity).
+    step_no: Mapped[int] = mapped_column(Integer, default=0)
+    #: Repeats of the current step so far.
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    activity_id: Mapped[str | None] = mapped_column(String(36))
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class PipelineStage(SyncedRecord):
+    """A stage of the sales pipeline, configurable company-wide; opportunities store its ``key``."""
+
+    __tablename__ = "pipeline_stages"
+    is_reference_data = True
+
+    key: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    probability: Mapped[int] = mapped_column(Integer, default=0)
+    #: open | won | lost
+    category: Mapped[str] = mapped_column(String(8), default="open")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TerritoryRule(SyncedRecord):
+    """An assignment rule: records matching every condition given belong to the territory (by priority)."""
+
+    __tablename__ = "territory_rules"
+    is_reference_data = True
+
+    territory_id: Mapped[str] = mapped_column(ForeignKey("territories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: Lower numbers are tried first.
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    #: accounts | leads | both
+    applies_to: Mapped[str] = mapped_column(String(16), default="both")
+    country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(100))
+    #: Comma-separated postcode prefixes ("021, 022").
+    postcode_prefixes: Mapped[str | None] = mapped_column(String(200))
+    postcode_from: Mapped[str | None] = mapped_column(String(20))
+    postcode_to: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(80))
+    min_employees: Mapped[int | None] = mapped_column(Integer)
+    max_employees: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ChangeHistory(Base):
+    """Who changed what, from the central store's change log (pulled, not synced back): the timeline.
+
+    ``changes`` is JSON: for an update ``{"field": [old, new], ...}``; for an insert ``{}``."""
+
+    __tablename__ = "change_history"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(36))
+    territory_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    op: Mapped[str] = mapped_column(String(16))
+    changes: Mapped[str] = mapped_column(Text)
+    db_user: Mapped[str] = mapped_column(String(128))
+    applied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_change_history_record", "table_name", "record_id"),)
+
+
 class Setting(Base):
     """A local preference of this laptop (not synced): phone region, page size, sync interval..."""
 
@@ -255,11 +423,18 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     User,
     Territory,
     TerritoryMembership,
+    Product,
+    PipelineStage,
+    KbArticle,
+    SequenceTemplate,
+    TerritoryRule,
     Account,
     Contact,
     Lead,
     Opportunity,
+    SequenceEnrollment,
     Activity,
-    Product,
+    Order,
+    OrderLine,
 )
 SYNCED_TABLES: tuple[str, ...] = tuple(m.__tablename__ for m in SYNCED_MODELS)

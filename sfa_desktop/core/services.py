@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from sfa_desktop.core import settings
 from sfa_desktop.core.fields import ENTITIES, OPPORTUNITY_STAGES, Entity, clean
-from sfa_desktop.core.models import Account, SyncedRecord, new_id, utcnow
+from sfa_desktop.core.models import Account, Lead, SyncedRecord, new_id, utcnow
 from sfa_desktop.core.validation import ValidationError
 
 
@@ -28,9 +28,16 @@ class NotFound(LookupError):
 
 
 #: Records that belong to their account's territory (DESIGN.md, "Data").
-FOLLOW_ACCOUNT = frozenset({"contacts", "opportunities", "activities"})
-#: What is deleted with an account.
-ACCOUNT_CHILDREN = ("contacts", "opportunities", "activities")
+FOLLOW_ACCOUNT = frozenset(
+    {"contacts", "opportunities", "activities", "sequence_enrollments", "orders", "order_lines"}
+)
+#: ... and, when they have no account, to their lead's.
+FOLLOW_LEAD = frozenset({"activities", "sequence_enrollments"})
+#: What is deleted, and moved to another territory, with an account on this laptop.  Orders are the
+#: company's records, read-only here: the central store moves them with their account.
+ACCOUNT_CHILDREN = ("contacts", "opportunities", "activities", "sequence_enrollments")
+#: What moves with a lead (the records of it that have no account).
+LEAD_CHILDREN = ("activities", "sequence_enrollments")
 
 
 def entity(key: str) -> Entity:
@@ -118,19 +125,26 @@ def _check_no_cycle(session: Session, ent: Entity, record_id: str, values: Mappi
 
 
 def _derive(session: Session, ent: Entity, values: dict[str, Any], current: SyncedRecord | None) -> None:
-    """Fill in what follows from other fields: territory from the account, probability from the stage."""
-    if ent.key in FOLLOW_ACCOUNT and "account_id" in values:
-        account_id = values["account_id"]
-        territory = (
-            session.execute(select(Account.territory_id).where(Account.id == account_id)).scalar()
-            if account_id
-            else None
-        )
-        values["territory_id"] = territory
+    """Fill in what follows from other fields: territory from the account (or the lead), probability from
+    the stage."""
+    if ent.key in FOLLOW_ACCOUNT and (
+        "account_id" in values or (ent.key in FOLLOW_LEAD and "lead_id" in values)
+    ):
+        account_id = values.get("account_id", getattr(current, "account_id", None))
+        lead_id = values.get("lead_id", getattr(current, "lead_id", None)) if ent.key in FOLLOW_LEAD else None
+        values["territory_id"] = _territory_of(session, account_id, lead_id)
     if ent.key == "opportunities" and "stage" in values and "probability" not in values:
         stage = values["stage"] or "prospecting"
         values["stage"] = stage
         values["probability"] = OPPORTUNITY_STAGES[stage]
+
+
+def _territory_of(session: Session, account_id: str | None, lead_id: str | None) -> str | None:
+    if account_id:
+        return session.execute(select(Account.territory_id).where(Account.id == account_id)).scalar()
+    if lead_id:
+        return session.execute(select(Lead.territory_id).where(Lead.id == lead_id)).scalar()
+    return None
 
 
 def _region(session: Session) -> str:
@@ -161,18 +175,26 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     for name, value in cleaned.items():
         setattr(record, name, _or_default(value, defaults.get(name)))
     if ent.key == "accounts" and "territory_id" in cleaned:
-        _move_children(session, record.id, cleaned["territory_id"])
+        _move_children(session, ACCOUNT_CHILDREN, "account_id", record.id, cleaned["territory_id"])
+    if ent.key == "leads" and "territory_id" in cleaned:
+        _move_children(session, LEAD_CHILDREN, "lead_id", record.id, cleaned["territory_id"])
     session.flush()
     return record
 
 
-def _move_children(session: Session, account_id: str, territory_id: str | None) -> None:
+def _move_children(
+    session: Session, children: Sequence[str], parent: str, parent_id: str, territory_id: str | None
+) -> None:
+    """Give the parent's records its new territory (a lead's: only those that have no account)."""
     now = utcnow()
-    for child in ACCOUNT_CHILDREN:
-        model = ENTITIES[child].model
+    for child in children:
+        model: Any = ENTITIES[child].model
+        condition = sa.and_(getattr(model, parent) == parent_id, model.territory_id.is_not(territory_id))
+        if parent == "lead_id":
+            condition = sa.and_(condition, model.account_id.is_(None))
         session.execute(
             sa.update(model)
-            .where(model.account_id == account_id, model.territory_id.is_not(territory_id))  # type: ignore[attr-defined]
+            .where(condition)
             .values(territory_id=territory_id, updated_at=now)
             .execution_options(synchronize_session="fetch")
         )
@@ -218,10 +240,16 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
     _check_unique(session, ent, cleaned_rows)
     if ent.key in FOLLOW_ACCOUNT:
         account_ids = {r["account_id"] for r in cleaned_rows if r.get("account_id")}
-        territory_of = _territories_of(session, account_ids)
+        territory_of = _territories_of(session, Account, account_ids)
+        lead_ids = {r["lead_id"] for r in cleaned_rows if ent.key in FOLLOW_LEAD and r.get("lead_id")}
+        lead_territory = _territories_of(session, Lead, lead_ids)
         for r in cleaned_rows:
-            if "account_id" in r:
+            if r.get("account_id"):
                 r["territory_id"] = territory_of.get(r["account_id"])
+            elif r.get("lead_id") and ent.key in FOLLOW_LEAD:
+                r["territory_id"] = lead_territory.get(r["lead_id"])
+            elif "account_id" in r:
+                r["territory_id"] = None
     columns = [c.name for c in ent.model.__table__.columns]
     defaults = _column_defaults(ent)
     stamp = _sql_value(now)
@@ -285,17 +313,16 @@ def _column_defaults(ent: Entity) -> dict[str, Any]:
     return defaults
 
 
-def _territories_of(session: Session, account_ids: set[str]) -> dict[str, str | None]:
+def _territories_of(session: Session, model: Any, ids: set[str]) -> dict[str, str | None]:
+    """Territory of each of these accounts or leads."""
     result: dict[str, str | None] = {}
-    ids = list(account_ids)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
+    wanted = list(ids)
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
         result.update(
             {
                 row[0]: row[1]
-                for row in session.execute(
-                    select(Account.id, Account.territory_id).where(Account.id.in_(chunk))
-                )
+                for row in session.execute(select(model.id, model.territory_id).where(model.id.in_(chunk)))
             }
         )
     return result

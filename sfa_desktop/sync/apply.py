@@ -24,7 +24,7 @@ from sqlalchemy import Connection, select
 from sfa_desktop.store import capture
 from sfa_desktop.sync import schema
 from sfa_desktop.sync.central import Writer
-from sfa_desktop.sync.scope import REFERENCE_TABLES, Identity, may_write
+from sfa_desktop.sync.scope import ADMIN_WRITTEN, MOVED_WITH_ACCOUNT, Identity, may_write
 from sfa_desktop.sync.wire import from_wire, kind_of, to_wire
 
 Rows = dict[tuple[str, str], dict[str, Any]]  # (table, id) -> the record's current central values
@@ -91,7 +91,7 @@ def _merge(writer: Writer, identity: Identity, change: capture.Change, rows: Row
     owner = new_values.get(
         "owner_id", current["owner_id"] if current is not None and "owner_id" in t.c else None
     )
-    if (change.table in REFERENCE_TABLES and not identity.is_admin) or (
+    if (change.table in ADMIN_WRITTEN and not identity.is_admin) or (
         scoped
         and not (
             may_write(identity, territory_new, owner)
@@ -173,9 +173,23 @@ def _merge(writer: Writer, identity: Identity, change: capture.Change, rows: Row
             op=change.op,
             change_no=change.change_no,
             old_territory=territory_now,
+            old={k: current[k] for k in apply},
         )
         current.update(apply)
+        if change.table == "accounts" and "territory_id" in apply and apply["territory_id"] != territory_now:
+            _move_with_account(writer, change.record_id, territory_now, apply["territory_id"])
     return conflicts
+
+
+def _move_with_account(writer: Writer, account_id: str, old: str | None, new: str | None) -> None:
+    """An account moved: its orders and order lines (read-only on laptops) follow it here."""
+    for table in MOVED_WITH_ACCOUNT:
+        t = schema.SYNCED[table]
+        query = select(t.c.id).where(t.c.account_id == account_id, t.c.territory_id.is_distinct_from(new))
+        for record_id in writer.conn.execute(query).scalars().all():
+            writer.update(
+                table, record_id, {"territory_id": new}, old_territory=old, old={"territory_id": old}
+            )
 
 
 def _last_writer(cc: Connection, change: capture.Change) -> str | None:

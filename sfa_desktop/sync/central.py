@@ -345,7 +345,9 @@ class Writer:
         op: str = "update",
         change_no: int | None = None,
         old_territory: str | None = None,
+        old: Mapping[str, Any] | None = None,
     ) -> int:
+        """Change a record; the log keeps each field as ``[old, new]`` (``old`` read here if not given)."""
         t = schema.SYNCED[table]
         moving = "territory_id" in changes and changes["territory_id"] != old_territory and old_territory
         if moving:
@@ -359,12 +361,26 @@ class Writer:
             )
         seq = self.next_seq()
         values = {k: v for k, v in changes.items() if k in t.c and k not in ("id", "seq")}
+        if old is None:
+            old = self._current(table, record_id, list(values))
+        logged = {k: [jsonable(old.get(k)), jsonable(v)] for k, v in values.items()}
         values["updated_at"] = self.now
         self._write_row(table, record_id, {**values, "seq": seq}, insert=False)
         territory = changes.get("territory_id", old_territory) if "territory_id" in t.c else None
-        self._log(seq, table, record_id, territory, op, values, change_no)
+        self._log(seq, table, record_id, territory, op, logged, change_no)
         self._done()
         return seq
+
+    def _current(self, table: str, record_id: str, names: list[str]) -> Mapping[str, Any]:
+        """The record's values of these columns as this transaction will leave them so far."""
+        t = schema.SYNCED[table]
+        query = select(*(t.c[n] for n in names)).where(t.c.id == record_id)
+        row = self.conn.execute(query).mappings().first()
+        values = dict(row) if row is not None else {}
+        buffered = self._rows.get((table, record_id))
+        if buffered is not None:  # written earlier in this batch, not flushed yet
+            values.update({k: v for k, v in buffered[1].items() if k in names})
+        return values
 
     def conflict(
         self,

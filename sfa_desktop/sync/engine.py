@@ -19,6 +19,7 @@ One sync = push, then pull (DESIGN.md, "Sync"):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,8 +34,10 @@ from sqlalchemy import (
     Integer,
     Text,
     and_,
+    case,
     cast,
     func,
+    literal,
     or_,
     select,
     text,
@@ -53,6 +56,9 @@ from sfa_desktop.sync.wire import kind_of, to_wire
 
 PUSH_BATCH = 500
 PULL_PAGE = 10_000
+#: Tables whose change history laptops keep (the customer timeline), and how far back a prime fetches it.
+HISTORY_TABLES = ("accounts", "contacts", "leads", "opportunities")
+HISTORY_DAYS = 365
 Progress = Callable[[str, int, int], None]
 
 
@@ -103,14 +109,55 @@ def _wire_column(cc: Connection, table: str, column: Column[Any]) -> Any:
     return column
 
 
+def _history_query(
+    cc: Connection, after: int, hi: int, territories: Iterable[str], since: dt.datetime | None
+) -> Any:
+    """Change-log entries of HISTORY_TABLES with after < seq <= hi in these territories, by seq; an
+    insert's values are left out (the record itself is on the laptop)."""
+    log = schema.change_log
+    changes = case((log.c.op == "insert", literal("{}")), else_=log.c.changes)
+    applied = (
+        func.to_char(log.c.applied_at, "YYYY-MM-DD HH24:MI:SS.US")
+        if cc.dialect.name == "postgresql"
+        else log.c.applied_at
+    )
+    columns = [
+        log.c.seq,
+        log.c.table_name,
+        log.c.record_id,
+        log.c.territory_id,
+        log.c.op,
+        type_coerce(changes, Text).label("changes"),
+        log.c.db_user,
+        type_coerce(applied, Text).label("applied_at"),
+    ]
+    conditions = [log.c.seq > after, log.c.seq <= hi, log.c.table_name.in_(HISTORY_TABLES)]
+    if since is not None:
+        conditions.append(log.c.applied_at >= since)
+    return _first_page(
+        [
+            select(*columns).where(*conditions, log.c.territory_id == t).order_by(log.c.seq).limit(PULL_PAGE)
+            for t in sorted(territories)
+        ]
+    )
+
+
+def _first_page(branches: list[Any]) -> Any:
+    """The first PULL_PAGE rows by seq of several queries, each already ordered by seq and limited.
+
+    One branch per territory walks the (territory_id, seq) index in order: an IN list or an OR of the
+    conditions would make PostgreSQL read and sort every matching row for every page."""
+    if len(branches) == 1:
+        return branches[0]
+    combined = union_all(*(select(b.subquery()) for b in branches)).subquery()
+    return select(combined).order_by(combined.c.seq).limit(PULL_PAGE)
+
+
 def _page_query(
     cc: Connection, identity: Identity, table: str, after: int, hi: int, territories: Iterable[str]
 ) -> Any:
-    """Rows of ``table`` with after < seq <= hi that the user may see, first PULL_PAGE by seq.
-
-    One branch per territory (and one for the user's own unassigned records), each walking the
-    (territory_id, seq) index in order: an OR of the conditions would make PostgreSQL read and sort the
-    whole territory for every page."""
+    """Rows of ``table`` with after < seq <= hi that the user may see, first PULL_PAGE by seq: one branch
+    per territory and one for the user's own records that have no territory."""
     t = schema.SYNCED[table]
     columns = [_wire_column(cc, table, c) for c in t.columns if c.name != "seq"] + [t.c.seq]
     bounds = and_(t.c.seq > after, t.c.seq <= hi)
@@ -119,11 +166,9 @@ def _page_query(
     conditions = [t.c.territory_id == territory for territory in sorted(territories)]
     if "owner_id" in t.c:
         conditions.append(and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id))
-    branches = [select(*columns).where(bounds, c).order_by(t.c.seq).limit(PULL_PAGE) for c in conditions]
-    if len(branches) == 1:
-        return branches[0]
-    combined = union_all(*(select(b.subquery()) for b in branches)).subquery()
-    return select(combined).order_by(combined.c.seq).limit(PULL_PAGE)
+    return _first_page(
+        [select(*columns).where(bounds, c).order_by(t.c.seq).limit(PULL_PAGE) for c in conditions]
+    )
 
 
 # -- the engine -------------------------------------------------------------------------------------------
@@ -311,7 +356,30 @@ class SyncEngine:
             if fresh_conflicts:
                 with self.store.engine.begin() as conn:
                     _store_conflicts(conn, fresh_conflicts)
+        if territories and lo < hi:
+            self._pull_history(lo, hi, territories)
         return total
+
+    def _pull_history(self, lo: int, hi: int, territories: set[str]) -> None:
+        """The change log of these territories' records (who changed which field, from what to what), for
+        the timeline; a prime fetches the last HISTORY_DAYS of it."""
+        since = utcnow() - dt.timedelta(days=HISTORY_DAYS) if lo == 0 else None
+        after = lo
+        while after < hi:
+            with self._central() as cc:
+                query = _history_query(cc, after, hi, territories, since)
+                rows = [tuple(r) for r in cc.execute(query)]
+            if rows:
+                with self.store.engine.begin() as conn:
+                    select_list = ", ".join(f"value ->> {i}" for i in range(len(rows[0])))
+                    conn.execute(
+                        text(
+                            "INSERT OR IGNORE INTO change_history (seq, table_name, record_id, territory_id,"
+                            f" op, changes, db_user, applied_at) SELECT {select_list} FROM json_each(:rows)"
+                        ),
+                        {"rows": json.dumps(rows)},
+                    )
+            after = rows[-1][0] if len(rows) == PULL_PAGE else hi
 
     def _fetch_page(
         self, cc: Connection, identity: Identity, table: str, after: int, hi: int, territories: set[str]
@@ -400,6 +468,15 @@ class SyncEngine:
                 else:
                     continue
                 removed += result.rowcount
+            if territories is None:
+                conn.execute(text("DELETE FROM change_history"))
+            else:
+                ids = sorted(territories)
+                marks = ", ".join(f":t{i}" for i in range(len(ids)))
+                conn.execute(
+                    text(f"DELETE FROM change_history WHERE territory_id IN ({marks})"),
+                    {f"t{i}": v for i, v in enumerate(ids)},
+                )
         return removed
 
     def _drop_tombstones(self, before: str) -> int:
@@ -434,6 +511,9 @@ class SyncEngine:
                     params,
                 )
                 removed += result.rowcount
+            conn.execute(
+                text(f"DELETE FROM change_history WHERE NOT coalesce(territory_id IN ({marks}), 0)"), params
+            )
         return removed
 
     def _wipe(self, conn: Connection) -> None:
@@ -444,6 +524,7 @@ class SyncEngine:
                 conn.execute(text(f"DELETE FROM {table}"))
             conn.execute(text("DELETE FROM outbox"))
             conn.execute(text("DELETE FROM conflicts"))
+            conn.execute(text("DELETE FROM change_history"))
         conn.execute(text("DELETE FROM sync_state WHERE key <> 'client_id'"))
         capture.set_local_user(conn, None)
 

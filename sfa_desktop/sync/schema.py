@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-from sfa_desktop.core.models import NAMING_CONVENTION, SYNCED_MODELS, UTCDateTime
+from sfa_desktop.core.models import NAMING_CONVENTION, SYNCED_MODELS, SyncedRecord, UTCDateTime
 
 #: Bumped when the sync protocol changes incompatibly; the central store records the one it speaks.
 PROTOCOL_VERSION = 1
@@ -29,7 +29,8 @@ PROTOCOL_VERSION = 1
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _synced_table(model_table: Table) -> Table:
+def _synced_table(model: type[SyncedRecord]) -> Table:
+    model_table: Table = model.__table__  # type: ignore[assignment]
     columns = [
         Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable if not c.primary_key else False)
         for c in model_table.columns
@@ -38,6 +39,7 @@ def _synced_table(model_table: Table) -> Table:
     Index(f"ix_{table.name}_seq", table.c.seq)
     if "territory_id" in table.c:
         Index(f"ix_{table.name}_territory_seq", table.c.territory_id, table.c.seq)
+    if "territory_id" in table.c and not model.is_reference_data:
         # the integrity check (``digest``) reads one slice of ids per territory from the index alone
         # (owner_id too: the row-level security policy reads it)
         Index(
@@ -46,13 +48,13 @@ def _synced_table(model_table: Table) -> Table:
             table.c.id,
             postgresql_include=["updated_at", "deleted_at", "owner_id"],
         )
-    for column in ("login", "code", "sku"):
-        if column in table.c:
+    for column in ("login", "code", "sku", "key", "name"):
+        if column in table.c and model_table.c[column].unique:
             Index(f"uq_{table.name}_{column}", table.c[column], unique=True)
     return table
 
 
-SYNCED: dict[str, Table] = {m.__tablename__: _synced_table(m.__table__) for m in SYNCED_MODELS}  # type: ignore[arg-type]
+SYNCED: dict[str, Table] = {m.__tablename__: _synced_table(m) for m in SYNCED_MODELS}
 
 seq_counter = Table(
     "seq_counter",
@@ -95,6 +97,7 @@ change_log = Table(
     Column("db_user", String(128), nullable=False),
     Column("applied_at", UTCDateTime, nullable=False),
     Index("ix_change_log_record", "table_name", "record_id"),
+    Index("ix_change_log_territory_seq", "territory_id", "seq"),  # laptops pull their territories' history
 )
 
 #: A record that left a territory (moved to another one, or was removed from it) at ``seq``: the

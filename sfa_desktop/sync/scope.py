@@ -15,8 +15,30 @@ from sqlalchemy import Connection, select
 from sfa_desktop.sync import schema
 from sfa_desktop.sync.central import Revoked
 
-TERRITORY_TABLES = ("accounts", "contacts", "leads", "opportunities", "activities")
-REFERENCE_TABLES = ("users", "territories", "territory_memberships", "products")
+TERRITORY_TABLES = (
+    "accounts",
+    "contacts",
+    "leads",
+    "opportunities",
+    "sequence_enrollments",
+    "activities",
+    "orders",
+    "order_lines",
+)
+REFERENCE_TABLES = (
+    "users",
+    "territories",
+    "territory_memberships",
+    "products",
+    "pipeline_stages",
+    "kb_articles",
+    "sequence_templates",
+    "territory_rules",
+)
+#: Tables only admins write: reference data, and the sales history that comes from the company's systems.
+ADMIN_WRITTEN = (*REFERENCE_TABLES, "orders", "order_lines")
+#: Records the central store moves to their account's new territory itself (no laptop may write them).
+MOVED_WITH_ACCOUNT = ("orders", "order_lines")
 
 
 @dataclass(frozen=True)

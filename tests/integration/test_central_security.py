@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +42,20 @@ def world(pg_url: str) -> Iterator[dict[str, Any]]:
             writer.insert(
                 "accounts",
                 {"id": record, "name": f"Acme {code}", "territory_id": ids[code], "owner_id": ids[owner]},
+            )
+            ids[f"order_{code}"] = order = new_id()
+            writer.insert(
+                "orders",
+                {
+                    "id": order,
+                    "account_id": record,
+                    "number": f"SO-{code}",
+                    "order_date": dt.date(2026, 10, 2),
+                    "status": "invoiced",
+                    "currency": "USD",
+                    "total_cents": 19800,
+                    "territory_id": ids[code],
+                },
             )
         for login in ("ann", "bob"):
             conn.execute(
@@ -166,3 +181,63 @@ def test_sync_engine_works_for_a_rep_under_rls(world: dict[str, Any], tmp_path: 
     assert territories == [world["NE"]]
     engine.dispose()
     store.engine.dispose()
+
+
+def test_orders_are_read_by_territory_and_only_moved_by_reps(world: dict[str, Any]) -> None:
+    """Orders come from the company's systems: a rep reads their territory's, cannot change or add one,
+    and may only change an order's territory (the sync moves orders with an account the rep moves)."""
+    ann = as_user(world, "ann")
+    try:
+        assert scalar(ann, "SELECT count(*) FROM orders") == 1
+        assert scalar(ann, "SELECT number FROM orders") == "SO-NE"
+        with pytest.raises(DBAPIError, match="only an administrator may change them"):
+            rowcount(ann, "UPDATE orders SET total_cents = 1 WHERE id = :i", i=world["order_NE"])
+        with pytest.raises(DBAPIError, match="row-level security"):
+            rowcount(
+                ann,
+                "INSERT INTO orders (id, account_id, number, order_date, status, currency, total_cents, "
+                "territory_id, created_at, updated_at, seq) VALUES "
+                "(:i, :a, 'X', '2026-10-02', 'open', 'USD', 1, :t, now(), now(), 1)",
+                i=new_id(),
+                a=world["acct_NE"],
+                t=world["NE"],
+            )
+        assert rowcount(ann, "UPDATE orders SET total_cents = 1 WHERE id = :i", i=world["order_SE"]) == 0
+        moved = rowcount(
+            ann, "UPDATE orders SET territory_id = territory_id, seq = seq WHERE id = :i", i=world["order_NE"]
+        )
+        assert moved == 1
+    finally:
+        ann.dispose()
+
+
+def test_a_manager_moving_an_account_moves_its_orders_under_rls(world: dict[str, Any], tmp_path: Any) -> None:
+    """With the manager's own login, the sync moves the account's orders along (policies and the orders
+    guard allow exactly that), and back again."""
+    from sfa_desktop.core import services
+    from sfa_desktop.store.database import LocalStore
+    from sfa_desktop.sync.engine import SyncEngine
+
+    store = LocalStore.open(tmp_path / "max")
+    engine = central.make_central_engine(world["url"].set(username="max"), password="max-pw")
+    owner = create_engine(world["url"])
+    try:
+        sync = SyncEngine(store, engine)
+        sync.connect("max")
+        sync.sync()
+        for code in ("SE", "NE"):
+            with store.transaction() as session:
+                services.update(session, "accounts", world["acct_NE"], {"territory_id": world[code]})
+            report = sync.sync()
+            assert report.conflicts == 0
+            where = scalar(owner, "SELECT territory_id FROM orders WHERE id = :i", i=world["order_NE"])
+            assert where == world[code]
+            with store.engine.connect() as conn:
+                local = conn.execute(
+                    text("SELECT territory_id FROM orders WHERE id = :i"), {"i": world["order_NE"]}
+                )
+                assert local.scalar() == world[code]
+    finally:
+        engine.dispose()
+        owner.dispose()
+        store.close()
