@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedLayout,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from sfa_desktop.core.fields import ENTITIES, Field, clean_value
 from sfa_desktop.core.validation import FieldError, ValidationError, format_money
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import jobs
+from sfa_desktop.ui.extensions import RecordTab
 from sfa_desktop.ui.fieldwidgets import FieldEditor, make_editor
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
@@ -111,6 +113,7 @@ class RecordForm(QWidget):
         self._after_save: Callable[[], None] | None = None
         self.editors: dict[str, FieldEditor] = {}
         self._error_labels: dict[str, QLabel] = {}
+        self._record_tabs: dict[int, RecordTab] = {}
         self._build()
         self._showing(False)
         # Queued behind whatever the window asks for first (the list), which matters more at start-up.
@@ -139,8 +142,9 @@ class RecordForm(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         header = named(QFrame(), "formHeader")
-        header_layout = QVBoxLayout(header)
-        header_layout.setContentsMargins(20, 16, 20, 12)
+        header_row = QHBoxLayout(header)
+        header_row.setContentsMargins(20, 16, 20, 12)
+        header_layout = QVBoxLayout()
         header_layout.setSpacing(2)
         self.title = named(QLabel(), "formTitle")
         self.subtitle = named(QLabel(), "formSubtitle")
@@ -151,6 +155,12 @@ class RecordForm(QWidget):
         header_layout.addWidget(self.title)
         header_layout.addWidget(self.subtitle)
         header_layout.addWidget(self.stamp)
+        header_row.addLayout(header_layout, 1)
+        #: Buttons for what can be done with the record on screen (see ``extensions.RECORD_ACTIONS``).
+        self.actions_bar = QHBoxLayout()
+        self.actions_bar.setSpacing(6)
+        header_row.addLayout(self.actions_bar)
+        header_row.setAlignment(self.actions_bar, Qt.AlignmentFlag.AlignTop)
         outer.addWidget(header)
 
         body = named(QWidget(), "formBody")
@@ -186,7 +196,13 @@ class RecordForm(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        #: "Details" (the fields) and the record's other tabs (see ``extensions.DETAIL_TABS``).
+        self.tabs = named(QTabWidget(), "recordTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(scroll, "Details")
+        self.tabs.tabBar().hide()  # shown once there is more than one tab
+        self.tabs.currentChanged.connect(lambda _index: self._show_in_tab())
+        outer.addWidget(self.tabs, 1)
 
         self.banner = named(QLabel(), "formBanner")
         self.banner.setWordWrap(True)
@@ -214,6 +230,25 @@ class RecordForm(QWidget):
 
     def _save_clicked(self) -> None:
         self.save()
+
+    def add_tab(self, title: str, widget: QWidget, tab: RecordTab) -> None:
+        """Another view of the record (timeline, sales history...): ``tab.show_record(id)`` is called when
+        ``widget`` is the visible tab and the record changes, ``tab.clear()`` for a new record (``tab`` is
+        usually the widget itself)."""
+        self._record_tabs[self.tabs.addTab(widget, title)] = tab
+        self.tabs.tabBar().show()
+
+    def add_action_button(self, button: QWidget) -> None:
+        self.actions_bar.addWidget(button)
+
+    def _show_in_tab(self) -> None:
+        tab = self._record_tabs.get(self.tabs.currentIndex())
+        if tab is None:
+            return
+        if self.record_id is None:
+            tab.clear()
+        else:
+            tab.show_record(self.record_id)
 
     def _field_cell(self, spec: Field) -> QWidget:
         cell = QWidget()
@@ -362,6 +397,11 @@ class RecordForm(QWidget):
         self._set_dirty(False)
         self._update_buttons()
         self._showing(True)
+        for index in range(1, self.tabs.count()):  # other tabs make no sense for a record not saved yet
+            self.tabs.setTabEnabled(index, self.record_id is not None)
+        if self.record_id is None:
+            self.tabs.setCurrentIndex(0)
+        self._show_in_tab()
         self.loaded.emit(loaded.record_id)
 
     def _set_header(self, loaded: jobs.LoadedRecord) -> None:

@@ -26,16 +26,27 @@ from PySide6.QtWidgets import (
 from sfa_desktop import __version__
 from sfa_desktop.core.fields import ENTITIES
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import jobs
+from sfa_desktop.ui import extensions, jobs
+from sfa_desktop.ui.extensions import PageEntry
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.search import SearchBox
 from sfa_desktop.ui.sections import SectionPage
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
 
-#: The sections of the window, in sidebar order (only sections that work).
+#: The record sections of the window, in sidebar order; other pages come from ``extensions.PAGES``.
 SECTIONS = ("accounts", "contacts", "leads", "opportunities")
+_SECTION_ORDER = {kind: 20 + 10 * number for number, kind in enumerate(SECTIONS)}
 _COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def navigation() -> list[tuple[str, str, str, PageEntry | None]]:
+    """(key, title, icon, page entry or None for a record section) in sidebar order."""
+    entries: list[tuple[int, str, str, str, PageEntry | None]] = [
+        (_SECTION_ORDER[kind], kind, ENTITIES[kind].plural.capitalize(), kind, None) for kind in SECTIONS
+    ]
+    entries += [(p.order, p.key, p.title, p.icon, p) for p in extensions.PAGES]
+    return [(key, title, icon_name, page) for _order, key, title, icon_name, page in sorted(entries)]
 
 
 class _SidebarDelegate(QStyledItemDelegate):
@@ -78,6 +89,8 @@ class MainWindow(QMainWindow):
         # time the content changes (the offscreen platform warns about every such hint).
         self.setMinimumSize(1000, 640)
         self.sections: dict[str, SectionPage] = {}
+        self.pages_by_key: dict[str, QWidget] = {}
+        self.nav = navigation()
         self._closing = False
         self._build_toolbar()
         self._build_body()
@@ -127,14 +140,14 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(200)
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for number, kind in enumerate(SECTIONS, start=1):
-            item = QListWidgetItem(icon(kind, "#cbd5e1"), ENTITIES[kind].plural.capitalize())
-            item.setData(Qt.ItemDataRole.UserRole, kind)
-            item.setToolTip(f"{ENTITIES[kind].plural.capitalize()} (Ctrl+{number})")
+        for number, (key, title, icon_name, _page) in enumerate(self.nav, start=1):
+            item = QListWidgetItem(icon(icon_name, "#cbd5e1"), title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(f"{title} (Ctrl+{number})" if number <= 9 else title)
             item.setSizeHint(QSize(180, 42))
             self.sidebar.addItem(item)
         self.sidebar.setItemDelegate(_SidebarDelegate(self.sidebar))
-        self.sidebar.currentRowChanged.connect(lambda row: self.show_section(SECTIONS[row]))
+        self.sidebar.currentRowChanged.connect(lambda row: self.show_page(self.nav[row][0]))
         self.pages = named(QStackedWidget(), "pages")
         layout.addWidget(self.sidebar)
         layout.addWidget(self.pages, 1)
@@ -161,11 +174,10 @@ class MainWindow(QMainWindow):
         self.find_action.setIcon(icon("search"))
         edit_menu.addAction(self.find_action)
         go_menu = menus.addMenu("&Go")
-        for number, kind in enumerate(SECTIONS, start=1):
-            action = self._action(
-                ENTITIES[kind].plural.capitalize(), f"Ctrl+{number}", partial(self.show_section, kind)
-            )
-            action.setIcon(icon(kind))
+        for number, (key, title, icon_name, _page) in enumerate(self.nav, start=1):
+            shortcut = f"Ctrl+{number}" if number <= 9 else ""
+            action = self._action(title, shortcut, partial(self.show_page, key))
+            action.setIcon(icon(icon_name))
             go_menu.addAction(action)
 
     def _build_help_menu(self) -> None:
@@ -205,21 +217,52 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
         return page
 
-    def current_kind(self) -> str:
-        return SECTIONS[max(self.sidebar.currentRow(), 0)]
+    def current_key(self) -> str:
+        return self.nav[max(self.sidebar.currentRow(), 0)][0]
+
+    def current_kind(self) -> str | None:
+        """The record section on screen (None on another page)."""
+        key = self.current_key()
+        return key if key in SECTIONS else None
+
+    def nav_row(self, key: str) -> int:
+        """The sidebar row of a section or page."""
+        return next(i for i, entry in enumerate(self.nav) if entry[0] == key)
+
+    def _select_nav(self, key: str, title: str) -> None:
+        row = self.nav_row(key)
+        if self.sidebar.currentRow() != row:
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(row)
+            self.sidebar.blockSignals(False)
+        self.setWindowTitle(f"{title} — SFA Desktop")
 
     def show_section(self, kind: str) -> SectionPage:
         page = self.section(kind)
         self.pages.setCurrentWidget(page)
         page.table.setFocus()
-        row = SECTIONS.index(kind)
-        if self.sidebar.currentRow() != row:
-            self.sidebar.blockSignals(True)
-            self.sidebar.setCurrentRow(row)
-            self.sidebar.blockSignals(False)
-        self.setWindowTitle(f"{ENTITIES[kind].plural.capitalize()} — SFA Desktop")
+        self._select_nav(kind, ENTITIES[kind].plural.capitalize())
         self._on_count(kind, page.model.rowCount() if page.model.is_loaded else None)
         self.sectionShown.emit(kind)
+        return page
+
+    def show_page(self, key: str) -> QWidget:
+        """Show a sidebar entry: a record section or a page from ``extensions.PAGES`` (built on first use)."""
+        if key in SECTIONS:
+            return self.show_section(key)
+        entry = next(p for k, _t, _i, p in self.nav if k == key and p is not None)
+        page = self.pages_by_key.get(key)
+        if page is None:
+            page = extensions.resolve(entry.factory)(self)
+            self.pages_by_key[key] = page
+            self.pages.addWidget(page)
+        self.pages.setCurrentWidget(page)
+        self._select_nav(key, entry.title)
+        self.count_label.setText("")
+        shown = getattr(page, "page_shown", None)
+        if callable(shown):
+            shown()
+        self.sectionShown.emit(key)
         return page
 
     def open_record(self, kind: str, record_id: str) -> None:
@@ -228,7 +271,9 @@ class MainWindow(QMainWindow):
         self.show_section(kind).open_record(record_id)
 
     def new_record(self) -> None:
-        self.show_section(self.current_kind()).new_record()
+        kind = self.current_kind()
+        if kind is not None:
+            self.show_section(kind).new_record()
 
     def _on_count(self, kind: str, count: int | None) -> None:
         if kind != self.current_kind():
@@ -251,10 +296,13 @@ class MainWindow(QMainWindow):
 
     def _show_counts(self, counts: object) -> None:
         assert isinstance(counts, dict)
-        for row, kind in enumerate(SECTIONS):
+        for row, (key, _title, _icon, _page) in enumerate(self.nav):
+            if key not in SECTIONS:
+                continue
             item = self.sidebar.item(row)
-            item.setData(_COUNT_ROLE, counts.get(kind))
-            item.setToolTip(f"{counts.get(kind, 0):,} {ENTITIES[kind].plural} (Ctrl+{row + 1})")
+            item.setData(_COUNT_ROLE, counts.get(key))
+            shortcut = f" (Ctrl+{row + 1})" if row < 9 else ""
+            item.setToolTip(f"{counts.get(key, 0):,} {ENTITIES[key].plural}{shortcut}")
 
     def _show_pending(self, count: object) -> None:
         assert isinstance(count, int)

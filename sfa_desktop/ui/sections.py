@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -13,12 +14,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from sfa_desktop.core.fields import ENTITIES
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import extensions
 from sfa_desktop.ui.forms import RecordForm
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.models import RecordTableModel
@@ -44,11 +47,13 @@ class SectionPage(QWidget):
         self.kind = kind
         self.entity = ENTITIES[kind]
         self._pending_select: str | None = None
+        self.record_actions: list[QAction] = []
         self.model = RecordTableModel(store, runner, kind, self)
         # Start the first (SQL) load now, so that it runs while the widgets are being built.
         self.model.sort(self.model.column_of(self.model.sort_key), Qt.SortOrder.AscendingOrder)
         self.form = RecordForm(store, runner, kind)
         self._build()
+        self._extend(store, runner)
         self.model.loaded.connect(self._on_loaded)
         self.form.loaded.connect(lambda _id: self.settled.emit())
         self.form.saved.connect(self._on_saved)
@@ -120,6 +125,37 @@ class SectionPage(QWidget):
         self._filter_timer.timeout.connect(lambda: self.model.set_filter_text(self.filter.text()))
         self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.new_button.clicked.connect(self.new_record)
+
+    def _extend(self, store: LocalStore, runner: TaskRunner) -> None:
+        """The record's other tabs and its actions, as declared in ``extensions``."""
+        for tab in extensions.DETAIL_TABS:
+            if self.kind in tab.kinds:
+                widget = extensions.resolve(tab.factory)(store, runner, self.kind)
+                self.form.add_tab(tab.title, widget, widget)
+        for entry in extensions.RECORD_ACTIONS:
+            if self.kind not in entry.kinds:
+                continue
+            action = QAction(icon(entry.icon) if entry.icon else QIcon(), entry.text, self)
+            if entry.shortcut:
+                action.setShortcut(QKeySequence(entry.shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            tip = entry.tooltip or entry.text
+            action.setToolTip(f"{tip} ({entry.shortcut})" if entry.shortcut else tip)
+            action.triggered.connect(lambda _checked=False, path=entry.handler: self._run_action(path))
+            self.addAction(action)
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setObjectName("recordAction")
+            self.form.add_action_button(button)
+            self.record_actions.append(action)
+
+    def _run_action(self, handler: str) -> None:
+        record_id = self.form.record_id
+        if record_id is None:
+            self.form.reported.emit(f"Select {self.entity.singular} first (or save the new one).")
+            return
+        extensions.resolve(handler)(self, record_id)
 
     # -- selection ------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from sfa_desktop.ui.mainwindow import SECTIONS, MainWindow
+from sfa_desktop.ui.mainwindow import MainWindow
 from sfa_desktop.ui.tasks import TaskRunner
 
 
@@ -18,22 +18,19 @@ def shown_window(qtbot, store, runner, initial="contacts") -> MainWindow:
 
 def test_sections_and_status_bar(qtbot, store, seeded, runner):
     window = shown_window(qtbot, store, runner)
-    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
-        "Accounts",
-        "Contacts",
-        "Leads",
-        "Opportunities",
-    ]
+    entries = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    records = ["Accounts", "Contacts", "Leads", "Opportunities"]
+    assert [e for e in entries if e in records] == records  # other pages may come between
     assert window.count_label.text() == "300 contacts shown"
     window.grab()  # paint: the view asks only for the rows it shows, all on the first page
     assert window.section("contacts").model.cached_pages() == [0]
     assert str(store.path) in window.path_label.text()
     qtbot.waitUntil(lambda: "waiting to sync" in window.pending_label.text())
-    contacts_item = window.sidebar.item(SECTIONS.index("contacts"))
+    contacts_item = window.sidebar.item(window.nav_row("contacts"))
     qtbot.waitUntil(lambda: contacts_item.data(Qt.ItemDataRole.UserRole + 1) == 300)
     assert contacts_item.toolTip().startswith("300 contacts")
     with qtbot.waitSignal(window.section("opportunities").settled):
-        window.sidebar.setCurrentRow(SECTIONS.index("opportunities"))
+        window.sidebar.setCurrentRow(window.nav_row("opportunities"))
     assert window.pages.currentWidget() is window.section("opportunities")
     assert window.count_label.text() == "30 opportunities shown"
 
