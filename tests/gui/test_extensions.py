@@ -38,6 +38,10 @@ class NotesTab(QLabel):
         CALLS.append(("tab cleared", self.kind))
 
 
+def last_call() -> tuple[Any, ...]:
+    return CALLS[-1]
+
+
 def log_call(page: QWidget, record_id: str) -> None:
     CALLS.append(("action", page, record_id))
 
@@ -85,11 +89,14 @@ def test_a_declared_page_tab_and_action(qtbot, store, seeded, runner):
     assert not any(call[0] == "tab" for call in CALLS)  # a hidden tab is not asked for anything
     page.form.tabs.setCurrentIndex(1)
     assert CALLS[-1] == ("tab", "contacts", record_id)
-    assert page.form.tabs.currentWidget().text() == record_id
+    tab = page.form.tabs.currentWidget()
+    assert isinstance(tab, NotesTab)
+    assert tab.text() == record_id
     second = page.model.id_at(1)
+    assert second is not None
     with qtbot.waitSignal(page.form.loaded):
         page.open_record(second)
-    assert CALLS[-1] == ("tab", "contacts", second)  # the visible tab follows the selection
+    assert last_call() == ("tab", "contacts", second)  # the visible tab follows the selection
     page.new_record()
     assert not page.form.tabs.isTabEnabled(1)
     assert page.form.tabs.currentIndex() == 0
@@ -100,7 +107,7 @@ def test_a_declared_page_tab_and_action(qtbot, store, seeded, runner):
         page.open_record(second)
     assert [a.text() for a in page.record_actions] == ["Log call"]
     page.record_actions[0].trigger()
-    assert CALLS[-1] == ("action", page, second)
+    assert last_call() == ("action", page, second)
     leads = window.section("leads")
     assert [a.text() for a in leads.record_actions] == ["Log call"]
     assert window.section("accounts").record_actions == []
