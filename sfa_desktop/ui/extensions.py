@@ -9,6 +9,7 @@ shown, so start-up stays fast, and a feature adds itself with one entry.
   and ``clear()``; it is asked to show a record only while it is the visible tab.
 * A record action calls ``handler(page, record_id)`` with the section page (a
   :class:`~sfa_desktop.ui.sections.SectionPage`) and the record on screen.
+* A window action is a menu entry (menus are made as needed, before Help) that calls ``handler(window)``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ class ActionEntry:
     tooltip: str = ""
 
 
+@dataclass(frozen=True)
+class WindowActionEntry:
+    menu: str  # "&File", "&Tools"...
+    text: str
+    handler: str
+    shortcut: str = ""
+    icon: str = ""
+
+
 class RecordTab(Protocol):
     """What a detail tab offers the record form."""
 
@@ -57,6 +67,7 @@ class RecordTab(Protocol):
 PAGES: tuple[PageEntry, ...] = ()
 DETAIL_TABS: tuple[TabEntry, ...] = ()
 RECORD_ACTIONS: tuple[ActionEntry, ...] = ()
+WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = ()
 
 
 def resolve(path: str) -> Any:

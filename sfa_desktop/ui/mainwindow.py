@@ -6,13 +6,14 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QIcon, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QStackedWidget,
@@ -182,8 +183,28 @@ class MainWindow(QMainWindow):
 
     def _build_help_menu(self) -> None:
         """Last in the menu bar, after the menus that other parts of the window add."""
+        self._build_window_actions()
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About SFA Desktop", "", self.about))
+
+    def menu(self, title: str) -> QMenu:
+        """The menu bar's menu of that title, made if there is none yet."""
+        for action in self.menuBar().actions():
+            menu = action.menu()
+            if isinstance(menu, QMenu) and menu.title() == title:
+                return menu
+        return self.menuBar().addMenu(title)
+
+    def _build_window_actions(self) -> None:
+        for entry in extensions.WINDOW_ACTIONS:
+            action = QAction(icon(entry.icon) if entry.icon else QIcon(), entry.text, self)
+            if entry.shortcut:
+                action.setShortcut(QKeySequence(entry.shortcut))
+            action.triggered.connect(partial(self._run_window_action, entry.handler))
+            self.menu(entry.menu).addAction(action)
+
+    def _run_window_action(self, handler: str, _checked: bool = False) -> None:
+        extensions.resolve(handler)(self)
 
     def _build_status(self) -> None:
         status = self.statusBar()

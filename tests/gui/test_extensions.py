@@ -10,19 +10,19 @@ import pytest
 from PySide6.QtWidgets import QLabel, QWidget
 
 from sfa_desktop.ui import extensions
-from sfa_desktop.ui.extensions import ActionEntry, PageEntry, TabEntry
+from sfa_desktop.ui.extensions import ActionEntry, PageEntry, TabEntry, WindowActionEntry
 from sfa_desktop.ui.mainwindow import MainWindow
 
-CALLS: list[tuple[Any, ...]] = []
+calls: list[tuple[Any, ...]] = []
 
 
 class TodayPage(QLabel):
     def __init__(self, window: MainWindow) -> None:
         super().__init__("Today's plan")
-        CALLS.append(("built", window))
+        calls.append(("built", window))
 
     def page_shown(self) -> None:
-        CALLS.append(("shown",))
+        calls.append(("shown",))
 
 
 class NotesTab(QLabel):
@@ -31,27 +31,39 @@ class NotesTab(QLabel):
         self.kind = kind
 
     def show_record(self, record_id: str) -> None:
-        CALLS.append(("tab", self.kind, record_id))
+        calls.append(("tab", self.kind, record_id))
         self.setText(record_id)
 
     def clear(self) -> None:
-        CALLS.append(("tab cleared", self.kind))
+        calls.append(("tab cleared", self.kind))
 
 
 def last_call() -> tuple[Any, ...]:
-    return CALLS[-1]
+    return calls[-1]
+
+
+def export_agenda(window: MainWindow) -> None:
+    calls.append(("window action", window))
 
 
 def log_call(page: QWidget, record_id: str) -> None:
-    CALLS.append(("action", page, record_id))
+    calls.append(("action", page, record_id))
 
 
 @pytest.fixture
 def declared(monkeypatch: pytest.MonkeyPatch) -> None:
-    CALLS.clear()
+    calls.clear()
     here = __name__
     monkeypatch.setattr(
         extensions, "PAGES", (PageEntry("today", "Today", "sync", f"{here}:TodayPage", order=10),)
+    )
+    monkeypatch.setattr(
+        extensions,
+        "WINDOW_ACTIONS",
+        (
+            WindowActionEntry("&File", "Export agenda…", f"{here}:export_agenda"),
+            WindowActionEntry("&Tools", "Scoring rules…", f"{here}:export_agenda"),
+        ),
     )
     monkeypatch.setattr(extensions, "DETAIL_TABS", (TabEntry(("contacts",), "Notes", f"{here}:NotesTab"),))
     monkeypatch.setattr(
@@ -70,25 +82,31 @@ def test_a_declared_page_tab_and_action(qtbot, store, seeded, runner):
         window.show()
     entries = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
     assert entries == ["Today", "Accounts", "Contacts", "Leads", "Opportunities"]
-    assert not any(call[0] == "built" for call in CALLS)  # not built before it is shown
+    assert not any(call[0] == "built" for call in calls)  # not built before it is shown
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles[-2:] == ["&Tools", "&Help"]  # made as needed, Help stays last
+    export = [a for a in window.menu("&File").actions() if a.text() == "Export agenda…"]
+    export[0].trigger()
+    assert last_call() == ("window action", window)
+    calls.clear()
 
     today = window.show_page("today")
     assert window.pages.currentWidget() is today
     assert window.sidebar.currentRow() == window.nav_row("today") == 0
     assert window.current_kind() is None
-    assert CALLS[:2] == [("built", window), ("shown",)]
+    assert calls == [("built", window), ("shown",)]
     window.sidebar.setCurrentRow(window.nav_row("contacts"))
     assert window.pages.currentWidget() is page
     window.show_page("today")
-    assert CALLS.count(("built", window)) == 1  # built once
-    assert CALLS.count(("shown",)) == 2
+    assert calls.count(("built", window)) == 1  # built once
+    assert calls.count(("shown",)) == 2
 
     window.show_section("contacts")
     record_id = page.form.record_id
     assert record_id is not None
-    assert not any(call[0] == "tab" for call in CALLS)  # a hidden tab is not asked for anything
+    assert not any(call[0] == "tab" for call in calls)  # a hidden tab is not asked for anything
     page.form.tabs.setCurrentIndex(1)
-    assert CALLS[-1] == ("tab", "contacts", record_id)
+    assert calls[-1] == ("tab", "contacts", record_id)
     tab = page.form.tabs.currentWidget()
     assert isinstance(tab, NotesTab)
     assert tab.text() == record_id
