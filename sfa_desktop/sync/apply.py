@@ -24,7 +24,13 @@ from sqlalchemy import Connection, select
 from sfa_desktop.store import capture
 from sfa_desktop.sync import schema
 from sfa_desktop.sync.central import Writer
-from sfa_desktop.sync.scope import ADMIN_WRITTEN, MOVED_WITH_ACCOUNT, Identity, may_write
+from sfa_desktop.sync.scope import (
+    ADMIN_WRITTEN,
+    MOVED_WITH_ACCOUNT,
+    Identity,
+    may_write,
+    may_write_reference,
+)
 from sfa_desktop.sync.wire import from_wire, kind_of, to_wire
 
 Rows = dict[tuple[str, str], dict[str, Any]]  # (table, id) -> the record's current central values
@@ -91,7 +97,9 @@ def _merge(writer: Writer, identity: Identity, change: capture.Change, rows: Row
     owner = new_values.get(
         "owner_id", current["owner_id"] if current is not None and "owner_id" in t.c else None
     )
-    if (change.table in ADMIN_WRITTEN and not identity.is_admin) or (
+    if (
+        change.table in ADMIN_WRITTEN and not may_write_reference(identity, change.table, current, new_values)
+    ) or (
         scoped
         and not (
             may_write(identity, territory_new, owner)

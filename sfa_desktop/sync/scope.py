@@ -8,7 +8,9 @@ row-level security enforces the same rule in the database itself (migration c000
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -37,6 +39,15 @@ REFERENCE_TABLES = (
 )
 #: Tables only admins write: reference data, and the sales history that comes from the company's systems.
 ADMIN_WRITTEN = (*REFERENCE_TABLES, "orders", "order_lines")
+#: ... except that managers write these too: the knowledge base and sequence templates everywhere, the
+#: territory tree, memberships and assignment rules below their own territories.
+MANAGER_WRITTEN = (
+    "kb_articles",
+    "sequence_templates",
+    "territories",
+    "territory_memberships",
+    "territory_rules",
+)
 #: Records the central store moves to their account's new territory itself (no laptop may write them).
 MOVED_WITH_ACCOUNT = ("orders", "order_lines")
 
@@ -51,6 +62,10 @@ class Identity:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
 
 
 def identify(conn: Connection, login: str) -> Identity:
@@ -83,6 +98,25 @@ def identify(conn: Connection, login: str) -> Identity:
             visible.add(current)
             stack.extend(children.get(current, ()))
     return Identity(user["id"], login, str(user["role"]), frozenset(visible))
+
+
+def may_write_reference(
+    identity: Identity, table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]
+) -> bool:
+    """May this user write this row of an admin-written table?  Admins always; managers the knowledge
+    base and sequence templates, and territories, memberships and rules within the territories they see
+    (a territory by its place in the tree: itself when it exists, its parent when it is new or moves)."""
+    if identity.is_admin:
+        return True
+    if not identity.is_manager or table not in MANAGER_WRITTEN:
+        return False
+    if table == "territories":
+        visible = identity.territories
+        parent = new.get("parent_id", current["parent_id"] if current is not None else None)
+        if current is not None and current["id"] not in visible:
+            return False
+        return parent in visible if current is None or "parent_id" in new else True
+    return True  # rows with a territory are checked against it like any territory row
 
 
 def may_write(identity: Identity, territory: str | None, owner: str | None) -> bool:

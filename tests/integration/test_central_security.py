@@ -33,6 +33,7 @@ def world(pg_url: str) -> Iterator[dict[str, Any]]:
         admin.add_territory(writer, "E", "East")
         ids["NE"] = admin.add_territory(writer, "NE", "North East", parent="E")
         ids["SE"] = admin.add_territory(writer, "SE", "South East", parent="E")
+        ids["W"] = admin.add_territory(writer, "W", "West")
         ids["ann"] = admin.add_user(writer, "ann", role="rep", territories=("NE",), password="ann-pw")
         ids["bob"] = admin.add_user(writer, "bob", role="rep", territories=("SE",), password="bob-pw")
         ids["max"] = admin.add_user(writer, "max", role="manager", territories=("E",), password="max-pw")
@@ -241,3 +242,37 @@ def test_a_manager_moving_an_account_moves_its_orders_under_rls(world: dict[str,
         engine.dispose()
         owner.dispose()
         store.close()
+
+
+def test_managers_write_knowledge_sequences_and_their_own_territory_tree(world: dict[str, Any]) -> None:
+    """A manager writes articles and sequence templates, and territories, memberships and rules below
+    their own territories, and nothing above or beside them; a rep writes none of it."""
+    max_, ann = as_user(world, "max"), as_user(world, "ann")
+    now = "now(), now()"
+    article = "INSERT INTO kb_articles (id, title, body, published, created_at, updated_at, seq) VALUES "
+    try:
+        assert (
+            rowcount(max_, article + f"(:i, 'Pricing rules', '# Pricing', true, {now}, 1)", i=new_id()) == 1
+        )
+        with pytest.raises(DBAPIError, match="row-level security"):
+            rowcount(ann, article + f"(:i, 'Mine', 'x', true, {now}, 1)", i=new_id())
+        rule = (
+            "INSERT INTO territory_rules (id, territory_id, name, priority, applies_to, active, created_at, "
+            f"updated_at, seq) VALUES (:i, :t, 'Boston', 10, 'both', true, {now}, 1)"
+        )
+        assert rowcount(max_, rule, i=new_id(), t=world["NE"]) == 1
+        with pytest.raises(DBAPIError, match="row-level security"):
+            rowcount(max_, rule, i=new_id(), t=world["W"])  # not below the manager's territory
+        territory = (
+            "INSERT INTO territories (id, code, name, parent_id, created_at, updated_at, seq) "
+            f"VALUES (:i, :c, 'Sub', :p, {now}, 1)"
+        )
+        assert rowcount(max_, territory, i=new_id(), c="NE-1", p=world["NE"]) == 1
+        with pytest.raises(DBAPIError, match="row-level security"):
+            rowcount(max_, territory, i=new_id(), c="W-1", p=world["W"])
+        assert rowcount(max_, "UPDATE territories SET name = 'Wild West' WHERE id = :i", i=world["W"]) == 0
+        with pytest.raises(DBAPIError, match="row-level security"):
+            rowcount(ann, territory, i=new_id(), c="NE-2", p=world["NE"])
+    finally:
+        max_.dispose()
+        ann.dispose()

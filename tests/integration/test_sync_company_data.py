@@ -155,3 +155,26 @@ def test_a_leads_activities_follow_the_lead_between_laptops(world: World) -> Non
     assert bob.row("activities", call) is not None
     for lap in (ann, bob, mgr):
         assert_replica_matches(world, lap)
+
+
+def test_managers_author_knowledge_and_rules_reps_do_not(world: World) -> None:
+    mgr, ann, bob = world.laptop("mgr"), world.laptop("ann"), world.laptop("bob")
+    article = mgr.create("kb_articles", {"title": "Objection: too expensive", "body": "Talk about *value*."})
+    template = mgr.create("sequence_templates", {"name": "New lead outreach", "target": "lead"})
+    rule = mgr.create(
+        "territory_rules", {"territory_id": mgr.territory("NE"), "name": "Greater Boston", "city": "Boston"}
+    )
+    report = mgr.sync()
+    assert report.conflicts == 0
+    ann.sync()
+    bob.sync()
+    for lap in (ann, bob):
+        assert lap.row("kb_articles", article) is not None  # reference data: everyone gets it
+        assert lap.row("sequence_templates", template) is not None
+        assert lap.row("territory_rules", rule) is not None
+    mine = ann.create("kb_articles", {"title": "My notes", "body": "..."})
+    assert ann.sync().conflicts == 1  # a rep cannot publish to the knowledge base
+    assert world.central_row("kb_articles", mine) is None
+    outside = mgr.create("territories", {"code": "W", "name": "West"})  # not below the manager's EAST
+    assert mgr.sync().conflicts == 1
+    assert world.central_row("territories", outside) is None

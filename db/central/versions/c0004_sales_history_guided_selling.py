@@ -57,6 +57,18 @@ $$;
 """
 
 
+_MANAGER_FUNCTION = """
+CREATE OR REPLACE FUNCTION sfa_is_manager() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM users
+        WHERE login = session_user AND role = 'manager' AND active AND deleted_at IS NULL
+    )
+$$;
+"""
+_ADMIN_OR_MANAGER = "(sfa_is_admin() OR sfa_is_manager())"
+
+
 def stage_id(key: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sfa-desktop:pipeline-stage:{key}"))
 
@@ -299,16 +311,45 @@ def _seed_stages() -> None:
 
 def _secure() -> None:
     run = op.execute
+    schema = op.get_bind().exec_driver_sql("SELECT current_schema()").scalar_one()
     for table in (*REFERENCE, *SCOPED, *ADMIN_WRITTEN):
         run(f"GRANT SELECT, INSERT, UPDATE ON {table} TO sfa_user")
     for table in SCOPED:
         rule = f"({VISIBLE} OR {OWN})"
         run(f"CREATE POLICY sfa_rows ON {table} FOR ALL TO PUBLIC USING {rule} WITH CHECK {rule}")
-    for table in REFERENCE:
-        run(f"CREATE POLICY sfa_read ON {table} FOR SELECT TO PUBLIC USING (true)")
+    run(_MANAGER_FUNCTION.format(schema=f'"{schema}"'))
+    run("REVOKE ALL ON FUNCTION sfa_is_manager() FROM PUBLIC")
+    run("GRANT EXECUTE ON FUNCTION sfa_is_manager() TO sfa_user")
+    # Who writes reference rows (sync.scope.may_write_reference says the same for the sync): admins; and
+    # managers the knowledge base and sequence templates, and the territory tree, memberships and rules
+    # below their own territories.
+    in_tree = "IN (SELECT sfa_visible_territories())"
+    writers = {
+        "pipeline_stages": ("(sfa_is_admin())", "(sfa_is_admin())"),
+        "kb_articles": (_ADMIN_OR_MANAGER, _ADMIN_OR_MANAGER),
+        "sequence_templates": (_ADMIN_OR_MANAGER, _ADMIN_OR_MANAGER),
+        "territory_rules": (
+            f"(sfa_is_admin() OR (sfa_is_manager() AND territory_id {in_tree}))",
+            f"(sfa_is_admin() OR (sfa_is_manager() AND territory_id {in_tree}))",
+        ),
+        "territory_memberships": (
+            f"(sfa_is_admin() OR (sfa_is_manager() AND territory_id {in_tree}))",
+            f"(sfa_is_admin() OR (sfa_is_manager() AND territory_id {in_tree}))",
+        ),
+        "territories": (
+            f"(sfa_is_admin() OR (sfa_is_manager() AND id {in_tree}))",
+            f"(sfa_is_admin() OR (sfa_is_manager() AND (parent_id {in_tree} OR id {in_tree})))",
+        ),
+    }
+    for table in ("territories", "territory_memberships"):  # admin-only policies of c0002
+        run(f"DROP POLICY sfa_admin_insert ON {table}")
+        run(f"DROP POLICY sfa_admin_update ON {table}")
+    for table, (using, check) in writers.items():
+        if table in REFERENCE:
+            run(f"CREATE POLICY sfa_read ON {table} FOR SELECT TO PUBLIC USING (true)")
+        run(f"CREATE POLICY sfa_write_insert ON {table} FOR INSERT TO PUBLIC WITH CHECK {check}")
         run(
-            f"CREATE POLICY sfa_admin_update ON {table} FOR UPDATE TO PUBLIC "
-            "USING (sfa_is_admin()) WITH CHECK (sfa_is_admin())"
+            f"CREATE POLICY sfa_write_update ON {table} FOR UPDATE TO PUBLIC USING {using} WITH CHECK {check}"
         )
     run(_GUARD)
     for table in ADMIN_WRITTEN:
@@ -323,7 +364,7 @@ def _secure() -> None:
             f"CREATE TRIGGER sfa_company_records BEFORE UPDATE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION sfa_company_records_guard()"
         )
-    for table in (*REFERENCE, *ADMIN_WRITTEN):
+    for table in ADMIN_WRITTEN:
         run(f"CREATE POLICY sfa_admin_insert ON {table} FOR INSERT TO PUBLIC WITH CHECK (sfa_is_admin())")
     for table in (*REFERENCE, *SCOPED, *ADMIN_WRITTEN):
         run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -337,6 +378,16 @@ def downgrade() -> None:
         for table in ADMIN_WRITTEN:
             op.execute(f"DROP TRIGGER IF EXISTS sfa_company_records ON {table}")
         op.execute("DROP FUNCTION IF EXISTS sfa_company_records_guard()")
+        for table in ("territories", "territory_memberships"):
+            op.execute(f"DROP POLICY sfa_write_insert ON {table}")
+            op.execute(f"DROP POLICY sfa_write_update ON {table}")
+            op.execute(
+                f"CREATE POLICY sfa_admin_insert ON {table} FOR INSERT TO PUBLIC WITH CHECK (sfa_is_admin())"
+            )
+            op.execute(
+                f"CREATE POLICY sfa_admin_update ON {table} FOR UPDATE TO PUBLIC "
+                "USING (sfa_is_admin()) WITH CHECK (sfa_is_admin())"
+            )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("home_longitude")
         batch_op.drop_column("home_latitude")
@@ -402,3 +453,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_kb_articles_seq")
 
     op.drop_table("kb_articles")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS sfa_is_manager()")

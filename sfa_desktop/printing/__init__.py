@@ -1,0 +1,1 @@
+"""Printed documents (reportlab): call sheets, territory reports.  Imports ``core`` only, never Qt."""
