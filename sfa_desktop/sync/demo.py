@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from sfa_desktop.core.models import new_id
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import admin, central
@@ -28,6 +30,23 @@ class DemoCentral:
     path: Path
     login: str
     report: SyncReport
+
+
+def is_embedded(store: LocalStore, engine: Engine) -> bool:
+    """Is this central store the demo's own SQLite file in the laptop's data folder?"""
+    database = engine.url.database
+    return (
+        engine.url.drivername.startswith("sqlite")
+        and database is not None
+        and Path(database).resolve() == (store.path.parent / CENTRAL_FILENAME).resolve()
+    )
+
+
+def upgrade_if_embedded(store: LocalStore, engine: Engine) -> None:
+    """The embedded demo store belongs to this laptop alone, which is its administrator: bring it to this
+    app's schema (an app update would otherwise leave it "older" and sync refused)."""
+    if is_embedded(store, engine):
+        central.init_central(engine)
 
 
 def publish_and_connect(store: LocalStore, *, login: str = DEMO_REP) -> DemoCentral:

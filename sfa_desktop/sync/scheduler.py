@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central, credentials, state
+from sfa_desktop.sync import central, credentials, demo, state
 from sfa_desktop.sync.central import AuthenticationFailed, CentralError, Revoked, Unreachable
 from sfa_desktop.sync.engine import Progress, SyncEngine, SyncReport
 
@@ -64,6 +64,7 @@ def sync_store(
             raise PasswordNeeded(f"No password is remembered for {st.login} at {central.safe_url(st.url)}.")
     engine = central_engine(st.url, st.login, password)
     try:
+        demo.upgrade_if_embedded(store, engine)
         return SyncEngine(store, engine, progress=progress).sync()
     finally:
         engine.dispose()

@@ -38,6 +38,7 @@ FAULTS = (
     "push.twice",
     "pull.page_applied",
     "pull.page_fetched",
+    "pull.reading",  # inside a page's central transaction
 )
 EDITABLE = {"accounts": ("phone", "website"), "contacts": ("title", "email"), "leads": ("company", "title")}
 VALUES = {
