@@ -179,6 +179,10 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     if ent.key == "leads" and "territory_id" in cleaned:
         _move_children(session, LEAD_CHILDREN, "lead_id", record.id, cleaned["territory_id"])
     session.flush()
+    if ent.key in ("leads", "opportunities"):
+        from sfa_desktop.core import enrollments  # a converted lead or a closed deal leaves its sequences
+
+        enrollments.on_record_updated(session, ent.key, record, cleaned)
     return record
 
 
