@@ -16,6 +16,7 @@ from sfa_desktop.core import enrollments, services
 from sfa_desktop.core.enrollments import EnrollmentError, step_activity_id
 from sfa_desktop.core.models import Activity, Lead, SequenceEnrollment
 from sfa_desktop.core.sequences import TemplateError, add_wait
+from sfa_desktop.core.validation import ValidationError
 from sfa_desktop.store.database import LocalStore
 from tests.unit.test_sequences import outreach
 
@@ -97,8 +98,10 @@ def test_enrolling_makes_the_first_step_a_due_activity_with_a_deterministic_id(s
         "intro_call",
         ids["lead"],
     )
-    assert activity.due_at == MONDAY and activity.done_at is None
-    assert activity.territory_id == ids["territory"] and activity.owner_id == ids["rep"]
+    assert activity.due_at == MONDAY
+    assert activity.done_at is None
+    assert activity.territory_id == ids["territory"]
+    assert activity.owner_id == ids["rep"]
     with store.engine.connect() as conn:
         tables = {r[0] for r in conn.execute(text("SELECT table_name FROM outbox"))}
     assert {"sequence_templates", "sequence_enrollments", "activities"} <= tables
@@ -181,7 +184,7 @@ def test_logging_twice_or_an_old_step_is_refused(store: LocalStore) -> None:
     with pytest.raises(EnrollmentError, match="already logged"):
         outcome(store, first, "interested", MONDAY)
     demo = row(store, SequenceEnrollment, enrollment_id).activity_id
-    with pytest.raises(services.ValidationError, match="not an outcome of step 'book_demo'"):
+    with pytest.raises(ValidationError, match="not an outcome of step 'book_demo'"):
         outcome(store, demo, "no answer", MONDAY)
     assert row(store, Activity, demo).done_at is None  # nothing half-written
 
@@ -221,8 +224,10 @@ def test_skip_closes_the_step_and_gives_the_next_exit_closes_it(store: LocalStor
         "exited",
         "Moved to a partner",
     )
+    assert advanced.next_activity_id is not None
     closed = row(store, Activity, advanced.next_activity_id)
-    assert closed.outcome == "cancelled" and "Moved to a partner" in closed.notes
+    assert closed.outcome == "cancelled"
+    assert "Moved to a partner" in closed.notes
     with store.transaction() as s, pytest.raises(EnrollmentError, match="already ended"):
         enrollments.exit_enrollment(s, enrollment_id)
 
@@ -273,7 +278,8 @@ def test_a_record_deleted_elsewhere_ends_its_enrollment_with_a_note(store: Local
     assert (enrollment.status, enrollment.result) == ("exited", "record deleted")
     assert "lead was deleted" in enrollment.reason
     step = row(store, Activity, step_activity_id(gone, 1))
-    assert step.outcome == "cancelled" and "lead was deleted" in step.notes
+    assert step.outcome == "cancelled"
+    assert "lead was deleted" in step.notes
     assert row(store, SequenceEnrollment, kept).status == "active"
 
 

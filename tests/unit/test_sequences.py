@@ -12,6 +12,7 @@ import pytest
 
 from sfa_desktop.core import sequences
 from sfa_desktop.core.sequences import TemplateError, add_wait, decide, first_step
+from sfa_desktop.core.validation import ValidationError
 
 NY = ZoneInfo("America/New_York")
 
@@ -162,8 +163,8 @@ def test_no_steps_and_bad_json_are_refused() -> None:
 # -- waits -------------------------------------------------------------------------------------------------
 
 
-def ny(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=NY)
+def ny(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=NY)
 
 
 def test_calendar_days_keep_the_local_time_of_day() -> None:
@@ -242,7 +243,7 @@ def test_complete_and_next_after_the_last_step_end_the_enrollment() -> None:
 
 def test_an_outcome_the_step_does_not_know_is_refused_with_the_known_ones() -> None:
     steps = sequences.validate(outreach())
-    with pytest.raises(sequences.ValidationError, match="use one of: completed"):
+    with pytest.raises(ValidationError, match="use one of: completed"):
         decide(steps, "intro_email", 0, "no answer", ny(2026, 11, 23, 10, 0), NY)
 
 
