@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from sfa_desktop.core.models import (
     PipelineStage,
     SequenceEnrollment,
     SequenceTemplate,
+    new_id,
     utcnow,
 )
 from sfa_desktop.core.sequences import Decision, Step
@@ -104,6 +105,7 @@ def enroll(
     owner_id: str | None = None,
     now: dt.datetime | None = None,
     tz: dt.tzinfo | None = None,
+    make_id: Callable[[], str] = new_id,
 ) -> Enrolled:
     """Enroll records of ``kind`` (leads, contacts, opportunities): each gets its first step as a due
     activity.  A record already in this sequence (active or paused) is skipped, with the reason."""
@@ -138,24 +140,28 @@ def enroll(
             done.skipped.append((record_id, f"the lead is {record.status}"))
             continue
         owner = owner_id or getattr(record, "owner_id", None)
-        enrollment = services.create(
+        enrollment_id = make_id()
+        services.create_many(
             session,
             "sequence_enrollments",
-            {
-                "template_id": template_id,
-                **links,
-                "status": "active",
-                "step_key": first.step_key,
-                "step_no": 1,
-                "attempt": 0,
-                "due_at": first.due_at,
-                "started_at": now,
-                "owner_id": owner,
-            },
+            [
+                {
+                    "id": enrollment_id,
+                    "template_id": template_id,
+                    **links,
+                    "status": "active",
+                    "step_key": first.step_key,
+                    "step_no": 1,
+                    "attempt": 0,
+                    "due_at": first.due_at,
+                    "started_at": now,
+                    "owner_id": owner,
+                    "activity_id": step_activity_id(enrollment_id, 1),
+                }
+            ],
         )
-        activity_id = _give_step(session, enrollment.id, 1, steps, first, links, owner)
-        services.update(session, "sequence_enrollments", enrollment.id, {"activity_id": activity_id})
-        done.enrollment_ids.append(enrollment.id)
+        _give_step(session, enrollment_id, 1, steps, first, links, owner)
+        done.enrollment_ids.append(enrollment_id)
     return done
 
 
