@@ -54,4 +54,4 @@ def test_every_rep_has_steps_overdue_today_and_upcoming(seeded: LocalStore, tmp_
         ).scalar()
     assert statuses["active"] >= 30
     assert statuses.get("completed", 0) + statuses.get("exited", 0) >= 1
-    assert logged and logged >= 10  # a history of steps done, with outcomes
+    assert int(logged or 0) >= 10  # a history of steps done, with outcomes
