@@ -46,7 +46,7 @@ def test_every_rep_has_steps_overdue_today_and_upcoming(seeded: LocalStore, tmp_
             items = [i for i in agenda.agenda_items(conn, [rep_id], now=now, tz=dt.UTC) if i.is_step]
             buckets = agenda.counts(items)
             assert all(buckets[b] >= 1 for b in agenda.BUCKETS), (login, buckets)
-        statuses = dict(
+        statuses: dict[str, int] = dict(
             conn.execute(text("SELECT status, count(*) FROM sequence_enrollments GROUP BY status")).all()
         )
         logged = conn.execute(
