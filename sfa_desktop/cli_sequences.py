@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.cli import CliError, _open, _print_table, _short, resolve
-from sfa_desktop.core import agenda, enrollments, ical, sequences
+from sfa_desktop.core import agenda, enrollment_upkeep, enrollments, ical, sequences
 from sfa_desktop.core.fields import SEQUENCE_TARGETS
 from sfa_desktop.core.models import SequenceTemplate, new_id, utcnow
 from sfa_desktop.core.services import NotFound
@@ -285,7 +285,8 @@ def cmd_agenda(args: argparse.Namespace) -> int:
             else:
                 me = _local_user(conn)
                 owners = [me] if me else None
-            enrollments.exit_orphans(session, owners, now=now)
+            enrollment_upkeep.exit_orphans(session, owners, now=now)
+            enrollment_upkeep.reconcile(session, now=now)  # after syncs that merged two laptops' work
         with store.engine.connect() as conn:
             items = agenda.agenda_items(conn, owners, now=now, days=args.days)
             shown = agenda.details(conn, [i.activity_id for i in items])

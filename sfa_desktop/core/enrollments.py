@@ -15,20 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import sequences, services
 from sfa_desktop.core.models import (
     Activity,
-    Contact,
     Lead,
-    Opportunity,
-    PipelineStage,
     SequenceEnrollment,
     SequenceTemplate,
     new_id,
@@ -257,12 +254,16 @@ def record_outcome(
         )
     if enrollment.status == "paused":
         raise EnrollmentError("The sequence is paused for this record; resume it first.")
-    if _orphaned(session, enrollment):
-        _end_orphan(session, enrollment, now)
+    from sfa_desktop.core import enrollment_upkeep as upkeep
+
+    if upkeep.orphaned(session, enrollment):
+        upkeep.end_orphan(session, enrollment, now)
         raise EnrollmentError("The enrolled record was deleted; the sequence has ended.")
     _template, steps = template_steps(session, enrollment.template_id)
-    step_key = enrollment.step_key or ""
-    decision = sequences.decide(steps, step_key, enrollment.attempt, outcome, now, tz)
+    # the step's own activity says which step this is (see ``reconcile``)
+    step_key = activity.step_key or enrollment.step_key or ""
+    attempt = tries_before(session, enrollment.id, step_key, activity_id)
+    decision = sequences.decide(steps, step_key, attempt, outcome, now, tz)
     services.update(session, "activities", activity_id, done)
     return _apply(session, enrollment, steps, decision, now)
 
@@ -404,90 +405,16 @@ def skip_step(
     return _apply(session, enrollment, steps, sequences.skip(steps, enrollment.step_key or "", now, tz), now)
 
 
-# -- automatic exits --------------------------------------------------------------------------------------
-
-
-def _open_enrollments(session: Session, column: str, record_id: str) -> list[SequenceEnrollment]:
-    return list(
+def tries_before(session: Session, enrollment_id: str, step_key: str, activity_id: str) -> int:
+    """How many times the step was given before this activity (a step is never come back to except by its
+    repeats, so they are all the activities of the enrollment for that step)."""
+    return int(
         session.execute(
-            select(SequenceEnrollment).where(
-                getattr(SequenceEnrollment, column) == record_id,
-                SequenceEnrollment.status.in_(OPEN),
-                SequenceEnrollment.deleted_at.is_(None),
+            select(func.count()).where(
+                Activity.enrollment_id == enrollment_id,
+                Activity.step_key == step_key,
+                Activity.id != activity_id,
+                Activity.deleted_at.is_(None),
             )
-        ).scalars()
+        ).scalar_one()
     )
-
-
-def stage_category(session: Session, stage: str | None) -> str:
-    category = session.execute(select(PipelineStage.category).where(PipelineStage.key == stage)).scalar()
-    if category:
-        return str(category)
-    return {"closed won": "won", "closed lost": "lost"}.get(stage or "", "open")
-
-
-def on_record_updated(session: Session, kind: str, record: Any, changes: Mapping[str, Any]) -> None:
-    """Called by ``services.update``: a converted lead, a won or lost opportunity leaves its sequences."""
-    result: str | None = None
-    column = ""
-    if kind == "leads" and (changes.get("status") == "converted" or changes.get("converted_at")):
-        result, column = "converted", "lead_id"
-    elif kind == "opportunities" and "stage" in changes:
-        category = stage_category(session, changes["stage"])
-        if category in ("won", "lost"):
-            result, column = category, "opportunity_id"
-    if result is None:
-        return
-    for enrollment in _open_enrollments(session, column, record.id):
-        reason = "The lead was converted." if result == "converted" else f"The opportunity was {result}."
-        exit_enrollment(session, enrollment.id, result=result, reason=reason)
-
-
-_RECORD_OF = (
-    ("lead_id", Lead, "lead"),
-    ("contact_id", Contact, "contact"),
-    ("opportunity_id", Opportunity, "opportunity"),
-)
-
-
-def _orphaned(session: Session, enrollment: SequenceEnrollment) -> str | None:
-    """'lead' (etc.) when the enrolled record was deleted (here or on another laptop), else None."""
-    for column, model, noun in _RECORD_OF:
-        record_id = getattr(enrollment, column)
-        if record_id is None:
-            continue
-        record = session.get(model, record_id)
-        if record is None or record.deleted_at is not None:
-            return noun
-    return None
-
-
-def _end_orphan(session: Session, enrollment: SequenceEnrollment, now: dt.datetime) -> None:
-    noun = _orphaned(session, enrollment) or "record"
-    exit_enrollment(
-        session,
-        enrollment.id,
-        result="record deleted",
-        reason=f"The enrolled {noun} was deleted (here or on another laptop), so the sequence ended.",
-        now=now,
-    )
-
-
-def exit_orphans(
-    session: Session, owner_ids: Iterable[str] | None = None, *, now: dt.datetime | None = None
-) -> int:
-    """End the open enrollments (of these owners; all when None) whose record was deleted, here or on
-    another laptop (the tombstone came with a sync).  Returns how many ended."""
-    now = now or utcnow()
-    e = SequenceEnrollment
-    gone = []
-    for column, model, _noun in _RECORD_OF:
-        alive = select(model.id).where(model.id == getattr(e, column), model.deleted_at.is_(None))
-        gone.append(getattr(e, column).is_not(None) & ~alive.exists())
-    query = select(e).where(e.status.in_(OPEN), e.deleted_at.is_(None), or_(*gone))
-    if owner_ids is not None:
-        query = query.where(e.owner_id.in_(list(owner_ids)))
-    orphans = session.execute(query).scalars().all()
-    for enrollment in orphans:
-        _end_orphan(session, enrollment, now)
-    return len(orphans)

@@ -180,9 +180,11 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
         _move_children(session, LEAD_CHILDREN, "lead_id", record.id, cleaned["territory_id"])
     session.flush()
     if ent.key in ("leads", "opportunities"):
-        from sfa_desktop.core import enrollments  # a converted lead or a closed deal leaves its sequences
+        from sfa_desktop.core import (
+            enrollment_upkeep,  # a converted lead or a closed deal leaves its sequences
+        )
 
-        enrollments.on_record_updated(session, ent.key, record, cleaned)
+        enrollment_upkeep.on_record_updated(session, ent.key, record, cleaned)
     return record
 
 

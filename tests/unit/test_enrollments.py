@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import enrollments, services
+from sfa_desktop.core import enrollment_upkeep, enrollments, services
 from sfa_desktop.core.enrollments import EnrollmentError, step_activity_id
 from sfa_desktop.core.models import Activity, Lead, SequenceEnrollment
 from sfa_desktop.core.sequences import TemplateError, add_wait
@@ -272,8 +272,8 @@ def test_a_record_deleted_elsewhere_ends_its_enrollment_with_a_note(store: Local
         )
         conn.execute(text("UPDATE capture_control SET suspended = 0"))
     with store.transaction() as s:
-        assert enrollments.exit_orphans(s, [ids["rep"]], now=MONDAY) == 1
-        assert enrollments.exit_orphans(s, now=MONDAY) == 0
+        assert enrollment_upkeep.exit_orphans(s, [ids["rep"]], now=MONDAY) == 1
+        assert enrollment_upkeep.exit_orphans(s, now=MONDAY) == 0
     enrollment = row(store, SequenceEnrollment, gone)
     assert (enrollment.status, enrollment.result) == ("exited", "record deleted")
     assert "lead was deleted" in enrollment.reason
