@@ -183,6 +183,8 @@ class Detail:
     instructions: str
     article_ids: tuple[str, ...]
     outcomes: tuple[str, ...]
+    #: What each outcome leads to, in words (parallel to ``outcomes``; empty for a task).
+    outcome_hints: tuple[str, ...] = ()
 
     @property
     def is_step(self) -> bool:
@@ -286,6 +288,7 @@ def _detail(r: Any) -> Detail:
         instructions=step.instructions if step else "",
         article_ids=step.article_ids if step else (),
         outcomes=tuple(step.outcomes) if step else TASK_OUTCOMES,
+        outcome_hints=tuple(sequences.describe(r, steps) for r in step.outcomes.values()) if step else (),
     )
 
 
@@ -316,4 +319,3 @@ def reps_to_choose(conn: Connection, user_id: str | None) -> list[tuple[str, str
             chosen |= below
     others = sorted((users[u][0], u) for u in chosen if u != user_id)
     return [(user_id, me[0])] + [(u, name) for name, u in others]
-
