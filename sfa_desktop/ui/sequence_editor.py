@@ -157,7 +157,7 @@ class SequencesDialog(QDialog):
         scroll.setWidget(self.step_editor)
         steps_box.addWidget(step_column)
         steps_box.addWidget(scroll)
-        steps_box.setSizes([210, 700])
+        steps_box.setSizes([185, 760])
         body.addWidget(steps_box, 1)
 
         self.error = named(QLabel(), "editorError")
