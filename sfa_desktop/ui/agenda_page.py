@@ -110,7 +110,7 @@ class TodayPage(QWidget):
         self.export_button.setToolTip("Save the agenda as an iCalendar file for your calendar")
         self.export_button.clicked.connect(self.export)
         self.refresh_button = QPushButton(icon("sync"), "Refresh")
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(lambda _checked=False: self.refresh())
         bar.addWidget(self.export_button)
         bar.addWidget(self.refresh_button)
 
@@ -224,11 +224,12 @@ class TodayPage(QWidget):
         if self.me is not None:
             self.refresh()
 
-    def refresh(self) -> Task:
+    def refresh(self, keep: str | None = None) -> Task:
+        """Load the agenda again; ``keep``: the activity to select (else the one selected now)."""
         if self._task is not None:
             self._task.discard()
         current = self.current_detail()
-        self._keep = current.activity_id if current is not None else self._keep
+        self._keep = keep or (current.activity_id if current is not None else self._keep)
         task = self.runner.submit(sequence_jobs.load_agenda, self.store, self.owners, DAYS)
         task.finished.connect(self._fill)
         task.failed.connect(lambda exc: self.reported.emit(f"The agenda could not be loaded: {exc}"))
@@ -351,9 +352,8 @@ class TodayPage(QWidget):
             message += f" Next step due {decision.due_at.astimezone().strftime('%a %d %b, %H:%M')}."
         elif decision is not None:
             message += f" The sequence is {decision.status} ({decision.result})."
-        self._keep = getattr(advanced, "next_activity_id", None)
         self.reported.emit(message)
-        self.refresh()
+        self.refresh(keep=getattr(advanced, "next_activity_id", None))
 
     def _log_failed(self, exc: object) -> None:
         QMessageBox.warning(self, "Not logged", problem_text(exc))

@@ -71,6 +71,7 @@ class SequencesDialog(QDialog):
         self.setObjectName("sequencesDialog")
         self.setWindowTitle("Sequences")
         self.resize(1320, 800)
+        self.setMinimumSize(1100, 640)  # fixed bounds: no size hints sent to the window system as it fills
         self.store = store
         self.runner = runner
         self.templates: list[sequence_jobs.TemplateRow] = []
