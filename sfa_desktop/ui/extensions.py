@@ -10,6 +10,8 @@ shown, so start-up stays fast, and a feature adds itself with one entry.
 * A record action calls ``handler(page, record_id)`` with the section page (a
   :class:`~sfa_desktop.ui.sections.SectionPage`) and the record on screen.
 * A window action is a menu entry (menus are made as needed, before Help) that calls ``handler(window)``.
+* A service lives as long as the window: ``factory(window)`` is called once the window is on screen, and
+  the object's ``stop()`` when it closes (reminders, for example).
 """
 
 from __future__ import annotations
@@ -96,6 +98,12 @@ WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
         "&File", "Export agenda…", "sfa_desktop.ui.agenda_page:export_from_window", icon="export"
     ),
     WindowActionEntry("&Tools", "Sequences…", "sfa_desktop.ui.sequence_editor:open_editor", icon="sequence"),
+)
+
+#: Started with the window, stopped when it closes.
+SERVICES: tuple[str, ...] = (
+    # guided selling: reminders at due times
+    "sfa_desktop.ui.reminders:install_reminders",
 )
 
 
