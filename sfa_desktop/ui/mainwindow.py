@@ -39,6 +39,8 @@ from sfa_desktop.ui.widgets import named
 SECTIONS = ("accounts", "contacts", "leads", "opportunities")
 _SECTION_ORDER = {kind: 20 + 10 * number for number, kind in enumerate(SECTIONS)}
 _COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Services start this long after the first page is on screen: not on the start-up path.
+SERVICES_DELAY_MS = 1000
 
 
 def navigation() -> list[tuple[str, str, str, PageEntry | None]]:
@@ -107,7 +109,10 @@ class MainWindow(QMainWindow):
         first.settled.connect(self.verify_store, Qt.ConnectionType.SingleShotConnection)
         #: What lives as long as the window (``extensions.SERVICES``), started once the first page is shown.
         self.services: list[object] = []
-        first.settled.connect(self._start_services, Qt.ConnectionType.SingleShotConnection)
+        first.settled.connect(
+            lambda: QTimer.singleShot(SERVICES_DELAY_MS, self._start_services),
+            Qt.ConnectionType.SingleShotConnection,
+        )
 
     # -- building -------------------------------------------------------------------------------
 
