@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         #: What lives as long as the window (``extensions.SERVICES``), started once the first page is shown.
         self.services: list[object] = []
         first.settled.connect(
-            lambda: QTimer.singleShot(SERVICES_DELAY_MS, self._start_services),
+            lambda: QTimer.singleShot(SERVICES_DELAY_MS, self, self._start_services),
             Qt.ConnectionType.SingleShotConnection,
         )
 
