@@ -31,9 +31,11 @@ from tests.unit.test_sequences import outreach
 @pytest.fixture
 def planned(store: LocalStore, seeded: Seeded) -> dict[str, Any]:
     """A template, three leads enrolled (first step due now), and an overdue task."""
+    steps = outreach()
+    steps[0]["business_days"] = False  # due now, on any day of the week
     with store.transaction() as s:
         template = enrollments.save_template(
-            s, None, {"name": "New lead outreach", "target": "lead", "steps": outreach()}
+            s, None, {"name": "New lead outreach", "target": "lead", "steps": steps}
         ).id
         done = enrollments.enroll(s, template, "leads", seeded.leads[:3])
         task = services.create(
