@@ -300,7 +300,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         return 0
     for row in agenda.layout(items):
         if row.kind == "bucket":
-            print(f"\n{row.label} ({row.count})")
+            print(f"\n{row.label} ({row.size})")
         elif row.kind == "group":
             print(f"  {row.label}")
         else:

@@ -127,39 +127,65 @@ def enroll(
             )
         ).scalars()
     )
-    for record_id in dict.fromkeys(record_ids):
-        if record_id in already:
-            done.skipped.append((record_id, f"already in '{template.name}'"))
-            continue
-        record = services.get(session, kind, record_id)
-        links = _links(kind, record)
-        if kind == "leads" and isinstance(record, Lead) and record.status in ("converted", "disqualified"):
+    wanted = [r for r in dict.fromkeys(record_ids) if r not in already]
+    done.skipped += [(r, f"already in '{template.name}'") for r in dict.fromkeys(record_ids) if r in already]
+    model: Any = services.entity(kind).model
+    found: dict[str, Any] = {}
+    for chunk in range(0, len(wanted), 900):  # one query per 900 records, not one per record
+        rows = session.execute(
+            select(model).where(model.id.in_(wanted[chunk : chunk + 900]), model.deleted_at.is_(None))
+        ).scalars()
+        found.update({r.id: r for r in rows})
+    step = next(s for s in steps if s.key == first.step_key)
+    enrollment_rows: list[dict[str, Any]] = []
+    activity_rows: list[dict[str, Any]] = []
+    for record_id in wanted:
+        record = found.get(record_id)
+        if record is None:
+            raise services.NotFound(f"There is no {services.entity(kind).singular} with id {record_id}.")
+        if kind == "leads" and record.status in ("converted", "disqualified"):
             done.skipped.append((record_id, f"the lead is {record.status}"))
             continue
+        links = _links(kind, record)
         owner = owner_id or getattr(record, "owner_id", None)
         enrollment_id = make_id()
-        services.create_many(
-            session,
-            "sequence_enrollments",
-            [
-                {
-                    "id": enrollment_id,
-                    "template_id": template_id,
-                    **links,
-                    "status": "active",
-                    "step_key": first.step_key,
-                    "step_no": 1,
-                    "attempt": 0,
-                    "due_at": first.due_at,
-                    "started_at": now,
-                    "owner_id": owner,
-                    "activity_id": step_activity_id(enrollment_id, 1),
-                }
-            ],
+        activity_id = step_activity_id(enrollment_id, 1)
+        enrollment_rows.append(
+            {
+                "id": enrollment_id,
+                "template_id": template_id,
+                **links,
+                "status": "active",
+                "step_key": first.step_key,
+                "step_no": 1,
+                "attempt": 0,
+                "due_at": first.due_at,
+                "started_at": now,
+                "owner_id": owner,
+                "activity_id": activity_id,
+            }
         )
-        _give_step(session, enrollment_id, 1, steps, first, links, owner)
+        activity_rows.append({"id": activity_id, **_step_values(step, first, enrollment_id, links, owner)})
         done.enrollment_ids.append(enrollment_id)
+    services.create_many(session, "sequence_enrollments", enrollment_rows)
+    services.create_many(session, "activities", activity_rows)
     return done
+
+
+def _step_values(
+    step: Step, decision: Decision, enrollment_id: str, links: Mapping[str, Any], owner_id: str | None
+) -> dict[str, Any]:
+    """The due activity of a step: its kind, title (with the try on a repeat), due time and links."""
+    title = step.title if not decision.attempt else f"{step.title} (try {decision.attempt + 1})"
+    return {
+        "kind": step.kind,
+        "subject": title[:200],
+        "due_at": decision.due_at,
+        "enrollment_id": enrollment_id,
+        "step_key": step.key,
+        "owner_id": owner_id,
+        **{k: v for k, v in links.items() if k in ("lead_id", "contact_id", "opportunity_id", "account_id")},
+    }
 
 
 def _links(kind: str, record: Any) -> dict[str, Any]:
@@ -183,16 +209,7 @@ def _give_step(
     """The due activity of a step (made once: the id is the same on every laptop)."""
     step = next(s for s in steps if s.key == decision.step_key)
     activity_id = step_activity_id(enrollment_id, step_no)
-    title = step.title if not decision.attempt else f"{step.title} (try {decision.attempt + 1})"
-    values: dict[str, Any] = {
-        "kind": step.kind,
-        "subject": title,
-        "due_at": decision.due_at,
-        "enrollment_id": enrollment_id,
-        "step_key": step.key,
-        "owner_id": owner_id,
-        **{k: v for k, v in links.items() if k in ("lead_id", "contact_id", "opportunity_id", "account_id")},
-    }
+    values = _step_values(step, decision, enrollment_id, links, owner_id)
     existing = session.get(Activity, activity_id)
     if existing is not None:  # already made here (e.g. pulled from another laptop that logged it first)
         services.update(

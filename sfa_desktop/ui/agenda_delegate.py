@@ -104,7 +104,7 @@ class AgendaDelegate(QStyledItemDelegate):
         font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 0)
         font.setPixelSize(11)
         painter.setFont(font)
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, str(entry.count))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, str(entry.size))
 
     def _group(self, painter: QPainter, rect: QRect, entry: Row, base: QFont) -> None:
         font = QFont(base)
@@ -119,11 +119,11 @@ class AgendaDelegate(QStyledItemDelegate):
         font.setPixelSize(12)
         painter.setFont(font)
         painter.setPen(QColor("#94a3b8"))
-        noun = "activity" if entry.count == 1 else "activities"
+        noun = "activity" if entry.size == 1 else "activities"
         painter.drawText(
             area.adjusted(width + 10, 0, 0, 0),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            f"{entry.count} {noun}",
+            f"{entry.size} {noun}",
         )
 
     def _item(

@@ -108,7 +108,7 @@ class AgendaModel(QAbstractListModel):
             return self.detail(index.row())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if entry.kind != "item":
-                return f"{entry.label} ({entry.count})"
+                return f"{entry.label} ({entry.size})"
             detail = self.detail(index.row())
             if detail is None:
                 return "(done or deleted)"

@@ -121,6 +121,9 @@ class TodayPage(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setUniformItemSizes(False)
+        # thousands of rows of three heights: laid out a batch at a time, from the event loop
+        self.list.setLayoutMode(QListView.LayoutMode.Batched)
+        self.list.setBatchSize(200)
         self.list.setMouseTracking(True)
         self.delegate.logRequested.connect(self.log_outcome_at)
         self.list.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -211,7 +214,7 @@ class TodayPage(QWidget):
     def _reps_changed(self) -> None:
         self.owners = [a.data() for a in self.reps_menu.actions() if a.isChecked()]
         self._label_reps()
-        self.refresh()
+        self.refresh(mend=False)
 
     def _label_reps(self) -> None:
         chosen = [a.text().replace(" (you)", "") for a in self.reps_menu.actions() if a.isChecked()]
@@ -224,13 +227,15 @@ class TodayPage(QWidget):
         if self.me is not None:
             self.refresh()
 
-    def refresh(self, keep: str | None = None) -> Task:
-        """Load the agenda again; ``keep``: the activity to select (else the one selected now)."""
+    def refresh(self, keep: str | None = None, *, mend: bool = True) -> Task:
+        """Load the agenda again; ``keep``: the activity to select (else the one selected now); ``mend``:
+        first mend enrollments (records deleted, syncs merged), as when the page is shown or after a sync;
+        not needed after this page's own changes."""
         if self._task is not None:
             self._task.discard()
         current = self.current_detail()
         self._keep = keep or (current.activity_id if current is not None else self._keep)
-        task = self.runner.submit(sequence_jobs.load_agenda, self.store, self.owners, DAYS)
+        task = self.runner.submit(sequence_jobs.load_agenda, self.store, self.owners, DAYS, mend=mend)
         task.finished.connect(self._fill)
         task.failed.connect(lambda exc: self.reported.emit(f"The agenda could not be loaded: {exc}"))
         self._task = task
@@ -353,7 +358,7 @@ class TodayPage(QWidget):
         elif decision is not None:
             message += f" The sequence is {decision.status} ({decision.result})."
         self.reported.emit(message)
-        self.refresh(keep=getattr(advanced, "next_activity_id", None))
+        self.refresh(keep=getattr(advanced, "next_activity_id", None), mend=False)
 
     def _log_failed(self, exc: object) -> None:
         QMessageBox.warning(self, "Not logged", problem_text(exc))

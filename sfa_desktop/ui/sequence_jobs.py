@@ -49,13 +49,20 @@ class AgendaLoad:
 
 
 def load_agenda(
-    store: LocalStore, owners: Sequence[str] | None, days: int = 7, now: dt.datetime | None = None
+    store: LocalStore,
+    owners: Sequence[str] | None,
+    days: int = 7,
+    now: dt.datetime | None = None,
+    *,
+    mend: bool = True,
 ) -> AgendaLoad:
-    """Mend enrollments (deleted records, merged syncs), then the agenda's rows."""
+    """The agenda's rows; with ``mend``, first end the enrollments of records deleted (here or by a sync)
+    and make enrollments agree with their steps after a sync merged two laptops' work."""
     now = now or utcnow()
-    with store.transaction() as session:
-        enrollment_upkeep.exit_orphans(session, owners, now=now)
-        enrollment_upkeep.reconcile(session, now=now)
+    if mend:
+        with store.transaction() as session:
+            enrollment_upkeep.exit_orphans(session, owners, now=now)
+            enrollment_upkeep.reconcile(session, now=now)
     with store.engine.connect() as conn:
         items = agenda.agenda_items(conn, owners, now=now, days=days)
     return AgendaLoad(agenda.layout(items), agenda.counts(items), len(items))

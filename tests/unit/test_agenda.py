@@ -77,7 +77,7 @@ def test_buckets_groups_and_order(store: LocalStore) -> None:
     ids = world(store)
     found = items(store, [ids["ann"]])
     rows = agenda.layout(found)
-    lines = [(r.kind, r.label or r.activity_id, r.count) for r in rows]
+    lines = [(r.kind, r.label or r.activity_id, r.size) for r in rows]
     with store.engine.connect() as conn:
         subjects: dict[str, str] = dict(conn.execute(text("SELECT id, subject FROM activities")).all())
     readable = [(kind, subjects.get(label, label), count) for kind, label, count in lines]
