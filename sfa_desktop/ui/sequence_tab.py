@@ -65,6 +65,7 @@ class SequenceTab(QWidget):
         scroll = named(QScrollArea(), "sequenceScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body = named(QWidget(), "sequenceBody")
         self.column = QVBoxLayout(self.body)
         self.column.setContentsMargins(20, 14, 20, 16)
@@ -130,10 +131,16 @@ class SequenceTab(QWidget):
         top.addWidget(name)
         top.addWidget(pill, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addStretch(1)
-        if view.status in ("active", "paused"):
-            self._actions(view, top)
         layout.addLayout(top)
-        layout.addWidget(named(QLabel(self._summary(view)), "formSubtitle"))
+        summary = named(QLabel(self._summary(view)), "formSubtitle")
+        summary.setWordWrap(True)
+        layout.addWidget(summary)
+        if view.status in ("active", "paused"):
+            actions = QHBoxLayout()
+            actions.setSpacing(6)
+            self._actions(view, actions)
+            actions.addStretch(1)
+            layout.addLayout(actions)
         for line, state in self._step_lines(view):
             label = named(QLabel(line), "stepLine")
             label.setProperty("state", state)
@@ -144,7 +151,7 @@ class SequenceTab(QWidget):
             layout.addWidget(named(QLabel("SCRIPT AND INSTRUCTIONS"), "formSection"))
             script = MarkdownView()
             script.set_markdown(view.current.instructions)
-            script.setMinimumHeight(150)
+            script.setMinimumHeight(170)
             layout.addWidget(script)
         return card
 
