@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,8 +108,10 @@ def export_agenda(store: LocalStore, owners: Sequence[str] | None, days: int, pa
         items = agenda.agenda_items(conn, owners, now=now, days=days)
         shown = agenda.details(conn, [i.activity_id for i in items])
     data = ical.calendar([shown[i.activity_id] for i in items if i.activity_id in shown], now=now)
-    with open(path, "wb") as file:
+    partial = f"{path}.part"
+    with open(partial, "wb") as file:  # written whole, then put in place: never a half-written file
         file.write(data)
+    os.replace(partial, path)
     return len(items)
 
 
