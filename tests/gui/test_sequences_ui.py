@@ -274,3 +274,36 @@ def test_export_agenda_from_the_file_menu(qtbot, store, runner, planned, tmp_pat
     summaries = sorted(str(e["summary"]) for e in parsed.walk("VEVENT"))
     assert len(summaries) == 4
     assert any(s.startswith("Task: Send the price list") for s in summaries)
+
+
+def test_a_manager_chooses_whose_agenda(qtbot, store, runner, seeded):
+    manager, rep = seeded.users
+    with store.transaction() as s:
+        services.update(s, "users", rep, {"manager_id": manager})
+        for owner, subject in ((manager, "Review the forecast"), (rep, "Call the depot")):
+            services.create(
+                s,
+                "activities",
+                {"kind": "task", "subject": subject, "due_at": utcnow(), "owner_id": owner,
+                 "account_id": seeded.accounts[0]},
+            )  # fmt: skip
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO sync_state (key, value) VALUES ('user_id', :u)"), {"u": manager})
+    page = TodayPage(store, runner)
+    page.setMinimumSize(1200, 760)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.refreshed, timeout=5000):
+        page.show()
+
+    def subjects() -> list[str]:
+        return [d.subject for n in range(page.model.rowCount()) if (d := page.model.detail(n)) is not None]
+
+    assert page.reps_button.isVisibleTo(page)
+    assert subjects() == ["Review the forecast"]  # the manager's own agenda first
+    with qtbot.waitSignal(page.refreshed, timeout=5000):
+        page.choose_reps([manager, rep])
+    assert sorted(subjects()) == ["Call the depot", "Review the forecast"]
+    assert page.reps_button.text() == "Agenda of: 2 people"
+    with qtbot.waitSignal(page.refreshed, timeout=5000):
+        page.choose_reps([rep])
+    assert subjects() == ["Call the depot"]
