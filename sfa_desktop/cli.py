@@ -731,6 +731,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_sync import register as register_sync
 
     register_sync(commands, common)
+    from sfa_desktop.cli_sequences import register as register_sequences
+
+    register_sequences(commands, common)
     return parser
 
 

@@ -89,6 +89,8 @@ class DemoSummary:
     leads: int = 0
     opportunities: int = 0
     activities: int = 0
+    sequence_templates: int = 0
+    sequence_enrollments: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -578,4 +580,8 @@ def seed(
             _write(session, kind, rows, counts)
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_ROUND, accounts), accounts)
+    from sfa_desktop.core import demo_sequences
+
+    for kind, number in demo_sequences.seed(session, gen.rng, gen.today, gen.uid).items():
+        counts[kind] += number
     return DemoSummary(**counts)

@@ -409,6 +409,17 @@ class ChangeHistory(Base):
     __table_args__ = (Index("ix_change_history_record", "table_name", "record_id"),)
 
 
+class Reminder(Base):
+    """When this laptop last reminded its user of a due activity, and until when it is snoozed (local only,
+    not synced: snoozing is a person's choice on one machine)."""
+
+    __tablename__ = "reminders"
+
+    activity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class Setting(Base):
     """A local preference of this laptop (not synced): phone region, page size, sync interval..."""
 

@@ -179,6 +179,12 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     if ent.key == "leads" and "territory_id" in cleaned:
         _move_children(session, LEAD_CHILDREN, "lead_id", record.id, cleaned["territory_id"])
     session.flush()
+    if ent.key in ("leads", "opportunities"):
+        from sfa_desktop.core import (
+            enrollment_upkeep,  # a converted lead or a closed deal leaves its sequences
+        )
+
+        enrollment_upkeep.on_record_updated(session, ent.key, record, cleaned)
     return record
 
 

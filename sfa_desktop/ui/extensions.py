@@ -10,6 +10,8 @@ shown, so start-up stays fast, and a feature adds itself with one entry.
 * A record action calls ``handler(page, record_id)`` with the section page (a
   :class:`~sfa_desktop.ui.sections.SectionPage`) and the record on screen.
 * A window action is a menu entry (menus are made as needed, before Help) that calls ``handler(window)``.
+* A service lives as long as the window: ``factory(window)`` is called once the window is on screen, and
+  the object's ``stop()`` when it closes (reminders, for example).
 """
 
 from __future__ import annotations
@@ -64,10 +66,45 @@ class RecordTab(Protocol):
     def clear(self) -> None: ...
 
 
-PAGES: tuple[PageEntry, ...] = ()
-DETAIL_TABS: tuple[TabEntry, ...] = ()
-RECORD_ACTIONS: tuple[ActionEntry, ...] = ()
-WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = ()
+PAGES: tuple[PageEntry, ...] = (
+    # guided selling: the day's agenda
+    PageEntry(
+        "today",
+        "Today",
+        "today",
+        "sfa_desktop.ui.agenda_page:today_page",
+        order=10,
+        tooltip="Overdue, today's and upcoming steps and tasks",
+    ),
+)
+DETAIL_TABS: tuple[TabEntry, ...] = (
+    # guided selling: where the record stands in its sequences
+    TabEntry(("leads", "contacts", "opportunities"), "Sequence", "sfa_desktop.ui.sequence_tab:SequenceTab"),
+)
+RECORD_ACTIONS: tuple[ActionEntry, ...] = (
+    # guided selling: enroll the record (or the records selected in the list)
+    ActionEntry(
+        ("leads", "contacts", "opportunities"),
+        "Enroll in sequence…",
+        "sfa_desktop.ui.enroll_dialog:enroll_from_section",
+        icon="enroll",
+        shortcut="Ctrl+E",
+        tooltip="Enroll this record, or every record selected in the list, in a sequence",
+    ),
+)
+WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
+    # guided selling: the agenda as an iCalendar file, and the sequence templates
+    WindowActionEntry(
+        "&File", "Export agenda…", "sfa_desktop.ui.agenda_page:export_from_window", icon="export"
+    ),
+    WindowActionEntry("&Tools", "Sequences…", "sfa_desktop.ui.sequence_editor:open_editor", icon="sequence"),
+)
+
+#: Started with the window, stopped when it closes.
+SERVICES: tuple[str, ...] = (
+    # guided selling: reminders at due times
+    "sfa_desktop.ui.reminders:install_reminders",
+)
 
 
 def resolve(path: str) -> Any:

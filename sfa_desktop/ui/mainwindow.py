@@ -39,6 +39,8 @@ from sfa_desktop.ui.widgets import named
 SECTIONS = ("accounts", "contacts", "leads", "opportunities")
 _SECTION_ORDER = {kind: 20 + 10 * number for number, kind in enumerate(SECTIONS)}
 _COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Services start this long after the first page is on screen: not on the start-up path.
+SERVICES_DELAY_MS = 1000
 
 
 def navigation() -> list[tuple[str, str, str, PageEntry | None]]:
@@ -105,6 +107,12 @@ class MainWindow(QMainWindow):
         # Counts for the sidebar once the first list is on screen (they are not needed to show it).
         first.settled.connect(self.refresh_counts, Qt.ConnectionType.SingleShotConnection)
         first.settled.connect(self.verify_store, Qt.ConnectionType.SingleShotConnection)
+        #: What lives as long as the window (``extensions.SERVICES``), started once the first page is shown.
+        self.services: list[object] = []
+        first.settled.connect(
+            lambda: QTimer.singleShot(SERVICES_DELAY_MS, self, self._start_services),
+            Qt.ConnectionType.SingleShotConnection,
+        )
 
     # -- building -------------------------------------------------------------------------------
 
@@ -202,6 +210,10 @@ class MainWindow(QMainWindow):
                 action.setShortcut(QKeySequence(entry.shortcut))
             action.triggered.connect(partial(self._run_window_action, entry.handler))
             self.menu(entry.menu).addAction(action)
+
+    def _start_services(self) -> None:
+        if not self._closing:
+            self.services = [extensions.resolve(path)(self) for path in extensions.SERVICES]
 
     def _run_window_action(self, handler: str, _checked: bool = False) -> None:
         extensions.resolve(handler)(self)
@@ -393,6 +405,10 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self.search.close_popup()
+        for service in self.services:
+            stop = getattr(service, "stop", None)
+            if callable(stop):
+                stop()
         self.sync.stop()
         self.runner.shutdown()
         super().closeEvent(event)

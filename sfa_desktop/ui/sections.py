@@ -45,6 +45,8 @@ class SectionPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.kind = kind
+        self.store = store
+        self.runner = runner
         self.entity = ENTITIES[kind]
         self._pending_select: str | None = None
         self.record_actions: list[QAction] = []
@@ -89,7 +91,9 @@ class SectionPage(QWidget):
         self.table = named(QTableView(), "recordTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows may be selected (for actions on many, such as Enroll in sequence…); the current row
+        # is the one in the form.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
@@ -204,6 +208,11 @@ class SectionPage(QWidget):
 
     def current_id(self) -> str | None:
         return self.form.record_id
+
+    def selected_ids(self) -> list[str]:
+        """The records selected in the list, in list order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [record_id for row in rows if (record_id := self.model.id_at(row)) is not None]
 
     def new_record(self) -> None:
         def start() -> None:
