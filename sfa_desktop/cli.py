@@ -731,6 +731,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_sync import register as register_sync
 
     register_sync(commands, common)
+    from sfa_desktop.cli_story import register as register_story  # timeline, log, sales, order imports
+
+    register_story(commands, common)
     return parser
 
 

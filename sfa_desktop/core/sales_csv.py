@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,5 +361,6 @@ def columns_help(columns: Sequence[CsvColumn]) -> str:
     for column in columns:
         names = column.names[0] + (f" (or {', '.join(column.names[1:])})" if len(column.names) > 1 else "")
         required = "required; " if column.required else ""
-        lines.append(f"  {names}: {required}{column.help}".rstrip("; :"))
+        entry = f"{names}: {required}{column.help}".rstrip("; :")
+        lines.append(textwrap.fill(entry, width=100, initial_indent="  ", subsequent_indent="      "))
     return "\n".join(lines)
