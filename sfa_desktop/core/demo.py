@@ -2,7 +2,8 @@
 
 ``seed(session, accounts=200, seed=0, today=...)`` fills an empty database with one sales region ("EAST")
 and its three territories, a manager and three reps, a product catalogue, and per account: contacts, leads,
-opportunities and a history of activities.  The same seed and ``today`` give the same rows, ids included.
+opportunities, a history of activities and two years of orders (``demo_sales``).  The same seed and
+``today`` give the same rows, ids included.
 Rows go through :func:`sfa_desktop.core.services.create_many` in batches, so they are validated and the
 outbox and search index are filled exactly as when a person enters them.
 """
@@ -22,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import demo_names as names
-from sfa_desktop.core import services
+from sfa_desktop.core import demo_sales, services
 from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.models import Account, Territory, User
 
@@ -89,6 +90,8 @@ class DemoSummary:
     leads: int = 0
     opportunities: int = 0
     activities: int = 0
+    orders: int = 0
+    order_lines: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -578,4 +581,5 @@ def seed(
             _write(session, kind, rows, counts)
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_ROUND, accounts), accounts)
+    counts["orders"], counts["order_lines"] = demo_sales.seed_orders(session, seed=seed, today=gen.today)
     return DemoSummary(**counts)
