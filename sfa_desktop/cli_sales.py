@@ -48,7 +48,10 @@ def cmd_sales(args: argparse.Namespace) -> int:
         every_order = sales.order_list(conn, account_id)
     total_orders = len(every_order)
     orders = every_order[: args.orders] if args.orders else every_order
-    money = lambda cents: format_money(cents, figures.currency)  # noqa: E731
+
+    def money(cents: int) -> str:
+        return format_money(cents, figures.currency)
+
     if args.format == "json":
         document = {"account": {"id": account_id, "name": name}, **figures.as_json()}
         document["orders"] = [

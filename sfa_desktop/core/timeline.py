@@ -42,6 +42,12 @@ class Filter:
             return True
         return not (self.kinds or self.activity_kinds) or kind in self.kinds
 
+    def matches(self, item: TimelineItem) -> bool:
+        """Does this item pass the filter (the same rule :func:`build` applies in SQL)?"""
+        if item.kind == "activities" and self.activity_kinds:
+            return item.event in self.activity_kinds
+        return self.wants(item.kind)
+
     @classmethod
     def parse(cls, words: Iterable[str]) -> Filter:
         """``["calls", "orders"]`` or ``["call,orders"]`` -> a filter.  ValueError names an unknown word."""

@@ -369,16 +369,70 @@ def orders(ctx: Context) -> list[Raw]:
 # -- changes ---------------------------------------------------------------------------------------------
 
 
+#: Records created together (an import, a new account with its contacts) within this many seconds by the
+#: same person read as one item.
+TOGETHER_SECONDS = 120
+
+
 def changes(ctx: Context) -> list[Raw]:
     targets = [("contacts", list(ctx.contacts))]
     if ctx.kind == "accounts":
         targets.insert(0, ("accounts", [ctx.record_id]))
-    items: list[Raw] = []
+    events: list[tuple[str, _Event]] = []
     for table, ids in targets:
-        events = _events(ctx, table, ids, newest=ctx.limit)
-        ctx.values.prefetch(table, [e.changes for e in events if e.op != "insert"])
-        items += (item for event in events if (item := _change(ctx, table, event)) is not None)
-    return items
+        found = _events(ctx, table, ids, newest=ctx.limit)
+        ctx.values.prefetch(table, [e.changes for e in found if e.op != "insert"])
+        events += ((table, event) for event in found)
+    events.sort(key=lambda pair: pair[1].when, reverse=True)
+    items: list[Raw] = []
+    run: list[tuple[str, _Event]] = []
+    for table, event in events:
+        if run and _together(run[0][1], event) and event.op == "insert":
+            run.append((table, event))
+            continue
+        items += _flush_run(ctx, run)
+        run = []
+        if event.op == "insert":
+            run = [(table, event)]
+        elif (item := _change(ctx, table, event)) is not None:
+            items.append(item)
+    return items + _flush_run(ctx, run)
+
+
+def _together(first: _Event, other: _Event) -> bool:
+    return (
+        first.op == "insert"
+        and first.who == other.who
+        and first.pending == other.pending
+        and abs((first.when - other.when).total_seconds()) <= TOGETHER_SECONDS
+    )
+
+
+def _flush_run(ctx: Context, run: list[tuple[str, _Event]]) -> list[Raw]:
+    """One item for a single insert; one for several records created together."""
+    if len(run) <= 1:
+        return [item for table, event in run if (item := _change(ctx, table, event)) is not None]
+    contacts = [ctx.contacts.get(e.record_id) or "a contact" for table, e in run if table == "contacts"]
+    account = next((e for table, e in run if table == "accounts"), None)
+    plural = "contact" if len(contacts) == 1 else "contacts"
+    if account is not None:
+        title = f"Account created with {len(contacts)} {plural}" if contacts else "Account created"
+    else:
+        title = f"{len(contacts)} {plural} added"
+    newest = run[0][1]
+    return [
+        {
+            "kind": "changes",
+            "event": "insert",
+            "when": newest.when,
+            "title": title,
+            "detail": ", ".join(contacts),
+            "who": newest.who,
+            "record_kind": "accounts" if account is not None else "contacts",
+            "record_id": account.record_id if account is not None else newest.record_id,
+            "pending": newest.pending,
+        }
+    ]
 
 
 def _change(ctx: Context, table: str, event: _Event) -> Raw | None:

@@ -65,8 +65,22 @@ class RecordTab(Protocol):
 
 
 PAGES: tuple[PageEntry, ...] = ()
-DETAIL_TABS: tuple[TabEntry, ...] = ()
-RECORD_ACTIONS: tuple[ActionEntry, ...] = ()
+DETAIL_TABS: tuple[TabEntry, ...] = (
+    # The customer's whole story (issue 4, items 1 and 2)
+    TabEntry(("accounts", "contacts"), "Timeline", "sfa_desktop.ui.timeline:TimelineTab"),
+    TabEntry(("accounts",), "Sales", "sfa_desktop.ui.sales:SalesTab"),
+)
+RECORD_ACTIONS: tuple[ActionEntry, ...] = (
+    # Quick activity logging (issue 4, item 7)
+    ActionEntry(
+        ("accounts", "contacts", "leads", "opportunities"),
+        "Log activity",
+        "sfa_desktop.ui.quick_log:log_activity",
+        icon="log",
+        shortcut="Ctrl+L",
+        tooltip="Log a call, visit, email, meeting or note, with an optional follow-up task",
+    ),
+)
 WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = ()
 
 
