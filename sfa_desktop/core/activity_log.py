@@ -112,7 +112,7 @@ def log_activity(
         "kind": kind,
         "subject": _clean("subject", subject or default_subject(kind, name), errors),
         "outcome": _clean("outcome", outcome, errors),
-        "duration_minutes": _clean("duration_minutes", duration, errors),
+        "duration_minutes": _clean("duration_minutes", _minutes(duration), errors),
         "notes": _clean("notes", notes, errors),
         "done_at": moment,
         "due_at": moment,
@@ -142,6 +142,16 @@ def log_activity(
         )
         follow_up_id = task.id
     return Logged(activity.id, follow_up_id, values["subject"])
+
+
+def _minutes(value: str | int | None) -> str | int | None:
+    """'45', '45 min' and '45 minutes' are 45 minutes."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        for unit in ("minutes", "minute", "mins", "min", "m"):
+            if text.endswith(unit) and text[: -len(unit)].strip().isdigit():
+                return text[: -len(unit)].strip()
+    return value
 
 
 def _follow_up_due(

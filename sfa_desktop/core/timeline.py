@@ -28,6 +28,13 @@ from sfa_desktop.core.timeline_values import FieldChange, parse_time
 KINDS = ("activities", "opportunities", "orders", "changes")
 #: Which records have a timeline, and which kinds of item each shows.
 TIMELINE_OF = {"accounts": KINDS, "contacts": ("activities", "opportunities", "changes")}
+_KIND_WORDS = {
+    **{kind: kind for kind in KINDS},
+    "activity": "activities",
+    "opportunity": "opportunities",
+    "order": "orders",
+    "change": "changes",
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,8 @@ class Filter:
         for given in words:
             for word in given.replace(",", " ").split():
                 key = word.strip().lower()
-                if key in KINDS or key + "s" in KINDS:
-                    kinds.add(key if key in KINDS else key + "s")
+                if key in _KIND_WORDS:
+                    kinds.add(_KIND_WORDS[key])
                 elif key in ACTIVITY_KINDS or key.removesuffix("s") in ACTIVITY_KINDS:
                     activity_kinds.add(key if key in ACTIVITY_KINDS else key.removesuffix("s"))
                 elif key == "all":

@@ -101,9 +101,10 @@ class QuickLogDialog(QDialog):
         grid = QGridLayout(body)
         grid.setContentsMargins(22, 14, 22, 8)
         grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(4)
+        grid.setVerticalSpacing(5)
         kinds = QHBoxLayout()
         kinds.setSpacing(6)
+        kinds.setContentsMargins(0, 0, 0, 10)
         self.kind_buttons: dict[str, QToolButton] = {}
         self._kind_group = QButtonGroup(self)
         for kind, text in _KIND_TEXT.items():
@@ -158,7 +159,8 @@ class QuickLogDialog(QDialog):
         self._field(grid, 4, 0, 1, "outcome", "&Outcome")
         self._field(grid, 4, 1, 1, "duration_minutes", "&Duration (min)")
         self._field(grid, 7, 0, 2, "notes", "No&tes")
-        grid.addWidget(self.follow_up_box, 10, 0, 1, 2)
+        grid.setRowMinimumHeight(10, 40)
+        grid.addWidget(self.follow_up_box, 10, 0, 1, 2, Qt.AlignmentFlag.AlignBottom)
         self._field(grid, 11, 0, 1, "follow_up", "Follow-u&p subject")
         self._field(grid, 11, 1, 1, "follow_up_due", "D&ue")
         grid.setColumnStretch(0, 3)
