@@ -154,9 +154,9 @@ def summary(conn: Connection, account_id: str, today: dt.date | None = None) -> 
     last = conn.execute(
         text(
             f"SELECT o.order_date, o.number FROM orders o WHERE o.account_id = :a AND {_COUNTED} "
-            "ORDER BY o.order_date DESC, o.number DESC LIMIT 1"
+            "AND o.order_date <= :today ORDER BY o.order_date DESC, o.number DESC LIMIT 1"
         ),
-        {"a": account_id},
+        {"a": account_id, "today": today.isoformat()},
     ).first()
     currency = conn.execute(
         text(

@@ -233,14 +233,19 @@ def test_an_accounts_story_newest_first_with_every_kind(store: LocalStore, story
     items = build(store, "accounts", story.account)
     whens = [item.when for item in items]
     assert whens == sorted(whens, reverse=True)
-    assert items[0].record_id == story.planned and items[0].planned and not items[0].overdue
+    assert items[0].record_id == story.planned
+    assert items[0].planned
+    assert not items[0].overdue
     ids = {item.record_id for item in items}
     assert {story.call, story.visit, story.planned, story.raj_email, story.order} <= ids
     assert "Elsewhere" not in {item.title for item in items}  # another account's activity
     assert timeline.counts(items) == {"activities": 4, "opportunities": 3, "orders": 1, "changes": 3}
     order = next(item for item in items if item.kind == "orders")
-    assert order.title == "Order SO-7" and order.all_day and order.amount_cents == 240000
-    assert "Fleet tracker ×2" in order.detail and "$2,400.00" in order.detail
+    assert order.title == "Order SO-7"
+    assert order.all_day
+    assert order.amount_cents == 240000
+    assert "Fleet tracker \N{MULTIPLICATION SIGN}2" in order.detail
+    assert "$2,400.00" in order.detail
     call = next(item for item in items if item.record_id == story.call)
     assert (call.event, call.who, call.planned) == ("call", "Ann Lee", False)
     assert call.detail.startswith("Interested · 20 min")
@@ -267,23 +272,27 @@ def test_changes_show_who_changed_which_field_from_what_to_what(store: LocalStor
     ]
     created = [item for item in items if item.event == "insert"]
     assert len(created) == 1  # the account and its contact, created together, read as one item
-    assert created[0].title == "Account created with 1 contact" and created[0].detail == "Jane Doe"
+    assert created[0].title == "Account created with 1 contact"
+    assert created[0].detail == "Jane Doe"
     assert not any(item.record_id == story.other_account for item in items)
 
 
 def test_stage_changes_and_closed_opportunities(store: LocalStore, story: Story) -> None:
     items = build(store, "accounts", story.account, only=Filter(frozenset({"opportunities"})))
     events = [(item.event, item.record_id) for item in items]
-    assert ("stage", story.deal) in events and ("created", story.deal) in events
+    assert ("stage", story.deal) in events
+    assert ("created", story.deal) in events
     stage = next(item for item in items if item.event == "stage")
     assert stage.detail == "Prospecting → Proposal · Probability %: 10 → 60"
     assert stage.who == "Bob Stone"
     created = next(item for item in items if item.event == "created")
-    assert created.who == "Ann Lee" and "$50,000.00" in created.detail
+    assert created.who == "Ann Lee"
+    assert "$50,000.00" in created.detail
     # entered already lost, closed long before it was entered: one "lost" item on its close date
     old = [item for item in items if item.record_id == story.old_deal]
     assert [item.event for item in old] == ["lost"]
-    assert old[0].all_day and old[0].when.date() == (NOW - dt.timedelta(days=400)).date()
+    assert old[0].all_day
+    assert old[0].when.date() == (NOW - dt.timedelta(days=400)).date()
     assert "Reason: Budget frozen" in old[0].detail
 
 
@@ -303,7 +312,8 @@ def test_local_changes_not_synced_yet_come_from_the_outbox(store: LocalStore, st
     assert [(c.label, c.old, c.new) for c in city.changes] == [("City", "—", "Boston")]
     assert city.who == "You"  # the laptop is not connected: no user
     won = pending[("opportunities", "won")]
-    assert won.record_id == story.deal and "$50,000.00" in won.detail
+    assert won.record_id == story.deal
+    assert "$50,000.00" in won.detail
     assert pending[("activities", "note")].record_id == note.id
     synced = [item for item in items if item.record_id == story.call]
     assert not synced[0].pending
@@ -354,7 +364,8 @@ def test_overdue_and_unknown_or_deleted_records(store: LocalStore, story: Story)
         services.delete(s, "contacts", story.raj)
     items = build(store, "contacts", story.jane)
     task = next(item for item in items if item.event == "task")
-    assert task.planned and task.overdue
+    assert task.planned
+    assert task.overdue
     with store.engine.connect() as conn:
         with pytest.raises(LookupError):
             timeline.build(conn, "contacts", story.raj)
@@ -362,7 +373,8 @@ def test_overdue_and_unknown_or_deleted_records(store: LocalStore, story: Story)
             timeline.build(conn, "leads", story.raj)
     account = build(store, "accounts", story.account, only=Filter(frozenset({"changes"})))
     removed = [item for item in account if item.title == "Contact removed: Raj Patel"]
-    assert len(removed) == 1 and removed[0].pending  # the deletion, not synced yet
+    assert len(removed) == 1
+    assert removed[0].pending
     assert not any(item.record_id == story.raj_email for item in build(store, "accounts", story.account))
 
 
@@ -400,4 +412,5 @@ def test_as_json_is_plain_data(store: LocalStore, story: Story) -> None:
         "old": "+1 617-555-0100",
         "new": "+1 617-555-0199",
     }
-    assert update["who"] == "Bob Stone" and update["when"].endswith("Z")
+    assert update["who"] == "Bob Stone"
+    assert update["when"].endswith("Z")
