@@ -218,7 +218,7 @@ def parse_orders(table: Table) -> tuple[list[OrderLineIn], list[RowProblem]]:
     for number, row in table.rows:
         bad: list[str] = []
         if "__ragged__" in row:
-            problems.append(RowProblem(number, f"the row {row['__ragged__']}"))
+            problems.append(RowProblem(number, f"The row {row['__ragged__']}"))
             continue
         order_number = row.get("order_number", "")
         if not order_number:
