@@ -12,6 +12,8 @@ from sfa_desktop.core.sales_csv import (
     ORDER_COLUMNS,
     PRODUCT_COLUMNS,
     CsvFileError,
+    OrderLineIn,
+    RowProblem,
     columns_help,
     parse_orders,
     parse_products,
@@ -28,7 +30,7 @@ def write(tmp_path: Path, content: str | bytes, name: str = "orders.csv") -> Pat
     return path
 
 
-def orders(tmp_path: Path, content: str | bytes) -> tuple[list, list]:
+def orders(tmp_path: Path, content: str | bytes) -> tuple[list[OrderLineIn], list[RowProblem]]:
     return parse_orders(read_table(write(tmp_path, content), ORDER_COLUMNS))
 
 
@@ -84,7 +86,8 @@ def test_bad_rows_are_named_by_line(tmp_path: Path) -> None:
     assert found[10].startswith("Status 'lost' is not one of: open, shipped")
     assert found[11] == "Currency 'dollars' is not a three-letter code such as USD."
     assert found[14] == (
-        "Order SO-1 has the date '2026-10-02' on line 2 but '2026-10-03' here; the rows of one order must agree."
+        "Order SO-1 has the date '2026-10-02' on line 2 but '2026-10-03' here; the rows of one order must "
+        "agree."
     )
     assert found[15] == "The row has 10 cells; the header has 9."
     assert found[16] == "Unit price cannot be negative."
@@ -110,7 +113,10 @@ def test_bad_files(tmp_path: Path, content: str | bytes, message: str) -> None:
 
 
 def test_windows_1252_and_tabs(tmp_path: Path) -> None:
-    content = "order_number\torder_date\taccount\tdescription\tquantity\tunit_price\nSO-1\t2026-10-02\tMüller GmbH\tFracht\t1\t9.50\n"
+    content = (
+        "order_number\torder_date\taccount\tdescription\tquantity\tunit_price\n"
+        "SO-1\t2026-10-02\tMüller GmbH\tFracht\t1\t9.50\n"
+    )
     lines, problems = orders(tmp_path, content.encode("cp1252"))
     assert problems == []
     assert (lines[0].account, lines[0].description, lines[0].unit_price) == ("Müller GmbH", "Fracht", 950)
