@@ -2,7 +2,7 @@
 filled and saved from the keyboard.
 
 Alt+C, V, E, M, N choose call, visit, email, meeting or note; Tab walks subject, outcome, duration and
-notes; Alt+F adds a follow-up task; Enter (Ctrl+Enter in the notes) logs it.  Saving runs
+notes; Alt+F adds a follow-up task; Enter in a field (Ctrl+Enter anywhere) logs it; Esc cancels.  Saving runs
 :func:`sfa_desktop.core.activity_log.log_activity` in one transaction on the task runner; a problem is
 shown under the field it is about and nothing is written.
 """
@@ -40,7 +40,8 @@ from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
 
-_KIND_TEXT = {"call": "&Call", "visit": "&Visit", "email": "&Email", "meeting": "&Meeting", "note": "&Note"}
+#: Each kind's button text and its key (Alt+key chooses it).
+_KIND_KEYS = {"call": "C", "visit": "V", "email": "E", "meeting": "M", "note": "N"}
 FOLLOW_UP_DAYS = 7
 
 
@@ -107,14 +108,16 @@ class QuickLogDialog(QDialog):
         kinds.setContentsMargins(0, 0, 0, 10)
         self.kind_buttons: dict[str, QToolButton] = {}
         self._kind_group = QButtonGroup(self)
-        for kind, text in _KIND_TEXT.items():
+        for kind, key in _KIND_KEYS.items():
             button = named(QToolButton(), "kindButton")
-            button.setText(text)
+            button.setText(kind.capitalize())
             button.setIcon(icon(kind))
             button.setCheckable(True)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setToolTip(f"{kind.capitalize()} (Alt+{text[1]})")
+            button.setToolTip(f"{kind.capitalize()} (Alt+{key})")
             button.clicked.connect(lambda _c=False, k=kind: self.choose_kind(k))
+            # explicit shortcuts, not '&' mnemonics: those are not offered on every platform
+            QShortcut(QKeySequence(f"Alt+{key}"), self, lambda k=kind: self.choose_kind(k))
             self._kind_group.addButton(button)
             self.kind_buttons[kind] = button
             kinds.addWidget(button)
@@ -135,7 +138,8 @@ class QuickLogDialog(QDialog):
         self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("What was said, what was agreed…")
         self.notes.setFixedHeight(96)
-        self.follow_up_box = QCheckBox("Create a &follow-up task")
+        self.follow_up_box = QCheckBox("Create a follow-up task (Alt+F)")
+        QShortcut(QKeySequence("Alt+F"), self, self.follow_up_box.toggle)
         self.follow_up = QLineEdit()
         self.follow_up.setPlaceholderText("What to do next")
         self.due = QDateEdit()
@@ -174,21 +178,24 @@ class QuickLogDialog(QDialog):
         footer = named(QFrame(), "formFooter")
         buttons = QHBoxLayout(footer)
         buttons.setContentsMargins(22, 10, 22, 10)
-        hint = named(QLabel("Enter or Ctrl+Enter logs it · Esc cancels"), "dialogHint")
+        hint = named(QLabel("Alt+C V E M N: kind  ·  Ctrl+Enter: log  ·  Esc: cancel"), "dialogHint")
         self.cancel_button = QPushButton("Cancel")
         self.save_button = named(QPushButton(icon("save", "#ffffff"), "Log activity"), "primaryButton")
-        self.save_button.setDefault(True)
         buttons.addWidget(hint)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
         outer.addWidget(footer)
+        # Enter logs (set once the button is in the dialog: before that it has no dialog to be default in)
+        self.cancel_button.setAutoDefault(False)
+        self.save_button.setDefault(True)
         self.cancel_button.clicked.connect(self.reject)
         self.save_button.clicked.connect(self.save)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.save)
         self._follow_up_toggled(False)
-        self.setMinimumWidth(520)
+        # An explicit minimum: messages appearing under fields then do not resize the window each time.
+        self.setMinimumSize(540, 600)
 
     def _field(self, grid: QGridLayout, row: int, column: int, span: int, name: str, text: str) -> None:
         label = named(QLabel(text), "fieldLabel")
