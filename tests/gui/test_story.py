@@ -219,7 +219,7 @@ def window_on(qtbot, store, runner, kind: str) -> MainWindow:
 def open_quick_log(qtbot, page) -> QuickLogDialog:
     qtbot.keyClick(page.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     dialog = page.findChild(QuickLogDialog)
-    assert dialog is not None, "Ctrl+L did not open the quick log"
+    assert isinstance(dialog, QuickLogDialog), "Ctrl+L did not open the quick log"
     qtbot.waitExposed(dialog)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
@@ -233,6 +233,7 @@ def test_quick_log_keyboard_only_then_the_timeline_shows_it(qtbot, store, runner
     assert contact is not None
     timeline_index = [page.form.tabs.tabText(i) for i in range(page.form.tabs.count())].index("Timeline")
     tab = page.form.tabs.widget(timeline_index)
+    assert isinstance(tab, TimelineTab)
     with qtbot.waitSignal(tab.loaded, timeout=10_000):
         page.form.tabs.setCurrentIndex(timeline_index)
     before = len(tab.model.items)
