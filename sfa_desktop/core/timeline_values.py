@@ -9,6 +9,7 @@ are looked up once per table for every reference on the timeline.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from sfa_desktop.core.fields import ENTITIES, Field, display_value
+from sfa_desktop.core.validation import format_phone
 
 _PERSON = "trim(coalesce(first_name, '') || ' ' || last_name)"
 #: How a referenced record is named (SQL over its own table).
@@ -50,6 +52,15 @@ class FieldChange:
 
     def as_text(self) -> str:
         return f"{self.label}: {self.old} → {self.new}"
+
+
+@functools.lru_cache(maxsize=8192)
+def phone_text(e164: str) -> str:
+    """format_phone, with a fast path for North American numbers: phonenumbers takes ~0.1 ms a number,
+    which would be most of the cost of a timeline with a few hundred changed phone numbers."""
+    if len(e164) == 12 and e164.startswith("+1") and e164[2:].isdigit():
+        return f"+1 {e164[2:5]}-{e164[5:8]}-{e164[8:]}"
+    return format_phone(e164)
 
 
 def field_spec(table: str, name: str) -> Field | None:
@@ -86,6 +97,7 @@ class ValueFormatter:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.names: dict[tuple[str, str], str] = {}
+        self._shown: dict[tuple[str, str | None, Any], str] = {}
 
     def prefetch(self, table: str, changes: Iterable[Mapping[str, Any]]) -> None:
         """Look up, one query per referenced table, the names of every record these changes refer to."""
@@ -115,6 +127,16 @@ class ValueFormatter:
             return EMPTY
         if spec is None:
             return str(value)
+        key = (spec.kind, spec.ref, value)
+        try:
+            return self._shown[key]
+        except KeyError:
+            shown = self._shown[key] = self._format(spec, value)
+            return shown
+        except TypeError:  # an unhashable value (a list in a JSON column)
+            return self._format(spec, value)
+
+    def _format(self, spec: Field, value: Any) -> str:
         kind = spec.kind
         if kind == "ref" and spec.ref:
             return self.name(spec.ref, str(value)) if spec.ref in REF_NAMES else str(value)
@@ -128,6 +150,8 @@ class ValueFormatter:
             shown = display_value(spec, bool(int(value)) if not isinstance(value, bool) else value)
         elif kind == "choice":
             shown = str(value)[:1].upper() + str(value)[1:]
+        elif kind == "phone":
+            shown = phone_text(str(value))
         else:
             try:
                 shown = display_value(spec, value)

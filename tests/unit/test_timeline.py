@@ -414,3 +414,11 @@ def test_as_json_is_plain_data(store: LocalStore, story: Story) -> None:
     }
     assert update["who"] == "Bob Stone"
     assert update["when"].endswith("Z")
+
+
+@pytest.mark.parametrize("number", ["+16175550199", "+12125550143", "+442079460958", "+4930123456", "+1617"])
+def test_phone_fast_path_agrees_with_phonenumbers(number: str) -> None:
+    from sfa_desktop.core.timeline_values import phone_text
+    from sfa_desktop.core.validation import format_phone
+
+    assert phone_text(number) == format_phone(number)
