@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from sfa_desktop.core.fields import ACTIVITY_KINDS, ENTITIES
-from sfa_desktop.core.timeline_sources import Context, activities, changes, opportunities, orders
+from sfa_desktop.core.timeline_history import changes, opportunities
+from sfa_desktop.core.timeline_sources import Context, activities, orders
 from sfa_desktop.core.timeline_values import FieldChange, parse_time
 
 #: The kinds of item, in the order filters offer them.
