@@ -178,7 +178,7 @@ class QuickLogDialog(QDialog):
         footer = named(QFrame(), "formFooter")
         buttons = QHBoxLayout(footer)
         buttons.setContentsMargins(22, 10, 22, 10)
-        hint = named(QLabel("Alt+C V E M N: kind  ·  Ctrl+Enter: log  ·  Esc: cancel"), "dialogHint")
+        hint = named(QLabel("Alt+C V E M N: kind  ·  Ctrl+Enter: log"), "dialogHint")
         self.cancel_button = QPushButton("Cancel")
         self.save_button = named(QPushButton(icon("save", "#ffffff"), "Log activity"), "primaryButton")
         buttons.addWidget(hint)

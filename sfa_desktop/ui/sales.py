@@ -26,7 +26,7 @@ from sfa_desktop.core.sales import OrderRow, SalesSummary
 from sfa_desktop.core.validation import format_money
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.orders_model import OrdersModel
-from sfa_desktop.ui.sales_chart import MonthlyChart, ProductBars
+from sfa_desktop.ui.sales_chart import MonthlyChart, ProductBars, compact_money
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
 
@@ -242,7 +242,9 @@ class SalesTab(QWidget):
         )
         self.chart.set_data(figures.months, figures.currency, figures.today.year)
         self.legend["current"].setText(str(figures.today.year))
-        self.legend["average"].setText(f"monthly average {money(round(self.chart.average()))}")
+        self.legend["average"].setText(
+            f"monthly average {compact_money(self.chart.average(), figures.currency)}"
+        )
         self.products.set_data(figures.top_products, figures.currency)
         counted = sum(1 for o in orders if o.counted)
         self.orders_title.setText(
