@@ -53,7 +53,8 @@ def _amount(cents: Any) -> str:
 def _stage_change(ctx: Context, row: Any, event: Event, stage: list[Any]) -> Raw:
     old_name, _ = ctx.stage(stage[0])
     new_name, category = ctx.stage(stage[1])
-    others = [c for c in ctx.values.changes("opportunities", event.changes) if c.field != "stage"]
+    changes = ctx.values.changes("opportunities", event.changes)
+    others = [c for c in changes if c.field != "stage"]
     if category == "won":
         detail = [new_name, _amount(row.amount_cents)]
     elif category == "lost":
@@ -74,7 +75,7 @@ def _stage_change(ctx: Context, row: Any, event: Event, stage: list[Any]) -> Raw
         "record_kind": "opportunities",
         "record_id": row.id,
         "pending": event.pending,
-        "changes": tuple(ctx.values.changes("opportunities", event.changes)),
+        "changes": tuple(changes),
         "amount_cents": row.amount_cents,
     }
 

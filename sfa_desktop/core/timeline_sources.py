@@ -123,7 +123,7 @@ def activities(ctx: Context, kinds: list[str]) -> list[Raw]:
     rows = ctx.conn.execute(
         text(
             "SELECT id, kind, subject, notes, due_at, done_at, outcome, duration_minutes, owner_id, "
-            "contact_id, opportunity_id, created_at, coalesce(done_at, due_at, created_at) AS at "
+            "contact_id, opportunity_id, coalesce(done_at, due_at, created_at) AS at "
             f"FROM activities WHERE deleted_at IS NULL AND {where} ORDER BY at DESC LIMIT :limit"
         ),
         {**params, "limit": ctx.sql_limit},
@@ -133,35 +133,37 @@ def activities(ctx: Context, kinds: list[str]) -> list[Raw]:
         ctx.values.load_names("opportunities", opportunities)
     pending = pending_ids(ctx.conn, "activities", [row.id for row in rows])
     items = []
+    on_account = ctx.kind == "accounts"
     for row in rows:
-        done = parse_time(row.done_at)
-        due = parse_time(row.due_at)
-        when = done or due or parse_time(row.created_at) or ctx.now
+        record_id, kind, subject, notes, due_at, done_at, outcome, minutes, owner, contact_id = row[:10]
+        opportunity_id, at = row[10], row[11]
+        when = parse_time(at) or ctx.now
+        planned = done_at is None
         parts = []
-        if row.outcome:
-            parts.append(row.outcome[:1].upper() + row.outcome[1:])
-        if row.duration_minutes:
-            parts.append(f"{row.duration_minutes} min")
-        contact = ctx.contacts.get(row.contact_id or "")
-        if ctx.kind == "accounts" and contact and contact not in row.subject:
+        if outcome:
+            parts.append(outcome[:1].upper() + outcome[1:])
+        if minutes:
+            parts.append(f"{minutes} min")
+        contact = ctx.contacts.get(contact_id) if contact_id else None
+        if on_account and contact and contact not in subject:
             parts.append(f"with {contact}")
-        if row.opportunity_id:
-            parts.append(ctx.values.name("opportunities", row.opportunity_id))
-        if row.notes:
-            parts.append(_first_line(row.notes))
+        if opportunity_id:
+            parts.append(ctx.values.name("opportunities", opportunity_id))
+        if notes:
+            parts.append(_first_line(notes))
         items.append(
             {
                 "kind": "activities",
-                "event": row.kind,
+                "event": kind,
                 "when": when,
-                "title": row.subject,
+                "title": subject,
                 "detail": " · ".join(parts),
-                "who": ctx.who(row.owner_id),
+                "who": ctx.who(owner),
                 "record_kind": "activities",
-                "record_id": row.id,
-                "planned": done is None,
-                "overdue": done is None and due is not None and due < ctx.now,
-                "pending": row.id in pending,
+                "record_id": record_id,
+                "planned": planned,
+                "overdue": planned and due_at is not None and when < ctx.now,
+                "pending": record_id in pending,
             }
         )
     return items

@@ -63,6 +63,7 @@ def phone_text(e164: str) -> str:
     return format_phone(e164)
 
 
+@functools.lru_cache(maxsize=1024)
 def field_spec(table: str, name: str) -> Field | None:
     ent = ENTITIES.get(table)
     spec = ent.by_name.get(name) if ent is not None else None
@@ -89,6 +90,12 @@ def parse_day(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+@functools.cache
+def _field_order(table: str) -> dict[str, int]:
+    ent = ENTITIES.get(table)
+    return {name: i for i, name in enumerate(ent.by_name)} if ent is not None else {}
 
 
 class ValueFormatter:
@@ -163,8 +170,7 @@ class ValueFormatter:
     def changes(self, table: str, changes: Mapping[str, Any]) -> list[FieldChange]:
         """An update's ``{"field": [old, new]}`` as readable changes, in the order of the field specs."""
         result = []
-        ent = ENTITIES.get(table)
-        order = {name: i for i, name in enumerate(ent.by_name)} if ent is not None else {}
+        order = _field_order(table)
         for name in sorted(changes, key=lambda n: (order.get(n, len(order)), n)):
             pair = changes[name]
             if name in HIDDEN or name == "deleted_at" or not isinstance(pair, list) or len(pair) != 2:

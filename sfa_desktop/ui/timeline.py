@@ -48,11 +48,16 @@ def load_timeline(store: LocalStore, kind: str, record_id: str) -> list[Timeline
         return timeline.build(conn, kind, record_id)
 
 
-def _group(item: TimelineItem, now: dt.datetime) -> str:
+def _group(item: TimelineItem, now: dt.datetime, names: dict[tuple[int, int], str]) -> str:
+    """The heading an item goes under: "Upcoming", or its month ("November 2026")."""
     if item.planned and item.when > now:
         return "Upcoming"
     day = item.when.date() if item.all_day else item.when.astimezone().date()
-    return day.strftime("%B %Y")
+    key = (day.year, day.month)
+    name = names.get(key)
+    if name is None:
+        name = names[key] = day.strftime("%B %Y")
+    return name
 
 
 def tooltip(item: TimelineItem) -> str:
@@ -95,7 +100,8 @@ class TimelineModel(QAbstractListModel):
     def _apply(self) -> None:
         self.beginResetModel()
         self._items = [item for item in self._all if self.filter.matches(item)]
-        groups = [_group(item, self.now) for item in self._items]
+        names: dict[tuple[int, int], str] = {}
+        groups = [_group(item, self.now, names) for item in self._items]
         self._headers = [g if i == 0 or g != groups[i - 1] else None for i, g in enumerate(groups)]
         self._shown = min(BATCH, len(self._items))
         self.endResetModel()
