@@ -564,8 +564,9 @@ def clean(
             errors[name] = f"{entity.plural} have no field '{name}'."
             continue
         kind = spec.kind
-        if kind in ("text", "ref") and type(value) is str:  # the common cases, kept cheap for
-            text = value.strip()  # bulk loads (imports, demo data): the same result as clean_value
+        # The common cases, kept cheap for bulk loads (imports, demo data): the same result as clean_value.
+        if kind in ("text", "ref") and type(value) is str:
+            text = value.strip()
             if text and (spec.max_length is None or len(text) <= spec.max_length) and text.isprintable():
                 cleaned[name] = text
                 continue
