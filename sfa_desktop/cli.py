@@ -734,6 +734,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_sequences import register as register_sequences
 
     register_sequences(commands, common)
+    from sfa_desktop.cli_story import register as register_story  # timeline, log, sales, order imports
+
+    register_story(commands, common)
     return parser
 
 

@@ -2,7 +2,8 @@
 
 ``seed(session, accounts=200, seed=0, today=...)`` fills an empty database with one sales region ("EAST")
 and its three territories, a manager and three reps, a product catalogue, and per account: contacts, leads,
-opportunities and a history of activities.  The same seed and ``today`` give the same rows, ids included.
+opportunities, a history of activities and two years of orders (``demo_sales``).  The same seed and
+``today`` give the same rows, ids included.
 Rows go through :func:`sfa_desktop.core.services.create_many` in batches, so they are validated and the
 outbox and search index are filled exactly as when a person enters them.
 """
@@ -22,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import demo_names as names
-from sfa_desktop.core import services
+from sfa_desktop.core import demo_sales, services
 from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.models import Account, Territory, User
 
@@ -91,6 +92,8 @@ class DemoSummary:
     activities: int = 0
     sequence_templates: int = 0
     sequence_enrollments: int = 0
+    orders: int = 0
+    order_lines: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -584,4 +587,5 @@ def seed(
 
     for kind, number in demo_sequences.seed(session, gen.rng, gen.today, gen.uid).items():
         counts[kind] += number
+    counts["orders"], counts["order_lines"] = demo_sales.seed_orders(session, seed=seed, today=gen.today)
     return DemoSummary(**counts)

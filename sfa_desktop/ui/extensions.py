@@ -78,10 +78,22 @@ PAGES: tuple[PageEntry, ...] = (
     ),
 )
 DETAIL_TABS: tuple[TabEntry, ...] = (
+    # the customer's whole story: timeline and sales history
+    TabEntry(("accounts", "contacts"), "Timeline", "sfa_desktop.ui.timeline:TimelineTab"),
+    TabEntry(("accounts",), "Sales", "sfa_desktop.ui.sales:SalesTab"),
     # guided selling: where the record stands in its sequences
     TabEntry(("leads", "contacts", "opportunities"), "Sequence", "sfa_desktop.ui.sequence_tab:SequenceTab"),
 )
 RECORD_ACTIONS: tuple[ActionEntry, ...] = (
+    # quick activity logging
+    ActionEntry(
+        ("accounts", "contacts", "leads", "opportunities"),
+        "Log activity",
+        "sfa_desktop.ui.quick_log:log_activity",
+        icon="log",
+        shortcut="Ctrl+L",
+        tooltip="Log a call, visit, email, meeting or note, with an optional follow-up task",
+    ),
     # guided selling: enroll the record (or the records selected in the list)
     ActionEntry(
         ("leads", "contacts", "opportunities"),

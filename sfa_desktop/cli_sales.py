@@ -1,0 +1,279 @@
+"""``sfa sales ACCOUNT`` (an account's sales figures, offline) and ``sfa central import-orders`` /
+``import-products`` (the company's sales history into the central store)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sfa_desktop.core import sales
+from sfa_desktop.core.sales_csv import ORDER_COLUMNS, PRODUCT_COLUMNS, columns_help
+from sfa_desktop.core.validation import format_money
+from sfa_desktop.store.database import LocalStore, default_data_dir
+from sfa_desktop.sync import central, sales_import
+
+SHOWN_PROBLEMS = 50
+BAR_WIDTH = 32
+_BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def _open(args: argparse.Namespace) -> LocalStore:
+    folder = getattr(args, "data_dir", None)
+    return LocalStore.open(folder if folder is not None else default_data_dir(), create=False)
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day.strftime('%b %Y')}"
+
+
+def _bar(cents: int, top: int) -> str:
+    if top <= 0 or cents <= 0:
+        return ""
+    eighths = max(1, round(cents / top * BAR_WIDTH * 8))
+    return "█" * (eighths // 8) + (_BLOCKS[eighths % 8] if eighths % 8 else "")
+
+
+def cmd_sales(args: argparse.Namespace) -> int:
+    from sfa_desktop.cli import resolve
+
+    with _open(args) as store, store.Session() as session:
+        account_id = resolve(session, "accounts", args.account)
+        conn = session.connection()
+        name = conn.exec_driver_sql("SELECT name FROM accounts WHERE id = ?", (account_id,)).scalar()
+        figures = sales.summary(conn, account_id, args.today)
+        every_order = sales.order_list(conn, account_id)
+    total_orders = len(every_order)
+    orders = every_order[: args.orders] if args.orders else every_order
+
+    def money(cents: int) -> str:
+        return format_money(cents, figures.currency)
+
+    if args.format == "json":
+        document = {"account": {"id": account_id, "name": name}, **figures.as_json()}
+        document["orders"] = [
+            {
+                "number": o.number,
+                "date": o.order_date.isoformat(),
+                "status": o.status,
+                "total_cents": o.total_cents,
+                "lines": [
+                    {
+                        "sku": line.sku,
+                        "product": line.product,
+                        "quantity": line.quantity,
+                        "unit_price_cents": line.unit_price_cents,
+                        "line_total_cents": line.line_total_cents,
+                    }
+                    for line in o.lines
+                ],
+            }
+            for o in orders
+        ]
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"Sales of {name}, as of {_day(figures.today)} ({figures.currency})\n")
+    change = figures.change
+    compared = (
+        f"   {change:+.1%} on the same period last year ({money(figures.last_year_to_date_cents)})"
+        if change is not None
+        else "   (no sales in the same period last year)"
+    )
+    last = (
+        f"{_day(figures.last_order_date)} ({figures.last_order_number})"
+        if figures.last_order_date
+        else "none"
+    )
+    for label, value in (
+        ("This year to date", money(figures.this_year_cents) + compared),
+        ("Last year", money(figures.last_year_cents)),
+        ("Last order", last),
+        ("Orders this year", f"{figures.orders_this_year:,}"),
+    ):
+        print(f"  {label:<18}  {value}")
+    print(f"\nMonthly totals, last {sales.MONTHS} months")
+    top = max((m.cents for m in figures.months), default=0)
+    width = max(len(money(m.cents)) for m in figures.months)
+    for month in figures.months:
+        label = dt.date(month.year, month.month, 1).strftime("%b %Y")
+        print(f"  {label}  {money(month.cents):>{width}}  {_bar(month.cents, top)}".rstrip())
+    print(f"\nTop products, last {sales.MONTHS} months")
+    if figures.top_products:
+        rows = [
+            [p.sku, p.name, f"{p.quantity:,}", money(p.cents), f"{p.share:.0%}"] for p in figures.top_products
+        ]
+        _table(["SKU", "Product", "Qty", "Revenue", "Share"], rows, right=(2, 3, 4))
+    else:
+        print("  none")
+    shown = f"newest {len(orders)} of {total_orders}" if len(orders) < total_orders else f"{total_orders}"
+    print(
+        f"\nOrders ({shown}; --orders N for more, 0 for all)"
+        if len(orders) < total_orders
+        else f"\nOrders ({shown})"
+    )
+    for order in orders:
+        note = "" if order.counted else "  (not counted)"
+        print(
+            f"  {order.number:<12} {order.order_date.isoformat()}  {order.status.capitalize():<10}"
+            f"{money(order.total_cents):>14}{note}"
+        )
+        for line in order.lines:
+            what = f"{line.sku} {line.product}".strip()
+            print(
+                f"      {what[:44]:<44} {line.quantity:>6,} \N{MULTIPLICATION SIGN} "
+                f"{money(line.unit_price_cents):>12} = {money(line.line_total_cents):>12}"
+            )
+    return 0
+
+
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number 0 or more")
+    return int(value)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from None
+
+
+def _table(headers: list[str], rows: list[list[str]], right: tuple[int, ...] = ()) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def fit(value: str, i: int) -> str:
+        return value.rjust(widths[i]) if i in right else value.ljust(widths[i])
+
+    print("  " + "  ".join(fit(h, i) for i, h in enumerate(headers)).rstrip())
+    for row in rows:
+        print("  " + "  ".join(fit(v, i) for i, v in enumerate(row)).rstrip())
+
+
+# -- central imports ---------------------------------------------------------------------------------------
+
+
+def _run_import(args: argparse.Namespace, what: str) -> int:
+    from sfa_desktop.cli_central import _engine  # the admin's connection, as every 'sfa central' command
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise central.CentralError(f"There is no file {path}.")
+    engine, login = _engine(args)
+    try:
+        with central.central_transaction(engine) as conn:
+            central.check_compatible(conn)
+            writer = central.Writer(conn, login=login, buffered=True)
+            run = sales_import.import_orders if what == "orders" else sales_import.import_products
+            report = run(writer, path, dry_run=args.dry_run)
+    except sales_import.ImportRefused as exc:
+        for problem in exc.problems[:SHOWN_PROBLEMS]:
+            sys.stderr.write(f"{path.name} line {problem.line}: {problem.message}\n")
+        if len(exc.problems) > SHOWN_PROBLEMS:
+            sys.stderr.write(f"... and {len(exc.problems) - SHOWN_PROBLEMS} more problems.\n")
+        raise
+    finally:
+        engine.dispose()
+    noun = "orders" if what == "orders" else "products"
+    counts = f"{report.total:,} {noun} ({report.created:,} new, {report.updated:,} updated, "
+    counts += f"{report.unchanged:,} unchanged)"
+    if what == "orders":
+        counts += f", {report.lines_written:,} order lines written, {report.lines_removed:,} removed"
+    if args.dry_run:
+        print(f"Checked {path.name}: it would import {counts}. Nothing was written (--dry-run).")
+    else:
+        print(
+            f"Imported {path.name} into the central store: {counts}. Laptops receive them at their next sync."
+        )
+    if report.ignored_columns:
+        print(f"Ignored columns: {', '.join(report.ignored_columns)}.")
+    return 0
+
+
+def cmd_import_orders(args: argparse.Namespace) -> int:
+    return _run_import(args, "orders")
+
+
+def cmd_import_products(args: argparse.Namespace) -> int:
+    return _run_import(args, "products")
+
+
+def _central_actions(commands: Any) -> Any:
+    """The subcommands of ``sfa central`` (made by cli_central.register, which runs first)."""
+    parser = commands.choices["central"]
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+_ORDERS_HELP = f"""\
+The file has a header row and one row per order line; rows with the same order number are one order.
+Columns (names are matched ignoring case, spaces and underscores; others are ignored):
+{columns_help(ORDER_COLUMNS)}
+
+The order's territory and owner are its account's. Every row is checked first: bad rows are listed with
+their line numbers and nothing is imported. Importing a file again updates the orders it holds (lines are
+matched by product) and writes nothing that did not change. Only an administrator may import; each row is
+numbered and logged by the central store and reaches the laptops of its territory at their next sync.
+
+Example:
+  order_number,order_date,account,sku,quantity,unit_price
+  SO-1001,2026-10-02,Acme Tools,TEL-110,4,1200.00
+  SO-1001,2026-10-02,Acme Tools,SAF-120,10,
+"""
+_PRODUCTS_HELP = f"""\
+The file has a header row and one row per product. Columns:
+{columns_help(PRODUCT_COLUMNS)}
+
+Importing a SKU again updates the product; empty cells leave its current values. Bad rows are listed with
+their line numbers and nothing is imported.
+
+Example:
+  sku,name,family,unit_price,unit_cost
+  TEL-110,Fleet tracker,Telematics,1200.00,540.00
+"""
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "sales",
+        parents=[common],
+        help="an account's sales figures and orders",
+        description="An account's sales history from the orders on this laptop: this year's total to date "
+        "against the same period last year, last year's total, the last order, monthly totals for the last "
+        f"{sales.MONTHS} months, the top products by revenue and the orders with their lines. Cancelled and "
+        "returned orders are listed but not counted. Works offline.",
+    )
+    parser.add_argument("account", metavar="ACCOUNT", help="the account's id, id prefix or name")
+    parser.add_argument("--orders", type=_count, default=10, metavar="N", help="orders listed (10; 0: all)")
+    parser.add_argument(
+        "--today", type=_date, default=None, metavar="YYYY-MM-DD", help="figures as of this day"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.set_defaults(handler=cmd_sales)
+
+    url = argparse.ArgumentParser(add_help=False)
+    url.add_argument(
+        "--url",
+        metavar="URL",
+        default=None,
+        help="central store: postgresql://admin@host/db or a SQLite file (default: $SFA_CENTRAL_URL)",
+    )
+    url.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
+    actions = _central_actions(commands)
+    for name, handler, summary, epilog in (
+        ("import-orders", cmd_import_orders, "import orders and order lines from a CSV file", _ORDERS_HELP),
+        ("import-products", cmd_import_products, "import products from a CSV file", _PRODUCTS_HELP),
+    ):
+        command = actions.add_parser(
+            name,
+            parents=[url],
+            help=summary,
+            description=summary[0].upper() + summary[1:] + " into the central store, in one transaction.",
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.add_argument("file", metavar="FILE.csv")
+        command.set_defaults(handler=handler)

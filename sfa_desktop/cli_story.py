@@ -1,0 +1,180 @@
+"""``sfa timeline`` and ``sfa log``: a customer's whole story, and logging what just happened with them.
+
+Registered with the sales commands (``sfa sales``, ``sfa central import-orders|import-products``, see
+:mod:`sfa_desktop.cli_sales`) by one call of :func:`register`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from sfa_desktop import cli_sales
+from sfa_desktop.core import activity_log, timeline
+from sfa_desktop.core.fields import ACTIVITY_OUTCOMES, ENTITIES
+from sfa_desktop.store.database import LocalStore, default_data_dir
+from sfa_desktop.sync import state
+
+TABLE_LIMIT = 50
+_WIDTHS = {"title": 44, "detail": 64}
+
+
+def _open(args: argparse.Namespace) -> LocalStore:
+    folder = getattr(args, "data_dir", None)
+    return LocalStore.open(folder if folder is not None else default_data_dir(), create=False)
+
+
+def _resolve(session: Any, kind: str, given: str) -> str:
+    from sfa_desktop.cli import resolve
+
+    return resolve(session, kind, given)
+
+
+def _cut(value: str, width: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def _marks(item: timeline.TimelineItem) -> str:
+    marks = []
+    if item.overdue:
+        marks.append("overdue")
+    elif item.planned:
+        marks.append("planned")
+    if item.pending:
+        marks.append("not synced yet")
+    return f" ({', '.join(marks)})" if marks else ""
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from sfa_desktop.cli import CliError
+
+    try:
+        only = timeline.Filter.parse(args.kind or [])
+    except ValueError as exc:
+        raise CliError(f"--kind: {exc}") from None
+    with _open(args) as store, store.Session() as session:
+        record_id = _resolve(session, args.record_kind, args.ref)
+        items = timeline.build(session.connection(), args.record_kind, record_id, only=only)
+    limit = args.limit if args.limit is not None else (TABLE_LIMIT if args.format == "table" else 0)
+    shown = items[:limit] if limit else items
+    if args.format == "json":
+        json.dump([item.as_json() for item in shown], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not items:
+        sys.stderr.write("Nothing on this timeline" + (" matches --kind.\n" if args.kind else " yet.\n"))
+        return 0
+    rows = [
+        [
+            timeline.absolute_time(item),
+            item.label,
+            _cut(item.title, _WIDTHS["title"]),
+            _cut(item.detail, _WIDTHS["detail"]) + _marks(item),
+            item.who,
+        ]
+        for item in shown
+    ]
+    headers = ["When", "Kind", "Title", "Detail", "Who"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    if len(shown) < len(items):
+        sys.stderr.write(f"{len(shown):,} of {len(items):,} items shown; use --limit N (0 for all).\n")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from sfa_desktop.cli import CliError
+
+    target = next(((k, getattr(args, k)) for k in activity_log.TARGETS if getattr(args, k) is not None), None)
+    if target is None:  # argparse makes the group required; kept for callers of the function
+        raise CliError("Say what the activity is about: --account, --contact, --lead or --opportunity.")
+    if args.due is not None and args.follow_up is None:
+        raise CliError("--due needs --follow-up SUBJECT: say what the follow-up task is.")
+    record_kind, given = target
+    with _open(args) as store, store.transaction() as session:
+        record_id = _resolve(session, record_kind, given)
+        owner = state.load(session.connection()).user_id
+        logged = activity_log.log_activity(
+            session,
+            args.log_kind,
+            record_kind,
+            record_id,
+            subject=args.subject,
+            outcome=args.outcome,
+            duration=args.duration,
+            notes=args.notes,
+            follow_up=args.follow_up,
+            follow_up_due=args.due,
+            owner_id=owner,
+        )
+        name = activity_log.record_name(session, record_kind, record_id)
+    singular = ENTITIES[record_kind].singular
+    print(f"Logged {args.log_kind} “{logged.subject}” on {singular} {name} ({logged.activity_id}).")
+    if logged.follow_up_id is not None:
+        print(f"Follow-up task “{args.follow_up}” due {args.due} ({logged.follow_up_id}).")
+    return 0
+
+
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number 0 or more")
+    return int(value)
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``sfa timeline``, ``sfa log``, ``sfa sales`` and ``sfa central import-orders|import-products``."""
+    kinds = ", ".join((*timeline.KINDS, *activity_log.LOG_KINDS, "task"))
+    parser = commands.add_parser(
+        "timeline",
+        parents=[common],
+        help="an account's or a contact's whole story, newest first",
+        description="Show the timeline of an account (its own and its contacts' activities, its "
+        "opportunities and orders, changes to it and its contacts) or of a contact (its activities, "
+        "opportunities and changes), newest first; planned activities by their due time. Changes show who "
+        "changed which field from what to what; local changes not synced yet are marked. Works offline.",
+    )
+    parser.add_argument("record_kind", choices=tuple(timeline.TIMELINE_OF), metavar="accounts|contacts")
+    parser.add_argument("ref", metavar="REF", help="the record's id, id prefix or name")
+    parser.add_argument(
+        "--kind",
+        action="append",
+        metavar="KIND",
+        help=f"only these items (repeat, or separate with commas): {kinds}",
+    )
+    parser.add_argument(
+        "--limit", type=_count, metavar="N", help=f"the newest N items (table default {TABLE_LIMIT}; 0: all)"
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    parser.set_defaults(handler=cmd_timeline)
+
+    log = commands.add_parser(
+        "log",
+        parents=[common],
+        help="log a call, visit, email, meeting or note on a record",
+        description="Log an activity done now on an account, contact, lead or opportunity (a contact's "
+        "account and an opportunity's account and contact are linked too), optionally with a follow-up "
+        "task, in one transaction. It syncs like any change.",
+    )
+    log.add_argument(
+        "log_kind", choices=activity_log.LOG_KINDS, metavar="KIND", help="call, visit, email, meeting or note"
+    )
+    targets = log.add_mutually_exclusive_group(required=True)
+    for kind in activity_log.TARGETS:
+        singular = ENTITIES[kind].singular
+        targets.add_argument(
+            f"--{singular}", dest=kind, metavar="REF", help=f"the {singular}'s id, id prefix or name"
+        )
+    log.add_argument("--subject", metavar="TEXT", help="default: 'Call with NAME' and the like")
+    log.add_argument("--outcome", metavar="OUTCOME", help="one of: " + ", ".join(ACTIVITY_OUTCOMES))
+    log.add_argument("--duration", metavar="MIN", help="minutes")
+    log.add_argument("--notes", metavar="TEXT")
+    log.add_argument("--follow-up", metavar="SUBJECT", help="also create a follow-up task with this subject")
+    log.add_argument("--due", metavar="YYYY-MM-DD", help="the follow-up's due day (with --follow-up)")
+    log.set_defaults(handler=cmd_log)
+    cli_sales.register(commands, common)
