@@ -258,21 +258,30 @@ def convert(session: Session, lead_id: str, plan: Plan) -> Result:
     return Result(lead.id, account_id, contact_id, opportunity_id, created_account, created_contact, moved)
 
 
+def account_values(lead: Mapping[str, Any]) -> dict[str, Any]:
+    """A new account's fields from a lead's: its company (or, with none, the person), industry, size,
+    website, address, territory and owner."""
+    person = f"{lead.get('first_name') or ''} {lead['last_name']}".strip()
+    values = {
+        "name": lead.get("company") or person,
+        **{k: lead.get(k) for k in ("industry", "employee_count", "website", *_ADDRESS)},
+        "territory_id": lead.get("territory_id"),
+        "owner_id": lead.get("owner_id"),
+    }
+    return _given(values)
+
+
+def contact_values(lead: Mapping[str, Any], account_id: str) -> dict[str, Any]:
+    """A new contact's fields from a lead's: the person, how to reach them, the lead's notes."""
+    names = ("first_name", "last_name", "title", "email", "phone", "owner_id", "notes", *_ADDRESS)
+    return _given({**{k: lead.get(k) for k in names}, "account_id": account_id})
+
+
 def _account(session: Session, lead: Lead, account_id: str | None) -> tuple[str, bool]:
     if account_id is not None:
         record = _existing(session, "accounts", account_id, "account_id")
         return record.id, False
-    name = lead.company or f"{lead.first_name or ''} {lead.last_name}".strip()
-    values: dict[str, Any] = {
-        "name": name,
-        "industry": lead.industry,
-        "employee_count": lead.employee_count,
-        "website": lead.website,
-        "territory_id": lead.territory_id,
-        "owner_id": lead.owner_id,
-        **{k: getattr(lead, k) for k in _ADDRESS},
-    }
-    return services.create(session, "accounts", _given(values)).id, True
+    return services.create(session, "accounts", account_values(services.as_dict(lead))).id, True
 
 
 def _contact(session: Session, lead: Lead, account_id: str, contact_id: str | None) -> tuple[str, bool]:
@@ -297,18 +306,8 @@ def _contact(session: Session, lead: Lead, account_id: str, contact_id: str | No
         if changes:
             services.update(session, "contacts", record.id, changes)
         return record.id, False
-    values = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "title": lead.title,
-        "account_id": account_id,
-        "email": lead.email,
-        "phone": lead.phone,
-        "owner_id": lead.owner_id,
-        "notes": lead.notes,
-        **{k: getattr(lead, k) for k in _ADDRESS},
-    }
-    return services.create(session, "contacts", _given(values)).id, True
+    values = contact_values(services.as_dict(lead), account_id)
+    return services.create(session, "contacts", values).id, True
 
 
 def _with_lead_notes(existing: str | None, lead: Lead) -> str:

@@ -21,10 +21,11 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import demo_leads, services
 from sfa_desktop.core import demo_names as names
-from sfa_desktop.core import services
 from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.models import Account, Territory, User
+from sfa_desktop.core.pipeline import WON_REASONS
 
 #: Accounts generated (and written) per round; each round writes every kind for those accounts.
 ACCOUNTS_PER_ROUND = 800
@@ -195,6 +196,8 @@ class _Generator:
         self.kinds = _Weighted(_ACTIVITY_WEIGHTS)
         self.families = tuple(names.PRODUCT_FAMILIES)
         self._days: dict[int, dt.datetime] = {}
+        #: Leads drawn as converted: written by demo_leads with what they were converted to.
+        self.converted_leads: list[dict[str, Any]] = []
 
     # -- small draws ------------------------------------------------------------------------------------
     def uid(self) -> str:
@@ -422,7 +425,7 @@ class _Generator:
             place = self.place()
             first, last = self.person()
             status = self.statuses.draw(self.random())
-            rows.append(
+            (self.converted_leads if status == "converted" else rows).append(
                 {
                     "id": self.uid(),
                     "first_name": first,
@@ -470,6 +473,8 @@ class _Generator:
                     "owner_id": account["owner_id"],
                 }
             )
+            if stage == "closed won":  # a reason from the id, so that the draws stay as they were
+                rows[-1]["won_reason"] = WON_REASONS[int(rows[-1]["id"][:8], 16) % len(WON_REASONS)]
         return rows
 
     def activities(
@@ -578,4 +583,5 @@ def seed(
             _write(session, kind, rows, counts)
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_ROUND, accounts), accounts)
+    demo_leads.seed(session, gen, lambda kind, rows: _write(session, kind, rows, counts))
     return DemoSummary(**counts)

@@ -187,8 +187,8 @@ def _check_pipeline(
             )
     for row in rows:
         current = existing.get(row["id"] or "")
-        if current is None or not current.active or row["active"]:
-            continue
+        if current is None or not current.active or row["active"] or current.category != "open":
+            continue  # closed deals keep a retired won or lost stage: its key and name still resolve
         in_use = _count_in_stage(session, current.key)
         if in_use:
             errors[f"stage {current.name}: active"] = (

@@ -220,12 +220,12 @@ def _apply(rule: Rule, lead: _Lead, territories: _Territories, today: dt.date) -
             return None
         if high is not None and lead.employees > high:
             return None
-        return rule.points, f"{lead.employees:,} employees: {rule.label.lower()} ({_band(low, high)})"
+        return rule.points, f"{rule.label}: {lead.employees:,} employees ({_band(low, high)})"
     if kind == "territory":
         return _territory(rule, lead, territories)
     if kind == "source":
         if lead.source in p["sources"]:
-            return rule.points, f"Came from a {lead.source}" if lead.source != "other" else "Source: other"
+            return rule.points, f"Lead source: {lead.source}"
         return None
     return _engagement(rule, lead, today)
 
