@@ -419,7 +419,7 @@ class _Generator:
         return rows
 
     def leads(self, companies: Iterator[tuple[str, str, str]]) -> list[dict[str, Any]]:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for _ in range(self.pick((0, 1, 1, 2))):
             company, industry, domain = next(companies)
             place = self.place()

@@ -38,6 +38,7 @@ _HISTORY: dict[str, tuple[tuple[int, int], int, tuple[str, ...]]] = {
     "converted": ((2, 5), 120, ("interested", "meeting booked", "order placed", "completed")),
 }
 _KINDS = ("call", "call", "call", "email", "email", "meeting", "visit")
+_FIRST_DEALS = ("First order", "Pilot", "Trial fleet", "Starter package", "Initial rollout")
 _OPEN_STAGES = ("prospecting", "qualification", "qualification", "needs analysis", "proposal", "negotiation")
 
 
@@ -72,7 +73,7 @@ def _convert(rng: random.Random, gen: _Generator, write: Write) -> dict[str, dic
             stage = rng.choice(_OPEN_STAGES)
             opportunity = {
                 "id": new_id_from(rng),
-                "name": f"{account['name']}: first order",
+                "name": f"{account['name']}: {rng.choice(_FIRST_DEALS)}",
                 "account_id": account["id"],
                 "contact_id": contact["id"],
                 "stage": stage,

@@ -186,11 +186,16 @@ def _in(column: str, ids: Sequence[str] | None) -> tuple[str, dict[str, Any]]:
 
 
 def compute(
-    session: Session, ids: Sequence[str] | None = None, *, today: dt.date | None = None
+    session: Session,
+    ids: Sequence[str] | None = None,
+    *,
+    today: dt.date | None = None,
+    rules: Sequence[Rule] | None = None,
 ) -> list[Score]:
-    """Scores of the given live leads (all when ``ids`` is None), not stored."""
+    """Scores of the given live leads (all when ``ids`` is None) under the rules in force (or ``rules``),
+    not stored."""
     today = today or dt.date.today()
-    rules = load_rules(session)
+    rules = load_rules(session) if rules is None else rules
     territories = _territories(session)
     return [evaluate(lead, rules, territories, today) for lead in _read_leads(session, ids, today)]
 

@@ -64,10 +64,62 @@ class RecordTab(Protocol):
     def clear(self) -> None: ...
 
 
-PAGES: tuple[PageEntry, ...] = ()
-DETAIL_TABS: tuple[TabEntry, ...] = ()
-RECORD_ACTIONS: tuple[ActionEntry, ...] = ()
-WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = ()
+PAGES: tuple[PageEntry, ...] = (
+    # -- Pipeline (issue 4, item 3): the board by stage
+    PageEntry(
+        "pipeline",
+        "Pipeline",
+        "pipeline",
+        "sfa_desktop.ui.board:pipeline_page",
+        order=55,
+        tooltip="Open deals by stage: drag to move, drop on Won or Lost to close",
+    ),
+)
+DETAIL_TABS: tuple[TabEntry, ...] = (
+    # -- Leads (issue 4, item 4): the score and its reasons
+    TabEntry(("leads",), "Score", "sfa_desktop.ui.score_tab:ScoreTab"),
+)
+RECORD_ACTIONS: tuple[ActionEntry, ...] = (
+    # -- Pipeline (issue 4, item 3): won and lost, with the reason
+    ActionEntry(
+        ("opportunities",),
+        "Won…",
+        "sfa_desktop.ui.won_lost:mark_won",
+        icon="won",
+        shortcut="Ctrl+Alt+W",
+        tooltip="Mark the deal won; you are asked why",
+    ),
+    ActionEntry(
+        ("opportunities",),
+        "Lost…",
+        "sfa_desktop.ui.won_lost:mark_lost",
+        icon="lost",
+        shortcut="Ctrl+Alt+L",
+        tooltip="Mark the deal lost; you are asked why",
+    ),
+    # -- Leads (issue 4, item 4): conversion
+    ActionEntry(
+        ("leads",),
+        "Convert…",
+        "sfa_desktop.ui.convert_dialog:convert_lead",
+        icon="convert",
+        shortcut="Ctrl+Alt+V",
+        tooltip="Turn the lead into an account, a contact and optionally an opportunity",
+    ),
+)
+WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
+    # -- Pipeline (issue 4, item 3): the stages
+    WindowActionEntry(
+        "&Tools", "Pipeline stages…", "sfa_desktop.ui.stages_dialog:open_stages", icon="stages"
+    ),
+    # -- Leads (issue 4, item 4): quick capture, the scoring rules
+    WindowActionEntry(
+        "&File", "Quick lead…", "sfa_desktop.ui.quick_lead:quick_lead", shortcut="Ctrl+Shift+L", icon="bolt"
+    ),
+    WindowActionEntry(
+        "&Tools", "Lead scoring rules…", "sfa_desktop.ui.rules_editor:edit_rules", icon="rules"
+    ),
+)
 
 
 def resolve(path: str) -> Any:
