@@ -45,6 +45,7 @@ _OPEN_STAGES = ("prospecting", "qualification", "qualification", "needs analysis
 def seed(session: Session, gen: _Generator, write: Write) -> None:
     rng = random.Random(gen.rng.getrandbits(64))
     converted = _convert(rng, gen, write)
+    write("leads", _known_companies(session, rng, gen))
     rows = session.execute(
         text("SELECT id, status, owner_id FROM leads WHERE deleted_at IS NULL ORDER BY id")
     ).all()
@@ -90,6 +91,54 @@ def _convert(rng: random.Random, gen: _Generator, write: Write) -> dict[str, dic
     write("opportunities", opportunities)
     write("leads", gen.converted_leads)
     return links
+
+
+def _known_companies(session: Session, rng: random.Random, gen: _Generator) -> list[dict[str, Any]]:
+    """A few new people at existing customers (met at a trade show): leads that a conversion should attach
+    to the account they work for rather than duplicate it."""
+    accounts = (
+        session.execute(
+            text(
+                "SELECT id, name, website, industry, employee_count, street, city, region, postcode, "
+                "country, territory_id, owner_id FROM accounts WHERE deleted_at IS NULL ORDER BY id"
+            )
+        )
+        .mappings()
+        .all()
+    )
+    if not accounts:
+        return []
+    rows = []
+    for account in rng.sample(list(accounts), k=max(1, min(len(accounts) // 40, 400))):
+        first, last = rng.choice(names.FIRST_NAMES), rng.choice(names.LAST_NAMES)
+        domain = str(account["website"] or "").split("://")[-1].removeprefix("www.")
+        email = f"{_ascii(first)}.{_ascii(last)}@{domain}" if domain else None
+        rows.append(
+            {
+                "id": new_id_from(rng),
+                "first_name": first,
+                "last_name": last,
+                "company": account["name"],
+                "title": rng.choice(names.JOB_TITLES),
+                "email": email if email and email not in gen.used_emails else None,
+                "industry": account["industry"],
+                "employee_count": account["employee_count"],
+                **{k: account[k] for k in ("street", "city", "region", "postcode", "country")},
+                "source": "trade show",
+                "status": "working",
+                "territory_id": account["territory_id"],
+                "owner_id": account["owner_id"],
+            }
+        )
+        if email:
+            gen.used_emails.add(email)
+    return rows
+
+
+def _ascii(name: str) -> str:
+    from sfa_desktop.core.demo import _name_part
+
+    return _name_part(name)
 
 
 def new_id_from(rng: random.Random) -> str:

@@ -35,7 +35,7 @@ KINDS = (*FIT_KINDS, *ENGAGEMENT_KINDS)
 KIND_LABELS = {
     "industry": "Target industry",
     "company_size": "Company size",
-    "territory": "In the owner's territory",
+    "territory": "Owner's territory",
     "source": "Lead source",
     "activities": "Recent activities",
     "outcome": "Activity outcome",

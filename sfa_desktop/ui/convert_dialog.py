@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -49,7 +49,7 @@ class _Choice(QWidget):
         self.buttons: dict[str, QRadioButton] = {}
         self._add(layout, NEW, new_label, "")
         for match in matches:
-            detail = " · ".join(x for x in (match.detail, "; ".join(match.reasons)) if x)
+            detail = "\n".join(x for x in (match.detail, *match.reasons) if x)
             self._add(layout, match.id, f"Use the existing {kind[:-1]} {match.label}", detail)
         self._add(layout, OTHER, f"Another existing {kind[:-1]}:", "")
         self.picker = picker
@@ -65,10 +65,9 @@ class _Choice(QWidget):
         self.group.addButton(button)
         self.buttons[key] = button
         layout.addWidget(button)
-        if detail:
-            note = named(QLabel(detail), "matchReason")
-            note.setWordWrap(True)
-            note.setContentsMargins(26, 0, 0, 4)
+        for line in detail.split("\n") if detail else ():
+            note = named(QLabel(line), "matchReason")
+            note.setContentsMargins(26, 0, 0, 0)
             layout.addWidget(note)
 
     def choose(self, key: str) -> None:
@@ -159,6 +158,7 @@ class ConvertDialog(QDialog):
         grid.setContentsMargins(26, 0, 0, 0)
         self.opp_name = QLineEdit(f"{company or person}: new business")
         self.opp_name.setObjectName("opportunityName")
+        self.opp_name.setCursorPosition(0)
         self.opp_amount = QLineEdit()
         self.opp_amount.setObjectName("opportunityAmount")
         self.opp_amount.setPlaceholderText("0.00")
@@ -196,6 +196,12 @@ class ConvertDialog(QDialog):
         buttons.accepted.connect(self.convert)
         buttons.rejected.connect(self.reject)
         self.layout_.addWidget(buttons)
+        QTimer.singleShot(0, self._fit)  # once the new widgets are polished (style sheet fonts)
+
+    def _fit(self) -> None:
+        self.layout_.activate()
+        self.setMinimumHeight(self.layout_.minimumSize().height())
+        self.resize(max(self.width(), 620), max(self.height(), self.sizeHint().height()))
 
     def plan(self) -> Plan:
         """The choices as a conversion plan; FieldError names what to fix."""

@@ -87,7 +87,7 @@ class QuickLeadDialog(QDialog):
         self.banner.setWordWrap(True)
         self.banner.hide()
         layout.addWidget(self.banner)
-        hint = named(QLabel("Enter saves · Esc cancels · the lead is yours and opens in Leads"), "quickHint")
+        hint = named(QLabel("Enter saves · Esc cancels"), "quickHint")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.addButton("Save lead", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setObjectName("primaryButton")

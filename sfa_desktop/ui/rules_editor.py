@@ -12,7 +12,9 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,6 +27,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -53,12 +57,12 @@ STARTERS: dict[str, dict[str, Any]] = {
 _VOCABULARY = {"industries": INDUSTRIES, "sources": LEAD_SOURCES, "outcomes": ACTIVITY_OUTCOMES}
 
 
-def describe(rule: dict[str, Any]) -> str:
-    """A rule in a line: '+15  Target industry: Manufacturing, Logistics'."""
+def describe(rule: dict[str, Any]) -> tuple[str, str, str]:
+    """A rule as (points, label, when): ('+15', 'Target industry', 'Manufacturing, Logistics +2')."""
     kind = rule.get("kind", "?")
     label = rule.get("label") or KIND_LABELS.get(kind, kind)
     if kind == "activities":
-        points = f"+{rule.get('points_each', 0)}/each"
+        points = f"+{rule.get('points_each', 0)} each"
     else:
         value = int(rule.get("points", 0) or 0)
         points = f"+{value}" if value > 0 else str(value)
@@ -69,13 +73,21 @@ def describe(rule: dict[str, Any]) -> str:
             detail = ", ".join(words[:3]) + (f" +{len(words) - 3}" if len(words) > 3 else "")
     if kind == "company_size":
         low, high = rule.get("min"), rule.get("max")
-        detail = f"{low or 0:,} to {high:,}" if high is not None else f"{low or 0:,}+"
+        detail = f"{low or 0:,} to {high:,}" if high is not None else f"{low or 0:,} or more"
         detail += " employees"
-    if "days" in rule and kind != "outcome":
-        detail = f"{'more than ' if kind == 'no_contact' else 'within '}{rule['days']} days"
-    if kind == "outcome":
-        detail += f" (within {rule.get('days')} days)"
-    return f"{points:>8}   {label}" + (f": {detail}" if detail else "")
+    elif kind == "territory":
+        outside = int(rule.get("outside_points") or 0)
+        detail = "its owner's territories" + (f" (outside: {outside:+d})" if outside else "")
+    elif kind == "activities":
+        cap = rule.get("max_points")
+        detail = f"in the last {rule.get('days')} days" + (f", at most {cap}" if cap is not None else "")
+    elif kind == "outcome":
+        detail += f" in {rule.get('days')} days"
+    elif kind == "recency":
+        detail = f"contact within {rule.get('days')} days"
+    elif kind == "no_contact":
+        detail = f"no contact for over {rule.get('days')} days"
+    return points, label, detail
 
 
 class RulesDialog(QDialog):
@@ -112,9 +124,22 @@ class RulesDialog(QDialog):
         row = QHBoxLayout(rules_page)
         row.setContentsMargins(0, 8, 0, 0)
         left = QVBoxLayout()
-        self.list = named(QListWidget(), "rulesList")
-        self.list.setMinimumWidth(430)
-        self.list.currentRowChanged.connect(self._show_rule)
+        self.list = named(QTableWidget(0, 3), "rulesList")
+        self.list.setHorizontalHeaderLabels(["Points", "Rule", "When"])
+        self.list.setMinimumWidth(500)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setShowGrid(False)
+        self.list.setWordWrap(False)
+        self.list.verticalHeader().hide()
+        self.list.verticalHeader().setDefaultSectionSize(28)
+        header = self.list.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.resizeSection(0, 74)
+        header.resizeSection(1, 170)
+        header.setStretchLastSection(True)
+        self.list.currentCellChanged.connect(lambda row, _c, _pr, _pc: self._show_rule(row))
         left.addWidget(self.list, 1)
         tools = QHBoxLayout()
         self.add_button = QPushButton(icon("add"), "Add rule")
@@ -162,36 +187,49 @@ class RulesDialog(QDialog):
 
     def set_rules(self, rules: list[dict[str, Any]]) -> None:
         self.rules = copy.deepcopy(rules)
-        self.list.clear()
-        for rule in self.rules:
-            self.list.addItem(self._item(rule))
+        self.list.setRowCount(len(self.rules))
+        for row in range(len(self.rules)):
+            self._refresh_item(row)
         if self.rules:
-            self.list.setCurrentRow(0)
+            self.list.setCurrentCell(0, 0)
+            self._show_rule(0)
         else:
             self._show_rule(-1)
 
-    def _item(self, rule: dict[str, Any]) -> QListWidgetItem:
-        item = QListWidgetItem(describe(rule))
-        fit = rule.get("kind") in FIT_KINDS
-        item.setToolTip("Fit rule" if fit else "Engagement rule")
-        item.setIcon(icon("accounts" if fit else "sync", "#2563eb" if fit else "#15803d"))
-        return item
-
     def _refresh_item(self, row: int) -> None:
-        item = self.list.item(row)
-        if item is not None:
-            item.setText(describe(self.rules[row]))
+        rule = self.rules[row]
+        fit = rule.get("kind") in FIT_KINDS
+        points, label, detail = describe(rule)
+        negative = points.startswith("-")
+        for column, text in enumerate((points, label, detail)):
+            item = QTableWidgetItem(text)
+            item.setToolTip(("Fit rule: " if fit else "Engagement rule: ") + f"{label} {detail}".strip())
+            if column == 0:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setForeground(QColor("#b91c1c" if negative else "#15803d"))
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            if column == 1:
+                item.setIcon(icon("accounts" if fit else "sync", "#64748b"))
+            self.list.setItem(row, column, item)
+
+    def current_row(self) -> int:
+        return self.list.currentRow()
 
     def add_rule(self, kind: str) -> None:
         self.rules.append(copy.deepcopy(STARTERS[kind]))
-        self.list.addItem(self._item(self.rules[-1]))
-        self.list.setCurrentRow(len(self.rules) - 1)
+        row = len(self.rules) - 1
+        self.list.setRowCount(len(self.rules))
+        self._refresh_item(row)
+        self.list.setCurrentCell(row, 0)
+        self._show_rule(row)
 
     def remove_rule(self) -> None:
         row = self.list.currentRow()
         if 0 <= row < len(self.rules):
             del self.rules[row]
-            self.list.takeItem(row)
+            self.list.removeRow(row)
             self._show_rule(self.list.currentRow())
 
     def reset(self) -> None:
@@ -246,7 +284,9 @@ class RulesDialog(QDialog):
             self.rules[row].pop(name, None)
         else:
             self.rules[row][name] = value
+        self.list.blockSignals(True)  # re-filling the row must not re-build the panel being typed in
         self._refresh_item(row)
+        self.list.blockSignals(False)
 
     def _number(
         self, row: int, name: str, label: str, low: int, high: int, *, optional: bool = False

@@ -206,7 +206,7 @@ class StagesDialog(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(30)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((KEY, 150), (PROBABILITY, 95), (CATEGORY, 90), (ACTIVE, 90)):
+        for column, width in ((KEY, 150), (PROBABILITY, 110), (CATEGORY, 90), (ACTIVE, 90)):
             header.resizeSection(column, width)
         layout.addWidget(self.table, 1)
         tools = QHBoxLayout()
@@ -264,6 +264,8 @@ class StagesDialog(QDialog):
             )
             self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             self.save_button.hide()
+            for button in (self.add_button, self.up_button, self.down_button):
+                button.hide()
 
     def _add(self) -> None:
         row = self.model.add()
