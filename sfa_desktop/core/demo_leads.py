@@ -3,8 +3,10 @@
 Called once by :func:`core.demo.seed` after the account rounds.  Each lead gets the calls, emails and
 meetings its status suggests (a new lead one email at most, a qualified one a booked meeting...), so that
 scores and their reasons differ from lead to lead.  The leads drawn as converted became what a conversion
-makes of them (see :mod:`core.conversion`): an account, a contact, for half of them an opportunity, their
-activities linked to the account and contact, and the lead itself converted with the links.
+makes of them when they turn out to work for a customer (see :mod:`core.conversion`): a new contact at
+that account, for more than half of them an opportunity, their activities linked to the account and
+contact, and the lead itself converted with the links.  A few more leads are new people at existing
+customers, not converted yet: the conversion dialog offers their account instead of a duplicate.
 
 Draws come from a random generator of its own, seeded from the demo's, so the rest of the demo stays as it
 was.  Everything is written with ``services.create_many``, so large demos stay fast.
@@ -22,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import demo_names as names
-from sfa_desktop.core.conversion import account_values, contact_values
+from sfa_desktop.core.conversion import contact_values
 
 if TYPE_CHECKING:
     from sfa_desktop.core.demo import _Generator
@@ -44,8 +46,17 @@ _OPEN_STAGES = ("prospecting", "qualification", "qualification", "needs analysis
 
 def seed(session: Session, gen: _Generator, write: Write) -> None:
     rng = random.Random(gen.rng.getrandbits(64))
-    converted = _convert(rng, gen, write)
-    write("leads", _known_companies(session, rng, gen))
+    customers = [
+        dict(row)
+        for row in session.execute(
+            text(
+                "SELECT id, name, website, industry, employee_count, street, city, region, postcode, "
+                "country, territory_id, owner_id FROM accounts WHERE deleted_at IS NULL ORDER BY id"
+            )
+        ).mappings()
+    ]
+    converted = _convert(rng, gen, customers, write) if customers else {}
+    write("leads", _known_companies(rng, gen, customers))
     rows = session.execute(
         text("SELECT id, status, owner_id FROM leads WHERE deleted_at IS NULL ORDER BY id")
     ).all()
@@ -56,89 +67,77 @@ def seed(session: Session, gen: _Generator, write: Write) -> None:
     write("activities", activities)
 
 
-def _convert(rng: random.Random, gen: _Generator, write: Write) -> dict[str, dict[str, Any]]:
-    """Write what the converted leads became, then the leads; returns lead id -> account and contact."""
-    accounts: list[dict[str, Any]] = []
+def _at(lead: dict[str, Any], account: dict[str, Any], gen: _Generator) -> None:
+    """Make the lead someone who works at the account: its company, web domain, address, territory."""
+    domain = str(account["website"] or "").split("://")[-1].removeprefix("www.")
+    lead["company"] = account["name"]
+    lead["website"] = account["website"]
+    lead["email"] = gen.email(lead["first_name"], lead["last_name"], domain) if domain else None
+    for key in ("industry", "employee_count", "street", "city", "region", "postcode", "country"):
+        lead[key] = account[key]
+    lead["territory_id"] = account["territory_id"]
+    lead["owner_id"] = account["owner_id"]
+    city = next((c for c in names.CITIES if (c.name, c.state) == (account["city"], account["region"])), None)
+    lead["phone"] = gen.phone(city) if city is not None and lead.get("phone", True) else None
+
+
+def _convert(
+    rng: random.Random, gen: _Generator, customers: list[dict[str, Any]], write: Write
+) -> dict[str, dict[str, Any]]:
+    """The converted leads: each became a new contact at an existing customer (the account the conversion
+    attached it to), some with an opportunity; written as a conversion leaves them.  Returns lead id ->
+    the account and contact its activities now belong to."""
     contacts: list[dict[str, Any]] = []
     opportunities: list[dict[str, Any]] = []
     links: dict[str, dict[str, Any]] = {}
     for lead in gen.converted_leads:
-        account = {"id": new_id_from(rng), **account_values(lead)}
+        account = rng.choice(customers)
+        _at(lead, account, gen)
         contact = {"id": new_id_from(rng), **contact_values(lead, account["id"])}
-        accounts.append(account)
         contacts.append(contact)
         lead["converted_account_id"] = account["id"]
         lead["converted_contact_id"] = contact["id"]
         lead["converted_at"] = gen.business_time(-rng.randint(3, 120))
         if rng.random() < 0.6:
-            stage = rng.choice(_OPEN_STAGES)
             opportunity = {
                 "id": new_id_from(rng),
                 "name": f"{account['name']}: {rng.choice(_FIRST_DEALS)}",
                 "account_id": account["id"],
                 "contact_id": contact["id"],
-                "stage": stage,
+                "stage": rng.choice(_OPEN_STAGES),
+                # $3,900 to $158,000, in whole hundreds of dollars, as cents
                 "amount_cents": int(round(10 ** (3.6 + 1.6 * rng.random()), -2)) * 100,
                 "close_date": gen.today + dt.timedelta(days=rng.randint(10, 150)),
                 "next_step": rng.choice(names.NEXT_STEPS),
-                "owner_id": lead.get("owner_id"),
+                "owner_id": account["owner_id"],
             }
             opportunities.append(opportunity)
             lead["converted_opportunity_id"] = opportunity["id"]
         links[lead["id"]] = {"account_id": account["id"], "contact_id": contact["id"]}
-    write("accounts", accounts)
     write("contacts", contacts)
     write("opportunities", opportunities)
     write("leads", gen.converted_leads)
     return links
 
 
-def _known_companies(session: Session, rng: random.Random, gen: _Generator) -> list[dict[str, Any]]:
+def _known_companies(
+    rng: random.Random, gen: _Generator, customers: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """A few new people at existing customers (met at a trade show): leads that a conversion should attach
     to the account they work for rather than duplicate it."""
-    accounts = (
-        session.execute(
-            text(
-                "SELECT id, name, website, industry, employee_count, street, city, region, postcode, "
-                "country, territory_id, owner_id FROM accounts WHERE deleted_at IS NULL ORDER BY id"
-            )
-        )
-        .mappings()
-        .all()
-    )
-    if not accounts:
-        return []
     rows = []
-    for account in rng.sample(list(accounts), k=max(1, min(len(accounts) // 40, 400))):
-        first, last = rng.choice(names.FIRST_NAMES), rng.choice(names.LAST_NAMES)
-        domain = str(account["website"] or "").split("://")[-1].removeprefix("www.")
-        email = f"{_ascii(first)}.{_ascii(last)}@{domain}" if domain else None
-        rows.append(
-            {
-                "id": new_id_from(rng),
-                "first_name": first,
-                "last_name": last,
-                "company": account["name"],
-                "title": rng.choice(names.JOB_TITLES),
-                "email": email if email and email not in gen.used_emails else None,
-                "industry": account["industry"],
-                "employee_count": account["employee_count"],
-                **{k: account[k] for k in ("street", "city", "region", "postcode", "country")},
-                "source": "trade show",
-                "status": "working",
-                "territory_id": account["territory_id"],
-                "owner_id": account["owner_id"],
-            }
-        )
-        if email:
-            gen.used_emails.add(email)
+    for account in rng.sample(customers, k=min(len(customers) // 40, 400)):
+        lead = {
+            "id": new_id_from(rng),
+            "first_name": rng.choice(names.FIRST_NAMES),
+            "last_name": rng.choice(names.LAST_NAMES),
+            "title": rng.choice(names.JOB_TITLES),
+            "source": "trade show",
+            "status": "working",
+        }
+        _at(lead, account, gen)
+        rows.append(lead)
     return rows
-
-
-def _ascii(name: str) -> str:
-    from sfa_desktop.core.demo import _name_part
-
-    return _name_part(name)
 
 
 def new_id_from(rng: random.Random) -> str:
