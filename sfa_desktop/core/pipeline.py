@@ -150,24 +150,28 @@ def _clean_edit(edit: StageEdit, where: str, errors: dict[str, str]) -> dict[str
 
 
 def _check_keys(rows: list[dict[str, Any]], existing: Mapping[str, Stage], errors: dict[str, str]) -> None:
-    keys: dict[str, str] = {}
+    """Keys are unique (a new stage's key comes from its name) and no name is another stage's key, so that
+    a stage named on the command line is never ambiguous.  The first problem found for a row is kept."""
+    owner_of_key: dict[str, dict[str, Any]] = {}
     for number, row in enumerate(rows, start=1):
         key = row["key"]
         if not key:
-            errors[f"stage {number}: name"] = "A stage needs a name with letters or digits."
-            continue
-        if key in keys and keys[key] != row["id"]:
-            errors[f"stage {number}: name"] = (
+            errors.setdefault(f"stage {number}: name", "A stage needs a name with letters or digits.")
+        elif key in owner_of_key:
+            errors.setdefault(
+                f"stage {number}: name",
                 f"A stage called '{row.get('name')}' would have the key '{key}', which another stage has "
-                "(perhaps a retired one); choose another name."
+                "(perhaps a retired one); choose another name.",
             )
-        keys[key] = row["id"]
-    names = {str(r.get("name", "")).casefold(): r for r in rows}
+        else:
+            owner_of_key[key] = row
     for number, row in enumerate(rows, start=1):
-        other = names.get(row["key"].casefold()) if row["key"] else None
-        if other is not None and other is not row:
-            errors[f"stage {number}: name"] = (
-                f"'{other.get('name')}' is also the key of another stage; choose a name that is not."
+        folded = str(row.get("name", "")).casefold()
+        other = owner_of_key.get(folded)
+        if other is not None and other is not row and str(other.get("name", "")).casefold() != folded:
+            errors.setdefault(
+                f"stage {number}: name",
+                f"'{row.get('name')}' is the key of the stage '{other.get('name')}'; choose another name.",
             )
 
 
