@@ -77,7 +77,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 
 
 def default_json() -> str:
-    return dumps(DEFAULT_RULES)
+    """The default rules as the setting stores them (in canonical form, like any saved rules)."""
+    return normalize(dumps(DEFAULT_RULES))
 
 
 def dumps(rules: list[dict[str, Any]]) -> str:
