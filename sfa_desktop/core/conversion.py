@@ -23,7 +23,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import services
+from sfa_desktop.core.fields import OPPORTUNITIES, clean
 from sfa_desktop.core.models import Account, Contact, Lead, utcnow
+from sfa_desktop.core.stages import StageIndex
 from sfa_desktop.core.validation import ValidationError
 
 #: Mail services whose domain says nothing about a person's company.
@@ -57,6 +59,7 @@ _LEGAL = frozenset(
 )
 _WORD = re.compile(r"[^\w]+")
 _ADDRESS = ("street", "city", "region", "postcode", "country")
+_OPPORTUNITY_FIELDS = ("name", "amount_cents", "close_date", "stage", "next_step")
 
 
 @dataclass(frozen=True)
@@ -231,12 +234,16 @@ def _describe_contacts(session: Session, found: dict[str, list[str]]) -> list[Ma
 
 
 def convert(session: Session, lead_id: str, plan: Plan) -> Result:
-    """Convert the lead as planned, in the caller's transaction (see the module's description)."""
+    """Convert the lead as planned, in the caller's transaction (see the module's description).
+
+    Everything a person can get wrong is checked before anything is written (ValidationError, nothing
+    written); a failure while writing (a full disk, a crash) is undone by the caller's transaction."""
     lead = services.get(session, "leads", lead_id)
     assert isinstance(lead, Lead)
     if lead.status == "converted":
         when = f" on {lead.converted_at:%Y-%m-%d}" if lead.converted_at else ""
         raise ValidationError({"status": f"This lead was already converted{when}."})
+    _check(session, plan)
     account_id, created_account = _account(session, lead, plan.account_id)
     contact_id, created_contact = _contact(session, lead, account_id, plan.contact_id)
     opportunity_id = None
@@ -256,6 +263,34 @@ def convert(session: Session, lead_id: str, plan: Plan) -> Result:
         },
     )
     return Result(lead.id, account_id, contact_id, opportunity_id, created_account, created_contact, moved)
+
+
+def _check(session: Session, plan: Plan) -> None:
+    """The plan's problems, before anything is written: records that do not exist, a contact of another
+    account, an opportunity's bad values."""
+    if plan.account_id is not None:
+        _existing(session, "accounts", plan.account_id, "account_id")
+    if plan.contact_id is not None:
+        contact = _existing(session, "contacts", plan.contact_id, "contact_id")
+        if contact.account_id is not None and contact.account_id != plan.account_id:
+            raise ValidationError(
+                {
+                    "contact_id": "That contact works for another account; choose a contact of the account "
+                    "the lead is converted to, or a new contact."
+                }
+            )
+    if plan.opportunity is not None:
+        values = {k: v for k, v in plan.opportunity.items() if k in _OPPORTUNITY_FIELDS}
+        try:
+            cleaned = clean(OPPORTUNITIES, values, partial=True, phone_region="US")
+            if cleaned.get("stage"):
+                StageIndex.load(session).resolve(cleaned["stage"])
+            else:
+                StageIndex.load(session).first("open")
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"opportunity_{k}": f"Opportunity: {v}" for k, v in exc.errors.items()}
+            ) from None
 
 
 def account_values(lead: Mapping[str, Any]) -> dict[str, Any]:
@@ -288,13 +323,6 @@ def _contact(session: Session, lead: Lead, account_id: str, contact_id: str | No
     if contact_id is not None:
         record = _existing(session, "contacts", contact_id, "contact_id")
         assert isinstance(record, Contact)
-        if record.account_id not in (None, account_id):
-            raise ValidationError(
-                {
-                    "contact_id": "That contact works for another account; choose a contact of the account "
-                    "the lead is converted to, or a new contact."
-                }
-            )
         changes: dict[str, Any] = {}
         if record.account_id is None:
             changes["account_id"] = account_id
