@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sfa_desktop.cli import CliError, _label_of, _open, _print_table, _short, resolve
-from sfa_desktop.core import conversion, scoring, scoring_rules, settings
+from sfa_desktop.core import conversion, scoring, scoring_rules, services, settings
 from sfa_desktop.core.conversion import Match, Plan
 from sfa_desktop.core.validation import parse_date, parse_money_cents
 from sfa_desktop.store import lists
@@ -109,6 +109,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
         )
     with _open(args) as store, store.transaction() as session:
         lead_id = resolve(session, "leads", args.id)
+        lead = services.get(session, "leads", lead_id)
+        if getattr(lead, "status", None) == "converted":
+            when = getattr(lead, "converted_at", None)
+            raise CliError(f"This lead was already converted{f' on {when:%Y-%m-%d}' if when else ''}.")
         plan = Plan()
         matches = conversion.find_matches(session, lead_id)
         if args.account is not None:

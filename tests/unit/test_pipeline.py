@@ -143,6 +143,16 @@ def test_save_stages_adds_renames_reorders_and_retires_in_one_go(store: LocalSto
     assert next(x for x in saved if x.key == "qualification").active is False
 
 
+def _all_closed(rows: list[StageEdit]) -> None:
+    for row in rows[:5]:
+        row.category = "won"
+
+
+def _name_of_another_key(rows: list[StageEdit]) -> None:
+    rows[0].name = "First contact"
+    rows[1].name = "Prospecting"  # the first stage's key
+
+
 @pytest.mark.parametrize(
     ("change", "field", "fragment"),
     [
@@ -153,21 +163,13 @@ def test_save_stages_adds_renames_reorders_and_retires_in_one_go(store: LocalSto
         ),
         (lambda rows: setattr(rows[0], "key", "first"), "key", "stays 'prospecting'"),
         (lambda rows: setattr(rows[5], "active", False), "won", "at least one active won stage"),
-        (
-            lambda rows: [setattr(r, "category", "won") for r in rows[:5]],
-            "open",
-            "at least one active open stage",
-        ),
+        (_all_closed, "open", "at least one active open stage"),
         (lambda rows: setattr(rows[1], "probability", 101), "probability", "at most 100"),
         (lambda rows: setattr(rows[1], "category", "maybe"), "category", "not one of"),
         (lambda rows: setattr(rows[1], "name", "  "), "name", "required"),
         (lambda rows: rows.append(StageEdit("Closed Won", 90, "open")), "name", "Two stages"),
         (lambda rows: rows.append(StageEdit("negotiation", 90, "open")), "name", "Two stages"),
-        (
-            lambda rows: [setattr(rows[0], "name", "First contact"), setattr(rows[1], "name", "Prospecting")],
-            "name",
-            "is the key of the stage 'First contact'",
-        ),
+        (_name_of_another_key, "name", "is the key of the stage 'First contact'"),
     ],
 )
 def test_a_broken_pipeline_is_refused_and_nothing_is_written(
