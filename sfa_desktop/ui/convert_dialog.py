@@ -100,7 +100,7 @@ class ConvertDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("convertDialog")
         self.setWindowTitle("Convert lead")
-        self.setMinimumWidth(620)
+        self.setMinimumSize(620, 320)  # explicit: the layout never re-sends size hints while shown
         self.store = store
         self.runner = runner
         self.lead_id = lead_id
@@ -200,7 +200,6 @@ class ConvertDialog(QDialog):
 
     def _fit(self) -> None:
         self.layout_.activate()
-        self.setMinimumHeight(self.layout_.minimumSize().height())
         self.resize(max(self.width(), 620), max(self.height(), self.sizeHint().height()))
 
     def plan(self) -> Plan:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -41,7 +42,7 @@ class QuickLeadDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("quickLeadDialog")
         self.setWindowTitle("Quick lead")
-        self.setMinimumWidth(520)
+        self.setMinimumSize(540, 320)  # explicit: the layout never re-sends size hints while shown
         self.store = store
         self.runner = runner
         self.saving = False
@@ -102,6 +103,17 @@ class QuickLeadDialog(QDialog):
         footer.setColumnStretch(0, 1)
         layout.addLayout(footer)
         self.editors["first_name"].widget.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter saves from any field (a choice box would pass it on to whichever button is default)."""
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            event.accept()
+            self.save()
+            return
+        super().keyPressEvent(event)
 
     def check(self, name: str) -> Any:
         """Check one field now; returns its cleaned value (raises FieldError after showing it)."""

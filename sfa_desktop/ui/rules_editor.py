@@ -99,7 +99,8 @@ class RulesDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("rulesDialog")
         self.setWindowTitle("Lead scoring rules")
-        self.resize(880, 560)
+        self.setMinimumSize(820, 500)  # explicit: the layout never re-sends size hints while shown
+        self.resize(900, 560)
         self.store = store
         self.runner = runner
         self.rules: list[dict[str, Any]] = []

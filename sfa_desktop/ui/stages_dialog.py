@@ -186,7 +186,8 @@ class StagesDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("stagesDialog")
         self.setWindowTitle("Pipeline stages")
-        self.resize(700, 470)
+        self.setMinimumSize(620, 380)  # explicit: the layout never re-sends size hints while shown
+        self.resize(720, 470)
         self.store = store
         self.runner = runner
         layout = QVBoxLayout(self)

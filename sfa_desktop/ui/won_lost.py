@@ -29,7 +29,7 @@ class ReasonDialog(QDialog):
         self.setObjectName("reasonDialog")
         self.outcome = outcome
         self.setWindowTitle("Mark won" if outcome == "won" else "Mark lost")
-        self.setMinimumWidth(460)
+        self.setMinimumSize(480, 210)  # explicit: the layout never re-sends size hints while shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 16)
         layout.setSpacing(10)

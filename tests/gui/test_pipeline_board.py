@@ -147,9 +147,8 @@ def test_keys_move_the_selected_card_and_won_closes_it(qtbot, store, seeded, run
     monkeypatch.setattr(won_lost, "ask_reason", lambda *_a: "Best value for money")
     window = MainWindow(store, runner, initial="opportunities")
     qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
+    with qtbot.waitSignal(window.section("opportunities").settled):
+        window.show()
     page = window.show_page("pipeline")
     assert isinstance(page, PipelinePage)
     qtbot.waitUntil(lambda: bool(page.columns) and bool(column(page, "proposal").model.cards))
