@@ -89,7 +89,9 @@ def _field_help(spec: Field, *, for_add: bool) -> str:
         "bool": "yes or no",
         "country": "a two-letter country code such as US",
     }
-    if spec.kind == "choice":
+    if spec.choices_from == "pipeline_stages":
+        hint = "a pipeline stage's key or name (see 'sfa stages list')"
+    elif spec.kind == "choice":
         hint = "one of: " + ", ".join(spec.choices)
     elif spec.kind == "ref":
         hint = f"the {ENTITIES[spec.ref or ''].singular}'s id, id prefix or name"
@@ -329,6 +331,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                 continue
             if key.endswith("_id"):
                 filters[key] = resolve(session, _filter_target(kind, key), given)
+            elif key == "stage":
+                filters[key] = _stage_key(session, given)
             else:
                 filters[key] = _canonical_choice(key, given)
         conn = session.connection()
@@ -386,6 +390,19 @@ def _filter_target(kind: str, key: str) -> str:
     if spec is not None and spec.ref:
         return spec.ref
     return {"territory_id": "territories", "owner_id": "users"}.get(key, key.removesuffix("_id") + "s")
+
+
+def _stage_key(session: Session, given: str) -> str:
+    """The key of the stage a list filter names (key or name, active or retired)."""
+    from sfa_desktop.core.stages import StageIndex
+
+    index = StageIndex.load(session)
+    stage = index.find(given)
+    if stage is None:
+        raise CliError(
+            f"--stage: '{given}' is not a stage; the stages are: {', '.join(s.name for s in index.stages)}."
+        )
+    return stage.key
 
 
 def _canonical_choice(key: str, given: str) -> str:
@@ -514,6 +531,12 @@ def _check_setting(key: str, value: str) -> str:
         if not re.fullmatch(r"[A-Z]{3}", code):
             raise CliError(f"'{value}' is not a currency code; use three letters such as USD or EUR.")
         return code
+    validator = settings.VALIDATORS.get(key)
+    if validator is not None:
+        try:
+            return validator(value)
+        except ValueError as exc:
+            raise CliError(f"{key} was not changed: {exc}") from None
     return value.strip()
 
 
@@ -533,7 +556,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
             current = settings.all_settings(session)
     width = max(len(k) for k in current)
     for key, value in current.items():
-        print(f"{key.ljust(width)}  {value}")
+        shown = " ".join(value.split())
+        if len(shown) > 60:  # a JSON document: 'sfa settings get KEY' shows all of it
+            shown = shown[:36] + f"…  ('sfa settings get {key}' for all)"
+        print(f"{key.ljust(width)}  {shown}")
     return 0
 
 
@@ -737,6 +763,11 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_story import register as register_story  # timeline, log, sales, order imports
 
     register_story(commands, common)
+    from sfa_desktop.cli_leads import register as register_leads
+    from sfa_desktop.cli_pipeline import register as register_pipeline
+
+    register_pipeline(commands, common)
+    register_leads(commands, common)
     return parser
 
 

@@ -22,10 +22,11 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import demo_leads, demo_sales, services
 from sfa_desktop.core import demo_names as names
-from sfa_desktop.core import demo_sales, services
 from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.models import Account, Territory, User
+from sfa_desktop.core.pipeline import WON_REASONS
 
 #: Accounts generated (and written) per round; each round writes every kind for those accounts.
 ACCOUNTS_PER_ROUND = 800
@@ -200,6 +201,8 @@ class _Generator:
         self.kinds = _Weighted(_ACTIVITY_WEIGHTS)
         self.families = tuple(names.PRODUCT_FAMILIES)
         self._days: dict[int, dt.datetime] = {}
+        #: Leads drawn as converted: written by demo_leads with what they were converted to.
+        self.converted_leads: list[dict[str, Any]] = []
 
     # -- small draws ------------------------------------------------------------------------------------
     def uid(self) -> str:
@@ -421,13 +424,13 @@ class _Generator:
         return rows
 
     def leads(self, companies: Iterator[tuple[str, str, str]]) -> list[dict[str, Any]]:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for _ in range(self.pick((0, 1, 1, 2))):
             company, industry, domain = next(companies)
             place = self.place()
             first, last = self.person()
             status = self.statuses.draw(self.random())
-            rows.append(
+            (self.converted_leads if status == "converted" else rows).append(
                 {
                     "id": self.uid(),
                     "first_name": first,
@@ -475,6 +478,8 @@ class _Generator:
                     "owner_id": account["owner_id"],
                 }
             )
+            if stage == "closed won":  # a reason from the id, so that the draws stay as they were
+                rows[-1]["won_reason"] = WON_REASONS[int(rows[-1]["id"][:8], 16) % len(WON_REASONS)]
         return rows
 
     def activities(
@@ -583,6 +588,7 @@ def seed(
             _write(session, kind, rows, counts)
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_ROUND, accounts), accounts)
+    demo_leads.seed(session, gen, lambda kind, rows: _write(session, kind, rows, counts))
     from sfa_desktop.core import demo_sequences
 
     for kind, number in demo_sequences.seed(session, gen.rng, gen.today, gen.uid).items():

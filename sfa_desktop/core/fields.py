@@ -63,7 +63,8 @@ LEAD_SOURCES = (
     "email campaign",
     "other",
 )
-#: Pipeline stages with their default win probability (percent).
+#: The default pipeline: stages with their default win probability (percent).  The pipeline in use is the
+#: ``pipeline_stages`` table (see ``core.pipeline``), seeded with these.
 OPPORTUNITY_STAGES: dict[str, int] = {
     "prospecting": 10,
     "qualification": 20,
@@ -105,6 +106,9 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     unique: bool = False  # no two live records may share the value
+    #: A ``choice`` whose vocabulary lives in the database ("pipeline_stages": the active stages, in order).
+    #: ``choices`` then only lists the defaults; the services check the value against the database.
+    choices_from: str | None = None
     #: ``float`` fields are rounded to this many decimal places.  Change capture writes the outbox with
     #: SQLite's JSON functions, which keep 15 significant digits, so a float field must fit in them:
     #: rounding makes the value that syncs exactly the value that was saved.
@@ -233,12 +237,20 @@ OPPORTUNITIES = Entity(
         Field("name", "Name", required=True, max_length=200),
         Field("account_id", "Account", "ref", required=True, ref="accounts"),
         Field("contact_id", "Contact", "ref", ref="contacts"),
-        Field("stage", "Stage", "choice", choices=tuple(OPPORTUNITY_STAGES)),
+        Field(
+            "stage",
+            "Stage",
+            "choice",
+            max_length=30,
+            choices=tuple(OPPORTUNITY_STAGES),
+            choices_from="pipeline_stages",
+        ),
         Field("probability", "Probability %", "int", minimum=0, maximum=100),
         Field("amount_cents", "Amount", "money"),
         Field("close_date", "Close date", "date"),
         Field("next_step", "Next step", max_length=200),
         Field("lost_reason", "Lost reason", max_length=200),
+        Field("won_reason", "Won reason", max_length=200),
         Field("owner_id", "Owner", "ref", ref="users"),
         Field("notes", "Notes", "longtext"),
     ),
@@ -492,9 +504,10 @@ def clean_value(spec: Field, value: Any, *, phone_region: str = "US") -> Any:
         text = value.strip() if kind != "longtext" else value.rstrip()
         if kind == "choice" and text not in spec.choices:
             folded = {c.lower(): c for c in spec.choices}
-            if text.lower() not in folded:
+            if text.lower() in folded:
+                text = folded[text.lower()]
+            elif spec.choices_from is None:
                 raise FieldError(f"'{text}' is not one of: {', '.join(spec.choices)}.")
-            text = folded[text.lower()]
         if kind == "country":
             text = text.upper()
             if len(text) != 2 or not text.isalpha() or not text.isascii():

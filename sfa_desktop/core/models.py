@@ -218,6 +218,8 @@ class Opportunity(SyncedRecord):
     close_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     next_step: Mapped[str | None] = mapped_column(String(200))
     lost_reason: Mapped[str | None] = mapped_column(String(200))
+    #: Why the deal was won (asked for by the Won action), as ``lost_reason`` says why one was lost.
+    won_reason: Mapped[str | None] = mapped_column(String(200))
     territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
@@ -418,6 +420,24 @@ class Reminder(Base):
     activity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LeadScore(Base):
+    """A lead's score under the scoring rules, with the reasons (local, not synced: derived data).
+
+    Rows are dropped by triggers when the lead or one of its activities changes, and recomputed on demand
+    (see ``core.scoring``); ``basis`` names the rules, day and territory data they were computed with.
+    """
+
+    __tablename__ = "lead_scores"
+
+    lead_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, index=True)
+    fit: Mapped[int] = mapped_column(Integer)
+    engagement: Mapped[int] = mapped_column(Integer)
+    #: JSON list of {"group", "rule", "points", "reason"}.
+    reasons: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(String(32))
 
 
 class Setting(Base):

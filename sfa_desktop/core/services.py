@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import settings
-from sfa_desktop.core.fields import ENTITIES, OPPORTUNITY_STAGES, Entity, clean
+from sfa_desktop.core import lead_status, settings, stages
+from sfa_desktop.core.fields import ENTITIES, Entity, clean
 from sfa_desktop.core.models import Account, Lead, SyncedRecord, new_id, utcnow
 from sfa_desktop.core.validation import ValidationError
 
@@ -133,10 +133,18 @@ def _derive(session: Session, ent: Entity, values: dict[str, Any], current: Sync
         account_id = values.get("account_id", getattr(current, "account_id", None))
         lead_id = values.get("lead_id", getattr(current, "lead_id", None)) if ent.key in FOLLOW_LEAD else None
         values["territory_id"] = _territory_of(session, account_id, lead_id)
-    if ent.key == "opportunities" and "stage" in values and "probability" not in values:
-        stage = values["stage"] or "prospecting"
-        values["stage"] = stage
-        values["probability"] = OPPORTUNITY_STAGES[stage]
+    if ent.key == "opportunities" and ("stage" in values or current is None):
+        _set_stage(stages.StageIndex.load(session), values, getattr(current, "stage", None))
+
+
+def _set_stage(index: stages.StageIndex, values: dict[str, Any], current: str | None) -> None:
+    """An opportunity's stage is an active stage of the pipeline (by key or name; none given: the first
+    open stage); a stage change sets the stage's default probability unless one is given."""
+    given = values.get("stage")
+    stage = index.resolve(given, allow=current) if given else index.first("open")
+    values["stage"] = stage.key
+    if "probability" not in values or (values["probability"] is None and stage.key != current):
+        values["probability"] = stage.probability
 
 
 def _territory_of(session: Session, account_id: str | None, lead_id: str | None) -> str | None:
@@ -156,6 +164,8 @@ def create(session: Session, kind: str, values: Mapping[str, Any]) -> SyncedReco
     cleaned = clean(ent, values, phone_region=_region(session))
     _check_refs(session, ent, cleaned)
     _check_unique(session, ent, [cleaned])
+    if ent.key == "leads":
+        lead_status.check(None, cleaned)
     _derive(session, ent, cleaned, None)
     record = ent.model(**cleaned)
     session.add(record)
@@ -170,6 +180,8 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     _check_refs(session, ent, cleaned)
     _check_unique(session, ent, [cleaned], exclude_id=record_id)
     _check_no_cycle(session, ent, record_id, cleaned)
+    if ent.key == "leads":
+        lead_status.check(as_dict(record), cleaned)
     _derive(session, ent, cleaned, record)
     defaults = _column_defaults(ent)
     for name, value in cleaned.items():
@@ -244,6 +256,8 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
         return []
     _check_refs_many(session, ent, cleaned_rows)
     _check_unique(session, ent, cleaned_rows)
+    if ent.key in ("leads", "opportunities"):
+        _check_rows(session, ent.key, cleaned_rows)
     if ent.key in FOLLOW_ACCOUNT:
         account_ids = {r["account_id"] for r in cleaned_rows if r.get("account_id")}
         territory_of = _territories_of(session, Account, account_ids)
@@ -264,16 +278,25 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
     convert = [i for i, c in enumerate(columns) if c not in fixed and _needs_conversion(ent, c)]
     payload = []
     for r in cleaned_rows:
-        if ent.key == "opportunities":
-            stage = r.get("stage") or "prospecting"
-            r["stage"] = stage
-            r.setdefault("probability", OPPORTUNITY_STAGES[stage])
         values = [fixed[c] if c in fixed else _or_default(r.get(c), defaults.get(c)) for c in columns]
         for i in convert:
             values[i] = _sql_value(values[i])
         payload.append(values)
     _insert_rows(session, ent.model.__tablename__, columns, payload)
     return [r["id"] for r in cleaned_rows]
+
+
+def _check_rows(session: Session, kind: str, rows: list[dict[str, Any]]) -> None:
+    """The rules that span fields, row by row: a lead's status, an opportunity's stage."""
+    index = stages.StageIndex.load(session) if kind == "opportunities" else None
+    for number, row in enumerate(rows, start=1):
+        try:
+            if index is not None:
+                _set_stage(index, row, None)
+            else:
+                lead_status.check(None, row)
+        except ValidationError as exc:
+            raise ValidationError({f"row {number}: {k}": v for k, v in exc.errors.items()}) from None
 
 
 def _or_default(value: Any, default: Any) -> Any:

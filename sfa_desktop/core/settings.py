@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import scoring_rules
 from sfa_desktop.core.models import Setting
 
 #: Every setting with its default.  Reading an unknown key is a programming error.
@@ -12,6 +15,13 @@ DEFAULTS: dict[str, str] = {
     "currency": "USD",
     "page_size": "A4",
     "sync_interval_minutes": "15",
+    #: JSON: the lead-scoring rules (see core.scoring_rules).
+    "lead_scoring_rules": scoring_rules.default_json(),
+}
+#: Settings whose values are checked (and normalised) when they are put; a bad value raises ValueError
+#: with a message for a person.
+VALIDATORS: dict[str, Callable[[str], str]] = {
+    "lead_scoring_rules": scoring_rules.normalize,
 }
 
 
@@ -25,6 +35,9 @@ def get(session: Session, key: str) -> str:
 def put(session: Session, key: str, value: str) -> None:
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}; known: {', '.join(DEFAULTS)}")
+    validator = VALIDATORS.get(key)
+    if validator is not None:
+        value = validator(value)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value))

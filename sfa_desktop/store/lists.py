@@ -7,7 +7,7 @@ happen in SQLite (FTS5 for text), and rows are fetched a page at a time by id.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,8 @@ class ListSpec:
     filters: Mapping[str, str]
     default_sort: str
     text_filter_like: tuple[str, ...] = ()  # for kinds without FTS: columns searched with LIKE
+    #: Brings derived data the list shows up to date before ids are listed (lead scores).
+    prepare: Callable[[Connection], None] | None = None
 
     def column(self, key: str) -> Column:
         for column in self.columns:
@@ -52,6 +54,34 @@ _OWNER = _c("owner", "Owner", "(SELECT full_name FROM users u WHERE u.id = r.own
 _TERRITORY = _c("territory", "Territory", "(SELECT name FROM territories t WHERE t.id = r.territory_id)")
 _PERSON = "trim(coalesce(r.first_name, '') || ' ' || r.last_name)"
 _PERSON_SORT = "r.last_name COLLATE NOCASE, r.first_name COLLATE NOCASE"
+
+
+def refresh_lead_scores(conn: Connection) -> None:
+    """Recompute stale lead scores (see ``core.scoring``) on this connection: committed at once when it is
+    not in a transaction, else within the caller's transaction.  When the database is busy (another
+    program writing), the list shows the scores it has."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from sfa_desktop.core import scoring
+
+    def run() -> None:
+        session = Session(bind=conn, join_transaction_mode="create_savepoint")
+        try:
+            scoring.refresh(session)
+            session.commit()  # releases the session's savepoint; the connection's transaction goes on
+        finally:
+            session.close()
+
+    try:
+        if conn.in_transaction():
+            run()
+        else:
+            with conn.begin():
+                run()
+    except OperationalError:
+        pass
+
 
 LISTS: dict[str, ListSpec] = {
     "accounts": ListSpec(
@@ -85,10 +115,11 @@ LISTS: dict[str, ListSpec] = {
     ),
     "leads": ListSpec(
         "leads",
-        "leads r",
+        "leads r LEFT JOIN lead_scores sc ON sc.lead_id = r.id",
         (
             _c("name", "Name", _PERSON, sort=_PERSON_SORT),
             _c("company", "Company", "r.company"),
+            _c("score", "Score", "sc.score", "int"),
             _c("status", "Status", "r.status"),
             _c("source", "Source", "r.source"),
             _c("email", "Email", "r.email"),
@@ -102,6 +133,7 @@ LISTS: dict[str, ListSpec] = {
             "source": "r.source",
         },
         "name",
+        prepare=refresh_lead_scores,
     ),
     "opportunities": ListSpec(
         "opportunities",
@@ -168,6 +200,8 @@ def list_ids(
     """The ids of the live records matching the filter, in display order."""
     spec = LISTS[kind]
     column = spec.column(sort or spec.default_sort)
+    if spec.prepare is not None:
+        spec.prepare(conn)
     where, params = _where(spec, filter_text, filters or {})
     direction = " DESC" if descending else ""
     # split the ORDER BY terms at top-level commas only: coalesce(r.phone, r.mobile) is one term
@@ -183,6 +217,8 @@ def count(
     conn: Connection, kind: str, *, filter_text: str = "", filters: Mapping[str, Any] | None = None
 ) -> int:
     spec = LISTS[kind]
+    if spec.prepare is not None:
+        spec.prepare(conn)
     where, params = _where(spec, filter_text, filters or {})
     return int(conn.execute(text(f"SELECT count(*) FROM {spec.source} WHERE {where}"), params).scalar_one())
 

@@ -76,6 +76,15 @@ PAGES: tuple[PageEntry, ...] = (
         order=10,
         tooltip="Overdue, today's and upcoming steps and tasks",
     ),
+    # -- Pipeline (issue 4, item 3): the board by stage
+    PageEntry(
+        "pipeline",
+        "Pipeline",
+        "pipeline",
+        "sfa_desktop.ui.board:pipeline_page",
+        order=55,
+        tooltip="Open deals by stage: drag to move, drop on Won or Lost to close",
+    ),
 )
 DETAIL_TABS: tuple[TabEntry, ...] = (
     # the customer's whole story: timeline and sales history
@@ -83,6 +92,8 @@ DETAIL_TABS: tuple[TabEntry, ...] = (
     TabEntry(("accounts",), "Sales", "sfa_desktop.ui.sales:SalesTab"),
     # guided selling: where the record stands in its sequences
     TabEntry(("leads", "contacts", "opportunities"), "Sequence", "sfa_desktop.ui.sequence_tab:SequenceTab"),
+    # -- Leads (issue 4, item 4): the score and its reasons
+    TabEntry(("leads",), "Score", "sfa_desktop.ui.score_tab:ScoreTab"),
 )
 RECORD_ACTIONS: tuple[ActionEntry, ...] = (
     # quick activity logging
@@ -103,6 +114,32 @@ RECORD_ACTIONS: tuple[ActionEntry, ...] = (
         shortcut="Ctrl+E",
         tooltip="Enroll this record, or every record selected in the list, in a sequence",
     ),
+    # -- Pipeline (issue 4, item 3): won and lost, with the reason
+    ActionEntry(
+        ("opportunities",),
+        "Won…",
+        "sfa_desktop.ui.won_lost:mark_won",
+        icon="won",
+        shortcut="Ctrl+Alt+W",
+        tooltip="Mark the deal won; you are asked why",
+    ),
+    ActionEntry(
+        ("opportunities",),
+        "Lost…",
+        "sfa_desktop.ui.won_lost:mark_lost",
+        icon="lost",
+        shortcut="Ctrl+Alt+L",
+        tooltip="Mark the deal lost; you are asked why",
+    ),
+    # -- Leads (issue 4, item 4): conversion
+    ActionEntry(
+        ("leads",),
+        "Convert…",
+        "sfa_desktop.ui.convert_dialog:convert_lead",
+        icon="convert",
+        shortcut="Ctrl+Alt+V",
+        tooltip="Turn the lead into an account, a contact and optionally an opportunity",
+    ),
 )
 WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
     # guided selling: the agenda as an iCalendar file, and the sequence templates
@@ -110,6 +147,17 @@ WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
         "&File", "Export agenda…", "sfa_desktop.ui.agenda_page:export_from_window", icon="export"
     ),
     WindowActionEntry("&Tools", "Sequences…", "sfa_desktop.ui.sequence_editor:open_editor", icon="sequence"),
+    # -- Pipeline (issue 4, item 3): the stages
+    WindowActionEntry(
+        "&Tools", "Pipeline stages…", "sfa_desktop.ui.stages_dialog:open_stages", icon="stages"
+    ),
+    # -- Leads (issue 4, item 4): quick capture, the scoring rules
+    WindowActionEntry(
+        "&File", "Quick lead…", "sfa_desktop.ui.quick_lead:quick_lead", shortcut="Ctrl+Shift+L", icon="bolt"
+    ),
+    WindowActionEntry(
+        "&Tools", "Lead scoring rules…", "sfa_desktop.ui.rules_editor:edit_rules", icon="rules"
+    ),
 )
 
 #: Started with the window, stopped when it closes.

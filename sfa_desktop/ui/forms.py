@@ -125,6 +125,9 @@ class RecordForm(QWidget):
             if spec.kind == "ref" and spec.ref in jobs.SMALL_REFS:
                 task = self._runner.submit(jobs.ref_choices, self._store, spec.ref)
                 task.finished.connect(lambda options, name=spec.name: self._set_options(name, options))
+            elif spec.choices_from is not None:  # a vocabulary kept in the database (pipeline stages)
+                task = self._runner.submit(jobs.dynamic_choices, self._store, spec.choices_from)
+                task.finished.connect(lambda options, name=spec.name: self._set_options(name, options))
 
     # -- building -------------------------------------------------------------------------------
 

@@ -69,6 +69,16 @@ def ref_choices(store: LocalStore, ref: str) -> list[tuple[str, str]]:
         return [(row[0], row[1] or "") for row in conn.execute(text(sql))]
 
 
+def dynamic_choices(store: LocalStore, source: str) -> list[tuple[str, str]]:
+    """(value, label) of a vocabulary kept in the database (``Field.choices_from``), in order."""
+    from sfa_desktop.core import stages
+
+    if source != "pipeline_stages":
+        raise ValueError(f"no vocabulary {source!r}")
+    with store.reading() as session:
+        return stages.choices(session)
+
+
 def lookup_refs(store: LocalStore, ref: str, typed: str, limit: int = 50) -> list[tuple[str, str, str]]:
     """(id, label, hint) of up to ``limit`` live records whose label contains what was typed."""
     table, label, hint = REF_LABELS[ref]

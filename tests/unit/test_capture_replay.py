@@ -32,13 +32,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import Connection, text
 
-from sfa_desktop.core import services
+from sfa_desktop.core import lead_status, services
 from sfa_desktop.core.fields import ENTITIES, Field
 from sfa_desktop.core.models import SYNCED_TABLES, new_id
 from sfa_desktop.core.validation import ValidationError
 from sfa_desktop.store import capture, search
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 from tests.strategies import has_invalid, invalid_value, valid_value
+
+#: What a lead may be created as (converted: only by converting it).
+STARTING_STATUSES = ("new", "working", "qualified", "disqualified")
 
 KINDS = (
     "territories",
@@ -160,8 +163,22 @@ class CaptureMachine(RuleBasedStateMachine):
         self.counter += 1
         return f"{self.counter}:{value}"[: limit or 32]
 
+    def active_stages(self) -> list[str]:
+        with self.store.engine.connect() as conn:
+            return [
+                row[0]
+                for row in conn.exec_driver_sql(
+                    "SELECT key FROM pipeline_stages WHERE deleted_at IS NULL AND active ORDER BY key"
+                )
+            ]
+
     def draw_field(self, data: st.DataObject, kind: str, spec: Field) -> tuple[bool, Any]:
         """(ok, value) for one field; ok is False when a required reference has nothing to point at."""
+        if (kind, spec.name) == ("opportunities", "stage"):  # a stage of the pipeline as it is now
+            stages = self.active_stages()
+            return bool(stages), data.draw(st.sampled_from(stages)) if stages else None
+        if (kind, spec.name) == ("leads", "status"):  # converted only by a conversion
+            return True, data.draw(st.sampled_from(STARTING_STATUSES))
         if spec.kind == "ref":
             live = self.ids(spec.ref or "")
             if not live:
@@ -189,14 +206,30 @@ class CaptureMachine(RuleBasedStateMachine):
         ent = ENTITIES[kind]
         values: dict[str, Any] = {}
         for spec in ent.fields:
-            if not spec.required and not data.draw(st.booleans()):
+            always = (kind, spec.name) == ("opportunities", "stage")  # the pipeline may have no open stage
+            if not spec.required and not always and not data.draw(st.booleans()):
                 continue
             ok, value = self.draw_field(data, kind, spec)
             if not ok:
                 return None
             if spec.kind != "ref" or value is not None or not spec.required:
                 values[spec.name] = value
+        if kind == "leads" and values.get("status") == "disqualified" and not values.get("status_reason"):
+            values["status_reason"] = "No budget"
         return values
+
+    def legal_lead_change(self, record_id: str, changes: dict[str, Any]) -> None:
+        """Keep a drawn change of a lead within the status rules (checked in test_leads_and_pipeline)."""
+        with self.store.engine.connect() as conn:
+            status, reason = conn.execute(
+                text("SELECT status, status_reason FROM leads WHERE id = :i"), {"i": record_id}
+            ).one()
+        new = (changes.get("status") or "new") if "status" in changes else status
+        if new != status and new not in lead_status.allowed_from(status):
+            changes["status"] = new = status
+        reason = changes.get("status_reason", reason) if "status_reason" in changes else reason
+        if new == "disqualified" and (new != status or "status_reason" in changes) and not reason:
+            changes["status_reason"] = "No budget"
 
     def attempt(self, action: Any, bad_fields: set[str] | None) -> Any:
         """Run ``action(session)`` in one transaction.  With ``bad_fields`` it must raise ValidationError
@@ -260,6 +293,8 @@ class CaptureMachine(RuleBasedStateMachine):
             if not ok:
                 return
             changes[name] = value
+        if kind == "leads":
+            self.legal_lead_change(record_id, changes)
         bad_fields = None
         if bad == 0 and any(ent.by_name[n].kind == "ref" or has_invalid(ent.by_name[n]) for n in names):
             name, value = self.draw_bad(data, kind, names)

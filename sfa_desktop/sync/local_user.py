@@ -1,0 +1,59 @@
+"""Who uses this laptop (the user it syncs as) and what they may change in the company's reference data.
+
+The central store decides for real (``sync.scope`` and, on PostgreSQL, row-level security): a change it
+does not permit comes back as a conflict.  The window and the command line ask here first, so that a rep
+sees the pipeline read-only instead of making changes that would be refused.  A laptop that was never
+connected is a standalone database: its user may change anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from sfa_desktop.sync import scope, state
+
+
+@dataclass(frozen=True)
+class LocalUser:
+    user_id: str
+    login: str
+    role: str
+    full_name: str
+
+
+class NotPermitted(Exception):
+    """This laptop's user may not make that change; the message says who may."""
+
+
+def local_user(conn: Connection) -> LocalUser | None:
+    """The user this laptop syncs as (None when it was never connected or does not know them yet)."""
+    st = state.load(conn)
+    if not st.user_id:
+        return None
+    row = conn.execute(
+        text("SELECT login, role, full_name FROM users WHERE id = :i"), {"i": st.user_id}
+    ).first()
+    if row is None:
+        return LocalUser(st.user_id, st.login or "", "rep", st.login or "")
+    return LocalUser(st.user_id, row[0], row[1] or "rep", row[2] or row[0])
+
+
+def may_write_reference(user: LocalUser | None, table: str) -> bool:
+    """May this laptop's user change rows of an admin-written table (as the central store will judge)?"""
+    if user is None:
+        return True
+    identity = scope.Identity(user.user_id, user.login, user.role, frozenset())
+    return scope.may_write_reference(identity, table, None, {})
+
+
+def require_reference_writer(conn: Connection, table: str, what: str) -> None:
+    """Raise NotPermitted unless this laptop's user may change ``table``; ``what`` names it for people."""
+    user = local_user(conn)
+    if not may_write_reference(user, table):
+        assert user is not None
+        raise NotPermitted(
+            f"Only administrators change {what}; you are signed in as {user.login} ({user.role}). "
+            "Ask an administrator, or sign in as one."
+        )

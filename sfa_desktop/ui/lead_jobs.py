@@ -1,0 +1,119 @@
+"""Database jobs of the lead views (score tab, quick capture, conversion, scoring rules), run on the task
+runner.  Plain functions: each opens its own session from the store and returns plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+
+from sfa_desktop.core import conversion, leads, scoring, scoring_rules, settings
+from sfa_desktop.core.conversion import Matches, Plan, Result
+from sfa_desktop.core.stages import Stage, all_stages
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync.local_user import local_user
+
+
+def lead_score(store: LocalStore, lead_id: str) -> scoring.Score | None:
+    with store.transaction() as session:
+        return scoring.score_of(session, lead_id)
+
+
+def quick_capture(store: LocalStore, values: Mapping[str, Any]) -> str:
+    """A new lead from the quick-capture form, owned by this laptop's user; returns its id."""
+    with store.transaction() as session:
+        user = local_user(session.connection())
+        return leads.quick_capture(session, values, owner_id=user.user_id if user else None).id
+
+
+@dataclass(frozen=True)
+class ConversionStart:
+    """What the conversion dialog shows first: the lead, what it may already be, the open stages."""
+
+    lead: dict[str, Any]
+    matches: Matches
+    stages: list[Stage]
+
+
+def conversion_start(store: LocalStore, lead_id: str) -> ConversionStart:
+    with store.reading() as session:
+        row = (
+            session.execute(
+                text(
+                    "SELECT first_name, last_name, company, title, email, phone, status, industry, city, "
+                    "region FROM leads WHERE id = :i"
+                ),
+                {"i": lead_id},
+            )
+            .mappings()
+            .first()
+        )
+        matches = conversion.find_matches(session, lead_id)
+        stages = [s for s in all_stages(session) if s.is_open]
+        activities = session.execute(
+            text("SELECT count(*) FROM activities WHERE lead_id = :i AND deleted_at IS NULL"), {"i": lead_id}
+        ).scalar_one()
+    lead = {**dict(row or {}), "activities": int(activities)}
+    return ConversionStart(lead, matches, stages)
+
+
+def convert(store: LocalStore, lead_id: str, plan: Plan) -> tuple[Result, str]:
+    with store.transaction() as session:
+        result = conversion.convert(session, lead_id, plan)
+        return result, conversion.describe(session, result)
+
+
+def search(
+    store: LocalStore, kind: str, typed: str, account_id: str | None = None
+) -> list[tuple[str, str, str]]:
+    """(id, label, detail) of up to 30 accounts or contacts whose name contains the text (contacts: of one
+    account when given)."""
+    escaped = typed.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    params: dict[str, Any] = {"p": f"%{escaped}%"}
+    if kind == "accounts":
+        sql = (
+            "SELECT id, name, coalesce(city, '') FROM accounts WHERE deleted_at IS NULL "
+            "AND name LIKE :p ESCAPE '\\' ORDER BY name COLLATE NOCASE LIMIT 30"
+        )
+    else:
+        person = "trim(coalesce(c.first_name, '') || ' ' || c.last_name)"
+        sql = (
+            f"SELECT c.id, {person}, coalesce(c.email, '') FROM contacts c WHERE c.deleted_at IS NULL "
+            f"AND {person} LIKE :p ESCAPE '\\'"
+        )
+        if account_id is not None:
+            sql += " AND c.account_id = :a"
+            params["a"] = account_id
+        sql += f" ORDER BY {person} COLLATE NOCASE LIMIT 30"
+    with store.engine.connect() as conn:
+        return [(r[0], r[1] or "", r[2] or "") for r in conn.execute(text(sql), params)]
+
+
+def load_rules(store: LocalStore) -> str:
+    with store.reading() as session:
+        return settings.get(session, scoring.SETTING)
+
+
+def save_rules(store: LocalStore, rules_text: str) -> int:
+    """Check and save the rules; returns how many leads were scored again."""
+    with store.transaction() as session:
+        settings.put(session, scoring.SETTING, rules_text)
+        return scoring.refresh(session)
+
+
+def preview_rules(store: LocalStore, rules_text: str, limit: int = 5) -> list[tuple[str, int]]:
+    """How the best leads would score with these rules (nothing saved): (name, score)."""
+    rules = scoring_rules.parse(rules_text)
+    with store.reading() as session:
+        scores = scoring.compute(session, rules=rules)
+    best = sorted(scores, key=lambda s: -s.score)[:limit]
+    with store.engine.connect() as conn:
+        names = {
+            r[0]: r[1]
+            for r in conn.execute(
+                text("SELECT id, trim(coalesce(first_name, '') || ' ' || last_name) FROM leads")
+            )
+        }
+    return [(names.get(s.lead_id, "?"), s.score) for s in best]

@@ -1,0 +1,104 @@
+"""Database jobs of the pipeline views (board, stages dialog, won and lost), run on the task runner.
+
+Plain functions: each opens its own session from the store and returns plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from sfa_desktop.core import pipeline
+from sfa_desktop.core.pipeline import BoardColumn, PipelineTotals, StageEdit
+from sfa_desktop.core.stages import Stage, all_stages
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync.local_user import LocalUser, local_user, may_write_reference, require_reference_writer
+
+
+@dataclass(frozen=True)
+class Board:
+    columns: list[BoardColumn]
+    totals: PipelineTotals
+    owners: list[tuple[str, str]]  # (user id, name) of everyone who owns opportunities
+    me: str | None  # this laptop's user
+
+
+def load_board(store: LocalStore, owner_id: str | None) -> Board:
+    with store.reading() as session:
+        owners = [
+            (row[0], row[1])
+            for row in session.execute(
+                text(
+                    "SELECT DISTINCT u.id, u.full_name FROM users u JOIN opportunities o "
+                    "ON o.owner_id = u.id WHERE o.deleted_at IS NULL ORDER BY u.full_name COLLATE NOCASE"
+                )
+            )
+        ]
+        user = local_user(session.connection())
+        return Board(
+            pipeline.board(session, owner_id=owner_id),
+            pipeline.totals(session, owner_id=owner_id),
+            owners,
+            user.user_id if user else None,
+        )
+
+
+def move_card(store: LocalStore, opportunity_id: str, stage_key: str) -> str:
+    """Move an opportunity to an open stage; returns the stage's name."""
+    with store.transaction() as session:
+        record = pipeline.set_stage(session, opportunity_id, stage_key)
+        name = session.execute(
+            text("SELECT name FROM pipeline_stages WHERE key = :k"), {"k": record.stage}
+        ).scalar()
+        return str(name or record.stage)
+
+
+def close_opportunity(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> str:
+    """Won or lost with the reason; returns the opportunity's name."""
+    with store.transaction() as session:
+        mark = pipeline.mark_won if outcome == "won" else pipeline.mark_lost
+        return mark(session, opportunity_id, reason).name
+
+
+def opportunity_name(store: LocalStore, opportunity_id: str) -> str:
+    with store.engine.connect() as conn:
+        name = conn.execute(
+            text("SELECT name FROM opportunities WHERE id = :i"), {"i": opportunity_id}
+        ).scalar()
+    return str(name or "")
+
+
+def reason_suggestions(store: LocalStore, outcome: str) -> list[str]:
+    """The usual reasons, then the ones people have given most often."""
+    column = "won_reason" if outcome == "won" else "lost_reason"
+    usual = list(pipeline.WON_REASONS if outcome == "won" else pipeline.LOST_REASONS)
+    with store.engine.connect() as conn:
+        given = conn.execute(
+            text(
+                f"SELECT {column}, count(*) AS n FROM opportunities WHERE {column} IS NOT NULL "
+                f"AND deleted_at IS NULL GROUP BY {column} COLLATE NOCASE ORDER BY n DESC LIMIT 12"
+            )
+        ).scalars()
+        folded = {u.casefold() for u in usual}
+        return usual + [g for g in given if g.casefold() not in folded]
+
+
+@dataclass(frozen=True)
+class StagesState:
+    stages: list[Stage]
+    editable: bool
+    user: LocalUser | None
+
+
+def load_stages(store: LocalStore) -> StagesState:
+    with store.reading() as session:
+        user = local_user(session.connection())
+        stages = all_stages(session, include_inactive=True)
+    return StagesState(stages, may_write_reference(user, "pipeline_stages"), user)
+
+
+def save_stages(store: LocalStore, edits: list[StageEdit]) -> list[Stage]:
+    with store.transaction() as session:
+        require_reference_writer(session.connection(), "pipeline_stages", "the pipeline stages")
+        return pipeline.save_stages(session, edits)
