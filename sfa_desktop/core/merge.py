@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import services
@@ -210,3 +211,24 @@ def _update(session: Session, model: Any, condition: Any, values: dict[str, Any]
         sa.update(model).where(condition).values(**values).execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def follow_merges_in_history(conn: Connection) -> int:
+    """Give the change history of merged-away records to their survivors (after a sync brought merges
+    made elsewhere).  Returns how many history entries moved."""
+    moved = 0
+    for kind in KINDS:
+        for _ in range(MAX_CHAIN):  # one step of a chain of merges per round
+            result = conn.execute(
+                text(
+                    f"UPDATE change_history SET record_id = (SELECT r.merged_into_id FROM {kind} r "
+                    "WHERE r.id = change_history.record_id) WHERE table_name = :kind AND record_id IN "
+                    f"(SELECT id FROM {kind} WHERE merged_into_id IS NOT NULL)"
+                ),
+                {"kind": kind},
+            )
+            count = int(result.rowcount)
+            moved += count
+            if count == 0:
+                break
+    return moved
