@@ -145,7 +145,7 @@ def test_an_offline_edit_of_the_merged_away_record_goes_to_the_survivor(world: W
 
 def test_records_created_offline_against_the_merged_away_id_attach_to_the_survivor(world: World) -> None:
     admin = world.laptop("admin")
-    ne, se = world.territory("NE"), world.territory("SE")
+    ne = world.territory("NE")
     survivor = admin.create("accounts", {"name": "Initech", "territory_id": ne})
     loser = admin.create("accounts", {"name": "Initech LLC", "territory_id": ne})
     lead = admin.create("leads", {"last_name": "Lumbergh", "territory_id": ne})

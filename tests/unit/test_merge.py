@@ -1,4 +1,5 @@
-"""Merging duplicates on the laptop: chosen fields, related records moved, history, tombstone, one transaction."""
+"""Merging duplicates on the laptop: chosen fields, related records moved, history, tombstone, one
+transaction."""
 
 from __future__ import annotations
 
