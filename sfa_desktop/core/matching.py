@@ -196,6 +196,7 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=4096)
 def _format_phone(e164: str) -> str:
     from sfa_desktop.core.validation import format_phone
 
