@@ -102,7 +102,7 @@ _SOURCES: tuple[tuple[str, frozenset[str], dict[str, str | None]], ...] = (
     ("HubSpot", frozenset({"stateregion", "countryregion"}), {}),
     ("SFA Desktop", frozenset({"agreestoemail"}), {}),
 )
-_GOOGLE_PHONE = re.compile(r"phone(\d+)(value|type)")
+_GOOGLE_PHONE = re.compile(r"phone(\d+)(value|type|label)")
 _NUMBERED = re.compile(r"(email|website|organization|address)(\d+)")
 
 
@@ -139,7 +139,8 @@ def _target(kind: str, folded: str, overrides: Mapping[str, str | None]) -> str 
         return overrides[folded]
     phone = _GOOGLE_PHONE.fullmatch(folded)
     if phone:
-        return f"phone_{phone.group(2)}:{phone.group(1)}"
+        part = "value" if phone.group(2) == "value" else "type"
+        return f"phone_{part}:{phone.group(1)}"
     numbered = _NUMBERED.match(folded)
     if numbered and numbered.group(2) != "1":
         return None  # the second email, address... of a person: not a field here

@@ -54,7 +54,8 @@ def count(session: Session, kind: str) -> int:
 
 def _rows(session: Session, kind: str, exprs: list[str], order: str) -> Iterator[tuple[Any, ...]]:
     sql = f"SELECT {', '.join(exprs)} FROM {kind} r WHERE r.deleted_at IS NULL ORDER BY {order}, r.id"
-    yield from session.execute(text(sql)).tuples()
+    for row in session.execute(text(sql)):
+        yield tuple(row)
 
 
 def _order(kind: str) -> str:
