@@ -90,7 +90,8 @@ def test_import_dry_run_rejects_and_reimport(
 ) -> None:
     file = tmp_path / "people.csv"
     file.write_text(
-        "First Name;Last Name;E-mail Address;Company\nJane;Doe;jane@acme.com;Acme\nBad;;nope;\nAl;Ng;;Globex\n",
+        "First Name;Last Name;E-mail Address;Company\n"
+        "Jane;Doe;jane@acme.com;Acme\nBad;;nope;\nAl;Ng;;Globex\n",
         encoding="cp1252",
     )
     code, out, err = run(capsys, data, "import", str(file), "--dry-run")
