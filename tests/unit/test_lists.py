@@ -241,17 +241,19 @@ def check_rows(conn: Connection, kind: str, live: dict[str, dict[str, dict[str, 
         v = live[kind][record_id]
         if kind == "accounts":
             where = (territory.get(v["territory_id"]), owner.get(v["owner_id"]))
-            assert row == (v["name"], v["industry"], v["city"], v["region"], v["phone"], *where)
+            assert row == (v["name"], v["industry"], v["city"], v["region"], v["phone"], *where, None)
         elif kind == "contacts":
             person = f"{v['first_name'] or ''} {v['last_name']}".strip()
             email = v["email"]
             phone = v["phone"] or v["mobile"]
             account = names.get(v["account_id"]) if v["account_id"] else None
-            assert row == (person, v["title"], account, email, phone, v["city"])
+            who = owner.get(v.get("owner_id"))
+            assert row == (person, v["title"], account, email, phone, v["city"], who, None)
         elif kind == "leads":
             person = f"{v['first_name'] or ''} {v['last_name']}".strip()
-            assert row[:6] == (person, v["company"], v["status"], v["source"], None, v["city"])
-            assert dt.datetime.fromisoformat(row[6]) <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            who = owner.get(v.get("owner_id"))
+            assert row[:8] == (person, v["company"], v["status"], v["source"], None, v["city"], who, None)
+            assert dt.datetime.fromisoformat(row[8]) <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
         else:
             close = v["close_date"].isoformat() if v["close_date"] else None
             who = owner.get(v["owner_id"])
