@@ -247,11 +247,11 @@ def check_rows(conn: Connection, kind: str, live: dict[str, dict[str, dict[str, 
             email = v["email"]
             phone = v["phone"] or v["mobile"]
             account = names.get(v["account_id"]) if v["account_id"] else None
-            who = owner.get(v.get("owner_id"))
+            who = owner.get(v.get("owner_id") or "")
             assert row == (person, v["title"], account, email, phone, v["city"], who, None)
         elif kind == "leads":
             person = f"{v['first_name'] or ''} {v['last_name']}".strip()
-            who = owner.get(v.get("owner_id"))
+            who = owner.get(v.get("owner_id") or "")
             assert row[:8] == (person, v["company"], v["status"], v["source"], None, v["city"], who, None)
             assert dt.datetime.fromisoformat(row[8]) <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
         else:
