@@ -13,9 +13,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from sfa_desktop.cli import CliError, _label_of, _print_table, resolve
 from sfa_desktop.core import duplicates, exporter, import_source, importer, merge, vcards
 from sfa_desktop.core.columns import IMPORT_KINDS, targets
@@ -24,6 +21,7 @@ from sfa_desktop.core.matching import KINDS
 from sfa_desktop.core.merge import MergeError
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.store.database import LocalStore, default_data_dir
+from sfa_desktop.sync.whoami import record_defaults
 
 #: Rejected rows printed before "... and N more".
 SHOWN_PROBLEMS = 20
@@ -98,28 +96,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
 # -- import and export -----------------------------------------------------------------------------------
 
 
-def import_defaults(session: Session) -> dict[str, str]:
-    """The owner and territory new records get when the file does not say: this laptop's user, and their
-    territory when they have exactly one."""
-    from sfa_desktop.sync import state
-
-    user = state.load(session.connection()).user_id
-    if user is None:
-        return {}
-    defaults = {"owner_id": user}
-    territories = (
-        session.execute(
-            text("SELECT territory_id FROM territory_memberships WHERE user_id = :u AND deleted_at IS NULL"),
-            {"u": user},
-        )
-        .scalars()
-        .all()
-    )
-    if len(territories) == 1:
-        defaults["territory_id"] = territories[0]
-    return defaults
-
-
 def _mapping(source: import_source.Source, kind: str, given: list[str]) -> list[str | None] | None:
     if source.format != "csv":
         return None
@@ -179,7 +155,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     progress = Progress(bar)
     with _open(args) as store, store.transaction() as session:
         options = importer.Options(
-            kind, _mapping(source, kind, args.map or []), args.on_match, import_defaults(session)
+            kind, _mapping(source, kind, args.map or []), args.on_match, record_defaults(session.connection())
         )
         if source.format == "csv" and options.mapping is not None:
             shown = [f"{h} -> {t}" for h, t in zip(source.headers, options.mapping, strict=True) if t]

@@ -64,7 +64,7 @@ class Candidate:
     verdict: Verdict
 
 
-def _account_name(session: Session, account_id: Any) -> str | None:
+def account_name(session: Session, account_id: Any) -> str | None:
     if not account_id:
         return None
     name = session.execute(text("SELECT name FROM accounts WHERE id = :i"), {"i": account_id}).scalar()
@@ -81,7 +81,7 @@ def likely_duplicates(
     _check_kind(kind)
     values = dict(values)
     if kind == "contacts" and "account_name" not in values:
-        values["account_name"] = _account_name(session, values.get("account_id"))
+        values["account_name"] = account_name(session, values.get("account_id"))
     incoming = profile(kind, exclude_id or "", values)
     where, params = _prefilter(kind, incoming)
     if not where:
@@ -133,6 +133,7 @@ def describe_group(group: Group) -> dict[str, Any]:
 __all__ = [
     "Candidate",
     "Group",
+    "account_name",
     "company_key",
     "describe_group",
     "find_duplicates",
