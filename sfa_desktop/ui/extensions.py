@@ -66,8 +66,30 @@ class RecordTab(Protocol):
 
 PAGES: tuple[PageEntry, ...] = ()
 DETAIL_TABS: tuple[TabEntry, ...] = ()
-RECORD_ACTIONS: tuple[ActionEntry, ...] = ()
-WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = ()
+RECORD_ACTIONS: tuple[ActionEntry, ...] = (
+    # duplicates and merge (issue 4, item 5)
+    ActionEntry(
+        ("accounts", "contacts", "leads"),
+        "Merge duplicates",
+        "sfa_desktop.ui.duplicates_view:merge_with_duplicates",
+        icon="merge",
+        shortcut="Ctrl+Shift+M",
+        tooltip="Find this record's likely duplicates and merge them into one",
+    ),
+)
+WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
+    # import and export (issue 4, item 6)
+    WindowActionEntry("&File", "&Import…", "sfa_desktop.ui.import_dialog:open_import", "Ctrl+I", "import"),
+    WindowActionEntry("&File", "&Export…", "sfa_desktop.ui.export_dialog:open_export", "Ctrl+E", "export"),
+    # duplicates and merge (issue 4, item 5)
+    WindowActionEntry(
+        "&Tools",
+        "Find &duplicates…",
+        "sfa_desktop.ui.duplicates_view:open_duplicates",
+        "Ctrl+Shift+D",
+        "duplicates",
+    ),
+)
 
 
 def resolve(path: str) -> Any:
