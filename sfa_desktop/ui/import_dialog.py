@@ -126,8 +126,9 @@ class ImportDialog(QDialog):
         self.back_button.clicked.connect(self.back)
         self.next_button.clicked.connect(self.next)
         self.close_button.clicked.connect(self.reject)
-        foot.addWidget(self.progress_row, 1)
-        foot.addWidget(self.message, 1)
+        foot.addWidget(self.progress_row, 3)
+        foot.addWidget(self.message, 3)
+        foot.addStretch(1)
         foot.addWidget(self.back_button)
         foot.addWidget(self.next_button)
         foot.addWidget(self.close_button)
@@ -419,7 +420,8 @@ class ImportDialog(QDialog):
         warned = sum(1 for r in plan.rows if r.warnings and r.action != "reject")
         notes = list(plan.source.notes)
         if warned:
-            notes.append(f"{warned:,} rows have notes (shown with them).")
+            said = "row has a note (shown with it)" if warned == 1 else "rows have notes (shown with them)"
+            notes.append(f"{warned:,} {said}.")
         if counts["reject"]:
             notes.append(
                 f"Rows with problems are left out; save them, fix them and import that file. "

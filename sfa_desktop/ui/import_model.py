@@ -30,6 +30,9 @@ SHOWING = {
 
 
 def record_label(kind: str, row: PlannedRow) -> str:
+    if row.action == "reject" and row.source is not None:  # not cleaned: show what the file says
+        cells = row.source.cells or list((row.source.card or {}).values())
+        return " · ".join(c.strip() for c in cells[:4] if c.strip())[:80]
     values = row.values or {}
     if kind == "accounts":
         name = str(values.get("name") or "")
