@@ -52,6 +52,10 @@ class SectionPage(QWidget):
         # Start the first (SQL) load now, so that it runs while the widgets are being built.
         self.model.sort(self.model.column_of(self.model.sort_key), Qt.SortOrder.AscendingOrder)
         self.form = RecordForm(store, runner, kind)
+        if kind in ("accounts", "contacts", "leads"):
+            from sfa_desktop.ui.duplicate_warning import check_new_record
+
+            self.form.before_create = lambda values, save: check_new_record(self, values, save)
         self._build()
         self._extend(store, runner)
         self.model.loaded.connect(self._on_loaded)
