@@ -10,6 +10,7 @@ from typing import Any
 
 from sfa_desktop.core import duplicates, exporter, import_source, importer, merge, services
 from sfa_desktop.core.progress import Progress
+from sfa_desktop.store import saved_filters
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.whoami import record_defaults
 
@@ -125,3 +126,18 @@ def find_for_record(store: LocalStore, kind: str, record_id: str) -> list[duplic
         if kind == "contacts":
             values["account_name"] = duplicates.account_name(session, values.get("account_id"))
         return duplicates.likely_duplicates(session, kind, values, exclude_id=record_id)
+
+
+def saved_filters_of(store: LocalStore, kind: str) -> list[saved_filters.SavedFilter]:
+    with store.engine.connect() as conn:
+        return saved_filters.saved(conn, kind)
+
+
+def save_filter(store: LocalStore, item: saved_filters.SavedFilter) -> saved_filters.SavedFilter:
+    with store.engine.begin() as conn:
+        return saved_filters.save(conn, item)
+
+
+def delete_filter(store: LocalStore, kind: str, name: str) -> None:
+    with store.engine.begin() as conn:
+        saved_filters.delete(conn, kind, name)

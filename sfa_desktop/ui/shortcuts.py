@@ -64,7 +64,8 @@ def collect(window: QMainWindow) -> list[Shortcut]:
     if current is not None:
         for action in current.actions():
             if _keys(action):
-                found.append(Shortcut("On a record", _clean(action.text()), _keys(action)))
+                group = action.property("group") or "On a record"
+                found.append(Shortcut(str(group), _clean(action.text()), _keys(action)))
         for button in current.findChildren(QAbstractButton):
             sequence = button.shortcut()
             if not sequence.isEmpty():
