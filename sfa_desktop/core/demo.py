@@ -89,6 +89,8 @@ class DemoSummary:
     leads: int = 0
     opportunities: int = 0
     activities: int = 0
+    #: Accounts, contacts and leads entered twice (counted in their kinds too): for Find duplicates.
+    duplicates: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -578,4 +580,11 @@ def seed(
             _write(session, kind, rows, counts)
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_ROUND, accounts), accounts)
+    if accounts:
+        from sfa_desktop.core.demo_dedupe import seed_duplicates
+
+        made = seed_duplicates(session, seed=seed)
+        for kind, number in made.items():
+            counts[kind] += number
+        counts["duplicates"] = sum(made.values())
     return DemoSummary(**counts)
