@@ -62,6 +62,7 @@ class DuplicatesDialog(QDialog):
         for key in KINDS:
             button = named(QPushButton(ENTITIES[key].plural.capitalize()), "segment")
             button.setCheckable(True)
+            button.setMinimumWidth(110)
             button.setChecked(key == self.kind)
             button.setProperty("kind", key)
             self.kind_buttons.addButton(button)

@@ -51,7 +51,8 @@ class FilterControls(QObject):
         self.button.setMenu(self.menu)
 
         self.saved_box = named(QComboBox(), "savedFilters")
-        self.saved_box.setMinimumWidth(220)
+        self.saved_box.setMinimumWidth(250)
+        self.saved_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.saved_box.setToolTip("Saved filters of this list")
         self.saved_box.activated.connect(self._on_saved_chosen)
 
