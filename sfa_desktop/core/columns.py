@@ -96,6 +96,7 @@ _SOURCES: tuple[tuple[str, frozenset[str], dict[str, str | None]], ...] = (
     ("Google Contacts", frozenset({"email1value"}), {}),
     ("Google Contacts", frozenset({"givenname", "familyname"}), {}),
     ("Salesforce", frozenset({"mailingstreet"}), {}),
+    ("Salesforce", frozenset({"mailingcity"}), {}),
     ("Salesforce", frozenset({"billingstreet"}), {}),
     ("Salesforce", frozenset({"leadstatus", "company"}), {}),
     ("HubSpot", frozenset({"recordid"}), {"recordid": None}),

@@ -43,6 +43,7 @@ class DuplicatesDialog(QDialog):
         self.setObjectName("duplicatesDialog")
         self.setWindowTitle("Find duplicates")
         self.resize(860, 600)
+        self.setMinimumSize(640, 420)
         self.store, self.runner = store, runner
         self.kind = kind if kind in KINDS else "contacts"
         self.groups: list[Group] = []

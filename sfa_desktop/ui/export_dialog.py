@@ -42,7 +42,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export")
-        self.setMinimumWidth(560)
+        self.setMinimumSize(560, 300)
         self.store, self.runner = store, runner
         self.busy = False
         self.written: int | None = None

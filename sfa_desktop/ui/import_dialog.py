@@ -74,6 +74,7 @@ class ImportDialog(QDialog):
         self.setObjectName("importDialog")
         self.setWindowTitle("Import")
         self.resize(960, 640)
+        self.setMinimumSize(760, 520)
         self.store, self.runner = store, runner
         self.source: Source | None = None
         self.plan: importer.Plan | None = None

@@ -59,6 +59,7 @@ class MergeDialog(QDialog):
         self.entity = ENTITIES[kind]
         self.setWindowTitle(f"Merge {self.entity.plural}")
         self.resize(min(360 + 260 * len(record_ids), 1200), 680)
+        self.setMinimumSize(640, 480)
         self.records: MergeRecords | None = None
         self.reasons = list(reasons)
         self.survivor_buttons = QButtonGroup(self)
