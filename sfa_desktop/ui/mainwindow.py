@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 640)
         self.sections: dict[str, SectionPage] = {}
         self.pages_by_key: dict[str, QWidget] = {}
+        #: The keyboard shortcut overlay while it is open (F1, see ``ui.shortcuts``).
+        self.shortcut_overlay: QWidget | None = None
         self.nav = navigation()
         self._closing = False
         self._build_toolbar()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent
@@ -161,14 +162,14 @@ class ShortcutOverlay(QWidget):
             self.window_.shortcut_overlay = None
 
 
-def show_shortcuts(window: QMainWindow) -> ShortcutOverlay:
+def show_shortcuts(window: Any) -> ShortcutOverlay:
     """Show the overlay (or close it when it is open)."""
     current = getattr(window, "shortcut_overlay", None)
     if isinstance(current, ShortcutOverlay):
         current.close_overlay()
         return current
     overlay = ShortcutOverlay(window)
-    window.shortcut_overlay = overlay  # type: ignore[attr-defined]
+    window.shortcut_overlay = overlay
     overlay.show()
     overlay.raise_()
     overlay.setFocus()

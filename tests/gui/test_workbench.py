@@ -5,11 +5,11 @@ keyboard shortcut overlay."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu, QToolButton
 from sqlalchemy import text
 
 from sfa_desktop.core import services
@@ -239,7 +239,7 @@ def test_column_filters_and_saved_filters_in_the_section(qtbot, store, seeded, r
     assert 0 < mine < everyone
     assert mine == _count(store, "contacts", f"owner_id = '{seeded.users[1]}'")
     assert page.count_label.text() == f"{mine} contacts match the filters"
-    assert [c.findChild(type(controls.button)).text() for c in controls.bar.chips] == ["Owner is me"]
+    assert [c.findChildren(QToolButton)[0].text() for c in controls.bar.chips] == ["Owner is me"]
     assert controls.button.text() == "Filters · 1"
     editor = controls.edit("account")  # the popup editor, as a person fills it in
     editor.op.setCurrentIndex(editor.op.findData("contains"))
@@ -259,7 +259,7 @@ def test_column_filters_and_saved_filters_in_the_section(qtbot, store, seeded, r
     qtbot.waitUntil(lambda: page.model.rowCount() == narrowed)
     assert controls.saved_box.currentText() == "My Tailspin contacts"
     qtbot.waitUntil(lambda: page.model.is_loaded and page.model.rowCount() == narrowed)
-    chip_close = controls.bar.chips[1].findChildren(type(controls.button))[1]
+    chip_close = controls.bar.chips[1].findChildren(QToolButton)[1]
     with qtbot.waitSignal(page.model.loaded):
         qtbot.mouseClick(chip_close, Qt.MouseButton.LeftButton)
     assert page.model.rowCount() == mine
@@ -282,22 +282,24 @@ def test_the_overlay_lists_the_windows_real_shortcuts(qtbot, store, seeded, runn
     # every shortcut of every menu action is listed: nothing is hard-coded
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
-        for action in menu.actions() if menu is not None else []:
+        assert isinstance(menu, QMenu)
+        for action in menu.actions():
             if not action.shortcut().isEmpty():
                 assert any(s.keys.startswith(action.shortcut().toString()) for s in shortcuts.collect(window))
     page.table.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_F1)
     overlay = window.shortcut_overlay
-    assert overlay is not None
+    assert isinstance(overlay, shortcuts.ShortcutOverlay)
     assert overlay.isVisible()
     labels = {w.text() for w in overlay.card.findChildren(type(window.count_label))}
     assert {"Import", "Ctrl+I", "Merge duplicates", "Ctrl+Shift+M"} <= labels
     qtbot.keyClick(overlay, Qt.Key.Key_Escape)
-    assert window.shortcut_overlay is None
+    assert getattr(window, "shortcut_overlay") is None  # noqa: B009 (mypy narrowed it above)
     page.table.setFocus()
     qtbot.keyClick(page.table, "?")
-    assert window.shortcut_overlay is not None
-    window.shortcut_overlay.close_overlay()
+    again = window.shortcut_overlay
+    assert isinstance(again, shortcuts.ShortcutOverlay)
+    again.close_overlay()
     page.filter.setFocus()
     qtbot.keyClicks(page.filter, "what?")  # typing "?" in a text field types it
     assert page.filter.text() == "what?"
