@@ -304,3 +304,13 @@ def test_the_overlay_lists_the_windows_real_shortcuts(qtbot, store, seeded, runn
     qtbot.keyClicks(page.filter, "what?")  # typing "?" in a text field types it
     assert page.filter.text() == "what?"
     assert window.shortcut_overlay is None
+
+
+def test_a_merged_away_record_opens_its_survivor(qtbot, store, runner, twins):
+    from sfa_desktop.core import merge
+    from sfa_desktop.ui import jobs
+
+    with store.transaction() as session:
+        merge.merge(session, "accounts", twins["acme"], [twins["other"]])
+    loaded = jobs.load_record(store, "accounts", twins["other"])
+    assert (loaded.record_id, loaded.values["name"]) == (twins["acme"], "Acme Corporation")
