@@ -183,10 +183,18 @@ def blocking_keys(kind: str, p: Profile) -> list[str]:
             keys.append(f"k:{p.name.replace(' ', '')[:5]}")
         return keys
     words = p.name.split()
-    if words:
-        first, last = words[0], words[-1]
-        keys.append(f"n:{last[:5]}|{first[:1]}")
-        keys.append(f"f:{first[:4]}|{last[:1]}")
+    if not words:
+        return keys
+    # Similar names count only together with the same company, the same email domain or (with no company)
+    # the same city (see compare): the name keys carry that anchor, so blocks stay small.
+    anchors = [f"c{p.company.split()[0]}"] if p.company else []
+    anchors += [f"d{d}" for d in p.domains]
+    if not p.company and p.city:
+        anchors.append(f"t{p.city}")
+    first, last = words[0], words[-1]
+    for anchor in anchors:
+        keys.append(f"n:{last[:5]}|{first[:1]}|{anchor}")
+        keys.append(f"f:{first[:4]}|{last[:1]}|{anchor}")
     return keys
 
 
