@@ -32,7 +32,9 @@ from sfa_desktop import __version__
 from sfa_desktop.core import services, settings
 from sfa_desktop.core.demo import DemoDataError
 from sfa_desktop.core.fields import ENTITIES, Entity, Field, clean, display_value
+from sfa_desktop.core.merge import MergeError, survivor_of
 from sfa_desktop.core.services import NotFound
+from sfa_desktop.core.textfile import FileError
 from sfa_desktop.core.validation import ValidationError, format_money, format_phone
 from sfa_desktop.store.database import DB_FILENAME, LocalStore, StoreError, default_data_dir
 from sfa_desktop.store.lists import LISTS, Column, ListSpec
@@ -127,6 +129,8 @@ def resolve(session: Session, kind: str, given: str) -> str:
     found = session.execute(text(alive + "id = :v"), {"v": wanted}).scalars().all()
     if found:
         return str(found[0])
+    if kind in ("accounts", "contacts", "leads") and (survivor := survivor_of(session, kind, wanted)):
+        return survivor  # a merged-away record's id leads to the record it was merged into
     matches: list[str] = []
     for expr in _LABELS[kind]:
         rows = session.execute(text(alive + f"{expr} = :v COLLATE NOCASE LIMIT 5"), {"v": wanted}).scalars()
@@ -768,6 +772,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_pipeline(commands, common)
     register_leads(commands, common)
+    from sfa_desktop.cli_data import register as register_data
+
+    register_data(commands, common)
     return parser
 
 
@@ -801,7 +808,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, message in exc.errors.items():
             _error(f"{name}: {message}")
         return 1
-    except (StoreError, NotFound, CliError, DemoDataError, CentralError) as exc:
+    except (StoreError, NotFound, CliError, DemoDataError, CentralError, FileError, MergeError) as exc:
         _error(str(exc))
         return 1
     except BrokenPipeError:  # output piped into 'head' and the like: stop quietly

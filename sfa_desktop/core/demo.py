@@ -95,6 +95,8 @@ class DemoSummary:
     sequence_enrollments: int = 0
     orders: int = 0
     order_lines: int = 0
+    #: Accounts, contacts and leads entered twice (counted in their kinds too): for Find duplicates.
+    duplicates: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -594,4 +596,11 @@ def seed(
     for kind, number in demo_sequences.seed(session, gen.rng, gen.today, gen.uid).items():
         counts[kind] += number
     counts["orders"], counts["order_lines"] = demo_sales.seed_orders(session, seed=seed, today=gen.today)
+    if accounts:
+        from sfa_desktop.core.demo_dedupe import seed_duplicates
+
+        made = seed_duplicates(session, seed=seed)
+        for kind, number in made.items():
+            counts[kind] += number
+        counts["duplicates"] = sum(made.values())
     return DemoSummary(**counts)

@@ -1,11 +1,13 @@
 """Record lists as SQL: which ids match a filter in which order, and the display rows for a page of ids.
 
 The GUI's lazy table models and the command line's ``list`` commands both use this: filtering and sorting
-happen in SQLite (FTS5 for text), and rows are fetched a page at a time by id.
+happen in SQLite (FTS5 for text, ``store.filters`` for column filters), and rows are fetched a page at a
+time by id.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.store import filters as filter_sql
+from sfa_desktop.store.filters import ColumnFilter
 from sfa_desktop.store.search import fts_query, matching_ids_sql
 
 
@@ -23,6 +28,11 @@ class Column:
     expr: str  # SQL for the value shown
     sort: str  # SQL for ordering (NOCASE for text)
     kind: str = "text"  # text | money | date | datetime | phone | int
+    #: Values a choice column takes (filtered by "is"); a reference column's table (filtered by id).
+    choices: tuple[str, ...] = ()
+    ref: str | None = None
+    #: SQL a filter compares with, when not the shown value (a reference column: the id).
+    filter_expr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,14 +54,48 @@ class ListSpec:
         raise KeyError(f"{self.kind} lists have no column {key!r}; known: {[c.key for c in self.columns]}")
 
 
-def _c(key: str, label: str, expr: str, kind: str = "text", sort: str | None = None) -> Column:
+def _c(
+    key: str,
+    label: str,
+    expr: str,
+    kind: str = "text",
+    sort: str | None = None,
+    *,
+    choices: tuple[str, ...] = (),
+    ref: str | None = None,
+    filter_expr: str | None = None,
+) -> Column:
     if sort is None:
         sort = f"{expr} COLLATE NOCASE" if kind in ("text", "phone") else expr
-    return Column(key, label, expr, sort, kind)
+    return Column(key, label, expr, sort, kind, choices, ref, filter_expr)
 
 
-_OWNER = _c("owner", "Owner", "(SELECT full_name FROM users u WHERE u.id = r.owner_id)")
-_TERRITORY = _c("territory", "Territory", "(SELECT name FROM territories t WHERE t.id = r.territory_id)")
+_OWNER = _c(
+    "owner",
+    "Owner",
+    "(SELECT full_name FROM users u WHERE u.id = r.owner_id)",
+    ref="users",
+    filter_expr="r.owner_id",
+)
+_TERRITORY = _c(
+    "territory",
+    "Territory",
+    "(SELECT name FROM territories t WHERE t.id = r.territory_id)",
+    ref="territories",
+    filter_expr="r.territory_id",
+)
+
+
+def _last_activity(parent: str) -> Column:
+    """When the record was last worked on: its latest activity that is done."""
+    return _c(
+        "last_activity",
+        "Last activity",
+        f"(SELECT max(x.done_at) FROM activities x WHERE x.{parent} = r.id AND x.deleted_at IS NULL)",
+        "datetime",
+    )
+
+
 _PERSON = "trim(coalesce(r.first_name, '') || ' ' || r.last_name)"
 _PERSON_SORT = "r.last_name COLLATE NOCASE, r.first_name COLLATE NOCASE"
 
@@ -89,12 +133,13 @@ LISTS: dict[str, ListSpec] = {
         "accounts r",
         (
             _c("name", "Name", "r.name"),
-            _c("industry", "Industry", "r.industry"),
+            _c("industry", "Industry", "r.industry", choices=INDUSTRIES),
             _c("city", "City", "r.city"),
             _c("region", "State", "r.region"),
             _c("phone", "Phone", "r.phone", "phone"),
             _TERRITORY,
             _OWNER,
+            _last_activity("account_id"),
         ),
         {"territory_id": "r.territory_id", "owner_id": "r.owner_id", "industry": "r.industry"},
         "name",
@@ -109,6 +154,8 @@ LISTS: dict[str, ListSpec] = {
             _c("email", "Email", "r.email"),
             _c("phone", "Phone", "coalesce(r.phone, r.mobile)", "phone"),
             _c("city", "City", "r.city"),
+            _OWNER,
+            _last_activity("contact_id"),
         ),
         {"account_id": "r.account_id", "territory_id": "r.territory_id", "owner_id": "r.owner_id"},
         "name",
@@ -120,10 +167,12 @@ LISTS: dict[str, ListSpec] = {
             _c("name", "Name", _PERSON, sort=_PERSON_SORT),
             _c("company", "Company", "r.company"),
             _c("score", "Score", "sc.score", "int"),
-            _c("status", "Status", "r.status"),
-            _c("source", "Source", "r.source"),
+            _c("status", "Status", "r.status", choices=LEAD_STATUSES),
+            _c("source", "Source", "r.source", choices=LEAD_SOURCES),
             _c("email", "Email", "r.email"),
             _c("city", "City", "r.city"),
+            _OWNER,
+            _last_activity("lead_id"),
             _c("created", "Created", "r.created_at", "datetime"),
         ),
         {
@@ -141,7 +190,7 @@ LISTS: dict[str, ListSpec] = {
         (
             _c("name", "Name", "r.name"),
             _c("account", "Account", "a.name"),
-            _c("stage", "Stage", "r.stage"),
+            _c("stage", "Stage", "r.stage", choices=tuple(OPPORTUNITY_STAGES)),
             _c("amount", "Amount", "r.amount_cents", "money"),
             _c("close_date", "Close date", "r.close_date", "date"),
             _OWNER,
@@ -158,9 +207,15 @@ LISTS: dict[str, ListSpec] = {
 }
 
 
-def _where(spec: ListSpec, filter_text: str, filters: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    clauses = ["r.deleted_at IS NULL"]
-    params: dict[str, Any] = {}
+def _where(
+    spec: ListSpec,
+    filter_text: str,
+    filters: Mapping[str, Any],
+    columns: Sequence[ColumnFilter] = (),
+    now: dt.datetime | None = None,
+) -> tuple[str, dict[str, Any]]:
+    clauses, params = filter_sql.where(spec, columns, now)
+    clauses.insert(0, "r.deleted_at IS NULL")
     for i, (key, value) in enumerate(filters.items()):
         if key not in spec.filters:
             raise KeyError(f"{spec.kind} lists cannot be filtered by {key!r}; known: {list(spec.filters)}")
@@ -196,13 +251,16 @@ def list_ids(
     sort: str | None = None,
     descending: bool = False,
     limit: int | None = None,
+    column_filters: Sequence[ColumnFilter] = (),
+    now: dt.datetime | None = None,
 ) -> list[str]:
-    """The ids of the live records matching the filter, in display order."""
+    """The ids of the live records matching the filters, in display order.  ``column_filters`` must all
+    hold (see ``store.filters``); relative dates count back from ``now`` (default: the current time)."""
     spec = LISTS[kind]
     column = spec.column(sort or spec.default_sort)
     if spec.prepare is not None:
         spec.prepare(conn)
-    where, params = _where(spec, filter_text, filters or {})
+    where, params = _where(spec, filter_text, filters or {}, column_filters, now)
     direction = " DESC" if descending else ""
     # split the ORDER BY terms at top-level commas only: coalesce(r.phone, r.mobile) is one term
     order = ", ".join(part.strip() + direction for part in re.split(r",(?![^()]*\))", column.sort))
@@ -214,12 +272,18 @@ def list_ids(
 
 
 def count(
-    conn: Connection, kind: str, *, filter_text: str = "", filters: Mapping[str, Any] | None = None
+    conn: Connection,
+    kind: str,
+    *,
+    filter_text: str = "",
+    filters: Mapping[str, Any] | None = None,
+    column_filters: Sequence[ColumnFilter] = (),
+    now: dt.datetime | None = None,
 ) -> int:
     spec = LISTS[kind]
     if spec.prepare is not None:
         spec.prepare(conn)
-    where, params = _where(spec, filter_text, filters or {})
+    where, params = _where(spec, filter_text, filters or {}, column_filters, now)
     return int(conn.execute(text(f"SELECT count(*) FROM {spec.source} WHERE {where}"), params).scalar_one())
 
 

@@ -17,12 +17,13 @@ memory change by change, and written by a buffered :class:`~sfa_desktop.sync.cen
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from sfa_desktop.store import capture
-from sfa_desktop.sync import schema
+from sfa_desktop.sync import merges, schema
 from sfa_desktop.sync.central import Writer
 from sfa_desktop.sync.scope import (
     ADMIN_WRITTEN,
@@ -55,7 +56,9 @@ def apply_batch(
     # applied before (a retried or duplicated push), or a table this central store does not know
     todo = [c for c in batch if c.change_no > last and c.table in schema.SYNCED]
     current = _lock_rows(cc, todo)
-    conflicts = sum(_merge(writer, identity, change, current) for change in todo)
+    resolver = merges.Resolver(cc, current, todo)
+    conflicts = sum(_apply_one(writer, identity, resolver, change, current) for change in todo)
+    merges.touch(writer, resolver)
     writer.flush()
     confirmed = max(last, batch[-1].change_no) if batch else last
     cc.execute(
@@ -84,7 +87,35 @@ def _lock_rows(cc: Connection, changes: Sequence[capture.Change]) -> Rows:
     return rows
 
 
-def _merge(writer: Writer, identity: Identity, change: capture.Change, rows: Rows) -> int:
+def _apply_one(
+    writer: Writer, identity: Identity, resolver: merges.Resolver, change: capture.Change, rows: Rows
+) -> int:
+    """One outbox entry, after the central store's merges were taken into account (see ``merges``)."""
+    rewritten, leaves = resolver.rewrite(change)
+    if rewritten is None:
+        return 0
+    conflicts = 0
+    if resolver.closes_cycle(rewritten):
+        refused = rows.get((rewritten.table, rewritten.record_id)) or {}
+        merges.refuse_cycle(writer, rewritten, refused.get("territory_id"))
+        conflicts += 1
+        kept = {k: v for k, v in rewritten.changes.items() if k not in ("merged_into_id", "deleted_at")}
+        if not kept:
+            return conflicts
+        rewritten = replace(rewritten, op="update", changes=kept)
+    # a record the laptop placed in ``leaves``: a refusal is archived there, where that laptop sees it
+    conflicts += _merge(writer, identity, rewritten, rows, archive_in=leaves)
+    if leaves is not None:
+        writer.depart(rewritten.table, rewritten.record_id, leaves)
+    row = rows.get((rewritten.table, rewritten.record_id))
+    if merges.is_merge(rewritten) and row is not None and row.get("merged_into_id"):
+        merges.complete_merge(writer, identity, resolver, rewritten)
+    return conflicts
+
+
+def _merge(
+    writer: Writer, identity: Identity, change: capture.Change, rows: Rows, archive_in: str | None = None
+) -> int:
     """Apply one outbox entry with field-level merge, keeping ``rows`` current.  Returns the number of
     conflicts archived."""
     t = schema.SYNCED[change.table]
@@ -109,7 +140,7 @@ def _merge(writer: Writer, identity: Identity, change: capture.Change, rows: Row
         writer.conflict(
             table=change.table,
             record_id=change.record_id,
-            territory=territory_now or territory_new,
+            territory=archive_in or territory_now or territory_new,
             field="*",
             lost=change.new_values(),
             won=None,

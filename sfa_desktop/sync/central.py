@@ -371,6 +371,13 @@ class Writer:
         self._done()
         return seq
 
+    def depart(self, table: str, record_id: str, territory: str) -> None:
+        """Record that a copy of the record in ``territory`` is no longer there (laptops drop it)."""
+        self._departures.append(
+            {"seq": self.next_seq(), "table_name": table, "record_id": record_id, "territory_id": territory}
+        )
+        self._done()
+
     def _current(self, table: str, record_id: str, names: list[str]) -> Mapping[str, Any]:
         """The record's values of these columns as this transaction will leave them so far."""
         t = schema.SYNCED[table]

@@ -46,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from sfa_desktop.core import merge
 from sfa_desktop.core.models import SYNCED_TABLES, new_id, utcnow
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
@@ -319,6 +320,9 @@ class SyncEngine:
             with self.store.engine.begin() as conn:
                 st.purged_before = purged_before
                 state.save(conn, st, "purged_before")
+        if pulled:
+            with self.store.engine.begin() as conn:
+                merge.follow_merges_in_history(conn)  # the history of merged-away records is the survivor's
         mismatched = self._verify(identity)
         if mismatched:
             removed += self._remove(mismatched)

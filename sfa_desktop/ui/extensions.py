@@ -140,6 +140,15 @@ RECORD_ACTIONS: tuple[ActionEntry, ...] = (
         shortcut="Ctrl+Alt+V",
         tooltip="Turn the lead into an account, a contact and optionally an opportunity",
     ),
+    # duplicates and merge (issue 4, item 5)
+    ActionEntry(
+        ("accounts", "contacts", "leads"),
+        "Merge duplicates",
+        "sfa_desktop.ui.duplicates_view:merge_with_duplicates",
+        icon="merge",
+        shortcut="Ctrl+Shift+M",
+        tooltip="Find this record's likely duplicates and merge them into one",
+    ),
 )
 WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
     # guided selling: the agenda as an iCalendar file, and the sequence templates
@@ -157,6 +166,19 @@ WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
     ),
     WindowActionEntry(
         "&Tools", "Lead scoring rules…", "sfa_desktop.ui.rules_editor:edit_rules", icon="rules"
+    ),
+    # import and export (issue 4, item 6)
+    WindowActionEntry("&File", "&Import…", "sfa_desktop.ui.import_dialog:open_import", "Ctrl+I", "import"),
+    WindowActionEntry(
+        "&File", "&Export…", "sfa_desktop.ui.export_dialog:open_export", "Ctrl+Shift+E", "export"
+    ),
+    # duplicates and merge (issue 4, item 5)
+    WindowActionEntry(
+        "&Tools",
+        "Find &duplicates…",
+        "sfa_desktop.ui.duplicates_view:open_duplicates",
+        "Ctrl+Shift+D",
+        "duplicates",
     ),
 )
 

@@ -111,6 +111,9 @@ class RecordForm(QWidget):
         self._dirty = False
         self._load_task: Task | None = None
         self._after_save: Callable[[], None] | None = None
+        #: Asked before a new record is saved, with its values and a function that saves it (the section's
+        #: duplicate check); None saves at once.
+        self.before_create: Callable[[dict[str, Any], Callable[[], None]], None] | None = None
         self.editors: dict[str, FieldEditor] = {}
         self._error_labels: dict[str, QLabel] = {}
         self._record_tabs: dict[int, RecordTab] = {}
@@ -448,6 +451,17 @@ class RecordForm(QWidget):
             if then is not None:
                 then()
             return None
+        if self.record_id is None and self.before_create is not None:
+
+            def submit() -> None:
+                self._submit(changes, then)
+
+            self.save_button.setEnabled(False)
+            self.before_create(changes, submit)
+            return None
+        return self._submit(changes, then)
+
+    def _submit(self, changes: dict[str, Any], then: Callable[[], None] | None) -> Task:
         self.save_button.setEnabled(False)
         self._after_save = then
         task = self._runner.submit(jobs.save_record, self._store, self.kind, self.record_id, changes)
@@ -485,6 +499,11 @@ class RecordForm(QWidget):
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)
         self.banner.show()
+
+    def discard_changes(self) -> None:
+        """Forget what was typed (the person chose to), without asking."""
+        self._set_dirty(False)
+        self._update_buttons()
 
     def confirm_leave(self, proceed: Callable[[], None]) -> None:
         """Run ``proceed`` once unsaved changes are saved or knowingly discarded (or at once if none)."""

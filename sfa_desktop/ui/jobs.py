@@ -44,7 +44,12 @@ def _label_sql(ref: str) -> str:
 
 
 def load_record(store: LocalStore, kind: str, record_id: str) -> LoadedRecord:
+    """The record's values; a merged-away record's id shows the record it was merged into."""
     with store.reading() as session:
+        if kind in ("accounts", "contacts", "leads"):
+            from sfa_desktop.core.merge import survivor_of
+
+            record_id = survivor_of(session, kind, record_id) or record_id
         record = services.get(session, kind, record_id)
         values = services.as_dict(record)
         labels: dict[str, str] = {}

@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 640)
         self.sections: dict[str, SectionPage] = {}
         self.pages_by_key: dict[str, QWidget] = {}
+        #: The keyboard shortcut overlay while it is open (F1, see ``ui.shortcuts``).
+        self.shortcut_overlay: QWidget | None = None
         self.nav = navigation()
         self._closing = False
         self._build_toolbar()
@@ -176,7 +178,9 @@ class MainWindow(QMainWindow):
         self.new_action = self._action("&New record", QKeySequence.StandardKey.New, self.new_record)
         self.new_action.setIcon(icon("add"))
         file_menu.addAction(self.new_action)
-        file_menu.addSeparator()
+        self._file_menu = file_menu
+        #: File entries of ``extensions.WINDOW_ACTIONS`` go above this separator (Quit stays last).
+        self._file_end = file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         edit_menu = menus.addMenu("&Edit")
         self.find_action = self._action("&Find…", "Ctrl+K", self.search.focus_search)
@@ -193,6 +197,10 @@ class MainWindow(QMainWindow):
         """Last in the menu bar, after the menus that other parts of the window add."""
         self._build_window_actions()
         help_menu = self.menuBar().addMenu("&Help")
+        shortcuts = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        shortcuts.setShortcuts([QKeySequence("F1"), QKeySequence("?")])
+        shortcuts.setIcon(icon("keyboard"))
+        help_menu.addAction(shortcuts)
         help_menu.addAction(self._action("&About SFA Desktop", "", self.about))
 
     def menu(self, title: str) -> QMenu:
@@ -209,7 +217,11 @@ class MainWindow(QMainWindow):
             if entry.shortcut:
                 action.setShortcut(QKeySequence(entry.shortcut))
             action.triggered.connect(partial(self._run_window_action, entry.handler))
-            self.menu(entry.menu).addAction(action)
+            menu = self.menu(entry.menu)
+            if menu is self._file_menu:
+                menu.insertAction(self._file_end, action)
+            else:
+                menu.addAction(action)
 
     def _start_services(self) -> None:
         if not self._closing:
@@ -366,6 +378,12 @@ class MainWindow(QMainWindow):
 
         if not isinstance(exc, ValidationError):
             self.show_message(f"Something went wrong: {exc}")
+
+    def show_shortcuts(self) -> None:
+        """The overlay listing every shortcut of the window (read from its actions and menus)."""
+        from sfa_desktop.ui.shortcuts import show_shortcuts
+
+        show_shortcuts(self)
 
     def about(self) -> None:
         QMessageBox.about(

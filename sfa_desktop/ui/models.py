@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from sfa_desktop.core.validation import format_money, format_phone
 from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.store.filters import ColumnFilter
 from sfa_desktop.ui.tasks import Task, TaskRunner
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -44,11 +45,18 @@ def load_ids(
     filters: Mapping[str, Any],
     sort: str,
     descending: bool,
+    column_filters: Sequence[ColumnFilter] = (),
 ) -> list[str]:
     """Background job: the ids of the matching records in display order."""
     with store.engine.connect() as conn:
         return lists.list_ids(
-            conn, kind, filter_text=filter_text, filters=filters, sort=sort, descending=descending
+            conn,
+            kind,
+            filter_text=filter_text,
+            filters=filters,
+            sort=sort,
+            descending=descending,
+            column_filters=column_filters,
         )
 
 
@@ -103,10 +111,12 @@ def format_cell(kind: str, value: Any, key: str = "") -> str:
 class RecordTableModel(QAbstractTableModel):
     """The live records of one kind matching a filter, in an SQL-computed order.
 
-    ``loaded`` fires each time a new id list is in place (after a filter, a sort or a refresh).
+    ``loaded`` fires each time a new id list is in place (after a filter, a sort or a refresh);
+    ``loadFailed(message)`` when the query was refused (a column filter that cannot apply).
     """
 
     loaded = Signal()
+    loadFailed = Signal(str)
 
     def __init__(
         self, store: LocalStore, runner: TaskRunner, kind: str, parent: QObject | None = None
@@ -124,6 +134,8 @@ class RecordTableModel(QAbstractTableModel):
         self._task: Task | None = None
         self.filter_text = ""
         self.filters: dict[str, Any] = {}
+        #: Column filters (``store.filters``), all of which must hold.
+        self.column_filters: list[ColumnFilter] = []
         self.sort_key = self.spec.default_sort
         self.descending = False
         self.pages_fetched = 0  # how many page queries ran (lazy loading is observable in tests)
@@ -143,10 +155,26 @@ class RecordTableModel(QAbstractTableModel):
             filters=dict(self.filters),
             sort=self.sort_key,
             descending=self.descending,
+            column_filters=list(self.column_filters),
         )
         task.finished.connect(self._set_ids)
+        task.failed.connect(self._on_failed)
         self._task = task
         return task
+
+    def _on_failed(self, exc: object) -> None:
+        self._task = None
+        self.loadFailed.emit(str(exc))
+
+    def set_column_filters(self, filters: Sequence[ColumnFilter]) -> None:
+        """Filter by these columns (replacing the column filters in place) and query again."""
+        self.column_filters = list(filters)
+        self.reload()
+
+    def sort_by(self, key: str, descending: bool) -> None:
+        self.sort(
+            self.column_of(key), Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        )
 
     def set_filter_text(self, text: str) -> None:
         if text != self.filter_text:

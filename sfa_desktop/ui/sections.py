@@ -54,6 +54,10 @@ class SectionPage(QWidget):
         # Start the first (SQL) load now, so that it runs while the widgets are being built.
         self.model.sort(self.model.column_of(self.model.sort_key), Qt.SortOrder.AscendingOrder)
         self.form = RecordForm(store, runner, kind)
+        if kind in ("accounts", "contacts", "leads"):
+            from sfa_desktop.ui.duplicate_warning import check_new_record
+
+            self.form.before_create = lambda values, save: check_new_record(self, values, save)
         self._build()
         self._extend(store, runner)
         self.model.loaded.connect(self._on_loaded)
@@ -84,6 +88,7 @@ class SectionPage(QWidget):
         bar.addSpacing(10)
         bar.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
         bar.addStretch(1)
+        self._filter_slot = bar.count()  # the saved filters and the Filters button go here
         bar.addWidget(self.filter)
         bar.addSpacing(8)
         bar.addWidget(self.new_button)
@@ -117,11 +122,22 @@ class SectionPage(QWidget):
         splitter.setChildrenCollapsible(False)
         self.form.setMinimumWidth(380)
 
+        from sfa_desktop.ui.filter_controls import FilterControls
+
+        self.column_filters = FilterControls(self)
+        self.column_filters.changed.connect(self._on_filters_changed)
+        bar.insertWidget(self._filter_slot, self.column_filters.saved_box)
+        bar.insertWidget(self._filter_slot + 1, self.column_filters.button)
+        bar.insertSpacing(self._filter_slot + 2, 8)
+        self.model.loadFailed.connect(self._on_load_failed)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(top)
+        layout.addWidget(self.column_filters.bar)
         layout.addWidget(splitter, 1)
+        self._add_list_actions()
 
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -129,6 +145,58 @@ class SectionPage(QWidget):
         self._filter_timer.timeout.connect(lambda: self.model.set_filter_text(self.filter.text()))
         self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.new_button.clicked.connect(self.new_record)
+
+    def _add_list_actions(self) -> None:
+        """Keyboard shortcuts of the list (shown in the window's shortcut overlay, like every action)."""
+        entries = (
+            ("Filter the list", "Ctrl+F", self._focus_filter),
+            ("Filter by a column", "Ctrl+Shift+F", self.column_filters.button.showMenu),
+            ("Clear the filters", "Ctrl+Shift+X", self.clear_filters),
+            ("Next record", "Alt+Down", lambda: self._step(1)),
+            ("Previous record", "Alt+Up", lambda: self._step(-1)),
+            ("Delete the record", "Ctrl+Delete", self.form.delete),
+        )
+        for text, keys, slot in entries:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setProperty("group", "In a list")
+            action.triggered.connect(lambda _checked=False, run=slot: run())
+            self.addAction(action)
+
+    def _focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    def _step(self, delta: int) -> None:
+        row = self.table.currentIndex().row()
+        target = self.model.id_at(max(row + delta, 0) if row >= 0 else 0)
+        if target is not None:
+            self.table.setFocus()
+            self.table.setCurrentIndex(self.model.index(self.model.row_of(target) or 0, 0))
+
+    def clear_filters(self) -> None:
+        self.set_search_text("")
+        self.column_filters.clear()
+
+    def set_search_text(self, text: str) -> None:
+        """Put words in the filter box and filter by them now."""
+        self.filter.blockSignals(True)
+        self.filter.setText(text)
+        self.filter.blockSignals(False)
+        self._filter_timer.stop()
+        self.model.set_filter_text(text)
+
+    def sort_by(self, key: str, descending: bool) -> None:
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(self.model.column_of(key), order)
+
+    def _on_filters_changed(self) -> None:
+        self.count_label.setText("Loading…")
+
+    def _on_load_failed(self, message: str) -> None:
+        self.count_label.setText("Not filtered")
+        self.form.reported.emit(message)
 
     def _extend(self, store: LocalStore, runner: TaskRunner) -> None:
         """The record's other tabs and its actions, as declared in ``extensions``."""
@@ -227,7 +295,8 @@ class SectionPage(QWidget):
         count = self.model.rowCount()
         noun = self.entity.singular if count == 1 else self.entity.plural
         shown = f"{count:,} {noun}"
-        self.count_label.setText(shown + (" match the filter" if self.model.filter_text.strip() else ""))
+        filtered = self.model.filter_text.strip() or self.model.column_filters
+        self.count_label.setText(shown + (" match the filters" if filtered else ""))
         self.countChanged.emit(count)
         target, self._pending_select = self._pending_select or self.form.record_id, None
         if target is not None:

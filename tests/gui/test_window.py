@@ -54,7 +54,7 @@ def test_filter_box_narrows_the_list(qtbot, store, seeded, runner):
     with qtbot.waitSignal(page.model.loaded):
         qtbot.keyClicks(page.filter, "tailspin")
     assert page.model.rowCount() == 25
-    assert page.count_label.text() == "25 contacts match the filter"
+    assert page.count_label.text() == "25 contacts match the filters"
 
 
 def test_ctrl_k_search_opens_the_record(qtbot, store, seeded, runner):

@@ -89,7 +89,7 @@ def _central_count(data: Path, table: str) -> int:
 def test_demo_prints_counts_and_fills_the_lists(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # all thirty accounts went to the embedded central store; the laptop, connected as the New England
     # rep, holds that territory's share and nothing of the others
-    assert _central_count(demo_dir, "accounts") == 30
+    assert _central_count(demo_dir, "accounts") == 30 + 2  # and two entered twice, for Find duplicates
     assert 0 < count(demo_dir, "accounts") < 30
     store = LocalStore.open(demo_dir, create=False)
     try:
@@ -116,7 +116,7 @@ def test_demo_prints_counts_and_fills_the_lists(demo_dir: Path, capsys: pytest.C
 def test_demo_without_central_keeps_everything(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, tmp_path, "demo", "--accounts", "5", "--no-central")
     assert code == 0, err
-    assert count(tmp_path, "accounts") == 5
+    assert count(tmp_path, "accounts") == 5 + 2  # and two entered twice, for Find duplicates
     assert not (tmp_path / "demo-central.sqlite3").exists()
 
 

@@ -242,18 +242,21 @@ def check_rows(conn: Connection, kind: str, live: dict[str, dict[str, dict[str, 
         v = live[kind][record_id]
         if kind == "accounts":
             where = (territory.get(v["territory_id"]), owner.get(v["owner_id"]))
-            assert row == (v["name"], v["industry"], v["city"], v["region"], v["phone"], *where)
+            assert row == (v["name"], v["industry"], v["city"], v["region"], v["phone"], *where, None)
         elif kind == "contacts":
             person = f"{v['first_name'] or ''} {v['last_name']}".strip()
             email = v["email"]
             phone = v["phone"] or v["mobile"]
             account = names.get(v["account_id"]) if v["account_id"] else None
-            assert row == (person, v["title"], account, email, phone, v["city"])
+            who = owner.get(v.get("owner_id") or "")
+            assert row == (person, v["title"], account, email, phone, v["city"], who, None)
         elif kind == "leads":
             person = f"{v['first_name'] or ''} {v['last_name']}".strip()
-            assert row[:2] + row[3:7] == (person, v["company"], v["status"], v["source"], None, v["city"])
+            who = owner.get(v.get("owner_id") or "")
+            expected = (person, v["company"], v["status"], v["source"], None, v["city"], who, None)
+            assert row[:2] + row[3:9] == expected
             assert isinstance(row[2], int)  # the score (test_scoring checks its value)
-            assert dt.datetime.fromisoformat(row[7]) <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            assert dt.datetime.fromisoformat(row[9]) <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
         else:
             close = v["close_date"].isoformat() if v["close_date"] else None
             who = owner.get(v["owner_id"])

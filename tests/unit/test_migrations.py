@@ -25,6 +25,7 @@ INFRASTRUCTURE = {
     "capture_control",
     "conflicts",
     "sync_state",
+    "saved_filters",
     "search_doc",
     "search_fts",
     "search_fts_config",

@@ -1,0 +1,225 @@
+"""Reading a file a person chose to import: what it really holds, its encoding, its separator, its rows.
+
+* The content decides, not the extension: vCards in a .csv file are read as vCards; a spreadsheet, a PDF, an
+  archive or any other binary file is refused with a message that says what it seems to be and what to do.
+* Encodings: a byte-order mark says UTF-8 or UTF-16; UTF-16 without one is recognised by its zero bytes;
+  otherwise UTF-8 when the bytes are valid UTF-8, else Windows-1252.  A file whose lines mix UTF-8 and
+  Windows-1252 (two exports pasted together) is decoded line by line, and the lines read as Windows-1252
+  are named.
+* Separators: comma, semicolon, tab or vertical bar, whichever splits the first lines most consistently.
+* Rows keep their line number (of the first line, for values that span lines).  Ragged rows, quotes that do
+  not close and huge cells become per-row problems; nothing here raises on content but :class:`FileError`
+  for a file that cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+#: Cells longer than this are refused (a notes field pasted with a whole document).
+MAX_CELL = 100_000
+#: The csv module refuses fields longer than its limit with an error; let it read them and refuse them here.
+csv.field_size_limit(64 * 1024 * 1024)
+SEPARATORS = (",", ";", "\t", "|")
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel or Word file (.xls, .doc)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"SQLite format 3", "an SQLite database"),
+    (b"{\\rtf", "a Rich Text document"),
+)
+
+
+class FileError(ValueError):
+    """The file cannot be imported at all; the message says why and what to do."""
+
+
+def separator_name(separator: str) -> str:
+    return _SEPARATOR_NAMES.get(separator, repr(separator))
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str  # as a person reads it: "UTF-8", "UTF-8 with BOM", "UTF-16", "Windows-1252"
+    notes: list[str] = field(default_factory=list)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even_zero = sample[0::2].count(0) / len(sample[0::2])
+    odd_zero = sample[1::2].count(0) / max(len(sample[1::2]), 1)
+    if odd_zero > 0.3 and even_zero < 0.05:
+        return "utf-16-le"
+    if even_zero > 0.3 and odd_zero < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _binary_kind(data: bytes) -> str | None:
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return what
+    return "a binary file" if b"\x00" in data[:4000] else None
+
+
+def decode(data: bytes, name: str = "the file") -> Decoded:
+    """Text of an import file, with the encoding it was read in.  FileError when it is not text."""
+    if data.startswith(codecs.BOM_UTF8):
+        return Decoded(_strict(data[3:], "utf-8", name), "UTF-8 with BOM")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return Decoded(_strict(data, "utf-16", name), "UTF-16")
+    bomless = _utf16_without_bom(data)
+    if bomless is not None:
+        return Decoded(_strict(data, bomless, name), "UTF-16")
+    kind = _binary_kind(data)
+    if kind is not None:
+        raise FileError(
+            f"{name} is not a text file: it looks like {kind}. Save the data as CSV (in a spreadsheet: "
+            "File > Save As > CSV UTF-8) or as vCards (.vcf) and import that file."
+        )
+    try:
+        return Decoded(data.decode("utf-8"), "UTF-8")
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    utf8_lines = cp1252_lines = 0
+    texts: list[str] = []
+    fallback: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            texts.append(line.decode("utf-8"))
+            utf8_lines += not line.isascii()
+        except UnicodeDecodeError:
+            texts.append(line.decode("cp1252", errors="replace"))
+            cp1252_lines += 1
+            fallback.append(number)
+    if utf8_lines == 0:
+        return Decoded(data.decode("cp1252", errors="replace"), "Windows-1252")
+    shown = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
+    note = (
+        f"The file mixes encodings: most of it is UTF-8, but {cp1252_lines} line(s) are not ({shown}); "
+        "those were read as Windows-1252. Check their accented letters in the preview."
+    )
+    return Decoded("\n".join(texts), "UTF-8 and Windows-1252 (mixed)", [note])
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileError(
+            f"{name} says it is {encoding.upper()} but byte {exc.start} is not: the file is damaged. "
+            "Export it again."
+        ) from None
+
+
+def looks_like_vcard(text: str) -> bool:
+    return text.lstrip("\ufeff \t\r\n")[:11].upper() == "BEGIN:VCARD"
+
+
+def _quoted_free(line: str) -> str:
+    """The line without what is inside double quotes (separators there do not separate)."""
+    out, inside = [], False
+    for ch in line:
+        if ch == '"':
+            inside = not inside
+        elif not inside:
+            out.append(ch)
+    return "".join(out)
+
+
+def detect_separator(lines: Sequence[str]) -> str:
+    """The separator that splits the first lines into the same, largest number of columns."""
+    sample = [_quoted_free(line) for line in lines if line.strip()][:20]
+    if not sample:
+        return ","
+    best, best_score = ",", -1.0
+    for separator in SEPARATORS:
+        counts = [line.count(separator) for line in sample]
+        if counts[0] == 0:
+            continue
+        consistent = sum(1 for c in counts if c == counts[0]) / len(counts)
+        score = consistent * 100 + min(counts[0], 50)
+        if score > best_score:
+            best, best_score = separator, score
+    return best
+
+
+@dataclass
+class Row:
+    line: int  # the file line the row starts on
+    cells: list[str]
+    problem: str | None = None  # why the row cannot be read as it is
+
+
+@dataclass
+class Table:
+    header: list[str]
+    header_line: int
+    rows: list[Row]
+    separator: str
+
+
+def read_table(
+    text: str, separator: str | None = None, is_header: Callable[[list[str]], bool] | None = None
+) -> Table:
+    """Split CSV text into a header and rows.  ``is_header`` picks the header among the first lines (some
+    exports start with notes); otherwise the first non-empty line is the header."""
+    if separator is None:
+        separator = detect_separator(text.splitlines()[:40])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records: list[tuple[int, int, list[str]]] = []  # (first line, last line, cells)
+    last = 0
+    try:
+        for cells in reader:
+            records.append((last + 1, reader.line_num, cells))
+            last = reader.line_num
+    except csv.Error as exc:  # a NUL byte or the like
+        raise FileError(f"The file cannot be read as CSV near line {reader.line_num + 1}: {exc}.") from None
+    records = [r for r in records if any(c.strip() for c in r[2])]
+    if not records:
+        raise FileError("The file is empty: there is no header and no data. Choose another file.")
+    header_at = 0
+    if is_header is not None:
+        header_at = next((i for i, r in enumerate(records[:12]) if is_header(r[2])), 0)
+    first, _last, header = records[header_at]
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    rows = [_checked(r, len(header)) for r in records[header_at + 1 :]]
+    return Table(header, first, rows, separator)
+
+
+def _checked(record: tuple[int, int, list[str]], columns: int) -> Row:
+    first, last, cells = record
+    row = Row(first, cells)
+    long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
+    if long is not None:
+        row.problem = (
+            f"value {long + 1} is {len(cells[long]):,} characters long; an import takes at most "
+            f"{MAX_CELL:,} per value. Shorten it, or remove the row and enter it by hand."
+        )
+        row.cells = [c[:200] for c in cells]
+    elif last > first and len(cells) != columns:
+        row.problem = (
+            f'a quote (") opened on line {first} does not close where it should: lines {first} to {last} '
+            "were read as one row. Check the quotes on that line."
+        )
+    elif len(cells) > columns and any(c.strip() for c in cells[columns:]):
+        row.problem = (
+            f"the row has {len(cells)} values but the header names {columns} columns; a separator inside a "
+            "value must be quoted."
+        )
+    else:
+        row.cells = (cells + [""] * columns)[:columns]  # missing trailing values are empty
+    return row
