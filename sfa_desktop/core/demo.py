@@ -89,6 +89,7 @@ class DemoSummary:
     leads: int = 0
     opportunities: int = 0
     activities: int = 0
+    kb_articles: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -578,4 +579,9 @@ def seed(
             _write(session, kind, rows, counts)
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_ROUND, accounts), accounts)
+    # the knowledge base, the reps' home bases and today's calls and visits (call sheets)
+    from sfa_desktop.core import demo_day, demo_kb
+
+    counts["kb_articles"] += demo_kb.seed(session)
+    counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed)
     return DemoSummary(**counts)

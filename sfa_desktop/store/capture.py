@@ -75,9 +75,7 @@ def capture_ddl(table: str, columns: Sequence[str]) -> list[str]:
         for c in columns
         if c != "id"
     )
-    meaningful = " OR ".join(
-        f"OLD.{_q(c)} IS NOT NEW.{_q(c)}" for c in columns if c not in _BOOKKEEPING
-    )
+    meaningful = " OR ".join(f"OLD.{_q(c)} IS NOT NEW.{_q(c)}" for c in columns if c not in _BOOKKEEPING)
     return [
         f"""
         CREATE TRIGGER capture_{table}_insert AFTER INSERT ON {t} WHEN {_ACTIVE}
@@ -109,9 +107,7 @@ def capture_ddl(table: str, columns: Sequence[str]) -> list[str]:
 
 
 def drop_capture_ddl(table: str) -> list[str]:
-    return [
-        f"DROP TRIGGER IF EXISTS capture_{table}_{what}" for what in ("insert", "update", "delete")
-    ]
+    return [f"DROP TRIGGER IF EXISTS capture_{table}_{what}" for what in ("insert", "update", "delete")]
 
 
 def install_capture(conn: Connection, tables: Sequence[str]) -> None:

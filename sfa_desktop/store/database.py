@@ -73,9 +73,7 @@ def _check_existing_file(path: Path) -> str | None:
             page_size = conn.execute("PRAGMA page_size").fetchone()[0]
             if pages * page_size > size and not Path(f"{path}-wal").exists():
                 raise StoreError(_corrupt_message(path, "the file is shorter than its header says"))
-        tables = {
-            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables:
             return None
         if "alembic_version" not in tables:
@@ -134,16 +132,12 @@ class LocalStore:
             revision = _check_existing_file(path)
             migrations.check_revision(path, revision)
         elif not create:
-            raise StoreError(
-                f"There is no SFA Desktop data in {folder}. Run 'sfa --data-dir {folder} init'."
-            )
+            raise StoreError(f"There is no SFA Desktop data in {folder}. Run 'sfa --data-dir {folder} init'.")
         else:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(
-                    f"Cannot create the data folder {folder}: {exc.strerror}."
-                ) from None
+                raise StoreError(f"Cannot create the data folder {folder}: {exc.strerror}.") from None
         engine = make_engine(path)
         try:
             with engine.connect() as conn:

@@ -39,9 +39,7 @@ class ListSpec:
         for column in self.columns:
             if column.key == key:
                 return column
-        raise KeyError(
-            f"{self.kind} lists have no column {key!r}; known: {[c.key for c in self.columns]}"
-        )
+        raise KeyError(f"{self.kind} lists have no column {key!r}; known: {[c.key for c in self.columns]}")
 
 
 def _c(key: str, label: str, expr: str, kind: str = "text", sort: str | None = None) -> Column:
@@ -51,9 +49,7 @@ def _c(key: str, label: str, expr: str, kind: str = "text", sort: str | None = N
 
 
 _OWNER = _c("owner", "Owner", "(SELECT full_name FROM users u WHERE u.id = r.owner_id)")
-_TERRITORY = _c(
-    "territory", "Territory", "(SELECT name FROM territories t WHERE t.id = r.territory_id)"
-)
+_TERRITORY = _c("territory", "Territory", "(SELECT name FROM territories t WHERE t.id = r.territory_id)")
 _PERSON = "trim(coalesce(r.first_name, '') || ' ' || r.last_name)"
 _PERSON_SORT = "r.last_name COLLATE NOCASE, r.first_name COLLATE NOCASE"
 
@@ -130,16 +126,12 @@ LISTS: dict[str, ListSpec] = {
 }
 
 
-def _where(
-    spec: ListSpec, filter_text: str, filters: Mapping[str, Any]
-) -> tuple[str, dict[str, Any]]:
+def _where(spec: ListSpec, filter_text: str, filters: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     clauses = ["r.deleted_at IS NULL"]
     params: dict[str, Any] = {}
     for i, (key, value) in enumerate(filters.items()):
         if key not in spec.filters:
-            raise KeyError(
-                f"{spec.kind} lists cannot be filtered by {key!r}; known: {list(spec.filters)}"
-            )
+            raise KeyError(f"{spec.kind} lists cannot be filtered by {key!r}; known: {list(spec.filters)}")
         if value is None:
             clauses.append(f"{spec.filters[key]} IS NULL")
         else:
@@ -154,9 +146,7 @@ def _where(
                 params[f"like{j}"] = f"%{escaped}%"
                 clauses.append(
                     "("
-                    + " OR ".join(
-                        f"{col} LIKE :like{j} ESCAPE '\\'" for col in spec.text_filter_like
-                    )
+                    + " OR ".join(f"{col} LIKE :like{j} ESCAPE '\\'" for col in spec.text_filter_like)
                     + ")"
                 )
         else:
@@ -194,9 +184,7 @@ def count(
 ) -> int:
     spec = LISTS[kind]
     where, params = _where(spec, filter_text, filters or {})
-    return int(
-        conn.execute(text(f"SELECT count(*) FROM {spec.source} WHERE {where}"), params).scalar_one()
-    )
+    return int(conn.execute(text(f"SELECT count(*) FROM {spec.source} WHERE {where}"), params).scalar_one())
 
 
 def fetch_rows(conn: Connection, kind: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:

@@ -43,9 +43,7 @@ def known_revisions() -> tuple[tuple[str, ...], str]:
     parents = {d for d in revisions.values() if d}
     heads = [r for r in revisions if r not in parents]
     if len(heads) != 1:
-        raise StoreError(
-            f"The app's migrations are inconsistent (heads: {heads}); reinstall SFA Desktop."
-        )
+        raise StoreError(f"The app's migrations are inconsistent (heads: {heads}); reinstall SFA Desktop.")
     return tuple(revisions), heads[0]
 
 
