@@ -739,6 +739,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_kb import register as register_kb
 
     register_kb(commands, common)
+    from sfa_desktop.cli_callsheet import register as register_callsheet
+
+    register_callsheet(commands, common)
     return parser
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from sfa_desktop.cli import CliError
 from sfa_desktop.core import kb, mdtext
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore, default_data_dir
@@ -79,7 +80,10 @@ def _wrap_marked(marked: str, width: int) -> list[str]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     with _open(args) as store, store.engine.connect() as conn:
-        article = kb.get_article(conn, kb.resolve(conn, args.ref))
+        try:
+            article = kb.get_article(conn, kb.resolve(conn, args.ref))
+        except kb.ArticleNotFound as exc:
+            raise CliError(str(exc)) from None
     bold = ("\x1b[1m", "\x1b[0m") if _color() else ("", "")
     print(f"{bold[0]}{article.title}{bold[1]}" + ("  [draft]" if not article.published else ""))
     facts = []
