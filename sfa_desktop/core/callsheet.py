@@ -24,7 +24,8 @@ from sfa_desktop.core.route import nearest_neighbour
 
 PLANNED_KINDS = ("call", "visit", "meeting")
 ON_SITE = ("visit", "meeting")
-#: What can be ticked after a call that carries out no sequence step, by kind.
+#: What can be ticked after a call that carries out no sequence step, by kind (a step's outcomes are
+#: those its template names, and "Other").
 DEFAULT_OUTCOMES = {
     "call": ("Reached", "No answer", "Left message", "Interested", "Not interested", "Meeting booked"),
     "visit": ("Completed", "Interested", "Not interested", "Order placed", "Follow-up needed", "Cancelled"),
@@ -47,7 +48,7 @@ class Call:
     def outcomes(self) -> tuple[str, ...]:
         step = self.info.step
         if step is not None and step.outcomes:
-            return step.outcomes
+            return (*step.outcomes, "Other")
         return DEFAULT_OUTCOMES.get(self.info.kind, DEFAULT_OUTCOMES["call"])
 
 

@@ -372,7 +372,7 @@ def _add_orders(session: Session, infos: list[CallInfo]) -> None:
         "SELECT account_id, id, number, order_date, status, total_cents, currency FROM (SELECT account_id, "
         "id, number, order_date, status, total_cents, currency, row_number() OVER (PARTITION BY account_id "
         "ORDER BY order_date DESC, number DESC) AS n FROM orders WHERE account_id IN :ids "
-        "AND deleted_at IS NULL) WHERE n = 1",
+        "AND deleted_at IS NULL AND status <> 'cancelled') WHERE n = 1",
         accounts,
     )
     lines: dict[str, list[tuple[str, int, int]]] = {}
