@@ -144,18 +144,14 @@ def bodies_by_ids(db: Reader, ids: Sequence[str]) -> dict[str, str]:
 
 def get_article(db: Reader, article: str) -> Article:
     """Every detail of one live article (drafts included), with its products and author."""
-    row = (
-        db.execute(
-            text(
-                "SELECT a.id, a.title, a.category, a.tags, a.published, a.updated_at, a.body, a.product_ids, "
-                "u.full_name, a.created_at FROM kb_articles a LEFT JOIN users u ON u.id = a.author_id "
-                "WHERE a.id = :id AND a.deleted_at IS NULL"
-            ),
-            {"id": article},
-        )
-        .tuples()
-        .first()
-    )
+    row = db.execute(
+        text(
+            "SELECT a.id, a.title, a.category, a.tags, a.published, a.updated_at, a.body, a.product_ids, "
+            "u.full_name, a.created_at FROM kb_articles a LEFT JOIN users u ON u.id = a.author_id "
+            "WHERE a.id = :id AND a.deleted_at IS NULL"
+        ),
+        {"id": article},
+    ).first()
     if row is None:
         raise ArticleNotFound(f"There is no article with id {article}; it may have been deleted.")
     ids = product_ids(row[7])

@@ -46,7 +46,8 @@ def nearest_neighbour(
         here = position
     while left:
         assert here is not None
-        best = min(range(len(left)), key=lambda i: (distance_km(here, left[i][1]), i))
+        origin = here
+        best = min(range(len(left)), key=lambda i: (distance_km(origin, left[i][1]), i))
         item, position = left.pop(best)
         route.append(Stop(item, position, distance_km(here, position)))
         here = position
