@@ -64,10 +64,25 @@ class RecordTab(Protocol):
     def clear(self) -> None: ...
 
 
-PAGES: tuple[PageEntry, ...] = ()
+PAGES: tuple[PageEntry, ...] = (
+    # knowledge base (issue 5): search, browse and read articles offline; managers write them
+    PageEntry(
+        "knowledge",
+        "Knowledge",
+        "knowledge",
+        "sfa_desktop.ui.kb_page:knowledge_page",
+        order=60,
+        tooltip="Product sheets, objection handling, pricing rules",
+    ),
+)
 DETAIL_TABS: tuple[TabEntry, ...] = ()
 RECORD_ACTIONS: tuple[ActionEntry, ...] = ()
-WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = ()
+WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
+    # call sheets (issue 5): the day's calls and visits as a PDF
+    WindowActionEntry(
+        "&File", "&Print call sheet…", "sfa_desktop.ui.callsheet_dialog:print_call_sheet", "Ctrl+P", "print"
+    ),
+)
 
 
 def resolve(path: str) -> Any:
