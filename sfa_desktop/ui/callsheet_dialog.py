@@ -117,7 +117,7 @@ class CallSheetDialog(QDialog):
         self.runner = runner
         self.choices: Choices | None = None
         self.setWindowTitle("Print call sheet")
-        self.setMinimumWidth(520)
+        self.setMinimumSize(560, 380)
         self._build()
         runner.submit(choices, store).finished.connect(self._show_choices)
 
@@ -283,5 +283,4 @@ def print_call_sheet(window: Any) -> CallSheetDialog:
 
     dialog.written.connect(saved)
     dialog.open()
-    window.call_sheet_dialog = dialog
     return dialog

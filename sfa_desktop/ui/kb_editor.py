@@ -73,6 +73,8 @@ class ArticleEditor(QDialog):
         self.author_id = author_id
         self.setWindowTitle("Edit article" if article else "New article")
         self.resize(1120, 720)
+        # an explicit minimum keeps the layout from re-sending size hints as the content changes
+        self.setMinimumSize(900, 600)
         self._build(categories)
         self._fill(article)
         self._dirty = False

@@ -34,6 +34,7 @@ class ArticleDialog(QDialog):
         self.runner = runner
         self.setWindowTitle("Article")
         self.resize(760, 680)
+        self.setMinimumSize(520, 420)
         self.view = ArticleView()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -264,6 +264,16 @@ class ArticleView(QWidget):
         self.browser.set_markdown(article.body)
         self._stack.setCurrentIndex(1)
 
+    def chip_texts(self) -> list[str]:
+        """The tags and products shown under the title."""
+        texts = []
+        for index in range(self.chips.count()):
+            item = self.chips.itemAt(index)
+            widget = item.widget() if item is not None else None
+            if isinstance(widget, QPushButton | QLabel):
+                texts.append(widget.text())
+        return texts
+
     def clear(self) -> None:
         self.article = None
         self._stack.setCurrentIndex(0)
