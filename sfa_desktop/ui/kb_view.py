@@ -71,6 +71,7 @@ def _placeholder(text: str) -> QImage:
     return image
 
 
+LINK = "#2563eb"
 #: Heading level -> pixel size: calmer than Qt's defaults, in step with the window's 13-14 px text.
 HEADING_PIXELS = {1: 21, 2: 17, 3: 15, 4: 14, 5: 13, 6: 13}
 
@@ -97,6 +98,16 @@ def _polish(document: QTextDocument) -> None:
             layout.setBottomMargin(3)
         cursor.setPosition(block.position())
         cursor.mergeBlockFormat(layout)
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            if fragment.isValid() and fragment.charFormat().isAnchor():
+                cursor.setPosition(fragment.position())
+                cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
+                link = QTextCharFormat()
+                link.setForeground(QColor(LINK))
+                cursor.mergeCharFormat(link)
+            fragments += 1
         block = block.next()
 
 
@@ -116,7 +127,7 @@ class SafeTextBrowser(QTextBrowser):
         self.refused: list[str] = []
         self.document().setDocumentMargin(18)
         palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Link, QColor("#2563eb"))
+        palette.setColor(QPalette.ColorRole.Link, QColor(LINK))
         self.setPalette(palette)
         self.anchorClicked.connect(self._follow)
 
