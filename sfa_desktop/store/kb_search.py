@@ -17,8 +17,9 @@ import datetime as dt
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from sfa_desktop.core.kb import tag_key
 from sfa_desktop.store.search import fts_query
@@ -33,9 +34,11 @@ KB_DDL = (
     """
     CREATE VIRTUAL TABLE kb_fts USING fts5(
         title, tags, category, body,
-        tokenize = 'unicode61 remove_diacritics 2'
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'
     )
     """,
+    # prefix indexes: typing one to three letters of a word matches one precomputed list, not hundreds
     # ORDER BY rank is then bm25 with these weights of title, tags, category and body, sorted inside FTS5
     "INSERT INTO kb_fts (kb_fts, rank) VALUES ('rank', 'bm25(10.0, 5.0, 3.0, 1.0)')",
 )
@@ -101,6 +104,13 @@ class KbHit:
     score: float
 
 
+#: Above this many matches, ranking every one by bm25 is slow (a word or two letters typed match nearly
+#: every article) and says little: the matches in titles, tags and categories are ranked instead, and
+#: the others follow (as ``store.search`` does for records).
+RANK_LIMIT = 300
+_FIELDS = "{title tags category}"
+
+
 def search(
     conn: Connection,
     user_text: str,
@@ -114,12 +124,13 @@ def search(
 
     ``category`` and ``tag`` narrow the search to one of them; drafts (unpublished) are left out unless
     ``include_drafts``.  The bm25 ranking is done inside FTS5 (``ORDER BY rank``), so snippets are made
-    only for the rows returned."""
+    only for the rows returned; above RANK_LIMIT matches only those in titles, tags and categories are
+    ranked, so the time stays bounded however unselective the text."""
     query = fts_query(user_text)
-    if query is None:
+    if query is None or limit <= 0:
         return []
     conditions = ["kb_fts MATCH :q"]
-    params: dict[str, object] = {"q": query, "limit": max(0, limit)}
+    params: dict[str, object] = {"q": query, "limit": limit}
     if not include_drafts:
         conditions.append("a.published = 1")
     if category is not None:
@@ -128,30 +139,55 @@ def search(
     if tag is not None:
         conditions.append("instr(',' || replace(lower(coalesce(a.tags, '')), ' ', '') || ',', :tag) > 0")
         params["tag"] = f",{tag_key(tag)},"
-    sql = (
-        f"SELECT d.article_id, a.title, a.category, a.tags, a.published, a.updated_at, "
-        f"highlight(kb_fts, 0, '{MARK_ON}', '{MARK_OFF}'), "
-        f"snippet(kb_fts, 3, '{MARK_ON}', '{MARK_OFF}', '…', {SNIPPET_TOKENS}), rank "
-        "FROM kb_fts JOIN kb_doc d ON d.docid = kb_fts.rowid JOIN kb_articles a ON a.id = d.article_id "
-        f"WHERE {' AND '.join(conditions)} ORDER BY rank LIMIT :limit"
+    where = " AND ".join(conditions)
+    ranked = (
+        "SELECT kb_fts.rowid, rank FROM kb_fts JOIN kb_doc d ON d.docid = kb_fts.rowid "
+        f"JOIN kb_articles a ON a.id = d.article_id WHERE {where}"
     )
-    rows = conn.execute(text(sql), params)
-    hits = []
-    for article_id, title, category_, tags, published, updated, title_marked, snippet, score in rows:
-        hits.append(
-            KbHit(
-                article_id=article_id,
-                title=title,
-                category=category_ or "",
-                tags=tags or "",
-                snippet=clean_snippet(snippet or ""),
-                title_marked=title_marked or title,
-                published=bool(published),
-                updated_at=_as_datetime(updated),
-                score=float(score),
+    matches = conn.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM kb_fts WHERE kb_fts MATCH :q LIMIT :bound)"),
+        {"q": query, "bound": RANK_LIMIT + 1},
+    ).scalar_one()
+    if matches <= RANK_LIMIT:
+        chosen = [(r[0], r[1]) for r in conn.execute(text(ranked + " ORDER BY rank LIMIT :limit"), params)]
+    else:
+        fields = {**params, "q": f"{_FIELDS} : ({query})"}
+        chosen = [(r[0], r[1]) for r in conn.execute(text(ranked + " ORDER BY rank LIMIT :limit"), fields)]
+        if len(chosen) < limit:  # top up with matches in the text, newest first
+            seen = {docid for docid, _ in chosen}
+            more = conn.execute(
+                text(ranked.replace(", rank", ", 0.0") + " ORDER BY kb_fts.rowid DESC LIMIT :more"),
+                {**params, "more": limit + len(seen)},
             )
-        )
-    return hits
+            chosen += [(r[0], r[1]) for r in more if r[0] not in seen][: limit - len(chosen)]
+    if not chosen:
+        return []
+    # snippets cost a pass over each body: only for the articles shown
+    detail = text(
+        "SELECT kb_fts.rowid, d.article_id, a.title, a.category, a.tags, a.published, a.updated_at, "
+        f"highlight(kb_fts, 0, '{MARK_ON}', '{MARK_OFF}'), "
+        f"snippet(kb_fts, 3, '{MARK_ON}', '{MARK_OFF}', '…', {SNIPPET_TOKENS}) "
+        "FROM kb_fts JOIN kb_doc d ON d.docid = kb_fts.rowid JOIN kb_articles a ON a.id = d.article_id "
+        "WHERE kb_fts MATCH :q AND +kb_fts.rowid IN :docids"  # "+": filter, not a lookup per id
+    ).bindparams(bindparam("docids", expanding=True))
+    score = dict(chosen)
+    found = {row[0]: row for row in conn.execute(detail, {"q": query, "docids": list(score)})}
+    return [_hit(found[docid], score[docid]) for docid, _ in chosen if docid in found]
+
+
+def _hit(row: Any, score: float) -> KbHit:
+    _docid, article_id, title, category_, tags, published, updated, title_marked, snippet = row
+    return KbHit(
+        article_id=article_id,
+        title=title,
+        category=category_ or "",
+        tags=tags or "",
+        snippet=clean_snippet(snippet or ""),
+        title_marked=title_marked or title,
+        published=bool(published),
+        updated_at=_as_datetime(updated),
+        score=float(score),
+    )
 
 
 def _as_datetime(value: object) -> dt.datetime | None:

@@ -223,3 +223,29 @@ def test_the_migration_indexes_articles_already_there(tmp_path: Path) -> None:
         tables = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
     engine.dispose()
     assert not {"kb_fts", "kb_doc", "kb_articles_index_insert"} & tables
+
+
+def test_unselective_text_ranks_titles_then_tops_up(store: LocalStore) -> None:
+    """Above RANK_LIMIT matches only titles, tags and categories are ranked; the others follow, newest
+    first, so the time stays bounded however little was typed."""
+    rows = [
+        {"title": f"Note {n}", "body": f"The price of item {n}."} for n in range(kb_search.RANK_LIMIT + 20)
+    ]
+    rows += [
+        {"title": "Price list", "body": "Current prices."},
+        {"title": "Pricing rules", "body": "Discounts.", "tags": "pricing"},
+        {"title": "Hidden price memo", "body": "Draft.", "published": False},
+    ]
+    with store.transaction() as session:
+        services.create_many(session, "kb_articles", rows)
+    with store.engine.connect() as conn:
+        hits = kb_search.search(conn, "pri", limit=20)
+        assert [h.title for h in hits[:2]] == ["Pricing rules", "Price list"]  # tags weigh on top of title
+        assert len(hits) == 20
+        assert "Hidden price memo" not in [h.title for h in hits]
+        assert all(ON in h.snippet or ON in h.title_marked for h in hits)
+        assert [h.title for h in kb_search.search(conn, "pri", limit=3, include_drafts=True)][:3] == [
+            "Pricing rules",
+            "Price list",
+            "Hidden price memo",
+        ]
