@@ -23,7 +23,6 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
@@ -36,6 +35,7 @@ from sfa_desktop.core.route import format_distance
 from sfa_desktop.core.validation import format_phone
 from sfa_desktop.printing import callsheet_blocks as blocks
 from sfa_desktop.printing.base import FONT_BOLD, INK, MARGIN, MUTED, RULE, numbered_canvas, page_size
+from sfa_desktop.printing.flowables import Para
 from sfa_desktop.printing.styles import PALE, style
 
 KIND = {"call": "Phone call", "visit": "Visit", "meeting": "Meeting"}
@@ -143,8 +143,8 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
     on_site = sum(1 for c in calls if c.info.kind != "call")
     km = sum(day.route_km for day in rep_sheet.days)
     story: list[Any] = [
-        Paragraph("Call sheet", style("title")),
-        Paragraph(
+        Para("Call sheet", style("title")),
+        Para(
             f"{escape(rep.name)} · {escape(date_range_text(sheet.start, sheet.end))}", style("cover_subtitle")
         ),
         _summary(
@@ -160,10 +160,10 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
     ]
     if rep.home is not None:
         start = escape(rep.home_base or f"{rep.home[0]:.4f}, {rep.home[1]:.4f}")
-        story.append(Paragraph(f"<b>Route starts from</b> {start}", style("body")))
+        story.append(Para(f"<b>Route starts from</b> {start}", style("body")))
     else:
         story.append(
-            Paragraph(
+            Para(
                 "No home base is set for this rep: each day's route starts at its first visit.",
                 style("muted"),
             )
@@ -171,14 +171,14 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
     for day in rep_sheet.days:
         labels = numbers(rep_sheet, day)
         label_of = {id(c): n for c, n in zip(day.calls, labels, strict=True)}
-        story.append(Paragraph(f"{day.date:%A} {day.date.day} {day.date:%B}", style("day")))
+        story.append(Para(f"{day.date:%A} {day.date.day} {day.date:%B}", style("day")))
         if day.route:
-            story.append(Paragraph("Visits in route order", style("cover_h")))
+            story.append(Para("Visits in route order", style("cover_h")))
             story.append(_route_table(day, rep_sheet, label_of, width, unit, sheet))
         if day.unrouted:
-            story.append(Paragraph("Visits not on the route", style("cover_h")))
+            story.append(Para("Visits not on the route", style("cover_h")))
             story.append(
-                Paragraph(
+                Para(
                     "These accounts have no coordinates, so they could not be placed on the route; "
                     "fit them in by their address.",
                     style("muted"),
@@ -186,15 +186,15 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
             )
             story.append(_visits_table(day.unrouted, label_of, width, sheet))
         if day.phone:
-            story.append(Paragraph("Phone calls", style("cover_h")))
+            story.append(Para("Phone calls", style("cover_h")))
             story.append(_phone_table(day.phone, label_of, width, sheet))
     if first and sheet.idle:
         idle = ", ".join(escape(r.name) for r in sheet.idle)
-        story += [Spacer(1, 4 * mm), Paragraph(f"Nothing planned for {idle} in these days.", style("muted"))]
+        story += [Spacer(1, 4 * mm), Para(f"Nothing planned for {idle} in these days.", style("muted"))]
     prepared = sheet.prepared_at.astimezone(sheet.zone)
     story += [
         Spacer(1, 6 * mm),
-        Paragraph(
+        Para(
             f"Prepared {prepared.day} {prepared:%b %Y} at {prepared:%H:%M} by SFA Desktop from the data on "
             "this laptop. Distances are straight-line distances between the places.",
             style("muted"),
@@ -205,8 +205,8 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
 
 def _summary(figures: list[tuple[str, str]], width: float) -> Table:
     cells = [
-        [Paragraph(escape(value), style("figure")) for value, _ in figures],
-        [Paragraph(escape(label), style("figure_label")) for _, label in figures],
+        [Para(escape(value), style("figure")) for value, _ in figures],
+        [Para(escape(label), style("figure_label")) for _, label in figures],
     ]
     table = Table(cells, colWidths=[width / len(figures)] * len(figures))
     table.setStyle(
@@ -247,15 +247,15 @@ def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
     return table
 
 
-def _place(call: Call) -> Paragraph:
+def _place(call: Call) -> Para:
     party = call.info.party
     lines = [f"<b>{escape(party.name)}</b>"]
     lines += [escape(line) for line in party.address]
-    return Paragraph("<br/>".join(lines), style("cell"))
+    return Para("<br/>".join(lines), style("cell"))
 
 
-def _number(label: str) -> Paragraph:
-    return Paragraph(f"<b>{escape(label)}</b>", style("number"))
+def _number(label: str) -> Para:
+    return Para(f"<b>{escape(label)}</b>", style("number"))
 
 
 def _route_table(
@@ -266,7 +266,7 @@ def _route_table(
     home = rep_sheet.rep.home
     if home is not None:
         base = escape(rep_sheet.rep.home_base or "Home base")
-        rows.append(["", "", Paragraph(f"<i>Start: {base}</i>", style("cell_muted")), "", ""])
+        rows.append(["", "", Para(f"<i>Start: {base}</i>", style("cell_muted")), "", ""])
     for call in day.route:
         info = call.info
         what = f"<b>{escape(KIND.get(info.kind, info.kind))}</b><br/>{escape(info.subject)}"
@@ -276,17 +276,17 @@ def _route_table(
                 _number(label_of[id(call)]),
                 _time(call, sheet),
                 _place(call),
-                Paragraph(what, style("cell")),
-                Paragraph(escape(leg), style("cell_right")),
+                Para(what, style("cell")),
+                Para(escape(leg), style("cell_right")),
             ]
         )
     rows.append(
         [
             "",
             "",
-            Paragraph("<b>Total</b>", style("cell")),
+            Para("<b>Total</b>", style("cell")),
             "",
-            Paragraph(f"<b>{escape(format_distance(day.route_km, unit))}</b>", style("cell_right")),
+            Para(f"<b>{escape(format_distance(day.route_km, unit))}</b>", style("cell_right")),
         ]
     )
     table = _grid(
@@ -304,7 +304,7 @@ def _visits_table(calls: list[Call], label_of: dict[int, str], width: float, she
         info = call.info
         what = f"<b>{escape(KIND.get(info.kind, info.kind))}</b><br/>{escape(info.subject)}"
         rows.append(
-            [_number(label_of[id(call)]), _time(call, sheet), _place(call), Paragraph(what, style("cell"))]
+            [_number(label_of[id(call)]), _time(call, sheet), _place(call), Para(what, style("cell"))]
         )
     return _grid(rows, [10 * mm, 14 * mm, width * 0.46, width - 24 * mm - width * 0.46])
 
@@ -322,9 +322,9 @@ def _phone_table(calls: list[Call], label_of: dict[int, str], width: float, shee
             [
                 _number(label_of[id(call)]),
                 _time(call, sheet),
-                Paragraph(who, style("cell")),
-                Paragraph(escape(format_phone(number)) if number else "", style("cell")),
-                Paragraph(escape(info.subject), style("cell")),
+                Para(who, style("cell")),
+                Para(escape(format_phone(number)) if number else "", style("cell")),
+                Para(escape(info.subject), style("cell")),
             ]
         )
     phone_width = 34 * mm

@@ -9,14 +9,14 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from sfa_desktop.core import mdtext
 from sfa_desktop.core.callsheet import Call
 from sfa_desktop.core.route import format_distance
 from sfa_desktop.core.validation import format_money, format_phone
-from sfa_desktop.printing.base import ACCENT, FONT, RULE
-from sfa_desktop.printing.flowables import Badge, TickBoxes, WritingLines
+from sfa_desktop.printing.base import ACCENT, FONT, FONT_BOLD, INK, MUTED, RULE
+from sfa_desktop.printing.flowables import Badge, Para, TickBoxes, WritingLines
 from sfa_desktop.printing.styles import PALE, style
 
 KIND = {"call": "Phone call", "visit": "Visit", "meeting": "Meeting"}
@@ -28,11 +28,11 @@ MAX_DEALS = 3
 TIMES = " \u00d7 "
 
 
-def _p(markup: str, name: str = "text") -> Paragraph:
-    return Paragraph(markup, style(name))
+def _p(markup: str, name: str = "text") -> Para:
+    return Para(markup, style(name))
 
 
-def _label(text: str) -> Paragraph:
+def _label(text: str) -> Para:
     return _p(escape(text.upper()), "label")
 
 
@@ -78,7 +78,10 @@ def _header(call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *
         [
             Badge(number, color=ACCENT),
             [_p(escape(info.party.name), "block_title"), _p(escape(" · ".join(meta)), "block_meta")],
-            [_p(when, "block_right"), _p(escape(when_small), "block_right_small")],
+            _p(
+                f"{when}<br/><font name='{FONT}' size='8' color='#64748b'>{escape(when_small)}</font>",
+                "block_right",
+            ),
         ]
     ]
     table = Table(cells, colWidths=[12 * mm, width - 12 * mm - 30 * mm, 30 * mm])
@@ -172,7 +175,7 @@ def _why(call: Call) -> list[Any]:
         )
         for block in mdtext.excerpt(step.script, SCRIPT_CHARS):
             if block.kind == "item":
-                story.append(Paragraph(escape(block.text), style("script"), bulletText=DASH))
+                story.append(Para(escape(block.text), style("script"), bulletText=DASH))
             elif block.kind != "code":
                 story.append(_p(escape(block.text), "script"))
     if info.notes:
@@ -216,10 +219,10 @@ def _history(call: Call, zone: dt.tzinfo, width: float) -> list[Any]:
             what += f" <font color='#64748b'>· {escape(_cut(past.notes, NOTES_CHARS))}</font>"
         rows.append(
             [
-                _p(f"<b>{_day(past.when, zone)}</b>", "cell"),
-                _p(escape(KIND.get(past.kind, past.kind.capitalize())), "cell"),
+                _day(past.when, zone),  # short cells as plain strings: set without a paragraph's cost
+                KIND.get(past.kind, past.kind.capitalize()),
                 _p(what, "cell"),
-                _p(escape(past.outcome or ""), "cell_muted"),
+                (past.outcome or "")[:24],
             ]
         )
     table = Table(rows, colWidths=[24 * mm, 19 * mm, width - 24 * mm - 19 * mm - 30 * mm, 30 * mm])
@@ -229,9 +232,15 @@ def _history(call: Call, zone: dt.tzinfo, width: float) -> list[Any]:
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
+                ("FONT", (0, 0), (0, -1), FONT_BOLD, 8.5),
+                ("FONT", (1, 0), (1, -1), FONT, 8.5),
+                ("FONT", (3, 0), (3, -1), FONT, 8.5),
+                ("TEXTCOLOR", (0, 0), (1, -1), INK),
+                ("TEXTCOLOR", (3, 0), (3, -1), MUTED),
+                ("LEADING", (0, 0), (-1, -1), 10.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
             ]
         )
     )
@@ -254,7 +263,7 @@ def _sales(call: Call) -> list[Any]:
         )
         for name, quantity, total in order.lines[:3]:
             story.append(
-                Paragraph(
+                Para(
                     f"{quantity}{TIMES}{escape(name)} · {escape(money(total, order.currency))}",
                     style("text"),
                     bulletText=DASH,
@@ -267,7 +276,7 @@ def _sales(call: Call) -> list[Any]:
         for product in info.top_products:
             sku = f" ({escape(product.sku)})" if product.sku else ""
             story.append(
-                Paragraph(
+                Para(
                     f"{escape(product.name)}{sku} · {product.quantity} bought · "
                     f"{escape(money(product.revenue_cents, product.currency))}",
                     style("text"),
@@ -284,7 +293,7 @@ def _talking_points(call: Call) -> list[Any]:
     for article in call.info.talking_points:
         story.append(_p(f"<b>{escape(article.title)}</b>"))
         for point in article.points:
-            story.append(Paragraph(escape(point), style("item"), bulletText="•"))
+            story.append(Para(escape(point), style("item"), bulletText="•"))
     return story
 
 

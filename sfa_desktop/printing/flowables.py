@@ -9,7 +9,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Paragraph
 
 from sfa_desktop.printing.base import FONT, FONT_BOLD, INK, MUTED, RULE
 
@@ -110,3 +110,20 @@ class Badge(Flowable):  # type: ignore[misc]
         canvas.setFont(FONT_BOLD, font_size)
         canvas.drawCentredString(radius, radius - font_size * 0.36, self.text)
         canvas.restoreState()
+
+
+class Para(Paragraph):  # type: ignore[misc]
+    """A Paragraph that breaks its lines once per width.
+
+    Laying out a form wraps each paragraph several times at the same width (keeping a block together
+    measures it, the table sizes its rows, the frame places it); breaking lines is most of the cost, and
+    what ``wrap`` computes depends on the width alone, so the result is kept for that width."""
+
+    _wrapped_width: float | None = None
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        if self._wrapped_width == available_width and "blPara" in self.__dict__:  # not a fresh copy
+            return self.width, self.height
+        result: tuple[float, float] = super().wrap(available_width, available_height)
+        self._wrapped_width = available_width
+        return result

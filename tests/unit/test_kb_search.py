@@ -228,7 +228,7 @@ def test_the_migration_indexes_articles_already_there(tmp_path: Path) -> None:
 def test_unselective_text_ranks_titles_then_tops_up(store: LocalStore) -> None:
     """Above RANK_LIMIT matches only titles, tags and categories are ranked; the others follow, newest
     first, so the time stays bounded however little was typed."""
-    rows = [
+    rows: list[dict[str, object]] = [
         {"title": f"Note {n}", "body": f"The price of item {n}."} for n in range(kb_search.RANK_LIMIT + 20)
     ]
     rows += [
