@@ -419,5 +419,10 @@ class KnowledgePage(QWidget):
 
 
 def knowledge_page(window: Any) -> KnowledgePage:
-    """The page factory for ``extensions.PAGES``."""
-    return KnowledgePage(window.store, window.runner)
+    """The page factory for ``extensions.PAGES``; a sync that brings articles refreshes it when shown."""
+    page = KnowledgePage(window.store, window.runner)
+    sync = getattr(window, "sync", None)
+    synced = getattr(sync, "synced", None)
+    if synced is not None:
+        synced.connect(lambda: page.page_shown() if page.isVisible() else None)
+    return page
