@@ -51,7 +51,11 @@ def call_block(
 ) -> list[Any]:
     """The flowables of one call, to be kept together on a page when they fit (two usually do)."""
     story: list[Any] = [_header(call, number, width, unit, zone, show_date=show_date), Spacer(1, 2 * mm)]
-    story.append(_columns([_who(call, width * COLUMNS[0] - 8), _why(call), _sales(call)], width))
+    story.append(
+        _columns(
+            [_who(call, width * COLUMNS[0] - 8), _why(call), _sales(call, width * COLUMNS[2] - 8)], width
+        )
+    )
     story += _history(call, zone, width)
     story += _talking_points(call)
     story += _outcome(call, width)
@@ -101,7 +105,7 @@ def _header(call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *
 
 
 #: Shares of the width of the three columns: who, why, history.
-COLUMNS = (0.3, 0.4, 0.3)
+COLUMNS = (0.28, 0.36, 0.36)
 
 
 def _columns(cells: list[list[Any]], width: float) -> Table:
@@ -248,7 +252,32 @@ def _history(call: Call, zone: dt.tzinfo, width: float) -> list[Any]:
     return story
 
 
-def _sales(call: Call) -> list[Any]:
+def _figures(rows: list[tuple[str, str, str]], width: float) -> Table:
+    """A small table of (quantity, what, amount): figures right-aligned, what wraps between them."""
+    cells = [[quantity, _p(escape(what), "cell"), amount] for quantity, what, amount in rows]
+    table = Table(cells, colWidths=[7 * mm, width - 7 * mm - 15 * mm, 15 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+                ("ALIGN", (0, 0), (0, -1), "RIGHT"),
+                ("ALIGN", (2, 0), (2, -1), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("LEFTPADDING", (1, 0), (1, -1), 5),
+                ("RIGHTPADDING", (1, 0), (1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
+            ]
+        )
+    )
+    return table
+
+
+def _sales(call: Call, width: float) -> list[Any]:
     info = call.info
     story: list[Any] = [_label("Last order")]
     order = info.last_order
@@ -258,31 +287,22 @@ def _sales(call: Call) -> list[Any]:
         story.append(
             _p(
                 f"<b>{escape(order.number)}</b> of {order.date.day} {order.date:%b %Y} · "
-                f"{escape(money(order.total_cents, order.currency))} · {escape(order.status)}"
+                f"<b>{escape(money(order.total_cents, order.currency))}</b> · {escape(order.status)}"
             )
         )
-        for name, quantity, total in order.lines[:3]:
-            story.append(
-                Para(
-                    f"{quantity}{TIMES}{escape(name)} · {escape(money(total, order.currency))}",
-                    style("text"),
-                    bulletText=DASH,
-                )
-            )
+        lines = [
+            (f"{q}{TIMES.strip()}", name, money(total, order.currency)) for name, q, total in order.lines[:3]
+        ]
+        story.append(_figures(lines, width))
         if len(order.lines) > 3:
             story.append(_p(f"<font color='#64748b'>and {len(order.lines) - 3} more lines.</font>"))
     if info.top_products:
-        story.append(_label("Top products"))
-        for product in info.top_products:
-            sku = f" ({escape(product.sku)})" if product.sku else ""
-            story.append(
-                Para(
-                    f"{escape(product.name)}{sku} · {product.quantity} bought · "
-                    f"{escape(money(product.revenue_cents, product.currency))}",
-                    style("text"),
-                    bulletText="•",
-                )
-            )
+        story.append(_label("Top products, all orders"))
+        rows = [
+            (str(p.quantity), f"{p.name} ({p.sku})" if p.sku else p.name, money(p.revenue_cents, p.currency))
+            for p in info.top_products
+        ]
+        story.append(_figures(rows, width))
     return story
 
 
