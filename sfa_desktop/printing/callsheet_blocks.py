@@ -50,7 +50,7 @@ def call_block(
     call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *, show_date: bool
 ) -> list[Any]:
     """The flowables of one call, to be kept together on a page when they fit (two usually do)."""
-    story: list[Any] = [_header(call, number, width, unit, zone, show_date=show_date), Spacer(1, 2 * mm)]
+    story: list[Any] = [_header(call, number, width, unit, zone, show_date=show_date), Spacer(1, 1.5 * mm)]
     story.append(
         _columns(
             [_who(call, width * COLUMNS[0] - 8), _why(call), _sales(call, width * COLUMNS[2] - 8)], width
@@ -59,7 +59,7 @@ def call_block(
     story += _history(call, zone, width)
     story += _talking_points(call)
     story += _outcome(call, width)
-    story.append(Spacer(1, 5 * mm))
+    story.append(Spacer(1, 4 * mm))
     return story
 
 
@@ -95,8 +95,8 @@ def _header(call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *
                 ("BACKGROUND", (0, 0), (-1, -1), PALE),
                 ("LINEABOVE", (0, 0), (-1, 0), 2, ACCENT),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
                 ("LEFTPADDING", (0, 0), (0, 0), 7),
             ]
         )
@@ -105,7 +105,7 @@ def _header(call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *
 
 
 #: Shares of the width of the three columns: who, why, history.
-COLUMNS = (0.28, 0.36, 0.36)
+COLUMNS = (0.3, 0.36, 0.34)
 
 
 def _columns(cells: list[list[Any]], width: float) -> Table:
@@ -336,6 +336,6 @@ def _outcome(call: Call, width: float) -> list[Any]:
     return [
         _label("Outcome"),
         TickBoxes([o[:1].upper() + o[1:] for o in call.outcomes]),
-        WritingLines(2, label="Notes", spacing=6.8 * mm),
+        WritingLines(2, label="Notes", spacing=6.3 * mm),
         follow,
     ]

@@ -61,7 +61,7 @@ def _all() -> dict[str, ParagraphStyle]:
             body,
             fontName=FONT_BOLD,
             fontSize=15,
-            leading=18,
+            leading=15.5,
             alignment=TA_RIGHT,
             textColor=INK,
         ),
