@@ -530,6 +530,11 @@ def _check_setting(key: str, value: str) -> str:
         if not value.strip().isdigit() or int(value) < 1:
             raise CliError(f"'{value}' is not a number of minutes; use a whole number such as 15.")
         return str(int(value))
+    if key == "page_size":
+        sizes = {"a4": "A4", "letter": "Letter"}
+        if value.strip().lower() not in sizes:
+            raise CliError(f"'{value}' is not a page size; use A4 or Letter.")
+        return sizes[value.strip().lower()]
     if key == "currency":
         code = value.strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
@@ -775,6 +780,12 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_data import register as register_data
 
     register_data(commands, common)
+    from sfa_desktop.cli_kb import register as register_kb
+
+    register_kb(commands, common)
+    from sfa_desktop.cli_callsheet import register as register_callsheet
+
+    register_callsheet(commands, common)
     return parser
 
 

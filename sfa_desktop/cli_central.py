@@ -257,6 +257,9 @@ def register(commands: Any) -> None:
     )
     add("users", cmd_users, "list the users")
     add("territories", cmd_territories, "list the territories")
+    from sfa_desktop.cli_kb import register_central as register_kb
+
+    register_kb(actions, url)
 
 
 def _init_with_positional(args: argparse.Namespace) -> int:

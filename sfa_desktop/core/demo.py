@@ -97,6 +97,7 @@ class DemoSummary:
     order_lines: int = 0
     #: Accounts, contacts and leads entered twice (counted in their kinds too): for Find duplicates.
     duplicates: int = 0
+    kb_articles: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -603,4 +604,9 @@ def seed(
         for kind, number in made.items():
             counts[kind] += number
         counts["duplicates"] = sum(made.values())
+    # the knowledge base, the reps' home bases and today's calls and visits (call sheets)
+    from sfa_desktop.core import demo_day, demo_kb
+
+    counts["kb_articles"] += demo_kb.seed(session)
+    counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed)
     return DemoSummary(**counts)

@@ -1,9 +1,11 @@
-"""Who uses this laptop (the user it syncs as) and what they may change in the company's reference data.
+"""Who uses this laptop (the user it syncs as, with their role from the synced users table) and what they
+may change in the company's reference data.
 
 The central store decides for real (``sync.scope`` and, on PostgreSQL, row-level security): a change it
 does not permit comes back as a conflict.  The window and the command line ask here first, so that a rep
 sees the pipeline read-only instead of making changes that would be refused.  A laptop that was never
-connected is a standalone database: its user may change anything.
+connected is a standalone database (``local_user`` is None): its user may change anything.  One connected
+but not synced yet knows the login only: its role is "unknown" and it is offered no company-wide edits.
 """
 
 from __future__ import annotations
@@ -28,16 +30,22 @@ class NotPermitted(Exception):
 
 
 def local_user(conn: Connection) -> LocalUser | None:
-    """The user this laptop syncs as (None when it was never connected or does not know them yet)."""
+    """The user this laptop syncs as; None when it was never connected."""
     st = state.load(conn)
-    if not st.user_id:
+    if not st.user_id and not st.login:
         return None
-    row = conn.execute(
-        text("SELECT login, role, full_name FROM users WHERE id = :i"), {"i": st.user_id}
-    ).first()
+    if st.user_id:
+        row = conn.execute(
+            text("SELECT id, login, role, full_name FROM users WHERE id = :i"), {"i": st.user_id}
+        ).first()
+    else:
+        row = conn.execute(
+            text("SELECT id, login, role, full_name FROM users WHERE login = :l AND deleted_at IS NULL"),
+            {"l": st.login},
+        ).first()
     if row is None:
-        return LocalUser(st.user_id, st.login or "", "rep", st.login or "")
-    return LocalUser(st.user_id, row[0], row[1] or "rep", row[2] or row[0])
+        return LocalUser(st.user_id or "", st.login or "", "unknown", st.login or "")
+    return LocalUser(str(row[0]), str(row[1]), str(row[2] or "rep"), str(row[3] or row[1]))
 
 
 def may_write_reference(user: LocalUser | None, table: str) -> bool:

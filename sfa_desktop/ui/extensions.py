@@ -85,6 +85,15 @@ PAGES: tuple[PageEntry, ...] = (
         order=55,
         tooltip="Open deals by stage: drag to move, drop on Won or Lost to close",
     ),
+    # knowledge base (issue 5): search, browse and read articles offline; managers write them
+    PageEntry(
+        "knowledge",
+        "Knowledge",
+        "knowledge",
+        "sfa_desktop.ui.kb_page:knowledge_page",
+        order=60,
+        tooltip="Product sheets, objection handling, pricing rules",
+    ),
 )
 DETAIL_TABS: tuple[TabEntry, ...] = (
     # the customer's whole story: timeline and sales history
@@ -179,6 +188,10 @@ WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
         "sfa_desktop.ui.duplicates_view:open_duplicates",
         "Ctrl+Shift+D",
         "duplicates",
+    ),
+    # call sheets (issue 5): the day's calls and visits as a PDF
+    WindowActionEntry(
+        "&File", "&Print call sheet…", "sfa_desktop.ui.callsheet_dialog:print_call_sheet", "Ctrl+P", "print"
     ),
 )
 

@@ -33,6 +33,13 @@ INFRASTRUCTURE = {
     "search_fts_data",
     "search_fts_docsize",
     "search_fts_idx",
+    "kb_doc",
+    "kb_fts",
+    "kb_fts_config",
+    "kb_fts_content",
+    "kb_fts_data",
+    "kb_fts_docsize",
+    "kb_fts_idx",
 }
 
 

@@ -1,0 +1,286 @@
+"""File > Print call sheet…: choose a day or a range (and, for a manager, the reps), the paper, and where
+to save; the PDF is made on the task runner, saved whole, and opened with the system's PDF viewer.  A day
+with nothing planned gets a message in the dialog and no file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import text
+
+from sfa_desktop.core import settings
+from sfa_desktop.core.callsheet import NothingPlanned
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync.local_user import LocalUser, local_user
+from sfa_desktop.ui.icons import icon
+from sfa_desktop.ui.tasks import TaskRunner
+from sfa_desktop.ui.widgets import named
+
+PAGE_SIZES = ("A4", "Letter")
+
+
+@dataclass(frozen=True)
+class Choices:
+    user: LocalUser | None
+    #: (id, name, login) of the reps one may print for; a rep: only themselves
+    reps: list[tuple[str, str, str]]
+    page_size: str
+
+
+def choices(store: LocalStore) -> Choices:
+    """Job: who prints, for whom they may print, and the page size setting."""
+    with store.engine.connect() as conn:
+        user = local_user(conn)
+        rows = conn.execute(
+            text(
+                "SELECT id, full_name, login, role, manager_id FROM users "
+                "WHERE deleted_at IS NULL AND active = 1 ORDER BY full_name"
+            )
+        ).all()
+    with store.reading() as session:
+        size = settings.get(session, "page_size")
+    if user is not None and user.role == "rep":
+        mine = [(r[0], r[1], r[2]) for r in rows if r[0] == user.user_id]
+        return Choices(user, mine, size)
+    reps = [r for r in rows if r[3] == "rep"]
+    if user is not None and user.role == "manager":
+        manager_of = {r[0]: r[4] for r in rows}
+
+        def reports_to_me(user_id: str) -> bool:
+            seen: set[str] = set()
+            current = manager_of.get(user_id)
+            while current and current not in seen:
+                if current == user.user_id:
+                    return True
+                seen.add(current)
+                current = manager_of.get(current)
+            return False
+
+        reps = [r for r in reps if reports_to_me(r[0])]
+    return Choices(user, [(r[0], r[1], r[2]) for r in reps], size)
+
+
+def write_call_sheet(
+    store: LocalStore, rep_ids: list[str], start: dt.date, end: dt.date, path: Path, size: str
+) -> Any:
+    """Job: remember the page size, then make and save the PDF (see ``printing.callsheet.write``)."""
+    from sfa_desktop.printing.callsheet import write
+
+    with store.transaction() as session:
+        settings.put(session, "page_size", size)
+    with store.reading() as session:
+        return write(session, rep_ids, start, end, path, size=size)
+
+
+def open_file(path: Path) -> bool:
+    """Open the saved PDF with the system's viewer (tests replace this)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def default_folder() -> Path:
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    folder = Path(documents) if documents else Path.home()
+    return folder if folder.is_dir() else Path.home()
+
+
+class CallSheetDialog(QDialog):
+    """``written(result)`` with the :class:`~sfa_desktop.printing.callsheet.Written` once saved and opened;
+    ``choicesLoaded()`` when the reps and the setting are on screen."""
+
+    written = Signal(object)
+    choicesLoaded = Signal()
+
+    def __init__(self, store: LocalStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.runner = runner
+        self.choices: Choices | None = None
+        self.setWindowTitle("Print call sheet")
+        self.setMinimumSize(560, 380)
+        self._build()
+        runner.submit(choices, store).finished.connect(self._show_choices)
+
+    def _build(self) -> None:
+        today = QDate.currentDate()
+        self.start = QDateEdit(today)
+        self.start.setCalendarPopup(True)
+        self.start.setDisplayFormat("ddd d MMM yyyy")
+        self.several = QCheckBox("to")
+        self.end = QDateEdit(today)
+        self.end.setCalendarPopup(True)
+        self.end.setDisplayFormat("ddd d MMM yyyy")
+        self.end.setEnabled(False)
+        self.several.toggled.connect(self.end.setEnabled)
+        self.start.dateChanged.connect(lambda d: self.end.setDate(max(d, self.end.date())))
+        days = QHBoxLayout()
+        days.addWidget(self.start)
+        days.addWidget(self.several)
+        days.addWidget(self.end)
+        days.addStretch(1)
+        self.rep_label = QLabel("Loading…")
+        self.reps = QListWidget()
+        self.reps.setMaximumHeight(150)
+        self.reps.hide()
+        who = QVBoxLayout()
+        who.setSpacing(4)
+        who.addWidget(self.rep_label)
+        who.addWidget(self.reps)
+        self.page_size = QComboBox()
+        self.page_size.addItems(PAGE_SIZES)
+        self.page_size.setToolTip("Distances are in km on A4 and in miles on Letter.")
+        self.path = QLineEdit(str(default_folder() / f"call-sheet-{dt.date.today().isoformat()}.pdf"))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        where = QHBoxLayout()
+        where.addWidget(self.path, 1)
+        where.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Day", days)
+        form.addRow("For", who)
+        form.addRow("Paper", self.page_size)
+        form.addRow("Save as", where)
+        self.banner = named(QLabel(), "formBanner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.print_button = named(QPushButton(icon("print", "#ffffff"), "Save and open"), "primaryButton")
+        self.print_button.setDefault(True)
+        self.print_button.setEnabled(False)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        self.print_button.clicked.connect(self.make)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.print_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
+        intro = named(
+            QLabel("The planned calls, visits and meetings, with the route from the home base."),
+            "formSubtitle",
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.banner)
+        layout.addLayout(buttons)
+
+    def _show_choices(self, result: object) -> None:
+        assert isinstance(result, Choices)
+        self.choices = result
+        self.page_size.setCurrentText(result.page_size if result.page_size in PAGE_SIZES else "A4")
+        user = result.user
+        if user is not None and user.role == "rep":
+            self.rep_label.setText(user.full_name)
+        elif not result.reps:
+            self.rep_label.setText("There are no reps on this laptop yet; sync first.")
+        else:
+            self.rep_label.setText("Choose the reps:" if user else "Choose whose call sheet:")
+            for rep_id, name, login in result.reps:
+                item = QListWidgetItem(f"{name}  ({login})")
+                item.setData(Qt.ItemDataRole.UserRole, rep_id)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                checked = user is not None or len(result.reps) == 1
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                self.reps.addItem(item)
+            self.reps.show()
+        self.print_button.setEnabled(bool(result.reps))
+        self.choicesLoaded.emit()
+
+    def chosen_reps(self) -> list[str]:
+        if self.choices is None:
+            return []
+        if self.choices.user is not None and self.choices.user.role == "rep":
+            return [r[0] for r in self.choices.reps]
+        return [
+            str(self.reps.item(r).data(Qt.ItemDataRole.UserRole))
+            for r in range(self.reps.count())
+            if self.reps.item(r).checkState() == Qt.CheckState.Checked
+        ]
+
+    def _browse(self) -> None:
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, "Save the call sheet as", self.path.text(), "PDF (*.pdf)"
+        )
+        if chosen:
+            self.path.setText(chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf")
+
+    def _problem(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner.show()
+        self.print_button.setEnabled(True)
+
+    def make(self) -> None:
+        reps = self.chosen_reps()
+        if not reps:
+            self._problem("Tick at least one rep.")
+            return
+        start = self.start.date().toPython()
+        end = self.end.date().toPython() if self.several.isChecked() else start
+        assert isinstance(start, dt.date)
+        assert isinstance(end, dt.date)
+        if end < start:
+            self._problem("The last day is before the first; choose the days again.")
+            return
+        path = Path(self.path.text().strip()).expanduser()
+        if not self.path.text().strip() or path.suffix.lower() != ".pdf":
+            self._problem("Give a file name ending in .pdf.")
+            return
+        if not path.parent.is_dir():
+            self._problem(f"The folder {path.parent} does not exist; choose another with Browse….")
+            return
+        self.banner.hide()
+        self.print_button.setEnabled(False)
+        task = self.runner.submit(
+            write_call_sheet, self.store, reps, start, end, path, self.page_size.currentText()
+        )
+        task.finished.connect(self._written)
+        task.failed.connect(self._failed)
+
+    def _written(self, result: object) -> None:
+        path = getattr(result, "path", None)
+        if isinstance(path, Path):
+            open_file(path)
+        self.written.emit(result)
+        self.accept()
+
+    def _failed(self, exc: object) -> None:
+        if isinstance(exc, NothingPlanned):
+            self._problem(str(exc))
+        elif isinstance(exc, OSError):
+            self._problem(f"The call sheet could not be saved: {exc.strerror or exc}. Choose another place.")
+        else:
+            self._problem(f"The call sheet could not be made: {exc}")
+
+
+def print_call_sheet(window: Any) -> CallSheetDialog:
+    """The File menu's "Print call sheet…" (``extensions.WINDOW_ACTIONS``)."""
+    dialog = CallSheetDialog(window.store, window.runner, window)
+
+    def saved(result: Any) -> None:
+        window.show_message(f"Call sheet saved to {result.path} ({result.pages} pages) and opened.")
+
+    dialog.written.connect(saved)
+    dialog.open()
+    return dialog
