@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core.territories import subtree_sql
 from sfa_desktop.store.search import fts_query, matching_ids_sql
 
 
@@ -142,6 +143,9 @@ def _where(
             )
         if value is None:
             clauses.append(f"{spec.filters[key]} IS NULL")
+        elif key == "territory_id":  # a territory includes the territories below it
+            clauses.append(f"{spec.filters[key]} IN ({subtree_sql(f'f{i}')})")
+            params[f"f{i}"] = value
         else:
             clauses.append(f"{spec.filters[key]} = :f{i}")
             params[f"f{i}"] = value

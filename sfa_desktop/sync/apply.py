@@ -17,6 +17,7 @@ memory change by change, and written by a buffered :class:`~sfa_desktop.sync.cen
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -55,7 +56,11 @@ def apply_batch(
     # applied before (a retried or duplicated push), or a table this central store does not know
     todo = [c for c in batch if c.change_no > last and c.table in schema.SYNCED]
     current = _lock_rows(cc, todo)
-    conflicts = sum(_merge(writer, identity, change, current) for change in todo)
+    conflicts = 0
+    for change in todo:
+        conflicts += _merge(writer, identity, change, current)
+        if change.table == "territories" and identity.is_manager:
+            identity = _grown(identity, current)
     writer.flush()
     confirmed = max(last, batch[-1].change_no) if batch else last
     cc.execute(
@@ -187,6 +192,27 @@ def _merge(writer: Writer, identity: Identity, change: capture.Change, rows: Row
         if change.table == "accounts" and "territory_id" in apply and apply["territory_id"] != territory_now:
             _move_with_account(writer, change.record_id, territory_now, apply["territory_id"])
     return conflicts
+
+
+def _grown(identity: Identity, rows: Rows) -> Identity:
+    """A manager's territories after this batch added territories below them: the rest of the batch may
+    give those members and rules (as PostgreSQL's row-level security, which reads the live tree, does)."""
+    visible = set(identity.territories)
+    grew = True
+    while grew:
+        grew = False
+        for (table, record_id), row in rows.items():
+            if (
+                table == "territories"
+                and record_id not in visible
+                and row.get("deleted_at") is None
+                and row.get("parent_id") in visible
+            ):
+                visible.add(record_id)
+                grew = True
+    if len(visible) == len(identity.territories):
+        return identity
+    return replace(identity, territories=frozenset(visible))
 
 
 def _move_with_account(writer: Writer, account_id: str, old: str | None, new: str | None) -> None:
