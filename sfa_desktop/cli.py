@@ -731,6 +731,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_sync import register as register_sync
 
     register_sync(commands, common)
+    from sfa_desktop.cli_territories import register as register_territories
+
+    register_territories(commands, common)
     return parser
 
 

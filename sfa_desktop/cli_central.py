@@ -257,6 +257,9 @@ def register(commands: Any) -> None:
     )
     add("users", cmd_users, "list the users")
     add("territories", cmd_territories, "list the territories")
+    from sfa_desktop.cli_central_territories import register as register_territory_commands
+
+    register_territory_commands(add)
 
 
 def _init_with_positional(args: argparse.Namespace) -> int:

@@ -38,6 +38,13 @@ class LocalRights:
         """May edit territories, memberships and rules (somewhere) and move records between territories."""
         return self.identity is None or self.identity.is_admin or self.identity.is_manager
 
+    @property
+    def visible(self) -> frozenset[str] | None:
+        """The territories whose records the user holds (None: all of them)."""
+        if self.identity is None or self.identity.is_admin:
+            return None
+        return self.identity.territories
+
     def sees(self, territory_id: str | None) -> bool:
         """Is this territory one of the user's (a member of it or of one above it)?"""
         if self.identity is None or self.identity.is_admin:
