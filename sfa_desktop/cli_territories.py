@@ -65,11 +65,15 @@ def cmd_assign(args: argparse.Namespace) -> int:
                 for m in preview.moves
             ]
             _print_table(["Kind", "Record", "From", "To", "Rule"], rows, sys.stdout)
-            overlaps = [m for m in preview.moves if m.overlap]
+            overlaps: dict[str, list[str]] = {}
+            for m in preview.moves:
+                if m.overlap:
+                    overlaps.setdefault(m.why, []).append(m.name)
             if overlaps:
                 print("\nWhere several rules match:")
-                for m in overlaps:
-                    print(f"  {m.name}: {m.why}")
+                for why, names in overlaps.items():
+                    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+                    print(f"  {why}\n    ({shown})")
         if not args.apply:
             if preview.permitted:
                 count = len(preview.permitted)

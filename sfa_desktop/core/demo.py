@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import demo_names as names
-from sfa_desktop.core import services
+from sfa_desktop.core import demo_territories, services
 from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.models import Account, Territory, User
 
@@ -89,6 +89,7 @@ class DemoSummary:
     leads: int = 0
     opportunities: int = 0
     activities: int = 0
+    territory_rules: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -578,4 +579,5 @@ def seed(
             _write(session, kind, rows, counts)
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_ROUND, accounts), accounts)
+    counts["territory_rules"] = demo_territories.seed(session, gen.territory_ids, REGION_CODE, seed)
     return DemoSummary(**counts)
