@@ -55,6 +55,7 @@ class Move:
     why: str
     overlap: bool
     permitted: bool = True
+    decided_by: str = ""
 
 
 @dataclass
@@ -65,7 +66,7 @@ class Preview:
     unmatched: int = 0
     overlaps: int = 0
     rules: int = 0
-    scope: str = "all territories"
+    scope: str = "in all territories"
 
     @property
     def permitted(self) -> list[Move]:
@@ -80,18 +81,18 @@ class Preview:
             return "There are no active assignment rules: add rules to a territory first."
         counts = {kind: sum(1 for m in self.moves if m.kind == kind) for kind in _TARGETS}
         parts = [f"{n:,} {kind if n != 1 else kind[:-1]}" for kind, n in counts.items() if n]
-        head = (
-            f"{' and '.join(parts)} would move"
-            if parts
-            else "Every record is in the territory its rules give it"
-        )
-        text_ = f"{head} ({self.scope}; {self.considered:,} records checked against {self.rules} rules)."
-        if self.in_place and self.moves:
-            text_ += f" {self.in_place:,} are already in the right territory."
+        head = f"{' and '.join(parts)} would move." if parts else "Nothing would move."
+        text_ = f"{head} Checked {self.considered:,} records {self.scope} against {self.rules} rules"
+        details = []
+        if self.in_place:
+            details.append(f"{self.in_place:,} are already in the right territory")
         if self.unmatched:
-            text_ += f" {self.unmatched:,} match no rule and stay where they are."
+            details.append(f"{self.unmatched:,} match no rule and stay where they are")
         if self.overlaps:
-            text_ += f" For {self.overlaps:,} records several rules match; 'Why' says which won and why."
+            details.append(
+                f"for {self.overlaps:,} several rules match (the explanation says which won and why)"
+            )
+        text_ += (": " + "; ".join(details) + ".") if details else "."
         if self.blocked:
             text_ += f" {len(self.blocked):,} moves are outside what you may change and will be skipped."
         return text_
@@ -120,9 +121,8 @@ def preview(session: Session, *, territory_id: str | None = None, may_move: MayM
     labels = territory_labels(session)
     rules = load_rules(session, labels)
     scope = set(descendants(session, territory_id)) if territory_id else None
-    result = Preview(
-        rules=len(rules), scope=f"in {labels[territory_id]}" if territory_id else "all territories"
-    )
+    where = f"in {labels[territory_id]} and below" if territory_id else "in all territories"
+    result = Preview(rules=len(rules), scope=where)
     if not rules:
         return result
     for kind, sql in _TARGETS.items():
@@ -155,6 +155,7 @@ def preview(session: Session, *, territory_id: str | None = None, may_move: MayM
                     decision.why,
                     bool(decision.others),
                     may_move(target.territory_id, destination, target.owner_id) if may_move else True,
+                    decision.decided_by,
                 )
             )
     result.moves.sort(key=lambda m: (m.kind, m.from_label, m.to_label, m.name.casefold()))

@@ -89,7 +89,7 @@ def coverage(report: TerritoryReport) -> Section:
             Col("Rep"),
             Col("Accounts", "int"),
             Col("Contacts", "int"),
-            Col(f"Activity in last {n} days", "int"),
+            Col(f"Active in {n} days", "int"),
             Col("Covered", "percent"),
             Col("Never visited", "int"),
         ),
@@ -148,6 +148,7 @@ def activity(report: TerritoryReport) -> Section:
             (b.isoformat(), *(act.grid[k][i] for k in act.kinds), sum(act.grid[k][i] for k in act.kinds))
             for i, b in enumerate(act.buckets)
         ),
+        csv_only=True,
     )
     s = act.steps
     steps = Table(

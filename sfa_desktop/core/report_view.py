@@ -34,6 +34,8 @@ class Table:
     #: Rows shown on screen and paper (the CSV has them all); None: all.
     shown: int | None = None
     note: str = ""
+    #: Only in the CSV: the figures behind a chart, which on screen and paper the chart shows.
+    csv_only: bool = False
 
     @property
     def visible_rows(self) -> tuple[tuple[Any, ...], ...]:

@@ -184,6 +184,18 @@ class Decision:
     others: tuple[Rule, ...]  # the other rules that matched, best first
     why: str
 
+    @property
+    def decided_by(self) -> str:
+        """What settled it, in a few words."""
+        if not self.others:
+            return "the only rule that matches"
+        other = self.others[0]
+        if self.rule.priority != other.priority:
+            return f"priority {self.rule.priority} before {other.priority}"
+        if self.rule.specificity != other.specificity:
+            return f"more specific ({self.rule.specificity} conditions against {other.specificity})"
+        return "a tie, settled by name"
+
 
 def decide(rules: Sequence[Rule], target: Target) -> Decision | None:
     """The rule that assigns this record (``rules`` sorted by :attr:`Rule.rank`), or None when none

@@ -177,7 +177,7 @@ def _section(section: Section, width: float, currency: str) -> list[Any]:
         for chart in charts:
             story += [drawing(chart, width, 62 * mm, currency), Spacer(1, 2 * mm)]
     for table in section.tables:
-        if table.rows:
+        if table.rows and not table.csv_only:
             title, body, *note = _table(table, width, currency)
             # a short table stays with its title; a long one may break across pages (its header repeats)
             story += [KeepTogether([title, body])] if len(table.visible_rows) < 25 else [title, body]

@@ -64,10 +64,31 @@ class RecordTab(Protocol):
     def clear(self) -> None: ...
 
 
-PAGES: tuple[PageEntry, ...] = ()
+PAGES: tuple[PageEntry, ...] = (
+    # territory management and manager reports (issue 6)
+    PageEntry(
+        "territories",
+        "Territories",
+        "territories",
+        "sfa_desktop.ui.territories_page:make_page",
+        order=70,
+        tooltip="The territory tree, members, assignment rules and Run assignment",
+    ),
+    PageEntry(
+        "reports",
+        "Reports",
+        "reports",
+        "sfa_desktop.ui.reports_page:make_page",
+        order=80,
+        tooltip="The territory report: coverage, activity, leads, pipeline, revenue, profitability, risk",
+    ),
+)
 DETAIL_TABS: tuple[TabEntry, ...] = ()
 RECORD_ACTIONS: tuple[ActionEntry, ...] = ()
-WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = ()
+WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
+    # territory management and manager reports (issue 6)
+    WindowActionEntry("&Tools", "Cost to &serve…", "sfa_desktop.ui.cost_settings:open_dialog"),
+)
 
 
 def resolve(path: str) -> Any:
