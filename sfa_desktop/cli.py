@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sfa_desktop import __version__
-from sfa_desktop.core import services, settings
+from sfa_desktop.core import report_settings, services, settings
 from sfa_desktop.core.demo import DemoDataError
 from sfa_desktop.core.fields import ENTITIES, Entity, Field, clean, display_value
 from sfa_desktop.core.services import NotFound
@@ -509,6 +509,11 @@ def _check_setting(key: str, value: str) -> str:
         if not value.strip().isdigit() or int(value) < 1:
             raise CliError(f"'{value}' is not a number of minutes; use a whole number such as 15.")
         return str(int(value))
+    if key in report_settings.KEYS:
+        try:
+            return report_settings.check(key, value)
+        except report_settings.SettingError as exc:
+            raise CliError(str(exc)) from None
     if key == "currency":
         code = value.strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", code):

@@ -68,10 +68,15 @@ class Period:
         return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
 
     def label(self) -> str:
-        if self.start == self.end:
-            return f"{self.start:%d %b %Y}"
-        same_year = self.start.year == self.end.year
-        return f"{self.start:%d %b}{'' if same_year else f' {self.start.year}'} \u2013 {self.end:%d %b %Y}"
+        """'1\u201330 Jun 2026', '27 Aug \u2013 24 Nov 2026', '27 Dec 2025 \u2013 5 Jan 2026'."""
+        start, end = self.start, self.end
+        if start == end:
+            return f"{end.day} {end:%b %Y}"
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}\u2013{end.day} {end:%b %Y}"
+        if start.year == end.year:
+            return f"{start.day} {start:%b} \u2013 {end.day} {end:%b %Y}"
+        return f"{start.day} {start:%b %Y} \u2013 {end.day} {end:%b %Y}"
 
     @property
     def bucket_days(self) -> int:

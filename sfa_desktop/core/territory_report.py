@@ -67,7 +67,7 @@ def build(
         settings or ReportSettings.load(session),
         now or utcnow(),
         tz,
-        RepName(dict(session.execute(text("SELECT id, full_name FROM users")).tuples().all())),
+        RepName({row[0]: row[1] for row in session.execute(text("SELECT id, full_name FROM users"))}),
     )
     lead_total, lead_reps = report_queries.leads(ctx)
     return TerritoryReport(
