@@ -177,5 +177,5 @@ def resolve_scope(session: Session, territory_id: str | None, visible: frozenset
             f"{row.name} ({row.code}) is not one of your territories: this laptop holds nothing of it."
         )
     ids = descendants(session, territory_id)
-    children = tuple(f"{by_id[i].name} ({by_id[i].code})" for i in ids[1:])
+    children = tuple(sorted((f"{by_id[i].name} ({by_id[i].code})" for i in ids[1:]), key=str.casefold))
     return Scope(territory_id, f"{row.name} ({row.code})", tuple(ids), children)
