@@ -29,7 +29,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 
 def conflicts(lap: Laptop) -> list[tuple[str, str]]:
     with lap.store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text("SELECT table_name, reason FROM conflicts"))]  # type: ignore[misc]
+        return [(r[0], r[1]) for r in conn.execute(text("SELECT table_name, reason FROM conflicts"))]
 
 
 def customer(lap: Laptop, territory: str, name: str, postcode: str) -> dict[str, str]:
@@ -134,7 +134,7 @@ def test_run_assignment_on_the_managers_laptop_moves_records_between_laptops(wor
 def test_a_manager_adds_a_territory_with_members_and_rules_in_one_sync(world: World) -> None:
     mgr = world.laptop("mgr")
     with mgr.store.reading() as s:
-        users = dict(s.execute(text("SELECT login, id FROM users")).all())  # type: ignore[arg-type]
+        users: dict[str, str] = {r[0]: r[1] for r in s.execute(text("SELECT login, id FROM users"))}
     with mgr.store.transaction() as s:
         north = services.create(
             s,
@@ -168,6 +168,7 @@ def test_what_the_window_offers_is_what_the_central_store_accepts(world: World) 
     assert manager.may_add_territory(ne)
     assert not manager.may_add_territory(None)
     assert manager.may_move(ne, se, None)
+    assert rep.identity is not None
     assert not rep.may_move(ne, se, rep.identity.user_id)
     assert "manager" in manager.describe()
     assert "sales rep" in rep.describe()
