@@ -5,6 +5,7 @@ tooltip."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
@@ -178,25 +179,22 @@ class ChartWidget(QWidget):
                 painter.fillRect(rect, self._color(i, j))
                 self._hits.append((rect, f"{name} · {series.name}: {self.label(value)}"))
 
-    def _lines(self, painter: QPainter, plot: QRectF, slot: float, y_of: object) -> None:
-        assert callable(y_of)
-        for i, series in enumerate(reversed(self.series)):
-            index = len(self.series) - 1 - i
+    def _lines(self, painter: QPainter, plot: QRectF, slot: float, y_of: Callable[[float], float]) -> None:
+        for j, name in enumerate(self.chart.categories):  # one tooltip per category, with every series
+            values = " · ".join(f"{s.name}: {self.label(s.values[j])}" for s in self.series)
+            self._hits.append(
+                (QRectF(plot.left() + j * slot, plot.top(), slot, plot.height()), f"{name} · {values}")
+            )
+        for index in reversed(range(len(self.series))):  # the first series on top
+            series = self.series[index]
             color = self._color(index, 0)
-            path = QPainterPath()
             points = [QPointF(plot.left() + (j + 0.5) * slot, y_of(v)) for j, v in enumerate(series.values)]
+            path = QPainterPath()
             for k, point in enumerate(points):
                 if k == 0:
                     path.moveTo(point)
                 else:
                     path.lineTo(point)
-                name = self.chart.categories[k]
-                self._hits.append(
-                    (
-                        QRectF(point.x() - slot / 2, plot.top(), slot, plot.height()),
-                        f"{name} · {series.name}: {self.label(series.values[k])}",
-                    )
-                )
             painter.setPen(QPen(color, 2.4 if index == 0 else 1.6))
             painter.drawPath(path)
             if len(points) <= 30:

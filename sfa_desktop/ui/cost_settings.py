@@ -20,6 +20,7 @@ from sfa_desktop.core.report_settings import COSTS, NUMBERS, SettingError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.tasks import TaskRunner
+from sfa_desktop.ui.territory_dialogs import fixed_size
 from sfa_desktop.ui.widgets import named
 
 
@@ -66,6 +67,12 @@ class CostSettingsDialog(QDialog):
         form.addRow(self.buttons)
         self.buttons.setEnabled(False)
         runner.submit(jobs.load_costs, store).finished.connect(self._show)
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and not self.property("sized"):
+            fixed_size(self, 460, 30)  # fixed before the window exists (see territory_dialogs)
+            self.setProperty("sized", "true")
+        super().setVisible(visible)
 
     def _show(self, values: object) -> None:
         assert isinstance(values, dict)

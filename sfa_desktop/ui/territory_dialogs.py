@@ -40,7 +40,6 @@ class FormDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("territoryDialog")
         self.setWindowTitle(title)
-        self.setMinimumWidth(460)
         self.runner = runner
         self._save = save
         outer = QVBoxLayout(self)
@@ -74,6 +73,14 @@ class FormDialog(QDialog):
     def values(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def setVisible(self, visible: bool) -> None:
+        # An explicit minimum size (with room for the messages under the fields) before the window exists:
+        # the layout then never changes the window's size constraints as messages come and go.
+        if visible and not self.property("sized"):
+            fixed_size(self, 480, 60)
+            self.setProperty("sized", "true")
+        super().setVisible(visible)
+
     def submit(self) -> None:
         for label in self.errors.values():
             label.hide()
@@ -101,6 +108,11 @@ class FormDialog(QDialog):
         else:
             self.banner.setText(str(exc))
             self.banner.show()
+
+
+def fixed_size(dialog: QDialog, width: int, room: int = 0) -> None:
+    hint = dialog.sizeHint()
+    dialog.setMinimumSize(max(width, hint.width()), hint.height() + room)
 
 
 def _combo(options: Sequence[tuple[str, str]], current: str | None) -> QComboBox:
