@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,11 +151,59 @@ class Context:
         }
 
     def rows(self, sql: str, **extra: Any) -> list[Any]:
-        return list(self.session.execute(text(sql), self.params(**extra)))
+        """The result rows as plain tuples (straight from the driver: long results come back fast)."""
+        raw = self.session.connection().connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            return list(cursor.execute(sql, self.params(**extra)))
+        finally:
+            cursor.close()
 
 
 #: `territory_id IN (the report's territories)`, for the queries.
 IN_SCOPE = "territory_id IN (SELECT value FROM json_each(:scope))"
+#: Per account in scope, from one pass over its activities (see :func:`account_activity`): the last
+#: contact (an activity other than a note, up to the end of the period), whether there was one in the
+#: last N days and a visit ever, and the activities done in the period with their cost to serve.
+ACCOUNT_ACTIVITY = "temp.report_account_activity"
+
+
+@contextmanager
+def account_activity(ctx: Context) -> Iterator[None]:
+    """Fill ``ACCOUNT_ACTIVITY`` for the report being made (the activities are read once for coverage,
+    profitability and risk) and drop it afterwards."""
+    conn = ctx.session.connection()
+    costs = " ".join(f"WHEN '{kind}' THEN :cost_{kind}" for kind in ctx.settings.activity_costs)
+    conn.execute(text(f"DROP TABLE IF EXISTS {ACCOUNT_ACTIVITY}"))
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE {ACCOUNT_ACTIVITY.split('.')[1]} (account_id TEXT PRIMARY KEY, "
+            "last_contact TEXT, recent INTEGER, visited INTEGER, done INTEGER, cost INTEGER)"
+        )
+    )
+    try:
+        conn.execute(
+            text(
+                f"""
+                INSERT INTO {ACCOUNT_ACTIVITY}
+                SELECT account_id,
+                       max(CASE WHEN kind != 'note' THEN done_at END),
+                       max(done_at >= :recent),
+                       max(kind = 'visit'),
+                       sum(done_at >= :start),
+                       sum(CASE WHEN done_at >= :start THEN CASE kind {costs} ELSE 0 END ELSE 0 END)
+                FROM activities
+                WHERE deleted_at IS NULL AND done_at IS NOT NULL AND done_at < :end
+                  AND account_id IS NOT NULL AND {IN_SCOPE}
+                GROUP BY account_id
+                """
+            ),
+            ctx.params(**{f"cost_{kind}": cents for kind, cents in ctx.settings.activity_costs.items()}),
+        )
+        yield
+    finally:
+        conn.execute(text(f"DROP TABLE IF EXISTS {ACCOUNT_ACTIVITY}"))
 
 
 def resolve_scope(session: Session, territory_id: str | None, visible: frozenset[str] | None) -> Scope:

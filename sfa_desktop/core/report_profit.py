@@ -18,8 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sfa_desktop.core.fields import ACTIVITY_KINDS
-from sfa_desktop.core.report import IN_SCOPE, NOT_REVENUE, Context
+from sfa_desktop.core.report import ACCOUNT_ACTIVITY, IN_SCOPE, NOT_REVENUE, Context
 
 SEGMENTS = ("A", "B", "C")
 _REVENUE = f"status NOT IN {NOT_REVENUE!r}"
@@ -43,11 +42,7 @@ WITH acc AS (
     FROM ord_in o LEFT JOIN lines ON lines.order_id = o.id
     GROUP BY o.account_id
 ), act AS (
-    SELECT account_id, count(*) AS n, sum(CASE kind {{costs}} ELSE 0 END) AS cost
-    FROM activities
-    WHERE deleted_at IS NULL AND done_at >= :start AND done_at < :end AND account_id IS NOT NULL
-      AND {IN_SCOPE}
-    GROUP BY account_id
+    SELECT account_id, done AS n, cost FROM {ACCOUNT_ACTIVITY} WHERE done > 0
 ), net AS (
     SELECT acc.id, acc.name, acc.owner_id, coalesce(ord.n, 0) AS orders,
            coalesce(ord.revenue, 0) AS revenue, coalesce(ord.margin, 0) AS margin,
@@ -112,28 +107,25 @@ class Profitability:
 
 
 def profitability(ctx: Context) -> Profitability:
-    costs = " ".join(f"WHEN '{kind}' THEN :cost_{kind}" for kind in ACTIVITY_KINDS)
-    params = {f"cost_{kind}": cents for kind, cents in ctx.settings.activity_costs.items()}
-    params.update({f"cost_{kind}": 0 for kind in ACTIVITY_KINDS if kind not in ctx.settings.activity_costs})
-    ranked = _RANKED.format(costs=costs)
-    rows = ctx.rows(
-        ranked
+    # one statement: the ranked accounts, then a summary row per segment (the CTE is computed once)
+    fetched = ctx.rows(
+        _RANKED
         + """
-        SELECT rank, id, name, owner_id, orders, revenue, margin, activities, cost, net, cumulative, segment
-        FROM segmented ORDER BY rank
+        SELECT 0, rank, id, name, owner_id, orders, revenue, margin, activities, cost, net, cumulative,
+               segment
+        FROM segmented
+        UNION ALL
+        SELECT 1, count(*), NULL, NULL, NULL, sum(net < 0), sum(revenue), sum(max(net, 0)), NULL, sum(cost),
+               sum(net), NULL, segment
+        FROM segmented GROUP BY segment
+        ORDER BY 1, 2
         """,
         order_cost=ctx.settings.order_cost,
-        **params,
     )
+    tail = [r for r in fetched[-len(SEGMENTS) :] if r[0] == 1]
+    rows = [r[1:] for r in fetched[: len(fetched) - len(tail)]]
     summary = {
-        seg: Segment(seg, *(int(v) for v in values))
-        for seg, *values in ctx.rows(
-            ranked
-            + "SELECT segment, count(*), sum(net), sum(revenue), sum(max(net, 0)), sum(net < 0), sum(cost) "
-            "FROM segmented GROUP BY segment",
-            order_cost=ctx.settings.order_cost,
-            **params,
-        )
+        r[12]: Segment(r[12], int(r[1]), int(r[10]), int(r[6]), int(r[7]), int(r[5]), int(r[9])) for r in tail
     }
     accounts = [
         AccountProfit(
@@ -221,10 +213,7 @@ WITH acc AS (
     SELECT o.account_id FROM opportunities o JOIN pipeline_stages s ON s.key = o.stage
     WHERE o.deleted_at IS NULL AND s.category = 'won' AND o.close_date <= :to_date AND o.{IN_SCOPE}
 ), last AS (
-    SELECT account_id, max(done_at) AS last FROM activities
-    WHERE deleted_at IS NULL AND done_at IS NOT NULL AND done_at < :end AND kind != 'note'
-      AND account_id IS NOT NULL AND {IN_SCOPE}
-    GROUP BY account_id
+    SELECT account_id, last_contact AS last FROM {ACCOUNT_ACTIVITY} WHERE last_contact IS NOT NULL
 ), flags AS (
     SELECT acc.id, acc.name, acc.owner_id, coalesce(rev.prev, 0) AS prev, coalesce(rev.cur, 0) AS cur,
            date(last.last, :shift) AS last_day,
@@ -239,43 +228,45 @@ WITH acc AS (
 
 
 def at_risk(ctx: Context) -> AtRisk:
-    decline = ctx.settings.decline_percent
-    rows = ctx.rows(
+    # one statement: the accounts at risk, then a row per rep (the CTEs are computed once)
+    fetched = ctx.rows(
         _FLAGS
         + """
-        SELECT id, name, owner_id, prev, cur, last_day, days_since, declining, lapsed FROM flags
-        WHERE declining OR lapsed
-        ORDER BY declining DESC, prev - cur DESC, days_since IS NULL DESC, days_since DESC, name
-        """,
-        decline=decline,
-    )
-    reps = ctx.rows(
-        _FLAGS
-        + """
-        SELECT owner_id, sum(declining AND NOT lapsed), sum(lapsed AND NOT declining),
-               sum(declining AND lapsed), sum(CASE WHEN declining THEN prev - cur ELSE 0 END),
-               count(*)
+        SELECT 0 AS part, id, name, owner_id, prev, cur, last_day, days_since, declining, lapsed,
+               0 AS customers, prev - cur AS fall, days_since IS NULL AS never
+        FROM flags WHERE declining OR lapsed
+        UNION ALL
+        SELECT 1, NULL, NULL, owner_id, sum(declining AND NOT lapsed), sum(lapsed AND NOT declining),
+               sum(declining AND lapsed), sum(CASE WHEN declining THEN prev - cur ELSE 0 END), NULL, NULL,
+               count(*), NULL, NULL
         FROM flags GROUP BY owner_id
+        ORDER BY part, declining DESC, fall DESC, never DESC, days_since DESC, name
         """,
-        decline=decline,
+        decline=ctx.settings.decline_percent,
     )
+    first_rep = next((i for i, r in enumerate(fetched) if r[0] == 1), len(fetched))
     accounts = [
         RiskRow(
-            r[0],
             r[1],
-            ctx.rep(r[2]),
-            int(r[3]),
+            r[2],
+            ctx.rep(r[3]),
             int(r[4]),
-            dt.date.fromisoformat(r[5]) if r[5] else None,
-            int(r[6]) if r[6] is not None else None,
-            bool(r[7]),
+            int(r[5]),
+            dt.date.fromisoformat(r[6]) if r[6] else None,
+            int(r[7]) if r[7] is not None else None,
             bool(r[8]),
+            bool(r[9]),
         )
-        for r in rows
+        for r in fetched[:first_rep]
     ]
+    reps = fetched[first_rep:]
     per_rep = sorted(
-        (RiskRep(ctx.rep(o), int(d), int(la), int(b), int(s)) for o, d, la, b, s, _n in reps if d or la or b),
+        (
+            RiskRep(ctx.rep(r[3]), int(r[4]), int(r[5]), int(r[6]), int(r[7]))
+            for r in reps
+            if r[4] or r[5] or r[6]
+        ),
         key=lambda r: r.rep.casefold(),
     )
-    customers = sum(int(r[5]) for r in reps)
-    return AtRisk(ctx.settings.no_contact_days, decline, customers, accounts, per_rep)
+    customers = sum(int(r[10]) for r in reps)
+    return AtRisk(ctx.settings.no_contact_days, ctx.settings.decline_percent, customers, accounts, per_rep)

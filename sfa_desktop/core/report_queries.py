@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sfa_desktop.core.fields import ACTIVITY_KINDS
-from sfa_desktop.core.report import IN_SCOPE, NOT_REVENUE, Context
+from sfa_desktop.core.report import ACCOUNT_ACTIVITY, IN_SCOPE, NOT_REVENUE, Context
 
 _REVENUE = f"status NOT IN {NOT_REVENUE!r}"
 
@@ -37,15 +37,9 @@ def coverage(ctx: Context) -> Coverage:
         f"""
         WITH acc AS (
             SELECT id, owner_id FROM accounts WHERE deleted_at IS NULL AND {IN_SCOPE}
-        ), act AS (
-            SELECT account_id, max(done_at >= :recent) AS recent, max(kind = 'visit') AS visited
-            FROM activities
-            WHERE deleted_at IS NULL AND done_at IS NOT NULL AND done_at < :end AND account_id IS NOT NULL
-              AND {IN_SCOPE}
-            GROUP BY account_id
         )
         SELECT acc.owner_id, count(*), coalesce(sum(act.recent), 0), sum(coalesce(act.visited, 0) = 0)
-        FROM acc LEFT JOIN act ON act.account_id = acc.id
+        FROM acc LEFT JOIN {ACCOUNT_ACTIVITY} act ON act.account_id = acc.id
         GROUP BY acc.owner_id
         """
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from sfa_desktop.core import report_profit, report_queries
 from sfa_desktop.core.models import utcnow
-from sfa_desktop.core.report import Context, Period, RepName, Scope, resolve_scope
+from sfa_desktop.core.report import Context, Period, RepName, Scope, account_activity, resolve_scope
 from sfa_desktop.core.report_settings import ReportSettings
 
 
@@ -70,17 +70,18 @@ def build(
         RepName({row[0]: row[1] for row in session.execute(text("SELECT id, full_name FROM users"))}),
     )
     lead_total, lead_reps = report_queries.leads(ctx)
-    return TerritoryReport(
-        scope=scope,
-        period=period,
-        generated_at=ctx.now,
-        settings=ctx.settings,
-        coverage=report_queries.coverage(ctx),
-        activity=report_queries.activity(ctx),
-        leads=lead_total,
-        lead_reps=lead_reps,
-        pipeline=report_queries.pipeline(ctx),
-        revenue=report_queries.revenue(ctx),
-        profitability=report_profit.profitability(ctx),
-        at_risk=report_profit.at_risk(ctx),
-    )
+    with account_activity(ctx):
+        return TerritoryReport(
+            scope=scope,
+            period=period,
+            generated_at=ctx.now,
+            settings=ctx.settings,
+            coverage=report_queries.coverage(ctx),
+            activity=report_queries.activity(ctx),
+            leads=lead_total,
+            lead_reps=lead_reps,
+            pipeline=report_queries.pipeline(ctx),
+            revenue=report_queries.revenue(ctx),
+            profitability=report_profit.profitability(ctx),
+            at_risk=report_profit.at_risk(ctx),
+        )
