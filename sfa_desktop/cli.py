@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from sfa_desktop import __version__
 from sfa_desktop.core import report_settings, services, settings
+from sfa_desktop.core.demo import STAFF as DEMO_STAFF
 from sfa_desktop.core.demo import DemoDataError
 from sfa_desktop.core.fields import ENTITIES, Entity, Field, clean, display_value
 from sfa_desktop.core.services import NotFound
@@ -280,11 +281,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             from sfa_desktop.sync.demo import publish_and_connect
 
             started = time.perf_counter()
-            made = publish_and_connect(store)
+            made = publish_and_connect(store, login=args.login)
+            role = next(r for login, _name, r, _code in demo.STAFF if login == made.login)
             print(
                 f"Demo central store {made.path} made in {time.perf_counter() - started:.1f} s; this laptop "
-                f"is connected as the rep '{made.login}' and synced ({made.report.summary()}): it now holds "
-                "what that rep may see. Run 'sfa sync' any time."
+                f"is connected as the {role} '{made.login}' and synced ({made.report.summary()}): it now "
+                f"holds what that {role} may see. Run 'sfa sync' any time."
             )
     return 0
 
@@ -688,6 +690,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="YYYY-MM-DD",
         help="the day the history leads up to (default: today)",
+    )
+    demo.add_argument(
+        "--as",
+        dest="login",
+        choices=tuple(login for login, *_rest in DEMO_STAFF),
+        default="dokafor",
+        help="whose laptop this is: a rep (dokafor, default) or the region's manager (cwalsh), who edits "
+        "territories and reports on the whole region",
     )
     demo.add_argument(
         "--no-central",
