@@ -240,3 +240,18 @@ def test_central_rules_and_moves(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "--parent CODE, or --top" in err
     assert central("move-territory", "NE", "--top")[0] == 0
     assert "NE\tNew England\t-" in central("territories")[1]
+
+
+def test_the_demo_as_the_manager_shows_assignment_moves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "demo")
+    code, out, _ = run(
+        capsys, "--data-dir", data, "demo", "--accounts", "60", "--today", "2026-03-14", "--as", "cwalsh"
+    )
+    assert code == 0
+    assert "connected as the manager 'cwalsh'" in out
+    code, out, _ = run(capsys, "--data-dir", data, "territories", "assign")
+    assert code == 0
+    assert "would move" in out
+    assert "[not yours to move]" not in out  # the manager may make every move in the region
