@@ -196,7 +196,9 @@ def activity(report: TerritoryReport) -> Section:
         Kpi(
             "Steps on time",
             percent(ratio(s.on_time, s.on_time + s.late + s.overdue)),
-            f"{s.on_time:,} of {s.on_time + s.late + s.overdue:,}",
+            f"{s.on_time:,} of {s.on_time + s.late + s.overdue:,} due"
+            if s.total
+            else "no sequence steps due",
         ),
         Kpi("Steps overdue", f"{s.overdue:,}", tone="bad" if s.overdue else ""),
     )

@@ -94,10 +94,7 @@ class LocalRights:
         if self.identity.is_admin:
             return f"{who}, administrator: you may change every territory."
         if self.identity.is_manager:
-            return (
-                f"{who}, manager: you may change the territories you manage and those below them, "
-                "their members and rules, and move records between them."
-            )
+            return f"{who}, manager: you change the territories you manage and those below them."
         return f"{who}, sales rep: territories are changed by your manager."
 
 

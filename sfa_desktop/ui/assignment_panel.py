@@ -133,7 +133,7 @@ class AssignmentPanel(QFrame):
         header = self.table.horizontalHeader()
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setHighlightSections(False)
-        for column, width in enumerate((230, 86, 180, 180, 250)):
+        for column, width in enumerate((230, 86, 195, 195, 230)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.report_view import Kpi, Section, Table, format_value
+from sfa_desktop.core.report_view import Chart, Kpi, Section, Table, format_value
 from sfa_desktop.ui.charts import ChartWidget
 from sfa_desktop.ui.widgets import named
 
 _NUMERIC = ("int", "money", "percent", "days", "float")
+#: Tables with more columns than this go across the whole card, under the charts.
+WIDE_TABLE = 7
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -52,6 +54,15 @@ def kpi_row(kpis: tuple[Kpi, ...]) -> QWidget:
     for kpi in kpis:
         layout.addWidget(KpiTile(kpi))
     return row
+
+
+def two_lines(label: str, longest: int = 10) -> str:
+    """A long column label on two lines (at the space nearest its middle), so numbers stay narrow."""
+    if len(label) <= longest or " " not in label:
+        return label
+    spaces = [i for i, ch in enumerate(label) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return label[:cut] + "\n" + label[cut + 1 :]
 
 
 class ReportTableModel(QAbstractTableModel):
@@ -105,7 +116,7 @@ class ReportTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.table.columns):
-            return self.table.columns[section].label
+            return two_lines(self.table.columns[section].label)
         return None
 
 
@@ -124,17 +135,32 @@ class ReportTableView(QTableView):
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for i, column in enumerate(table.columns):
-            mode = (
-                QHeaderView.ResizeMode.Stretch
-                if column.kind in _NUMERIC
-                else QHeaderView.ResizeMode.ResizeToContents
-            )
-            header.setSectionResizeMode(i, mode)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        rows = self.model().rowCount()
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.setFixedHeight(min(rows, 12) * 26 + header.sizeHint().height() + 4)
+        rows = self.model().rowCount()
+        scroll = self.horizontalScrollBar().sizeHint().height()
+        self.setFixedHeight(min(rows, 12) * 26 + header.sizeHint().height() + scroll + 4)
+        self._text_column = next((i for i, c in enumerate(table.columns) if c.kind not in _NUMERIC), 0)
+
+    def fit_columns(self) -> None:
+        """Every column as wide as its contents and header; the first text column takes what is left."""
+        header = self.horizontalHeader()
+        widths = [
+            max(self.sizeHintForColumn(i), header.sectionSizeHint(i)) + 8 for i in range(header.count())
+        ]
+        spare = self.viewport().width() - sum(widths)
+        if widths:  # the text column takes what is left, or gives way (down to 100 px; its text elides)
+            widths[self._text_column] = max(
+                widths[self._text_column] + spare, min(100, widths[self._text_column])
+            )
+        for i, width in enumerate(widths):
+            header.resizeSection(i, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
 
 class SectionCard(QFrame):
@@ -167,26 +193,37 @@ class SectionCard(QFrame):
         grid.setVerticalSpacing(10)
         charts = [c for c in section.charts if not c.is_empty]
         tables = [t for t in section.tables if t.rows and not t.csv_only]
-        for row, chart in enumerate(charts):
-            box = QVBoxLayout()
-            box.addWidget(named(QLabel(chart.title), "chartTitle"))
-            widget = ChartWidget(chart, currency)
-            self.charts.append(widget)
-            box.addWidget(widget, 1)
-            grid.addLayout(box, row, 0)
-        for row, table in enumerate(tables):
-            box = QVBoxLayout()
-            box.addWidget(named(QLabel(table.title), "chartTitle"))
-            view = ReportTableView(table, currency)
-            self.tables.append(view)
-            box.addWidget(view)
-            if table.note:
-                box.addWidget(named(QLabel(table.note), "reportNote"))
-            box.addStretch(1)
-            if charts:
-                grid.addLayout(box, row, 1) if row < len(charts) else grid.addLayout(box, row, 0, 1, 2)
-            else:
-                grid.addLayout(box, row, 0, 1, 2)
+        narrow = [t for t in tables if len(t.columns) <= WIDE_TABLE]
+        # each chart with a narrow table beside it; then the other tables across the whole card
+        row = 0
+        for chart in charts:
+            grid.addLayout(self._chart_box(chart, currency), row, 0)
+            if narrow:
+                grid.addLayout(self._table_box(narrow.pop(0), currency), row, 1)
+            row += 1
+        for table in tables:
+            if table in narrow or len(table.columns) > WIDE_TABLE:
+                grid.addLayout(self._table_box(table, currency), row, 0, 1, 2)
+                row += 1
         grid.setColumnStretch(0, 5)
         grid.setColumnStretch(1, 6)
         layout.addLayout(grid)
+
+    def _chart_box(self, chart: Chart, currency: str) -> QVBoxLayout:
+        box = QVBoxLayout()
+        box.addWidget(named(QLabel(chart.title), "chartTitle"))
+        widget = ChartWidget(chart, currency)
+        self.charts.append(widget)
+        box.addWidget(widget, 1)
+        return box
+
+    def _table_box(self, table: Table, currency: str) -> QVBoxLayout:
+        box = QVBoxLayout()
+        box.addWidget(named(QLabel(table.title), "chartTitle"))
+        view = ReportTableView(table, currency)
+        self.tables.append(view)
+        box.addWidget(view)
+        if table.note:
+            box.addWidget(named(QLabel(table.note), "reportNote"))
+        box.addStretch(1)
+        return box

@@ -120,8 +120,8 @@ class ReportsPage(QWidget):
         bar.addStretch(1)
         self.costs_button = QPushButton("Costs…")
         self.costs_button.setToolTip("What each activity and order costs (cost to serve), and the thresholds")
-        self.csv_button = QPushButton("Export CSV…")
-        self.pdf_button = named(QPushButton(icon("save", "#ffffff"), "Export PDF…"), "primaryButton")
+        self.csv_button = QPushButton(icon("export"), "Export CSV…")
+        self.pdf_button = named(QPushButton(icon("export", "#ffffff"), "Export PDF…"), "primaryButton")
         for button in (self.costs_button, self.csv_button, self.pdf_button):
             bar.addWidget(button)
 

@@ -81,6 +81,7 @@ class TerritoriesPage(QWidget):
         titles.setSpacing(2)
         titles.addWidget(named(QLabel("Territories"), "sectionTitle"))
         self.rights_label = named(QLabel(), "sectionCount")
+        self.rights_label.setWordWrap(True)
         titles.addWidget(self.rights_label)
         bar.addLayout(titles)
         bar.addStretch(1)
@@ -98,7 +99,7 @@ class TerritoriesPage(QWidget):
         tree_header = self.tree.header()
         tree_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         tree_header.setStretchLastSection(False)
-        for column, width in ((1, 84), (2, 88), (3, 96), (4, 150)):
+        for column, width in ((1, 84), (2, 88), (3, 104), (4, 150)):
             tree_header.resizeSection(column, width)
         self.tree.currentItemChanged.connect(lambda _c, _p: self._show_selected())
 

@@ -18,7 +18,7 @@ from sfa_desktop.core.report_view import Chart, Col, Series, Table
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.charts import ChartWidget, nice_ticks
 from sfa_desktop.ui.cost_settings import CostSettingsDialog
-from sfa_desktop.ui.report_widgets import ReportTableModel
+from sfa_desktop.ui.report_widgets import ReportTableModel, two_lines
 from sfa_desktop.ui.reports_page import ReportsPage, preset_period
 from tests import report_fixture
 from tests.report_fixture import PERIOD, Fixture
@@ -229,3 +229,5 @@ def test_table_model_formats_and_marks_totals(qtbot, qtmodeltester) -> None:
     assert [model.index(0, c).data() for c in range(3)] == ["Ann", "\u2212$15", "50%"]
     assert model.index(1, 2).data() == "\u2013"
     assert model.headerData(1, Qt.Orientation.Horizontal) == "Net"
+    assert two_lines("Median days to convert") == "Median days\nto convert"
+    assert two_lines("Accounts") == "Accounts"
