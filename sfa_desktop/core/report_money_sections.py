@@ -169,7 +169,7 @@ def profitability(report: TerritoryReport) -> Section:
         Col("Activities", "int"),
         Col("Cost to serve", "money"),
         Col("Net", "money"),
-        Col("Segment"),
+        Col("Segment", "code"),
     )
     rows = tuple(
         (a.rank, a.name, a.rep, a.orders, a.revenue, a.margin, a.activities, a.cost, a.net, a.segment)
@@ -196,7 +196,7 @@ def profitability(report: TerritoryReport) -> Section:
         "segments",
         "Segments",
         (
-            Col("Segment"),
+            Col("Segment", "code"),
             Col("Accounts", "int"),
             Col("Revenue", "money"),
             Col("Net", "money"),
@@ -216,7 +216,7 @@ def profitability(report: TerritoryReport) -> Section:
     )
     curve = Chart(
         "line",
-        "Cumulative net contribution, best accounts first (whale curve)",
+        "Cumulative profit, best accounts first",
         tuple(f"{x * 100:.0f}%" for x, _y in prof.curve),
         (Series("Share of the total net contribution", tuple(y for _x, y in prof.curve)),),
         "percent",

@@ -74,6 +74,52 @@ def summary(report: TerritoryReport) -> tuple[Kpi, ...]:
     )
 
 
+def reps_at_a_glance(report: TerritoryReport) -> Table:
+    """One row per rep with the headline of every section (the summary page)."""
+    cov = {r.rep: r for r in report.coverage.reps}
+    act = {r.rep: r for r in report.activity.reps}
+    leads_by = {r.rep: r for r in report.lead_reps}
+    pipe = {r.rep: r for r in report.pipeline.reps}
+    rev = {r.rep: r for r in report.revenue.reps}
+    risk = {r.rep: r for r in report.at_risk.reps}
+    reps = sorted({*cov, *act, *leads_by, *pipe, *rev, *risk}, key=str.casefold)
+    rows = []
+    for rep in reps:
+        c, r = cov.get(rep), rev.get(rep)
+        at_risk = risk.get(rep)
+        rows.append(
+            (
+                rep,
+                c.accounts if c else 0,
+                ratio(c.recent, c.accounts) if c else None,
+                act[rep].total if rep in act else 0,
+                leads_by[rep].converted if rep in leads_by else 0,
+                pipe[rep].open_amount if rep in pipe else 0,
+                pipe[rep].won_amount if rep in pipe else 0,
+                r.current if r else 0,
+                r.change if r else None,
+                (at_risk.declining + at_risk.lapsed + at_risk.both) if at_risk else 0,
+            )
+        )
+    return Table(
+        "reps",
+        "Reps at a glance",
+        (
+            Col("Rep"),
+            Col("Accounts", "int"),
+            Col("Covered", "percent"),
+            Col("Activities", "int"),
+            Col("Leads converted", "int"),
+            Col("Open pipeline", "money"),
+            Col("Won", "money"),
+            Col("Revenue", "money"),
+            Col("vs previous", "percent"),
+            Col("At risk", "int"),
+        ),
+        tuple(rows),
+    )
+
+
 def coverage(report: TerritoryReport) -> Section:
     cov = report.coverage
     n = cov.recent_days

@@ -21,7 +21,7 @@ PREVIOUS_COLOR = "#94a3b8"
 @dataclass(frozen=True)
 class Col:
     label: str
-    kind: str = "text"  # text | int | money | percent | days | date | float
+    kind: str = "text"  # text | code (short text) | int | money | percent | days | date | float
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.charts.piecharts import Pie
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from sfa_desktop.core.report_view import PALETTE, Chart, money
 from sfa_desktop.printing.base import FONT, FONT_BOLD, INK, MUTED, RULE, register_fonts
@@ -60,7 +61,7 @@ def _style_axes(plot: Any, chart: Chart, currency: str, *, horizontal: bool = Fa
     category_axis.joinAxisMode = "left" if horizontal else "bottom"
 
 
-def _legend(drawing: Drawing, chart: Chart, x: float, y: float) -> None:
+def _legend(drawing: Drawing, chart: Chart, x: float, y: float, *, rows: int = 8) -> None:
     series = chart.colored()
     if len(series) < 2 and chart.kind != "pie":
         return
@@ -70,7 +71,7 @@ def _legend(drawing: Drawing, chart: Chart, x: float, y: float) -> None:
     legend.fontSize = 7
     legend.alignment = "right"
     legend.dx = legend.dy = 6
-    legend.columnMaximum = 8
+    legend.columnMaximum = rows
     legend.deltay = 10
     legend.strokeColor = None
     if chart.kind == "pie":
@@ -95,10 +96,17 @@ def drawing(chart: Chart, width: float, height: float, currency: str = "USD") ->
     """The chart as a reportlab Drawing of this size (points), title included."""
     register_fonts()
     d = Drawing(width, height)
-    d.add(String(0, height - 10, chart.title, fontName=FONT_BOLD, fontSize=8.5, fillColor=INK))
+    title = chart.title
+    while stringWidth(title, FONT_BOLD, 8.5) > width - 4 and len(title) > 4:
+        title = title[:-2].rstrip() + "\u2026"
+    d.add(String(0, height - 10, title, fontName=FONT_BOLD, fontSize=8.5, fillColor=INK))
     series = chart.colored()
-    legend_width = 0 if len(series) < 2 and chart.kind != "pie" else min(150, width * 0.32)
+    has_legend = len(series) >= 2 or chart.kind == "pie"
+    #: a narrow chart has its legend under the plot (two rows), a wide one beside it
+    below = has_legend and chart.kind != "pie" and width < 330
+    legend_width = min(150, width * 0.32) if has_legend and not below else 0
     plot_width = width - legend_width
+    lift = 24 if below else 0
     if chart.kind == "pie":
         pie = Pie()
         size = min(plot_width, height - 22) - 10
@@ -115,16 +123,22 @@ def drawing(chart: Chart, width: float, height: float, currency: str = "USD") ->
     if chart.kind == "hbar":
         plot: Any = HorizontalBarChart()
         label_room = 70
-        plot.x, plot.y = label_room, 14
-        plot.width, plot.height = plot_width - label_room - 10, height - 34
-    elif chart.kind == "line":
-        plot = HorizontalLineChart()
-        plot.x, plot.y = 42, 22
-        plot.width, plot.height = plot_width - 52, height - 42
+        plot.x, plot.y = label_room, 14 + lift
+        plot.width, plot.height = plot_width - label_room - 10, height - 34 - lift
     else:
-        plot = VerticalBarChart()
-        plot.x, plot.y = 42, 22
-        plot.width, plot.height = plot_width - 52, height - 42
+        plot = HorizontalLineChart() if chart.kind == "line" else VerticalBarChart()
+        plot.x, plot.y = 42, 22 + lift
+        plot.width, plot.height = plot_width - 52, height - 42 - lift
+    if chart.kind == "hbar":  # reportlab draws the first category at the bottom: keep the reading order
+        series = tuple(type(s)(s.name, tuple(reversed(s.values)), s.color) for s in series)
+        chart = type(chart)(
+            chart.kind,
+            chart.title,
+            tuple(reversed(chart.categories)),
+            series,
+            chart.unit,
+            tuple(reversed(chart.category_colors)),
+        )
     plot.data = [list(s.values) for s in series]
     _style_axes(plot, chart, currency, horizontal=chart.kind == "hbar")
     if chart.kind == "line":
@@ -144,5 +158,8 @@ def drawing(chart: Chart, width: float, height: float, currency: str = "USD") ->
         if chart.kind == "stacked":
             plot.categoryAxis.style = "stacked"
     d.add(plot)
-    _legend(d, chart, plot_width + 6, height - 24)
+    if below:
+        _legend(d, chart, 4, 18, rows=2)
+    else:
+        _legend(d, chart, plot_width + 6, height - 24)
     return d

@@ -23,7 +23,7 @@ from reportlab.platypus import (
 )
 
 from sfa_desktop.core import report_view
-from sfa_desktop.core.report_sections import sections, summary
+from sfa_desktop.core.report_sections import reps_at_a_glance, sections, summary
 from sfa_desktop.core.report_view import Kpi, Section
 from sfa_desktop.core.territory_report import TerritoryReport
 from sfa_desktop.printing.base import (
@@ -104,7 +104,7 @@ def _table(table: report_view.Table, width: float, currency: str) -> list[Any]:
         )
     numeric = [c.kind in _NUMERIC for c in table.columns]
     widths = _widths(table, rows, width, currency)
-    t = Table([head, *body], colWidths=widths, repeatRows=1)
+    t = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
     commands: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, 7.5),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
@@ -113,8 +113,8 @@ def _table(table: report_view.Table, width: float, currency: str) -> list[Any]:
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3.5),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, TILE]),
     ]
     for i, is_number in enumerate(numeric):
@@ -138,13 +138,16 @@ def _widths(
     for i, column in enumerate(table.columns):
         longest_word = max(stringWidth(w, FONT_BOLD, 7.5) for w in column.label.split())
         cells = [stringWidth(report_view.format_value(column.kind, r[i], currency), FONT, 7.5) for r in rows]
-        natural.append(max([longest_word, *cells]) + 10)
-    numeric = [c.kind in _NUMERIC for c in table.columns]
-    fixed = sum(w for w, n in zip(natural, numeric, strict=True) if n)
-    text = sum(w for w, n in zip(natural, numeric, strict=True) if not n) or 1
-    room = max(width - fixed, 0.3 * width)
-    scale = room / text
-    return [w if n else w * scale for w, n in zip(natural, numeric, strict=True)]
+        natural.append(max([longest_word, *cells]) + 8)
+    wraps = [c.kind == "text" for c in table.columns]  # only free text wraps
+    fixed = sum(w for w, wrap in zip(natural, wraps, strict=True) if not wrap)
+    text = sum(w for w, wrap in zip(natural, wraps, strict=True) if wrap)
+    if not text:  # nothing wraps: spread the room over every column
+        return [w * width / fixed for w in natural]
+    room = max(width - fixed, 0.2 * width)
+    widths = [w * room / text if wrap else w for w, wrap in zip(natural, wraps, strict=True)]
+    total = sum(widths)
+    return [w * width / total for w in widths]  # exactly the frame's width
 
 
 def _section(section: Section, width: float, currency: str) -> list[Any]:
@@ -161,15 +164,16 @@ def _section(section: Section, width: float, currency: str) -> list[Any]:
         story.append(Paragraph(f"<i>{_esc(section.empty)}</i>", s["body"]))
         return story
     charts = [c for c in section.charts if not c.is_empty]
-    if len(charts) >= 2 and charts[1].kind == "pie":
+    if len(charts) == 2:  # side by side; a pie needs less room
+        first = 0.62 if charts[1].kind == "pie" else 0.5
         row = Table(
             [
                 [
-                    drawing(charts[0], width * 0.62, 62 * mm, currency),
-                    drawing(charts[1], width * 0.36, 62 * mm, currency),
+                    drawing(charts[0], width * (first - 0.01), 62 * mm, currency),
+                    drawing(charts[1], width * (0.99 - first), 62 * mm, currency),
                 ]
             ],
-            colWidths=[width * 0.63, width * 0.37],
+            colWidths=[width * first, width * (1 - first)],
         )
         row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(row)
@@ -210,11 +214,30 @@ def write_pdf(report: TerritoryReport, path: Path, *, page: str = "A4") -> Path:
     if not report.has_activity:
         story += [Paragraph("<b>No activity in this period.</b>", s["h2"]), Spacer(1, 2 * mm)]
     story += [_kpi_tiles(summary(report), width), Spacer(1, 6 * mm)]
+    glance = reps_at_a_glance(report)
+    if glance.rows:
+        story += [*_table(glance, width, currency), Spacer(1, 6 * mm)]
     parts = sections(report)
     story.append(Paragraph("In this report", s["h2"]))
     for section in parts:
-        headline = section.empty or " · ".join(f"{k.label} {k.value}" for k in section.kpis[:3])
+        shown = [k for k in section.kpis if k.value != "\u2013"][:3]
+        headline = section.empty or " · ".join(f"{k.label} {k.value}" for k in shown)
         story.append(Paragraph(f"<b>{_esc(section.title)}</b>: {_esc(headline)}", s["body"]))
+    by_key = {section.key: section for section in parts}
+    trends = [
+        chart
+        for key in ("revenue", "activity")
+        for chart in by_key[key].charts[:1]
+        if not by_key[key].empty and not chart.is_empty
+    ]
+    if trends:
+        story.append(Spacer(1, 6 * mm))
+        cell = width / len(trends)
+        row = Table(
+            [[drawing(c, cell - 6, 58 * mm, currency) for c in trends]], colWidths=[cell] * len(trends)
+        )
+        row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(row)
     story.append(PageBreak())
     for section in parts:
         story += _section(section, width, currency)

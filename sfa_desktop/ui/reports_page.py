@@ -26,7 +26,7 @@ from sfa_desktop.core.report import Period, ReportError, TerritoryGone
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.icons import icon
-from sfa_desktop.ui.report_widgets import SectionCard, kpi_row
+from sfa_desktop.ui.report_widgets import ReportTableView, SectionCard, kpi_row
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
 
@@ -310,6 +310,14 @@ class ReportsPage(QWidget):
             empty = named(QLabel("No activity in this period."), "reportNoActivity")
             self.body_layout.addWidget(empty)
         self.body_layout.addWidget(kpi_row(result.summary))
+        if result.reps.rows:
+            glance = named(QFrame(), "reportSection")
+            box = QVBoxLayout(glance)
+            box.setContentsMargins(20, 14, 20, 14)
+            box.addWidget(named(QLabel(result.reps.title), "reportSectionTitle"))
+            self.glance = ReportTableView(result.reps, currency)
+            box.addWidget(self.glance)
+            self.body_layout.addWidget(glance)
         for section in result.sections:
             card = SectionCard(section, currency)
             self.cards.append(card)

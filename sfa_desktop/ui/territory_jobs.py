@@ -135,6 +135,7 @@ class ReportResult:
     summary: tuple[Kpi, ...]
     sections: list[Section]
     page_size: str
+    reps: report_view.Table
 
 
 def make_report(store: LocalStore, territory_id: str | None, start: dt.date, end: dt.date) -> ReportResult:
@@ -144,7 +145,13 @@ def make_report(store: LocalStore, territory_id: str | None, start: dt.date, end
         rights = local_rights.load(session.connection())
         report = build(session, territory_id, period, visible=rights.visible)
         page = settings.get(session, "page_size")
-    return ReportResult(report, report_sections.summary(report), report_sections.sections(report), page)
+    return ReportResult(
+        report,
+        report_sections.summary(report),
+        report_sections.sections(report),
+        page,
+        report_sections.reps_at_a_glance(report),
+    )
 
 
 def write_pdf(result: ReportResult, path: Path) -> Path:

@@ -278,3 +278,10 @@ def test_no_orders_at_all_is_handled(store: LocalStore) -> None:
         == "No customers yet: no orders and no won opportunities in these territories."
     )
     assert result.profitability.accounts[0].net == -1_500  # a call, and nothing earned
+
+
+def test_reps_at_a_glance(east: TerritoryReport) -> None:
+    table = report_sections.reps_at_a_glance(east)
+    rows = {r[0]: r[1:] for r in table.rows}
+    assert rows["Ann Archer"] == (2, 0.5, 5, 1, 3_000_000, 800_000, 100_000, pytest.approx(-2 / 3), 1)
+    assert rows["Bob Baker"] == (2, 0.5, 2, 2, 500_000, 200_000, 50_000, pytest.approx(-0.8), 1)
