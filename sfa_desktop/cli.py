@@ -29,7 +29,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sfa_desktop import __version__
-from sfa_desktop.core import services, settings
+from sfa_desktop.core import report_settings, services, settings
+from sfa_desktop.core.demo import STAFF as DEMO_STAFF
 from sfa_desktop.core.demo import DemoDataError
 from sfa_desktop.core.fields import ENTITIES, Entity, Field, clean, display_value
 from sfa_desktop.core.merge import MergeError, survivor_of
@@ -286,11 +287,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             from sfa_desktop.sync.demo import publish_and_connect
 
             started = time.perf_counter()
-            made = publish_and_connect(store)
+            made = publish_and_connect(store, login=args.login)
+            role = next(r for login, _name, r, _code in demo.STAFF if login == made.login)
             print(
                 f"Demo central store {made.path} made in {time.perf_counter() - started:.1f} s; this laptop "
-                f"is connected as the rep '{made.login}' and synced ({made.report.summary()}): it now holds "
-                "what that rep may see. Run 'sfa sync' any time."
+                f"is connected as the {role} '{made.login}' and synced ({made.report.summary()}): it now "
+                f"holds what that {role} may see. Run 'sfa sync' any time."
             )
     return 0
 
@@ -535,6 +537,11 @@ def _check_setting(key: str, value: str) -> str:
         if value.strip().lower() not in sizes:
             raise CliError(f"'{value}' is not a page size; use A4 or Letter.")
         return sizes[value.strip().lower()]
+    if key in report_settings.KEYS:
+        try:
+            return report_settings.check(key, value)
+        except report_settings.SettingError as exc:
+            raise CliError(str(exc)) from None
     if key == "currency":
         code = value.strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
@@ -720,6 +727,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day the history leads up to (default: today)",
     )
     demo.add_argument(
+        "--as",
+        dest="login",
+        choices=tuple(login for login, *_rest in DEMO_STAFF),
+        default="dokafor",
+        help="whose laptop this is: a rep (dokafor, default) or the region's manager (cwalsh), who edits "
+        "territories and reports on the whole region",
+    )
+    demo.add_argument(
         "--no-central",
         action="store_true",
         help="only seed this laptop; do not make the embedded demo central store nor connect to it",
@@ -786,6 +801,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sfa_desktop.cli_callsheet import register as register_callsheet
 
     register_callsheet(commands, common)
+    from sfa_desktop.cli_territories import register as register_territories
+
+    register_territories(commands, common)
     return parser
 
 

@@ -260,6 +260,9 @@ def register(commands: Any) -> None:
     from sfa_desktop.cli_kb import register_central as register_kb
 
     register_kb(actions, url)
+    from sfa_desktop.cli_central_territories import register as register_territory_commands
+
+    register_territory_commands(add)
 
 
 def _init_with_positional(args: argparse.Namespace) -> int:

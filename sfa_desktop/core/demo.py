@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import demo_leads, demo_sales, services
+from sfa_desktop.core import demo_leads, demo_sales, demo_territories, services
 from sfa_desktop.core import demo_names as names
 from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.models import Account, Territory, User
@@ -98,6 +98,7 @@ class DemoSummary:
     #: Accounts, contacts and leads entered twice (counted in their kinds too): for Find duplicates.
     duplicates: int = 0
     kb_articles: int = 0
+    territory_rules: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -609,4 +610,5 @@ def seed(
 
     counts["kb_articles"] += demo_kb.seed(session)
     counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed)
+    counts["territory_rules"] = demo_territories.seed(session, gen.territory_ids, REGION_CODE, seed)
     return DemoSummary(**counts)

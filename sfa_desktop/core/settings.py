@@ -15,6 +15,18 @@ DEFAULTS: dict[str, str] = {
     "currency": "USD",
     "page_size": "A4",
     "sync_interval_minutes": "15",
+    # territory report: what each activity and each order costs (cost to serve, in the currency's units),
+    # and the thresholds of its coverage and at-risk sections (see core.report_settings)
+    "cost_call": "15",
+    "cost_email": "4",
+    "cost_visit": "180",
+    "cost_meeting": "120",
+    "cost_task": "10",
+    "cost_note": "0",
+    "cost_order": "35",
+    "report_recent_days": "30",
+    "report_no_contact_days": "60",
+    "report_decline_percent": "20",
     #: JSON: the lead-scoring rules (see core.scoring_rules).
     "lead_scoring_rules": scoring_rules.default_json(),
 }

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.core.territories import subtree_sql
 from sfa_desktop.store import filters as filter_sql
 from sfa_desktop.store.filters import ColumnFilter
 from sfa_desktop.store.search import fts_query, matching_ids_sql
@@ -221,6 +222,9 @@ def _where(
             raise KeyError(f"{spec.kind} lists cannot be filtered by {key!r}; known: {list(spec.filters)}")
         if value is None:
             clauses.append(f"{spec.filters[key]} IS NULL")
+        elif key == "territory_id":  # a territory includes the territories below it
+            clauses.append(f"{spec.filters[key]} IN ({subtree_sql(f'f{i}')})")
+            params[f"f{i}"] = value
         else:
             clauses.append(f"{spec.filters[key]} = :f{i}")
             params[f"f{i}"] = value

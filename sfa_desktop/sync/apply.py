@@ -57,7 +57,11 @@ def apply_batch(
     todo = [c for c in batch if c.change_no > last and c.table in schema.SYNCED]
     current = _lock_rows(cc, todo)
     resolver = merges.Resolver(cc, current, todo)
-    conflicts = sum(_apply_one(writer, identity, resolver, change, current) for change in todo)
+    conflicts = 0
+    for change in todo:
+        conflicts += _apply_one(writer, identity, resolver, change, current)
+        if change.table == "territories" and identity.is_manager:
+            identity = _grown(identity, current)
     merges.touch(writer, resolver)
     writer.flush()
     confirmed = max(last, batch[-1].change_no) if batch else last
@@ -218,6 +222,27 @@ def _merge(
         if change.table == "accounts" and "territory_id" in apply and apply["territory_id"] != territory_now:
             _move_with_account(writer, change.record_id, territory_now, apply["territory_id"])
     return conflicts
+
+
+def _grown(identity: Identity, rows: Rows) -> Identity:
+    """A manager's territories after this batch added territories below them: the rest of the batch may
+    give those members and rules (as PostgreSQL's row-level security, which reads the live tree, does)."""
+    visible = set(identity.territories)
+    grew = True
+    while grew:
+        grew = False
+        for (table, record_id), row in rows.items():
+            if (
+                table == "territories"
+                and record_id not in visible
+                and row.get("deleted_at") is None
+                and row.get("parent_id") in visible
+            ):
+                visible.add(record_id)
+                grew = True
+    if len(visible) == len(identity.territories):
+        return identity
+    return replace(identity, territories=frozenset(visible))
 
 
 def _move_with_account(writer: Writer, account_id: str, old: str | None, new: str | None) -> None:

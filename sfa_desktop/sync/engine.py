@@ -252,6 +252,7 @@ class SyncEngine:
     def push(self, identity: Identity, client_id: str) -> tuple[int, int]:
         """Send the outbox; returns (changes applied, conflicts archived)."""
         applied = conflicts = 0
+        regrow = False
         total = self._pending()
         while True:
             with self.store.engine.connect() as conn:
@@ -259,8 +260,11 @@ class SyncEngine:
             if not batch:
                 return applied, conflicts
             with self._central() as cc:
+                if regrow:  # the last batch changed the territory tree: a manager may now see more
+                    identity = identify(cc, identity.login)
                 confirmed, n_applied, n_conflicts = self.push_batch(cc, identity, client_id, batch)
                 self.fault("push.before_commit")
+            regrow = identity.is_manager and any(c.table == "territories" for c in batch)
             self.fault("push.after_commit")
             # The central store has committed: only now may the outbox entries go.
             with self.store.engine.begin() as conn:

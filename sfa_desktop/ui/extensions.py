@@ -94,6 +94,23 @@ PAGES: tuple[PageEntry, ...] = (
         order=60,
         tooltip="Product sheets, objection handling, pricing rules",
     ),
+    # territory management and manager reports (issue 6)
+    PageEntry(
+        "territories",
+        "Territories",
+        "territories",
+        "sfa_desktop.ui.territories_page:make_page",
+        order=70,
+        tooltip="The territory tree, members, assignment rules and Run assignment",
+    ),
+    PageEntry(
+        "reports",
+        "Reports",
+        "reports",
+        "sfa_desktop.ui.reports_page:make_page",
+        order=80,
+        tooltip="The territory report: coverage, activity, leads, pipeline, revenue, profitability, risk",
+    ),
 )
 DETAIL_TABS: tuple[TabEntry, ...] = (
     # the customer's whole story: timeline and sales history
@@ -193,6 +210,8 @@ WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
     WindowActionEntry(
         "&File", "&Print call sheet…", "sfa_desktop.ui.callsheet_dialog:print_call_sheet", "Ctrl+P", "print"
     ),
+    # territory management and manager reports (issue 6)
+    WindowActionEntry("&Tools", "Cost to &serve…", "sfa_desktop.ui.cost_settings:open_dialog"),
 )
 
 #: Started with the window, stopped when it closes.

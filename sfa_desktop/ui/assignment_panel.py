@@ -1,0 +1,212 @@
+"""Run assignment's preview, under the territory tree: which accounts and leads would move, from where to
+where, by which rule, and (where rules overlap) which won and why; then Move applies the moves the user
+may make, in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sfa_desktop.core.assignment import KIND_LABEL, Move, Preview, StalePreview
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import territory_jobs as jobs
+from sfa_desktop.ui.tasks import TaskRunner
+from sfa_desktop.ui.widgets import named
+
+COLUMNS = ("Record", "Kind", "From", "To", "Rule", "Decided by")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def explanation(move: Move) -> str:
+    text = f"{move.name}: {move.from_label} \u2192 {move.to_label}. {move.why}"
+    if not move.permitted:
+        text += " You may not move it (it is outside your territories): ask your manager or an administrator."
+    return text
+
+
+class MoveModel(QAbstractTableModel):
+    """The moves of a preview; moves the user may not make are greyed and say so."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.moves: list[Move] = []
+
+    def set_moves(self, moves: list[Move]) -> None:
+        self.beginResetModel()
+        self.moves = list(moves)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.moves)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.moves) or index.column() >= len(COLUMNS):
+            return None
+        move = self.moves[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return explanation(move)
+        if role == Qt.ItemDataRole.DisplayRole:
+            values = (
+                move.name,
+                KIND_LABEL[move.kind],
+                move.from_label,
+                move.to_label,
+                move.rule_name,
+                move.decided_by if move.permitted else "not yours to move",
+            )
+            return values[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not move.permitted:
+                return QColor("#94a3b8")
+            if index.column() == 5 and move.overlap:
+                return QColor("#1d4ed8")
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(COLUMNS)
+        ):
+            return COLUMNS[section]
+        return None
+
+
+class AssignmentPanel(QFrame):
+    """``applied(count)`` fires after the moves were made; ``closed()`` when the person closes the panel;
+    ``previewShown()`` when a preview is on screen."""
+
+    applied = Signal(int)
+    closed = Signal()
+    previewShown = Signal()
+
+    def __init__(self, store: LocalStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("assignmentPanel")
+        self.store = store
+        self.runner = runner
+        self.territory_id: str | None = None
+        self.preview: Preview | None = None
+        self._notice = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 12, 20, 14)
+        top = QHBoxLayout()
+        self.title = named(QLabel("Assignment preview"), "panelTitle")
+        top.addWidget(self.title)
+        top.addStretch(1)
+        self.apply_button = named(QPushButton("Move"), "primaryButton")
+        self.close_button = QPushButton("Close")
+        top.addWidget(self.apply_button)
+        top.addWidget(self.close_button)
+        layout.addLayout(top)
+        self.summary = named(QLabel("Working out what the rules would move…"), "panelSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.model = MoveModel(self)
+        self.table = named(QTableView(), "recordTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setHighlightSections(False)
+        for column, width in enumerate((230, 86, 195, 195, 230)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        self.why = named(QLabel(), "panelWhy")
+        self.why.setWordWrap(True)
+        self.why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.why)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _p: self._explain(current.row())
+        )
+        self.apply_button.clicked.connect(self.apply)
+        self.close_button.clicked.connect(self._close)
+        self.apply_button.setEnabled(False)
+
+    def run(self, territory_id: str | None, label: str) -> None:
+        """Preview assignment for a territory (and those below it), or everything (None)."""
+        self.territory_id = territory_id
+        self.title.setText(f"Assignment preview: {label}")
+        self.summary.setText("Working out what the rules would move…")
+        self.apply_button.setEnabled(False)
+        self.model.set_moves([])
+        self.show()
+        self.runner.submit(jobs.preview, self.store, territory_id).finished.connect(self._show)
+
+    def _show(self, preview: object) -> None:
+        assert isinstance(preview, Preview)
+        self.preview = preview
+        self.model.set_moves(preview.moves)
+        self.summary.setText(f"{self._notice} {preview.summary()}".strip())
+        self._notice = ""
+        count = len(preview.permitted)
+        self.apply_button.setText(f"Move {count:,} record{'s' if count != 1 else ''}")
+        self.apply_button.setEnabled(count > 0)
+        first = next((i for i, m in enumerate(preview.moves) if m.overlap), 0 if preview.moves else -1)
+        if first >= 0:
+            self.table.selectRow(first)
+        self._explain(first)
+        self.previewShown.emit()
+
+    def _explain(self, row: int) -> None:
+        moves = self.model.moves
+        self.why.setText(explanation(moves[row]) if 0 <= row < len(moves) else "")
+
+    def apply(self) -> None:
+        if self.preview is None or not self.preview.permitted:
+            return
+        self.apply_button.setEnabled(False)
+        task = self.runner.submit(jobs.apply_moves, self.store, self.preview.permitted)
+        task.finished.connect(self._applied)
+        task.failed.connect(self._failed)
+
+    def _applied(self, count: object) -> None:
+        assert isinstance(count, int)
+        self.preview = None
+        self.model.set_moves([])
+        self._explain(-1)
+        self.apply_button.setText("Move")
+        self.summary.setText(
+            f"Moved {count:,} record{'s' if count != 1 else ''} with their contacts, opportunities and "
+            "activities. They go to the central store with the next sync, and from there to the right "
+            "laptops."
+        )
+        self.applied.emit(count)
+
+    def _failed(self, exc: object) -> None:
+        if isinstance(exc, StalePreview):
+            self._notice = str(exc)
+            self.summary.setText(self._notice)
+            self.runner.submit(jobs.preview, self.store, self.territory_id).finished.connect(self._show)
+        else:
+            self.summary.setText(f"Nothing was moved: {exc}")
+            self.apply_button.setEnabled(True)
+
+    def _close(self) -> None:
+        self.hide()
+        self.closed.emit()

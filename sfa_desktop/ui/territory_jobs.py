@@ -1,0 +1,185 @@
+"""The database jobs of the Territories and Reports pages: plain functions (no Qt), one session each, run
+on the window's task runner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from sfa_desktop.core import assignment, report_sections, report_view, services, settings, territories
+from sfa_desktop.core.report import Period
+from sfa_desktop.core.report_settings import KEYS, check
+from sfa_desktop.core.report_view import Kpi, Section
+from sfa_desktop.core.rules import Rule, check_rule, clean_prefixes
+from sfa_desktop.core.territory_report import TerritoryReport, build
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync import local_rights
+from sfa_desktop.sync.local_rights import LocalRights
+
+
+@dataclass
+class TreeData:
+    roots: list[territories.TerritoryNode]
+    rights: LocalRights
+    rules: dict[str, list[tuple[Rule, bool]]]  # territory id -> (rule, active), best first
+    users: list[tuple[str, str, str]]  # (id, full name, login) of active users
+
+
+def load_tree(store: LocalStore) -> TreeData:
+    with store.reading() as session:
+        conn = session.connection()
+        roots = territories.load_tree(session)
+        labels = assignment.territory_labels(session)
+        rules: dict[str, list[tuple[Rule, bool]]] = {}
+        for row in conn.execute(text("SELECT * FROM territory_rules WHERE deleted_at IS NULL")).mappings():
+            rule = Rule.from_row(dict(row), labels.get(row["territory_id"], ""))
+            rules.setdefault(rule.territory_id, []).append((rule, bool(row["active"])))
+        for listed in rules.values():
+            listed.sort(key=lambda item: item[0].rank)
+        users = [
+            (r[0], r[1], r[2])
+            for r in conn.execute(
+                text(
+                    "SELECT id, full_name, login FROM users WHERE deleted_at IS NULL AND active "
+                    "ORDER BY full_name"
+                )
+            )
+        ]
+        return TreeData(roots, local_rights.load(conn), rules, users)
+
+
+def rule_values(store: LocalStore, rule_id: str) -> dict[str, Any]:
+    with store.reading() as session:
+        return services.as_dict(services.get(session, "territory_rules", rule_id))
+
+
+def save_territory(store: LocalStore, territory_id: str | None, values: Mapping[str, Any]) -> str:
+    with store.transaction() as session:
+        if territory_id is None:
+            return services.create(session, "territories", values).id
+        services.update(session, "territories", territory_id, values)
+        return territory_id
+
+
+def delete_territory(store: LocalStore, territory_id: str) -> int:
+    with store.transaction() as session:
+        return territories.delete_territory(session, territory_id)
+
+
+def add_member(store: LocalStore, territory_id: str, user_id: str, role: str) -> str:
+    with store.transaction() as session:
+        return territories.add_member(session, territory_id, user_id, role)
+
+
+def remove_member(store: LocalStore, membership_id: str) -> None:
+    with store.transaction() as session:
+        services.delete(session, "territory_memberships", membership_id)
+
+
+def save_rule(store: LocalStore, rule_id: str | None, values: Mapping[str, Any]) -> str:
+    """Create or change a rule: each field checked, then the rule as a whole (``rules.check_rule``)."""
+    given = dict(values)
+    if "postcode_prefixes" in given:
+        given["postcode_prefixes"] = clean_prefixes(given["postcode_prefixes"])
+    with store.transaction() as session:
+        if rule_id is None:
+            record = services.create(session, "territory_rules", given)
+        else:
+            record = services.update(session, "territory_rules", rule_id, given)
+        check_rule(services.as_dict(record))
+        return record.id
+
+
+def remove_rule(store: LocalStore, rule_id: str) -> None:
+    with store.transaction() as session:
+        services.delete(session, "territory_rules", rule_id)
+
+
+def preview(store: LocalStore, territory_id: str | None) -> assignment.Preview:
+    with store.reading() as session:
+        rights = local_rights.load(session.connection())
+        return assignment.preview(session, territory_id=territory_id, may_move=rights.may_move)
+
+
+def apply_moves(store: LocalStore, moves: Sequence[assignment.Move]) -> int:
+    with store.transaction() as session:
+        return assignment.apply_moves(session, moves)
+
+
+# -- reports -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportChoices:
+    #: (territory id, label indented by depth) of the territories the user may report on, tree order.
+    territories: list[tuple[str, str]]
+    rights: LocalRights
+
+
+def report_choices(store: LocalStore) -> ReportChoices:
+    with store.reading() as session:
+        rights = local_rights.load(session.connection())
+        nodes = territories.flatten(territories.load_tree(session))
+    listed = [(n.id, "    " * n.depth + n.label) for n in nodes if rights.sees(n.id)]
+    return ReportChoices(listed, rights)
+
+
+@dataclass
+class ReportResult:
+    report: TerritoryReport
+    summary: tuple[Kpi, ...]
+    sections: list[Section]
+    page_size: str
+    reps: report_view.Table
+
+
+def make_report(store: LocalStore, territory_id: str | None, start: dt.date, end: dt.date) -> ReportResult:
+    """The report (ReportError: bad period; TerritoryGone: the territory was deleted)."""
+    period = Period(start, end)
+    with store.reading() as session:
+        rights = local_rights.load(session.connection())
+        report = build(session, territory_id, period, visible=rights.visible)
+        page = settings.get(session, "page_size")
+    return ReportResult(
+        report,
+        report_sections.summary(report),
+        report_sections.sections(report),
+        page,
+        report_sections.reps_at_a_glance(report),
+    )
+
+
+def write_pdf(result: ReportResult, path: Path) -> Path:
+    from sfa_desktop.printing.territory_report import write_pdf as write
+
+    return write(result.report, path, page=result.page_size)
+
+
+def write_csv(result: ReportResult, path: Path) -> Path:
+    report = result.report
+    header = [
+        ("Territory report", report.scope.label),
+        ("Period", f"{report.period.start.isoformat()} to {report.period.end.isoformat()}"),
+    ]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        report_view.write_csv(result.sections, fh, header)
+    return path
+
+
+def load_costs(store: LocalStore) -> dict[str, str]:
+    with store.reading() as session:
+        values = settings.all_settings(session)
+    return {**{key: values[key] for key in KEYS}, "currency": values["currency"]}
+
+
+def save_costs(store: LocalStore, values: Mapping[str, str]) -> None:
+    """Check every value first (SettingError names the first bad one); then save them all at once."""
+    checked = {key: check(key, value) for key, value in values.items()}
+    with store.transaction() as session:
+        for key, value in checked.items():
+            settings.put(session, key, value)
