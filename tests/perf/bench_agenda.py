@@ -28,12 +28,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
 
 from sqlalchemy import text
 
 from sfa_desktop.core import agenda, enrollments, services
 from sfa_desktop.core.models import utcnow
 from sfa_desktop.store.database import LocalStore
+from tests.perf.benchlib import Result, print_results
 from tests.unit.test_sequences import outreach
 
 
@@ -94,7 +96,7 @@ def main() -> int:
     started = time.perf_counter()
     store, rep = seed(work, args.enrollments)
     seeded = time.perf_counter() - started
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     with store.engine.connect() as conn:
         active = conn.execute(
             text("SELECT count(*) FROM sequence_enrollments WHERE status = 'active'")
@@ -180,14 +182,10 @@ def main() -> int:
     app.processEvents()
     store.close()
 
-    width = max(len(r[0]) for r in results)
     print(f"Agenda benchmark: {args.enrollments:,} enrollments seeded in {seeded:.1f} s ({work})")
-    print(f"{'measure'.ljust(width)}  {'figure':<32}  {'budget':<26}  ok")
-    for name, figure, budget, ok in results:
-        print(f"{name.ljust(width)}  {figure:<32}  {budget:<26}  {'yes' if ok else 'NO'}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,9 @@ from sfa_desktop.printing.base import MARGIN, numbered_canvas, page_size, styles
 from sfa_desktop.printing.callsheet import render
 from sfa_desktop.store.database import LocalStore
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests.perf.benchlib import Result, print_results
+
 TODAY = dt.date(2026, 11, 2)
 CALLS = 30
 REP = "dokafor"
@@ -196,7 +199,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-callsheet-"))
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         store, rep = prepare(work / "data", args.accounts)
         pdf = work / "sheet.pdf"
@@ -233,10 +236,7 @@ def main() -> int:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

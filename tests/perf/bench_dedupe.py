@@ -30,6 +30,7 @@ from sfa_desktop.core import demo_names as names  # noqa: E402
 from sfa_desktop.core import duplicates, services  # noqa: E402
 from sfa_desktop.core.matching import Index, find_groups, profile  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
+from tests.perf.benchlib import Result, print_results  # noqa: E402
 
 BUDGET_S = 30.0
 
@@ -67,7 +68,7 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(11)
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-dedupe-"))
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         store = LocalStore.open(work)
         print(f"seeding {args.n:,} contacts ...", flush=True)
@@ -148,10 +149,7 @@ def main() -> int:
         store.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ from sfa_desktop.core.models import SYNCED_TABLES, Base
 from sfa_desktop.store import lists, search
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests.perf.benchlib import Result, print_results
+
 TODAY = dt.date(2026, 11, 2)
 _BARE_QT = """
 import sys
@@ -117,7 +120,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-"))
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         seconds, store = seed_through_services(work / "services", args.accounts)
         with store.reading() as session:
@@ -186,10 +189,7 @@ def main() -> int:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 def gui_figures(work: Path) -> list[tuple[str, str, str, bool]]:

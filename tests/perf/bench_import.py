@@ -37,6 +37,7 @@ from sfa_desktop.core import demo_names as names  # noqa: E402
 from sfa_desktop.core import import_source, importer  # noqa: E402
 from sfa_desktop.core.models import Base  # noqa: E402
 from sfa_desktop.store.database import DB_FILENAME, LocalStore  # noqa: E402
+from tests.perf.benchlib import Result, print_results  # noqa: E402
 
 RATIO = 3.0
 BUDGET_S = 20.0
@@ -144,7 +145,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=50_000, help="contacts in the file (50,000)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-import-"))
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         path = work / "contacts.csv"
         write_csv(path, args.n)
@@ -190,10 +191,7 @@ def main() -> int:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

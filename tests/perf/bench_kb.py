@@ -30,6 +30,9 @@ from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.search import fts_query
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests.perf.benchlib import Result, print_results
+
 QUERIES = (
     "too expensive",
     "gt-400 fuel",
@@ -120,7 +123,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="times each typed prefix is searched")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-kb-"))
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         rows = articles(args.articles)
         store = LocalStore.open(work / "data")
@@ -170,10 +173,7 @@ def main() -> int:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

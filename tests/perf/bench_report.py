@@ -34,6 +34,9 @@ from sfa_desktop.core.territory_report import build
 from sfa_desktop.printing.territory_report import write_pdf
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests.perf.benchlib import Result, print_results
+
 TODAY = dt.date(2026, 11, 2)
 STAMP = "2026-01-01 00:00:00.000000"
 KINDS = ("call", "call", "call", "email", "email", "visit", "meeting", "task", "note")
@@ -250,7 +253,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-report-"))
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         LocalStore.open(work).close()  # a migrated store
         started = time.perf_counter()
@@ -318,10 +321,7 @@ def main() -> int:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

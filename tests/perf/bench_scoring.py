@@ -32,6 +32,9 @@ from sfa_desktop.core.fields import ACTIVITY_OUTCOMES, INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests.perf.benchlib import Result, print_results
+
 TODAY = dt.date.today()
 
 
@@ -120,7 +123,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-scoring-"))
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         store = build(work / "data", args.leads)
         with store.engine.connect() as conn:
@@ -183,10 +186,7 @@ def main() -> int:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from sfa_desktop.core.models import Base  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
 from sfa_desktop.sync import admin, central, schema  # noqa: E402
 from sfa_desktop.sync.engine import SyncEngine  # noqa: E402
+from tests.perf.benchlib import Result, print_results  # noqa: E402
 
 COUNTS = {
     "accounts": 20_000,
@@ -255,7 +256,7 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-sync-"))
     cluster = None
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         url = os.environ.get("SFA_TEST_PG_URL")
         if not url:
@@ -326,10 +327,7 @@ def main() -> int:
         if cluster is not None:
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,9 @@ from sfa_desktop.core import services, timeline
 from sfa_desktop.core.models import new_id
 from sfa_desktop.store.database import LocalStore
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests.perf.benchlib import Result, print_results
+
 BUDGET_MS = 200.0
 NOW = dt.datetime.now(dt.UTC)
 KINDS = ("call", "visit", "email", "meeting", "task", "note")
@@ -283,7 +286,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-timeline-"))
-    results: list[tuple[str, str, str, bool]] = []
+    results: list[Result] = []
     try:
         start = time.perf_counter()
         store, story = build_store(work / "data", others=args.others)
@@ -315,10 +318,7 @@ def main() -> int:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in results)
-    for name, figure, budget, ok in results:
-        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
-    return 0 if all(r[3] for r in results) else 1
+    return print_results(results)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,14 @@
+"""What every benchmark shares: the table of results it prints and its exit status."""
+
+from __future__ import annotations
+
+#: One line of a benchmark's table: what was measured, the figure, the budget, and whether it was kept.
+Result = tuple[str, str, str, bool]
+
+
+def print_results(results: list[Result]) -> int:
+    """Print the results as a table (MISS marks a budget not kept); 0 when every budget was kept, else 1."""
+    width = max(len(r[0]) for r in results)
+    for name, figure, budget, ok in results:
+        print(f"{'ok  ' if ok else 'MISS'} {name:<{width}}  {figure}  [{budget}]")
+    return 0 if all(r[3] for r in results) else 1
