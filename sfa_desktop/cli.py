@@ -574,7 +574,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     for key, value in current.items():
         shown = " ".join(value.split())
         if len(shown) > 60:  # a JSON document: 'sfa settings get KEY' shows all of it
-            shown = shown[:36] + f"…  ('sfa settings get {key}' for all)"
+            shown = shown[:24] + f"…  ('sfa settings get {key}' for all)"
         print(f"{key.ljust(width)}  {shown}")
     return 0
 

@@ -221,12 +221,18 @@ def build(store: LocalStore) -> Fixture:
                     "company": f"{key} Inc",
                     "territory_id": f[territory],
                     "owner_id": f[owner],
-                    "status": status,
-                    "converted_at": at(converted, 9) if converted else None,
+                    "status": "qualified" if converted else status,
                 },
             )
+            # created and converted on the given days (a real conversion also makes an account and a
+            # contact, which the report does not read: test_conversion covers it)
             s.execute(
-                text("UPDATE leads SET created_at = :c WHERE id = :i"),
-                {"c": f"{created} 09:00:00.000000", "i": f[key]},
+                text("UPDATE leads SET created_at = :c, status = :s, converted_at = :v WHERE id = :i"),
+                {
+                    "c": f"{created} 09:00:00.000000",
+                    "s": status,
+                    "v": f"{converted} 09:00:00.000000" if converted else None,
+                    "i": f[key],
+                },
             )
     return f

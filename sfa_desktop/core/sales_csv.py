@@ -154,7 +154,9 @@ def read_table(path: Path, columns: Sequence[CsvColumn]) -> Table:
     content = _decode(path)
     first_line = content.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    # strict: a stray quote is an error at once, not a cell that swallows the rest of the file (the import
+    # raises csv's field size limit for long cells, so that limit no longer catches it)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):

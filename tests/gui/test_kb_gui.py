@@ -340,7 +340,7 @@ def test_article_links_open_in_the_window_or_a_dialog(qtbot, store, runner, seed
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.section("contacts").settled):
         window.show()
-    assert [entry[0] for entry in window.nav][-1] == "knowledge"
+    assert "knowledge" in [entry[0] for entry in window.nav]
     in_window = ArticleLinks(store, runner, window.section("contacts"))  # beside a record, in the window
     with qtbot.waitSignal(in_window.loaded):
         in_window.set_article_ids([articles["bundles"]])

@@ -107,6 +107,8 @@ def world(store: LocalStore) -> World:
                 "company": "Converted",
                 "region": "VA",
                 "status": "converted",
+                "converted_account_id": ids["wrong"],
+                "converted_contact_id": ids["contact"],
                 "territory_id": ids["NE"],
             },
         )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import enrollment_upkeep, enrollments, services
+from sfa_desktop.core import conversion, enrollment_upkeep, enrollments, services
 from sfa_desktop.core.enrollments import EnrollmentError, step_activity_id
 from sfa_desktop.core.models import Activity, Lead, SequenceEnrollment
 from sfa_desktop.core.sequences import TemplateError, add_wait
@@ -236,7 +236,7 @@ def test_a_converted_lead_leaves_its_sequence(store: LocalStore) -> None:
     ids = people(store)
     [enrollment_id] = enroll(store, template(store), "leads", ids["lead"])
     with store.transaction() as s:
-        services.update(s, "leads", ids["lead"], {"status": "converted"})
+        conversion.convert(s, ids["lead"], conversion.Plan())
     enrollment = row(store, SequenceEnrollment, enrollment_id)
     assert (enrollment.status, enrollment.result) == ("exited", "converted")
     assert row(store, Activity, step_activity_id(enrollment_id, 1)).outcome == "cancelled"
