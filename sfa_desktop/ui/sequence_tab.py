@@ -1,6 +1,7 @@
 """The "Sequence" tab of a lead, contact or opportunity: where the record stands in each of its sequences
 (template, step n of m, the steps done with their outcomes, what is next and when), the current step's
-script, and the actions: Log outcome, Pause or Resume, Skip step, Exit."""
+script and the knowledge-base articles linked to it, and the actions: Log outcome, Pause or Resume, Skip
+step, Exit."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.agenda_page import exec_dialog, problem_text
 from sfa_desktop.ui.icons import icon
+from sfa_desktop.ui.kb_links import ArticleLinks
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
 from sfa_desktop.ui.markdown_view import MarkdownView
 from sfa_desktop.ui.sequence_jobs import EnrollmentView
@@ -61,6 +63,8 @@ class SequenceTab(QWidget):
         self.record_id: str | None = None
         self.views: list[EnrollmentView] = []
         self.buttons: dict[tuple[str, str], QPushButton] = {}
+        #: The current step's linked articles, per enrollment shown.
+        self.article_links: dict[str, ArticleLinks] = {}
         self._task: Task | None = None
         scroll = named(QScrollArea(), "sequenceScroll")
         scroll.setWidgetResizable(True)
@@ -102,6 +106,7 @@ class SequenceTab(QWidget):
         self._task = None
         self.views = views
         self.buttons.clear()
+        self.article_links.clear()
         while self.column.count():
             item = self.column.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -153,6 +158,12 @@ class SequenceTab(QWidget):
             script.set_markdown(view.current.instructions)
             script.setMinimumHeight(170)
             layout.addWidget(script)
+        if view.current is not None and view.current.article_ids and view.status == "active":
+            links = ArticleLinks(self.store, self.runner, card, title="Articles for this step")
+            links.list.setMaximumHeight(24 * min(len(view.current.article_ids), 5) + 8)
+            links.set_article_ids(view.current.article_ids)
+            self.article_links[view.enrollment_id] = links
+            layout.addWidget(links)
         return card
 
     def _summary(self, view: EnrollmentView) -> str:

@@ -307,3 +307,37 @@ def test_a_manager_chooses_whose_agenda(qtbot, store, runner, seeded):
     with qtbot.waitSignal(page.refreshed, timeout=5000):
         page.choose_reps([rep])
     assert subjects() == ["Call the depot"]
+
+
+def test_the_sequence_tab_shows_the_steps_articles(qtbot, store, runner, seeded):
+    """The knowledge-base articles linked to the current step are listed beside it and open on a click."""
+    steps = outreach()
+    steps[0]["business_days"] = False
+    with store.transaction() as s:
+        article = services.create(
+            s,
+            "kb_articles",
+            {"title": "Objection: too expensive", "body": "The total cost.", "category": "Objections"},
+        ).id
+        steps[0]["article_ids"] = [article]
+        template = enrollments.save_template(
+            s, None, {"name": "Outreach with talking points", "target": "lead", "steps": steps}
+        ).id
+        enrollments.enroll(s, template, "leads", [seeded.leads[0]])
+    tab = SequenceTab(store, runner, "leads")
+    qtbot.addWidget(tab)
+    tab.setMinimumSize(560, 700)
+    with qtbot.waitSignal(tab.loaded, timeout=5000):
+        tab.show_record(seeded.leads[0])
+    [view] = tab.views
+    links = tab.article_links[view.enrollment_id]
+    qtbot.waitUntil(lambda: links.list.count() == 1)
+    assert links.ids() == [article]
+    assert links.list.item(0).text() == "Objection: too expensive"
+    with qtbot.waitSignal(links.articleOpened) as opened:
+        links.open(article)  # outside the window: in a dialog of its own
+    assert opened.args == [article]
+    assert links.dialog is not None
+    dialog = links.dialog
+    qtbot.waitUntil(lambda: dialog.windowTitle() == "Objection: too expensive")
+    dialog.close()
