@@ -2,8 +2,8 @@
 that the window and ``sfa`` offer exactly that and nothing comes back as "not permitted".
 
 The identity is built from this laptop's copy of the users, territories and memberships (all reference
-data, so every laptop has them).  A laptop that is not connected to a central store belongs to no one
-else: its user may change everything in it.
+data, so every laptop has them) and the user ``sync.local_user`` names.  A laptop never connected to a
+central store belongs to no one else: its user may change everything in it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from sfa_desktop.core.territories import below
-from sfa_desktop.sync import scope, state
+from sfa_desktop.sync import scope
+from sfa_desktop.sync.local_user import local_user
 from sfa_desktop.sync.scope import Identity
 
 
@@ -99,14 +100,12 @@ class LocalRights:
 
 
 def load(conn: Connection) -> LocalRights:
-    st = state.load(conn)
-    if not st.connected or not st.user_id:
+    """The rights of this laptop's user (``local_user``: the one answer to who that is)."""
+    user = local_user(conn)
+    if user is None:
         return LocalRights(None)
-    user = conn.execute(text("SELECT role, full_name FROM users WHERE id = :u"), {"u": st.user_id}).first()
-    role = str(user.role) if user is not None else "rep"
-    name = str(user.full_name) if user is not None else ""
     tree = conn.execute(text("SELECT id, parent_id FROM territories WHERE deleted_at IS NULL")).all()
-    if role == "admin":
+    if user.role == "admin":
         visible = {t.id for t in tree}
     else:
         children: dict[str | None, list[str]] = {}
@@ -115,7 +114,7 @@ def load(conn: Connection) -> LocalRights:
         live = {t.id for t in tree}
         roots = conn.execute(
             text("SELECT territory_id FROM territory_memberships WHERE user_id = :u AND deleted_at IS NULL"),
-            {"u": st.user_id},
+            {"u": user.user_id},
         ).scalars()
         visible = below([r for r in roots if r in live], children)
-    return LocalRights(Identity(st.user_id, st.login or "", role, frozenset(visible)), name)
+    return LocalRights(Identity(user.user_id, user.login, user.role, frozenset(visible)), user.full_name)
