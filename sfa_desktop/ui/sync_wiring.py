@@ -10,9 +10,7 @@ from PySide6.QtWidgets import QToolBar, QToolButton
 
 from sfa_desktop.core import settings
 from sfa_desktop.sync import state
-from sfa_desktop.ui.conflicts import ConflictsView
 from sfa_desktop.ui.icons import icon
-from sfa_desktop.ui.settings_dialog import SettingsDialog
 from sfa_desktop.ui.sync_status import PasswordDialog, SyncController, SyncStatusWidget
 
 
@@ -32,6 +30,8 @@ def install_sync(window: Any) -> SyncController:
         window.sync.sync_now()
 
     def open_settings() -> None:
+        from sfa_desktop.ui.settings_dialog import SettingsDialog  # on first use: not needed to start
+
         dialog = SettingsDialog(store, window)
         if dialog.exec():
             if dialog.unsaved_password:
@@ -53,6 +53,8 @@ def install_sync(window: Any) -> SyncController:
 
     def show_conflicts() -> None:
         if window.conflicts_view is None:
+            from sfa_desktop.ui.conflicts import ConflictsView  # on first use
+
             window.conflicts_view = ConflictsView(store)
             window.conflicts_view.changed.connect(window.refresh_pending)
             window.pages.addWidget(window.conflicts_view)
