@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -175,6 +176,9 @@ class Contact(SyncedRecord):
 
 class Lead(SyncedRecord):
     __tablename__ = "leads"
+    #: Counting the live leads from this small index is what tells the leads list, before each query, that
+    #: every score is fresh (``core.scoring``); a count over the table reads every lead's row.
+    __table_args__ = (Index("ix_leads_live", "id", sqlite_where=text("deleted_at IS NULL")),)
 
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
@@ -438,6 +442,8 @@ class LeadScore(Base):
     #: JSON list of {"group", "rule", "points", "reason"}.
     reasons: Mapped[str] = mapped_column(Text)
     basis: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_lead_scores_basis", "basis", "lead_id"),)
 
 
 class Setting(Base):

@@ -5,7 +5,7 @@ including sync's upserts; articles already on the laptop are indexed here.  No t
 capture on kb_articles stays as it is.
 
 Revision ID: 0501
-Revises: 0003
+Revises: 0301
 Create Date: 2026-11-24 11:00:00
 """
 
