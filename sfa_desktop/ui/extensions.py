@@ -47,6 +47,9 @@ class ActionEntry:
     icon: str = ""
     shortcut: str = ""
     tooltip: str = ""
+    #: The button's label in the record's header, when ``text`` is too long for a row of four buttons in
+    #: the detail pane (``text`` stays in the shortcut overlay and the tooltip).
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ RECORD_ACTIONS: tuple[ActionEntry, ...] = (
         icon="log",
         shortcut="Ctrl+L",
         tooltip="Log a call, visit, email, meeting or note, with an optional follow-up task",
+        label="Log",
     ),
     # guided selling: enroll the record (or the records selected in the list)
     ActionEntry(
@@ -139,6 +143,7 @@ RECORD_ACTIONS: tuple[ActionEntry, ...] = (
         icon="enroll",
         shortcut="Ctrl+E",
         tooltip="Enroll this record, or every record selected in the list, in a sequence",
+        label="Enroll…",
     ),
     # -- Pipeline (issue 4, item 3): won and lost, with the reason
     ActionEntry(
@@ -174,6 +179,7 @@ RECORD_ACTIONS: tuple[ActionEntry, ...] = (
         icon="merge",
         shortcut="Ctrl+Shift+M",
         tooltip="Find this record's likely duplicates and merge them into one",
+        label="Merge…",
     ),
 )
 WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (

@@ -148,9 +148,8 @@ class RecordForm(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         header = named(QFrame(), "formHeader")
-        header_row = QHBoxLayout(header)
-        header_row.setContentsMargins(20, 16, 20, 12)
-        header_layout = QVBoxLayout()
+        header_layout = QVBoxLayout(header)
+        header_layout.setContentsMargins(20, 16, 20, 12)
         header_layout.setSpacing(2)
         self.title = named(QLabel(), "formTitle")
         self.subtitle = named(QLabel(), "formSubtitle")
@@ -161,12 +160,14 @@ class RecordForm(QWidget):
         header_layout.addWidget(self.title)
         header_layout.addWidget(self.subtitle)
         header_layout.addWidget(self.stamp)
-        header_row.addLayout(header_layout, 1)
-        #: Buttons for what can be done with the record on screen (see ``extensions.RECORD_ACTIONS``).
+        #: Buttons for what can be done with the record on screen (see ``extensions.RECORD_ACTIONS``), in a
+        #: row of their own under the title: beside it, four of them left the name a word per line and
+        #: elided their own labels in the detail pane.
         self.actions_bar = QHBoxLayout()
         self.actions_bar.setSpacing(6)
-        header_row.addLayout(self.actions_bar)
-        header_row.setAlignment(self.actions_bar, Qt.AlignmentFlag.AlignTop)
+        self.actions_bar.setContentsMargins(0, 8, 0, 0)
+        self.actions_bar.addStretch(1)
+        header_layout.addLayout(self.actions_bar)
         outer.addWidget(header)
 
         body = named(QWidget(), "formBody")
@@ -245,7 +246,7 @@ class RecordForm(QWidget):
         self.tabs.tabBar().show()
 
     def add_action_button(self, button: QWidget) -> None:
-        self.actions_bar.addWidget(button)
+        self.actions_bar.insertWidget(self.actions_bar.count() - 1, button)  # before the stretch
 
     def _show_in_tab(self) -> None:
         tab = self._record_tabs.get(self.tabs.currentIndex())

@@ -215,12 +215,23 @@ class SectionPage(QWidget):
             action.setToolTip(f"{tip} ({entry.shortcut})" if entry.shortcut else tip)
             action.triggered.connect(lambda _checked=False, path=entry.handler: self._run_action(path))
             self.addAction(action)
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setObjectName("recordAction")
+            button = self._action_button(action, entry.label or entry.text)
             self.form.add_action_button(button)
             self.record_actions.append(action)
+
+    def _action_button(self, action: QAction, label: str) -> QToolButton:
+        """A header button for the action with its own (short) label; it follows the action's enabled state
+        (a default action would put the action's long text back on every change)."""
+        button = QToolButton()
+        button.setObjectName("recordAction")
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setIcon(action.icon())
+        button.setText(label)
+        button.setToolTip(action.toolTip())
+        button.setEnabled(action.isEnabled())
+        action.changed.connect(lambda: button.setEnabled(action.isEnabled()))
+        button.clicked.connect(action.trigger)
+        return button
 
     def _run_action(self, handler: str) -> None:
         record_id = self.form.record_id
