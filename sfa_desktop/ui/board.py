@@ -42,7 +42,7 @@ from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
 
-COLUMN_WIDTH = 228
+COLUMN_WIDTH = 250
 MAX_COLUMN_WIDTH = 340
 
 
@@ -65,13 +65,16 @@ class StageColumn(QFrame):
         badge = named(QLabel(f"{column.stage.probability}%"), "columnBadge")
         badge.setToolTip("The stage's default win probability")
         self.count = named(QLabel(), "columnCount")
-        top.addWidget(title)
-        top.addWidget(badge)
-        top.addStretch(1)
+        top.addWidget(title, 1)
         top.addWidget(self.count)
         layout.addLayout(top)
+        # the probability on the line of the totals it weighs (beside the name it cut "Needs analysis")
+        second = QHBoxLayout()
+        second.setSpacing(6)
         self.totals = named(QLabel(), "columnTotals")
-        layout.addWidget(self.totals)
+        second.addWidget(badge)
+        second.addWidget(self.totals, 1)
+        layout.addLayout(second)
         self.model = StageCardsModel(column.stage.key, self)
         self.view = named(QListView(), "cardList")
         self.view.setModel(self.model)

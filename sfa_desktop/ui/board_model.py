@@ -230,24 +230,28 @@ class CardDelegate(QStyledItemDelegate):
             metrics.elidedText(step, Qt.TextElideMode.ElideRight, line.width()),
         )
         bottom = QRect(inner.left(), inner.bottom() - 16, inner.width(), 16)
+        amount = money(card.amount_cents)
+        painter.setFont(bold)
+        painter.setPen(QColor("#0f172a"))
+        painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), amount)
+        # the close date in what is left of the line: shorter forms when a large amount leaves little room
+        room = bottom.width() - QFontMetrics(bold).horizontalAdvance(amount) - 8 - (30 if card.owner else 0)
         today = self.today or dt.date.today()
         if card.close_date is None:
-            when, color = "no close date", "#94a3b8"
+            forms, color = ["no close date", "no date"], "#94a3b8"
         else:
-            pattern = "%d %b" if card.close_date.year == today.year else "%d %b %Y"
             overdue = card.close_date < today
-            when = ("late: " if overdue else "") + card.close_date.strftime(pattern)
-            color = "#dc2626" if overdue else "#475569"
+            short = card.close_date.strftime("%d %b")
+            full = short if card.close_date.year == today.year else card.close_date.strftime("%d %b %Y")
+            forms = [f"late: {full}", full, short] if overdue else [full, short]
+            color = "#dc2626" if overdue else "#475569"  # red says late when the word does not fit
+        when = next((f for f in forms if metrics.horizontalAdvance(f) <= room), forms[-1])
+        painter.setFont(small)
         painter.setPen(QColor(color))
         painter.drawText(
             bottom.adjusted(0, 0, -30 if card.owner else 0, 0),
             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-            when,
-        )
-        painter.setFont(bold)
-        painter.setPen(QColor("#0f172a"))
-        painter.drawText(
-            bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), money(card.amount_cents)
+            metrics.elidedText(when, Qt.TextElideMode.ElideLeft, max(room, 0)),
         )
         if card.owner:  # the owner's initials in a small round badge (the name is in the tooltip)
             badge = QRect(bottom.right() - 22, bottom.center().y() - 11, 22, 22)
