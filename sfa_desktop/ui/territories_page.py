@@ -99,7 +99,7 @@ class TerritoriesPage(QWidget):
         tree_header = self.tree.header()
         tree_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         tree_header.setStretchLastSection(False)
-        for column, width in ((1, 84), (2, 88), (3, 104), (4, 150)):
+        for column, width in ((1, 80), (2, 92), (3, 100), (4, 140)):
             tree_header.resizeSection(column, width)
         self.tree.currentItemChanged.connect(lambda _c, _p: self._show_selected())
 
@@ -161,7 +161,7 @@ class TerritoriesPage(QWidget):
         upper.addWidget(detail)
         upper.setStretchFactor(0, 1)
         upper.setStretchFactor(1, 1)
-        upper.setSizes([560, 620])
+        upper.setSizes([680, 560])  # the tree: names whole beside four figure columns
         upper.setChildrenCollapsible(False)
         self.panel = AssignmentPanel(self.store, self.runner)
         self.panel.hide()
