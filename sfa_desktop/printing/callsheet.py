@@ -168,6 +168,15 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
                 style("muted"),
             )
         )
+    # under the summary, not after the tables: there a full cover pushed it alone onto a page of its own
+    prepared = sheet.prepared_at.astimezone(sheet.zone)
+    story.append(
+        Para(
+            f"Prepared {prepared.day} {prepared:%b %Y} at {prepared:%H:%M} by SFA Desktop from the data on "
+            "this laptop. Distances are straight-line distances between the places.",
+            style("muted"),
+        )
+    )
     for day in rep_sheet.days:
         labels = numbers(rep_sheet, day)
         label_of = {id(c): n for c, n in zip(day.calls, labels, strict=True)}
@@ -191,15 +200,6 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
     if first and sheet.idle:
         idle = ", ".join(escape(r.name) for r in sheet.idle)
         story += [Spacer(1, 4 * mm), Para(f"Nothing planned for {idle} in these days.", style("muted"))]
-    prepared = sheet.prepared_at.astimezone(sheet.zone)
-    story += [
-        Spacer(1, 6 * mm),
-        Para(
-            f"Prepared {prepared.day} {prepared:%b %Y} at {prepared:%H:%M} by SFA Desktop from the data on "
-            "this laptop. Distances are straight-line distances between the places.",
-            style("muted"),
-        ),
-    ]
     return story
 
 
