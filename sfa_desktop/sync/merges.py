@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from sfa_desktop.core.merge import REFERENCES
 from sfa_desktop.store import capture
 from sfa_desktop.sync import schema
 from sfa_desktop.sync.central import Writer
@@ -35,23 +36,15 @@ MERGEABLE = ("accounts", "contacts", "leads")
 #: What points at a merged record: table -> [(column, referenced table)], from the schema's foreign keys.
 _EDGES: dict[str, list[tuple[str, str]]] = {}
 #: Related records the central store re-points when a merge arrives: (table, column, follows territory).
+#: What a laptop re-points itself (``core.merge.REFERENCES``), and the company's orders, which laptops
+#: hold read-only and so never re-point.
 SWEEP: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    **REFERENCES,
     "accounts": (
-        ("contacts", "account_id", True),
-        ("opportunities", "account_id", True),
-        ("activities", "account_id", True),
-        ("sequence_enrollments", "account_id", True),
-        ("leads", "converted_account_id", False),
+        *REFERENCES["accounts"],
         ("orders", "account_id", True),
         ("order_lines", "account_id", True),
     ),
-    "contacts": (
-        ("opportunities", "contact_id", False),
-        ("activities", "contact_id", False),
-        ("sequence_enrollments", "contact_id", False),
-        ("leads", "converted_contact_id", False),
-    ),
-    "leads": (("activities", "lead_id", True), ("sequence_enrollments", "lead_id", True)),
 }
 #: Records that take their account's territory (and, without an account, their lead's).
 _FOLLOW_ACCOUNT = frozenset(
