@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sfa_desktop.core import textfile
 from sfa_desktop.core.fields import ORDER_STATUSES
 from sfa_desktop.core.validation import FieldError, parse_date, parse_int, parse_money_cents
 
@@ -135,26 +136,23 @@ def _normal(name: str) -> str:
 
 
 def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise CsvFileError(f"{path} is not a CSV text file (it holds binary data). Export it as CSV.")
+    """The file's text, read as the contacts import reads its files (``core.textfile``: UTF-8 with or
+    without BOM, UTF-16, Windows-1252).  A file that mixes encodings is refused: the company's sales
+    history is imported whole, not with guessed letters."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise CsvFileError(
-                f"{path} is neither UTF-8 nor Windows-1252 text; save it as UTF-8 CSV."
-            ) from None
+        decoded = textfile.decode(path.read_bytes(), str(path))
+    except textfile.FileError as exc:
+        raise CsvFileError(str(exc)) from None
+    if decoded.notes:
+        raise CsvFileError(f"{path}: {' '.join(decoded.notes)} Save it as UTF-8 CSV and import it again.")
+    return decoded.text
 
 
 def read_table(path: Path, columns: Sequence[CsvColumn]) -> Table:
     """The file's rows as column key -> stripped text, with their line numbers; blank rows are skipped."""
     content = _decode(path)
-    first_line = content.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    # strict: a stray quote is an error at once, not a cell that swallows the rest of the file (the import
+    delimiter = textfile.detect_separator(content.split("\n", 20)[:20])
+    # strict: a stray quote is an error at once, not a cell that swallows the rest of the file (textfile
     # raises csv's field size limit for long cells, so that limit no longer catches it)
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     try:

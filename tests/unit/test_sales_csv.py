@@ -100,7 +100,12 @@ def test_bad_rows_are_named_by_line(tmp_path: Path) -> None:
         ("order_number,order_date,account,quantity\n", "has a header but no rows"),
         ("order_number,account,quantity\nSO-1,Acme,1\n", "has no column order_date"),
         ("number,order_date,account,account_id,quantity\n", "two columns for account"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV text file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file: it looks like a PNG image"),
+        (
+            "order_number,order_date,account,quantity\nSO-1,2026-10-02,Caf\u00e9,1\n".encode()
+            + b"SO-2,2026-10-02,Caf\xe9,1\n",
+            "mixes encodings",
+        ),
         (
             'order_number,order_date,account,quantity\n"SO-1,2026-10-02,Acme,1\n' + "x" * 200_000,
             "not well-formed",
@@ -120,6 +125,16 @@ def test_windows_1252_and_tabs(tmp_path: Path) -> None:
     lines, problems = orders(tmp_path, content.encode("cp1252"))
     assert problems == []
     assert (lines[0].account, lines[0].description, lines[0].unit_price) == ("Müller GmbH", "Fracht", 950)
+
+
+def test_utf16_with_tabs_as_spreadsheets_save_unicode_text(tmp_path: Path) -> None:
+    content = (
+        "order_number\torder_date\taccount\tdescription\tquantity\tunit_price\n"
+        "SO-1\t2026-10-02\tŁódź Trading\tFracht\t2\t9.50\n"
+    )
+    lines, problems = orders(tmp_path, content.encode("utf-16"))
+    assert problems == []
+    assert (lines[0].account, lines[0].quantity, lines[0].unit_price) == ("Łódź Trading", 2, 950)
 
 
 def test_products(tmp_path: Path) -> None:
