@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sfa_desktop import __version__
-from sfa_desktop.core import report_settings, services, settings
+from sfa_desktop.core import services, settings
 from sfa_desktop.core.demo import STAFF as DEMO_STAFF
 from sfa_desktop.core.demo import DemoDataError
 from sfa_desktop.core.fields import ENTITIES, Entity, Field, clean, display_value
@@ -519,34 +519,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 def _check_setting(key: str, value: str) -> str:
     if key not in settings.DEFAULTS:
         raise CliError(f"There is no setting '{key}'. Known settings: {', '.join(settings.DEFAULTS)}.")
-    if key == "phone_region":
-        import phonenumbers
-
-        region = value.strip().upper()
-        if region not in phonenumbers.SUPPORTED_REGIONS:
-            raise CliError(
-                f"'{value}' is not a country code phonenumbers knows; use one such as US, GB or DE."
-            )
-        return region
-    if key == "sync_interval_minutes":
-        if not value.strip().isdigit() or int(value) < 1:
-            raise CliError(f"'{value}' is not a number of minutes; use a whole number such as 15.")
-        return str(int(value))
-    if key == "page_size":
-        sizes = {"a4": "A4", "letter": "Letter"}
-        if value.strip().lower() not in sizes:
-            raise CliError(f"'{value}' is not a page size; use A4 or Letter.")
-        return sizes[value.strip().lower()]
-    if key in report_settings.KEYS:
-        try:
-            return report_settings.check(key, value)
-        except report_settings.SettingError as exc:
-            raise CliError(str(exc)) from None
-    if key == "currency":
-        code = value.strip().upper()
-        if not re.fullmatch(r"[A-Z]{3}", code):
-            raise CliError(f"'{value}' is not a currency code; use three letters such as USD or EUR.")
-        return code
     validator = settings.VALIDATORS.get(key)
     if validator is not None:
         try:

@@ -30,26 +30,35 @@ KEYS = (*COSTS, *NUMBERS)
 
 
 class SettingError(ValueError):
-    """A value a person typed for one of these settings is not usable; the message says what to type."""
+    """A value a person typed for the setting ``key`` is not usable; the message says what to type."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def label(key: str) -> str:
+    """The setting as a person reads it ("Cost of a visit")."""
+    return f"Cost of {COSTS[key]}" if key in COSTS else NUMBERS[key][0]
 
 
 def check(key: str, value: str) -> str:
-    """The value as it is stored ("180", "12.50"), or SettingError naming the setting and what to type."""
+    """The value as it is stored ("180", "12.50"), or SettingError saying what to type."""
     typed = value.strip().replace(",", "").lstrip("$€£")
     if key in COSTS:
         try:
             amount = Decimal(typed)
         except InvalidOperation:
-            raise SettingError(f"{key}: '{value}' is not an amount; type one such as 180 or 12.50.") from None
+            raise SettingError(key, f"'{value}' is not an amount; type one such as 180 or 12.50.") from None
         if not amount.is_finite() or amount < 0 or amount > 1_000_000:
-            raise SettingError(f"{key}: '{value}' must be an amount from 0 to 1,000,000.")
+            raise SettingError(key, f"'{value}' must be an amount from 0 to 1,000,000.")
         if amount != amount.quantize(Decimal("0.01")):
-            raise SettingError(f"{key}: '{value}' has more than two decimal places.")
+            raise SettingError(key, f"'{value}' has more than two decimal places.")
         return str(int(amount)) if amount == amount.to_integral() else f"{amount:.2f}"
     if key in NUMBERS:
         _label, low, high = NUMBERS[key]
         if not typed.isdigit() or not low <= int(typed) <= high:
-            raise SettingError(f"{key}: '{value}' must be a whole number from {low} to {high}.")
+            raise SettingError(key, f"'{value}' must be a whole number from {low} to {high}.")
         return str(int(typed))
     raise KeyError(key)
 

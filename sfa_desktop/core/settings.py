@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -30,9 +31,55 @@ DEFAULTS: dict[str, str] = {
     #: JSON: the lead-scoring rules (see core.scoring_rules).
     "lead_scoring_rules": scoring_rules.default_json(),
 }
-#: Settings whose values are checked (and normalised) when they are put; a bad value raises ValueError
-#: with a message for a person.
+
+
+def _phone_region(value: str) -> str:
+    import phonenumbers  # its metadata loads on first use
+
+    region = value.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"'{value}' is not a country code phonenumbers knows; use one such as US, GB or DE.")
+    return region
+
+
+def _minutes(value: str) -> str:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"'{value}' is not a number of minutes; use a whole number such as 15.")
+    return str(int(value))
+
+
+def _page_size(value: str) -> str:
+    sizes = {"a4": "A4", "letter": "Letter"}
+    if value.strip().lower() not in sizes:
+        raise ValueError(f"'{value}' is not a page size; use A4 or Letter.")
+    return sizes[value.strip().lower()]
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(f"'{value}' is not a currency code; use three letters such as USD or EUR.")
+    return code
+
+
+def _report(key: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        from sfa_desktop.core import report_settings  # it reads its settings through this module
+
+        return report_settings.check(key, value)
+
+    return check
+
+
+#: How each setting's value is checked and normalised when it is put, whoever puts it (the command line,
+#: a dialog, a job); a bad value raises ValueError with a message for a person.  A setting without an
+#: entry is stored as given.
 VALIDATORS: dict[str, Callable[[str], str]] = {
+    "phone_region": _phone_region,
+    "currency": _currency,
+    "page_size": _page_size,
+    "sync_interval_minutes": _minutes,
+    **{key: _report(key) for key in DEFAULTS if key.startswith(("cost_", "report_"))},
     "lead_scoring_rules": scoring_rules.normalize,
 }
 

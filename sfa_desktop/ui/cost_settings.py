@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfa_desktop.core import report_settings
 from sfa_desktop.core.report_settings import COSTS, NUMBERS, SettingError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import territory_jobs as jobs
@@ -99,7 +100,10 @@ class CostSettingsDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: object) -> None:
-        self.message.setText(str(exc) if isinstance(exc, SettingError) else f"Not saved: {exc}")
+        if isinstance(exc, SettingError):
+            self.message.setText(f"{report_settings.label(exc.key)}: {exc}")
+        else:
+            self.message.setText(f"Not saved: {exc}")
 
 
 def open_dialog(window: Any) -> CostSettingsDialog:

@@ -149,7 +149,7 @@ def test_report_settings_are_checked(data: str, capsys: pytest.CaptureFixture[st
     assert run(capsys, "--data-dir", data, "settings", "set", "cost_order", "40")[1] == "cost_order = 40\n"
     code, _out, err = run(capsys, "--data-dir", data, "settings", "set", "cost_call", "cheap")
     assert code == 1
-    assert "cost_call: 'cheap' is not an amount; type one such as 180 or 12.50." in err
+    assert "cost_call was not changed: 'cheap' is not an amount; type one such as 180 or 12.50." in err
     code, _out, err = run(capsys, "--data-dir", data, "settings", "set", "report_decline_percent", "150")
     assert "must be a whole number from 1 to 100" in err
     assert run(capsys, "--data-dir", data, "settings", "get", "cost_visit")[1] == "212.50\n"
