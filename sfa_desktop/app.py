@@ -40,7 +40,20 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="open the window, write a PNG of it once it is painted, and exit",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--page",
+        default="today",
+        metavar="PAGE",
+        help="the page the window opens on: today (the default), accounts, contacts, leads, opportunities, "
+        "pipeline, knowledge, territories or reports",
+    )
+    args = parser.parse_args(argv)
+    from sfa_desktop.ui import extensions  # no Qt: the page table only
+
+    pages = [*(p.key for p in extensions.PAGES), *extensions.SECTIONS]
+    if args.page not in pages:
+        parser.error(f"there is no page '{args.page}'; choose one of: {', '.join(sorted(pages))}")
+    return args
 
 
 def _check_writable(path: Path) -> str | None:
@@ -93,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     apply_style(app)
     try:
-        window = MainWindow(store, initial="contacts")
+        window = MainWindow(store, initial=args.page)  # by default Today: a rep's day starts with what is due
         if screenshot is not None:
             code = _take_screenshot(app, window, screenshot)
         else:
@@ -138,7 +151,7 @@ def _take_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
             QTimer.singleShot(0, grab)
 
     window.runner.taskFailed.connect(lambda _task, exc: finish(1, f"Loading the data failed: {exc}"))
-    window.section("contacts").settled.connect(settled)
+    window.ready.connect(settled)
     window.show()
     app.exec()
     return outcome.get("code", 1)

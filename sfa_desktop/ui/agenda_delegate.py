@@ -150,7 +150,13 @@ class AgendaDelegate(QStyledItemDelegate):
         icon(name, color).paint(painter, disc.adjusted(7, 7, -7, -7))
 
         button = self.button_rect(rect)
-        due_width = 170
+        # the due text as wide as it is ("Mon 23 Nov · 12 days late" is wider than a time): the title and
+        # the sequence line take the rest
+        when = due_text(detail, entry.bucket)
+        due_font = QFont(base)
+        due_font.setPixelSize(13)
+        due_font.setBold(entry.bucket != "upcoming")
+        due_width = min(max(QFontMetrics(due_font).horizontalAdvance(when) + 4, 120), 240)
         text_left = disc.right() + 14
         text_right = button.left() - due_width - 12
         font = QFont(base)
@@ -186,13 +192,9 @@ class AgendaDelegate(QStyledItemDelegate):
         painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
 
         due = QRect(button.left() - due_width - 8, card.top(), due_width, card.height())
-        font.setPixelSize(13)
-        font.setBold(entry.bucket != "upcoming")
-        painter.setFont(font)
+        painter.setFont(due_font)
         painter.setPen(QColor(ACCENT[entry.bucket] if entry.bucket != "upcoming" else "#334155"))
-        painter.drawText(
-            due, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, due_text(detail, entry.bucket)
-        )
+        painter.drawText(due, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
 
         painter.setPen(QPen(QColor("#2563eb"), 1))
         painter.setBrush(QColor("#2563eb" if selected else "#ffffff"))

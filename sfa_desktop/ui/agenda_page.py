@@ -57,10 +57,12 @@ def problem_text(exc: object) -> str:
 
 
 class TodayPage(QWidget):
-    """``refreshed()``: the agenda's model is filled; ``reported(str)``: a message for the status bar;
-    ``recordRequested(kind, id)``: the person wants to open a record."""
+    """``refreshed()``: the agenda's model is filled; ``settled()``: the page shows what it will show (after
+    each load, failed or not); ``reported(str)``: a message for the status bar; ``recordRequested(kind,
+    id)``: the person wants to open a record."""
 
     refreshed = Signal()
+    settled = Signal()
     reported = Signal(str)
     recordRequested = Signal(str, str)
 
@@ -76,7 +78,9 @@ class TodayPage(QWidget):
         self._keep: str | None = None
         self.model = AgendaModel(store, self)
         self._build()
-        self.runner.submit(sequence_jobs.who_am_i, store).finished.connect(self._set_me)
+        who = self.runner.submit(sequence_jobs.who_am_i, store)
+        who.finished.connect(self._set_me)
+        who.failed.connect(lambda _exc: self.settled.emit())  # nothing will load: the page is as it stays
 
     # -- building ---------------------------------------------------------------------------------------
 
@@ -224,7 +228,7 @@ class TodayPage(QWidget):
     # -- loading ------------------------------------------------------------------------------------------
 
     def page_shown(self) -> None:
-        if self.me is not None:
+        if self.me is not None:  # else the agenda loads once it is known whose it is (``_set_me``)
             self.refresh()
 
     def refresh(self, keep: str | None = None, *, mend: bool = True) -> Task:
@@ -238,6 +242,7 @@ class TodayPage(QWidget):
         task = self.runner.submit(sequence_jobs.load_agenda, self.store, self.owners, DAYS, mend=mend)
         task.finished.connect(self._fill)
         task.failed.connect(lambda exc: self.reported.emit(f"The agenda could not be loaded: {exc}"))
+        task.failed.connect(lambda _exc: self.settled.emit())
         self._task = task
         return task
 
@@ -252,6 +257,9 @@ class TodayPage(QWidget):
             chip.setText(f"{loaded.counts.get(bucket, 0)} {label}")
         if loaded.rows:
             self.stack.setCurrentWidget(self.list)
+            # the first batch of cards laid out now, not on a later timer event (the batched layout's), so
+            # the page is whole when it says it has settled
+            self.list.doItemsLayout()
             row = self.model.row_of(self._keep) if self._keep else None
             first = next((n for n, r in enumerate(loaded.rows) if r.kind == "item"), None)
             self.select_row(row if row is not None else first)
@@ -264,6 +272,7 @@ class TodayPage(QWidget):
             self.stack.setCurrentWidget(self.empty)
             self._show_detail(None)
         self.refreshed.emit()
+        self.settled.emit()
 
     def select_row(self, row: int | None) -> None:
         selection = self.list.selectionModel()

@@ -20,6 +20,9 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+#: The record sections of the window, in sidebar order; the other pages are ``PAGES`` below.
+SECTIONS = ("accounts", "contacts", "leads", "opportunities")
+
 
 @dataclass(frozen=True)
 class PageEntry:

@@ -35,8 +35,7 @@ from sfa_desktop.ui.sections import SectionPage
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
 
-#: The record sections of the window, in sidebar order; other pages come from ``extensions.PAGES``.
-SECTIONS = ("accounts", "contacts", "leads", "opportunities")
+SECTIONS = extensions.SECTIONS
 _SECTION_ORDER = {kind: 20 + 10 * number for number, kind in enumerate(SECTIONS)}
 _COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Services start this long after the first page is on screen: not on the start-up path.
@@ -74,9 +73,11 @@ class _SidebarDelegate(QStyledItemDelegate):
 
 
 class MainWindow(QMainWindow):
-    """``sectionShown(kind)`` fires when a section page is on screen (created on first use)."""
+    """``sectionShown(kind)`` fires when a section page is on screen (created on first use); ``ready()``
+    once, when the first page shows its data (the counts, the store check and the services wait for it)."""
 
     sectionShown = Signal(str)
+    ready = Signal()
 
     def __init__(
         self, store: LocalStore, runner: TaskRunner | None = None, initial: str = "contacts"
@@ -104,17 +105,23 @@ class MainWindow(QMainWindow):
         self._build_sync()
         self._build_help_menu()
         self.runner.taskFailed.connect(self._on_task_failed)
-        first = self.show_section(initial)
-        self.refresh_pending()
-        # Counts for the sidebar once the first list is on screen (they are not needed to show it).
-        first.settled.connect(self.refresh_counts, Qt.ConnectionType.SingleShotConnection)
-        first.settled.connect(self.verify_store, Qt.ConnectionType.SingleShotConnection)
         #: What lives as long as the window (``extensions.SERVICES``), started once the first page is shown.
         self.services: list[object] = []
-        first.settled.connect(
+        # Counts for the sidebar once the first page is on screen (they are not needed to show it).
+        self.ready.connect(self.refresh_counts, Qt.ConnectionType.SingleShotConnection)
+        self.ready.connect(self.verify_store, Qt.ConnectionType.SingleShotConnection)
+        self.ready.connect(
             lambda: QTimer.singleShot(SERVICES_DELAY_MS, self, self._start_services),
             Qt.ConnectionType.SingleShotConnection,
         )
+        first = self.section(initial) if initial in SECTIONS else None
+        if first is not None:  # connected before it is shown: its list may settle at once
+            first.settled.connect(self.ready, Qt.ConnectionType.SingleShotConnection)
+            self.show_section(initial)
+        else:
+            self._connect_ready(initial)
+            self.show_page(initial)
+        self.refresh_pending()
 
     # -- building -------------------------------------------------------------------------------
 
@@ -290,6 +297,19 @@ class MainWindow(QMainWindow):
         self._on_count(kind, page.model.rowCount() if page.model.is_loaded else None)
         self.sectionShown.emit(kind)
         return page
+
+    def _connect_ready(self, key: str) -> None:
+        """``ready`` after the page ``key`` (built here, not yet shown) settles: its ``settled`` signal, or
+        at once for a page that has none."""
+        entry = next(p for k, _t, _i, p in self.nav if k == key and p is not None)
+        page = extensions.resolve(entry.factory)(self)
+        self.pages_by_key[key] = page
+        self.pages.addWidget(page)
+        settled = getattr(page, "settled", None)
+        if settled is not None:
+            settled.connect(self.ready, Qt.ConnectionType.SingleShotConnection)
+        else:
+            QTimer.singleShot(0, self, self.ready.emit)
 
     def show_page(self, key: str) -> QWidget:
         """Show a sidebar entry: a record section or a page from ``extensions.PAGES`` (built on first use)."""

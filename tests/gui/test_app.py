@@ -48,6 +48,41 @@ def test_screenshot_writes_a_png_of_the_window(data_dir: Path, tmp_path: Path):
     assert image.pixelColor(image.width() // 3, image.height() // 2).lightness() > 200
 
 
+def test_the_window_opens_on_today_and_is_ready_once_the_agenda_shows(qtbot, runner, data_dir: Path):
+    from sfa_desktop import app
+    from sfa_desktop.ui.agenda_page import TodayPage
+    from sfa_desktop.ui.mainwindow import MainWindow
+
+    assert app._parse(["--data-dir", str(data_dir)]).page == "today"
+    assert app._parse(["--page", "leads"]).page == "leads"
+    with LocalStore.open(data_dir) as store:
+        seed_store(store, contacts=5)
+        window = MainWindow(store, runner, initial="today")
+        qtbot.addWidget(window)
+        with qtbot.waitSignal(window.ready, timeout=10_000):
+            window.show()
+        assert window.current_key() == "today"
+        today = window.pages_by_key["today"]
+        assert isinstance(today, TodayPage)
+        assert today.isVisible()
+        # the agenda was loaded before the window said it was ready (nothing is due in this store)
+        assert today.date_label.text() != ""
+        assert "Nothing due" in today.empty.text()
+        # what waited for the first page: the sidebar counts
+        contacts_row = window.nav_row("contacts")
+        qtbot.waitUntil(lambda: window.sidebar.item(contacts_row).toolTip().startswith("5 contacts"))
+        window.close()
+
+
+def test_an_unknown_page_is_refused_with_the_choices(data_dir: Path, tmp_path: Path):
+    result = run_app(
+        "--data-dir", str(data_dir), "--page", "calendar", "--screenshot", str(tmp_path / "x.png")
+    )
+    assert result.returncode == 2
+    assert "there is no page 'calendar'; choose one of: accounts, contacts" in result.stderr
+    assert "today" in result.stderr
+
+
 def test_corrupt_data_file_is_refused_and_left_untouched(data_dir: Path, tmp_path: Path):
     path = data_dir / DB_FILENAME
     garbage = b"these are not the bytes of a database\n" * 100
