@@ -257,9 +257,11 @@ def register(commands: Any) -> None:
     )
     add("users", cmd_users, "list the users")
     add("territories", cmd_territories, "list the territories")
-    from sfa_desktop.cli_kb import register_central as register_kb
+    # the central commands of the other features, beside these
+    from sfa_desktop import cli_kb, cli_sales, cli_sequences
 
-    register_kb(actions, url)
+    for feature in (cli_kb, cli_sales, cli_sequences):
+        feature.register_central(actions, url)
     from sfa_desktop.cli_central_territories import register as register_territory_commands
 
     register_territory_commands(add)

@@ -202,12 +202,6 @@ def cmd_import_products(args: argparse.Namespace) -> int:
     return _run_import(args, "products")
 
 
-def _central_actions(commands: Any) -> Any:
-    """The subcommands of ``sfa central`` (made by cli_central.register, which runs first)."""
-    parser = commands.choices["central"]
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
 _ORDERS_HELP = f"""\
 The file has a header row and one row per order line; rows with the same order number are one order.
 Columns (names are matched ignoring case, spaces and underscores; others are ignored):
@@ -254,22 +248,19 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.set_defaults(handler=cmd_sales)
 
-    url = argparse.ArgumentParser(add_help=False)
-    url.add_argument(
-        "--url",
-        metavar="URL",
-        default=None,
-        help="central store: postgresql://admin@host/db or a SQLite file (default: $SFA_CENTRAL_URL)",
-    )
-    url.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
-    actions = _central_actions(commands)
+
+
+def register_central(actions: Any, url: argparse.ArgumentParser) -> None:
+    """Add ``sfa central import-orders`` and ``import-products`` (called by ``cli_central.register``)."""
+    dry_run = argparse.ArgumentParser(add_help=False)
+    dry_run.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
     for name, handler, summary, epilog in (
         ("import-orders", cmd_import_orders, "import orders and order lines from a CSV file", _ORDERS_HELP),
         ("import-products", cmd_import_products, "import products from a CSV file", _PRODUCTS_HELP),
     ):
         command = actions.add_parser(
             name,
-            parents=[url],
+            parents=[url, dry_run],
             help=summary,
             description=summary[0].upper() + summary[1:] + " into the central store, in one transaction.",
             epilog=epilog,

@@ -496,20 +496,14 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     agenda_parser.set_defaults(handler=cmd_agenda)
 
-    _register_central(commands)
 
-
-def _register_central(commands: Any) -> None:
-    """``sfa central sequences import FILE`` beside the other central commands."""
-    central = commands.choices["central"]
-    central_actions = next(a for a in central._actions if isinstance(a, argparse._SubParsersAction))
-    url = argparse.ArgumentParser(add_help=False)
-    url.add_argument("--url", metavar="URL", default=None, help="central store (default: $SFA_CENTRAL_URL)")
-    group = central_actions.add_parser(
+def register_central(actions: Any, url: argparse.ArgumentParser) -> None:
+    """Add ``sfa central sequences import FILE`` (called by ``cli_central.register``)."""
+    group = actions.add_parser(
         "sequences", help="sequence templates on the central store", description="Sequence templates."
     )
-    actions = group.add_subparsers(dest="sequences_action", metavar="ACTION", required=True)
-    importer = actions.add_parser(
+    sequence_actions = group.add_subparsers(dest="sequences_action", metavar="ACTION", required=True)
+    importer = sequence_actions.add_parser(
         "import",
         parents=[url],
         help="add or update sequence templates from a JSON file",
