@@ -35,7 +35,7 @@ from sfa_desktop.core.route import format_distance
 from sfa_desktop.core.validation import format_phone
 from sfa_desktop.printing import callsheet_blocks as blocks
 from sfa_desktop.printing.base import FONT_BOLD, INK, MARGIN, MUTED, RULE, numbered_canvas, page_size
-from sfa_desktop.printing.flowables import Para
+from sfa_desktop.printing.flowables import NotesFill, Para, block_height
 from sfa_desktop.printing.styles import PALE, style
 
 KIND = {"call": "Phone call", "visit": "Visit", "meeting": "Meeting"}
@@ -117,10 +117,16 @@ def render(sheet: CallSheet, path: Path | str, *, size: str = "A4") -> int:
         story += cover(sheet, rep_sheet, width, unit, first=number == 0)
         story.append(PageBreak())
         several_days = len(rep_sheet.days) > 1
-        for day in rep_sheet.days:
-            for call, label in zip(day.calls, numbers(rep_sheet, day), strict=True):
-                block = blocks.call_block(call, label, width, unit, sheet.zone, show_date=several_days)
-                story.append(KeepTogether(block))
+        calls = [
+            blocks.call_block(call, label, width, unit, sheet.zone, show_date=several_days)
+            for day in rep_sheet.days
+            for call, label in zip(day.calls, numbers(rep_sheet, day), strict=True)
+        ]
+        for position, block in enumerate(calls):
+            story.append(KeepTogether(block))
+            # where the next call goes over to a new page, lines for notes instead of blank paper
+            last = position + 1 == len(calls)
+            story.append(NotesFill(float("inf") if last else block_height(calls[position + 1], width)))
     names = ", ".join(r.rep.name for r in sheet.reps)
     canvas = numbered_canvas(f"Call sheet · {names}", date_range_text(sheet.start, sheet.end))
     doc.build(story, canvasmaker=canvas)

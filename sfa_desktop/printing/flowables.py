@@ -87,6 +87,32 @@ class WritingLines(Flowable):  # type: ignore[misc]
         canvas.restoreState()
 
 
+class NotesFill(WritingLines):
+    """Ruled lines down to the bottom of the page when what comes next (``next_height`` points high) will
+    not fit below: the paper a page break would leave blank becomes room for notes.  Takes no room when
+    the next block fits, or when less than two lines are left."""
+
+    def __init__(self, next_height: float, *, label: str = "More notes", spacing: float = 6.3 * mm) -> None:
+        super().__init__(0, label=label, spacing=spacing)
+        self.next_height = next_height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        room = available_height - 3 * mm  # a margin above the page's footer
+        fits = available_height >= self.next_height
+        self.count = 0 if fits or room < 2 * self.spacing else int(room // self.spacing)
+        return super().wrap(available_width, available_height)
+
+
+def block_height(flowables: Sequence[Any], width: float) -> float:
+    """The height a list of flowables takes at this width, their space before and after included (as
+    ``KeepTogether`` measures them)."""
+    total = 0.0
+    for flowable in flowables:
+        _w, height = flowable.wrap(width, 1e6)
+        total += height + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+    return total
+
+
 class Badge(Flowable):  # type: ignore[misc]
     """A short text (the call's number) in white on a filled circle."""
 

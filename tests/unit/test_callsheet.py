@@ -282,3 +282,28 @@ def test_sfa_callsheet(world, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     finally:
         with store.engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM sync_state")
+
+
+def test_paper_a_page_break_would_leave_blank_is_ruled_for_notes(world, tmp_path: Path) -> None:
+    store, w = world
+    path = tmp_path / "sheet.pdf"
+    pages = render(_sheet(store, [w.rep]), path, size="A4")
+    texts = _text(path)[1:]  # the call pages
+    # every call page ends in lines for notes: where the next call went over, and after the last one
+    assert all("More notes" in page for page in texts[:-1] if "Next step" in page)
+    assert "More notes" in texts[-1]
+    assert len(texts) == pages - 1
+
+
+def test_notes_fill_takes_the_room_only_when_the_next_block_will_not_fit() -> None:
+    from reportlab.lib.units import mm
+
+    from sfa_desktop.printing.flowables import NotesFill
+
+    fill = NotesFill(300.0)
+    assert fill.wrap(400, 500) == (400, 0)  # the next block fits below: no lines
+    width, height = fill.wrap(400, 200)  # it does not: lines down to the bottom
+    assert width == 400
+    assert 200 - 3 * mm - 6.3 * mm < height <= 200 - 3 * mm
+    assert fill.count == int((200 - 3 * mm) // (6.3 * mm))
+    assert NotesFill(300.0).wrap(400, 15) == (400, 0)  # less than two lines left: nothing
