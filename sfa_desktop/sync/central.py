@@ -11,13 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    cast,
+    column,
+    create_engine,
+    event,
+    select,
+    text,
+)
+from sqlalchemy import values as values_list
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -428,10 +440,14 @@ class Writer:
         for (table, record_id), (insert, values) in self._rows.items():
             row = dict(values) if insert else {**values, "_record_id": record_id}
             groups.setdefault((table, insert, tuple(sorted(values))), []).append(row)
-        for (table, insert, _columns), rows in groups.items():
+        for (table, insert, columns), rows in groups.items():
             t = schema.SYNCED[table]
-            statement = t.insert() if insert else t.update().where(t.c.id == bindparam("_record_id"))
-            self.conn.execute(statement, rows)
+            if insert:
+                self.conn.execute(t.insert(), rows)
+            elif self.conn.dialect.name == "postgresql":
+                _update_from_values(self.conn, t, columns, rows)
+            else:
+                self.conn.execute(t.update().where(t.c.id == bindparam("_record_id")), rows)
         for table_, items in (
             (schema.departures, self._departures),
             (schema.change_log, self._logs),
@@ -440,3 +456,31 @@ class Writer:
             if items:
                 self.conn.execute(table_.insert(), items)
         self._rows, self._logs, self._departures, self._conflicts = {}, [], [], []
+
+
+#: Bound values per statement when updates are sent as one ``UPDATE ... FROM (VALUES ...)`` (PostgreSQL
+#: accepts at most 65,535).
+_UPDATE_PARAMS = 30_000
+
+
+def _update_from_values(
+    conn: Connection, t: Table, columns: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Update many rows of ``t`` (each a dict of ``columns`` and ``_record_id``) with one statement per
+    chunk, in id order.
+
+    On PostgreSQL, row-level security evaluates the policy's subquery (the user's visible territories) once
+    per statement: one statement per row spent about 0.6 ms a row on it."""
+    ordered = sorted(rows, key=lambda r: r["_record_id"])
+    per_chunk = max(1, _UPDATE_PARAMS // (len(columns) + 1))
+    for start in range(0, len(ordered), per_chunk):
+        chunk = ordered[start : start + per_chunk]
+        source = values_list(
+            column("_record_id", t.c.id.type), *(column(c, t.c[c].type) for c in columns), name="v"
+        ).data([(r["_record_id"], *(r[c] for c in columns)) for r in chunk])
+        conn.execute(
+            t.update()
+            .where(t.c.id == source.c._record_id)
+            # typed: a column of the chunk that is NULL in every row would otherwise be text
+            .values({c: cast(source.c[c], t.c[c].type) for c in columns})
+        )
