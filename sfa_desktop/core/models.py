@@ -69,6 +69,14 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return result
 
 
+def _merged_index(table: str) -> Index:
+    """The merged-away records of a table (local migration 0503): a partial index, empty while nothing is
+    merged, so that finding them (``core.merge.follow_merges_in_history``) does not read the whole table."""
+    return Index(
+        f"ix_{table}_merged_into_id", "merged_into_id", sqlite_where=text("merged_into_id IS NOT NULL")
+    )
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -144,7 +152,7 @@ class Account(SyncedRecord):
     #: Set (with the tombstone) when this record was merged into another: the id resolves to that one.
     merged_into_id: Mapped[str | None] = mapped_column(String(36))
 
-    __table_args__ = (Index("ix_accounts_name", "name"),)
+    __table_args__ = (Index("ix_accounts_name", "name"), _merged_index("accounts"))
 
 
 class Contact(SyncedRecord):
@@ -171,14 +179,20 @@ class Contact(SyncedRecord):
     notes: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[str | None] = mapped_column(String(36))
 
-    __table_args__ = (Index("ix_contacts_last_first", "last_name", "first_name"),)
+    __table_args__ = (
+        Index("ix_contacts_last_first", "last_name", "first_name"),
+        _merged_index("contacts"),
+    )
 
 
 class Lead(SyncedRecord):
     __tablename__ = "leads"
     #: Counting the live leads from this small index is what tells the leads list, before each query, that
     #: every score is fresh (``core.scoring``); a count over the table reads every lead's row.
-    __table_args__ = (Index("ix_leads_live", "id", sqlite_where=text("deleted_at IS NULL")),)
+    __table_args__ = (
+        Index("ix_leads_live", "id", sqlite_where=text("deleted_at IS NULL")),
+        _merged_index("leads"),
+    )
 
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))

@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from sfa_desktop.core import merge
+from sfa_desktop.core.matching import KINDS as MERGEABLE
 from sfa_desktop.core.models import SYNCED_TABLES, new_id, utcnow
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
@@ -191,6 +192,8 @@ class SyncEngine:
         #: "push.after_commit", "pull.reading" (inside a page's central transaction), "pull.page_fetched",
         #: "pull.page_applied"); tests raise there, or cut the connection, to inject faults.
         self.fault = fault or _no_fault
+        #: Set by ``_apply_page`` when a pull brings a merged-away record (its history goes to the survivor).
+        self._merges_pulled = False
 
     # connecting ------------------------------------------------------------------------------------------
 
@@ -291,6 +294,7 @@ class SyncEngine:
         """Bring the laptop up to date; returns (rows received, rows removed, territories re-primed)."""
         with self.store.engine.connect() as conn:
             st = state.load(conn)
+        self._merges_pulled = False
         with self._central() as cc:
             hi = central.current_seq(cc)
             purged = int(central.info(cc, "purged_through_seq") or 0)
@@ -324,7 +328,7 @@ class SyncEngine:
             with self.store.engine.begin() as conn:
                 st.purged_before = purged_before
                 state.save(conn, st, "purged_before")
-        if pulled:
+        if self._merges_pulled:  # a record's history arrives with the record, which carries its latest change
             with self.store.engine.begin() as conn:
                 merge.follow_merges_in_history(conn)  # the history of merged-away records is the survivor's
         mismatched = self._verify(identity)
@@ -435,12 +439,17 @@ class SyncEngine:
         ``rows`` are wire values in the central table's column order without ``seq``, then ``seq``."""
         names = [c.name for c in schema.SYNCED[table].columns if c.name != "seq"]
         id_at = names.index("id")
+        if table in MERGEABLE and not self._merges_pulled:
+            merged_at = names.index("merged_into_id")
+            self._merges_pulled = any(r[merged_at] is not None for r in rows)
         events: list[tuple[int, str, Any]] = [(r[-1], "row", r[:-1]) for r in rows]
         events += [(d["seq"], "departure", d) for d in departures]
         events.sort(key=lambda e: e[0])
         # a filtered replica may hold dangling references: foreign keys are not enforced while applying
         with _without_foreign_keys(self.store) as conn, conn.begin(), capture.capture_suspended(conn):
             pending = _pending_fields(conn, table, [r[id_at] for r in rows])
+            if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
+                self._merges_pulled = True  # merged here, not pushed yet: the local value stays
             batch: list[tuple[Any, ...]] = []
             for _seq, what, item in events:
                 if what == "row":

@@ -228,3 +228,35 @@ def test_a_merge_that_would_close_a_cycle_is_refused(world: World) -> None:
         assert_replica_matches(world, lap)
         assert lap.scalar("SELECT count(*) FROM contacts WHERE deleted_at IS NULL") == 1
         assert lap.row("contacts", a)["phone"] == "+16175550123"  # type: ignore[index]
+
+
+def test_history_follows_merges_only_after_a_pull_that_brought_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = merge.follow_merges_in_history
+
+    def counted(conn: Any) -> int:
+        calls.append(moved := real(conn))
+        return moved
+
+    monkeypatch.setattr(merge, "follow_merges_in_history", counted)
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    ne = ann.territory("NE")
+    survivor = ann.create("accounts", {"name": "Initech", "territory_id": ne})
+    loser = ann.create("accounts", {"name": "Initech LLC", "territory_id": ne})
+    ann.sync()
+    ann.update("accounts", loser, {"city": "Austin"})
+    ann.sync()
+    assert mgr.sync().pulled > 0
+    assert calls == []  # edits only: nothing merged, no history to move
+    _merge(ann, "accounts", survivor, loser)
+    ann.sync()
+    mgr.sync()
+    assert calls
+    assert calls[-1] > 0  # the merge arrived with the merged-away record's history
+    assert mgr.scalar("SELECT count(*) FROM change_history WHERE record_id = :r", r=loser) == 0
+    updates = mgr.scalar(
+        "SELECT count(*) FROM change_history WHERE record_id = :r AND op = 'update'", r=survivor
+    )
+    assert updates >= 1  # the city edit of the merged-away record, now the survivor's
