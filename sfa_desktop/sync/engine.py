@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -558,16 +559,24 @@ class SyncEngine:
             if capture.pending_count(conn):
                 return set()  # local work in flight: the replica may legitimately differ
             st = state.load(conn)
-            slice_no = st.verify_slice % digest.SLICES
-            local = digest.compute(conn, TERRITORY_TABLES, slice_no, identity.territories)
-        with central.central_transaction(self.central, snapshot=True) as cc:
-            if central.current_seq(cc) != st.cursor:
-                return set()
-            remote = digest.compute(cc, TERRITORY_TABLES, slice_no, identity.territories)
+        slice_no = st.verify_slice % digest.SLICES
+        # The laptop's half runs in a thread while the central store computes its own (about 80 ms each for
+        # 330,000 rows): an idle sync waits for the slower of the two, not for both in turn.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sfa-verify") as pool:
+            local_digest = pool.submit(self._local_digest, slice_no, identity.territories)
+            with central.central_transaction(self.central, snapshot=True) as cc:
+                if central.current_seq(cc) != st.cursor:
+                    return set()  # (leaving the pool waits for the local half)
+                remote = digest.compute(cc, TERRITORY_TABLES, slice_no, identity.territories)
+            local = local_digest.result()
         with self.store.engine.begin() as conn:
             st.verify_slice = (slice_no + 1) % digest.SLICES
             state.save(conn, st, "verify_slice")
         return digest.mismatched(local, remote)
+
+    def _local_digest(self, slice_no: int, territories: Iterable[str]) -> digest.Digest:
+        with self.store.engine.connect() as conn:
+            return digest.compute(conn, TERRITORY_TABLES, slice_no, territories)
 
 
 # -- local helpers ----------------------------------------------------------------------------------------
