@@ -358,7 +358,7 @@ class SyncEngine:
                     departures = self._fetch_departures(cc, table, after, page_hi, territories)
                 self.fault("pull.page_fetched")
                 if rows or departures:
-                    self._apply_page(table, rows, departures)
+                    self._apply_page(table, rows, departures, changed_only=lo > 0)
                 self.fault("pull.page_applied")
                 total += len(rows)
                 self.progress("pull", total, 0)
@@ -434,10 +434,14 @@ class SyncEngine:
         table: str,
         rows: list[tuple[Any, ...]],
         departures: list[dict[str, Any]],
+        *,
+        changed_only: bool = False,
     ) -> None:
         """One local transaction: upsert rows and drop departed ones, in seq order, without capture.
 
-        ``rows`` are wire values in the central table's column order without ``seq``, then ``seq``."""
+        ``rows`` are wire values in the central table's column order without ``seq``, then ``seq``.
+        ``changed_only`` (an incremental pull, not a prime): a record the laptop holds gets only the columns
+        whose values differ (see ``_write_changed``)."""
         names = [c.name for c in schema.SYNCED[table].columns if c.name != "seq"]
         id_at = names.index("id")
         if table in MERGEABLE and not self._merges_pulled:
@@ -455,19 +459,19 @@ class SyncEngine:
             for _seq, what, item in events:
                 if what == "row":
                     if item[id_at] in pending:
-                        _flush(conn, table, names, batch)
+                        _flush(conn, table, names, batch, changed_only=changed_only)
                         batch = []
                         _upsert_keeping(conn, table, names, list(item), pending[item[id_at]])
                     else:
                         batch.append(item)
                 else:
-                    _flush(conn, table, names, batch)
+                    _flush(conn, table, names, batch, changed_only=changed_only)
                     batch = []
                     conn.execute(
                         text(f"DELETE FROM {table} WHERE id = :id AND territory_id IS :territory"),
                         {"id": item["record_id"], "territory": item["territory_id"]},
                     )
-            _flush(conn, table, names, batch)
+            _flush(conn, table, names, batch, changed_only=changed_only)
 
     def _remove(self, territories: set[str] | None) -> int:
         """Drop the local rows of these territories (None: every synced row).  Pending changes were pushed."""
@@ -610,7 +614,16 @@ def _pending_fields(conn: Connection, table: str, ids: Sequence[str]) -> dict[st
     return result
 
 
-def _flush(conn: Connection, table: str, names: Sequence[str], batch: Sequence[Sequence[Any]]) -> None:
+def _flush(
+    conn: Connection,
+    table: str,
+    names: Sequence[str],
+    batch: Sequence[Sequence[Any]],
+    *,
+    changed_only: bool = False,
+) -> None:
+    if changed_only:
+        batch = _write_changed(conn, table, names, batch)
     if not batch:
         return
     select_list = ", ".join(f"value ->> {i}" for i in range(len(names)))
@@ -620,6 +633,44 @@ def _flush(conn: Connection, table: str, names: Sequence[str], batch: Sequence[S
         f"ON CONFLICT (id) DO UPDATE SET {updates}"
     )
     conn.execute(text(sql), {"rows": json.dumps(batch)})
+
+
+def _write_changed(
+    conn: Connection, table: str, names: Sequence[str], batch: Sequence[Sequence[Any]]
+) -> list[Sequence[Any]]:
+    """Give the records of ``batch`` that the laptop holds the values that differ, one UPDATE per set of
+    changed columns; returns the rows of records it does not hold (to insert).
+
+    Writing every column of a record rewrote every index entry of the row and fired the search index's
+    triggers (which re-index a contact, or every contact of a renamed account) even when nothing they
+    watch had changed: most rows an incremental pull brings are this laptop's own pushed changes coming
+    back, which differ in ``updated_at`` alone.  The stored values are the same either way."""
+    id_at = names.index("id")
+    latest = {row[id_at]: row for row in batch}  # a record twice in a batch: its later row wins
+    held = {
+        local[id_at]: local
+        for local in conn.execute(
+            text(f"SELECT {', '.join(names)} FROM {table} WHERE id IN (SELECT value FROM json_each(:ids))"),
+            {"ids": json.dumps(list(latest))},
+        )
+    }
+    missing: list[Sequence[Any]] = []
+    groups: dict[tuple[int, ...], list[list[Any]]] = {}
+    for record_id, row in latest.items():
+        local = held.get(record_id)
+        if local is None:
+            missing.append(row)
+            continue
+        changed = tuple(i for i, (mine, theirs) in enumerate(zip(local, row, strict=True)) if mine != theirs)
+        if changed:
+            groups.setdefault(changed, []).append([record_id, *(row[i] for i in changed)])
+    for changed, items in groups.items():
+        sets = ", ".join(f"{names[i]} = j.value ->> {n}" for n, i in enumerate(changed, start=1))
+        conn.execute(
+            text(f"UPDATE {table} SET {sets} FROM json_each(:rows) AS j WHERE {table}.id = j.value ->> 0"),
+            {"rows": json.dumps(items)},
+        )
+    return missing
 
 
 def _upsert_keeping(

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from sfa_desktop.store import capture
+from sfa_desktop.store.search import search
 from sfa_desktop.sync import admin, central, digest
 from sfa_desktop.sync.central import Incompatible, Revoked, Unreachable
 from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
@@ -242,6 +243,34 @@ def test_same_field_later_arrival_wins_and_loser_is_archived(world: World) -> No
         lost = lap.scalar("SELECT lost_value FROM conflicts WHERE record_id = :r AND field = 'phone'", r=acme)
         assert lost is not None
         assert "+16175550100" in str(lost)
+        assert_replica_matches(world, lap)
+
+
+def test_a_pull_writes_only_what_changed(world: World) -> None:
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    ne = ann.territory("NE")
+    acme = ann.create("accounts", {"name": "Acme", "territory_id": ne})
+    doe = ann.create("contacts", {"last_name": "Doe", "title": "Buyer", "account_id": acme})
+    ann.create("contacts", {"last_name": "Roe", "account_id": acme})  # re-indexing Doe changes its docid
+    ann.sync()
+    mgr.sync()
+
+    def docid(lap: Laptop) -> int:
+        return int(lap.scalar("SELECT docid FROM search_doc WHERE record_id = :r", r=doe))
+
+    indexed = docid(ann), docid(mgr)
+    ann.update("contacts", doe, {"notes": "Prefers mornings"})  # a field search does not index
+    ann.sync()  # ann's own change comes back with the central store's updated_at
+    mgr.sync()
+    assert (docid(ann), docid(mgr)) == indexed  # the search index was left alone
+    mgr.update("contacts", doe, {"title": "Chief buyer"})
+    mgr.update("accounts", acme, {"name": "Acme Tools"})
+    mgr.sync()
+    ann.sync()
+    assert docid(ann) != indexed[0]  # re-indexed: its title changed
+    with ann.store.engine.connect() as conn:
+        assert [h.record_id for h in search(conn, "chief acme tools", kind="contacts")] == [doe]
+    for lap in (ann, mgr):
         assert_replica_matches(world, lap)
 
 
