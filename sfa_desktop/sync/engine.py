@@ -647,10 +647,11 @@ def _write_changed(
     back, which differ in ``updated_at`` alone.  The stored values are the same either way."""
     id_at = names.index("id")
     latest = {row[id_at]: row for row in batch}  # a record twice in a batch: its later row wins
+    wanted = "SELECT j.value FROM json_each(:ids) AS j"
     held = {
         local[id_at]: local
         for local in conn.execute(
-            text(f"SELECT {', '.join(names)} FROM {table} WHERE id IN (SELECT value FROM json_each(:ids))"),
+            text(f"SELECT {', '.join(names)} FROM {table} WHERE id IN ({wanted})"),
             {"ids": json.dumps(list(latest))},
         )
     }
