@@ -89,7 +89,12 @@ class Resolver:
         wanted: dict[str, set[str]] = {t: set() for t in MERGEABLE}
         for change in changes:
             if change.table in MERGEABLE:
-                wanted[change.table].add(change.record_id)
+                # the batch's own records were read (and locked) already: absent from ``rows``, they do not
+                # exist on the central store
+                row = rows.get((change.table, change.record_id))
+                self._next[(change.table, change.record_id)] = row.get("merged_into_id") if row else None
+                if row is not None and row.get("merged_into_id"):
+                    wanted[change.table].add(row["merged_into_id"])
             values = change.new_values()
             for column, target in _edges_of(change.table):
                 if values.get(column):
@@ -103,7 +108,7 @@ class Resolver:
             more: dict[str, set[str]] = {t: set() for t in MERGEABLE}
             for table, ids in wanted.items():
                 t = schema.SYNCED[table]
-                ordered = sorted(ids)
+                ordered = sorted(i for i in ids if (table, i) not in self._next)
                 for start in range(0, len(ordered), _CHUNK):
                     chunk = ordered[start : start + _CHUNK]
                     self._next.update(dict.fromkeys(((table, i) for i in chunk), None))
