@@ -448,5 +448,6 @@ class MainWindow(QMainWindow):
             if callable(stop):
                 stop()
         self.sync.stop()
+        self.store.stop_verify()  # else closing waits for the check of a large file to finish
         self.runner.shutdown()
         super().closeEvent(event)

@@ -60,3 +60,16 @@ def test_background_check_reports_a_damaged_large_file(qtbot, data_dir, runner, 
         assert warnings == []
     window.close()
     reopened.close()
+
+
+def test_a_stopped_check_gives_up_and_reports_nothing(data_dir, monkeypatch):
+    store = LocalStore.open(data_dir)
+    seed_store(store, contacts=60)
+    store.close()
+    _damage_contacts_page(store)
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)  # opened with the cheap check only
+    reopened = LocalStore.open(data_dir)
+    assert reopened.verify()  # the damage is found
+    reopened.stop_verify()  # as the window does when it closes
+    assert reopened.verify() is None  # a stopped check does not start again
+    reopened.close()
