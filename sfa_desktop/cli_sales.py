@@ -249,7 +249,6 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=cmd_sales)
 
 
-
 def register_central(actions: Any, url: argparse.ArgumentParser) -> None:
     """Add ``sfa central import-orders`` and ``import-products`` (called by ``cli_central.register``)."""
     dry_run = argparse.ArgumentParser(add_help=False)

@@ -84,9 +84,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["manager_id"], ["users.id"], name=op.f("fk_users_manager_id_users")
-        ),
+        sa.ForeignKeyConstraint(["manager_id"], ["users.id"], name=op.f("fk_users_manager_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("login", name=op.f("uq_users_login")),
     )
@@ -112,9 +110,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], ["users.id"], name=op.f("fk_accounts_owner_id_users")
-        ),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_accounts_owner_id_users")),
         sa.ForeignKeyConstraint(
             ["territory_id"], ["territories.id"], name=op.f("fk_accounts_territory_id_territories")
         ),
@@ -123,9 +119,7 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index("ix_accounts_name", ["name"], unique=False)
         batch_op.create_index(batch_op.f("ix_accounts_owner_id"), ["owner_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_accounts_territory_id"), ["territory_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_accounts_territory_id"), ["territory_id"], unique=False)
 
     op.create_table(
         "leads",
@@ -187,9 +181,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_territory_memberships_territory_id"), ["territory_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_territory_memberships_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_territory_memberships_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "contacts",
@@ -217,9 +209,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_contacts_account_id_accounts")
         ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], ["users.id"], name=op.f("fk_contacts_owner_id_users")
-        ),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_contacts_owner_id_users")),
         sa.ForeignKeyConstraint(
             ["territory_id"], ["territories.id"], name=op.f("fk_contacts_territory_id_territories")
         ),
@@ -229,9 +219,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_contacts_account_id"), ["account_id"], unique=False)
         batch_op.create_index("ix_contacts_last_first", ["last_name", "first_name"], unique=False)
         batch_op.create_index(batch_op.f("ix_contacts_owner_id"), ["owner_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_contacts_territory_id"), ["territory_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contacts_territory_id"), ["territory_id"], unique=False)
 
     op.create_table(
         "opportunities",
@@ -258,9 +246,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_opportunities_contact_id_contacts")
         ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], ["users.id"], name=op.f("fk_opportunities_owner_id_users")
-        ),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_opportunities_owner_id_users")),
         sa.ForeignKeyConstraint(
             ["territory_id"],
             ["territories.id"],
@@ -269,17 +255,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opportunities")),
     )
     with op.batch_alter_table("opportunities", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_opportunities_account_id"), ["account_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_opportunities_close_date"), ["close_date"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_opportunities_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_opportunities_close_date"), ["close_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_opportunities_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_opportunities_stage"), ["stage"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_opportunities_territory_id"), ["territory_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_opportunities_territory_id"), ["territory_id"], unique=False)
 
     op.create_table(
         "activities",
@@ -306,17 +286,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_activities_contact_id_contacts")
         ),
-        sa.ForeignKeyConstraint(
-            ["lead_id"], ["leads.id"], name=op.f("fk_activities_lead_id_leads")
-        ),
+        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_activities_lead_id_leads")),
         sa.ForeignKeyConstraint(
             ["opportunity_id"],
             ["opportunities.id"],
             name=op.f("fk_activities_opportunity_id_opportunities"),
         ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], ["users.id"], name=op.f("fk_activities_owner_id_users")
-        ),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_activities_owner_id_users")),
         sa.ForeignKeyConstraint(
             ["territory_id"],
             ["territories.id"],
@@ -329,13 +305,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_activities_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_activities_due_at"), ["due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_activities_lead_id"), ["lead_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_activities_opportunity_id"), ["opportunity_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_activities_opportunity_id"), ["opportunity_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_activities_owner_id"), ["owner_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_activities_territory_id"), ["territory_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_activities_territory_id"), ["territory_id"], unique=False)
 
     conn = op.get_bind()
     for statement in capture.OUTBOX_DDL + search.SEARCH_DDL:
