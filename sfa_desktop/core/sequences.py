@@ -356,10 +356,17 @@ def describe(rule: Rule, steps: list[Step] | None = None) -> str:
 # -- scheduling ------------------------------------------------------------------------------------------
 
 
+# A step that moves to another day keeps the time of day it was scheduled from, unless that time is outside
+# working hours (a call logged at 21:30 does not make the next call due at 21:30): then it is due at 9:00.
+WORKDAY = (dt.time(8, 0), dt.time(18, 0))
+MORNING = dt.time(9, 0)
+
+
 def add_wait(start: dt.datetime, days: int, business_days: bool, tz: dt.tzinfo | None = None) -> dt.datetime:
-    """``start`` plus a wait of ``days``, at the same local time of day.  With ``business_days`` only Monday
-    to Friday count and the result is a weekday (a wait of 0 from a Saturday lands on Monday).  Days are
-    counted in the time zone ``tz`` (the laptop's when None); the result is in UTC."""
+    """``start`` plus a wait of ``days``, at the same local time of day (9:00 when that time is outside
+    working hours and the wait moved to another day).  With ``business_days`` only Monday to Friday count
+    and the result is a weekday (a wait of 0 from a Saturday lands on Monday).  Days are counted in the time
+    zone ``tz`` (the laptop's when None); the result is in UTC."""
     local = start.astimezone(tz) if tz is not None else start.astimezone()
     day = local.date()
     if business_days:
@@ -372,7 +379,10 @@ def add_wait(start: dt.datetime, days: int, business_days: bool, tz: dt.tzinfo |
                 remaining -= 1
     else:
         day += dt.timedelta(days=days)
-    moved = dt.datetime.combine(day, local.time())
+    time = local.time().replace(tzinfo=None)
+    if day != local.date() and not WORKDAY[0] <= time < WORKDAY[1]:
+        time = MORNING
+    moved = dt.datetime.combine(day, time)
     if tz is None:
         return moved.astimezone(dt.UTC)  # a naive time is read as the laptop's local time (DST included)
     return moved.replace(tzinfo=tz).astimezone(dt.UTC)

@@ -183,6 +183,17 @@ def test_business_days_skip_the_weekend() -> None:
     assert add_wait(saturday, 1, True, NY) == ny(2026, 11, 24, 10, 0)
 
 
+def test_a_step_on_another_day_outside_working_hours_is_due_at_nine() -> None:
+    late = ny(2026, 11, 23, 21, 30)  # a call logged on Monday evening
+    assert add_wait(late, 2, False, NY) == ny(2026, 11, 25, 9, 0)
+    assert add_wait(late, 1, True, NY) == ny(2026, 11, 24, 9, 0)
+    early = ny(2026, 11, 20, 6, 45)  # a Friday, before work
+    assert add_wait(early, 1, True, NY) == ny(2026, 11, 23, 9, 0)
+    assert add_wait(late, 0, False, NY) == late  # due today: now is when it is due
+    assert add_wait(ny(2026, 11, 23, 17, 59), 1, False, NY) == ny(2026, 11, 24, 17, 59)
+    assert add_wait(ny(2026, 11, 23, 18, 0), 1, False, NY) == ny(2026, 11, 24, 9, 0)
+
+
 def test_waits_across_daylight_saving_keep_the_wall_clock() -> None:
     before = ny(2026, 10, 30, 9, 0)  # EDT; clocks go back on 1 November
     after = add_wait(before, 7, False, NY)
