@@ -460,6 +460,15 @@ class LeadScore(Base):
     __table_args__ = (Index("ix_lead_scores_basis", "basis", "lead_id"),)
 
 
+class LeadScorePending(Base):
+    """Leads written since scores were last computed, noted by the same triggers (local migration 0504): a
+    hint that lets ``core.scoring`` find the few stale leads without reading them all."""
+
+    __tablename__ = "lead_scores_pending"
+
+    lead_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
 class Setting(Base):
     """A local preference of this laptop (not synced): phone region, page size, sync interval..."""
 

@@ -10,16 +10,19 @@ SQL and a refresh after an edit costs one lead, not twenty thousand.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import rules as assignment_rules
 from sfa_desktop.core import scoring_rules, settings
 from sfa_desktop.core.scoring_rules import Rule
 
@@ -46,10 +49,13 @@ class Score:
     reasons: tuple[Reason, ...]
 
     def reasons_json(self) -> str:
-        return json.dumps([r.__dict__ for r in self.reasons], ensure_ascii=False)
+        return _JSON.encode([r.__dict__ for r in self.reasons])
 
 
-@dataclass
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps with options builds one per call
+
+
+@dataclass(slots=True)
 class _Lead:
     id: str
     industry: str | None
@@ -68,11 +74,11 @@ class _Lead:
 
 @dataclass
 class _Territories:
-    """What the territory rule needs: each owner's territories (with everything below them), the
-    assignment rules of each territory, and names for the reasons."""
+    """What the territory rule needs: each owner's territories (with everything below them, by name), the
+    assignment rules of each territory (best first), and names for the reasons."""
 
-    of_user: dict[str, set[str]]
-    rules: dict[str, list[dict[str, Any]]]
+    of_user: dict[str, list[str]]
+    rules: dict[str, list[assignment_rules.Rule]]
     territory_names: dict[str, str]
     user_names: dict[str, str]
 
@@ -120,27 +126,32 @@ def _territories(session: Session) -> _Territories:
             if current not in seen:
                 seen.add(current)
                 stack.extend(children.get(current, ()))
-    rules: dict[str, list[dict[str, Any]]] = {}
+    names = {tid: name for tid, _parent, name in tree}
+    rules: dict[str, list[assignment_rules.Rule]] = {}
     found = session.execute(
         text(
             "SELECT * FROM territory_rules WHERE deleted_at IS NULL AND active AND applies_to IN "
             "('leads', 'both') ORDER BY priority, name"
         )
     ).mappings()
-    for rule in found:
-        rules.setdefault(rule["territory_id"], []).append(dict(rule))
+    for row in found:
+        rule = assignment_rules.Rule.from_row(dict(row), names.get(row["territory_id"], ""))
+        rules.setdefault(rule.territory_id, []).append(rule)
     users: dict[str, str] = {
         row[0]: row[1] for row in session.execute(text("SELECT id, full_name FROM users"))
     }
-    return _Territories(of_user, rules, {t[0]: t[2] for t in tree}, users)
+    ordered = {user: sorted(ids, key=lambda i: names.get(i, "")) for user, ids in of_user.items()}
+    return _Territories(ordered, rules, names, users)
 
 
 _LEAD_COLUMNS = (
     "id, industry, employee_count, source, territory_id, owner_id, country, region, city, postcode, "
-    "CAST(julianday(:today) - julianday(substr(created_at, 1, 10)) AS INTEGER)"
+    "max(0, coalesce(CAST(julianday(:today) - julianday(substr(created_at, 1, 10)) AS INTEGER), 0))"
 )
 _ACTIVITY_SQL = (
-    "SELECT lead_id, CAST(julianday(:today) - julianday(substr(done_at, 1, 10)) AS INTEGER), outcome, kind "
+    "SELECT lead_id, "
+    "max(0, coalesce(CAST(julianday(:today) - julianday(substr(done_at, 1, 10)) AS INTEGER), 0)), "
+    "outcome, kind "
     "FROM activities WHERE deleted_at IS NULL AND done_at IS NOT NULL AND lead_id IS NOT NULL"
 )
 
@@ -157,26 +168,14 @@ def _read_leads(session: Session, ids: Sequence[str] | None, today: dt.date) -> 
             text(f"SELECT {_LEAD_COLUMNS} FROM leads WHERE deleted_at IS NULL{where}"), {**params, **more}
         ).all()  # one fetchall: iterating the result fetches row by row
         for row in rows:
-            leads[row[0]] = _Lead(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                row[5],
-                row[6],
-                row[7],
-                row[8],
-                row[9],
-                age_days=max(int(row[10] or 0), 0),
-            )
+            leads[row[0]] = _Lead(*row)
         where, more = _in("lead_id", chunk)
         for lead_id, days, outcome, kind in session.execute(
             text(_ACTIVITY_SQL + where), {**params, **more}
         ).all():
             lead = leads.get(lead_id)
             if lead is not None:
-                lead.activities.append((max(int(days or 0), 0), outcome, kind))
+                lead.activities.append((days, outcome, kind))
     return list(leads.values())
 
 
@@ -198,43 +197,134 @@ def compute(
     not stored."""
     today = today or dt.date.today()
     rules = load_rules(session) if rules is None else rules
-    territories = _territories(session)
-    return [evaluate(lead, rules, territories, today) for lead in _read_leads(session, ids, today)]
+    checks = _compile(rules, _territories(session), today)
+    leads = _read_leads(session, ids, today)
+    with _collector_paused():
+        return [evaluate(lead, checks) for lead in leads]
 
 
-def evaluate(lead: _Lead, rules: Sequence[Rule], territories: _Territories, today: dt.date) -> Score:
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while scoring builds tens of thousands of small objects that
+    make no cycles: each full collection walks every object the app holds, about a third of the time
+    otherwise (reference counting still frees what is dropped)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+#: A rule made ready for one scoring run: (points, reason) when it applies to a lead, else None.
+_Check = Callable[[_Lead], "tuple[int, str] | None"]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    fit: bool
+    label: str
+    check: _Check
+
+
+def evaluate(lead: _Lead, checks: Sequence[_Compiled]) -> Score:
     reasons: list[Reason] = []
-    for rule in rules:
-        found = _apply(rule, lead, territories, today)
+    fit = engagement = 0
+    for rule in checks:
+        found = rule.check(lead)
         if found is not None and found[0] != 0:
-            reasons.append(Reason(rule.group, rule.label, found[0], found[1]))
-    fit = sum(r.points for r in reasons if r.group == "fit")
-    engagement = sum(r.points for r in reasons if r.group == "engagement")
+            points = found[0]
+            reasons.append(Reason("fit" if rule.fit else "engagement", rule.label, points, found[1]))
+            if rule.fit:
+                fit += points
+            else:
+                engagement += points
     return Score(lead.id, fit + engagement, fit, engagement, tuple(reasons))
 
 
-def _apply(rule: Rule, lead: _Lead, territories: _Territories, today: dt.date) -> tuple[int, str] | None:
-    """(points, reason) when the rule applies to the lead, else None."""
-    p = rule.params
-    kind = rule.kind
+def _compile(rules: Sequence[Rule], territories: _Territories, today: dt.date) -> list[_Compiled]:
+    """Each rule as a function of a lead, its parameters read once (not once per lead)."""
+    return [_Compiled(rule.group == "fit", rule.label, _check(rule, territories, today)) for rule in rules]
+
+
+def _check(rule: Rule, territories: _Territories, today: dt.date) -> _Check:
+    p, points, kind = rule.params, rule.points, rule.kind
     if kind == "industry":
-        if lead.industry in p["industries"]:
-            return rule.points, f"Industry {lead.industry} is a target industry"
-        return None
+        industries = frozenset(p["industries"])
+
+        def industry(lead: _Lead) -> tuple[int, str] | None:
+            if lead.industry in industries:
+                return points, f"Industry {lead.industry} is a target industry"
+            return None
+
+        return industry
     if kind == "company_size":
         low, high = p.get("min"), p.get("max")
-        if lead.employees is None or (low is not None and lead.employees < low):
-            return None
-        if high is not None and lead.employees > high:
-            return None
-        return rule.points, f"{rule.label}: {lead.employees:,} employees ({_band(low, high)})"
+        band = _band(low, high)
+
+        def company_size(lead: _Lead) -> tuple[int, str] | None:
+            size = lead.employees
+            if size is None or (low is not None and size < low) or (high is not None and size > high):
+                return None
+            return points, f"{rule.label}: {size:,} employees ({band})"
+
+        return company_size
     if kind == "territory":
-        return _territory(rule, lead, territories)
+        return lambda lead: _territory(rule, lead, territories)
     if kind == "source":
-        if lead.source in p["sources"]:
-            return rule.points, f"Lead source: {lead.source}"
+        sources = frozenset(p["sources"])
+
+        def source(lead: _Lead) -> tuple[int, str] | None:
+            return (points, f"Lead source: {lead.source}") if lead.source in sources else None
+
+        return source
+    days = int(p["days"])
+    if kind == "activities":
+        each, cap = int(p["points_each"]), p.get("max_points")
+
+        def activities(lead: _Lead) -> tuple[int, str] | None:
+            count = sum(1 for done in lead.activities if done[0] <= days)
+            if not count:
+                return None
+            total = count * each
+            if cap is not None:
+                total = min(total, cap) if total >= 0 else max(total, -cap)
+            noun = "activity" if count == 1 else "activities"
+            return total, f"{count} {noun} in the last {days} days"
+
+        return activities
+    if kind == "outcome":
+        outcomes = frozenset(p["outcomes"])
+
+        def outcome(lead: _Lead) -> tuple[int, str] | None:
+            matching = [done for done in lead.activities if done[0] <= days and done[1] in outcomes]
+            if not matching:
+                return None
+            ago, result, activity = min(matching)
+            when = (today - dt.timedelta(days=ago)).strftime("%d %b %Y")
+            return points, f"{activity.capitalize()} on {when}: {result}"
+
+        return outcome
+    if kind == "recency":
+
+        def recency(lead: _Lead) -> tuple[int, str] | None:
+            last = min((done[0] for done in lead.activities), default=None)
+            if last is None or last > days:
+                return None
+            return points, f"Last contact {_ago(last)}"
+
+        return recency
+
+    def no_contact(lead: _Lead) -> tuple[int, str] | None:
+        last = min((done[0] for done in lead.activities), default=None)
+        if last is not None:
+            return (points, f"No contact for {last} days") if last > days else None
+        if lead.age_days > days:
+            return points, f"Never contacted in the {lead.age_days} days since it came in"
         return None
-    return _engagement(rule, lead, today)
+
+    return no_contact
 
 
 def _band(low: int | None, high: int | None) -> str:
@@ -249,15 +339,21 @@ def _territory(rule: Rule, lead: _Lead, t: _Territories) -> tuple[int, str] | No
     if lead.owner_id is None:
         return None
     owner = t.user_names.get(lead.owner_id) or "the owner"
-    mine = t.of_user.get(lead.owner_id, set())
+    mine = t.of_user.get(lead.owner_id, [])
     if lead.territory_id is not None and lead.territory_id in mine:
         name = t.territory_names.get(lead.territory_id, "")
         return rule.points, f"In {owner}'s territory {name}".rstrip()
-    for territory_id in sorted(mine, key=lambda i: t.territory_names.get(i, "")):
+    target: assignment_rules.Target | None = None
+    for territory_id in mine:
         for assignment in t.rules.get(territory_id, ()):
-            if rule_matches(assignment, lead):
+            if target is None:
+                target = assignment_rules.Target(
+                    "leads", lead.id, "", lead.territory_id, lead.owner_id, lead.country, lead.region,
+                    lead.postcode, lead.city, lead.industry, lead.employees,
+                )  # fmt: skip
+            if assignment.matches(target):
                 where = t.territory_names.get(territory_id, "")
-                return rule.points, f"Address matches the rule '{assignment['name']}' of {where}"
+                return rule.points, f"Address matches the rule '{assignment.name}' of {where}"
     outside = int(rule.params.get("outside_points") or 0)
     known = lead.territory_id is not None or lead.region or lead.postcode
     if not known or not mine:
@@ -266,72 +362,6 @@ def _territory(rule: Rule, lead: _Lead, t: _Territories) -> tuple[int, str] | No
         x for x in (lead.city, lead.region) if x
     )
     return outside, f"Outside {owner}'s territories ({place or 'elsewhere'})"
-
-
-def rule_matches(rule: Any, lead: Any) -> bool:
-    """Whether a lead's address (and industry, size) meets every condition an assignment rule gives."""
-
-    def same(a: Any, b: Any) -> bool:
-        return a is not None and str(a).strip().casefold() == str(b).strip().casefold()
-
-    for name in ("country", "region", "city", "industry"):
-        wanted = rule.get(name)
-        have = getattr(lead, name, None)
-        if wanted and not same(have, wanted):
-            return False
-    postcode = (lead.postcode or "").replace(" ", "").upper()
-    prefixes = [x.strip().replace(" ", "").upper() for x in (rule.get("postcode_prefixes") or "").split(",")]
-    prefixes = [x for x in prefixes if x]
-    if prefixes and not any(postcode.startswith(x) for x in prefixes):
-        return False
-    low, high = rule.get("postcode_from"), rule.get("postcode_to")
-    if (low or high) and not postcode:
-        return False
-    if low and postcode[: len(low)] < low.replace(" ", "").upper():
-        return False
-    if high and postcode[: len(high)] > high.replace(" ", "").upper():
-        return False
-    least, most = rule.get("min_employees"), rule.get("max_employees")
-    if least is not None or most is not None:
-        if lead.employees is None:
-            return False
-        if (least is not None and lead.employees < least) or (most is not None and lead.employees > most):
-            return False
-    return True
-
-
-def _engagement(rule: Rule, lead: _Lead, today: dt.date) -> tuple[int, str] | None:
-    p = rule.params
-    days = int(p["days"])
-    done = lead.activities
-    if rule.kind == "activities":
-        count = sum(1 for ago, _o, _k in done if ago <= days)
-        if not count:
-            return None
-        points = count * int(p["points_each"])
-        cap = p.get("max_points")
-        if cap is not None:
-            points = min(points, cap) if points >= 0 else max(points, -cap)
-        noun = "activity" if count == 1 else "activities"
-        return points, f"{count} {noun} in the last {days} days"
-    if rule.kind == "outcome":
-        matching = [(ago, o, k) for ago, o, k in done if ago <= days and o in p["outcomes"]]
-        if not matching:
-            return None
-        ago, outcome, kind = min(matching)
-        when = (today - dt.timedelta(days=ago)).strftime("%d %b %Y")
-        return rule.points, f"{kind.capitalize()} on {when}: {outcome}"
-    last = min((ago for ago, _o, _k in done), default=None)
-    if rule.kind == "recency":
-        if last is None or last > days:
-            return None
-        return rule.points, f"Last contact {_ago(last)}"
-    # no_contact
-    if last is not None:
-        return (rule.points, f"No contact for {last} days") if last > days else None
-    if lead.age_days > days:
-        return rule.points, f"Never contacted in the {lead.age_days} days since it came in"
-    return None
 
 
 def _ago(days: int) -> str:
@@ -345,18 +375,32 @@ def refresh(session: Session, *, today: dt.date | None = None) -> int:
     """Compute the scores that are missing or stale, in the caller's transaction.  Returns how many."""
     today = today or dt.date.today()
     current = basis(session, today)
-    if _all_fresh(session, current):
+    live, scored, kept = session.execute(
+        # two index counts (ix_leads_live, ix_lead_scores_basis) and the table's: no join over the leads
+        text(
+            "SELECT (SELECT count(*) FROM leads WHERE deleted_at IS NULL), "
+            "(SELECT count(*) FROM lead_scores WHERE basis = :basis), (SELECT count(*) FROM lead_scores)"
+        ),
+        {"basis": current},
+    ).one()
+    # The triggers delete a lead's score whenever the lead is written (a soft delete included) or purged,
+    # and scores are only computed for live leads; so the scored leads are among the live ones, and equal
+    # counts mean the same set.
+    if live == scored == kept:
         return 0
-    stale = list(
-        session.execute(
-            text(
+    stale = _pending(session, live - scored) if scored == kept else None
+    if stale is None:
+        stale = list(
+            session.execute(
                 # a set difference of two index scans (ix_leads_live, ix_lead_scores_basis)
-                "SELECT id FROM leads WHERE deleted_at IS NULL "
-                "EXCEPT SELECT lead_id FROM lead_scores WHERE basis = :basis"
-            ),
-            {"basis": current},
-        ).scalars()
-    )
+                text(
+                    "SELECT id FROM leads WHERE deleted_at IS NULL "
+                    "EXCEPT SELECT lead_id FROM lead_scores WHERE basis = :basis"
+                ),
+                {"basis": current},
+            ).scalars()
+        )
+    session.execute(text("DELETE FROM lead_scores_pending"))
     if not stale:
         return 0
     everything = len(stale) > _BULK
@@ -378,20 +422,22 @@ def refresh(session: Session, *, today: dt.date | None = None) -> int:
     return len(rows)
 
 
-def _all_fresh(session: Session, current: str) -> bool:
-    """Whether every live lead has a score of this basis, from two counts (no join over the leads).
-
-    The triggers delete a lead's score whenever the lead is written (a soft delete included) or purged, and
-    scores are only computed for live leads; so the scored leads are always among the live ones, and equal
-    counts mean the same set."""
-    live, scored, kept = session.execute(
-        text(
-            "SELECT (SELECT count(*) FROM leads WHERE deleted_at IS NULL), "
-            "(SELECT count(*) FROM lead_scores WHERE basis = :basis), (SELECT count(*) FROM lead_scores)"
-        ),
-        {"basis": current},
-    ).one()
-    return bool(live == scored == kept)
+def _pending(session: Session, missing: int) -> list[str] | None:
+    """The live leads without a score among those the triggers noted (``lead_scores_pending``), when they
+    are all ``missing`` ones (every kept score being of the current basis); None when the note cannot be
+    trusted (fewer candidates: a lead was written with the triggers absent), or would not save anything."""
+    if missing > _BULK:
+        return None
+    found = list(
+        session.execute(
+            text(
+                "SELECT p.lead_id FROM lead_scores_pending p JOIN leads l ON l.id = p.lead_id "
+                "WHERE l.deleted_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM lead_scores s WHERE s.lead_id = p.lead_id)"
+            )
+        ).scalars()
+    )
+    return found if len(found) == missing else None
 
 
 def score_of(session: Session, lead_id: str, *, today: dt.date | None = None) -> Score | None:

@@ -312,6 +312,32 @@ def test_refresh_recomputes_exactly_what_changed(world: World) -> None:
     assert set(cached(store)) == {second}
 
 
+def pending(store: LocalStore) -> set[str]:
+    with store.engine.connect() as conn:
+        return set(conn.execute(text("SELECT lead_id FROM lead_scores_pending")).scalars())
+
+
+def test_the_triggers_note_what_to_rescore_and_a_lost_note_is_not_trusted(world: World) -> None:
+    store = world.store
+    first, second, third = world.lead(), world.lead(), world.lead()
+    assert pending(store) == {first, second, third}  # new leads are noted
+    assert refresh(store) == 3
+    assert pending(store) == set()
+    with store.transaction() as s:
+        services.update(s, "leads", second, {"industry": "Energy"})
+    world.activity(third, 2, "meeting booked")
+    assert pending(store) == {second, third}
+    assert refresh(store) == 2
+    assert cached(store)[second] == 15 and cached(store)[third] == 4 + 20 + 10
+    # a lead written while the note was lost (say, by a tool that dropped the table's rows): the counts
+    # disagree with the notes, and the full comparison finds it
+    with store.transaction() as s:
+        services.update(s, "leads", first, {"industry": "Energy"})
+        s.execute(text("DELETE FROM lead_scores_pending"))
+    assert refresh(store) == 1
+    assert cached(store)[first] == 15
+
+
 def test_rules_day_and_territories_are_the_basis_of_every_score(world: World) -> None:
     store = world.store
     world.lead()
