@@ -39,6 +39,16 @@ class Reason:
     points: int
     text: str
 
+    def json(self) -> str:
+        quote = _quote
+        return (
+            f'{{"group": {quote(self.group)}, "rule": {quote(self.rule)}, "points": {int(self.points)}, '
+            f'"text": {quote(self.text)}}}'
+        )
+
+
+_quote = json.encoder.encode_basestring  # the C string escaper json itself uses
+
 
 @dataclass(frozen=True)
 class Score:
@@ -49,10 +59,9 @@ class Score:
     reasons: tuple[Reason, ...]
 
     def reasons_json(self) -> str:
-        return _JSON.encode([r.__dict__ for r in self.reasons])
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps with options builds one per call
+        """The reasons as a JSON list of objects (what json.dumps writes, written directly: 20,000 leads
+        are encoded at each full scoring, and the generic encoder took a sixth of the time)."""
+        return "[" + ", ".join(r.json() for r in self.reasons) + "]"
 
 
 @dataclass(slots=True)

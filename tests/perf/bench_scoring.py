@@ -8,8 +8,9 @@ Budgets, each measured in this run on 20,000 leads with about three activities e
   <= 15 ms median;
 - the ids of all leads sorted by score (SQL): <= 80 ms median;
 - after one lead is edited, re-scoring it and listing the leads by score: at most 15 ms (median) more than
-  the listing alone.  (An absolute 60 ms was set when the list query was lighter; the lists now carry the
-  owner and last-activity columns and the listing alone takes ~60 ms, so the budget is on what scoring adds.)
+  the same listing after a write no score depends on.  (An absolute 60 ms was set when the list query was
+  lighter; the lists now carry the owner and last-activity columns and the listing alone takes ~50 ms, so
+  the budget is on what scoring adds.)
 
 Prints a table and exits 1 when a budget is missed.
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from sfa_desktop.core import scoring, services
+from sfa_desktop.core import scoring, services, settings
 from sfa_desktop.core.fields import ACTIVITY_OUTCOMES, INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
@@ -171,21 +172,30 @@ def main() -> int:
         results.append(
             (f"ids of {args.leads:,} leads by score", f"median {listing:.1f} ms", "<= 80 ms", listing <= 80)
         )
-        edits = []
+        # Each edit is paired with a write that no score depends on (a local setting), so that both listings
+        # pay for what any write costs a reader (SQLite drops its page cache when another connection
+        # writes); the difference is what re-scoring the edited lead adds.
+        edits, writes = [], []
         for n in range(20):
+            with store.transaction() as s:
+                settings.put(s, "page_size", ("A4", "Letter")[n % 2])
+            start = time.perf_counter()
+            with store.engine.connect() as conn:
+                lists.list_ids(conn, "leads", sort="score", descending=True)
+            writes.append(time.perf_counter() - start)
             with store.transaction() as s:
                 services.update(s, "leads", ids[n * 97], {"employee_count": str(50 + n)})
             start = time.perf_counter()
             with store.engine.connect() as conn:
                 lists.list_ids(conn, "leads", sort="score", descending=True)
             edits.append(time.perf_counter() - start)
-        ms = median_ms(edits)
+        ms, after_write = median_ms(edits), median_ms(writes)
         results.append(
             (
                 "one lead edited: re-score it and list by score",
-                f"median {ms:.1f} ms ({ms - listing:+.1f} ms over the listing)",
-                "<= listing + 15 ms",
-                ms - listing <= 15,
+                f"median {ms:.1f} ms ({ms - after_write:+.1f} ms over listing after another write)",
+                "<= that listing + 15 ms",
+                ms - after_write <= 15,
             )
         )
         store.close()

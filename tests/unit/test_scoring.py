@@ -328,7 +328,8 @@ def test_the_triggers_note_what_to_rescore_and_a_lost_note_is_not_trusted(world:
     world.activity(third, 2, "meeting booked")
     assert pending(store) == {second, third}
     assert refresh(store) == 2
-    assert cached(store)[second] == 15 and cached(store)[third] == 4 + 20 + 10
+    assert cached(store)[second] == 15
+    assert cached(store)[third] == 4 + 20 + 10
     # a lead written while the note was lost (say, by a tool that dropped the table's rows): the counts
     # disagree with the notes, and the full comparison finds it
     with store.transaction() as s:
@@ -364,3 +365,14 @@ def test_the_leads_list_sorts_by_score_and_shows_it(world: World) -> None:
         one = scoring.score_of(s, ids[1], today=TODAY)
     assert one is not None
     assert reasons(one) == [(20, "Enterprise: 2,000 employees (1,000 or more)")]
+
+
+def test_reasons_are_stored_as_the_json_a_reader_expects() -> None:
+    reasons = (
+        scoring.Reason("fit", 'Industry "target"', 15, "Café — ünïcode, a tab\tand a\nnew line \\ \u2028"),
+        scoring.Reason("engagement", "No contact", -10, ""),
+    )
+    text_ = Score("l1", 5, 15, -10, reasons).reasons_json()
+    assert text_ == json.dumps([r.__dict__ for r in reasons], ensure_ascii=False)
+    assert tuple(scoring.Reason(**r) for r in json.loads(text_)) == reasons
+    assert Score("l2", 0, 0, 0, ()).reasons_json() == "[]"
