@@ -339,6 +339,24 @@ def test_the_triggers_note_what_to_rescore_and_a_lost_note_is_not_trusted(world:
     assert cached(store)[first] == 15
 
 
+def test_a_sync_upsert_of_a_noted_lead_and_its_activities_is_noted_once(world: World) -> None:
+    store = world.store
+    lead = world.lead()
+    call = world.activity(lead, 2, "interested")
+    assert pending(store) == {lead}
+    with store.transaction() as s, capture.capture_suspended(s.connection()):  # as sync's _flush writes
+        for table, row_id in (("leads", lead), ("activities", call)):
+            s.execute(
+                text(
+                    f"INSERT INTO {table} SELECT * FROM {table} WHERE id = :i "
+                    "ON CONFLICT (id) DO UPDATE SET updated_at = '2030-01-01 00:00:00'"
+                ),
+                {"i": row_id},
+            )
+    assert pending(store) == {lead}
+    assert refresh(store) == 1
+
+
 def test_rules_day_and_territories_are_the_basis_of_every_score(world: World) -> None:
     store = world.store
     world.lead()

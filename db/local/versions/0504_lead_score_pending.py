@@ -29,8 +29,13 @@ def _triggers(note: bool) -> list[str]:
     def pending(*ids: str) -> str:
         if not note:
             return ""
-        picks = " UNION ".join(f"SELECT {i} WHERE {i} IS NOT NULL" for i in ids)
-        return f"INSERT OR IGNORE INTO lead_scores_pending (lead_id) {picks};"
+        # not INSERT OR IGNORE: an outer statement's conflict handling (a sync's upsert) overrides a
+        # trigger's, and the duplicate would fail the upsert
+        return "".join(
+            f"INSERT INTO lead_scores_pending (lead_id) SELECT {i} WHERE {i} IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM lead_scores_pending WHERE lead_id = {i});"
+            for i in ids
+        )
 
     found = [
         f"""CREATE TRIGGER lead_score_stale_lead_update AFTER UPDATE ON leads
