@@ -133,13 +133,14 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "timeline",
         parents=[common],
-        help="an account's or a contact's whole story, newest first",
+        help="an account's, a contact's or a lead's whole story, newest first",
         description="Show the timeline of an account (its own and its contacts' activities, its "
-        "opportunities and orders, changes to it and its contacts) or of a contact (its activities, "
-        "opportunities and changes), newest first; planned activities by their due time. Changes show who "
-        "changed which field from what to what; local changes not synced yet are marked. Works offline.",
+        "opportunities and orders, changes to it and its contacts), of a contact (its activities, "
+        "opportunities and changes) or of a lead (its activities and changes), newest first; planned "
+        "activities by their due time. Changes show who changed which field from what to what; local changes "
+        "not synced yet are marked. Works offline.",
     )
-    parser.add_argument("record_kind", choices=tuple(timeline.TIMELINE_OF), metavar="accounts|contacts")
+    parser.add_argument("record_kind", choices=tuple(timeline.TIMELINE_OF), metavar="accounts|contacts|leads")
     parser.add_argument("ref", metavar="REF", help="the record's id, id prefix or name")
     parser.add_argument(
         "--kind",

@@ -3,9 +3,10 @@
 :func:`build` reads the local database only (so the timeline works offline) and serves both the window's
 Timeline tab and ``sfa timeline``.  For an account it gathers its own and its contacts' activities, its
 opportunities (created, stage changes, won or lost) and orders, and the changes to the account and its
-contacts; for a contact its activities, opportunities and changes.  Changes come from the change history
-pulled from the central store (who changed which field, from what to what, when) plus the local changes
-not synced yet, read from the outbox and marked ``pending``.
+contacts; for a contact its activities, opportunities and changes; for a lead its activities and changes
+(once converted, its activities live on with the account and contact it became).  Changes come from the
+change history pulled from the central store (who changed which field, from what to what, when) plus the
+local changes not synced yet, read from the outbox and marked ``pending``.
 
 Each source is one SQL query ordered by time with the limit applied, so asking for the latest 50 items of
 a long story reads at most 50 rows of each kind.
@@ -28,7 +29,11 @@ from sfa_desktop.core.timeline_values import FieldChange, parse_time
 #: The kinds of item, in the order filters offer them.
 KINDS = ("activities", "opportunities", "orders", "changes")
 #: Which records have a timeline, and which kinds of item each shows.
-TIMELINE_OF = {"accounts": KINDS, "contacts": ("activities", "opportunities", "changes")}
+TIMELINE_OF = {
+    "accounts": KINDS,
+    "contacts": ("activities", "opportunities", "changes"),
+    "leads": ("activities", "changes"),
+}
 _KIND_WORDS = {
     **{kind: kind for kind in KINDS},
     "activity": "activities",
@@ -151,11 +156,12 @@ def build(
     limit: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[TimelineItem]:
-    """The timeline of an account or a contact, newest first (planned activities by their due time).
+    """The timeline of an account, a contact or a lead, newest first (planned activities by their due time).
 
     ``limit`` keeps the newest items only.  Raises LookupError when there is no such live record."""
     if kind not in TIMELINE_OF:
-        raise ValueError(f"only {' and '.join(TIMELINE_OF)} have a timeline, not {kind}")
+        *first, last = TIMELINE_OF
+        raise ValueError(f"only {', '.join(first)} and {last} have a timeline, not {kind}")
     exists = conn.execute(
         text(f"SELECT 1 FROM {kind} WHERE id = :id AND deleted_at IS NULL"), {"id": record_id}
     ).first()
@@ -164,11 +170,12 @@ def build(
     only = only or Filter()
     ctx = Context(conn, kind, record_id, now or dt.datetime.now(dt.UTC), limit)
     items: list[TimelineItem] = []
+    shown = TIMELINE_OF[kind]
     if only.wants("activities"):
         items += [TimelineItem(**raw) for raw in activities(ctx, sorted(only.activity_kinds))]
-    if only.wants("opportunities"):
+    if only.wants("opportunities") and "opportunities" in shown:
         items += [TimelineItem(**raw) for raw in opportunities(ctx)]
-    if only.wants("orders") and "orders" in TIMELINE_OF[kind]:
+    if only.wants("orders") and "orders" in shown:
         items += [TimelineItem(**raw) for raw in orders(ctx)]
     if only.wants("changes"):
         items += [TimelineItem(**raw) for raw in changes(ctx)]

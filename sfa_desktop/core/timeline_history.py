@@ -132,8 +132,8 @@ TOGETHER_SECONDS = 120
 
 def changes(ctx: Context) -> list[Raw]:
     targets = [("contacts", list(ctx.contacts))]
-    if ctx.kind == "accounts":
-        targets.insert(0, ("accounts", [ctx.record_id]))
+    if ctx.kind in ("accounts", "leads"):
+        targets.insert(0, (ctx.kind, [ctx.record_id]))
     found: list[tuple[str, Event]] = []
     for table, ids in targets:
         history = sources.events(ctx, table, ids, newest=ctx.limit)
@@ -143,7 +143,7 @@ def changes(ctx: Context) -> list[Raw]:
     items: list[Raw] = []
     run: list[tuple[str, Event]] = []
     for table, event in found:
-        if run and _together(run[0][1], event) and event.op == "insert":
+        if run and ctx.kind != "leads" and _together(run[0][1], event) and event.op == "insert":
             run.append((table, event))
             continue
         items += _flush_run(ctx, run)
@@ -218,8 +218,8 @@ _VERBS = {"insert": "created", "update": "updated", "delete": "deleted", "restor
 
 
 def _change_title(ctx: Context, table: str, record_id: str, op: str) -> str:
-    if table == "accounts":
-        return f"Account {_VERBS[op]}"
+    if table in ("accounts", "leads"):
+        return f"{table[:-1].capitalize()} {_VERBS[op]}"
     if ctx.kind == "contacts":
         return f"Contact {_VERBS[op]}"
     name = ctx.contacts.get(record_id) or "a contact"

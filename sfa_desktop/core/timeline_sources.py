@@ -40,7 +40,7 @@ def noon(day: dt.date) -> dt.datetime:
 @dataclass
 class Context:
     conn: Connection
-    kind: str  # accounts | contacts
+    kind: str  # accounts | contacts | leads
     record_id: str
     now: dt.datetime
     limit: int | None
@@ -58,7 +58,7 @@ class Context:
         users = conn.execute(text("SELECT id, login, full_name FROM users")).all()
         self.user_names = {row[0]: row[2] or row[1] for row in users}
         self.login_names = {row[1]: row[2] or row[1] for row in users}
-        where = "account_id = :id" if self.kind == "accounts" else "id = :id"
+        where = {"accounts": "account_id = :id", "contacts": "id = :id"}.get(self.kind, "false")
         rows = conn.execute(
             text(f"SELECT id, {_PERSON}, deleted_at FROM contacts WHERE {where}"), {"id": self.record_id}
         ).all()
@@ -115,7 +115,7 @@ def activities(ctx: Context, kinds: list[str]) -> list[Raw]:
     if ctx.kind == "accounts":
         where = "(account_id = :id OR contact_id IN (SELECT value FROM json_each(:contacts)))"
     else:
-        where = "contact_id = :id"
+        where = "lead_id = :id" if ctx.kind == "leads" else "contact_id = :id"
     params: dict[str, Any] = {"id": ctx.record_id, "contacts": ids_param(ctx.live_contacts)}
     if kinds:
         where += " AND kind IN (SELECT value FROM json_each(:kinds))"

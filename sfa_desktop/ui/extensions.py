@@ -120,7 +120,7 @@ PAGES: tuple[PageEntry, ...] = (
 )
 DETAIL_TABS: tuple[TabEntry, ...] = (
     # the customer's whole story: timeline and sales history
-    TabEntry(("accounts", "contacts"), "Timeline", "sfa_desktop.ui.timeline:TimelineTab"),
+    TabEntry(("accounts", "contacts", "leads"), "Timeline", "sfa_desktop.ui.timeline:TimelineTab"),
     TabEntry(("accounts",), "Sales", "sfa_desktop.ui.sales:SalesTab"),
     # guided selling: where the record stands in its sequences
     TabEntry(("leads", "contacts", "opportunities"), "Sequence", "sfa_desktop.ui.sequence_tab:SequenceTab"),

@@ -1,4 +1,4 @@
-"""The Timeline tab of accounts and contacts: the customer's whole story, newest first, filterable by kind.
+"""The Timeline tab of accounts, contacts and leads: the whole story, newest first, filterable by kind.
 
 The items come from :func:`sfa_desktop.core.timeline.build` in a job on the task runner (the same function
 ``sfa timeline`` prints).  :class:`TimelineModel` holds them and hands them to the view a hundred at a time

@@ -322,3 +322,32 @@ def test_chart_axis_steps_and_labels() -> None:
         "$1.5k",
     ]
     assert compact_money(1_000_000, "EUR") == "€10k"
+
+
+def test_a_leads_record_has_a_timeline_of_its_activities_and_changes(qtbot, store, runner, seeded):
+    lead = seeded.leads[0]
+    with store.transaction() as s:
+        services.create(
+            s,
+            "activities",
+            {
+                "kind": "call",
+                "subject": "Qualifying call",
+                "lead_id": lead,
+                "done_at": dt.datetime.now(dt.UTC) - dt.timedelta(days=2),
+                "outcome": "interested",
+            },
+        )
+    window = window_on(qtbot, store, runner, "leads")
+    page = window.section("leads")
+    page.open_record(lead)
+    titles = [page.form.tabs.tabText(i) for i in range(page.form.tabs.count())]
+    tab = page.form.tabs.widget(titles.index("Timeline"))
+    assert isinstance(tab, TimelineTab)
+    with qtbot.waitSignal(tab.loaded, timeout=10_000):
+        page.form.tabs.setCurrentIndex(titles.index("Timeline"))
+    assert set(tab.chips) == {"", "activities", "changes"}
+    with store.engine.connect() as conn:
+        assert tab.model.items == timeline.build(conn, "leads", lead)
+    assert "Qualifying call" in [item.title for item in tab.model.items]
+    assert "Lead created" in [item.title for item in tab.model.items]

@@ -332,6 +332,41 @@ def test_a_contacts_story(store: LocalStore, story: Story) -> None:
     assert all(item.record_id == story.jane for item in changes)
 
 
+def test_a_leads_story_its_activities_and_changes(store: LocalStore, story: Story) -> None:
+    with store.transaction() as s:
+        lead = services.create(s, "leads", {"first_name": "Mia", "last_name": "Chen", "company": "Vexa"}).id
+        call = services.create(
+            s,
+            "activities",
+            {
+                "kind": "call",
+                "subject": "Intro call",
+                "lead_id": lead,
+                "done_at": ago(3),
+                "outcome": "interested",
+            },
+        ).id
+        other = services.create(s, "leads", {"last_name": "Other", "company": "Elsewhere Ltd"}).id
+        services.create(
+            s, "activities", {"kind": "call", "subject": "Not hers", "lead_id": other, "done_at": ago(2)}
+        )
+    history(store, 90, "leads", lead, "update", {"company": ["Vexa", "Vexa Robotics"]}, "bob", ago(1))
+    with store.transaction() as s:
+        services.update(s, "leads", lead, {"title": "CTO"})
+    items = build(store, "leads", lead)
+    # the local edits (not synced yet) are stamped with the real clock, the rest by NOW
+    assert [item.title for item in items] == ["Lead updated", "Lead created", "Lead updated", "Intro call"]
+    assert timeline.counts(items) == {"activities": 1, "opportunities": 0, "orders": 0, "changes": 3}
+    local, synced, logged = items[0], items[2], items[3]
+    assert local.pending
+    assert "CTO" in local.detail
+    assert (synced.who, synced.pending) == ("Bob Stone", False)
+    assert "Vexa → Vexa Robotics" in synced.detail
+    assert logged.record_id == call
+    assert logged.detail.startswith("Interested")
+    assert build(store, "leads", lead, only=Filter(frozenset({"opportunities", "orders"}))) == []
+
+
 def test_filters_by_kind_and_activity_kind(store: LocalStore, story: Story) -> None:
     calls = build(store, "accounts", story.account, only=Filter.parse(["calls"]))
     assert [item.record_id for item in calls] == [story.call]
@@ -369,8 +404,8 @@ def test_overdue_and_unknown_or_deleted_records(store: LocalStore, story: Story)
     with store.engine.connect() as conn:
         with pytest.raises(LookupError):
             timeline.build(conn, "contacts", story.raj)
-        with pytest.raises(ValueError, match="only accounts and contacts"):
-            timeline.build(conn, "leads", story.raj)
+        with pytest.raises(ValueError, match="only accounts, contacts and leads have a timeline"):
+            timeline.build(conn, "opportunities", story.deal)
     account = build(store, "accounts", story.account, only=Filter(frozenset({"changes"})))
     removed = [item for item in account if item.title == "Contact removed: Raj Patel"]
     assert len(removed) == 1
