@@ -13,6 +13,8 @@ Create Date: 2026-11-24 12:00:00
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -64,14 +66,8 @@ def _triggers(note: bool) -> list[str]:
     return found
 
 
-NAMES = (
-    "lead_score_stale_lead_update",
-    "lead_score_stale_lead_delete",
-    "lead_score_stale_activity_insert",
-    "lead_score_stale_activity_update",
-    "lead_score_stale_activity_delete",
-    "lead_score_stale_lead_insert",
-)
+#: Every score trigger of either revision (this one adds lead_score_stale_lead_insert), read from the DDL.
+NAMES = tuple(re.findall(r"CREATE TRIGGER (\w+)", "\n".join(_triggers(note=True))))
 
 
 def _replace_triggers(note: bool) -> None:
