@@ -29,14 +29,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sfa_desktop import __version__
-from sfa_desktop.core import services, settings
-from sfa_desktop.core.demo import STAFF as DEMO_STAFF
-from sfa_desktop.core.demo import DemoDataError
-from sfa_desktop.core.fields import ENTITIES, Entity, Field, clean, display_value
-from sfa_desktop.core.merge import MergeError, survivor_of
-from sfa_desktop.core.services import NotFound
-from sfa_desktop.core.textfile import FileError
-from sfa_desktop.core.validation import ValidationError, format_money, format_phone
+from sfa_desktop.core import settings
+from sfa_desktop.core.demo.generator import STAFF as DEMO_STAFF
+from sfa_desktop.core.demo.generator import DemoDataError
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.fields import ENTITIES, Entity, Field, clean, display_value
+from sfa_desktop.core.records.merge import MergeError, survivor_of
+from sfa_desktop.core.records.services import NotFound
+from sfa_desktop.core.records.validation import ValidationError, format_money, format_phone
+from sfa_desktop.core.transfer.textfile import FileError
 from sfa_desktop.store.database import DB_FILENAME, LocalStore, StoreError, default_data_dir
 from sfa_desktop.store.lists import LISTS, Column, ListSpec
 from sfa_desktop.sync.central import CentralError
@@ -252,7 +253,7 @@ class _Progress:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sfa_desktop.core import demo
+    from sfa_desktop.core.demo import generator as demo
 
     progress = _Progress(sys.stderr)
     with _open(args, create=True) as store:
@@ -400,7 +401,7 @@ def _filter_target(kind: str, key: str) -> str:
 
 def _stage_key(session: Session, given: str) -> str:
     """The key of the stage a list filter names (key or name, active or retired)."""
-    from sfa_desktop.core.stages import StageIndex
+    from sfa_desktop.core.records.stages import StageIndex
 
     index = StageIndex.load(session)
     stage = index.find(given)

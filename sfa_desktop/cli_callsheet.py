@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from sfa_desktop.cli import CliError
 from sfa_desktop.core import settings
-from sfa_desktop.core.callsheet import NothingPlanned
+from sfa_desktop.core.callsheet.sheet import NothingPlanned
 from sfa_desktop.store.database import LocalStore, default_data_dir
 from sfa_desktop.sync.local_user import local_user
 

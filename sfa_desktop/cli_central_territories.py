@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from sfa_desktop.core.fields import INDUSTRIES, RULE_SCOPES
+from sfa_desktop.core.records.fields import INDUSTRIES, RULE_SCOPES
 from sfa_desktop.sync import admin_territories
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from sfa_desktop.cli import CliError, _label_of, _print_table, resolve
-from sfa_desktop.core import duplicates, exporter, import_source, importer, merge, vcards
-from sfa_desktop.core.columns import IMPORT_KINDS, targets
-from sfa_desktop.core.fields import ENTITIES
-from sfa_desktop.core.matching import KINDS
-from sfa_desktop.core.merge import MergeError
 from sfa_desktop.core.progress import Progress
+from sfa_desktop.core.records import duplicates, merge
+from sfa_desktop.core.records.columns import IMPORT_KINDS, targets
+from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.core.records.matching import KINDS
+from sfa_desktop.core.records.merge import MergeError
+from sfa_desktop.core.transfer import exporter, import_source, importer, vcards
 from sfa_desktop.store.database import LocalStore, default_data_dir
 from sfa_desktop.sync.whoami import record_defaults
 
@@ -99,7 +100,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def _mapping(source: import_source.Source, kind: str, given: list[str]) -> list[str | None] | None:
     if source.format != "csv":
         return None
-    from sfa_desktop.core import columns
+    from sfa_desktop.core.records import columns
 
     mapping = columns.suggest(kind, source.headers)
     known = targets(kind)

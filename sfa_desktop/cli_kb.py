@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from sfa_desktop.cli import CliError
-from sfa_desktop.core import kb, mdtext
+from sfa_desktop.core.kb import articles as kb
+from sfa_desktop.core.kb import mdtext
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore, default_data_dir
 from sfa_desktop.sync.local_user import local_user

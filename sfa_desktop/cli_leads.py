@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from sfa_desktop.cli import CliError, _label_of, _open, _print_table, _short, resolve
-from sfa_desktop.core import conversion, scoring, scoring_rules, services, settings
-from sfa_desktop.core.conversion import Match, Plan
-from sfa_desktop.core.validation import parse_date, parse_money_cents
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import conversion, services
+from sfa_desktop.core.records.conversion import Match, Plan
+from sfa_desktop.core.records.validation import parse_date, parse_money_cents
+from sfa_desktop.core.scoring import rules as scoring_rules
+from sfa_desktop.core.scoring import scores as scoring
 from sfa_desktop.store import lists
 
 

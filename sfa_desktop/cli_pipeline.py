@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sfa_desktop.cli import CliError, _label_of, _open, _print_table, resolve
-from sfa_desktop.core import pipeline
-from sfa_desktop.core.fields import STAGE_CATEGORIES
-from sfa_desktop.core.pipeline import StageEdit
-from sfa_desktop.core.stages import Stage, StageIndex, all_stages
-from sfa_desktop.core.validation import format_money
+from sfa_desktop.core.records import pipeline
+from sfa_desktop.core.records.fields import STAGE_CATEGORIES
+from sfa_desktop.core.records.pipeline import StageEdit
+from sfa_desktop.core.records.stages import Stage, StageIndex, all_stages
+from sfa_desktop.core.records.validation import format_money
 from sfa_desktop.sync.local_user import NotPermitted, local_user, require_reference_writer
 
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.core import sales
-from sfa_desktop.core.sales_csv import ORDER_COLUMNS, PRODUCT_COLUMNS, columns_help
-from sfa_desktop.core.validation import format_money
+from sfa_desktop.core.records.validation import format_money
+from sfa_desktop.core.sales import history as sales
+from sfa_desktop.core.sales.csvfile import ORDER_COLUMNS, PRODUCT_COLUMNS, columns_help
 from sfa_desktop.store.database import LocalStore, default_data_dir
 from sfa_desktop.sync import central, sales_import
 

@@ -20,11 +20,13 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.cli import CliError, _open, _print_table, _short, resolve
-from sfa_desktop.core import agenda, enrollment_upkeep, enrollments, ical, sequences
-from sfa_desktop.core.fields import SEQUENCE_TARGETS
-from sfa_desktop.core.models import SequenceTemplate, new_id, utcnow
-from sfa_desktop.core.services import NotFound
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records.fields import SEQUENCE_TARGETS
+from sfa_desktop.core.records.models import SequenceTemplate, new_id, utcnow
+from sfa_desktop.core.records.services import NotFound
+from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.sequences import agenda, enrollments, ical
+from sfa_desktop.core.sequences import templates as sequences
+from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
 
 _KINDS = {"lead": "leads", "contact": "contacts", "opportunity": "opportunities"}
 

@@ -12,8 +12,9 @@ import sys
 from typing import Any
 
 from sfa_desktop import cli_sales
-from sfa_desktop.core import activity_log, timeline
-from sfa_desktop.core.fields import ACTIVITY_OUTCOMES, ENTITIES
+from sfa_desktop.core.records import activity_log
+from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, ENTITIES
+from sfa_desktop.core.timeline import feed as timeline
 from sfa_desktop.store.database import LocalStore, default_data_dir
 from sfa_desktop.sync import state
 

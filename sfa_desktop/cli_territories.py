@@ -21,7 +21,7 @@ def _territory(store: LocalStore, given: str | None) -> str | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from sfa_desktop.core import territories
+    from sfa_desktop.core.territories import tree as territories
 
     with _open(args) as store, store.reading() as session:
         nodes = territories.flatten(territories.load_tree(session))
@@ -44,7 +44,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
-    from sfa_desktop.core import assignment
+    from sfa_desktop.core.territories import assignment
     from sfa_desktop.sync import local_rights
 
     with _open(args) as store:
@@ -96,7 +96,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def _period(args: argparse.Namespace, today: dt.date) -> Any:
-    from sfa_desktop.core.report import Period
+    from sfa_desktop.core.reports.base import Period
 
     if args.date_from is None and args.date_to is None:
         return Period.last_days(90, today)
@@ -106,9 +106,11 @@ def _period(args: argparse.Namespace, today: dt.date) -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sfa_desktop.core import report_sections, report_view, settings
-    from sfa_desktop.core.report import ReportError
-    from sfa_desktop.core.territory_report import build
+    from sfa_desktop.core import settings
+    from sfa_desktop.core.reports import sections as report_sections
+    from sfa_desktop.core.reports import view as report_view
+    from sfa_desktop.core.reports.base import ReportError
+    from sfa_desktop.core.reports.territory import build
     from sfa_desktop.sync import local_rights
 
     out: Path = args.output

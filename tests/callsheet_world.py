@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sfa_desktop.core import services
-from sfa_desktop.core.kb import article_id
+from sfa_desktop.core.kb.articles import article_id
+from sfa_desktop.core.records import services
 from sfa_desktop.store.database import LocalStore
 
 HOME = (42.3541, -71.0595)  # Boston

@@ -14,7 +14,7 @@ from typing import Any
 import phonenumbers
 from hypothesis import strategies as st
 
-from sfa_desktop.core.fields import Field
+from sfa_desktop.core.records.fields import Field
 
 #: Letters people really type in names, including accents, other scripts and a few symbols.
 NAME_ALPHABET = st.characters(

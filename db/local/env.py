@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from sfa_desktop.core.models import Base
+from sfa_desktop.core.records.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

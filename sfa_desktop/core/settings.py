@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import scoring_rules
-from sfa_desktop.core.models import Setting
+from sfa_desktop.core.records.models import Setting
+from sfa_desktop.core.scoring import rules as scoring_rules
 
 #: Every setting with its default.  Reading an unknown key is a programming error.
 DEFAULTS: dict[str, str] = {
@@ -64,7 +64,9 @@ def _currency(value: str) -> str:
 
 def _report(key: str) -> Callable[[str], str]:
     def check(value: str) -> str:
-        from sfa_desktop.core import report_settings  # it reads its settings through this module
+        from sfa_desktop.core.reports import (
+            settings as report_settings,  # it reads its settings through this module
+        )
 
         return report_settings.check(key, value)
 

@@ -30,9 +30,9 @@ from reportlab.platypus import (
 )
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core.callsheet import Call, CallSheet, Day, RepSheet, build, date_range_text, describe
-from sfa_desktop.core.route import format_distance
-from sfa_desktop.core.validation import format_phone
+from sfa_desktop.core.callsheet.route import format_distance
+from sfa_desktop.core.callsheet.sheet import Call, CallSheet, Day, RepSheet, build, date_range_text, describe
+from sfa_desktop.core.records.validation import format_phone
 from sfa_desktop.printing import callsheet_blocks as blocks
 from sfa_desktop.printing.base import FONT_BOLD, INK, MARGIN, MUTED, RULE, numbered_canvas, page_size
 from sfa_desktop.printing.flowables import NotesFill, Para, block_height

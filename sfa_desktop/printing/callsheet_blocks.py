@@ -11,10 +11,10 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from sfa_desktop.core import mdtext
-from sfa_desktop.core.callsheet import Call
-from sfa_desktop.core.route import format_distance
-from sfa_desktop.core.validation import format_money, format_phone
+from sfa_desktop.core.callsheet.route import format_distance
+from sfa_desktop.core.callsheet.sheet import Call
+from sfa_desktop.core.kb import mdtext
+from sfa_desktop.core.records.validation import format_money, format_phone
 from sfa_desktop.printing.base import ACCENT, FONT, FONT_BOLD, INK, MUTED, RULE
 from sfa_desktop.printing.flowables import Badge, Para, TickBoxes, WritingLines
 from sfa_desktop.printing.styles import PALE, style

@@ -13,7 +13,7 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from sfa_desktop.core.report_view import PALETTE, Chart, money
+from sfa_desktop.core.reports.view import PALETTE, Chart, money
 from sfa_desktop.printing.base import FONT, FONT_BOLD, INK, MUTED, RULE, register_fonts
 
 GRID = colors.HexColor("#e2e8f0")

@@ -22,10 +22,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from sfa_desktop.core import report_view
-from sfa_desktop.core.report_sections import reps_at_a_glance, sections, summary
-from sfa_desktop.core.report_view import Kpi, Section
-from sfa_desktop.core.territory_report import TerritoryReport
+from sfa_desktop.core.reports import view as report_view
+from sfa_desktop.core.reports.sections import reps_at_a_glance, sections, summary
+from sfa_desktop.core.reports.territory import TerritoryReport
+from sfa_desktop.core.reports.view import Kpi, Section
 from sfa_desktop.printing.base import (
     ACCENT,
     FONT,

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from sfa_desktop.core.kb import tag_key
+from sfa_desktop.core.kb.articles import tag_key
 from sfa_desktop.store.search import fts_query
 
 KB_DDL = (

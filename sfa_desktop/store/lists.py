@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
-from sfa_desktop.core.territories import subtree_sql
+from sfa_desktop.core.records.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.core.territories.tree import subtree_sql
 from sfa_desktop.store import filters as filter_sql
 from sfa_desktop.store.filters import ColumnFilter
 from sfa_desktop.store.search import fts_query, matching_ids_sql
@@ -108,7 +108,7 @@ def refresh_lead_scores(conn: Connection) -> None:
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import Session
 
-    from sfa_desktop.core import scoring
+    from sfa_desktop.core.scoring import scores as scoring
 
     def run() -> None:
         session = Session(bind=conn, join_transaction_mode="create_savepoint")

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from sfa_desktop.core.fields import ENTITIES, clean
-from sfa_desktop.core.models import new_id
+from sfa_desktop.core.records.fields import ENTITIES, clean
+from sfa_desktop.core.records.models import new_id
 from sfa_desktop.sync import schema
 from sfa_desktop.sync.central import CentralError, Writer
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from sfa_desktop.core.fields import ENTITIES, clean
-from sfa_desktop.core.models import new_id
-from sfa_desktop.core.rules import Rule, check_rule, clean_prefixes
+from sfa_desktop.core.records.fields import ENTITIES, clean
+from sfa_desktop.core.records.models import new_id
+from sfa_desktop.core.territories.rules import Rule, check_rule, clean_prefixes
 from sfa_desktop.sync import schema
 from sfa_desktop.sync.admin import _territory
 from sfa_desktop.sync.central import CentralError, Writer

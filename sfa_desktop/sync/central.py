@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from sfa_desktop.core.models import utcnow
+from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.sync import schema
 
 
@@ -412,7 +412,7 @@ class Writer:
         lost_by: str | None,
         reason: str,
     ) -> None:
-        from sfa_desktop.core.models import new_id
+        from sfa_desktop.core.records.models import new_id
 
         self._conflicts.append(
             {

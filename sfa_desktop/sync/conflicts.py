@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from sfa_desktop.core import services
-from sfa_desktop.core.fields import ENTITIES, display_value
-from sfa_desktop.core.models import Base
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.fields import ENTITIES, display_value
+from sfa_desktop.core.records.models import Base
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.wire import from_wire, kind_of
 

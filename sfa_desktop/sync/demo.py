@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from sfa_desktop.core.models import new_id
+from sfa_desktop.core.records.models import new_id
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import admin, central
 from sfa_desktop.sync.engine import SyncEngine, SyncReport, identify

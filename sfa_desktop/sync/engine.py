@@ -47,9 +47,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from sfa_desktop.core import merge
-from sfa_desktop.core.matching import KINDS as MERGEABLE
-from sfa_desktop.core.models import SYNCED_TABLES, new_id, utcnow
+from sfa_desktop.core.records import merge
+from sfa_desktop.core.records.matching import KINDS as MERGEABLE
+from sfa_desktop.core.records.models import SYNCED_TABLES, new_id, utcnow
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import apply, central, digest, schema, state

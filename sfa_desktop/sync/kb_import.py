@@ -4,7 +4,7 @@ Every file is read and checked first (front matter, field lengths, products by S
 each bad file is reported by name and nothing is written.  Then, in the caller's one central transaction,
 each article is inserted, updated (only the fields that changed) or restored, through
 :class:`central.Writer`, so laptops receive it with their next sync.  An article's id comes from its file
-name (:func:`sfa_desktop.core.kb.article_id`): importing the folder again updates the same articles.
+name (:func:`sfa_desktop.core.kb.articles.article_id`): importing the folder again updates the same articles.
 Articles whose file is gone are left alone.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sfa_desktop.core.kb import article_id
-from sfa_desktop.core.kb_files import ArticleFile, ArticleFileError, read_folder
+from sfa_desktop.core.kb.articles import article_id
+from sfa_desktop.core.kb.files import ArticleFile, ArticleFileError, read_folder
 from sfa_desktop.sync import schema
 from sfa_desktop.sync.central import CentralError, Writer
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from sfa_desktop.core.territories import below
+from sfa_desktop.core.territories.tree import below
 from sfa_desktop.sync import scope
 from sfa_desktop.sync.local_user import local_user
 from sfa_desktop.sync.scope import Identity

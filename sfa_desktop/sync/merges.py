@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from sfa_desktop.core.merge import REFERENCES
+from sfa_desktop.core.records.merge import REFERENCES
 from sfa_desktop.store import capture
 from sfa_desktop.sync import schema
 from sfa_desktop.sync.central import Writer
@@ -63,7 +63,7 @@ Rows = dict[tuple[str, str], dict[str, Any]]
 
 def _edges_of(table: str) -> list[tuple[str, str]]:
     """Reference columns of ``table`` that can point at a mergeable record (from the models' foreign keys)."""
-    from sfa_desktop.core.models import SYNCED_MODELS
+    from sfa_desktop.core.records.models import SYNCED_MODELS
 
     if table not in _EDGES:
         model = next(m for m in SYNCED_MODELS if m.__tablename__ == table)

@@ -1,7 +1,7 @@
 """Importing the company's sales history into the central store: products and orders from CSV files.
 
 ``sfa central import-products`` and ``sfa central import-orders`` read a file (see
-:mod:`sfa_desktop.core.sales_csv` for the format), resolve what it refers to on the central store and
+:mod:`sfa_desktop.core.sales.csvfile` for the format), resolve what it refers to on the central store and
 write through :class:`~sfa_desktop.sync.central.Writer` in the caller's central transaction, so every row
 gets its sequence number and reaches the laptops of its territory.  Everything is checked before anything
 is written: a file with bad rows imports nothing (:class:`ImportRefused` lists them by line).  Importing a
@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from sfa_desktop.core.models import new_id
-from sfa_desktop.core.sales_csv import (
+from sfa_desktop.core.records.models import new_id
+from sfa_desktop.core.sales.csvfile import (
     ORDER_COLUMNS,
     PRODUCT_COLUMNS,
     CsvFileError,

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-from sfa_desktop.core.models import NAMING_CONVENTION, SYNCED_MODELS, SyncedRecord, UTCDateTime
+from sfa_desktop.core.records.models import NAMING_CONVENTION, SYNCED_MODELS, SyncedRecord, UTCDateTime
 
 #: Bumped when the sync protocol changes incompatibly; the central store records the one it speaks.
 PROTOCOL_VERSION = 1

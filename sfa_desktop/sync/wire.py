@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Column, Date, DateTime
 
-from sfa_desktop.core.models import UTCDateTime
+from sfa_desktop.core.records.models import UTCDateTime
 
 
 def _kind(column: Column[Any]) -> str:

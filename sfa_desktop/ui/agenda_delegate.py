@@ -10,8 +10,8 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, 
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from sfa_desktop.core.agenda import Detail, Row
-from sfa_desktop.core.validation import format_phone
+from sfa_desktop.core.records.validation import format_phone
+from sfa_desktop.core.sequences.agenda import Detail, Row
 from sfa_desktop.ui.agenda_model import DETAIL_ROLE, ROW_ROLE
 from sfa_desktop.ui.icons import icon
 

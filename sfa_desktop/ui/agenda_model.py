@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
-from sfa_desktop.core.agenda import Detail, Row
+from sfa_desktop.core.sequences.agenda import Detail, Row
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import sequence_jobs
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.agenda import Detail
-from sfa_desktop.core.validation import ValidationError, format_phone
+from sfa_desktop.core.records.validation import ValidationError, format_phone
+from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.agenda_delegate import AgendaDelegate

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.assignment import KIND_LABEL, Move, Preview, StalePreview
+from sfa_desktop.core.territories.assignment import KIND_LABEL, Move, Preview, StalePreview
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.tasks import TaskRunner

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.pipeline import BoardColumn, Card
+from sfa_desktop.core.records.pipeline import BoardColumn, Card
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import pipeline_jobs, won_lost
 from sfa_desktop.ui.board_model import (

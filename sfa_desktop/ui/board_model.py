@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from sfa_desktop.core.pipeline import Card
+from sfa_desktop.core.records.pipeline import Card
 
 MIME_TYPE = "application/x-sfa-opportunity"
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import text
 
 from sfa_desktop.core import settings
-from sfa_desktop.core.callsheet import NothingPlanned
+from sfa_desktop.core.callsheet.sheet import NothingPlanned
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.local_user import LocalUser, local_user
 from sfa_desktop.ui.icons import icon

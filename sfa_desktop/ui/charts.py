@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from sfa_desktop.core.report_view import PALETTE, Chart, money
+from sfa_desktop.core.reports.view import PALETTE, Chart, money
 
 AXIS = QColor("#94a3b8")
 GRID = QColor("#eef2f7")
@@ -37,7 +37,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 class ChartWidget(QWidget):
-    """Draws one :class:`~sfa_desktop.core.report_view.Chart`."""
+    """Draws one :class:`~sfa_desktop.core.reports.view.Chart`."""
 
     def __init__(self, chart: Chart, currency: str = "USD", parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.conversion import Match, Plan, Result
-from sfa_desktop.core.fields import Field
-from sfa_desktop.core.validation import FieldError, ValidationError, parse_date, parse_money_cents
+from sfa_desktop.core.records.conversion import Match, Plan, Result
+from sfa_desktop.core.records.fields import Field
+from sfa_desktop.core.records.validation import FieldError, ValidationError, parse_date, parse_money_cents
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import lead_jobs
 from sfa_desktop.ui.fieldwidgets import RefPicker

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import report_settings
-from sfa_desktop.core.report_settings import COSTS, NUMBERS, SettingError
+from sfa_desktop.core.reports import settings as report_settings
+from sfa_desktop.core.reports.settings import COSTS, NUMBERS, SettingError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.tasks import TaskRunner

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.core import duplicates, exporter, import_source, importer, merge, services
 from sfa_desktop.core.progress import Progress
+from sfa_desktop.core.records import duplicates, merge, services
+from sfa_desktop.core.transfer import exporter, import_source, importer
 from sfa_desktop.store import saved_filters
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.whoami import record_defaults

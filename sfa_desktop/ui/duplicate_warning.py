@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.duplicates import Candidate
-from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.core.records.duplicates import Candidate
+from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.ui import data_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.widgets import named

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.duplicates import Group
-from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.core.records.duplicates import Group
+from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import data_jobs
 from sfa_desktop.ui.merge_dialog import MergeDialog

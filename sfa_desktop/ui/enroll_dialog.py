@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.enrollments import TARGETS
-from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.core.sequences.enrollments import TARGETS
 from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.agenda_page import problem_text
 from sfa_desktop.ui.tasks import Task

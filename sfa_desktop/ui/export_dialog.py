@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import vcards
 from sfa_desktop.core.progress import Cancelled
+from sfa_desktop.core.transfer import vcards
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import data_jobs
 from sfa_desktop.ui.progress import ProgressBridge, ProgressRow

@@ -1,7 +1,7 @@
 """One editor widget per field kind, with a uniform interface for the record form.
 
 Every editor shows a stored value (:meth:`FieldEditor.show_value`), hands back what the person typed in a
-form that :func:`sfa_desktop.core.fields.clean_value` understands (:meth:`FieldEditor.raw`), and fires
+form that :func:`sfa_desktop.core.records.fields.clean_value` understands (:meth:`FieldEditor.raw`), and fires
 ``edited`` when the person changes it and ``committed`` when they leave it (focus out, Enter, a choice).
 """
 
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.fields import Field, display_value
-from sfa_desktop.core.validation import FieldError
+from sfa_desktop.core.records.fields import Field, display_value
+from sfa_desktop.core.records.validation import FieldError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import jobs
 from sfa_desktop.ui.tasks import Task, TaskRunner

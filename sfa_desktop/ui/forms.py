@@ -1,6 +1,7 @@
 """The detail pane: an edit form generated from a record kind's field specs, with inline validation.
 
-Each field is checked with :func:`sfa_desktop.core.fields.clean_value` as the person leaves it; a problem
+Each field is checked with :func:`sfa_desktop.core.records.fields.clean_value` as the person leaves it; a
+problem
 is shown in red under the field and Save stays disabled until every field is valid.  Saving runs the
 same service as the command line (``services.create`` / ``services.update``) in one transaction on the
 task runner; a ValidationError from the service is mapped back onto the fields.  Typed data is never
@@ -28,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.fields import ENTITIES, Field, clean_value
-from sfa_desktop.core.validation import FieldError, ValidationError, format_money
+from sfa_desktop.core.records.fields import ENTITIES, Field, clean_value
+from sfa_desktop.core.records.validation import FieldError, ValidationError, format_money
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import jobs
 from sfa_desktop.ui.extensions import RecordTab

@@ -34,10 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import columns, importer
-from sfa_desktop.core.fields import ENTITIES
-from sfa_desktop.core.import_source import Source
 from sfa_desktop.core.progress import Cancelled
+from sfa_desktop.core.records import columns
+from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.core.transfer import importer
+from sfa_desktop.core.transfer.import_source import Source
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import data_jobs
 from sfa_desktop.ui.icons import icon

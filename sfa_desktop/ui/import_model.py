@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from sfa_desktop.core.fields import ENTITIES
-from sfa_desktop.core.importer import Plan, PlannedRow
+from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.core.transfer.importer import Plan, PlannedRow
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Line", "Outcome", "Record", "Details")

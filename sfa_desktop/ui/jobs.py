@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import services, settings
-from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.store import capture, search
 from sfa_desktop.store.database import LocalStore
 
@@ -47,7 +48,7 @@ def load_record(store: LocalStore, kind: str, record_id: str) -> LoadedRecord:
     """The record's values; a merged-away record's id shows the record it was merged into."""
     with store.reading() as session:
         if kind in ("accounts", "contacts", "leads"):
-            from sfa_desktop.core.merge import survivor_of
+            from sfa_desktop.core.records.merge import survivor_of
 
             record_id = survivor_of(session, kind, record_id) or record_id
         record = services.get(session, kind, record_id)
@@ -76,7 +77,7 @@ def ref_choices(store: LocalStore, ref: str) -> list[tuple[str, str]]:
 
 def dynamic_choices(store: LocalStore, source: str) -> list[tuple[str, str]]:
     """(value, label) of a vocabulary kept in the database (``Field.choices_from``), in order."""
-    from sfa_desktop.core import stages
+    from sfa_desktop.core.records import stages
 
     if source != "pipeline_stages":
         raise ValueError(f"no vocabulary {source!r}")

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import kb
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.kb import articles as kb
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import kb_jobs
 from sfa_desktop.ui.icons import icon

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import kb, services
+from sfa_desktop.core.kb import articles as kb
+from sfa_desktop.core.records import services
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.local_user import LocalUser, local_user

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from sfa_desktop.core import kb
+from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import kb_jobs
 from sfa_desktop.ui.icons import icon

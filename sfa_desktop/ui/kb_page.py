@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import kb
+from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import kb_jobs

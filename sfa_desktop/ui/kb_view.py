@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import kb
+from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.widgets import named
 

@@ -9,9 +9,12 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import conversion, leads, scoring, scoring_rules, settings
-from sfa_desktop.core.conversion import Matches, Plan, Result
-from sfa_desktop.core.stages import Stage, all_stages
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import conversion, leads
+from sfa_desktop.core.records.conversion import Matches, Plan, Result
+from sfa_desktop.core.records.stages import Stage, all_stages
+from sfa_desktop.core.scoring import rules as scoring_rules
+from sfa_desktop.core.scoring import scores as scoring
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.local_user import local_user
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.agenda import Detail
+from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.widgets import named
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop import __version__
-from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import extensions, jobs
 from sfa_desktop.ui.extensions import PageEntry
@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def _on_task_failed(self, _task: object, exc: object) -> None:
-        from sfa_desktop.core.validation import ValidationError
+        from sfa_desktop.core.records.validation import ValidationError
 
         if not isinstance(exc, ValidationError):
             self.show_message(f"Something went wrong: {exc}")

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import merge
-from sfa_desktop.core.fields import ENTITIES, display_value
+from sfa_desktop.core.records import merge
+from sfa_desktop.core.records.fields import ENTITIES, display_value
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import data_jobs
 from sfa_desktop.ui.data_jobs import MergeRecords

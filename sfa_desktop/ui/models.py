@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from sfa_desktop.core.validation import format_money, format_phone
+from sfa_desktop.core.records.validation import format_money, format_phone
 from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.filters import ColumnFilter

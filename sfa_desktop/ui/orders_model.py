@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from sfa_desktop.core.sales import OrderRow
-from sfa_desktop.core.validation import format_money
+from sfa_desktop.core.records.validation import format_money
+from sfa_desktop.core.sales.history import OrderRow
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Order / product", "Date / qty", "Total")

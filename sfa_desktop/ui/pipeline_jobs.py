@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from sfa_desktop.core import pipeline
-from sfa_desktop.core.pipeline import BoardColumn, PipelineTotals, StageEdit
-from sfa_desktop.core.stages import Stage, all_stages
+from sfa_desktop.core.records import pipeline
+from sfa_desktop.core.records.pipeline import BoardColumn, PipelineTotals, StageEdit
+from sfa_desktop.core.records.stages import Stage, all_stages
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.local_user import LocalUser, local_user, may_write_reference, require_reference_writer
 

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.fields import LEADS, clean_value
-from sfa_desktop.core.leads import QUICK_FIELDS
-from sfa_desktop.core.validation import FieldError, ValidationError
+from sfa_desktop.core.records.fields import LEADS, clean_value
+from sfa_desktop.core.records.leads import QUICK_FIELDS
+from sfa_desktop.core.records.validation import FieldError, ValidationError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import lead_jobs
 from sfa_desktop.ui.fieldwidgets import FieldEditor, make_editor

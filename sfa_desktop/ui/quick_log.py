@@ -3,7 +3,7 @@ filled and saved from the keyboard.
 
 Alt+C, V, E, M, N choose call, visit, email, meeting or note; Tab walks subject, outcome, duration and
 notes; Alt+F adds a follow-up task; Enter in a field (Ctrl+Enter anywhere) logs it; Esc cancels.  Saving runs
-:func:`sfa_desktop.core.activity_log.log_activity` in one transaction on the task runner; a problem is
+:func:`sfa_desktop.core.records.activity_log.log_activity` in one transaction on the task runner; a problem is
 shown under the field it is about and nothing is written.
 """
 
@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import activity_log
-from sfa_desktop.core.fields import ACTIVITY_OUTCOMES, ENTITIES
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records import activity_log
+from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, ENTITIES
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
 from sfa_desktop.ui.icons import icon

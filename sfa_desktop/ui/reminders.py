@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from sfa_desktop.core.agenda import Detail
-from sfa_desktop.core.models import utcnow
-from sfa_desktop.core.reminders import SNOOZES
+from sfa_desktop.core.records.models import utcnow
+from sfa_desktop.core.sequences.agenda import Detail
+from sfa_desktop.core.sequences.reminders import SNOOZES
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.icons import icon

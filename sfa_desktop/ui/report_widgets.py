@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.report_view import Chart, Kpi, Section, Table, format_value
+from sfa_desktop.core.reports.view import Chart, Kpi, Section, Table, format_value
 from sfa_desktop.ui.charts import ChartWidget
 from sfa_desktop.ui.widgets import named
 

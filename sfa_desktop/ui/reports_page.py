@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.report import Period, ReportError, TerritoryGone
+from sfa_desktop.core.reports.base import Period, ReportError, TerritoryGone
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.icons import icon

@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import scoring_rules
-from sfa_desktop.core.fields import ACTIVITY_OUTCOMES, INDUSTRIES, LEAD_SOURCES
-from sfa_desktop.core.scoring_rules import FIT_KINDS, KIND_LABELS, KINDS, RulesError
+from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, INDUSTRIES, LEAD_SOURCES
+from sfa_desktop.core.scoring import rules as scoring_rules
+from sfa_desktop.core.scoring.rules import FIT_KINDS, KIND_LABELS, KINDS, RulesError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import lead_jobs
 from sfa_desktop.ui.icons import icon

@@ -1,5 +1,5 @@
 """The Sales tab of an account: this year and last, the last order, the monthly trend, the top products
-and the orders with their lines, from :mod:`sfa_desktop.core.sales` (the same figures ``sfa sales``
+and the orders with their lines, from :mod:`sfa_desktop.core.sales.history` (the same figures ``sfa sales``
 prints).  Read-only: orders come from the company's systems."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import sales
-from sfa_desktop.core.sales import OrderRow, SalesSummary
-from sfa_desktop.core.validation import format_money
+from sfa_desktop.core.records.validation import format_money
+from sfa_desktop.core.sales import history as sales
+from sfa_desktop.core.sales.history import OrderRow, SalesSummary
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.orders_model import OrdersModel
 from sfa_desktop.ui.sales_chart import MonthlyChart, ProductBars, compact_money

@@ -10,8 +10,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from sfa_desktop.core.sales import MonthTotal, ProductTotal
-from sfa_desktop.core.validation import format_money
+from sfa_desktop.core.records.validation import format_money
+from sfa_desktop.core.sales.history import MonthTotal, ProductTotal
 
 CURRENT = QColor("#2563eb")
 EARLIER = QColor("#93c5fd")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.scoring import Reason, Score
+from sfa_desktop.core.scoring.scores import Reason, Score
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import lead_jobs
 from sfa_desktop.ui.icons import icon

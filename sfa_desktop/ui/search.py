@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.search import Hit
 from sfa_desktop.ui import jobs

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.fields import ENTITIES
+from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import extensions
 from sfa_desktop.ui.forms import RecordForm

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import sequences
-from sfa_desktop.core.fields import SEQUENCE_TARGETS
+from sfa_desktop.core.records.fields import SEQUENCE_TARGETS
+from sfa_desktop.core.sequences import templates as sequences
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.agenda_page import problem_text

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from sfa_desktop.core import agenda, enrollment_upkeep, enrollments, reminders, sequences
-from sfa_desktop.core.models import SequenceTemplate, utcnow
+from sfa_desktop.core.records.models import SequenceTemplate, utcnow
+from sfa_desktop.core.sequences import agenda, enrollments, reminders
+from sfa_desktop.core.sequences import templates as sequences
+from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
 
@@ -107,7 +109,7 @@ def export_agenda(store: LocalStore, owners: Sequence[str] | None, days: int, pa
     with store.engine.connect() as conn:
         items = agenda.agenda_items(conn, owners, now=now, days=days)
         shown = agenda.details(conn, [i.activity_id for i in items])
-    from sfa_desktop.core import ical  # the icalendar library, loaded when a calendar is written
+    from sfa_desktop.core.sequences import ical  # the icalendar library, loaded when a calendar is written
 
     data = ical.calendar([shown[i.activity_id] for i in items if i.activity_id in shown], now=now)
     partial = f"{path}.part"

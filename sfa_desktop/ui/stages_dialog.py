@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.fields import STAGE_CATEGORIES
-from sfa_desktop.core.pipeline import StageEdit, key_for
-from sfa_desktop.core.stages import CATEGORY_LABELS
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records.fields import STAGE_CATEGORIES
+from sfa_desktop.core.records.pipeline import StageEdit, key_for
+from sfa_desktop.core.records.stages import CATEGORY_LABELS
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import pipeline_jobs
 from sfa_desktop.ui.icons import icon

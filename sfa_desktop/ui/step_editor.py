@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.fields import ACTIVITY_OUTCOMES, LEAD_STATUSES
-from sfa_desktop.core.sequences import MAX_REPEATS, MAX_WAIT_DAYS, STEP_KINDS
+from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, LEAD_STATUSES
+from sfa_desktop.core.sequences.templates import MAX_REPEATS, MAX_WAIT_DAYS, STEP_KINDS
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.markdown_view import MarkdownView
 from sfa_desktop.ui.widgets import named

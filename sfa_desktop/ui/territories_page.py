@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.territories import TerritoryError, TerritoryNode, below, flatten
+from sfa_desktop.core.territories.tree import TerritoryError, TerritoryNode, below, flatten
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.assignment_panel import AssignmentPanel

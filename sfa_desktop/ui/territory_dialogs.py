@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.fields import ENTITIES, INDUSTRIES, RULE_SCOPES
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records.fields import ENTITIES, INDUSTRIES, RULE_SCOPES
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
 

@@ -11,12 +11,17 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import assignment, report_sections, report_view, services, settings, territories
-from sfa_desktop.core.report import Period
-from sfa_desktop.core.report_settings import KEYS, check
-from sfa_desktop.core.report_view import Kpi, Section
-from sfa_desktop.core.rules import Rule, check_rule, clean_prefixes
-from sfa_desktop.core.territory_report import TerritoryReport, build
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import services
+from sfa_desktop.core.reports import sections as report_sections
+from sfa_desktop.core.reports import view as report_view
+from sfa_desktop.core.reports.base import Period
+from sfa_desktop.core.reports.settings import KEYS, check
+from sfa_desktop.core.reports.territory import TerritoryReport, build
+from sfa_desktop.core.reports.view import Kpi, Section
+from sfa_desktop.core.territories import assignment
+from sfa_desktop.core.territories import tree as territories
+from sfa_desktop.core.territories.rules import Rule, check_rule, clean_prefixes
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import local_rights
 from sfa_desktop.sync.local_rights import LocalRights

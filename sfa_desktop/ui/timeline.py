@@ -1,9 +1,10 @@
 """The Timeline tab of accounts, contacts and leads: the whole story, newest first, filterable by kind.
 
-The items come from :func:`sfa_desktop.core.timeline.build` in a job on the task runner (the same function
+The items come from :func:`sfa_desktop.core.timeline.feed.build` in a job on the task runner (the same
+function
 ``sfa timeline`` prints).  :class:`TimelineModel` holds them and hands them to the view a hundred at a time
 as it scrolls (``canFetchMore``/``fetchMore``); filtering by kind happens in memory with the core's
-:class:`~sfa_desktop.core.timeline.Filter`, so switching filters is instant and the chips show counts.
+:class:`~sfa_desktop.core.timeline.feed.Filter`, so switching filters is instant and the chips show counts.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import timeline
-from sfa_desktop.core.fields import ACTIVITY_KINDS
-from sfa_desktop.core.timeline import Filter, TimelineItem
+from sfa_desktop.core.records.fields import ACTIVITY_KINDS
+from sfa_desktop.core.timeline import feed as timeline
+from sfa_desktop.core.timeline.feed import Filter, TimelineItem
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.timeline_delegate import HEADER_ROLE, ITEM_ROLE, TimelineDelegate

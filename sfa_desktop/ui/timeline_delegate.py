@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from sfa_desktop.core.timeline import TimelineItem, relative_time
+from sfa_desktop.core.timeline.feed import TimelineItem, relative_time
 from sfa_desktop.ui.icons import icon
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 10

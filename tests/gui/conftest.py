@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store.database import LocalStore
 
 FIRST = [

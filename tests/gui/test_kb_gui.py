@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from sqlalchemy import text
 
-from sfa_desktop.core import kb, services
+from sfa_desktop.core.kb import articles as kb
+from sfa_desktop.core.records import services
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
 from sfa_desktop.ui import kb_editor, kb_view

@@ -10,7 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QSpinBox
 from sqlalchemy import text
 
-from sfa_desktop.core import scoring, services, settings
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import services
+from sfa_desktop.core.scoring import scores as scoring
 from sfa_desktop.ui.convert_dialog import ConvertDialog
 from sfa_desktop.ui.mainwindow import MainWindow
 from sfa_desktop.ui.quick_lead import QuickLeadDialog

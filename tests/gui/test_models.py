@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import text
 
-from sfa_desktop.core.validation import format_money
+from sfa_desktop.core.records.validation import format_money
 from sfa_desktop.store import lists
 from sfa_desktop.ui.models import ID_ROLE, MAX_PAGES, PAGE_SIZE, RecordTableModel
 from sfa_desktop.ui.tasks import TaskRunner
@@ -121,7 +121,7 @@ def test_a_stale_reload_is_dropped(qtbot, store, seeded, runner: TaskRunner):
 
 
 def test_fast_phone_formatting_matches_phonenumbers():
-    from sfa_desktop.core.validation import format_phone
+    from sfa_desktop.core.records.validation import format_phone
     from sfa_desktop.ui.models import format_cell
 
     for number in ("+12125550143", "+14165550199", "+18762345678", "+442079460958", "+4930123456"):

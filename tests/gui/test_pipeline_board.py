@@ -10,8 +10,8 @@ from PySide6.QtCore import QMimeData, QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from sqlalchemy import text
 
-from sfa_desktop.core import pipeline
-from sfa_desktop.core.pipeline import Card
+from sfa_desktop.core.records import pipeline
+from sfa_desktop.core.records.pipeline import Card
 from sfa_desktop.sync import state
 from sfa_desktop.ui import won_lost
 from sfa_desktop.ui.board import PipelinePage

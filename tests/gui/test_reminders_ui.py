@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sfa_desktop.core import services
-from sfa_desktop.core.models import utcnow
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.mainwindow import MainWindow
 from sfa_desktop.ui.reminders import ReminderController, message_for
@@ -82,7 +82,7 @@ def test_the_scheduler_wakes_at_the_next_reminder(qtbot, store, seeded, runner):
 
 
 def test_the_message_names_the_activity_or_counts_them() -> None:
-    from sfa_desktop.core.agenda import Detail
+    from sfa_desktop.core.sequences.agenda import Detail
 
     base: dict[str, Any] = dict.fromkeys(Detail.__dataclass_fields__, "")
     base.update(

@@ -13,8 +13,9 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QPointF, Qt
 
-from sfa_desktop.core import services, settings
-from sfa_desktop.core.report_view import Chart, Col, Series, Table
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import services
+from sfa_desktop.core.reports.view import Chart, Col, Series, Table
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.charts import ChartWidget, nice_ticks
 from sfa_desktop.ui.cost_settings import CostSettingsDialog

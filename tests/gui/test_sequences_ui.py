@@ -15,8 +15,9 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
-from sfa_desktop.core import enrollments, services
-from sfa_desktop.core.models import utcnow
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.models import utcnow
+from sfa_desktop.core.sequences import enrollments
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import agenda_page, enroll_dialog, sequence_tab
 from sfa_desktop.ui.agenda_page import TodayPage

@@ -11,7 +11,8 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QColor
 from sqlalchemy import text
 
-from sfa_desktop.core import services, timeline
+from sfa_desktop.core.records import services
+from sfa_desktop.core.timeline import feed as timeline
 from sfa_desktop.ui.mainwindow import MainWindow
 from sfa_desktop.ui.orders_model import OrdersModel
 from sfa_desktop.ui.quick_log import QuickLogDialog

@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, text
 
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import admin, central

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QTableWidget, QTreeWidgetItem, QTreeWidgetItemIterator
 from sqlalchemy import text
 
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
 from sfa_desktop.ui.assignment_panel import MoveModel

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu, QToolButton
 from sqlalchemy import text
 
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.filters import ColumnFilter
 from sfa_desktop.ui import data_jobs, duplicate_warning, list_filters, shortcuts
@@ -311,7 +311,7 @@ def test_the_overlay_lists_the_windows_real_shortcuts(qtbot, store, seeded, runn
 
 
 def test_a_merged_away_record_opens_its_survivor(qtbot, store, runner, twins):
-    from sfa_desktop.core import merge
+    from sfa_desktop.core.records import merge
     from sfa_desktop.ui import jobs
 
     with store.transaction() as session:

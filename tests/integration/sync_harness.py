@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, create_engine, func, or_, select, text
 from sqlalchemy.engine import make_url
 
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import admin, central, schema
 from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from sfa_desktop.core.models import new_id
+from sfa_desktop.core.records.models import new_id
 from sfa_desktop.sync import admin, central
 
 DB = "central_security"
@@ -215,7 +215,7 @@ def test_orders_are_read_by_territory_and_only_moved_by_reps(world: dict[str, An
 def test_a_manager_moving_an_account_moves_its_orders_under_rls(world: dict[str, Any], tmp_path: Any) -> None:
     """With the manager's own login, the sync moves the account's orders along (policies and the orders
     guard allow exactly that), and back again."""
-    from sfa_desktop.core import services
+    from sfa_desktop.core.records import services
     from sfa_desktop.store.database import LocalStore
     from sfa_desktop.sync.engine import SyncEngine
 

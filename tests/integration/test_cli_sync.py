@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from sfa_desktop import cli
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import admin, central, credentials

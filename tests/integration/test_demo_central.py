@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 
-from sfa_desktop.core.models import new_id
+from sfa_desktop.core.records.models import new_id
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import central, scheduler, state
 from sfa_desktop.sync.demo import CENTRAL_FILENAME

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from sfa_desktop.cli import main
-from sfa_desktop.core.kb import article_id
+from sfa_desktop.core.kb.articles import article_id
 from sfa_desktop.store import kb_search
 from sfa_desktop.sync import central
 from sfa_desktop.sync.kb_import import KbImportError, import_folder

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from sfa_desktop import cli
-from sfa_desktop.core import sales
-from sfa_desktop.core.models import new_id
+from sfa_desktop.core.records.models import new_id
+from sfa_desktop.core.sales import history as sales
 from sfa_desktop.sync import central, schema
 from sfa_desktop.sync.central import CentralError
 from sfa_desktop.sync.sales_import import ImportRefused, import_orders, import_products

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.sync import central, schema
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 

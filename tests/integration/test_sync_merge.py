@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import merge, services
+from sfa_desktop.core.records import merge, services
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import conversion, pipeline, scoring, stages
-from sfa_desktop.core.pipeline import StageEdit
+from sfa_desktop.core.records import conversion, pipeline, stages
+from sfa_desktop.core.records.pipeline import StageEdit
+from sfa_desktop.core.scoring import scores as scoring
 from sfa_desktop.sync.local_user import NotPermitted, require_reference_writer
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 

@@ -190,7 +190,7 @@ def test_laptop_clock_a_year_ahead(world: World, monkeypatch: pytest.MonkeyPatch
     acme = ann.create("accounts", {"name": "Acme", "territory_id": ann.territory("NE")})
     ann.sync()
     mgr.sync()
-    from sfa_desktop.core import models
+    from sfa_desktop.core.records import models
 
     real = models.utcnow
     monkeypatch.setattr(models, "utcnow", lambda: real() + timedelta(days=365))

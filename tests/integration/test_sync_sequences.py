@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from sfa_desktop.core import enrollment_upkeep, enrollments
-from sfa_desktop.core.enrollments import step_activity_id
+from sfa_desktop.core.sequences import enrollments
+from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
+from sfa_desktop.core.sequences.enrollments import step_activity_id
 from sfa_desktop.sync import schema
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 from tests.unit.test_sequences import outreach

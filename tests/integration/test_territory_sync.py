@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import assignment, report_sections, report_view, services
-from sfa_desktop.core.report import Period, ReportError
-from sfa_desktop.core.territory_report import build
+from sfa_desktop.core.records import services
+from sfa_desktop.core.reports import sections as report_sections
+from sfa_desktop.core.reports import view as report_view
+from sfa_desktop.core.reports.base import Period, ReportError
+from sfa_desktop.core.reports.territory import build
+from sfa_desktop.core.territories import assignment
 from sfa_desktop.sync import local_rights
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 

@@ -32,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script:
 
 from sqlalchemy import text
 
-from sfa_desktop.core import agenda, enrollments, services
-from sfa_desktop.core.models import utcnow
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.models import utcnow
+from sfa_desktop.core.sequences import agenda, enrollments
 from sfa_desktop.store.database import LocalStore
 from tests.perf.benchlib import Result, print_results
 from tests.unit.test_sequences import outreach

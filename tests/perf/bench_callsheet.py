@@ -27,8 +27,10 @@ from typing import Any
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 from sqlalchemy import text
 
-from sfa_desktop.core import callsheet, demo, services
-from sfa_desktop.core.demo_kb_text import ARTICLES
+from sfa_desktop.core.callsheet import sheet as callsheet
+from sfa_desktop.core.demo import generator as demo
+from sfa_desktop.core.demo.kb_text import ARTICLES
+from sfa_desktop.core.records import services
 from sfa_desktop.printing.base import MARGIN, numbered_canvas, page_size, styles
 from sfa_desktop.printing.callsheet import render
 from sfa_desktop.store.database import LocalStore

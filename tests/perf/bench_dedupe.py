@@ -26,9 +26,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sfa_desktop.core import demo_names as names  # noqa: E402
-from sfa_desktop.core import duplicates, services  # noqa: E402
-from sfa_desktop.core.matching import Index, find_groups, profile  # noqa: E402
+from sfa_desktop.core.demo import names  # noqa: E402
+from sfa_desktop.core.records import duplicates, services  # noqa: E402
+from sfa_desktop.core.records.matching import Index, find_groups, profile  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
 from tests.perf.benchlib import Result, print_results  # noqa: E402
 

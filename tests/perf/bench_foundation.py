@@ -28,8 +28,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from sfa_desktop.core import demo
-from sfa_desktop.core.models import SYNCED_TABLES, Base
+from sfa_desktop.core.demo import generator as demo
+from sfa_desktop.core.records.models import SYNCED_TABLES, Base
 from sfa_desktop.store import lists, search
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 

@@ -33,9 +33,9 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sfa_desktop.core import demo_names as names  # noqa: E402
-from sfa_desktop.core import import_source, importer  # noqa: E402
-from sfa_desktop.core.models import Base  # noqa: E402
+from sfa_desktop.core.demo import names  # noqa: E402
+from sfa_desktop.core.records.models import Base  # noqa: E402
+from sfa_desktop.core.transfer import import_source, importer  # noqa: E402
 from sfa_desktop.store.database import DB_FILENAME, LocalStore  # noqa: E402
 from tests.perf.benchlib import Result, print_results  # noqa: E402
 

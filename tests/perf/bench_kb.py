@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.core import services
-from sfa_desktop.core.demo_kb_text import ARTICLES, FAMILY_TALK, PRODUCTS
+from sfa_desktop.core.demo.kb_text import ARTICLES, FAMILY_TALK, PRODUCTS
+from sfa_desktop.core.records import services
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.search import fts_query

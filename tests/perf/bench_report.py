@@ -29,8 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.core.report import Period
-from sfa_desktop.core.territory_report import build
+from sfa_desktop.core.reports.base import Period
+from sfa_desktop.core.reports.territory import build
 from sfa_desktop.printing.territory_report import write_pdf
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 

@@ -30,8 +30,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from sfa_desktop.core import scoring, services, settings
-from sfa_desktop.core.fields import ACTIVITY_OUTCOMES, INDUSTRIES, LEAD_SOURCES
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, INDUSTRIES, LEAD_SOURCES
+from sfa_desktop.core.scoring import scores as scoring
 from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
 

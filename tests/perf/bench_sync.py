@@ -35,8 +35,8 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sfa_desktop.core import services  # noqa: E402
-from sfa_desktop.core.models import Base  # noqa: E402
+from sfa_desktop.core.records import services  # noqa: E402
+from sfa_desktop.core.records.models import Base  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
 from sfa_desktop.sync import admin, central, schema  # noqa: E402
 from sfa_desktop.sync.engine import SyncEngine  # noqa: E402

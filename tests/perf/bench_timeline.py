@@ -32,8 +32,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy import text
 
-from sfa_desktop.core import services, timeline
-from sfa_desktop.core.models import new_id
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.models import new_id
+from sfa_desktop.core.timeline import feed as timeline
 from sfa_desktop.store.database import LocalStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import activity_log, services
-from sfa_desktop.core.models import Activity
-from sfa_desktop.core.services import NotFound
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records import activity_log, services
+from sfa_desktop.core.records.models import Activity
+from sfa_desktop.core.records.services import NotFound
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store.database import LocalStore
 
 NOW = dt.datetime(2026, 11, 24, 15, 30, tzinfo=dt.UTC)

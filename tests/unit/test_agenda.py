@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlalchemy import text
 
-from sfa_desktop.core import agenda, enrollments, ical, reminders, services
-from sfa_desktop.core.reminders import State
+from sfa_desktop.core.records import services
+from sfa_desktop.core.sequences import agenda, enrollments, ical, reminders
+from sfa_desktop.core.sequences.reminders import State
 from sfa_desktop.store.database import LocalStore
 from tests.unit.test_sequences import outreach
 

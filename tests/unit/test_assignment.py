@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import assignment, services
-from sfa_desktop.core.assignment import StalePreview
+from sfa_desktop.core.records import services
+from sfa_desktop.core.territories import assignment
+from sfa_desktop.core.territories.assignment import StalePreview
 from sfa_desktop.store.capture import read_outbox
 from sfa_desktop.store.database import LocalStore
 

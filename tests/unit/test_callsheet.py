@@ -12,9 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from sfa_desktop.cli import main
-from sfa_desktop.core import callsheet, route
-from sfa_desktop.core.callsheet import NothingPlanned
-from sfa_desktop.core.validation import format_phone
+from sfa_desktop.core.callsheet import route
+from sfa_desktop.core.callsheet import sheet as callsheet
+from sfa_desktop.core.callsheet.sheet import NothingPlanned
+from sfa_desktop.core.records.validation import format_phone
 from sfa_desktop.printing.callsheet import render, write
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state

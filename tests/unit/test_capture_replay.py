@@ -32,10 +32,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import Connection, text
 
-from sfa_desktop.core import lead_status, services
-from sfa_desktop.core.fields import ENTITIES, Field
-from sfa_desktop.core.models import SYNCED_TABLES, new_id
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records import lead_status, services
+from sfa_desktop.core.records.fields import ENTITIES, Field
+from sfa_desktop.core.records.models import SYNCED_TABLES, new_id
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store import capture, search
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 from tests.strategies import has_invalid, invalid_value, valid_value

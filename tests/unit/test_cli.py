@@ -379,7 +379,7 @@ def test_help_of_every_command(command: list[str], capsys: pytest.CaptureFixture
 
 
 def test_add_help_offers_every_field(capsys: pytest.CaptureFixture[str]) -> None:
-    from sfa_desktop.core.fields import ENTITIES
+    from sfa_desktop.core.records.fields import ENTITIES
 
     main(["contacts", "add", "--help"])
     out = capsys.readouterr().out

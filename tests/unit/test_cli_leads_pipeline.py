@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from sfa_desktop.cli import main
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
 

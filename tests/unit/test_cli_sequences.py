@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select, text
 
 from sfa_desktop import cli
-from sfa_desktop.core import enrollments, services
-from sfa_desktop.core.demo_sequences import TEMPLATES
+from sfa_desktop.core.demo.sequences import TEMPLATES
+from sfa_desktop.core.records import services
+from sfa_desktop.core.sequences import enrollments
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import central, schema
 from tests.unit.test_sequences import outreach

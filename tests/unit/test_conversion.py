@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import conversion, services
-from sfa_desktop.core.conversion import Plan
-from sfa_desktop.core.models import SYNCED_TABLES
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records import conversion, services
+from sfa_desktop.core.records.conversion import Plan
+from sfa_desktop.core.records.models import SYNCED_TABLES
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 
@@ -263,7 +263,8 @@ def test_a_crash_half_way_leaves_the_old_state(store: LocalStore, lead: str, dat
         f"""
         import os
         from pathlib import Path
-        from sfa_desktop.core import conversion, services
+        from sfa_desktop.core.records import conversion
+        from sfa_desktop.core.records import services
         from sfa_desktop.store.database import LocalStore
 
         real_update = services.update

@@ -12,9 +12,10 @@ import pytest
 from email_validator import validate_email
 from sqlalchemy import text
 
-from sfa_desktop.core import demo, demo_day
-from sfa_desktop.core.fields import LEAD_STATUSES, OPPORTUNITY_STAGES
-from sfa_desktop.core.models import SYNCED_TABLES
+from sfa_desktop.core.demo import day as demo_day
+from sfa_desktop.core.demo import generator as demo
+from sfa_desktop.core.records.fields import LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.core.records.models import SYNCED_TABLES
 from sfa_desktop.store.capture import read_outbox
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.search import search
@@ -120,7 +121,7 @@ def test_summary_matches_the_rows(tmp_path: Path) -> None:
 
 def test_every_phone_is_valid_e164_and_in_the_records_state(seeded: LocalStore) -> None:
     area_states = {}
-    from sfa_desktop.core.demo_names import CITIES
+    from sfa_desktop.core.demo.names import CITIES
 
     for city in CITIES:
         for code in city.area_codes:
@@ -165,7 +166,7 @@ def test_names_include_non_ascii_people(seeded: LocalStore) -> None:
 
 
 def test_addresses_are_consistent_with_territories(seeded: LocalStore) -> None:
-    from sfa_desktop.core.demo_names import CITIES, TERRITORY_STATES
+    from sfa_desktop.core.demo.names import CITIES, TERRITORY_STATES
 
     territory_code = {t["id"]: t["code"] for t in _rows(seeded, "territories")}
     zip_prefix: dict[str, set[str]] = {c.state: set() for c in CITIES}
@@ -290,8 +291,8 @@ def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
 
 
 def test_vocabularies_cover_the_field_specs() -> None:
-    from sfa_desktop.core import demo_names
-    from sfa_desktop.core.fields import ACTIVITY_KINDS, ACTIVITY_OUTCOMES, INDUSTRIES
+    from sfa_desktop.core.demo import names as demo_names
+    from sfa_desktop.core.records.fields import ACTIVITY_KINDS, ACTIVITY_OUTCOMES, INDUSTRIES
 
     assert set(demo._LEAD_STATUS_WEIGHTS) == set(LEAD_STATUSES)
     assert set(demo._STAGE_WEIGHTS) == set(OPPORTUNITY_STAGES)

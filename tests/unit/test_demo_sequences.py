@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import agenda, demo, sequences
-from sfa_desktop.core.demo_sequences import TEMPLATES
+from sfa_desktop.core.demo import generator as demo
+from sfa_desktop.core.demo.sequences import TEMPLATES
+from sfa_desktop.core.sequences import agenda
+from sfa_desktop.core.sequences import templates as sequences
 from sfa_desktop.store.database import LocalStore
 
 TODAY = dt.date(2026, 11, 25)  # a Wednesday

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import conversion, enrollment_upkeep, enrollments, services
-from sfa_desktop.core.enrollments import EnrollmentError, step_activity_id
-from sfa_desktop.core.models import Activity, Lead, SequenceEnrollment
-from sfa_desktop.core.sequences import TemplateError, add_wait
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records import conversion, services
+from sfa_desktop.core.records.models import Activity, Lead, SequenceEnrollment
+from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.sequences import enrollments
+from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
+from sfa_desktop.core.sequences.enrollments import EnrollmentError, step_activity_id
+from sfa_desktop.core.sequences.templates import TemplateError, add_wait
 from sfa_desktop.store.database import LocalStore
 from tests.unit.test_sequences import outreach
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sfa_desktop.core.fields import ORDER_LINES, ORDERS, Field, clean, clean_value
-from sfa_desktop.core.validation import FieldError, ValidationError
+from sfa_desktop.core.records.fields import ORDER_LINES, ORDERS, Field, clean, clean_value
+from sfa_desktop.core.records.validation import FieldError, ValidationError
 
 QUANTITY = ORDER_LINES.by_name["quantity"]
 TOTAL = ORDERS.by_name["total_cents"]

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store import lists, saved_filters
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.filters import ColumnFilter, FilterError, describe

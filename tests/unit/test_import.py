@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import exporter, import_source, importer, services
-from sfa_desktop.core.importer import Options
 from sfa_desktop.core.progress import Cancelled, Progress
+from sfa_desktop.core.records import services
+from sfa_desktop.core.transfer import exporter, import_source, importer
+from sfa_desktop.core.transfer.importer import Options
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 

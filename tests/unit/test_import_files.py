@@ -6,9 +6,10 @@ import codecs
 
 import pytest
 
-from sfa_desktop.core import columns, import_source, textfile, vcards
-from sfa_desktop.core.import_source import read_source
-from sfa_desktop.core.textfile import FileError
+from sfa_desktop.core.records import columns
+from sfa_desktop.core.transfer import import_source, textfile, vcards
+from sfa_desktop.core.transfer.import_source import read_source
+from sfa_desktop.core.transfer.textfile import FileError
 
 ROWS = "First Name,Last Name,Email,Company\nZoë,Müller,zoe@acme.de,Acme GmbH\nRené,Lefèvre,rene@x.fr,X SA\n"
 

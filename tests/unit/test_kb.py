@@ -12,8 +12,12 @@ import pytest
 from sqlalchemy import text
 
 from sfa_desktop.cli import main
-from sfa_desktop.core import callsheet, demo, demo_day, kb, mdtext
-from sfa_desktop.core.kb_files import ArticleFileError, parse
+from sfa_desktop.core.callsheet import sheet as callsheet
+from sfa_desktop.core.demo import day as demo_day
+from sfa_desktop.core.demo import generator as demo
+from sfa_desktop.core.kb import articles as kb
+from sfa_desktop.core.kb import mdtext
+from sfa_desktop.core.kb.files import ArticleFileError, parse
 from sfa_desktop.store.database import LocalStore
 
 NASTY = """# Pricing <script>alert('x')</script>

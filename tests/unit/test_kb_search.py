@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, create_engine, text
 
-from sfa_desktop.core import kb, services
+from sfa_desktop.core.kb import articles as kb
+from sfa_desktop.core.records import services
 from sfa_desktop.store import capture, kb_search
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 from tests.unit.test_migrations import _migrate

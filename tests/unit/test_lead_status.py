@@ -8,9 +8,9 @@ import itertools
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import lead_status, leads, services
-from sfa_desktop.core.fields import LEAD_STATUSES
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records import lead_status, leads, services
+from sfa_desktop.core.records.fields import LEAD_STATUSES
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store.database import LocalStore
 
 ALLOWED = {

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection
 
-from sfa_desktop.core import services
-from sfa_desktop.core.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
 from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sfa_desktop.core import duplicates, matching, services
-from sfa_desktop.core.matching import Index, compare, find_groups, profile
+from sfa_desktop.core.records import duplicates, matching, services
+from sfa_desktop.core.records.matching import Index, compare, find_groups, profile
 from sfa_desktop.store.database import LocalStore
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import merge, services
-from sfa_desktop.core.merge import MergeError
+from sfa_desktop.core.records import merge, services
+from sfa_desktop.core.records.merge import MergeError
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 

@@ -13,8 +13,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, create_engine, text
 
-from sfa_desktop.core.fields import OPPORTUNITY_STAGES
-from sfa_desktop.core.models import Base
+from sfa_desktop.core.records.fields import OPPORTUNITY_STAGES
+from sfa_desktop.core.records.models import Base
 from sfa_desktop.store import migrations
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 from sfa_desktop.store.search import search

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import pipeline, services, stages
-from sfa_desktop.core.pipeline import StageEdit
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records import pipeline, services, stages
+from sfa_desktop.core.records.pipeline import StageEdit
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 

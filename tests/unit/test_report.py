@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from sfa_desktop.core import report_sections
-from sfa_desktop.core.report import Period, ReportError, TerritoryGone
-from sfa_desktop.core.territory_report import TerritoryReport, build
+from sfa_desktop.core.reports import sections as report_sections
+from sfa_desktop.core.reports.base import Period, ReportError, TerritoryGone
+from sfa_desktop.core.reports.territory import TerritoryReport, build
 from sfa_desktop.store.database import LocalStore
 from tests import report_fixture
 from tests.report_fixture import NOW, PERIOD, SETTINGS, Fixture
@@ -153,7 +153,7 @@ def test_customer_profitability_margin_cost_to_serve_and_segments(east: Territor
 
 def test_segments_a_b_c_by_share_of_profit(store: LocalStore, fx: Fixture) -> None:
     """With enough profitable accounts: A earns the first 80%, B up to 95%, C the rest."""
-    from sfa_desktop.core import services
+    from sfa_desktop.core.records import services
 
     with store.transaction() as s:
         for n, amount in enumerate((7_000, 1_500, 1_000, 400, 100)):  # net = amount - order cost 35
@@ -214,7 +214,7 @@ def test_a_territory_not_the_users_is_refused(store: LocalStore, fx: Fixture) ->
 
 
 def test_a_deleted_territory_says_so(store: LocalStore, fx: Fixture) -> None:
-    from sfa_desktop.core import services
+    from sfa_desktop.core.records import services
 
     with store.transaction() as s:
         services.delete(s, "territories", fx["WEST"])
@@ -260,7 +260,7 @@ def test_an_empty_period_says_no_activity_in_every_section(store: LocalStore, fx
 
 def test_no_orders_at_all_is_handled(store: LocalStore) -> None:
     """A laptop without any orders (no sales history imported yet): revenue and profitability say so."""
-    from sfa_desktop.core import services
+    from sfa_desktop.core.records import services
 
     with store.transaction() as s:
         territory = services.create(s, "territories", {"code": "X", "name": "X"}).id

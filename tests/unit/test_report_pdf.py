@@ -14,9 +14,10 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtGui import QColor, QImage
 
-from sfa_desktop.core import report_sections, report_view
-from sfa_desktop.core.report import Period
-from sfa_desktop.core.territory_report import TerritoryReport, build
+from sfa_desktop.core.reports import sections as report_sections
+from sfa_desktop.core.reports import view as report_view
+from sfa_desktop.core.reports.base import Period
+from sfa_desktop.core.reports.territory import TerritoryReport, build
 from sfa_desktop.printing.territory_report import write_pdf
 from sfa_desktop.store.database import LocalStore
 from tests import report_fixture
@@ -135,7 +136,7 @@ def test_csv_has_every_table_with_every_row(store: LocalStore) -> None:
 
 
 def test_long_tables_show_the_top_on_screen_and_all_in_the_csv(store: LocalStore) -> None:
-    from sfa_desktop.core import services
+    from sfa_desktop.core.records import services
 
     fx = report_fixture.build(store)
     with store.transaction() as s:

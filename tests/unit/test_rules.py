@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sfa_desktop.core.rules import Rule, Target, check_rule, clean_prefixes, decide
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.territories.rules import Rule, Target, check_rule, clean_prefixes, decide
 
 
 def rule(name: str = "R", territory: str = "NE", **values: Any) -> Rule:

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from sfa_desktop.core import sales, services
+from sfa_desktop.core.records import services
+from sfa_desktop.core.sales import history as sales
 from sfa_desktop.store.database import LocalStore
 
 TODAY = dt.date(2026, 3, 15)

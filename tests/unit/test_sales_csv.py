@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sfa_desktop.core.sales_csv import (
+from sfa_desktop.core.sales.csvfile import (
     ORDER_COLUMNS,
     PRODUCT_COLUMNS,
     CsvFileError,

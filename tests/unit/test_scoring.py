@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import scoring, scoring_rules, services, settings
-from sfa_desktop.core.scoring import Score
-from sfa_desktop.core.scoring_rules import RulesError
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import services
+from sfa_desktop.core.scoring import rules as scoring_rules
+from sfa_desktop.core.scoring import scores as scoring
+from sfa_desktop.core.scoring.rules import RulesError
+from sfa_desktop.core.scoring.scores import Score
 from sfa_desktop.store import capture, lists
 from sfa_desktop.store.database import LocalStore
 

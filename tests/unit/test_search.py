@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection
 
-from sfa_desktop.core import services
+from sfa_desktop.core.records import services
 from sfa_desktop.store import lists, search
 from sfa_desktop.store.database import LocalStore
 

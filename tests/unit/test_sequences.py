@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sfa_desktop.core import sequences
-from sfa_desktop.core.sequences import TemplateError, add_wait, decide, first_step
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.sequences import templates as sequences
+from sfa_desktop.core.sequences.templates import TemplateError, add_wait, decide, first_step
 
 NY = ZoneInfo("America/New_York")
 

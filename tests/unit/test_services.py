@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import services, settings
-from sfa_desktop.core.fields import OPPORTUNITY_STAGES
-from sfa_desktop.core.models import new_id
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core import settings
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.fields import OPPORTUNITY_STAGES
+from sfa_desktop.core.records.models import new_id
+from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 

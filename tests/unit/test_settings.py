@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sfa_desktop.core import report_settings, settings
+from sfa_desktop.core import settings
+from sfa_desktop.core.reports import settings as report_settings
 from sfa_desktop.store.database import LocalStore
 
 

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Connection, text
 
-from sfa_desktop.core import services
-from sfa_desktop.core.models import new_id
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.models import new_id
 from sfa_desktop.store import database, migrations
 from sfa_desktop.store.capture import capture_suspended, pending_count, read_outbox
 from sfa_desktop.store.database import DB_FILENAME, LocalStore, StoreError

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import text
 
 from sfa_desktop.cli import main
-from sfa_desktop.core import services, territories
-from sfa_desktop.core.territories import TerritoryError
-from sfa_desktop.core.validation import ValidationError
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.territories import tree as territories
+from sfa_desktop.core.territories.tree import TerritoryError
 from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
 from tests import report_fixture

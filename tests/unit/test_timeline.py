@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sfa_desktop.core import services, timeline
-from sfa_desktop.core.timeline import Filter
+from sfa_desktop.core.records import services
+from sfa_desktop.core.timeline import feed as timeline
+from sfa_desktop.core.timeline.feed import Filter
 from sfa_desktop.store.database import LocalStore
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -453,7 +454,7 @@ def test_as_json_is_plain_data(store: LocalStore, story: Story) -> None:
 
 @pytest.mark.parametrize("number", ["+16175550199", "+12125550143", "+442079460958", "+4930123456", "+1617"])
 def test_phone_fast_path_agrees_with_phonenumbers(number: str) -> None:
-    from sfa_desktop.core.timeline_values import phone_text
-    from sfa_desktop.core.validation import format_phone
+    from sfa_desktop.core.records.validation import format_phone
+    from sfa_desktop.core.timeline.values import phone_text
 
     assert phone_text(number) == format_phone(number)

@@ -16,9 +16,9 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sfa_desktop.core import fields
-from sfa_desktop.core.fields import ENTITIES, Field, clean, clean_value
-from sfa_desktop.core.validation import (
+from sfa_desktop.core.records import fields
+from sfa_desktop.core.records.fields import ENTITIES, Field, clean, clean_value
+from sfa_desktop.core.records.validation import (
     FieldError,
     ValidationError,
     format_money,

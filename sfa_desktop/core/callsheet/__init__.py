@@ -1,0 +1,1 @@
+"""Call sheets: the day's calls and visits, what to know for each, and the route between them."""

@@ -1,0 +1,186 @@
+"""What a call sheet says: for each rep and day, the planned calls, visits and meetings with everything a
+rep wants on paper before leaving (the PDF is made by :mod:`sfa_desktop.printing.callsheet`).
+
+The calls are the rep's activities of kind call, visit or meeting due in the date range (the laptop's
+local days) and not done yet.  Visits and meetings at accounts with coordinates form the day's route,
+nearest first from the rep's home base (:mod:`sfa_desktop.core.callsheet.route`); those without coordinates
+come
+after the route, phone calls after that, by time.  For each call: the account (or the lead's company) and
+contact, why the call is made (the sequence step and its script, the open opportunities), the last three
+activities, the last order and top products, and talking points from the articles linked to the step.
+Everything is read with a few set-based queries (:mod:`sfa_desktop.core.callsheet.data`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core.callsheet import data
+from sfa_desktop.core.callsheet.route import nearest_neighbour
+
+PLANNED_KINDS = ("call", "visit", "meeting")
+ON_SITE = ("visit", "meeting")
+#: What can be ticked after a call that carries out no sequence step, by kind (a step's outcomes are
+#: those its template names, and "Other").
+DEFAULT_OUTCOMES = {
+    "call": ("Reached", "No answer", "Left message", "Interested", "Not interested", "Meeting booked"),
+    "visit": ("Completed", "Interested", "Not interested", "Order placed", "Follow-up needed", "Cancelled"),
+    "meeting": ("Completed", "Interested", "Not interested", "Order placed", "Follow-up needed", "Cancelled"),
+}
+
+
+class NothingPlanned(LookupError):
+    """No call, visit or meeting is planned for these reps in these days; the message is for a person."""
+
+
+@dataclass
+class Call:
+    info: data.CallInfo
+    #: Position on the day's route (1, 2, ...) and distance from the previous stop; None off the route.
+    stop: int | None = None
+    leg_km: float | None = None
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        step = self.info.step
+        if step is not None and step.outcomes:
+            return (*step.outcomes, "Other")
+        return DEFAULT_OUTCOMES.get(self.info.kind, DEFAULT_OUTCOMES["call"])
+
+
+@dataclass
+class Day:
+    date: dt.date
+    route: list[Call] = field(default_factory=list)
+    #: Visits and meetings at places without coordinates: not on the route.
+    unrouted: list[Call] = field(default_factory=list)
+    phone: list[Call] = field(default_factory=list)
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call of the day, in the order of the sheet: the route, then the rest, then the phone."""
+        return [*self.route, *self.unrouted, *self.phone]
+
+    @property
+    def route_km(self) -> float:
+        return sum(c.leg_km or 0.0 for c in self.route)
+
+
+@dataclass
+class RepSheet:
+    rep: data.Rep
+    days: list[Day]
+
+    @property
+    def calls(self) -> list[Call]:
+        return [call for day in self.days for call in day.calls]
+
+
+@dataclass
+class CallSheet:
+    start: dt.date
+    end: dt.date
+    reps: list[RepSheet]
+    #: Reps asked for who have nothing planned in the range.
+    idle: list[data.Rep]
+    prepared_at: dt.datetime
+    #: The time zone of the days and of the times shown.
+    zone: dt.tzinfo
+
+    @property
+    def calls(self) -> list[Call]:
+        return [call for sheet in self.reps for call in sheet.calls]
+
+
+def day_bounds(start: dt.date, end: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants that begin ``start`` and end ``end`` in this time zone."""
+    first = dt.datetime.combine(start, dt.time(0, 0), tz)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0, 0), tz)
+    return first.astimezone(dt.UTC), after.astimezone(dt.UTC)
+
+
+def local_zone() -> dt.tzinfo:
+    zone = dt.datetime.now().astimezone().tzinfo
+    return zone if zone is not None else ZoneInfo("UTC")
+
+
+def describe(reps: Sequence[data.Rep], start: dt.date, end: dt.date) -> str:
+    """'Daniel Okafor on Tuesday 24 November 2026' or '... from 24 to 28 November 2026'."""
+    names = ", ".join(r.name for r in reps) or "nobody"
+    return f"{names} {date_range_text(start, end, with_on=True)}"
+
+
+def date_range_text(start: dt.date, end: dt.date, *, with_on: bool = False) -> str:
+    """'Tuesday 24 November 2026', '24\u201328 November 2026', '30 November \u2013 2 December 2026';
+    with ``with_on``: 'on Tuesday 24 November 2026', 'from 24 to 28 November 2026'..."""
+    dash = "\u2013"
+    if start == end:
+        return ("on " if with_on else "") + f"{start:%A} {start.day} {start:%B %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        first = f"{start.day}"
+    elif start.year == end.year:
+        first = f"{start.day} {start:%B}"
+    else:
+        first = f"{start.day} {start:%B %Y}"
+    last = f"{end.day} {end:%B %Y}"
+    if with_on:
+        return f"from {first} to {last}"
+    return f"{first}{dash}{last}" if first.isdigit() else f"{first} {dash} {last}"
+
+
+def build(
+    session: Session,
+    rep_ids: Sequence[str],
+    start: dt.date,
+    end: dt.date | None = None,
+    *,
+    tz: dt.tzinfo | None = None,
+    now: dt.datetime | None = None,
+) -> CallSheet:
+    """The call sheet of these reps (in the order given) from ``start`` to ``end`` (inclusive).
+
+    Raises NothingPlanned when none of them has anything planned, ValueError for a range that ends before
+    it starts, and LookupError for a rep id that does not exist."""
+    last = end or start
+    if last < start:
+        raise ValueError(f"The range ends ({last}) before it starts ({start}); give the earlier date first.")
+    zone = tz or local_zone()
+    reps = data.reps(session, rep_ids)
+    after, before = day_bounds(start, last, zone)
+    infos = data.calls(session, [r.id for r in reps], after, before, PLANNED_KINDS)
+    sheets: list[RepSheet] = []
+    idle: list[data.Rep] = []
+    for rep in reps:
+        mine = [info for info in infos if info.owner_id == rep.id]
+        if not mine:
+            idle.append(rep)
+            continue
+        by_day: dict[dt.date, list[data.CallInfo]] = {}
+        for info in mine:
+            by_day.setdefault(info.due_at.astimezone(zone).date(), []).append(info)
+        sheets.append(RepSheet(rep, [plan_day(day, by_day[day], rep.home) for day in sorted(by_day)]))
+    if not sheets:
+        raise NothingPlanned(
+            f"Nothing is planned for {describe(reps, start, last)}: no calls, visits or meetings due that "
+            "are not done yet. No call sheet was made."
+        )
+    return CallSheet(start, last, sheets, idle, now or dt.datetime.now(dt.UTC), zone)
+
+
+def plan_day(day: dt.date, infos: Sequence[data.CallInfo], home: tuple[float, float] | None) -> Day:
+    """One day's calls in sheet order: the nearest-neighbour route from ``home`` over the visits and
+    meetings with coordinates, then the other visits and meetings, then the phone calls (by time)."""
+    ordered = sorted(infos, key=lambda i: (i.due_at, i.party.name, i.activity_id))
+    on_site = [i for i in ordered if i.kind in ON_SITE]
+    located = [(i, i.party.position) for i in on_site if i.party.position is not None]
+    plan = Day(day)
+    for number, stop in enumerate(nearest_neighbour(home, located), start=1):
+        plan.route.append(Call(stop.item, number, stop.leg_km))
+    plan.unrouted = [Call(i) for i in on_site if i.party.position is None]
+    plan.phone = [Call(i) for i in ordered if i.kind not in ON_SITE]
+    return plan

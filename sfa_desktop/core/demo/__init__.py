@@ -1,0 +1,1 @@
+"""Deterministic demo data, written through the same services as the window."""

@@ -1,0 +1,124 @@
+"""The demo reps' day: a home base for each (where the call sheet's route starts) and, for the demo's
+``today``, a day on the road planned for each rep: four visits and meetings near their base, in the order
+a nearest-neighbour route takes them (so the times and the route agree), and three phone calls.
+
+Drawn from its own random generator seeded from the demo's seed, so the rest of the demo stays as it was
+and the same seed and ``today`` give the same day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core.callsheet.route import distance_km, nearest_neighbour
+from sfa_desktop.core.records import services
+
+#: login -> (home base, latitude, longitude)
+HOME_BASES = {
+    "cwalsh": ("New York, NY: East region office, 350 5th Avenue", 40.7484, -73.9857),
+    "dokafor": ("Boston, MA: regional office, 100 Summer Street", 42.3541, -71.0595),
+    "smartinez": ("Philadelphia, PA: regional office, 1500 Market Street", 39.9521, -75.1656),
+    "mgreene": ("Charlotte, NC: home office, 201 South Tryon Street", 35.2262, -80.8438),
+}
+#: UTC times of the visits, in route order, and of the calls (8:00-17:00 US Eastern, as in the demo).
+VISIT_TIMES = (dt.time(14, 0), dt.time(15, 45), dt.time(18, 30), dt.time(20, 15))
+CALL_TIMES = (dt.time(13, 15), dt.time(17, 30), dt.time(21, 30))
+VISIT_KINDS = ("visit", "meeting", "visit", "visit")
+VISIT_SUBJECTS = {
+    "visit": ("Quarterly business review", "Product demo on site", "Site visit", "Depot walk-through"),
+    "meeting": ("Contract review", "Pilot review meeting", "Planning workshop"),
+}
+CALL_SUBJECTS = ("Follow-up call", "Pricing discussion", "Renewal call", "Check-in call")
+AGENDAS = (
+    "Bring the GT-400 demo unit and the pilot results for their depot.",
+    "They asked about the compliance module; show the driver-hours report.",
+    "Renewal due next quarter: offer the health check visit first.",
+    "New fleet manager since spring: introduce the support team.",
+    "Competitor offer on the table: go through it line by line.",
+    "Confirm the number of vehicles and the go-live date for the roll-out.",
+    "Ask for a reference if they are happy with the dash cameras.",
+    "Budget for next year is being set now: bring the ROI sheet.",
+)
+NEARBY = 12
+
+
+def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, dt.UTC)
+
+
+def seed(session: Session, *, today: dt.date, seed: int) -> int:
+    """Give the demo staff their home bases and plan today for each rep.  Returns the activities made."""
+    rng = random.Random(f"sfa-demo-day:{seed}")
+    users = session.execute(
+        text("SELECT id, login, role FROM users WHERE deleted_at IS NULL ORDER BY login")
+    ).all()
+    rows: list[dict[str, Any]] = []
+    for user_id, login, role in users:
+        if login not in HOME_BASES:
+            continue
+        label, latitude, longitude = HOME_BASES[login]
+        services.update(
+            session,
+            "users",
+            user_id,
+            {"home_base": label, "home_latitude": latitude, "home_longitude": longitude},
+        )
+        if role == "rep":
+            rows += _day(session, rng, user_id, (latitude, longitude), today)
+    services.create_many(session, "activities", rows)
+    return len(rows)
+
+
+def _day(
+    session: Session, rng: random.Random, rep: str, home: tuple[float, float], today: dt.date
+) -> list[dict[str, Any]]:
+    accounts = session.execute(
+        text(
+            "SELECT a.id, a.latitude, a.longitude, "
+            "(SELECT c.id FROM contacts c WHERE c.account_id = a.id AND c.deleted_at IS NULL ORDER BY c.id "
+            "LIMIT 1), (SELECT c.first_name || ' ' || c.last_name FROM contacts c WHERE c.account_id = a.id "
+            "AND c.deleted_at IS NULL ORDER BY c.id LIMIT 1), (SELECT o.id FROM opportunities o WHERE "
+            "o.account_id = a.id AND o.deleted_at IS NULL AND o.stage NOT LIKE 'closed%' ORDER BY o.id "
+            "LIMIT 1) FROM accounts a WHERE a.owner_id = :rep AND a.deleted_at IS NULL "
+            "AND a.latitude IS NOT NULL AND a.longitude IS NOT NULL ORDER BY a.id"
+        ),
+        {"rep": rep},
+    ).all()
+    with_contact = [a for a in accounts if a[3] is not None]
+    if len(with_contact) < len(VISIT_TIMES) + len(CALL_TIMES):
+        return []
+    by_distance = sorted(with_contact, key=lambda a: (distance_km(home, (a[1], a[2])), a[0]))
+    visits = rng.sample(by_distance[:NEARBY], len(VISIT_TIMES))
+    route = nearest_neighbour(home, [(a, (a[1], a[2])) for a in visits])
+    others = [a for a in with_contact if a not in visits]
+    calls = rng.sample(others, len(CALL_TIMES))
+    rows = []
+    for stop, time, kind in zip(route, VISIT_TIMES, VISIT_KINDS, strict=True):
+        rows.append(_activity(rng, rep, stop.item, kind, rng.choice(VISIT_SUBJECTS[kind]), _at(today, time)))
+    for account, time in zip(calls, CALL_TIMES, strict=True):
+        rows.append(_activity(rng, rep, account, "call", rng.choice(CALL_SUBJECTS), _at(today, time)))
+    return rows
+
+
+def _activity(
+    rng: random.Random, rep: str, account: Any, kind: str, subject: str, due: dt.datetime
+) -> dict[str, Any]:
+    account_id, _lat, _lon, contact_id, contact_name, opportunity_id = account
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "kind": kind,
+        "subject": f"{subject} with {contact_name}",
+        "due_at": due,
+        "notes": rng.choice(AGENDAS),
+        "duration_minutes": 60 if kind != "call" else 20,
+        "account_id": account_id,
+        "contact_id": contact_id,
+        "opportunity_id": opportunity_id,
+        "owner_id": rep,
+    }

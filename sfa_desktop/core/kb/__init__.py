@@ -1,0 +1,1 @@
+"""The knowledge base: articles, their Markdown files and the Markdown subset they are written in."""

@@ -1,0 +1,1 @@
+"""The records every feature shares: ORM models, field specs, validation and the write services."""

@@ -1,0 +1,234 @@
+"""Merging duplicates: one survivor keeps the chosen value of each field and everything related to the others.
+
+:func:`merge` runs in the caller's transaction (``with store.transaction() as session``), so a merge is
+saved whole or not at all.  It gives the survivor the chosen values, moves every live related record from
+the merged-away records to the survivor (an account's contacts, opportunities, activities and sequence
+enrollments; a contact's or a lead's activities, opportunities and enrollments; the conversion links of
+leads), moves their change history, and tombstones each merged-away record with ``merged_into_id`` set,
+so that its id keeps resolving to the survivor (:func:`survivor_of`).  Every write goes through change
+capture and syncs; the central store re-points what a laptop could not see (see ``sync.merges``).
+
+Orders and order lines are the company's records, read-only on laptops: the central store moves them to
+the surviving account when it applies the merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core.records import services
+from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.core.records.matching import KINDS
+from sfa_desktop.core.records.models import ChangeHistory, utcnow
+from sfa_desktop.core.records.validation import ValidationError
+
+#: What points at a record of each kind: (table, column, follows the parent's territory).
+REFERENCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "accounts": (
+        ("contacts", "account_id", True),
+        ("opportunities", "account_id", True),
+        ("activities", "account_id", True),
+        ("sequence_enrollments", "account_id", True),
+        ("leads", "converted_account_id", False),
+    ),
+    "contacts": (
+        ("opportunities", "contact_id", False),
+        ("activities", "contact_id", False),
+        ("sequence_enrollments", "contact_id", False),
+        ("leads", "converted_contact_id", False),
+    ),
+    "leads": (
+        ("activities", "lead_id", True),
+        ("sequence_enrollments", "lead_id", True),
+    ),
+}
+#: How long a chain of merges may be followed (a merged record merged again, and again).
+MAX_CHAIN = 32
+
+
+class MergeError(ValueError):
+    """The merge cannot be done as asked; the message says why and what to do."""
+
+
+@dataclass
+class MergeResult:
+    survivor_id: str
+    merged_ids: list[str]
+    changed: list[str] = field(default_factory=list)  # survivor fields that took another record's value
+    moved: dict[str, int] = field(default_factory=dict)  # related table -> records moved
+
+    def summary(self) -> str:
+        moved = ", ".join(
+            f"{n} {ENTITIES[t].plural if n != 1 else ENTITIES[t].singular}"
+            for t, n in self.moved.items()
+            if n
+        )
+        return moved or "no related records"
+
+
+def survivor_of(session: Session, kind: str, record_id: str) -> str | None:
+    """The live record an id names: itself, or the record it was merged into (following chains); None when
+    it is deleted without a merge, or unknown."""
+    model: Any = ENTITIES[kind].model
+    current = record_id
+    for _ in range(MAX_CHAIN):
+        row = session.execute(
+            sa.select(model.deleted_at, model.merged_into_id).where(model.id == current)
+        ).first()
+        if row is None:
+            return None
+        if row.deleted_at is None:
+            return current
+        if row.merged_into_id is None:
+            return None
+        current = row.merged_into_id
+    return None
+
+
+def chosen_values(
+    kind: str,
+    records: Mapping[str, Mapping[str, Any]],
+    survivor_id: str,
+    take: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The survivor's value of every form field after the merge: the survivor's own, unless ``take`` names
+    the record to take it from; an empty survivor field takes the first other record's value."""
+    ent = ENTITIES[kind]
+    take = dict(take or {})
+    unknown = [name for name in take if name not in {f.name for f in ent.fields}]
+    if unknown:
+        names = ", ".join(f.name for f in ent.fields)
+        raise MergeError(f"{ent.plural.capitalize()} have no field {unknown[0]!r}; fields: {names}.")
+    strangers = [rid for rid in take.values() if rid not in records]
+    if strangers:
+        raise MergeError(f"Values can only be taken from the records being merged, not {strangers[0]}.")
+    others = [rid for rid in records if rid != survivor_id]
+    values: dict[str, Any] = {}
+    for spec in ent.fields:
+        if spec.name in take:
+            values[spec.name] = records[take[spec.name]].get(spec.name)
+            continue
+        value = records[survivor_id].get(spec.name)
+        if value is None or value == "":
+            value = next(
+                (records[o][spec.name] for o in others if records[o].get(spec.name) not in (None, "")), value
+            )
+        values[spec.name] = value
+    return values
+
+
+def merge(
+    session: Session,
+    kind: str,
+    survivor_id: str,
+    merged_ids: Sequence[str],
+    *,
+    take: Mapping[str, str] | None = None,
+) -> MergeResult:
+    """Merge ``merged_ids`` into ``survivor_id`` (see the module's description).  ``take`` maps a field to
+    the record whose value the survivor gets; by default it keeps its own and fills empty fields."""
+    if kind not in KINDS:
+        raise MergeError(f"Only {', '.join(KINDS)} can be merged, not {kind}.")
+    ent = ENTITIES[kind]
+    losers = list(dict.fromkeys(merged_ids))
+    if not losers:
+        raise MergeError(f"Name at least one {ent.singular} to merge into the survivor.")
+    if survivor_id in losers:
+        raise MergeError(f"A {ent.singular} cannot be merged into itself; choose another survivor.")
+    try:
+        records = {rid: services.as_dict(services.get(session, kind, rid)) for rid in (survivor_id, *losers)}
+    except services.NotFound as exc:
+        raise MergeError(
+            f"{exc} It may have been merged or deleted already; look for duplicates again."
+        ) from None
+    values = chosen_values(kind, records, survivor_id, take)
+    survivor = records[survivor_id]
+    changes = {k: v for k, v in values.items() if v != survivor.get(k)}
+    result = MergeResult(survivor_id, losers, changed=sorted(changes))
+    try:
+        if changes:
+            services.update(session, kind, survivor_id, changes)
+    except ValidationError as exc:
+        raise MergeError("The chosen values cannot be saved: " + " ".join(exc.errors.values())) from None
+    territory = session.execute(
+        sa.select(ent.model.territory_id).where(ent.model.id == survivor_id)  # type: ignore[attr-defined]
+    ).scalar()
+    now = utcnow()
+    for loser in losers:
+        for table, column, follows in REFERENCES[kind]:
+            moved = _repoint(session, kind, table, column, loser, survivor_id, territory, follows, now)
+            result.moved[table] = result.moved.get(table, 0) + moved
+        session.execute(
+            sa.update(ChangeHistory)
+            .where(ChangeHistory.table_name == kind, ChangeHistory.record_id == loser)
+            .values(record_id=survivor_id)
+        )
+        session.execute(
+            sa.update(ent.model)
+            .where(ent.model.id == loser)
+            .values(merged_into_id=survivor_id, deleted_at=now, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    session.flush()
+    return result
+
+
+def _repoint(
+    session: Session,
+    kind: str,
+    table: str,
+    column: str,
+    loser: str,
+    survivor: str,
+    territory: str | None,
+    follows: bool,
+    now: Any,
+) -> int:
+    """Point the live records of ``table`` that reference ``loser`` at ``survivor``.  Records that follow
+    their parent's territory take the survivor's (a lead's records only when they have no account)."""
+    model: Any = ENTITIES[table].model
+    live = sa.and_(getattr(model, column) == loser, model.deleted_at.is_(None))
+    values: dict[str, Any] = {column: survivor, "updated_at": now}
+    if not follows:
+        return _update(session, model, live, values)
+    moved = 0
+    if kind == "leads":  # those without an account first; the rest keep their account's territory
+        moved = _update(
+            session, model, sa.and_(live, model.account_id.is_(None)), {**values, "territory_id": territory}
+        )
+        return moved + _update(session, model, live, values)
+    return _update(session, model, live, {**values, "territory_id": territory})
+
+
+def _update(session: Session, model: Any, condition: Any, values: dict[str, Any]) -> int:
+    result = session.execute(
+        sa.update(model).where(condition).values(**values).execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def follow_merges_in_history(conn: Connection) -> int:
+    """Give the change history of merged-away records to their survivors (after a sync brought merges
+    made elsewhere).  Returns how many history entries moved."""
+    moved = 0
+    for kind in KINDS:
+        for _ in range(MAX_CHAIN):  # one step of a chain of merges per round
+            result = conn.execute(
+                text(
+                    f"UPDATE change_history SET record_id = (SELECT r.merged_into_id FROM {kind} r "
+                    "WHERE r.id = change_history.record_id) WHERE table_name = :kind AND record_id IN "
+                    f"(SELECT id FROM {kind} WHERE merged_into_id IS NOT NULL)"
+                ),
+                {"kind": kind},
+            )
+            count = int(result.rowcount)
+            moved += count
+            if count == 0:
+                break
+    return moved

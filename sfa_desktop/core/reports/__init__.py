@@ -1,0 +1,1 @@
+"""The territory report: queries, sections, profitability and the view model the window and PDF draw."""

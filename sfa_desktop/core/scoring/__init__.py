@@ -1,0 +1,1 @@
+"""Lead scoring: the rules a company sets and the scores they give."""

@@ -1,0 +1,1 @@
+"""Guided selling: sequence templates, enrollments, the agenda they feed, reminders, iCalendar."""

@@ -1,0 +1,1 @@
+"""Territories: the tree, assignment rules and the assignment run that applies them."""

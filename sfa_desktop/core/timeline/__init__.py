@@ -1,0 +1,1 @@
+"""A customer's whole story: activities, opportunities, orders and field changes, newest first."""

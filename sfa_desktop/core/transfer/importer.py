@@ -1,0 +1,368 @@
+"""Importing contacts, leads or accounts: a preview of every row first, then one transaction.
+
+:func:`plan` cleans each row with the same rules and messages as the forms (``fields.clean``), resolves a
+contact's company to an account (an existing one, or a new one the import creates), and matches it against
+the records already there and the rows above it (``matching``: email, phone, domain, similar names).  A row
+is then *created*, *updated* (a match: its empty fields are filled from the row; values already there are
+never overwritten), *unchanged* (a match with nothing new), *skipped* (a match when the person chose to
+skip matches, or the same as an earlier row of the file) or *rejected* (with its line and reason).  So
+importing the same file twice creates nothing the second time.
+
+:func:`run` writes the plan in the caller's transaction with ``services.create_many``; cancelling through
+the :class:`~sfa_desktop.core.progress.Progress` raises ``Cancelled`` and the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core import settings
+from sfa_desktop.core.progress import Progress
+from sfa_desktop.core.records import columns, services
+from sfa_desktop.core.records.duplicates import load_profiles
+from sfa_desktop.core.records.fields import ENTITIES, clean
+from sfa_desktop.core.records.matching import Index, Profile, company_key, fold, profile
+from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.transfer.countries import country_code
+from sfa_desktop.core.transfer.import_source import Source, SourceRow
+
+BATCH = 5000
+ACTIONS = ("create", "update", "unchanged", "skip", "reject")
+
+
+@dataclass
+class Options:
+    kind: str
+    #: CSV: a target per column (None: not imported); None for vCards, or to use the suggested mapping.
+    mapping: list[str | None] | None = None
+    on_match: str = "update"  # "update" (fill empty fields) or "skip"
+    #: Values for fields a row leaves empty: the importing user as owner, their territory.
+    defaults: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    action: str
+    values: dict[str, Any] = field(default_factory=dict)  # cleaned values to create with
+    changes: dict[str, Any] = field(default_factory=dict)  # update: empty fields the row fills
+    match_id: str | None = None
+    match_label: str = ""
+    reasons: tuple[str, ...] = ()
+    problems: dict[str, str] = field(default_factory=dict)  # reject: field -> message
+    warnings: list[str] = field(default_factory=list)
+    account_name: str | None = None  # contacts: the company, when it is a new account
+    source: SourceRow | None = None
+
+    @property
+    def problem_text(self) -> str:
+        return " ".join(self.problems.values())
+
+
+@dataclass
+class Plan:
+    source: Source
+    options: Options
+    rows: list[PlannedRow]
+    new_accounts: dict[str, str] = field(default_factory=dict)  # company key -> name as written
+
+    def counts(self) -> dict[str, int]:
+        found = dict.fromkeys(ACTIONS, 0)
+        for row in self.rows:
+            found[row.action] += 1
+        return found
+
+    def summary(self) -> str:
+        c = self.counts()
+        parts = [f"{c['create']:,} new", f"{c['update']:,} to complete", f"{c['unchanged']:,} already there"]
+        if c["skip"]:
+            parts.append(f"{c['skip']:,} skipped")
+        parts.append(f"{c['reject']:,} with problems")
+        if self.new_accounts:
+            parts.append(f"{len(self.new_accounts):,} new accounts")
+        return ", ".join(parts)
+
+
+@dataclass
+class Result:
+    created: int = 0
+    updated: int = 0
+    accounts_created: int = 0
+    rejected: int = 0
+    ids: list[str] = field(default_factory=list)
+
+
+class _Lookups:
+    """Names a file uses for accounts, users and territories -> their ids on this laptop."""
+
+    def __init__(self, session: Session) -> None:
+        def pairs(sql: str) -> dict[str, str]:
+            return {fold(str(k)): v for k, v in session.execute(text(sql)) if k}
+
+        self.accounts = {
+            company_key(str(name)): rid
+            for rid, name in session.execute(text("SELECT id, name FROM accounts WHERE deleted_at IS NULL"))
+        }
+        self.users = pairs("SELECT full_name, id FROM users WHERE deleted_at IS NULL")
+        self.users.update(pairs("SELECT login, id FROM users WHERE deleted_at IS NULL"))
+        self.territories = pairs("SELECT name, id FROM territories WHERE deleted_at IS NULL")
+        self.territories.update(pairs("SELECT code, id FROM territories WHERE deleted_at IS NULL"))
+
+
+def _raw_values(source: Source, options: Options, row: SourceRow) -> dict[str, str]:
+    if source.format == "vcard":
+        return dict(row.card or {})
+    mapping = (
+        options.mapping if options.mapping is not None else columns.suggest(options.kind, source.headers)
+    )
+    return columns.row_values(options.kind, mapping, row.cells)
+
+
+def _resolve(kind: str, raw: dict[str, str], lookups: _Lookups, planned: PlannedRow) -> dict[str, Any]:
+    """Turn names into ids and countries into codes; what cannot be resolved is left out with a warning."""
+    values: dict[str, Any] = dict(raw)
+    owner = values.pop("owner_name", None)
+    if owner:
+        if fold(owner) in lookups.users:
+            values["owner_id"] = lookups.users[fold(owner)]
+        else:
+            planned.warnings.append(f"Owner '{owner}' is not a user here; the default owner was used.")
+    territory = values.pop("territory_name", None)
+    if territory:
+        if fold(territory) in lookups.territories:
+            values["territory_id"] = lookups.territories[fold(territory)]
+        else:
+            planned.warnings.append(f"Territory '{territory}' is not known here; the default was used.")
+    company = values.pop("account_name", None)
+    if kind == "contacts" and company:
+        key = company_key(company)
+        if key in lookups.accounts:
+            values["account_id"] = lookups.accounts[key]
+        else:
+            planned.account_name = company
+    country = values.get("country")
+    if country:
+        code = country_code(country)
+        if code is None:
+            planned.warnings.append(f"Country '{country}' is not known; it was left empty.")
+            del values["country"]
+        else:
+            values["country"] = code
+    values.pop("id", None)
+    return values
+
+
+def plan(session: Session, source: Source, options: Options, progress: Progress | None = None) -> Plan:
+    """What importing ``source`` would do, row by row; nothing is written."""
+    kind = options.kind
+    if kind not in columns.IMPORT_KINDS:
+        raise ValueError(f"imports are of {', '.join(columns.IMPORT_KINDS)}, not {kind!r}")
+    progress = progress or Progress()
+    if source.format == "csv" and options.mapping is None:
+        options.mapping = columns.suggest(kind, source.headers)
+    ent = ENTITIES[kind]
+    region = settings.get(session, "phone_region")
+    lookups = _Lookups(session)
+    existing = Index(kind, load_profiles(session, kind))
+    exact = {_fingerprint(p): n for n, p in enumerate(existing.profiles)}
+    labels = {p.ref: p.label for p in existing.profiles}
+    incoming = Index(kind)
+    new_prints: dict[tuple[Any, ...], str] = {}  # rows to create, by their details -> "line N"
+    ids = _ids_in_file(session, kind, source, options)
+    result = Plan(source, options, [])
+    total = len(source.rows)
+    for number, row in enumerate(source.rows):
+        if number % 1000 == 0:
+            progress.step("Checking rows", number, total)
+        planned = PlannedRow(row.line, "create", source=row)
+        result.rows.append(planned)
+        if row.problem is not None:
+            planned.action, planned.problems = "reject", {"*": row.problem}
+            continue
+        raw = _raw_values(source, options, row)
+        company = raw.get("account_name")
+        values = _resolve(kind, raw, lookups, planned)
+        for name, value in options.defaults.items():
+            if (
+                name in ent.by_name
+                and name not in values
+                and not (kind == "contacts" and name == "territory_id")
+            ):
+                values[name] = value
+        try:
+            planned.values = clean(ent, values, phone_region=region)
+        except ValidationError as exc:
+            planned.action = "reject"
+            planned.problems = {
+                name: message for name, message in exc.errors.items() if name in ent.by_name or name == "*"
+            } or exc.errors
+            continue
+        me = profile(kind, f"line {row.line}", {**planned.values, "account_name": company})
+        match = _match(existing, exact, me, ids.get(row.line), labels)
+        if match is not None:
+            planned.match_id, planned.match_label, planned.reasons = match
+            planned.action = "skip" if options.on_match == "skip" else "update"
+            continue
+        earlier = incoming.best(me)
+        same = new_prints.get(_fingerprint(me))
+        if earlier is not None or same is not None:
+            first = earlier[0].ref if earlier is not None else same
+            reasons = earlier[1].reasons if earlier is not None else ("same name and details",)
+            planned.action = "skip"
+            planned.reasons = (f"the same as {first}", *reasons)
+            continue
+        incoming.add(me)
+        new_prints[_fingerprint(me)] = me.ref
+        if planned.account_name is not None:
+            result.new_accounts.setdefault(company_key(planned.account_name), planned.account_name)
+    progress.step("Checking rows", total, total)
+    _plan_updates(session, kind, result)
+    return result
+
+
+def _fingerprint(p: Profile) -> tuple[Any, ...]:
+    return (p.name, p.company, p.emails, p.phones, p.city)
+
+
+def _match(
+    existing: Index,
+    exact: dict[tuple[Any, ...], int],
+    me: Profile,
+    record_id: str | None,
+    labels: dict[str, str],
+) -> tuple[str, str, tuple[str, ...]] | None:
+    if record_id is not None:
+        return record_id, labels.get(record_id, ""), ("same id",)
+    found = existing.best(me)
+    if found is not None:
+        return found[0].ref, found[0].label, found[1].reasons
+    same = exact.get(_fingerprint(me))
+    if same is not None:
+        other = existing.profiles[same]
+        return other.ref, other.label, ("same name and details",)
+    return None
+
+
+def _ids_in_file(session: Session, kind: str, source: Source, options: Options) -> dict[int, str]:
+    """Rows whose id column names a live record of this kind (a file exported from here): line -> id."""
+    if source.format != "csv":
+        return {}
+    mapping = options.mapping if options.mapping is not None else columns.suggest(kind, source.headers)
+    if "id" not in mapping:
+        return {}
+    at = mapping.index("id")
+    wanted = {r.cells[at].strip(): r.line for r in source.rows if r.problem is None and r.cells[at].strip()}
+    found: dict[int, str] = {}
+    keys = list(wanted)
+    for start in range(0, len(keys), 900):
+        chunk = keys[start : start + 900]
+        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+        sql = f"SELECT id FROM {kind} WHERE deleted_at IS NULL AND id IN ({marks})"
+        for (rid,) in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}):
+            found[wanted[rid]] = rid
+    return found
+
+
+def _plan_updates(session: Session, kind: str, result: Plan) -> None:
+    """For matched rows: the fields they fill in (empty in the record); none means unchanged."""
+    matched = [r for r in result.rows if r.action == "update"]
+    ent = ENTITIES[kind]
+    names = [f.name for f in ent.fields]
+    current: dict[str, dict[str, Any]] = {}
+    ids = list({r.match_id for r in matched if r.match_id})
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+        sql = f"SELECT id, {', '.join(names)} FROM {kind} WHERE id IN ({marks})"
+        for row in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}).mappings():
+            current[row["id"]] = dict(row)
+    for planned in matched:
+        record = current.get(planned.match_id or "", {})
+        planned.changes = {
+            name: value
+            for name, value in planned.values.items()
+            if name in names and record.get(name) in (None, "", 0) and value not in (None, "", False)
+        }
+        if kind == "contacts" and planned.account_name and not record.get("account_id"):
+            result.new_accounts.setdefault(company_key(planned.account_name), planned.account_name)
+        elif planned.account_name:
+            planned.account_name = None
+        if not planned.changes and planned.account_name is None:
+            planned.action = "unchanged"
+
+
+def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Result:
+    """Write the plan in the caller's transaction: new accounts, new records (create_many, in batches), then
+    the fields matched records gain."""
+    progress = progress or Progress()
+    kind = plan_.options.kind
+    result = Result(rejected=plan_.counts()["reject"])
+    account_ids: dict[str, str] = {}
+    if plan_.new_accounts:
+        defaults = {k: v for k, v in plan_.options.defaults.items() if k in ("owner_id", "territory_id")}
+        names = list(plan_.new_accounts.items())
+        created = services.create_many(session, "accounts", [{"name": n, **defaults} for _k, n in names])
+        account_ids = {key: rid for (key, _n), rid in zip(names, created, strict=True)}
+        result.accounts_created = len(created)
+    creates = [r for r in plan_.rows if r.action == "create"]
+    updates = [r for r in plan_.rows if r.action == "update"]
+    total = len(creates) + len(updates)
+    for start in range(0, len(creates), BATCH):
+        progress.step("Importing", start, total)
+        batch = creates[start : start + BATCH]
+        rows = [_with_account(r.values, r, account_ids) for r in batch]
+        try:
+            result.ids += services.create_many(session, kind, rows)
+        except ValidationError as exc:
+            raise ValidationError(_by_line(exc, batch)) from None
+    for number, planned in enumerate(updates, start=len(creates)):
+        if number % 500 == 0:
+            progress.step("Importing", number, total)
+        changes = _with_account(planned.changes, planned, account_ids)
+        if changes and planned.match_id:
+            services.update(session, kind, planned.match_id, changes)
+            result.updated += 1
+    progress.step("Importing", total, total)
+    result.created = len(result.ids)
+    return result
+
+
+def _with_account(values: dict[str, Any], planned: PlannedRow, account_ids: dict[str, str]) -> dict[str, Any]:
+    if planned.account_name is None:
+        return values
+    return {**values, "account_id": account_ids[company_key(planned.account_name)]}
+
+
+def _by_line(exc: ValidationError, batch: Sequence[PlannedRow]) -> dict[str, str]:
+    errors = {}
+    for key, message in exc.errors.items():
+        where, _, name = key.partition(": ")
+        if where.startswith("row ") and where[4:].isdigit():
+            errors[f"line {batch[int(where[4:]) - 1].line}: {name}"] = message
+        else:
+            errors[key] = message
+    return errors
+
+
+def rejects_csv(plan_: Plan) -> str:
+    """The rejected rows as CSV (line, problem, then the row as it was), to fix and import again."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    source = plan_.source
+    if source.format == "csv":
+        writer.writerow(["Line", "Problem", *source.headers])
+    else:
+        writer.writerow(["Line", "Problem", "vCard"])
+    for row in plan_.rows:
+        if row.action != "reject" or row.source is None:
+            continue
+        cells = row.source.cells if source.format == "csv" else [row.source.text]
+        writer.writerow([row.line, row.problem_text, *cells])
+    return out.getvalue()
