@@ -32,6 +32,7 @@ from sfa_desktop import __version__
 from sfa_desktop.core import settings
 from sfa_desktop.core.demo.generator import STAFF as DEMO_STAFF
 from sfa_desktop.core.demo.generator import DemoDataError
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES, Entity, Field, clean, display_value
 from sfa_desktop.core.records.merge import MergeError, survivor_of
@@ -64,7 +65,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
 _HEXISH = re.compile(r"[0-9a-fA-F-]{4,36}")
 
 
-class CliError(Exception):
+class CliError(UserError):
     """A mistake on the command line; the message says what to do."""
 
 

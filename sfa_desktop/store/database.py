@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from sfa_desktop.core.errors import UserError
+
 DB_FILENAME = "sfa.sqlite3"
 APP_NAME = "sfa-desktop"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -24,7 +26,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 FULL_CHECK_MAX_BYTES = 48 * 1024 * 1024
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """The local database cannot be used; the message is for a person."""
 
 

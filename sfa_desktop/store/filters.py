@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sfa_desktop.core.errors import UserError
+
 if TYPE_CHECKING:
     from sfa_desktop.store.lists import Column, ListSpec
 
@@ -32,7 +34,7 @@ ME = "me"
 _ME_SQL = "(SELECT value FROM sync_state WHERE key = 'user_id')"
 
 
-class FilterError(ValueError):
+class FilterError(UserError, ValueError):
     """A filter that cannot apply to its column; the message says why."""
 
 

@@ -32,11 +32,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.sync import schema
 
 
-class CentralError(Exception):
+class CentralError(UserError):
     """The central store cannot be used now; the message is for a person."""
 
 

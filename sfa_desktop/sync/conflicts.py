@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES, display_value
 from sfa_desktop.core.records.models import Base
@@ -26,7 +27,7 @@ REASONS = {
 }
 
 
-class ConflictError(Exception):
+class ConflictError(UserError):
     """A conflict cannot be found or its value cannot be used; the message says why."""
 
 

@@ -12,12 +12,13 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail
 from sqlalchemy.engine import URL
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.sync.central import normalize_url
 
 SERVICE = "sfa-desktop"
 
 
-class NoKeyring(Exception):
+class NoKeyring(UserError):
     """No usable keyring backend: the password cannot be remembered on this machine."""
 
     def __init__(self, detail: str = "") -> None:

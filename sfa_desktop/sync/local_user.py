@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.sync import scope, state
 
 
@@ -25,7 +26,7 @@ class LocalUser:
     full_name: str
 
 
-class NotPermitted(Exception):
+class NotPermitted(UserError):
     """This laptop's user may not make that change; the message says who may."""
 
 

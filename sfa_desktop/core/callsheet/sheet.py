@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from sfa_desktop.core.callsheet import data
 from sfa_desktop.core.callsheet.route import nearest_neighbour
+from sfa_desktop.core.errors import UserError
 
 PLANNED_KINDS = ("call", "visit", "meeting")
 ON_SITE = ("visit", "meeting")
@@ -34,7 +35,7 @@ DEFAULT_OUTCOMES = {
 }
 
 
-class NothingPlanned(LookupError):
+class NothingPlanned(UserError, LookupError):
     """No call, visit or meeting is planned for these reps in these days; the message is for a person."""
 
 

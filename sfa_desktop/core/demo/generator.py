@@ -27,6 +27,7 @@ from sfa_desktop.core.demo import leads as demo_leads
 from sfa_desktop.core.demo import names
 from sfa_desktop.core.demo import sales as demo_sales
 from sfa_desktop.core.demo import territories as demo_territories
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.records.models import Account, Territory, User
@@ -112,7 +113,7 @@ class DemoSummary:
         return sum(self.counts().values())
 
 
-class DemoDataError(RuntimeError):
+class DemoDataError(UserError, RuntimeError):
     """The database cannot take demo data (it already holds records); the message is for a person."""
 
 

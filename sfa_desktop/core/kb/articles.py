@@ -24,13 +24,15 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.errors import UserError
+
 #: Roles that write the knowledge base (the central store refuses anyone else's changes).
 AUTHOR_ROLES = frozenset({"manager", "admin"})
 _ID_NAMESPACE = uuid.UUID("5b0c6a52-6f8e-4d6c-9a55-2f1f7a3e0b51")
 Reader = Session | Connection
 
 
-class ArticleNotFound(LookupError):
+class ArticleNotFound(UserError, LookupError):
     """No live article by that id, title or name; the message is for a person."""
 
 

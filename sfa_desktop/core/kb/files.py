@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.kb.articles import join_tags, slug, tag_list
 from sfa_desktop.core.records.fields import KB_ARTICLES, clean
 from sfa_desktop.core.records.validation import ValidationError
@@ -29,7 +30,7 @@ KEYS = ("title", "category", "tags", "products", "published")
 MAX_BYTES = 1_000_000
 
 
-class ArticleFileError(ValueError):
+class ArticleFileError(UserError, ValueError):
     """A file that cannot be imported; the message names it and says what to change."""
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.core.records.matching import KINDS
@@ -52,7 +53,7 @@ REFERENCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
 MAX_CHAIN = 32
 
 
-class MergeError(ValueError):
+class MergeError(UserError, ValueError):
     """The merge cannot be done as asked; the message says why and what to do."""
 
 

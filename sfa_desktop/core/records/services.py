@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import settings
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import lead_status, stages
 from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
 from sfa_desktop.core.records.models import Account, Lead, SyncedRecord, new_id, utcnow
 from sfa_desktop.core.records.validation import ValidationError
 
 
-class NotFound(LookupError):
+class NotFound(UserError, LookupError):
     """No live record with that id (never existed, or deleted)."""
 
 

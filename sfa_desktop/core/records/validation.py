@@ -16,13 +16,18 @@ from functools import lru_cache
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from sfa_desktop.core.errors import UserError
 
-class ValidationError(ValueError):
+
+class ValidationError(UserError, ValueError):
     """One or more fields hold values that cannot be saved.  ``errors`` maps field name to message."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
         self.errors = dict(errors)
         super().__init__("; ".join(f"{field}: {msg}" for field, msg in self.errors.items()))
+
+    def lines(self) -> list[str]:
+        return [f"{field}: {msg}" for field, msg in self.errors.items()]
 
 
 class FieldError(ValueError):

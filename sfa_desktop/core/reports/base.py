@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.reports.settings import ReportSettings
 from sfa_desktop.core.territories.tree import descendants
 
@@ -26,7 +27,7 @@ NOT_REVENUE = ("cancelled", "returned")
 NO_OWNER = "(no owner)"
 
 
-class ReportError(ValueError):
+class ReportError(UserError, ValueError):
     """The report cannot be made as asked; the message says what is wrong and what to do."""
 
 

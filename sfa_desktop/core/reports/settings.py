@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import settings
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records.fields import ACTIVITY_KINDS
 
 #: Unit cost settings: key -> what it is the cost of.
@@ -29,7 +30,7 @@ NUMBERS: dict[str, tuple[str, int, int]] = {
 KEYS = (*COSTS, *NUMBERS)
 
 
-class SettingError(ValueError):
+class SettingError(UserError, ValueError):
     """A value a person typed for the setting ``key`` is not usable; the message says what to type."""
 
     def __init__(self, key: str, message: str) -> None:

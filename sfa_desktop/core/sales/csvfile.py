@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records.fields import ORDER_STATUSES
 from sfa_desktop.core.records.validation import FieldError, parse_date, parse_int, parse_money_cents
 from sfa_desktop.core.transfer import textfile
@@ -84,7 +85,7 @@ PRODUCT_COLUMNS = (
 )
 
 
-class CsvFileError(ValueError):
+class CsvFileError(UserError, ValueError):
     """The file as a whole cannot be read (not CSV, no header, missing columns); the message says why."""
 
 

@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, INDUSTRIES, LEAD_SOURCES
 
 MAX_RULES = 100
@@ -87,7 +88,7 @@ def dumps(rules: list[dict[str, Any]]) -> str:
     return '{"rules": [\n  ' + lines + "\n]}" if rules else '{"rules": []}'
 
 
-class RulesError(ValueError):
+class RulesError(UserError, ValueError):
     """The rules are not valid; ``problems`` lists each one for a person."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.territories.rules import Rule, Target, decide
 from sfa_desktop.core.territories.tree import descendants
@@ -39,7 +40,7 @@ _TARGETS = {
 }
 
 
-class StalePreview(Exception):
+class StalePreview(UserError):
     """Records changed between the preview and applying it; the message says to preview again."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.validation import ValidationError
 
@@ -53,7 +54,7 @@ def below(parents: Iterable[str], children_of: dict[str | None, list[str]]) -> s
     return found
 
 
-class TerritoryError(ValueError):
+class TerritoryError(UserError, ValueError):
     """A territory edit that cannot be made; the message says why and what to do."""
 
 

@@ -20,6 +20,8 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from sfa_desktop.core.errors import UserError
+
 #: Cells longer than this are refused (a notes field pasted with a whole document).
 MAX_CELL = 100_000
 #: The csv module refuses fields longer than its limit with an error; let it read them and refuse them here.
@@ -39,7 +41,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
-class FileError(ValueError):
+class FileError(UserError, ValueError):
     """The file cannot be imported at all; the message says why and what to do."""
 
 
