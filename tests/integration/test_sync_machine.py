@@ -253,10 +253,12 @@ def _run(kind: str, pg_url: str | None, examples: int) -> None:
     machine.TestCase().runTest()
 
 
+@pytest.mark.slow
 def test_sync_machine_sqlite() -> None:
     _run("sqlite", None, 10)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("pg_url")
 def test_sync_machine_postgresql(pg_url: str) -> None:
     _run("postgresql", pg_url, 6)

@@ -524,4 +524,4 @@ CaptureMachine.TestCase.settings = settings(
 )
 TestCaptureReplay = CaptureMachine.TestCase
 # Passing takes ~30 s; a failure is shrunk for up to Hypothesis' 5 minutes, so let it finish and report.
-TestCaptureReplay.pytestmark = [pytest.mark.timeout(900)]
+TestCaptureReplay.pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]

@@ -193,6 +193,7 @@ def load(store: LocalStore, data: dict[str, Any]) -> dict[str, dict[str, dict[st
     return live
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(dataset())
 def test_sorting_matches_python_and_filters_select_exactly(data: dict[str, Any]) -> None:

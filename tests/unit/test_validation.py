@@ -83,6 +83,7 @@ def ours(text: str) -> str | None:
     return None
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(email_like())
 @example("jane.doe@acme.com")
@@ -421,6 +422,7 @@ _NANP_FORMATS = (
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, deadline=None)
 @given(
     npa=st.integers(200, 999),
