@@ -79,13 +79,13 @@ class MergeRecords:
 
 
 def load_for_merge(store: LocalStore, kind: str, ids: Sequence[str]) -> MergeRecords:
-    from sfa_desktop.ui import jobs
+    from sfa_desktop.ops import records
 
     values: dict[str, dict[str, Any]] = {}
     labels: dict[str, dict[str, str]] = {}
     related: dict[str, int] = {}
     for record_id in ids:
-        loaded = jobs.load_record(store, kind, record_id)
+        loaded = records.load_record(store, kind, record_id)
         values[record_id] = loaded.values
         labels[record_id] = loaded.ref_labels
     with store.engine.connect() as conn:
