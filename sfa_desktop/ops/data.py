@@ -1,5 +1,6 @@
-"""Database jobs of the import, export, duplicates and merge windows (plain functions, run on the task
-runner, one session each)."""
+"""Import, export, duplicates, merging and saved filters (the import and export windows, the duplicates
+view, the merge dialog, the list filters; ``sfa import``, ``sfa export``, ``sfa duplicates``, ``sfa
+merge``).  One session each, plain values."""
 
 from __future__ import annotations
 

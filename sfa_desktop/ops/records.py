@@ -1,7 +1,8 @@
-"""The database jobs the window runs on its task runner: plain functions, no Qt, one session each.
+"""Records: open, save and delete one record, the labels and choices of its references, counts and the
+global search (the record forms, pickers, the sections' counts, the search box; ``sfa <kind> ...``).
 
-Each job opens its own session or connection from the store and closes it before returning, so nothing
-database-related ever crosses a thread boundary except plain values.
+Each function opens its own session or connection from the store and closes it before returning, so
+nothing database-related ever crosses a thread boundary except plain values.
 """
 
 from __future__ import annotations
