@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.fields import SEQUENCE_TARGETS
 from sfa_desktop.core.sequences import templates as sequences
+from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import sequences as sequence_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.agenda_page import problem_text
@@ -80,7 +81,7 @@ class SequencesDialog(QDialog):
         self.step_index = -1
         self.editable = False
         self._build()
-        self.runner.submit(sequence_ops.who_am_i, store).finished.connect(self._set_me)
+        self.runner.submit(agenda_ops.who_am_i, store).finished.connect(self._set_me)
         self.runner.submit(sequence_ops.articles, store).finished.connect(
             lambda found: self.step_editor.set_articles(found if isinstance(found, list) else [])
         )
@@ -187,7 +188,7 @@ class SequencesDialog(QDialog):
         self._set_editable(False)
 
     def _set_me(self, me: object) -> None:
-        assert isinstance(me, sequence_ops.Me)
+        assert isinstance(me, agenda_ops.Me)
         self._set_editable(me.edits_templates)
         if not me.edits_templates:
             self.note.setText(

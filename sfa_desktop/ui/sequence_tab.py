@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import sequences as sequence_ops
 from sfa_desktop.ops.sequences import EnrollmentView
 from sfa_desktop.store.database import LocalStore
@@ -238,7 +239,7 @@ class SequenceTab(QWidget):
         """Read the current step's details (on the runner), then ask for the outcome and log it."""
         if not view.activity_id:
             return None
-        task = self.runner.submit(sequence_ops.load_details, self.store, [view.activity_id])
+        task = self.runner.submit(agenda_ops.load_details, self.store, [view.activity_id])
         task.finished.connect(lambda details: self._ask_outcome(view.activity_id or "", details))
         return task
 
@@ -252,7 +253,7 @@ class SequenceTab(QWidget):
         if not exec_dialog(dialog):
             return
         outcome, notes, minutes = dialog.values()
-        task = self.runner.submit(sequence_ops.log_outcome, self.store, activity_id, outcome, notes, minutes)
+        task = self.runner.submit(agenda_ops.log_outcome, self.store, activity_id, outcome, notes, minutes)
         task.finished.connect(lambda _advanced: self._done())
         task.failed.connect(self._failed)
 
