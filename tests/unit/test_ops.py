@@ -108,3 +108,14 @@ def test_the_steps_shown_follow_an_edited_template(store: LocalStore) -> None:
 def test_an_unknown_enrollment_is_not_found(store: LocalStore) -> None:
     with pytest.raises(services.NotFound):
         sequence_ops.enrollment(store, "no-such-enrollment")
+
+
+def test_the_sync_standing_counts_the_changes_waiting(store: LocalStore) -> None:
+    from sfa_desktop.ops import sync as sync_ops
+
+    before = sync_ops.standing(store)
+    assert not before.state.connected
+    with store.transaction() as session:
+        services.create(session, "accounts", {"name": "Acme"})
+    after = sync_ops.standing(store)
+    assert after.pending == sync_ops.pending_changes(store) > before.pending
