@@ -13,8 +13,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from sfa_desktop.core.sequences.agenda import Detail, Row
+from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import sequence_jobs
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -68,7 +68,7 @@ class AgendaModel(QAbstractListModel):
         ids = [
             r.activity_id for r in self._rows[number * PAGE_SIZE : (number + 1) * PAGE_SIZE] if r.activity_id
         ]
-        page = sequence_jobs.load_details(self._store, ids)
+        page = agenda_ops.load_details(self._store, ids)
         self.pages_fetched += 1
         self._pages[number] = page
         while len(self._pages) > MAX_PAGES:

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.validation import ValidationError, format_phone
 from sfa_desktop.core.sequences.agenda import Detail
+from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.agenda_delegate import AgendaDelegate
 from sfa_desktop.ui.agenda_model import AgendaModel
 from sfa_desktop.ui.icons import icon
@@ -71,14 +71,14 @@ class TodayPage(QWidget):
         self.setObjectName("todayPage")
         self.store = store
         self.runner = runner
-        self.me: sequence_jobs.Me | None = None
+        self.me: agenda_ops.Me | None = None
         self.owners: list[str] | None = None
         self.counts: dict[str, int] = {}
         self._task: Task | None = None
         self._keep: str | None = None
         self.model = AgendaModel(store, self)
         self._build()
-        who = self.runner.submit(sequence_jobs.who_am_i, store)
+        who = self.runner.submit(agenda_ops.who_am_i, store)
         who.finished.connect(self._set_me)
         who.failed.connect(lambda _exc: self.settled.emit())  # nothing will load: the page is as it stays
 
@@ -192,7 +192,7 @@ class TodayPage(QWidget):
     # -- who ----------------------------------------------------------------------------------------------
 
     def _set_me(self, me: object) -> None:
-        assert isinstance(me, sequence_jobs.Me)
+        assert isinstance(me, agenda_ops.Me)
         self.me = me
         self.owners = [me.user_id] if me.user_id else None
         self.reps_menu.clear()
@@ -239,7 +239,7 @@ class TodayPage(QWidget):
             self._task.discard()
         current = self.current_detail()
         self._keep = keep or (current.activity_id if current is not None else self._keep)
-        task = self.runner.submit(sequence_jobs.load_agenda, self.store, self.owners, DAYS, mend=mend)
+        task = self.runner.submit(agenda_ops.load_agenda, self.store, self.owners, DAYS, mend=mend)
         task.finished.connect(self._fill)
         task.failed.connect(lambda exc: self.reported.emit(f"The agenda could not be loaded: {exc}"))
         task.failed.connect(lambda _exc: self.settled.emit())
@@ -247,7 +247,7 @@ class TodayPage(QWidget):
         return task
 
     def _fill(self, loaded: object) -> None:
-        assert isinstance(loaded, sequence_jobs.AgendaLoad)
+        assert isinstance(loaded, agenda_ops.AgendaLoad)
         self._task = None
         self.counts = loaded.counts
         self.model.set_rows(loaded.rows)
@@ -353,7 +353,7 @@ class TodayPage(QWidget):
             return None
         outcome, notes, minutes = dialog.values()
         task = self.runner.submit(
-            sequence_jobs.log_outcome, self.store, detail.activity_id, outcome, notes, minutes
+            agenda_ops.log_outcome, self.store, detail.activity_id, outcome, notes, minutes
         )
         task.finished.connect(lambda advanced: self._logged(detail, outcome, advanced))
         task.failed.connect(self._log_failed)
@@ -392,7 +392,7 @@ def export_agenda(page: TodayPage) -> Task | None:
         return None
     if not path.lower().endswith(".ics"):
         path += ".ics"
-    task = page.runner.submit(sequence_jobs.export_agenda, page.store, page.owners, DAYS, path)
+    task = page.runner.submit(agenda_ops.export_agenda, page.store, page.owners, DAYS, path)
     task.finished.connect(lambda count: page.reported.emit(f"Saved {count} activities to {path}."))
     task.failed.connect(
         lambda exc: QMessageBox.warning(page, "Not exported", f"The agenda was not saved: {exc}")

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.territories.assignment import KIND_LABEL, Move, Preview, StalePreview
+from sfa_desktop.ops import territories as territory_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
 
@@ -156,7 +156,7 @@ class AssignmentPanel(QFrame):
         self.apply_button.setEnabled(False)
         self.model.set_moves([])
         self.show()
-        self.runner.submit(jobs.preview, self.store, territory_id).finished.connect(self._show)
+        self.runner.submit(territory_ops.preview, self.store, territory_id).finished.connect(self._show)
 
     def _show(self, preview: object) -> None:
         assert isinstance(preview, Preview)
@@ -181,7 +181,7 @@ class AssignmentPanel(QFrame):
         if self.preview is None or not self.preview.permitted:
             return
         self.apply_button.setEnabled(False)
-        task = self.runner.submit(jobs.apply_moves, self.store, self.preview.permitted)
+        task = self.runner.submit(territory_ops.apply_moves, self.store, self.preview.permitted)
         task.finished.connect(self._applied)
         task.failed.connect(self._failed)
 
@@ -202,7 +202,9 @@ class AssignmentPanel(QFrame):
         if isinstance(exc, StalePreview):
             self._notice = str(exc)
             self.summary.setText(self._notice)
-            self.runner.submit(jobs.preview, self.store, self.territory_id).finished.connect(self._show)
+            self.runner.submit(territory_ops.preview, self.store, self.territory_id).finished.connect(
+                self._show
+            )
         else:
             self.summary.setText(f"Nothing was moved: {exc}")
             self.apply_button.setEnabled(True)

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.records.pipeline import BoardColumn, Card
+from sfa_desktop.ops import pipeline as pipeline_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import pipeline_jobs, won_lost
+from sfa_desktop.ui import won_lost
 from sfa_desktop.ui.board_model import (
     CARD_ROLE,
     CardDelegate,
@@ -242,7 +243,7 @@ class PipelinePage(QWidget):
     def reload(self) -> Task:
         if self._task is not None:
             self._task.discard()
-        self._task = self.runner.submit(pipeline_jobs.load_board, self.store, self._owner_id)
+        self._task = self.runner.submit(pipeline_ops.load_board, self.store, self._owner_id)
         self._task.finished.connect(self._show)
         self._task.failed.connect(lambda exc: self._show_banner(f"The pipeline could not be loaded: {exc}"))
         return self._task
@@ -252,7 +253,7 @@ class PipelinePage(QWidget):
         self.reload()
 
     def _show(self, loaded: object) -> None:
-        assert isinstance(loaded, pipeline_jobs.Board)
+        assert isinstance(loaded, pipeline_ops.Board)
         self._task = None
         self._fill_owners(loaded)
         keep = self.selected.id if self.selected else None
@@ -286,7 +287,7 @@ class PipelinePage(QWidget):
         self._update_buttons()
         self.loaded.emit()
 
-    def _fill_owners(self, loaded: pipeline_jobs.Board) -> None:
+    def _fill_owners(self, loaded: pipeline_ops.Board) -> None:
         current = self.owner.currentData()
         self.owner.clear()
         self.owner.addItem("Everyone", None)
@@ -337,7 +338,7 @@ class PipelinePage(QWidget):
 
     def move_card(self, opportunity_id: str, stage_key: str) -> Task:
         self.banner.hide()
-        task = self.runner.submit(pipeline_jobs.move_card, self.store, opportunity_id, stage_key)
+        task = self.runner.submit(pipeline_ops.move_card, self.store, opportunity_id, stage_key)
         task.finished.connect(lambda name: self._moved(opportunity_id, str(name)))
         task.failed.connect(lambda exc: self._show_banner(f"Not moved: {exc}"))
         return task
@@ -364,7 +365,7 @@ class PipelinePage(QWidget):
 
     def close_card(self, opportunity_id: str, outcome: str) -> None:
         """Ask why the deal was won or lost, then close it."""
-        task = self.runner.submit(pipeline_jobs.reason_suggestions, self.store, outcome)
+        task = self.runner.submit(pipeline_ops.reason_suggestions, self.store, outcome)
         name = next(
             (c.name for col in self.columns for c in col.model.cards if c.id == opportunity_id), "this deal"
         )
@@ -375,9 +376,7 @@ class PipelinePage(QWidget):
         reason = won_lost.ask_reason(self, outcome, name, suggestions)
         if reason is None:
             return
-        task = self.runner.submit(
-            pipeline_jobs.close_opportunity, self.store, opportunity_id, outcome, reason
-        )
+        task = self.runner.submit(pipeline_ops.close_opportunity, self.store, opportunity_id, outcome, reason)
         task.finished.connect(lambda _n: self._closed(name, outcome))
         task.failed.connect(lambda exc: self._show_banner(f"Not marked {outcome}: {exc}"))
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from sfa_desktop.core.records.conversion import Match, Plan, Result
 from sfa_desktop.core.records.fields import Field
 from sfa_desktop.core.records.validation import FieldError, ValidationError, parse_date, parse_money_cents
+from sfa_desktop.ops import leads as lead_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import lead_jobs
 from sfa_desktop.ui.fieldwidgets import RefPicker
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import TaskRunner
@@ -111,7 +111,7 @@ class ConvertDialog(QDialog):
         self.layout_.setSpacing(8)
         self.loading = named(QLabel("Looking for matching accounts and contacts…"), "dialogHint")
         self.layout_.addWidget(self.loading)
-        task = runner.submit(lead_jobs.conversion_start, store, lead_id)
+        task = runner.submit(lead_ops.conversion_start, store, lead_id)
         task.finished.connect(self._build)
         task.failed.connect(lambda exc: self.loading.setText(f"The lead cannot be converted: {exc}"))
 
@@ -119,7 +119,7 @@ class ConvertDialog(QDialog):
         self.layout_.addWidget(named(QLabel(text.upper()), "formSection"))
 
     def _build(self, start: object) -> None:
-        assert isinstance(start, lead_jobs.ConversionStart)
+        assert isinstance(start, lead_ops.ConversionStart)
         self.loading.hide()
         lead = start.lead
         person = f"{lead.get('first_name') or ''} {lead.get('last_name') or ''}".strip()
@@ -231,7 +231,7 @@ class ConvertDialog(QDialog):
             self._banner(str(exc))
             return
         self.convert_button.setEnabled(False)
-        task = self.runner.submit(lead_jobs.convert, self.store, self.lead_id, plan)
+        task = self.runner.submit(lead_ops.convert, self.store, self.lead_id, plan)
         task.finished.connect(self._done)
         task.failed.connect(self._failed)
 

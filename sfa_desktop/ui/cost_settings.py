@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.reports import settings as report_settings
 from sfa_desktop.core.reports.settings import COSTS, NUMBERS, SettingError
+from sfa_desktop.ops import territories as territory_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.territory_dialogs import fixed_size
 from sfa_desktop.ui.widgets import named
@@ -67,7 +67,7 @@ class CostSettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
         self.buttons.setEnabled(False)
-        runner.submit(jobs.load_costs, store).finished.connect(self._show)
+        runner.submit(territory_ops.load_costs, store).finished.connect(self._show)
 
     def setVisible(self, visible: bool) -> None:
         if visible and not self.property("sized"):
@@ -91,7 +91,7 @@ class CostSettingsDialog(QDialog):
         return result
 
     def save(self) -> None:
-        task = self.runner.submit(jobs.save_costs, self.store, self.values())
+        task = self.runner.submit(territory_ops.save_costs, self.store, self.values())
         task.finished.connect(self._saved)
         task.failed.connect(self._failed)
 

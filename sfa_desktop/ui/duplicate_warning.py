@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.duplicates import Candidate
 from sfa_desktop.core.records.fields import ENTITIES
-from sfa_desktop.ui import data_jobs
+from sfa_desktop.ops import data as data_ops
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.widgets import named
 
@@ -85,7 +85,7 @@ def ask_duplicate(parent: QWidget, kind: str, candidates: Sequence[Candidate]) -
 def check_new_record(page: Any, values: dict[str, Any], save: Callable[[], None]) -> None:
     """``RecordForm.before_create`` of a section: look for likely duplicates in the background, then ask."""
     form = page.form
-    task = form._runner.submit(data_jobs.likely_duplicates, form._store, page.kind, values)
+    task = form._runner.submit(data_ops.likely_duplicates, form._store, page.kind, values)
     task.finished.connect(lambda found: _decide(page, found, save))
     task.failed.connect(lambda _exc: save())  # the check must never stop a save
 

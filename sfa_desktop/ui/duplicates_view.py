@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.duplicates import Group
 from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.ops import data as data_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import data_jobs
 from sfa_desktop.ui.merge_dialog import MergeDialog
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
@@ -113,7 +113,7 @@ class DuplicatesDialog(QDialog):
         self.tree.clear()
         self._update_buttons()
         kind = self.kind
-        task = self.runner.submit(data_jobs.find_groups, self.store, kind)
+        task = self.runner.submit(data_ops.find_groups, self.store, kind)
         task.finished.connect(lambda groups: self._show(kind, groups))
         task.failed.connect(lambda exc: self.message.setText(str(exc)))
 
@@ -198,7 +198,7 @@ def open_duplicates(window: Any) -> None:
 def merge_with_duplicates(page: Any, record_id: str) -> None:
     """The record action: the likely duplicates of the record on screen, to merge with it."""
     kind = page.kind
-    task = page.form._runner.submit(data_jobs.find_for_record, page.form._store, kind, record_id)
+    task = page.form._runner.submit(data_ops.find_for_record, page.form._store, kind, record_id)
     task.finished.connect(lambda found: _offer(page, kind, record_id, found))
 
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.core.sequences.enrollments import TARGETS
-from sfa_desktop.ui import sequence_jobs
+from sfa_desktop.ops import sequences as sequence_ops
 from sfa_desktop.ui.agenda_page import problem_text
 from sfa_desktop.ui.tasks import Task
 from sfa_desktop.ui.widgets import named
@@ -26,7 +26,7 @@ from sfa_desktop.ui.widgets import named
 
 class EnrollDialog(QDialog):
     def __init__(
-        self, kind: str, count: int, templates: list[sequence_jobs.TemplateRow], parent: QWidget | None = None
+        self, kind: str, count: int, templates: list[sequence_ops.TemplateRow], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("enrollDialog")
@@ -107,7 +107,7 @@ def enroll_from_section(page: Any, record_id: str) -> Task:
     else the record on screen.  Returns the task listing the sequences (the dialog opens when it is done)."""
     selected = list(page.selected_ids())
     ids = selected if record_id in selected else [record_id]
-    task: Task = page.runner.submit(sequence_jobs.list_templates, page.store)
+    task: Task = page.runner.submit(sequence_ops.list_templates, page.store)
     task.finished.connect(lambda templates: _ask(page, ids, templates))
     return task
 
@@ -121,7 +121,7 @@ def _ask(page: Any, ids: list[str], templates: object) -> None:
     if template_id is None:
         return
     name = dialog.combo.currentText()
-    task = page.runner.submit(sequence_jobs.enroll, page.store, template_id, page.kind, ids)
+    task = page.runner.submit(sequence_ops.enroll, page.store, template_id, page.kind, ids)
     task.finished.connect(lambda result: _enrolled(page, name, result))
     task.failed.connect(lambda exc: QMessageBox.warning(page, "Not enrolled", problem_text(exc)))
 

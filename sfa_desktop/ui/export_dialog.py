@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.progress import Cancelled
 from sfa_desktop.core.transfer import vcards
+from sfa_desktop.ops import data as data_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import data_jobs
 from sfa_desktop.ui.progress import ProgressBridge, ProgressRow
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
@@ -121,7 +121,7 @@ class ExportDialog(QDialog):
         bridge = ProgressBridge(self)
         self.progress_row.follow(bridge, "Exporting")
         task = self.runner.submit(
-            data_jobs.export,
+            data_ops.export,
             self.store,
             str(self.kind.currentData()),
             str(self.format.currentData()),

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.fields import Field, display_value
 from sfa_desktop.core.records.validation import FieldError
+from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import jobs
 from sfa_desktop.ui.tasks import Task, TaskRunner
 
 _PLACEHOLDERS = {
@@ -216,7 +216,7 @@ class RefPicker(FieldEditor):
         typed = self.edit.text()
         if not typed.strip():
             return
-        self._task = self._runner.submit(jobs.lookup_refs, self._store, self.spec.ref or "", typed)
+        self._task = self._runner.submit(record_ops.lookup_refs, self._store, self.spec.ref or "", typed)
         self._task.finished.connect(self._suggest)
 
     def _suggest(self, rows: object) -> None:
@@ -271,7 +271,7 @@ def make_editor(
         return BoolEditor(spec)
     if spec.kind == "choice":
         return ChoiceEditor(spec)
-    if spec.kind == "ref" and spec.ref in jobs.SMALL_REFS:
+    if spec.kind == "ref" and spec.ref in record_ops.SMALL_REFS:
         return ChoiceEditor(spec, options)
     if spec.kind == "ref":
         return RefPicker(spec, store, runner)

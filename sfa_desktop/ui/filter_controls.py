@@ -9,9 +9,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHeaderView, QMenu, QToolButton
 
+from sfa_desktop.ops import data as data_ops
+from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.filters import ColumnFilter
 from sfa_desktop.store.saved_filters import SavedFilter
-from sfa_desktop.ui import data_jobs, jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.list_filters import ColumnFilterEditor, FilterBar
 from sfa_desktop.ui.widgets import named
@@ -123,7 +124,7 @@ class FilterControls(QObject):
 
     def _load_labels(self) -> None:
         for ref in {c.ref for c in self.columns.values() if c.ref}:
-            task = self.runner.submit(jobs.ref_choices, self.store, ref)
+            task = self.runner.submit(record_ops.ref_choices, self.store, ref)
             task.finished.connect(lambda rows, r=ref: self._set_labels(r, rows))
 
     def _set_labels(self, ref: str, rows: object) -> None:
@@ -149,7 +150,7 @@ class FilterControls(QObject):
     # -- saved filters --------------------------------------------------------------------------------
 
     def refresh_saved(self) -> None:
-        task = self.runner.submit(data_jobs.saved_filters_of, self.store, self.kind)
+        task = self.runner.submit(data_ops.saved_filters_of, self.store, self.kind)
         task.finished.connect(self._set_saved)
 
     def _set_saved(self, saved: object) -> None:
@@ -206,7 +207,7 @@ class FilterControls(QObject):
             self.model.sort_key,
             self.model.descending,
         )
-        task = self.runner.submit(data_jobs.save_filter, self.store, item)
+        task = self.runner.submit(data_ops.save_filter, self.store, item)
         task.finished.connect(self._saved)
         task.failed.connect(lambda exc: self.page.form.reported.emit(f"Not saved: {exc}"))
 
@@ -220,7 +221,7 @@ class FilterControls(QObject):
         name = self.current_saved
         if name is None:
             return
-        task = self.runner.submit(data_jobs.delete_filter, self.store, self.kind, name)
+        task = self.runner.submit(data_ops.delete_filter, self.store, self.kind, name)
         task.finished.connect(lambda _r: self._deleted(name))
 
     def _deleted(self, name: str) -> None:

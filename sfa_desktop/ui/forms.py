@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.fields import ENTITIES, Field, clean_value
 from sfa_desktop.core.records.validation import FieldError, ValidationError, format_money
+from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import jobs
 from sfa_desktop.ui.extensions import RecordTab
 from sfa_desktop.ui.fieldwidgets import FieldEditor, make_editor
 from sfa_desktop.ui.icons import icon
@@ -124,13 +124,13 @@ class RecordForm(QWidget):
         QTimer.singleShot(0, self._load_settings)
 
     def _load_settings(self) -> None:
-        self._runner.submit(jobs.phone_region, self._store).finished.connect(self._set_region)
+        self._runner.submit(record_ops.phone_region, self._store).finished.connect(self._set_region)
         for spec in self.entity.fields:
-            if spec.kind == "ref" and spec.ref in jobs.SMALL_REFS:
-                task = self._runner.submit(jobs.ref_choices, self._store, spec.ref)
+            if spec.kind == "ref" and spec.ref in record_ops.SMALL_REFS:
+                task = self._runner.submit(record_ops.ref_choices, self._store, spec.ref)
                 task.finished.connect(lambda options, name=spec.name: self._set_options(name, options))
             elif spec.choices_from is not None:  # a vocabulary kept in the database (pipeline stages)
-                task = self._runner.submit(jobs.dynamic_choices, self._store, spec.choices_from)
+                task = self._runner.submit(record_ops.dynamic_choices, self._store, spec.choices_from)
                 task.finished.connect(lambda options, name=spec.name: self._set_options(name, options))
 
     # -- building -------------------------------------------------------------------------------
@@ -365,7 +365,7 @@ class RecordForm(QWidget):
     def show_record(self, record_id: str) -> Task:
         if self._load_task is not None:
             self._load_task.discard()
-        task = self._runner.submit(jobs.load_record, self._store, self.kind, record_id)
+        task = self._runner.submit(record_ops.load_record, self._store, self.kind, record_id)
         task.finished.connect(self._fill)
         task.failed.connect(lambda exc: self.reported.emit(str(exc)))
         self._load_task = task
@@ -374,7 +374,7 @@ class RecordForm(QWidget):
     def new_record(self) -> None:
         if self._load_task is not None:
             self._load_task.discard()
-        self._fill(jobs.LoadedRecord(self.kind, "", {}))
+        self._fill(record_ops.LoadedRecord(self.kind, "", {}))
         self.editors[self.entity.fields[0].name].widget.setFocus()
 
     def clear(self) -> None:
@@ -389,7 +389,7 @@ class RecordForm(QWidget):
             self.show_record(self.record_id)
 
     def _fill(self, loaded: object) -> None:
-        assert isinstance(loaded, jobs.LoadedRecord)
+        assert isinstance(loaded, record_ops.LoadedRecord)
         self._load_task = None
         self.record_id = loaded.record_id or None
         self._original = {s.name: loaded.values.get(s.name) for s in self.entity.fields}
@@ -412,7 +412,7 @@ class RecordForm(QWidget):
         self._show_in_tab()
         self.loaded.emit(loaded.record_id)
 
-    def _set_header(self, loaded: jobs.LoadedRecord) -> None:
+    def _set_header(self, loaded: record_ops.LoadedRecord) -> None:
         values, labels = loaded.values, loaded.ref_labels
         if not loaded.record_id:
             self.title.setText(f"New {self.entity.singular}")
@@ -466,7 +466,7 @@ class RecordForm(QWidget):
     def _submit(self, changes: dict[str, Any], then: Callable[[], None] | None) -> Task:
         self.save_button.setEnabled(False)
         self._after_save = then
-        task = self._runner.submit(jobs.save_record, self._store, self.kind, self.record_id, changes)
+        task = self._runner.submit(record_ops.save_record, self._store, self.kind, self.record_id, changes)
         task.finished.connect(self._on_saved)
         task.failed.connect(self._on_save_failed)
         return task
@@ -524,7 +524,7 @@ class RecordForm(QWidget):
         if self.record_id is None:
             return
         record_id, name = self.record_id, self.title.text()
-        task = self._runner.submit(jobs.delete_impact, self._store, self.kind, record_id)
+        task = self._runner.submit(record_ops.delete_impact, self._store, self.kind, record_id)
         task.finished.connect(lambda impact: self._confirm_delete(record_id, name, impact))
 
     def _confirm_delete(self, record_id: str, name: str, impact: object) -> None:
@@ -538,7 +538,7 @@ class RecordForm(QWidget):
         text += "\n\nThe deletion is sent to the central store at the next sync."
         if not confirm_delete(self, text):
             return
-        task = self._runner.submit(jobs.delete_record, self._store, self.kind, record_id)
+        task = self._runner.submit(record_ops.delete_record, self._store, self.kind, record_id)
         task.finished.connect(lambda count: self._on_deleted(record_id, name, count))
         task.failed.connect(lambda exc: self._show_banner(f"Not deleted: {exc}"))
 

@@ -39,8 +39,8 @@ from sfa_desktop.core.records import columns
 from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.core.transfer import importer
 from sfa_desktop.core.transfer.import_source import Source
+from sfa_desktop.ops import data as data_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import data_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.import_model import SHOWING, PreviewModel
 from sfa_desktop.ui.progress import ProgressBridge, ProgressRow
@@ -327,7 +327,7 @@ class ImportDialog(QDialog):
         path = Path(self.path.text().strip()).expanduser()
         self._start(f"Reading {path.name}")
         kind = str(self.kind.currentData() or "") or None
-        task = self.runner.submit(data_jobs.read_file, path, kind)
+        task = self.runner.submit(data_ops.read_file, path, kind)
         task.finished.connect(self._on_read)
         task.failed.connect(self._failed)
 
@@ -394,7 +394,7 @@ class ImportDialog(QDialog):
         on_match = "skip" if self.on_match.checkedId() == 1 else "update"
         bridge = self._start("Checking every row")
         task = self.runner.submit(
-            data_jobs.plan_import, self.store, self.source, kind, mapping, on_match, bridge.progress
+            data_ops.plan_import, self.store, self.source, kind, mapping, on_match, bridge.progress
         )
         task.finished.connect(self._on_checked)
         task.failed.connect(self._failed)
@@ -465,7 +465,7 @@ class ImportDialog(QDialog):
     def _import(self) -> None:
         assert self.plan is not None
         bridge = self._start("Importing")
-        task = self.runner.submit(data_jobs.run_import, self.store, self.plan, bridge.progress)
+        task = self.runner.submit(data_ops.run_import, self.store, self.plan, bridge.progress)
         task.finished.connect(self._on_imported)
         task.failed.connect(self._failed)
 

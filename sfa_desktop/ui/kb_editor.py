@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.ops import kb as kb_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import kb_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.kb_view import SafeTextBrowser
 from sfa_desktop.ui.tasks import TaskRunner
@@ -93,7 +93,7 @@ class ArticleEditor(QDialog):
         self._preview_timer.timeout.connect(self.update_preview)
         self.body.textChanged.connect(self._preview_timer.start)
         self.update_preview()
-        runner.submit(kb_jobs.products, store).finished.connect(self._show_products)
+        runner.submit(kb_ops.products, store).finished.connect(self._show_products)
 
     def _build(self, categories: list[str]) -> None:
         self.title = QLineEdit()
@@ -228,7 +228,7 @@ class ArticleEditor(QDialog):
         self.save_button.setEnabled(False)
         self.banner.hide()
         article_id = self.article.id if self.article else None
-        task = self.runner.submit(kb_jobs.save, self.store, article_id, self.values(), self.author_id)
+        task = self.runner.submit(kb_ops.save, self.store, article_id, self.values(), self.author_id)
         task.finished.connect(self._saved)
         task.failed.connect(self._failed)
 

@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from sfa_desktop.core.kb import articles as kb
+from sfa_desktop.ops import kb as kb_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import kb_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.kb_view import ArticleView
 from sfa_desktop.ui.tasks import Task, TaskRunner
@@ -43,7 +43,7 @@ class ArticleDialog(QDialog):
         self.show_article(article_id)
 
     def show_article(self, article_id: str) -> None:
-        task = self.runner.submit(kb_jobs.load, self.store, article_id)
+        task = self.runner.submit(kb_ops.load, self.store, article_id)
         task.finished.connect(self._show)
 
     def _show(self, article: object) -> None:
@@ -85,7 +85,7 @@ class ArticleLinks(QWidget):
     def set_article_ids(self, ids: Sequence[str]) -> None:
         if self._task is not None:
             self._task.discard()
-        self._task = self.runner.submit(kb_jobs.summaries, self.store, list(ids))
+        self._task = self.runner.submit(kb_ops.summaries, self.store, list(ids))
         self._task.finished.connect(self._show)
 
     def _show(self, found: object) -> None:

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.kb import articles as kb
+from sfa_desktop.ops import kb as kb_ops
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import kb_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.kb_view import ArticleView, updated_text
 from sfa_desktop.ui.tasks import Task, TaskRunner
@@ -120,7 +120,7 @@ class KnowledgePage(QWidget):
         super().__init__(parent)
         self.store = store
         self.runner = runner
-        self.overview: kb_jobs.Overview | None = None
+        self.overview: kb_ops.Overview | None = None
         self.filter: tuple[str, str] | None = None  # ("category" | "tag", name); None: all articles
         self._query: Task | None = None
         self._loading: Task | None = None
@@ -200,10 +200,10 @@ class KnowledgePage(QWidget):
 
     def page_shown(self) -> None:
         """Refresh what may have changed elsewhere (a sync brings articles): the browse tree and the list."""
-        self.runner.submit(kb_jobs.overview, self.store).finished.connect(self._show_overview)
+        self.runner.submit(kb_ops.overview, self.store).finished.connect(self._show_overview)
 
     def _show_overview(self, result: object) -> None:
-        assert isinstance(result, kb_jobs.Overview)
+        assert isinstance(result, kb_ops.Overview)
         self.overview = result
         self.new_button.setVisible(result.may_author)
         noun = "article" if result.count == 1 else "articles"
@@ -294,9 +294,9 @@ class KnowledgePage(QWidget):
         category = self.filter[1] if self.filter and self.filter[0] == "category" else None
         tag = self.filter[1] if self.filter and self.filter[0] == "tag" else None
         if typed.strip():
-            self._query = self.runner.submit(kb_jobs.find, self.store, typed, category, tag, self.drafts)
+            self._query = self.runner.submit(kb_ops.find, self.store, typed, category, tag, self.drafts)
         else:
-            self._query = self.runner.submit(kb_jobs.browse, self.store, category, tag, self.drafts)
+            self._query = self.runner.submit(kb_ops.browse, self.store, category, tag, self.drafts)
         self._query.finished.connect(lambda found, typed=typed: self._show_results(typed, found))
 
     def _show_results(self, typed: str, found: object) -> None:
@@ -340,7 +340,7 @@ class KnowledgePage(QWidget):
         total = self.overview.count if self.overview is not None else shown
         noun = "article" if total == 1 else "articles"
         if searching:
-            limit = f"best {shown}" if shown >= kb_jobs.SEARCH_LIMIT else f"{shown}"
+            limit = f"best {shown}" if shown >= kb_ops.SEARCH_LIMIT else f"{shown}"
             self.count_label.setText(f"{limit} of {total:,} {noun} match")
         elif self.filter is not None:
             self.count_label.setText(f"{shown} of {total:,} {noun}")
@@ -373,7 +373,7 @@ class KnowledgePage(QWidget):
     def _load(self, article_id: str) -> None:
         if self._loading is not None:
             self._loading.discard()
-        self._loading = self.runner.submit(kb_jobs.load, self.store, article_id)
+        self._loading = self.runner.submit(kb_ops.load, self.store, article_id)
         self._loading.finished.connect(self._show_article)
         self._loading.failed.connect(lambda exc: self._report(str(exc)))
 
@@ -409,7 +409,7 @@ class KnowledgePage(QWidget):
             return
         if not confirm_delete(self, f"Delete the article “{self.view.article.title}” for everyone?"):
             return
-        task = self.runner.submit(kb_jobs.delete, self.store, article_id)
+        task = self.runner.submit(kb_ops.delete, self.store, article_id)
         task.finished.connect(lambda _r: self._deleted())
         task.failed.connect(lambda exc: self._report(f"The article was not deleted: {exc}"))
 

@@ -1,6 +1,6 @@
 """The compact "Log outcome" dialog: what happened (with what it leads to), notes, how long it took.
 
-``LogOutcomeDialog(detail)``; on OK the caller runs :func:`sequence_jobs.log_outcome` with
+``LogOutcomeDialog(detail)``; on OK the caller runs :func:`agenda_ops.log_outcome` with
 :meth:`values`.  For a sequence step the outcomes offered are the step's, each shown with where it leads.
 """
 

@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop import __version__
 from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.ops import records as record_ops
+from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import extensions, jobs
+from sfa_desktop.ui import extensions
 from sfa_desktop.ui.extensions import PageEntry
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.search import SearchBox
@@ -352,11 +354,11 @@ class MainWindow(QMainWindow):
     # -- status ---------------------------------------------------------------------------------
 
     def refresh_pending(self) -> None:
-        task = self.runner.submit(jobs.pending_changes, self.store)
+        task = self.runner.submit(sync_ops.pending_changes, self.store)
         task.finished.connect(self._show_pending)
 
     def refresh_counts(self) -> None:
-        task = self.runner.submit(jobs.section_counts, self.store, SECTIONS)
+        task = self.runner.submit(record_ops.section_counts, self.store, SECTIONS)
         task.finished.connect(self._show_counts)
 
     def _show_counts(self, counts: object) -> None:

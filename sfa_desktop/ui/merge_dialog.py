@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records import merge
 from sfa_desktop.core.records.fields import ENTITIES, display_value
+from sfa_desktop.ops import data as data_ops
+from sfa_desktop.ops.data import MergeRecords
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import data_jobs
-from sfa_desktop.ui.data_jobs import MergeRecords
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
 
@@ -92,7 +92,7 @@ class MergeDialog(QDialog):
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
-        task = runner.submit(data_jobs.load_for_merge, store, kind, list(record_ids))
+        task = runner.submit(data_ops.load_for_merge, store, kind, list(record_ids))
         task.finished.connect(self._fill)
         task.failed.connect(lambda exc: self.intro.setText(str(exc)))
 
@@ -259,7 +259,7 @@ class MergeDialog(QDialog):
         take = {f: r for f, r in self.take().items() if r in others}
         self.merge_button.setEnabled(False)
         self.message.setText("Merging…")
-        task = self.runner.submit(data_jobs.merge_records, self.store, self.kind, survivor, others, take)
+        task = self.runner.submit(data_ops.merge_records, self.store, self.kind, survivor, others, take)
         task.finished.connect(lambda _result: self._done(survivor))
         task.failed.connect(self._failed)
 

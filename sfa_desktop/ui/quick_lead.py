@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from sfa_desktop.core.records.fields import LEADS, clean_value
 from sfa_desktop.core.records.leads import QUICK_FIELDS
 from sfa_desktop.core.records.validation import FieldError, ValidationError
+from sfa_desktop.ops import leads as lead_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import lead_jobs
 from sfa_desktop.ui.fieldwidgets import FieldEditor, make_editor
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import TaskRunner
@@ -156,7 +156,7 @@ class QuickLeadDialog(QDialog):
             return
         self.saving = True
         self.save_button.setEnabled(False)
-        task = self.runner.submit(lead_jobs.quick_capture, self.store, values)
+        task = self.runner.submit(lead_ops.quick_capture, self.store, values)
         task.finished.connect(self._saved)
         task.failed.connect(self._failed)
 

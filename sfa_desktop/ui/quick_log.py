@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 from sfa_desktop.core.records import activity_log
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, ENTITIES
 from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.ops import timeline as timeline_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import state
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
@@ -43,15 +43,6 @@ from sfa_desktop.ui.widgets import named
 #: Each kind's button text and its key (Alt+key chooses it).
 _KIND_KEYS = {"call": "C", "visit": "V", "email": "E", "meeting": "M", "note": "N"}
 FOLLOW_UP_DAYS = 7
-
-
-def save_log(
-    store: LocalStore, kind: str, record_kind: str, record_id: str, values: dict[str, Any]
-) -> activity_log.Logged:
-    """Background job: log the activity (and its follow-up) in one transaction, as this laptop's user."""
-    with store.transaction() as session:
-        owner = state.load(session.connection()).user_id
-        return activity_log.log_activity(session, kind, record_kind, record_id, owner_id=owner, **values)
 
 
 class QuickLogDialog(QDialog):
@@ -249,7 +240,7 @@ class QuickLogDialog(QDialog):
         self.save_button.setEnabled(False)
         self._show_errors({})
         task = self._runner.submit(
-            save_log, self._store, self.kind, self.record_kind, self.record_id, self.values()
+            timeline_ops.log_activity, self._store, self.kind, self.record_kind, self.record_id, self.values()
         )
         task.finished.connect(self._saved)
         task.failed.connect(self._failed)

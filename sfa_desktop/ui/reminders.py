@@ -1,7 +1,7 @@
 """Reminders at due times: a system-tray notification when a step or task falls due, with snooze.
 
 An APScheduler job wakes up at the next reminder's time (and every few minutes, to notice what a sync or
-an edit brought); the check itself runs on the task runner (``sequence_jobs.plan_reminders``: what is due
+an edit brought); the check itself runs on the task runner (``agenda_ops.plan_reminders``: what is due
 now, marked as reminded, and when the next one is).  Snoozing (15 minutes, 1 hour, tomorrow morning) is
 kept in the local ``reminders`` table, so it survives a restart.  Without a system tray (offscreen, some
 desktops) nothing is shown, but the same checks run.
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.core.sequences.reminders import SNOOZES
+from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
 
@@ -101,12 +101,12 @@ class ReminderController(QObject):
         scheduler.add_job(self._wake.emit, "interval", minutes=RECHECK_MINUTES, id="recheck", coalesce=True)
         scheduler.start()
         self._scheduler = scheduler
-        task = self.runner.submit(sequence_jobs.who_am_i, self.store)
+        task = self.runner.submit(agenda_ops.who_am_i, self.store)
         task.finished.connect(self._set_me)
         return task
 
     def _set_me(self, me: object) -> None:
-        assert isinstance(me, sequence_jobs.Me)
+        assert isinstance(me, agenda_ops.Me)
         self.owners = [me.user_id] if me.user_id else None
         self.check()
 
@@ -117,12 +117,12 @@ class ReminderController(QObject):
 
     def check(self, now: dt.datetime | None = None) -> Task:
         """What is due now is reminded of; the next reminder is scheduled."""
-        task = self.runner.submit(sequence_jobs.plan_reminders, self.store, self.owners, now or utcnow())
+        task = self.runner.submit(agenda_ops.plan_reminders, self.store, self.owners, now or utcnow())
         task.finished.connect(self._planned)
         return task
 
     def _planned(self, plan: object) -> None:
-        assert isinstance(plan, sequence_jobs.ReminderPlan)
+        assert isinstance(plan, agenda_ops.ReminderPlan)
         if plan.due:
             self.notify(plan.due)
         self.schedule(plan.next_at)
@@ -145,7 +145,7 @@ class ReminderController(QObject):
         ids = list(activity_ids if activity_ids is not None else self.last)
         if not ids:
             return None
-        task = self.runner.submit(sequence_jobs.snooze, self.store, ids, choice)
+        task = self.runner.submit(agenda_ops.snooze, self.store, ids, choice)
         task.finished.connect(self._snoozed)
         return task
 

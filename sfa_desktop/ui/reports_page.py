@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.reports.base import Period, ReportError, TerritoryGone
+from sfa_desktop.ops import territories as territory_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.report_widgets import ReportTableView, SectionCard, kpi_row
 from sfa_desktop.ui.tasks import TaskRunner
@@ -88,7 +88,7 @@ class ReportsPage(QWidget):
         self.store = store
         self.runner = runner
         self.today = dt.date.today()
-        self.result: jobs.ReportResult | None = None
+        self.result: territory_ops.ReportResult | None = None
         self.cards: list[SectionCard] = []
         self._choices_loaded = False
         self._build()
@@ -165,10 +165,10 @@ class ReportsPage(QWidget):
 
     def page_shown(self) -> None:
         """Reload the territories (a sync may have changed them) and the report."""
-        self.runner.submit(jobs.report_choices, self.store).finished.connect(self._set_choices)
+        self.runner.submit(territory_ops.report_choices, self.store).finished.connect(self._set_choices)
 
     def _set_choices(self, choices: object) -> None:
-        assert isinstance(choices, jobs.ReportChoices)
+        assert isinstance(choices, territory_ops.ReportChoices)
         current = self.territory_id()
         self.territory.blockSignals(True)
         self.territory.clear()
@@ -237,7 +237,7 @@ class ReportsPage(QWidget):
             self._show_problem(str(exc))
             return
         territory_id = self.territory_id()
-        task = self.runner.submit(jobs.make_report, self.store, territory_id, start, end)
+        task = self.runner.submit(territory_ops.make_report, self.store, territory_id, start, end)
         task.finished.connect(self._show_result)
         task.failed.connect(lambda exc, t=territory_id: self._failed(exc, t))
 
@@ -289,7 +289,7 @@ class ReportsPage(QWidget):
                 widget.deleteLater()
 
     def _show_result(self, result: object) -> None:
-        assert isinstance(result, jobs.ReportResult)
+        assert isinstance(result, territory_ops.ReportResult)
         self.result = result
         self.banner.hide()
         self._clear()
@@ -340,10 +340,10 @@ class ReportsPage(QWidget):
         return f"territory-report-{scope}-{period}{suffix}"
 
     def export_pdf(self, path: str | None = None) -> None:
-        self._export("PDF files (*.pdf)", ".pdf", jobs.write_pdf, path)
+        self._export("PDF files (*.pdf)", ".pdf", territory_ops.write_pdf, path)
 
     def export_csv(self, path: str | None = None) -> None:
-        self._export("CSV files (*.csv)", ".csv", jobs.write_csv, path)
+        self._export("CSV files (*.csv)", ".csv", territory_ops.write_csv, path)
 
     def _export(self, filter_: str, suffix: str, job: Any, path: str | None) -> None:
         if self.result is None:

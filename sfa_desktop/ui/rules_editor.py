@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, INDUSTRIES, LEAD_SOURCES
 from sfa_desktop.core.scoring import rules as scoring_rules
 from sfa_desktop.core.scoring.rules import FIT_KINDS, KIND_LABELS, KINDS, RulesError
+from sfa_desktop.ops import leads as lead_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import lead_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
@@ -181,7 +181,7 @@ class RulesDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        task = runner.submit(lead_jobs.load_rules, store)
+        task = runner.submit(lead_ops.load_rules, store)
         task.finished.connect(lambda raw: self.set_rules(json.loads(str(raw))["rules"]))
 
     # -- the rules ------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ class RulesDialog(QDialog):
             self._banner("Not saved: " + " ".join(exc.problems))
             return
         self.save_button.setEnabled(False)
-        task = self.runner.submit(lead_jobs.save_rules, self.store, text)
+        task = self.runner.submit(lead_ops.save_rules, self.store, text)
         task.finished.connect(self._saved)
         task.failed.connect(self._failed)
 

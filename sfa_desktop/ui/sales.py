@@ -23,20 +23,13 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.validation import format_money
 from sfa_desktop.core.sales import history as sales
-from sfa_desktop.core.sales.history import OrderRow, SalesSummary
+from sfa_desktop.core.sales.history import SalesSummary
+from sfa_desktop.ops.sales import load_sales
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.orders_model import OrdersModel
 from sfa_desktop.ui.sales_chart import MonthlyChart, ProductBars, compact_money
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
-
-
-def load_sales(
-    store: LocalStore, account_id: str, today: dt.date | None = None
-) -> tuple[SalesSummary, list[OrderRow]]:
-    """Background job: the account's figures and its orders."""
-    with store.engine.connect() as conn:
-        return sales.summary(conn, account_id, today), sales.order_list(conn, account_id)
 
 
 def _day(day: dt.date) -> str:

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.scoring.scores import Reason, Score
+from sfa_desktop.ops import leads as lead_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import lead_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
@@ -77,7 +77,7 @@ class ScoreTab(QWidget):
         self.lead_id = record_id
         if self._task is not None:
             self._task.discard()
-        self._task = self.runner.submit(lead_jobs.lead_score, self.store, record_id)
+        self._task = self.runner.submit(lead_ops.lead_score, self.store, record_id)
         self._task.finished.connect(lambda score, r=record_id: self._show(r, score))
         self._task.failed.connect(lambda exc: self._say(f"The score could not be computed: {exc}"))
 

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.search import Hit
-from sfa_desktop.ui import jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
 
@@ -44,9 +44,9 @@ _DETAIL_ROLE = Qt.ItemDataRole.UserRole + 3
 
 def search_job(store: LocalStore, typed: str) -> list[Hit]:
     """Background job: full-text hits over accounts, contacts and leads, then opportunities by name."""
-    hits = jobs.run_search(store, typed, limit=12)
+    hits = record_ops.run_search(store, typed, limit=12)
     if len(typed.strip()) >= 2:
-        hits += jobs.find_opportunities(store, typed, limit=4)
+        hits += record_ops.find_opportunities(store, typed, limit=4)
     return hits
 
 

@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.fields import SEQUENCE_TARGETS
 from sfa_desktop.core.sequences import templates as sequences
+from sfa_desktop.ops import agenda as agenda_ops
+from sfa_desktop.ops import sequences as sequence_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.agenda_page import problem_text
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.step_editor import StepEditor
@@ -74,14 +75,14 @@ class SequencesDialog(QDialog):
         self.setMinimumSize(1100, 640)  # fixed bounds: no size hints sent to the window system as it fills
         self.store = store
         self.runner = runner
-        self.templates: list[sequence_jobs.TemplateRow] = []
+        self.templates: list[sequence_ops.TemplateRow] = []
         self.template_id: str | None = None
         self.steps: list[dict[str, Any]] = []
         self.step_index = -1
         self.editable = False
         self._build()
-        self.runner.submit(sequence_jobs.who_am_i, store).finished.connect(self._set_me)
-        self.runner.submit(sequence_jobs.articles, store).finished.connect(
+        self.runner.submit(agenda_ops.who_am_i, store).finished.connect(self._set_me)
+        self.runner.submit(sequence_ops.articles, store).finished.connect(
             lambda found: self.step_editor.set_articles(found if isinstance(found, list) else [])
         )
         self.reload()
@@ -187,7 +188,7 @@ class SequencesDialog(QDialog):
         self._set_editable(False)
 
     def _set_me(self, me: object) -> None:
-        assert isinstance(me, sequence_jobs.Me)
+        assert isinstance(me, agenda_ops.Me)
         self._set_editable(me.edits_templates)
         if not me.edits_templates:
             self.note.setText(
@@ -208,7 +209,7 @@ class SequencesDialog(QDialog):
     # -- templates ----------------------------------------------------------------------------------------
 
     def reload(self, select: str | None = None) -> Task:
-        task = self.runner.submit(sequence_jobs.list_templates, self.store)
+        task = self.runner.submit(sequence_ops.list_templates, self.store)
         task.finished.connect(lambda rows: self._fill(rows, select or self.template_id))
         return task
 
@@ -344,7 +345,7 @@ class SequencesDialog(QDialog):
             return None
         self.error.hide()
         self.save_button.setEnabled(False)
-        task = self.runner.submit(sequence_jobs.save_template, self.store, self.template_id, values)
+        task = self.runner.submit(sequence_ops.save_template, self.store, self.template_id, values)
         task.finished.connect(self._saved)
         task.failed.connect(self._save_failed)
         return task

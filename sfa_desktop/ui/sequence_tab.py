@@ -21,14 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfa_desktop.ops import agenda as agenda_ops
+from sfa_desktop.ops import sequences as sequence_ops
+from sfa_desktop.ops.sequences import EnrollmentView
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import sequence_jobs
 from sfa_desktop.ui.agenda_page import exec_dialog, problem_text
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.kb_links import ArticleLinks
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
 from sfa_desktop.ui.markdown_view import MarkdownView
-from sfa_desktop.ui.sequence_jobs import EnrollmentView
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
 
@@ -94,7 +95,7 @@ class SequenceTab(QWidget):
             return None
         if self._task is not None:
             self._task.discard()
-        task = self.runner.submit(sequence_jobs.record_enrollments, self.store, self.kind, self.record_id)
+        task = self.runner.submit(sequence_ops.record_enrollments, self.store, self.kind, self.record_id)
         task.finished.connect(self._fill)
         self._task = task
         return task
@@ -222,7 +223,7 @@ class SequenceTab(QWidget):
 
     def act(self, view: EnrollmentView, action: str, reason: str | None = None) -> Task:
         task = self.runner.submit(
-            sequence_jobs.enrollment_action, self.store, action, view.enrollment_id, reason
+            sequence_ops.enrollment_action, self.store, action, view.enrollment_id, reason
         )
         task.finished.connect(lambda _done: self._done())
         task.failed.connect(self._failed)
@@ -238,7 +239,7 @@ class SequenceTab(QWidget):
         """Read the current step's details (on the runner), then ask for the outcome and log it."""
         if not view.activity_id:
             return None
-        task = self.runner.submit(sequence_jobs.load_details, self.store, [view.activity_id])
+        task = self.runner.submit(agenda_ops.load_details, self.store, [view.activity_id])
         task.finished.connect(lambda details: self._ask_outcome(view.activity_id or "", details))
         return task
 
@@ -252,7 +253,7 @@ class SequenceTab(QWidget):
         if not exec_dialog(dialog):
             return
         outcome, notes, minutes = dialog.values()
-        task = self.runner.submit(sequence_jobs.log_outcome, self.store, activity_id, outcome, notes, minutes)
+        task = self.runner.submit(agenda_ops.log_outcome, self.store, activity_id, outcome, notes, minutes)
         task.finished.connect(lambda _advanced: self._done())
         task.failed.connect(self._failed)
 

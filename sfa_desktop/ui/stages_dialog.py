@@ -28,8 +28,8 @@ from sfa_desktop.core.records.fields import STAGE_CATEGORIES
 from sfa_desktop.core.records.pipeline import StageEdit, key_for
 from sfa_desktop.core.records.stages import CATEGORY_LABELS
 from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.ops import pipeline as pipeline_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import pipeline_jobs
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
@@ -236,12 +236,12 @@ class StagesDialog(QDialog):
         self.model.changed.connect(lambda: self.save_button.setEnabled(not self.model.read_only))
         for button in (self.add_button, self.up_button, self.down_button):
             button.setEnabled(False)
-        task = runner.submit(pipeline_jobs.load_stages, store)
+        task = runner.submit(pipeline_ops.load_stages, store)
         task.finished.connect(self._loaded)
         task.failed.connect(lambda exc: self.intro.setText(f"The stages could not be loaded: {exc}"))
 
     def _loaded(self, state: object) -> None:
-        assert isinstance(state, pipeline_jobs.StagesState)
+        assert isinstance(state, pipeline_ops.StagesState)
         edits = [StageEdit(s.name, s.probability, s.category, s.active, s.id, s.key) for s in state.stages]
         self.model.set_stages(edits, read_only=not state.editable)
         if state.editable:
@@ -284,7 +284,7 @@ class StagesDialog(QDialog):
     def save(self) -> None:
         self.banner.hide()
         self.save_button.setEnabled(False)
-        task = self.runner.submit(pipeline_jobs.save_stages, self.store, list(self.model.rows))
+        task = self.runner.submit(pipeline_ops.save_stages, self.store, list(self.model.rows))
         task.finished.connect(self._saved)
         task.failed.connect(self._failed)
 

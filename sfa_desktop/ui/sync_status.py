@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.store import capture
+from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import credentials, scheduler, state
+from sfa_desktop.sync import credentials, scheduler
 from sfa_desktop.sync.engine import Progress, SyncReport
 from sfa_desktop.sync.scheduler import SyncRunner, SyncStatus
 
@@ -169,17 +169,14 @@ class SyncController(QObject):
         self.status = self.initial_status()
 
     def pending(self) -> int:
-        with self.store.engine.connect() as conn:
-            return capture.pending_count(conn)
+        return sync_ops.pending_changes(self.store)
 
     def connected(self) -> bool:
-        with self.store.engine.connect() as conn:
-            return state.load(conn).connected
+        return sync_ops.sync_state(self.store).connected
 
     def initial_status(self) -> SyncStatus:
-        with self.store.engine.connect() as conn:
-            st = state.load(conn)
-            waiting = capture.pending_count(conn)
+        now = sync_ops.standing(self.store)
+        st, waiting = now.state, now.pending
         if not st.connected:
             return SyncStatus(state="not_connected", waiting=waiting)
         last = datetime.fromisoformat(st.last_sync_at) if st.last_sync_at else None

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar, QToolButton
 
 from sfa_desktop.core import settings
-from sfa_desktop.sync import state
+from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.sync_status import PasswordDialog, SyncController, SyncStatusWidget
 
@@ -41,8 +41,7 @@ def install_sync(window: Any) -> SyncController:
             window.sync.sync_now()
 
     def enter_password() -> None:
-        with store.engine.connect() as conn:
-            st = state.load(conn)
+        st = sync_ops.sync_state(store)
         if not st.connected:
             return
         dialog = PasswordDialog(st.url or "", st.login or "", window)

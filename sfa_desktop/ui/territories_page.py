@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.territories.tree import TerritoryError, TerritoryNode, below, flatten
+from sfa_desktop.ops import territories as territory_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import territory_jobs as jobs
 from sfa_desktop.ui.assignment_panel import AssignmentPanel
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import TaskRunner
@@ -66,7 +66,7 @@ class TerritoriesPage(QWidget):
         self.setObjectName("territoriesPage")
         self.store = store
         self.runner = runner
-        self.data: jobs.TreeData | None = None
+        self.data: territory_ops.TreeData | None = None
         self.nodes: dict[str, TerritoryNode] = {}
         self._select: str | None = None
         self._build()
@@ -198,10 +198,10 @@ class TerritoriesPage(QWidget):
 
     def reload(self, select: str | None = None) -> None:
         self._select = select or self.selected_id()
-        self.runner.submit(jobs.load_tree, self.store).finished.connect(self._show_tree)
+        self.runner.submit(territory_ops.load_tree, self.store).finished.connect(self._show_tree)
 
     def _show_tree(self, data: object) -> None:
-        assert isinstance(data, jobs.TreeData)
+        assert isinstance(data, territory_ops.TreeData)
         self.data = data
         self.nodes = {n.id: n for n in flatten(data.roots)}
         self.rights_label.setText(data.rights.describe())
@@ -347,7 +347,7 @@ class TerritoriesPage(QWidget):
         parent_id = node.id if node and any(c[0] == node.id for c in choices) else None
         dialog = TerritoryDialog(
             self.runner,
-            lambda values: jobs.save_territory(self.store, None, values),
+            lambda values: territory_ops.save_territory(self.store, None, values),
             choices,
             None,
             parent_id,
@@ -370,7 +370,7 @@ class TerritoriesPage(QWidget):
         territory_id = node.id
         dialog = TerritoryDialog(
             self.runner,
-            lambda values: jobs.save_territory(self.store, territory_id, values),
+            lambda values: territory_ops.save_territory(self.store, territory_id, values),
             self.parent_choices(node),
             current,
             parent=self,
@@ -393,7 +393,7 @@ class TerritoriesPage(QWidget):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        task = self.runner.submit(jobs.delete_territory, self.store, node.id)
+        task = self.runner.submit(territory_ops.delete_territory, self.store, node.id)
         task.finished.connect(lambda _n: self._saved(node.parent_id or "", f"{node.label} was deleted."))
         task.failed.connect(self._refused)
 
@@ -411,7 +411,7 @@ class TerritoriesPage(QWidget):
         territory_id = node.id
         dialog = MemberDialog(
             self.runner,
-            lambda values: jobs.add_member(
+            lambda values: territory_ops.add_member(
                 self.store, territory_id, values["user_id"] or "", values["role"] or "rep"
             ),
             users,
@@ -428,7 +428,7 @@ class TerritoriesPage(QWidget):
         if not items or node is None:
             return
         membership_id = str(items[0].data(_ID))
-        task = self.runner.submit(jobs.remove_member, self.store, membership_id)
+        task = self.runner.submit(territory_ops.remove_member, self.store, membership_id)
         task.finished.connect(lambda _r: self._saved(node.id, "Member removed."))
         task.failed.connect(self._refused)
 
@@ -443,7 +443,7 @@ class TerritoriesPage(QWidget):
             return None
         dialog = RuleDialog(
             self.runner,
-            lambda values: jobs.save_rule(self.store, None, values),
+            lambda values: territory_ops.save_rule(self.store, None, values),
             self._rule_territories(),
             node.id,
             None,
@@ -459,14 +459,14 @@ class TerritoriesPage(QWidget):
         if not items or node is None or not self.edit_rule_button.isEnabled():
             return
         rule_id = str(items[0].data(_ID))
-        task = self.runner.submit(jobs.rule_values, self.store, rule_id)
+        task = self.runner.submit(territory_ops.rule_values, self.store, rule_id)
         task.finished.connect(lambda values: self._open_rule(rule_id, node.id, values))
 
     def _open_rule(self, rule_id: str, territory_id: str, values: object) -> None:
         assert isinstance(values, dict)
         self.rule_dialog = RuleDialog(
             self.runner,
-            lambda changed: jobs.save_rule(self.store, rule_id, changed),
+            lambda changed: territory_ops.save_rule(self.store, rule_id, changed),
             self._rule_territories(),
             territory_id,
             values,
@@ -480,7 +480,7 @@ class TerritoriesPage(QWidget):
         node = self.selected()
         if not items or node is None:
             return
-        task = self.runner.submit(jobs.remove_rule, self.store, str(items[0].data(_ID)))
+        task = self.runner.submit(territory_ops.remove_rule, self.store, str(items[0].data(_ID)))
         task.finished.connect(lambda _r: self._saved(node.id, "Rule removed."))
         task.failed.connect(self._refused)
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.ui import pipeline_jobs
+from sfa_desktop.ops import pipeline as pipeline_ops
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.widgets import named
 
@@ -100,7 +100,7 @@ def _close(page: Any, record_id: str, outcome: str) -> None:
         reason = ask_reason(page, outcome, name, suggestions)
         if reason is None:
             return
-        task = runner.submit(pipeline_jobs.close_opportunity, store, record_id, outcome, reason)
+        task = runner.submit(pipeline_ops.close_opportunity, store, record_id, outcome, reason)
         task.finished.connect(lambda _name: done())
         task.failed.connect(lambda exc: page.form.reported.emit(f"Not marked {outcome}: {exc}"))
 
@@ -111,7 +111,7 @@ def _close(page: Any, record_id: str, outcome: str) -> None:
         page.recordsChanged.emit()
 
     def start() -> None:
-        runner.submit(pipeline_jobs.reason_suggestions, store, outcome).finished.connect(ask)
+        runner.submit(pipeline_ops.reason_suggestions, store, outcome).finished.connect(ask)
 
     page.form.confirm_leave(start)  # unsaved edits first: saved or knowingly dropped
 

@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QMenu, QToolButton
 from sqlalchemy import text
 
 from sfa_desktop.core.records import services
+from sfa_desktop.ops import data as data_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.filters import ColumnFilter
-from sfa_desktop.ui import data_jobs, duplicate_warning, list_filters, shortcuts
+from sfa_desktop.ui import duplicate_warning, list_filters, shortcuts
 from sfa_desktop.ui.duplicates_view import DuplicatesDialog
 from sfa_desktop.ui.export_dialog import ExportDialog
 from sfa_desktop.ui.import_dialog import ImportDialog
@@ -93,14 +94,14 @@ def test_cancelling_an_import_leaves_nothing(qtbot, store, runner, tmp_path, mon
     dialog.next()
     qtbot.waitUntil(lambda: dialog.step == 2 and not dialog.busy)
     started, go_on = threading.Event(), threading.Event()
-    real = data_jobs.run_import
+    real = data_ops.run_import
 
     def slow_import(*args: Any) -> Any:
         started.set()
         go_on.wait(10)  # the person presses Cancel while the import runs
         return real(*args)
 
-    monkeypatch.setattr(data_jobs, "run_import", slow_import)
+    monkeypatch.setattr(data_ops, "run_import", slow_import)
     dialog.next()
     qtbot.waitUntil(started.is_set)
     assert not dialog.progress_row.isHidden()
@@ -312,9 +313,9 @@ def test_the_overlay_lists_the_windows_real_shortcuts(qtbot, store, seeded, runn
 
 def test_a_merged_away_record_opens_its_survivor(qtbot, store, runner, twins):
     from sfa_desktop.core.records import merge
-    from sfa_desktop.ui import jobs
+    from sfa_desktop.ops import records
 
     with store.transaction() as session:
         merge.merge(session, "accounts", twins["acme"], [twins["other"]])
-    loaded = jobs.load_record(store, "accounts", twins["other"])
+    loaded = records.load_record(store, "accounts", twins["other"])
     assert (loaded.record_id, loaded.values["name"]) == (twins["acme"], "Acme Corporation")

@@ -1,6 +1,7 @@
-"""Database jobs of the pipeline views (board, stages dialog, won and lost), run on the task runner.
+"""The pipeline: the board, moving and closing opportunities, won and lost reasons, the stages (the
+board, the stages dialog, won and lost; ``sfa pipeline``).
 
-Plain functions: each opens its own session from the store and returns plain values.
+Each function opens its own session from the store and returns plain values.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Database jobs of the import, export, duplicates and merge windows (plain functions, run on the task
-runner, one session each)."""
+"""Import, export, duplicates, merging and saved filters (the import and export windows, the duplicates
+view, the merge dialog, the list filters; ``sfa import``, ``sfa export``, ``sfa duplicates``, ``sfa
+merge``).  One session each, plain values."""
 
 from __future__ import annotations
 
@@ -79,13 +80,13 @@ class MergeRecords:
 
 
 def load_for_merge(store: LocalStore, kind: str, ids: Sequence[str]) -> MergeRecords:
-    from sfa_desktop.ui import jobs
+    from sfa_desktop.ops import records
 
     values: dict[str, dict[str, Any]] = {}
     labels: dict[str, dict[str, str]] = {}
     related: dict[str, int] = {}
     for record_id in ids:
-        loaded = jobs.load_record(store, kind, record_id)
+        loaded = records.load_record(store, kind, record_id)
         values[record_id] = loaded.values
         labels[record_id] = loaded.ref_labels
     with store.engine.connect() as conn:

@@ -1,5 +1,6 @@
-"""The knowledge base's database jobs for the window: plain functions run on the task runner, one
-session or connection each, returning plain values."""
+"""The knowledge base: what there is to browse, search, articles and their products, saving and deleting
+(the Knowledge page, the article editor, the links on records; ``sfa kb``).  One session or connection
+each, returning plain values."""
 
 from __future__ import annotations
 

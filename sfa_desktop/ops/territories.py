@@ -1,5 +1,6 @@
-"""The database jobs of the Territories and Reports pages: plain functions (no Qt), one session each, run
-on the window's task runner."""
+"""Territories and the territory report: the tree with its rules and members, changing them, assignment
+previews and moves, the report and its cost settings (the Territories and Reports pages; ``sfa
+territories``, ``sfa report``).  One session each, plain values."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Database jobs of the lead views (score tab, quick capture, conversion, scoring rules), run on the task
-runner.  Plain functions: each opens its own session from the store and returns plain values."""
+"""Leads: the score, quick capture, conversion and the scoring rules (the score tab, Quick lead, the
+conversion dialog, the rules editor; ``sfa leads``).  Each function opens its own session from the store
+and returns plain values."""
 
 from __future__ import annotations
 

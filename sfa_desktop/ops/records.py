@@ -1,7 +1,8 @@
-"""The database jobs the window runs on its task runner: plain functions, no Qt, one session each.
+"""Records: open, save and delete one record, the labels and choices of its references, counts and the
+global search (the record forms, pickers, the sections' counts, the search box; ``sfa <kind> ...``).
 
-Each job opens its own session or connection from the store and closes it before returning, so nothing
-database-related ever crosses a thread boundary except plain values.
+Each function opens its own session or connection from the store and closes it before returning, so
+nothing database-related ever crosses a thread boundary except plain values.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import text
 from sfa_desktop.core import settings
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES
-from sfa_desktop.store import capture, search
+from sfa_desktop.store import search
 from sfa_desktop.store.database import LocalStore
 
 #: How a reference is shown in pickers and combo boxes: (table, SQL label, SQL hint shown after it).
@@ -127,11 +128,6 @@ def delete_impact(store: LocalStore, kind: str, record_id: str) -> dict[str, int
 def delete_record(store: LocalStore, kind: str, record_id: str) -> int:
     with store.transaction() as session:
         return services.delete(session, kind, record_id)
-
-
-def pending_changes(store: LocalStore) -> int:
-    with store.engine.connect() as conn:
-        return capture.pending_count(conn)
 
 
 def section_counts(store: LocalStore, kinds: tuple[str, ...]) -> dict[str, int]:
