@@ -27,7 +27,7 @@ _RULE_OPTIONS = (
 
 
 def cmd_add_rule(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _Usage, _writer
+    from sfa_desktop.cli.central import _Usage, _writer
 
     if args.postcode_prefixes and (args.postcode_from or args.postcode_to):
         raise _Usage("Give --postcodes or --postcode-from/--postcode-to, not both.")
@@ -39,7 +39,7 @@ def cmd_add_rule(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _writer
+    from sfa_desktop.cli.central import _writer
 
     with _writer(args) as writer:
         listed = admin_territories.list_rules(writer.conn, args.code)
@@ -55,7 +55,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_remove_rule(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _writer
+    from sfa_desktop.cli.central import _writer
 
     with _writer(args) as writer:
         name = admin_territories.remove_rule(writer, args.rule)
@@ -64,7 +64,7 @@ def cmd_remove_rule(args: argparse.Namespace) -> int:
 
 
 def cmd_move_territory(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _Usage, _writer
+    from sfa_desktop.cli.central import _Usage, _writer
 
     if (args.parent is None) == (not args.top):
         raise _Usage("Say where: --parent CODE, or --top for a territory with no parent.")

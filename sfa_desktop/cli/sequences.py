@@ -364,7 +364,7 @@ def _read_templates(path: Path) -> list[dict[str, Any]]:
 
 
 def cmd_central_import(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _writer
+    from sfa_desktop.cli.central import _writer
     from sfa_desktop.sync import schema
 
     templates = _read_templates(Path(args.file))
@@ -500,7 +500,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def register_central(actions: Any, url: argparse.ArgumentParser) -> None:
-    """Add ``sfa central sequences import FILE`` (called by ``cli_central.register``)."""
+    """Add ``sfa central sequences import FILE`` (called by ``cli.central.register``)."""
     group = actions.add_parser(
         "sequences", help="sequence templates on the central store", description="Sequence templates."
     )

@@ -158,7 +158,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_central_import(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _engine
+    from sfa_desktop.cli.central import _engine
     from sfa_desktop.sync import central
     from sfa_desktop.sync.kb_import import KbImportError, import_folder
 

@@ -749,33 +749,33 @@ def build_parser() -> argparse.ArgumentParser:
     setter.add_argument("key", metavar="KEY")
     setter.add_argument("value", metavar="VALUE")
     setter.set_defaults(handler=cmd_settings)
-    from sfa_desktop.cli_central import register as register_central
+    from sfa_desktop.cli.central import register as register_central
 
     register_central(commands)
-    from sfa_desktop.cli_sync import register as register_sync
+    from sfa_desktop.cli.sync import register as register_sync
 
     register_sync(commands, common)
-    from sfa_desktop.cli_sequences import register as register_sequences
+    from sfa_desktop.cli.sequences import register as register_sequences
 
     register_sequences(commands, common)
-    from sfa_desktop.cli_story import register as register_story  # timeline, log, sales, order imports
+    from sfa_desktop.cli.story import register as register_story  # timeline, log, sales, order imports
 
     register_story(commands, common)
-    from sfa_desktop.cli_leads import register as register_leads
-    from sfa_desktop.cli_pipeline import register as register_pipeline
+    from sfa_desktop.cli.leads import register as register_leads
+    from sfa_desktop.cli.pipeline import register as register_pipeline
 
     register_pipeline(commands, common)
     register_leads(commands, common)
-    from sfa_desktop.cli_data import register as register_data
+    from sfa_desktop.cli.data import register as register_data
 
     register_data(commands, common)
-    from sfa_desktop.cli_kb import register as register_kb
+    from sfa_desktop.cli.kb import register as register_kb
 
     register_kb(commands, common)
-    from sfa_desktop.cli_callsheet import register as register_callsheet
+    from sfa_desktop.cli.callsheet import register as register_callsheet
 
     register_callsheet(commands, common)
-    from sfa_desktop.cli_territories import register as register_territories
+    from sfa_desktop.cli.territories import register as register_territories
 
     register_territories(commands, common)
     return parser

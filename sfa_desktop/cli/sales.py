@@ -158,7 +158,7 @@ def _table(headers: list[str], rows: list[list[str]], right: tuple[int, ...] = (
 
 
 def _run_import(args: argparse.Namespace, what: str) -> int:
-    from sfa_desktop.cli_central import _engine  # the admin's connection, as every 'sfa central' command
+    from sfa_desktop.cli.central import _engine  # the admin's connection, as every 'sfa central' command
 
     path = Path(args.file)
     if not path.is_file():
@@ -250,7 +250,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def register_central(actions: Any, url: argparse.ArgumentParser) -> None:
-    """Add ``sfa central import-orders`` and ``import-products`` (called by ``cli_central.register``)."""
+    """Add ``sfa central import-orders`` and ``import-products`` (called by ``cli.central.register``)."""
     dry_run = argparse.ArgumentParser(add_help=False)
     dry_run.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
     for name, handler, summary, epilog in (

@@ -1,7 +1,7 @@
 """``sfa timeline`` and ``sfa log``: a customer's whole story, and logging what just happened with them.
 
 Registered with the sales commands (``sfa sales``, ``sfa central import-orders|import-products``, see
-:mod:`sfa_desktop.cli_sales`) by one call of :func:`register`.
+:mod:`sfa_desktop.cli.sales`) by one call of :func:`register`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from sfa_desktop import cli_sales
+from sfa_desktop.cli import sales as cli_sales
 from sfa_desktop.core.records import activity_log
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, ENTITIES
 from sfa_desktop.core.timeline import feed as timeline

@@ -258,11 +258,13 @@ def register(commands: Any) -> None:
     add("users", cmd_users, "list the users")
     add("territories", cmd_territories, "list the territories")
     # the central commands of the other features, beside these
-    from sfa_desktop import cli_kb, cli_sales, cli_sequences
+    from sfa_desktop.cli import kb as cli_kb
+    from sfa_desktop.cli import sales as cli_sales
+    from sfa_desktop.cli import sequences as cli_sequences
 
     for feature in (cli_kb, cli_sales, cli_sequences):
         feature.register_central(actions, url)
-    from sfa_desktop.cli_central_territories import register as register_territory_commands
+    from sfa_desktop.cli.central.territories import register as register_territory_commands
 
     register_territory_commands(add)
 
