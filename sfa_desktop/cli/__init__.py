@@ -10,8 +10,10 @@ of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, co
 (territories, report) and the subpackage :mod:`.central` (``sfa central``).  The groups import
 :mod:`.common` and the layers below, never each other nor this module.
 
-Errors a person can cause end in one line ``sfa: error: <what is wrong and what to do>`` on stderr and
-exit code 1 (argparse usage errors exit 2); never a traceback.
+Errors a person can fix (:class:`~sfa_desktop.core.errors.UserError`) end in ``sfa: error: <line>`` on stderr
+and exit code 1 (argparse usage errors exit 2); never a traceback.  Anything else is a bug: its traceback
+goes to the error log of the data folder (:mod:`sfa_desktop.ops.errorlog`), one line on stderr says where,
+and the exit code is 70.
 """
 
 from __future__ import annotations
@@ -41,17 +43,18 @@ from sfa_desktop.cli import (
     sync,
     territories,
 )
-from sfa_desktop.cli.common import CliError, Commands, CommandTree
+from sfa_desktop.cli.common import WORDS, Commands, CommandTree
 from sfa_desktop.cli.records import RECORD_KINDS
-from sfa_desktop.core.demo.generator import DemoDataError
-from sfa_desktop.core.records.merge import MergeError
-from sfa_desktop.core.records.services import NotFound
-from sfa_desktop.core.records.validation import ValidationError
-from sfa_desktop.core.transfer.textfile import FileError
-from sfa_desktop.store.database import StoreError
-from sfa_desktop.sync.central import CentralError
+from sfa_desktop.core.errors import UserError
+from sfa_desktop.ops import errorlog
+from sfa_desktop.store.database import default_data_dir
 
 __all__ = ["GROUPS", "RECORD_KINDS", "build_parser", "main"]
+
+#: Exit code of a bug (BSD's EX_SOFTWARE).
+EXIT_BUG = 70
+
+DATA_DIR_HELP = "folder of the local database (default: $SFA_DATA_DIR, else the platform's user data folder)"
 
 #: Every group's ``register``.  ``sfa --help`` (and every command group's help) lists commands in this order:
 #: by the place of the group that declared them here, then in the order that group declared them.
@@ -75,9 +78,8 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
 
 def command_tree(order: Sequence[int] | None = None) -> CommandTree:
     """Every command, declared by the groups; ``order`` is the order to call them in (any gives the same)."""
-    data_help = "folder of the local database (default: $SFA_DATA_DIR, else the platform's user data folder)"
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS, help=data_help)
+    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     tree = CommandTree(common)
     for rank in range(len(GROUPS)) if order is None else order:
         GROUPS[rank](tree.part(rank))
@@ -85,13 +87,12 @@ def command_tree(order: Sequence[int] | None = None) -> CommandTree:
 
 
 def build_parser(tree: CommandTree | None = None) -> argparse.ArgumentParser:
-    data_help = "folder of the local database (default: $SFA_DATA_DIR, else the platform's user data folder)"
     parser = argparse.ArgumentParser(
         prog="sfa",
         description="SFA Desktop from the command line: the local database, demo data, records and search.",
         epilog="Every command has --help, for example 'sfa contacts add --help'.",
     )
-    parser.add_argument("--data-dir", metavar="DIR", type=Path, default=None, help=data_help)
+    parser.add_argument("--data-dir", metavar="DIR", type=Path, default=None, help=DATA_DIR_HELP)
     parser.add_argument("--version", action="version", version=f"sfa {__version__}")
     (tree or command_tree()).build(parser, dest="command", metavar="COMMAND", required=True)
     return parser
@@ -113,6 +114,19 @@ def _tolerant_output() -> None:
                 reconfigure(errors="replace")
 
 
+def _bug(exc: Exception, args: argparse.Namespace) -> int:
+    """An error nobody planned for: the traceback to the error log, one line saying where it is.
+
+    The log is set up here and not at start: a command that ends as planned writes nothing into the data
+    folder (nor makes it).  If the folder cannot be written, the report goes to stderr instead."""
+    errorlog.setup(args.data_dir if args.data_dir is not None else default_data_dir())
+    path = errorlog.log_bug(exc, context=f"sfa {getattr(args, WORDS, args.command)}")
+    where = f"the details are in {path}" if path is not None else "the details are above"
+    message = " ".join(str(exc).split())
+    sys.stderr.write(f"sfa: internal error ({type(exc).__name__}: {message}); this is a bug, {where}\n")
+    return EXIT_BUG
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
     parser = build_parser()
@@ -123,12 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except ValidationError as exc:
-        for name, message in exc.errors.items():
-            _error(f"{name}: {message}")
-        return 1
-    except (StoreError, NotFound, CliError, DemoDataError, CentralError, FileError, MergeError) as exc:
-        _error(str(exc))
+    except UserError as exc:
+        for line in exc.lines():
+            _error(line)
         return 1
     except BrokenPipeError:  # output piped into 'head' and the like: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -144,9 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "The database is busy: another SFA Desktop window or a sync is writing to it. "
                 "Nothing was saved; try again in a moment."
             )
-        else:
-            _error(f"The database refused the change: {exc.orig}. Nothing was saved.")
-        return 1
+            return 1
+        return _bug(exc, args)
     except KeyboardInterrupt:
         _error("interrupted; nothing was saved by the unfinished command.")
         return 130
+    except Exception as exc:
+        return _bug(exc, args)
