@@ -4,12 +4,12 @@ rules on the central store (see ``sync.admin_territories``)."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
+from sfa_desktop.cli.central.common import Usage, add, central_writer
+from sfa_desktop.cli.common import Commands
 from sfa_desktop.core.records.fields import INDUSTRIES, RULE_SCOPES
 from sfa_desktop.sync import admin_territories
 
-Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 _RULE_OPTIONS = (
     "name",
     "priority",
@@ -27,21 +27,17 @@ _RULE_OPTIONS = (
 
 
 def cmd_add_rule(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _Usage, _writer
-
     if args.postcode_prefixes and (args.postcode_from or args.postcode_to):
-        raise _Usage("Give --postcodes or --postcode-from/--postcode-to, not both.")
+        raise Usage("Give --postcodes or --postcode-from/--postcode-to, not both.")
     values = {name: getattr(args, name) for name in _RULE_OPTIONS}
-    with _writer(args) as writer:
+    with central_writer(args) as writer:
         admin_territories.add_rule(writer, args.code, values)
     print(f"Added rule '{args.name}' to {args.code}. Laptops get it at their next sync.")
     return 0
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _writer
-
-    with _writer(args) as writer:
+    with central_writer(args) as writer:
         listed = admin_territories.list_rules(writer.conn, args.code)
     if not listed:
         print("No assignment rules." if args.code is None else f"{args.code} has no assignment rules.")
@@ -55,20 +51,16 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_remove_rule(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _writer
-
-    with _writer(args) as writer:
+    with central_writer(args) as writer:
         name = admin_territories.remove_rule(writer, args.rule)
     print(f"Removed rule '{name}'.")
     return 0
 
 
 def cmd_move_territory(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _Usage, _writer
-
     if (args.parent is None) == (not args.top):
-        raise _Usage("Say where: --parent CODE, or --top for a territory with no parent.")
-    with _writer(args) as writer:
+        raise Usage("Say where: --parent CODE, or --top for a territory with no parent.")
+    with central_writer(args) as writer:
         admin_territories.move_territory(writer, args.code, args.parent)
     where = f"under {args.parent}" if args.parent else "at the top"
     print(f"Moved {args.code} {where}; its records stay in it, and who sees them follows the tree.")
@@ -82,9 +74,9 @@ def _whole(value: str) -> int:
         raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
 
 
-def register(add: Add) -> None:
-    """Add the territory commands to ``sfa central`` (``add`` makes one subcommand's parser)."""
-    rule = add("add-rule", cmd_add_rule, "add an assignment rule to a territory")
+def register(commands: Commands) -> None:
+    """Add ``sfa central add-rule``, ``rules``, ``remove-rule`` and ``move-territory``."""
+    rule = add(commands, "add-rule", cmd_add_rule, "add an assignment rule to a territory")
     rule.add_argument("code", metavar="TERRITORY", help="the territory's code")
     rule.add_argument("--name", required=True, metavar="NAME", help="what the rule is, e.g. 'Greater Boston'")
     rule.add_argument("--priority", type=_whole, default=None, metavar="N", help="lower numbers first (100)")
@@ -103,12 +95,15 @@ def register(add: Add) -> None:
     rule.add_argument("--min-employees", dest="min_employees", type=_whole, metavar="N")
     rule.add_argument("--max-employees", dest="max_employees", type=_whole, metavar="N")
     rules = add(
-        "rules", cmd_rules, "list the assignment rules (id, territory, priority, scope, name, conditions)"
+        commands,
+        "rules",
+        cmd_rules,
+        "list the assignment rules (id, territory, priority, scope, name, conditions)",
     )
     rules.add_argument("code", metavar="TERRITORY", nargs="?", default=None, help="only this territory's")
-    remove = add("remove-rule", cmd_remove_rule, "remove an assignment rule")
+    remove = add(commands, "remove-rule", cmd_remove_rule, "remove an assignment rule")
     remove.add_argument("rule", metavar="RULE", help="the rule's id (or id prefix, as in 'rules') or name")
-    move = add("move-territory", cmd_move_territory, "put a territory under another one")
+    move = add(commands, "move-territory", cmd_move_territory, "put a territory under another one")
     move.add_argument("code", metavar="CODE")
     move.add_argument("--parent", metavar="CODE", default=None, help="the new parent territory")
     move.add_argument("--top", action="store_true", help="make it a territory with no parent")

@@ -2,8 +2,8 @@
 
 ``sfa sequences list|show``, ``sfa enroll TEMPLATE --lead|--contact|--opportunity REF...``,
 ``sfa enrollments list|show|pause|resume|skip|exit``, ``sfa log-outcome ACTIVITY OUTCOME``,
-``sfa agenda [--days N] [--rep LOGIN] [--ics FILE]`` and, for managers and administrators on the central
-store, ``sfa central sequences import FILE``.  The same services as the window.
+``sfa agenda [--days N] [--rep LOGIN] [--ics FILE]``; ``sfa central sequences import FILE`` is in
+:mod:`sfa_desktop.cli.central.sequences`.  The same services as the window.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from sfa_desktop.cli import CliError, _open, _print_table, _short, resolve
-from sfa_desktop.core.records.fields import SEQUENCE_TARGETS
-from sfa_desktop.core.records.models import SequenceTemplate, new_id, utcnow
+from sfa_desktop.cli.common import CliError, Commands, open_store, print_table, resolve, short
+from sfa_desktop.core.records.models import SequenceTemplate, utcnow
 from sfa_desktop.core.records.services import NotFound
 from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.sequences import agenda, enrollments, ical
@@ -80,7 +79,7 @@ def _when(moment: dt.datetime | None) -> str:
 
 
 def cmd_sequences_list(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.reading() as session:
+    with open_store(args) as store, store.reading() as session:
         templates = session.execute(
             select(SequenceTemplate)
             .where(SequenceTemplate.deleted_at.is_(None))
@@ -99,7 +98,7 @@ def cmd_sequences_list(args: argparse.Namespace) -> int:
             count = len(json.loads(t.steps or "[]"))
             rows.append(
                 [
-                    _short(t.id),
+                    short(t.id),
                     t.name,
                     t.target,
                     str(count),
@@ -112,12 +111,12 @@ def cmd_sequences_list(args: argparse.Namespace) -> int:
             "No sequences yet; a manager adds them (Tools > Sequences…, or 'sfa central sequences import').\n"
         )
         return 0
-    _print_table(["ID", "Name", "For", "Steps", "Active", "Enrolled"], rows, sys.stdout)
+    print_table(["ID", "Name", "For", "Steps", "Active", "Enrolled"], rows, sys.stdout)
     return 0
 
 
 def cmd_sequences_show(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.reading() as session:
+    with open_store(args) as store, store.reading() as session:
         template = find_template(session, args.template)
         try:
             steps = sequences.parse_steps(template.steps)
@@ -151,7 +150,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         raise CliError("Give the records to enroll with exactly one of --lead, --contact or --opportunity.")
     kind, refs = chosen[0]
     table = _KINDS[kind]
-    with _open(args) as store, store.transaction() as session:
+    with open_store(args) as store, store.transaction() as session:
         template = find_template(session, args.template)
         ids = [resolve(session, table, ref) for ref in refs]
         try:
@@ -162,7 +161,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     noun = kind if len(done.enrollment_ids) == 1 else f"{table}"
     print(f"Enrolled {len(done.enrollment_ids)} {noun} in '{name}'.")
     for record_id, why in done.skipped:
-        print(f"  skipped {_short(record_id)}: {why}")
+        print(f"  skipped {short(record_id)}: {why}")
     return 0
 
 
@@ -187,23 +186,23 @@ def _enrollment_rows(conn: Connection, status: str | None, owner: str | None) ->
         steps = agenda.template_steps_cached(r[0], "", r[7]) if r[3] else []
         where = f"{sequences.step_number(steps, r[3])}/{len(steps)} {r[3]}" if r[3] else (r[5] or "")
         due = _when(agenda.parse_sql_time(r[4])) if r[4] else ""
-        rows.append([_short(r[0]), r[6] or "", r[1], r[2], where, due])
+        rows.append([short(r[0]), r[6] or "", r[1], r[2], where, due])
     return rows
 
 
 def cmd_enrollments_list(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.engine.connect() as conn:
+    with open_store(args) as store, store.engine.connect() as conn:
         owner = None if args.everyone else _local_user(conn)
         rows = _enrollment_rows(conn, None if args.status == "all" else args.status, owner)
     if not rows:
         sys.stderr.write("No enrollments found.\n")
         return 0
-    _print_table(["ID", "Enrolled", "Sequence", "Status", "Step", "Due"], rows, sys.stdout)
+    print_table(["ID", "Enrolled", "Sequence", "Status", "Step", "Due"], rows, sys.stdout)
     return 0
 
 
 def cmd_enrollments_show(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.reading() as session:
+    with open_store(args) as store, store.reading() as session:
         enrollment_id = _by_id(session, "sequence_enrollments", "enrollment", args.id)
         e = enrollments._enrollment(session, enrollment_id)
         template, steps = enrollments.template_steps(session, e.template_id)
@@ -233,7 +232,7 @@ def _enrollment_action(
     action: Callable[[Session, str], Any], verb: str
 ) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        with _open(args) as store, store.transaction() as session:
+        with open_store(args) as store, store.transaction() as session:
             enrollment_id = _by_id(session, "sequence_enrollments", "enrollment", args.id)
             try:
                 if action is enrollments.exit_enrollment:
@@ -242,14 +241,14 @@ def _enrollment_action(
                     action(session, enrollment_id)
             except ValidationError as exc:
                 raise _problem(exc) from None
-        print(f"{verb} enrollment {_short(enrollment_id)}.")
+        print(f"{verb} enrollment {short(enrollment_id)}.")
         return 0
 
     return run
 
 
 def cmd_log_outcome(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.transaction() as session:
+    with open_store(args) as store, store.transaction() as session:
         activity_id = _by_id(session, "activities", "activity", args.activity)
         try:
             advanced = enrollments.record_outcome(
@@ -264,7 +263,7 @@ def cmd_log_outcome(args: argparse.Namespace) -> int:
                 text("SELECT subject FROM activities WHERE id = :i"), {"i": advanced.next_activity_id}
             ).scalar()
             following = (
-                f" Next: {subject}, due {_when(decision.due_at)} ({_short(advanced.next_activity_id)})."
+                f" Next: {subject}, due {_when(decision.due_at)} ({short(advanced.next_activity_id)})."
             )
         elif decision is not None:
             following = f" The sequence is {decision.status}: {decision.result}."
@@ -279,7 +278,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
     if not 0 <= args.days <= 366:
         raise CliError("--days must be from 0 to 366.")
     now = utcnow()
-    with _open(args) as store:
+    with open_store(args) as store:
         with store.transaction() as session:
             conn = session.connection()
             if args.rep:
@@ -311,86 +310,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
                 continue
             who = f" — {d.person}" if d.person else ""
             step = f"  [{d.sequence}: {d.progress}]" if d.is_step else ""
-            print(f"    {_when(d.due_at)}  {d.kind:<7} {d.subject}{who}{step}  {_short(d.activity_id)}")
-    return 0
-
-
-# -- central import --------------------------------------------------------------------------------------
-
-
-def _read_templates(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path} is not UTF-8 text; save it as UTF-8 JSON.") from None
-    items = data.get("templates") if isinstance(data, dict) else data
-    if not isinstance(items, list) or not items:
-        raise CliError(f'{path} holds no templates: give a list of templates, or {{"templates": [...]}}.')
-    cleaned = []
-    names: set[str] = set()
-    for number, item in enumerate(items, start=1):
-        where = f"Template {number}"
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
-            raise CliError(f"{where} has no name.")
-        name = item["name"].strip()
-        where = f"Template '{name}'"
-        if len(name) > 200 or name.lower() in names:
-            raise CliError(f"{where}: the name is too long or appears twice in the file.")
-        names.add(name.lower())
-        target = item.get("target", "any")
-        if target not in SEQUENCE_TARGETS:
-            raise CliError(f"{where}: target must be one of {', '.join(SEQUENCE_TARGETS)}.")
-        try:
-            steps = sequences.validate(item.get("steps"))
-        except sequences.TemplateError as exc:
-            raise CliError(f"{where}: {exc.message}") from None
-        active = item.get("active", True)
-        if not isinstance(active, bool):
-            raise CliError(f"{where}: active must be true or false.")
-        description = item.get("description")
-        cleaned.append(
-            {
-                "id": item.get("id"),
-                "name": name,
-                "description": description if isinstance(description, str) else None,
-                "target": target,
-                "steps": sequences.steps_json(steps),
-                "active": active,
-            }
-        )
-    return cleaned
-
-
-def cmd_central_import(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _writer
-    from sfa_desktop.sync import schema
-
-    templates = _read_templates(Path(args.file))
-    added = changed = 0
-    with _writer(args) as writer:
-        t = schema.SYNCED["sequence_templates"]
-        live = {
-            r.name.lower(): r.id
-            for r in writer.conn.execute(select(t.c.id, t.c.name).where(t.c.deleted_at.is_(None)))
-        }
-        for template in templates:
-            existing: str | None = template["id"] or live.get(template["name"].lower())
-            known = existing and writer.conn.execute(select(t.c.id).where(t.c.id == existing)).first()
-            values = {k: v for k, v in template.items() if k != "id"}
-            if known and existing:
-                writer.update("sequence_templates", existing, {**values, "deleted_at": None})
-                changed += 1
-            else:
-                writer.insert(
-                    "sequence_templates", {**values, "id": existing or new_id(), "deleted_at": None}
-                )
-                added += 1
-    print(
-        f"Imported {len(templates)} sequences: {added} added, {changed} updated. "
-        "Laptops get them at their next sync."
-    )
+            print(f"    {_when(d.due_at)}  {d.kind:<7} {d.subject}{who}{step}  {short(d.activity_id)}")
     return 0
 
 
@@ -404,25 +324,25 @@ def _days(value: str) -> int:
         raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days") from None
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser(
+def register(commands: Commands) -> None:
+    common = commands.data_dir
+    commands.group(
         "sequences",
         parents=[common],
         help="sequence templates",
         description="The sequence templates on this laptop.",
     )
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", parents=[common], help="list the sequences").set_defaults(
+    commands.command("sequences list", parents=[common], help="list the sequences").set_defaults(
         handler=cmd_sequences_list
     )
-    show = actions.add_parser(
-        "show", parents=[common], help="show a sequence's steps and what each outcome does"
+    show = commands.command(
+        "sequences show", parents=[common], help="show a sequence's steps and what each outcome does"
     )
     show.add_argument("template", metavar="SEQUENCE", help="the sequence's name, id or id prefix")
     show.add_argument("--scripts", action="store_true", help="also print each step's instructions")
     show.set_defaults(handler=cmd_sequences_show)
 
-    enroll = commands.add_parser(
+    enroll = commands.command(
         "enroll",
         parents=[common],
         help="enroll leads, contacts or opportunities in a sequence",
@@ -434,14 +354,13 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         enroll.add_argument(f"--{kind}", nargs="+", metavar="REF", help=f"one or more {table}")
     enroll.set_defaults(handler=cmd_enroll)
 
-    group = commands.add_parser(
+    commands.group(
         "enrollments",
         parents=[common],
         help="list, pause, resume, skip or end enrollments",
         description="Enrollments of records in sequences (yours unless --everyone).",
     )
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    lister = actions.add_parser("list", parents=[common], help="list enrollments")
+    lister = commands.command("enrollments list", parents=[common], help="list enrollments")
     lister.add_argument(
         "--status",
         choices=("active", "paused", "completed", "exited", "all"),
@@ -450,7 +369,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     lister.add_argument("--everyone", action="store_true", help="everyone's, not only yours")
     lister.set_defaults(handler=cmd_enrollments_list)
-    shower = actions.add_parser("show", parents=[common], help="where an enrollment stands, with its history")
+    shower = commands.command(
+        "enrollments show", parents=[common], help="where an enrollment stands, with its history"
+    )
     shower.add_argument("id", metavar="ID", help="the enrollment's id or id prefix")
     shower.set_defaults(handler=cmd_enrollments_show)
     for name, action, verb, summary in (
@@ -459,15 +380,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         ("skip", enrollments.skip_step, "Skipped the current step of", "skip the current step"),
         ("exit", enrollments.exit_enrollment, "Ended", "end the enrollment"),
     ):
-        parser = actions.add_parser(
-            name, parents=[common], help=summary, description=summary.capitalize() + "."
+        parser = commands.command(
+            f"enrollments {name}", parents=[common], help=summary, description=summary.capitalize() + "."
         )
         parser.add_argument("id", metavar="ID", help="the enrollment's id or id prefix")
         if name == "exit":
             parser.add_argument("--reason", default=None, metavar="TEXT", help="why it ends")
         parser.set_defaults(handler=_enrollment_action(action, verb))
 
-    log = commands.add_parser(
+    log = commands.command(
         "log-outcome",
         parents=[common],
         help="log the outcome of a due activity (advances its sequence)",
@@ -480,7 +401,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     log.add_argument("--minutes", type=_days, default=None, metavar="N", help="how long it took")
     log.set_defaults(handler=cmd_log_outcome)
 
-    agenda_parser = commands.add_parser(
+    agenda_parser = commands.command(
         "agenda",
         parents=[common],
         help="overdue, today's and upcoming activities, or an iCalendar file of them",
@@ -497,24 +418,6 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "--ics", type=Path, default=None, metavar="FILE", help="write an iCalendar file"
     )
     agenda_parser.set_defaults(handler=cmd_agenda)
-
-
-def register_central(actions: Any, url: argparse.ArgumentParser) -> None:
-    """Add ``sfa central sequences import FILE`` (called by ``cli_central.register``)."""
-    group = actions.add_parser(
-        "sequences", help="sequence templates on the central store", description="Sequence templates."
-    )
-    sequence_actions = group.add_subparsers(dest="sequences_action", metavar="ACTION", required=True)
-    importer = sequence_actions.add_parser(
-        "import",
-        parents=[url],
-        help="add or update sequence templates from a JSON file",
-        description="Add or update sequence templates from a JSON file: a list of templates (name, "
-        "description, target, active, steps). A template with the name of an existing one replaces it. "
-        "Every template is checked first; if one is invalid, nothing is written.",
-    )
-    importer.add_argument("file", metavar="FILE", help="the JSON file")
-    importer.set_defaults(handler=cmd_central_import)
 
 
 __all__: Sequence[str] = ("register",)

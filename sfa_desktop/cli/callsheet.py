@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.cli import CliError
+from sfa_desktop.cli.common import CliError, Commands
 from sfa_desktop.core import settings
 from sfa_desktop.core.callsheet.sheet import NothingPlanned
 from sfa_desktop.store.database import LocalStore, default_data_dir
@@ -99,9 +98,10 @@ def cmd_callsheet(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``sfa callsheet`` to the top-level subparsers."""
-    parser = commands.add_parser(
+def register(commands: Commands) -> None:
+    """Add ``sfa callsheet``."""
+    common = commands.data_dir
+    parser = commands.command(
         "callsheet",
         parents=[common],
         help="print the day's calls and visits as a PDF",

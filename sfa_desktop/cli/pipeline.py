@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sfa_desktop.cli import CliError, _label_of, _open, _print_table, resolve
+from sfa_desktop.cli.common import CliError, Commands, label_of, open_store, print_table, resolve
 from sfa_desktop.core.records import pipeline
 from sfa_desktop.core.records.fields import STAGE_CATEGORIES
 from sfa_desktop.core.records.pipeline import StageEdit
@@ -65,7 +65,7 @@ def _save(session: Session, edits: list[StageEdit]) -> list[Stage]:
 
 
 def cmd_stages(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with open_store(args) as store:
         if args.action == "list":
             with store.reading() as session:
                 stages = all_stages(session, include_inactive=args.all)
@@ -136,7 +136,7 @@ def _print_stages(stages: list[Stage], fmt: str) -> None:
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return
-    _print_table(
+    print_table(
         ["#", "Key", "Name", "Probability", "Category", "Active"],
         [
             [str(n), s.key, s.name, f"{s.probability}%", s.category, "yes" if s.active else "no"]
@@ -150,11 +150,11 @@ def _print_stages(stages: list[Stage], fmt: str) -> None:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.transaction() as session:
+    with open_store(args) as store, store.transaction() as session:
         record_id = resolve(session, "opportunities", args.id)
         mark = pipeline.mark_won if args.outcome == "won" else pipeline.mark_lost
         record = mark(session, record_id, args.reason)
-        label = _label_of(session, "opportunities", record_id)
+        label = label_of(session, "opportunities", record_id)
         stage = StageIndex.load(session).find(record.stage)
         closed = record.close_date
     where = stage.name if stage else record.stage
@@ -163,7 +163,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_pipeline(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.reading() as session:
+    with open_store(args) as store, store.reading() as session:
         owner_id = None
         owner_label = "everyone"
         if args.owner is not None:
@@ -176,7 +176,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
                 owner_id = user.user_id
             else:
                 owner_id = resolve(session, "users", args.owner)
-            owner_label = _label_of(session, "users", owner_id)
+            owner_label = label_of(session, "users", owner_id)
         totals = pipeline.totals(session, owner_id=owner_id)
     if args.format == "json":
         document: dict[str, Any] = {"owner": owner_label if owner_id else None, **totals.as_json()}
@@ -206,7 +206,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         count, amount = totals.closed(category)
         rows.append([f"Closed {category}", f"{count:,}", format_money(amount), "", ""])
     print(f"Pipeline of {owner_label}:")
-    _print_table(["Stage", "Deals", "Amount", "Stage %", "Weighted"], rows, sys.stdout)
+    print_table(["Stage", "Deals", "Amount", "Stage %", "Weighted"], rows, sys.stdout)
     print("Weighted: each deal's amount times its own probability. Closed deals are not in the pipeline.")
     return 0
 
@@ -214,30 +214,21 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
 # -- the parser ------------------------------------------------------------------------------------------
 
 
-def _subcommands(commands: Any, name: str) -> Any:
-    """The ACTION subparsers of an existing command group (``sfa opportunities``)."""
-    parser = commands.choices[name]
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    raise LookupError(name)
-
-
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Commands) -> None:
     """Add ``sfa stages``, ``sfa pipeline`` and ``sfa opportunities won|lost``."""
-    group = commands.add_parser(
+    common = commands.data_dir
+    commands.group(
         "stages",
         parents=[common],
         help="list and change the pipeline stages",
         description="The stages of the sales pipeline, in order. Named by key or name. Only administrators "
         "change them; the change reaches every laptop at its next sync.",
     )
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    lister = actions.add_parser("list", parents=[common], help="the stages in order")
+    lister = commands.command("stages list", parents=[common], help="the stages in order")
     lister.add_argument("--all", action="store_true", help="include retired (inactive) stages")
     lister.add_argument("--format", choices=("table", "json"), default="table", help="output format")
-    adder = actions.add_parser(
-        "add",
+    adder = commands.command(
+        "stages add",
         parents=[common],
         help="add a stage",
         description="Add a stage. Its key (what opportunities store) is made from its name and never "
@@ -254,7 +245,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     place.add_argument("--after", metavar="STAGE", help="place it after this stage")
     place.add_argument("--position", type=int, metavar="N", help="place it at position N (1 is first)")
     adder.add_argument("--inactive", action="store_true", help="add it retired (not offered yet)")
-    editor = actions.add_parser("edit", parents=[common], help="change a stage: name, probability, order...")
+    editor = commands.command(
+        "stages edit", parents=[common], help="change a stage: name, probability, order..."
+    )
     editor.add_argument("stage", metavar="STAGE", help="the stage's key or name")
     editor.add_argument("--name", help="a new name (the key stays)")
     editor.add_argument("--probability", type=_percent, metavar="P", help="default win %% (0-100)")
@@ -264,7 +257,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     for parser in (lister, adder, editor):
         parser.set_defaults(handler=cmd_stages)
 
-    totals = commands.add_parser(
+    totals = commands.command(
         "pipeline",
         parents=[common],
         help="weighted pipeline totals per stage",
@@ -275,10 +268,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     totals.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     totals.set_defaults(handler=cmd_pipeline)
 
-    opportunities = _subcommands(commands, "opportunities")
     for outcome, example in (("won", "best value for money"), ("lost", "price too high")):
-        parser = opportunities.add_parser(
-            outcome,
+        parser = commands.command(
+            f"opportunities {outcome}",
             parents=[common],
             help=f"mark an opportunity {outcome}, with the reason",
             description=f"Mark an opportunity {outcome}: it moves to the pipeline's {outcome} stage with the "

@@ -1,8 +1,4 @@
-"""``sfa timeline`` and ``sfa log``: a customer's whole story, and logging what just happened with them.
-
-Registered with the sales commands (``sfa sales``, ``sfa central import-orders|import-products``, see
-:mod:`sfa_desktop.cli_sales`) by one call of :func:`register`.
-"""
+"""``sfa timeline`` and ``sfa log``: a customer's whole story, and logging what just happened with them."""
 
 from __future__ import annotations
 
@@ -11,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from sfa_desktop import cli_sales
+from sfa_desktop.cli.common import CliError, Commands, resolve
 from sfa_desktop.core.records import activity_log
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, ENTITIES
 from sfa_desktop.core.timeline import feed as timeline
@@ -28,8 +24,6 @@ def _open(args: argparse.Namespace) -> LocalStore:
 
 
 def _resolve(session: Any, kind: str, given: str) -> str:
-    from sfa_desktop.cli import resolve
-
     return resolve(session, kind, given)
 
 
@@ -50,8 +44,6 @@ def _marks(item: timeline.TimelineItem) -> str:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli import CliError
-
     try:
         only = timeline.Filter.parse(args.kind or [])
     except ValueError as exc:
@@ -90,8 +82,6 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli import CliError
-
     target = next(((k, getattr(args, k)) for k in activity_log.TARGETS if getattr(args, k) is not None), None)
     if target is None:  # argparse makes the group required; kept for callers of the function
         raise CliError("Say what the activity is about: --account, --contact, --lead or --opportunity.")
@@ -128,10 +118,11 @@ def _count(value: str) -> int:
     return int(value)
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``sfa timeline``, ``sfa log``, ``sfa sales`` and ``sfa central import-orders|import-products``."""
+def register(commands: Commands) -> None:
+    """Add ``sfa timeline`` and ``sfa log``."""
+    common = commands.data_dir
     kinds = ", ".join((*timeline.KINDS, *activity_log.LOG_KINDS, "task"))
-    parser = commands.add_parser(
+    parser = commands.command(
         "timeline",
         parents=[common],
         help="an account's, a contact's or a lead's whole story, newest first",
@@ -155,7 +146,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     parser.set_defaults(handler=cmd_timeline)
 
-    log = commands.add_parser(
+    log = commands.command(
         "log",
         parents=[common],
         help="log a call, visit, email, meeting or note on a record",
@@ -179,4 +170,3 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     log.add_argument("--follow-up", metavar="SUBJECT", help="also create a follow-up task with this subject")
     log.add_argument("--due", metavar="YYYY-MM-DD", help="the follow-up's due day (with --follow-up)")
     log.set_defaults(handler=cmd_log)
-    cli_sales.register(commands, common)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.cli import CliError, _open, _print_table, resolve
+from sfa_desktop.cli.common import CliError, Commands, open_store, print_table, resolve
 from sfa_desktop.store.database import LocalStore
 
 
@@ -23,7 +23,7 @@ def _territory(store: LocalStore, given: str | None) -> str | None:
 def cmd_list(args: argparse.Namespace) -> int:
     from sfa_desktop.core.territories import tree as territories
 
-    with _open(args) as store, store.reading() as session:
+    with open_store(args) as store, store.reading() as session:
         nodes = territories.flatten(territories.load_tree(session))
     if not nodes:
         print("No territories yet.")
@@ -39,7 +39,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         ]
         for n in nodes
     ]
-    _print_table(["Code", "Name", "Accounts", "Open leads", "Members", "Rules"], rows, sys.stdout)
+    print_table(["Code", "Name", "Accounts", "Open leads", "Members", "Rules"], rows, sys.stdout)
     return 0
 
 
@@ -47,7 +47,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
     from sfa_desktop.core.territories import assignment
     from sfa_desktop.sync import local_rights
 
-    with _open(args) as store:
+    with open_store(args) as store:
         territory_id = _territory(store, args.territory)
         with store.reading() as session:
             rights = local_rights.load(session.connection())
@@ -64,7 +64,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
                 ]
                 for m in preview.moves
             ]
-            _print_table(["Kind", "Record", "From", "To", "Rule"], rows, sys.stdout)
+            print_table(["Kind", "Record", "From", "To", "Rule"], rows, sys.stdout)
             overlaps: dict[str, list[str]] = {}
             for m in preview.moves:
                 if m.overlap:
@@ -121,7 +121,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         period = _period(args, dt.date.today())
     except ReportError as exc:
         raise CliError(str(exc)) from None
-    with _open(args) as store:
+    with open_store(args) as store:
         territory_id = _territory(store, args.territory)
         with store.reading() as session:
             rights = local_rights.load(session.connection())
@@ -157,22 +157,22 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from None
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``sfa territories`` and ``sfa report`` to the top-level subparsers."""
-    group = commands.add_parser(
+def register(commands: Commands) -> None:
+    """Add ``sfa territories`` and ``sfa report``."""
+    common = commands.data_dir
+    commands.group(
         "territories",
         parents=[common],
         help="the territory tree and run assignment",
         description="The territories this laptop knows, and moving accounts and leads to the territory "
         "their assignment rules give them.",
     )
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    lister = actions.add_parser(
-        "list", parents=[common], help="the tree with accounts, leads, members and rules"
+    lister = commands.command(
+        "territories list", parents=[common], help="the tree with accounts, leads, members and rules"
     )
     lister.set_defaults(handler=cmd_list)
-    assign = actions.add_parser(
-        "assign",
+    assign = commands.command(
+        "territories assign",
         parents=[common],
         help="which records the rules would move (and --apply: move them)",
         description="Preview which accounts and leads the assignment rules would move, from where to where, "
@@ -183,12 +183,16 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     assign.add_argument("--apply", action="store_true", help="make the moves")
     assign.set_defaults(handler=cmd_assign)
 
-    report = commands.add_parser(
-        "report", parents=[common], help="reports as PDF or CSV", description="Reports as PDF or CSV."
+    commands.group(
+        "report",
+        dest="kind",
+        metavar="REPORT",
+        parents=[common],
+        help="reports as PDF or CSV",
+        description="Reports as PDF or CSV.",
     )
-    kinds = report.add_subparsers(dest="kind", metavar="REPORT", required=True)
-    territory = kinds.add_parser(
-        "territory",
+    territory = commands.command(
+        "report territory",
         parents=[common],
         help="the territory report: coverage, activity, leads, pipeline, revenue, profitability, risk",
         description="The territory report for a territory and those below it (default: all yours) over a "

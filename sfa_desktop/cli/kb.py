@@ -1,5 +1,5 @@
-"""``sfa kb search|show|list``: the knowledge base on this laptop, offline; and ``sfa central kb import DIR``
-(registered under ``sfa central``): a folder of Markdown articles into the central store.
+"""``sfa kb search|show|list``: the knowledge base on this laptop, offline (``sfa central kb import DIR``
+is in :mod:`sfa_desktop.cli.central.kb`).
 
 Drafts (unpublished articles) are shown to those who may write articles (managers, admins, and the user of a
 laptop not connected to a central store), like in the window.
@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection
 
-from sfa_desktop.cli import CliError
+from sfa_desktop.cli.common import CliError, Commands
 from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.core.kb import mdtext
 from sfa_desktop.store import kb_search
@@ -157,43 +155,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_central_import(args: argparse.Namespace) -> int:
-    from sfa_desktop.cli_central import _engine
-    from sfa_desktop.sync import central
-    from sfa_desktop.sync.kb_import import KbImportError, import_folder
-
-    engine, login = _engine(args)
-    try:
-        with central.central_transaction(engine) as conn:
-            central.check_compatible(conn)
-            result = import_folder(central.Writer(conn, login=login), args.folder, login=login)
-    except KbImportError as exc:
-        for problem in exc.problems:
-            sys.stderr.write(f"sfa: error: {problem}\n")
-        count = len(exc.problems)
-        sys.stderr.write(f"sfa: error: {count} bad file{'s' if count != 1 else ''}; nothing was imported.\n")
-        return 1
-    finally:
-        engine.dispose()
-    print(
-        f"Imported {result.total} articles from {args.folder}: {len(result.added)} new, "
-        f"{len(result.updated)} updated, {len(result.unchanged)} unchanged. Laptops get them with their "
-        "next sync."
-    )
-    return 0
-
-
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``sfa kb search|show|list`` to the top-level subparsers."""
-    group = commands.add_parser(
+def register(commands: Commands) -> None:
+    """Add ``sfa kb search|show|list``."""
+    common = commands.data_dir
+    commands.group(
         "kb",
         parents=[common],
         help="search and read the knowledge base",
         description="Search and read the knowledge base on this laptop (works offline).",
     )
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    search = actions.add_parser(
-        "search",
+    search = commands.command(
+        "kb search",
         parents=[common],
         help="find articles",
         description="Find articles by their words; each word matches as a prefix; best matches first, "
@@ -204,8 +176,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     search.add_argument("--category", default=None, metavar="NAME", help="only articles of this category")
     search.add_argument("--tag", default=None, metavar="TAG", help="only articles with this tag")
     search.set_defaults(handler=cmd_search)
-    show = actions.add_parser(
-        "show",
+    show = commands.command(
+        "kb show",
         parents=[common],
         help="show one article",
         description="Show one article: its facts and its text.",
@@ -213,8 +185,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     show.add_argument("ref", metavar="REF", help="the article's id, id prefix, title or file name")
     show.add_argument("--markdown", action="store_true", help="print the Markdown source as written")
     show.set_defaults(handler=cmd_show)
-    lister = actions.add_parser(
-        "list",
+    lister = commands.command(
+        "kb list",
         parents=[common],
         help="categories and tags, or the articles of one",
         description="Without options: the categories and tags with their number of articles. With "
@@ -224,23 +196,3 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     lister.add_argument("--tag", default=None, metavar="TAG")
     lister.add_argument("--all", action="store_true", help="every article")
     lister.set_defaults(handler=cmd_list)
-
-
-def register_central(actions: Any, url: argparse.ArgumentParser) -> None:
-    """Add ``sfa central kb import DIR`` to the ``sfa central`` subparsers."""
-    group = actions.add_parser(
-        "kb", help="the knowledge base on the central store", description="The central knowledge base."
-    )
-    kb_actions = group.add_subparsers(dest="kb_action", metavar="ACTION", required=True)
-    importer = kb_actions.add_parser(
-        "import",
-        parents=[url],
-        help="import a folder of Markdown articles",
-        description="Import every .md file of a folder (and its subfolders) as a knowledge-base article. "
-        "Each file starts with a front matter between '---' lines: title (required), category, tags "
-        "(comma-separated), products (SKUs, comma-separated), published (yes/no). The file name is the "
-        "article's key: importing again updates the same articles. If any file is bad, each bad file is "
-        "named and nothing is imported.",
-    )
-    importer.add_argument("folder", metavar="DIR", type=Path, help="the folder of .md files")
-    importer.set_defaults(handler=cmd_central_import)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.cli import CliError, _label_of, _open, _print_table, _short, resolve
+from sfa_desktop.cli.common import CliError, Commands, label_of, open_store, print_table, resolve, short
 from sfa_desktop.core import settings
 from sfa_desktop.core.records import conversion, services
 from sfa_desktop.core.records.conversion import Match, Plan
@@ -27,11 +27,11 @@ def _points(value: int) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.transaction() as session:
+    with open_store(args) as store, store.transaction() as session:
         if args.id is not None:
             lead_id = resolve(session, "leads", args.id)
             score = scoring.score_of(session, lead_id)
-            label = _label_of(session, "leads", lead_id)
+            label = label_of(session, "leads", lead_id)
             if score is None:
                 raise CliError(f"The lead {label} has no score.")
             _print_score(label, score, args.format)
@@ -67,7 +67,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         best = max(top, key=lambda x: abs(x["points"]), default=None)
         table.append(
             [
-                _short(i),
+                short(i),
                 r["name"] or "",
                 r["company"] or "",
                 r["status"] or "",
@@ -75,7 +75,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                 f"{best['text']} ({_points(best['points'])})" if best else "",
             ]
         )
-    _print_table(["ID", "Name", "Company", "Status", "Score", "Weightiest reason"], table, sys.stdout)
+    print_table(["ID", "Name", "Company", "Status", "Score", "Weightiest reason"], table, sys.stdout)
     return 0
 
 
@@ -100,7 +100,7 @@ def _print_score(label: str, score: scoring.Score, fmt: str) -> None:
 
 
 def _matches_message(kind: str, found: list[Match], flags: str) -> str:
-    listed = "; ".join(f"{m.label} ({_short(m.id)}: {', '.join(m.reasons).lower()})" for m in found[:5])
+    listed = "; ".join(f"{m.label} ({short(m.id)}: {', '.join(m.reasons).lower()})" for m in found[:5])
     return f"The lead matches existing {kind}: {listed}. Choose with {flags}."
 
 
@@ -110,7 +110,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise CliError(
             "--amount, --close-date and --stage describe the opportunity: give --opportunity NAME too."
         )
-    with _open(args) as store, store.transaction() as session:
+    with open_store(args) as store, store.transaction() as session:
         lead_id = resolve(session, "leads", args.id)
         lead = services.get(session, "leads", lead_id)
         if getattr(lead, "status", None) == "converted":
@@ -147,7 +147,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
                 opportunity["stage"] = args.stage
             plan.opportunity = opportunity
         result = conversion.convert(session, lead_id, plan)
-        label = _label_of(session, "leads", lead_id)
+        label = label_of(session, "leads", lead_id)
         sentence = conversion.describe(session, result)
     print(f"{label}: {sentence}")
     print(f"  account {result.account_id}\n  contact {result.contact_id}")
@@ -157,7 +157,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with open_store(args) as store:
         if args.file is not None or args.reset:
             try:
                 raw = (
@@ -180,19 +180,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def _subcommands(commands: Any, name: str) -> Any:
-    parser = commands.choices[name]
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    raise LookupError(name)
-
-
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Commands) -> None:
     """Add ``sfa leads score``, ``sfa leads convert`` and ``sfa leads rules``."""
-    leads = _subcommands(commands, "leads")
-    score = leads.add_parser(
-        "score",
+    common = commands.data_dir
+    score = commands.command(
+        "leads score",
         parents=[common],
         help="lead scores and the reasons for them",
         description="Without a lead: the leads by score, best first, with the weightiest reason. With one: "
@@ -203,8 +195,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     score.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     score.set_defaults(handler=cmd_score)
 
-    convert = leads.add_parser(
-        "convert",
+    convert = commands.command(
+        "leads convert",
         parents=[common],
         help="turn a lead into an account, a contact and optionally an opportunity",
         description="Convert a lead: an account and a contact (new, or existing ones given with --account "
@@ -225,8 +217,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     convert.add_argument("--stage", metavar="STAGE", help="the opportunity's stage (default: the first)")
     convert.set_defaults(handler=cmd_convert)
 
-    rules = leads.add_parser(
-        "rules",
+    rules = commands.command(
+        "leads rules",
         parents=[common],
         help="show or change the lead-scoring rules",
         description="Show the lead-scoring rules as JSON, or replace them from a file (checked first: "

@@ -12,8 +12,8 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
+from sfa_desktop.cli.common import Command, Commands
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore, default_data_dir
 from sfa_desktop.sync import central, conflicts, credentials, scheduler, state
@@ -191,15 +191,16 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         raise CentralError(str(exc)) from None
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``sfa connect``, ``sfa sync`` and ``sfa conflicts`` to the top-level subparsers."""
+def register(commands: Commands) -> None:
+    """Add ``sfa connect``, ``sfa sync`` and ``sfa conflicts``."""
+    common = commands.data_dir
 
-    def add(parent: Any, name: str, handler: Callable[[argparse.Namespace], int], summary: str) -> Any:
-        parser = parent.add_parser(name, parents=[common], help=summary, description=summary)
+    def add(words: str, handler: Callable[[argparse.Namespace], int], summary: str) -> Command:
+        parser = commands.command(words, parents=[common], help=summary, description=summary)
         parser.set_defaults(handler=handler)
         return parser
 
-    connect = add(commands, "connect", cmd_connect, "connect this laptop to the central store")
+    connect = add("connect", cmd_connect, "connect this laptop to the central store")
     connect.add_argument(
         "url", metavar="URL", help="postgresql://host/db or the path of a SQLite central store"
     )
@@ -207,16 +208,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     connect.add_argument(
         "--password-stdin", action="store_true", help="read the password as one line of standard input"
     )
-    sync = add(commands, "sync", cmd_sync, "send this laptop's changes and receive everyone else's")
+    sync = add("sync", cmd_sync, "send this laptop's changes and receive everyone else's")
     sync.add_argument("--status", action="store_true", help="show the last sync and the changes waiting")
-    group = commands.add_parser(
+    commands.group(
         "conflicts",
         help="values that lost when two people edited the same field",
         description="Values that lost when two people edited the same field at once.",
     )
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    lister = add(actions, "list", cmd_conflicts, "list the conflicts")
+    lister = add("conflicts list", cmd_conflicts, "list the conflicts")
     lister.add_argument("--all", action="store_true", help="include dismissed conflicts")
     for name, summary in (("use", "use the losing value after all"), ("dismiss", "hide a conflict")):
-        action = add(actions, name, cmd_conflicts, summary)
+        action = add(f"conflicts {name}", cmd_conflicts, summary)
         action.add_argument("id", metavar="ID", help="the conflict's id or id prefix")

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.cli import CliError, _label_of, _print_table, resolve
+from sfa_desktop.cli.common import CliError, Commands, label_of, print_table, resolve
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import duplicates, merge
 from sfa_desktop.core.records.columns import IMPORT_KINDS, targets
@@ -64,7 +64,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
                     why,
                 ]
             )
-    _print_table(["Group", "Score", "ID", "Name", "Why"], rows, sys.stdout)
+    print_table(["Group", "Score", "ID", "Name", "Why"], rows, sys.stdout)
     noun = "group" if len(groups) == 1 else "groups"
     sys.stderr.write(
         f"{len(groups):,} {noun} of likely duplicates. "
@@ -82,8 +82,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         if survivor == loser:
             raise MergeError(f"'{args.survivor}' and '{args.other}' are the same {ent.singular}; name two.")
         names = {
-            "survivor": _label_of(session, args.kind, survivor),
-            "other": _label_of(session, args.kind, loser),
+            "survivor": label_of(session, args.kind, survivor),
+            "other": label_of(session, args.kind, loser),
         }
         result = merge.merge(session, args.kind, survivor, [loser], take=dict.fromkeys(take_names, loser))
     took = ", ".join(ent.by_name[f].label.lower() for f in result.changed) or "nothing"
@@ -226,8 +226,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 # -- the parser -------------------------------------------------------------------------------------------
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    dup = commands.add_parser(
+def register(commands: Commands) -> None:
+    common = commands.data_dir
+    dup = commands.command(
         "duplicates",
         parents=[common],
         help="list likely duplicate accounts, contacts or leads",
@@ -238,7 +239,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     dup.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     dup.set_defaults(handler=cmd_duplicates)
 
-    mer = commands.add_parser(
+    mer = commands.command(
         "merge",
         parents=[common],
         help="merge a duplicate into the record that stays",
@@ -257,7 +258,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     mer.set_defaults(handler=cmd_merge)
 
-    imp = commands.add_parser(
+    imp = commands.command(
         "import",
         parents=[common],
         help="import contacts, leads or accounts from CSV or vCards",
@@ -289,7 +290,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     imp.set_defaults(handler=cmd_import)
 
-    exp = commands.add_parser(
+    exp = commands.command(
         "export",
         parents=[common],
         help="export contacts, leads or accounts as CSV or vCards",

@@ -1,0 +1,275 @@
+"""What every command group of ``sfa`` shares: the command tree, naming records, the local store, tables.
+
+:class:`CommandTree` holds the commands the groups declare (``sfa leads``, ``sfa leads score``...), each with
+its parser options and arguments, in whatever order the groups are called; :meth:`CommandTree.build` makes
+the argparse subcommands from it.  Siblings are listed by the place of the declaring group in the top
+module's ``GROUPS``, then in the order that group declared them, so one group can add subcommands to
+another's group (``sfa opportunities won``) without either knowing the other.
+
+:func:`resolve` turns what a person typed (a full id, a name, an id prefix) into a record id; :func:`label_of`
+names a record back; :func:`open_store` opens the local database of ``--data-dir``; :func:`print_table`
+prints aligned columns.  :class:`CliError` is a mistake on the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TextIO
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core.errors import UserError
+from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.core.records.merge import survivor_of
+from sfa_desktop.core.records.services import NotFound
+from sfa_desktop.store.database import LocalStore, default_data_dir
+from sfa_desktop.store.lists import LISTS
+
+SHORT_ID = 8
+MAX_CELL = 40
+DEFAULT_TABLE_LIMIT = 50
+#: The namespace attribute every command's parser sets to its words ("leads score"), for the error log.
+WORDS = "command_words"
+
+_PERSON = "trim(coalesce(first_name, '') || ' ' || last_name)"
+#: How a person names a record of each kind, besides its id (SQL over the record's own table).
+LABELS: dict[str, tuple[str, ...]] = {
+    "accounts": ("name",),
+    "contacts": (_PERSON,),
+    "leads": (_PERSON,),
+    "opportunities": ("name",),
+    "activities": ("subject",),
+    "users": ("login", "full_name"),
+    "territories": ("code", "name"),
+    "territory_memberships": ("id",),
+    "products": ("sku", "name"),
+}
+_HEXISH = re.compile(r"[0-9a-fA-F-]{4,36}")
+
+
+class CliError(UserError):
+    """A mistake on the command line; the message says what to do."""
+
+
+# -- records, the local store, tables ----------------------------------------------------------------------
+
+
+def short(record_id: str) -> str:
+    return record_id[:SHORT_ID]
+
+
+def label_of(session: Session, kind: str, record_id: str) -> str:
+    expr = LABELS[kind][-1]
+    value = session.execute(text(f"SELECT {expr} FROM {kind} WHERE id = :id"), {"id": record_id}).scalar()
+    return str(value) if value else record_id
+
+
+def resolve(session: Session, kind: str, given: str) -> str:
+    """The id of the live record of ``kind`` that ``given`` names: a full id, a name, or an id prefix."""
+    ent = ENTITIES[kind]
+    wanted = given.strip()
+    if not wanted:
+        raise CliError(f"No {ent.singular} given.")
+    alive = f"SELECT id FROM {kind} WHERE deleted_at IS NULL AND "
+    found = session.execute(text(alive + "id = :v"), {"v": wanted}).scalars().all()
+    if found:
+        return str(found[0])
+    if kind in ("accounts", "contacts", "leads") and (survivor := survivor_of(session, kind, wanted)):
+        return survivor  # a merged-away record's id leads to the record it was merged into
+    matches: list[str] = []
+    for expr in LABELS[kind]:
+        rows = session.execute(text(alive + f"{expr} = :v COLLATE NOCASE LIMIT 5"), {"v": wanted}).scalars()
+        matches += [r for r in rows if r not in matches]
+    if not matches and _HEXISH.fullmatch(wanted):
+        pattern = wanted.lower().replace("%", "").replace("_", "") + "%"
+        matches = list(session.execute(text(alive + "id LIKE :p LIMIT 5"), {"p": pattern}).scalars())
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = ", ".join(short(m) for m in matches[:4]) + (", ..." if len(matches) > 4 else "")
+        raise CliError(f"'{wanted}' matches several {ent.plural} ({listed}); give the id instead.")
+    if _HEXISH.fullmatch(wanted):
+        hint = f" It may have been deleted; 'sfa {kind} list' shows the ids." if kind in LISTS else ""
+    else:
+        hint = f" Find it with 'sfa search {wanted}' or 'sfa {kind} list'." if kind in LISTS else ""
+    raise NotFound(f"There is no {ent.singular} '{wanted}'.{hint}")
+
+
+def open_store(args: argparse.Namespace, *, create: bool = False) -> LocalStore:
+    folder = args.data_dir if args.data_dir is not None else default_data_dir()
+    return LocalStore.open(folder, create=create)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    def cut(value: str) -> str:
+        value = value.replace("\n", " ")
+        return value if len(value) <= MAX_CELL else value[: MAX_CELL - 1] + "…"
+
+    cells = [[cut(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def count(value: str) -> int:
+    """An argument type: a whole number, 0 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
+# -- the command tree ----------------------------------------------------------------------------------------
+
+
+class _Container(Protocol):
+    """An argparse parser or argument group: what recorded arguments are added to."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class Arguments:
+    """A command's arguments (or those of an exclusive group), recorded to be added when the parser is built;
+    the methods are argparse's, with the same parameters."""
+
+    def __init__(self) -> None:
+        self._steps: list[Callable[[Any], None]] = []
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> None:
+        self._steps.append(lambda target: target.add_argument(*args, **kwargs))
+
+    def add_mutually_exclusive_group(self, *, required: bool = False) -> Arguments:
+        group = Arguments()
+        self._steps.append(
+            lambda target: group.add_to(target.add_mutually_exclusive_group(required=required))
+        )
+        return group
+
+    def add_to(self, target: _Container) -> None:
+        for step in self._steps:
+            step(target)
+
+
+class Command(Arguments):
+    """One command's parser as declared: its arguments and defaults (``set_defaults(handler=...)``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.defaults: dict[str, Any] = {}
+
+    def set_defaults(self, **kwargs: Any) -> None:
+        self.defaults.update(kwargs)
+
+
+@dataclass
+class _Node:
+    words: tuple[str, ...]
+    order: tuple[int, int]
+    options: dict[str, Any]
+    command: Command
+    subcommands: dict[str, Any] | None = None  # add_subparsers' options, for a command group
+    children: list[_Node] = field(default_factory=list)
+
+
+class CommandTree:
+    """Every command of ``sfa`` below the top, as the groups declare them; see the module's docstring."""
+
+    def __init__(self, data_dir: argparse.ArgumentParser) -> None:
+        self.data_dir = data_dir
+        self._nodes: dict[tuple[str, ...], _Node] = {}
+        self._declared = 0
+
+    def part(self, rank: int) -> Commands:
+        """Where the group at ``rank`` in ``GROUPS`` declares its commands."""
+        return Commands(self, rank)
+
+    def declare(
+        self, words: str, rank: int, options: dict[str, Any], subcommands: dict[str, Any] | None
+    ) -> Command:
+        path = tuple(words.split())
+        if path in self._nodes:
+            raise ValueError(f"'sfa {words}' is declared twice")
+        self._declared += 1
+        node = _Node(path, (rank, self._declared), options, Command(), subcommands)
+        self._nodes[path] = node
+        return node.command
+
+    def paths(self) -> list[tuple[str, ...]]:
+        """The words of every command and command group, in the order ``--help`` lists them."""
+        found: list[tuple[str, ...]] = []
+
+        def walk(nodes: list[_Node]) -> None:
+            for node in nodes:
+                found.append(node.words)
+                walk(node.children)
+
+        walk(self._tops())
+        return found
+
+    def build(self, parser: argparse.ArgumentParser, **subcommands: Any) -> None:
+        """Add every declared command to ``parser``, as made by ``add_subparsers(**subcommands)``."""
+        self._add(parser, subcommands, self._tops())
+
+    def _tops(self) -> list[_Node]:
+        for node in self._nodes.values():
+            node.children = []
+        tops: list[_Node] = []
+        for path, node in self._nodes.items():
+            if len(path) == 1:
+                tops.append(node)
+                continue
+            parent = self._nodes.get(path[:-1])
+            if parent is None or parent.subcommands is None:
+                raise LookupError(f"'sfa {' '.join(path)}' is declared, but no command group 'sfa {path[0]}'")
+            parent.children.append(node)
+        for node in self._nodes.values():
+            node.children.sort(key=lambda child: child.order)
+        return sorted(tops, key=lambda node: node.order)
+
+    def _add(self, parser: argparse.ArgumentParser, subcommands: dict[str, Any], nodes: list[_Node]) -> None:
+        actions = parser.add_subparsers(**subcommands)
+        for node in nodes:
+            sub = actions.add_parser(node.words[-1], **node.options)
+            node.command.add_to(sub)
+            if node.subcommands is None:
+                sub.set_defaults(**node.command.defaults, **{WORDS: " ".join(node.words)})
+            else:
+                sub.set_defaults(**node.command.defaults)
+                self._add(sub, node.subcommands, node.children)
+
+
+class Commands:
+    """What a command group declares its commands on (one part of the :class:`CommandTree`).
+
+    ``command("leads score", help=..., ...)`` declares a command and returns it for its arguments;
+    ``group("leads", help=..., ...)`` declares a command group, whose subcommands are named ``ACTION`` unless
+    ``metavar`` says otherwise.  The keyword options are those of argparse's ``add_parser``.
+    """
+
+    def __init__(self, tree: CommandTree, rank: int) -> None:
+        self._tree = tree
+        self._rank = rank
+
+    @property
+    def data_dir(self) -> argparse.ArgumentParser:
+        """The parent parser of ``--data-dir``, for ``parents=[...]`` of every command on the local store."""
+        return self._tree.data_dir
+
+    def command(self, words: str, **options: Any) -> Command:
+        return self._tree.declare(words, self._rank, options, None)
+
+    def group(self, words: str, *, dest: str = "action", metavar: str = "ACTION", **options: Any) -> Command:
+        return self._tree.declare(
+            words, self._rank, options, {"dest": dest, "metavar": metavar, "required": True}
+        )
