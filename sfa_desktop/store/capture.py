@@ -24,6 +24,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+# The DDL here is what the migrations in db/local were generated from: they hold it as pasted text (a
+# migration never imports the app).  Changing it changes nothing in a database until a new migration installs
+# its new output (tests/unit/test_migration_schema.py checks that a new file holds what this generates).
 OUTBOX_DDL = (
     """
     CREATE TABLE outbox (
@@ -108,13 +111,6 @@ def capture_ddl(table: str, columns: Sequence[str]) -> list[str]:
 
 def drop_capture_ddl(table: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS capture_{table}_{what}" for what in ("insert", "update", "delete")]
-
-
-def install_capture(conn: Connection, tables: Sequence[str]) -> None:
-    """(Re)install the capture triggers for ``tables`` from their current columns (used by migrations)."""
-    for table in tables:
-        for statement in drop_capture_ddl(table) + capture_ddl(table, table_columns(conn, table)):
-            conn.exec_driver_sql(statement)
 
 
 @contextmanager
