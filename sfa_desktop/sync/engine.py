@@ -272,7 +272,7 @@ class SyncEngine:
             self.fault("push.after_commit")
             # The central store has committed: only now may the outbox entries go.
             with self.store.engine.begin() as conn:
-                conn.execute(text("DELETE FROM outbox WHERE change_no <= :n"), {"n": confirmed})
+                capture.confirm_pushed(conn, confirmed)
             applied += n_applied
             conflicts += n_conflicts
             self.progress("push", applied, total)
@@ -452,7 +452,7 @@ class SyncEngine:
         events.sort(key=lambda e: e[0])
         # a filtered replica may hold dangling references: foreign keys are not enforced while applying
         with _without_foreign_keys(self.store) as conn, conn.begin(), capture.capture_suspended(conn):
-            pending = _pending_fields(conn, table, [r[id_at] for r in rows])
+            pending = capture.unsent_fields(conn, table, [r[id_at] for r in rows])
             if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
                 self._merges_pulled = True  # merged here, not pushed yet: the local value stays
             batch: list[tuple[Any, ...]] = []
@@ -507,12 +507,13 @@ class SyncEngine:
         removed = 0
         with _without_foreign_keys(self.store) as conn, conn.begin(), capture.capture_suspended(conn):
             for table in reversed(SYNCED_TABLES):
+                unsent = capture.unsent_record_ids(conn, table)
                 result = conn.execute(
                     text(
                         f"DELETE FROM {table} WHERE deleted_at IS NOT NULL AND updated_at < :before "
-                        "AND id NOT IN (SELECT record_id FROM outbox WHERE table_name = :table)"
+                        "AND id NOT IN (SELECT value FROM json_each(:unsent))"
                     ),
-                    {"before": before, "table": table},
+                    {"before": before, "unsent": json.dumps(sorted(unsent))},
                 )
                 removed += result.rowcount
         return removed
@@ -544,7 +545,7 @@ class SyncEngine:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             for table in reversed(SYNCED_TABLES):
                 conn.execute(text(f"DELETE FROM {table}"))
-            conn.execute(text("DELETE FROM outbox"))
+            capture.clear_outbox(conn)
             conn.execute(text("DELETE FROM conflicts"))
             conn.execute(text("DELETE FROM change_history"))
         conn.execute(text("DELETE FROM sync_state WHERE key <> 'client_id'"))
@@ -598,20 +599,6 @@ def _without_foreign_keys(store: LocalStore) -> Iterator[Connection]:
             conn.rollback()
             conn.exec_driver_sql("PRAGMA foreign_keys = ON")
             conn.commit()
-
-
-def _pending_fields(conn: Connection, table: str, ids: Sequence[str]) -> dict[str, set[str]]:
-    """Fields of these records with local changes not yet pushed (they keep their local values)."""
-    if not ids:
-        return {}
-    result: dict[str, set[str]] = {}
-    rows = conn.execute(text("SELECT record_id, op, changes FROM outbox WHERE table_name = :t"), {"t": table})
-    wanted = set(ids)
-    for record_id, op, changes in rows:
-        if record_id in wanted:
-            fields = json.loads(changes)
-            result.setdefault(record_id, set()).update(fields if op != "insert" else fields.keys())
-    return result
 
 
 def _flush(

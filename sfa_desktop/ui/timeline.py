@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from sfa_desktop.core.records.fields import ACTIVITY_KINDS
 from sfa_desktop.core.timeline import feed as timeline
 from sfa_desktop.core.timeline.feed import Filter, TimelineItem
+from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.timeline_delegate import HEADER_ROLE, ITEM_ROLE, TimelineDelegate
@@ -46,7 +47,7 @@ _ACTIVITY_NAMES = {"": "Any activity", **{k: k.capitalize() + "s" for k in ACTIV
 def load_timeline(store: LocalStore, kind: str, record_id: str) -> list[TimelineItem]:
     """Background job: the record's whole timeline."""
     with store.engine.connect() as conn:
-        return timeline.build(conn, kind, record_id)
+        return timeline.build(conn, kind, record_id, unsent=capture.Unsent(conn))
 
 
 def _group(item: TimelineItem, now: dt.datetime, names: dict[tuple[int, int], str]) -> str:
