@@ -40,7 +40,8 @@ from sfa_desktop.core.records.services import NotFound
 from sfa_desktop.core.records.validation import ValidationError, format_money, format_phone
 from sfa_desktop.core.transfer.textfile import FileError
 from sfa_desktop.store.database import DB_FILENAME, LocalStore, StoreError, default_data_dir
-from sfa_desktop.store.lists import LISTS, Column, ListSpec
+from sfa_desktop.store.list_spec import Column, ListSpec
+from sfa_desktop.store.lists import LISTS
 from sfa_desktop.sync.central import CentralError
 
 #: Record kinds with the full set of list/add/show/edit/delete commands.

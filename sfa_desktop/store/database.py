@@ -17,17 +17,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from sfa_desktop.core.errors import UserError
+# re-exported: the callers that open the store catch it from here
+from sfa_desktop.store.errors import StoreError as StoreError  # noqa: PLC0414
 
 DB_FILENAME = "sfa.sqlite3"
 APP_NAME = "sfa-desktop"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Files up to this size get a full integrity check on every open; larger ones a cheap one (see verify()).
 FULL_CHECK_MAX_BYTES = 48 * 1024 * 1024
-
-
-class StoreError(UserError):
-    """The local database cannot be used; the message is for a person."""
 
 
 def default_data_dir() -> Path:

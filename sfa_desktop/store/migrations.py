@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from sfa_desktop.core.records.models import Base
-from sfa_desktop.store.database import StoreError
+from sfa_desktop.store.errors import StoreError
 
 
 def migrations_dir() -> Path:
