@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports.base import Period
-from sfa_desktop.core.reports.settings import ReportSettings
+from sfa_desktop.core.reports.report_settings import ReportSettings
 from sfa_desktop.store.database import LocalStore
 
 PERIOD = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 30))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from alembic import context
 
-from sfa_desktop.sync.schema import metadata
-
+# The caller passes the connection and, for autogenerate, the central schema's
+# metadata (nothing here imports the app).
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run central migrations through sfa_desktop.sync.central.init_central()")
 
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=context.config.attributes.get("target_metadata"),
     render_as_batch=connection.dialect.name == "sqlite",
     transactional_ddl=True,
 )

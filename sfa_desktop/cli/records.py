@@ -31,7 +31,8 @@ from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES, Entity, Field, clean, display_value
 from sfa_desktop.core.records.services import NotFound
 from sfa_desktop.core.records.validation import ValidationError, format_money, format_phone
-from sfa_desktop.store.lists import LISTS, Column, ListSpec
+from sfa_desktop.store.list_spec import Column, ListSpec
+from sfa_desktop.store.lists import LISTS
 
 #: Record kinds with the full set of list/add/show/edit/delete commands.
 RECORD_KINDS = tuple(LISTS)

@@ -11,6 +11,7 @@ from sfa_desktop.cli.common import CliError, Commands, resolve
 from sfa_desktop.core.records import activity_log
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, ENTITIES
 from sfa_desktop.core.timeline import feed as timeline
+from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore, default_data_dir
 from sfa_desktop.sync import state
 
@@ -50,7 +51,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         raise CliError(f"--kind: {exc}") from None
     with _open(args) as store, store.Session() as session:
         record_id = _resolve(session, args.record_kind, args.ref)
-        items = timeline.build(session.connection(), args.record_kind, record_id, only=only)
+        conn = session.connection()
+        items = timeline.build(conn, args.record_kind, record_id, unsent=capture.Unsent(conn), only=only)
     limit = args.limit if args.limit is not None else (TABLE_LIMIT if args.format == "table" else 0)
     shown = items[:limit] if limit else items
     if args.format == "json":

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.records.models import Setting
+from sfa_desktop.core.reports import settings as report_settings
 from sfa_desktop.core.scoring import rules as scoring_rules
 
 #: Every setting with its default.  Reading an unknown key is a programming error.
@@ -17,7 +18,7 @@ DEFAULTS: dict[str, str] = {
     "page_size": "A4",
     "sync_interval_minutes": "15",
     # territory report: what each activity and each order costs (cost to serve, in the currency's units),
-    # and the thresholds of its coverage and at-risk sections (see core.report_settings)
+    # and the thresholds of its coverage and at-risk sections (see core.reports.settings)
     "cost_call": "15",
     "cost_email": "4",
     "cost_visit": "180",
@@ -64,10 +65,6 @@ def _currency(value: str) -> str:
 
 def _report(key: str) -> Callable[[str], str]:
     def check(value: str) -> str:
-        from sfa_desktop.core.reports import (
-            settings as report_settings,  # it reads its settings through this module
-        )
-
         return report_settings.check(key, value)
 
     return check

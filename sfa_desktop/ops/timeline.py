@@ -8,6 +8,7 @@ from typing import Any
 from sfa_desktop.core.records import activity_log
 from sfa_desktop.core.timeline import feed as timeline
 from sfa_desktop.core.timeline.feed import Filter, TimelineItem
+from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
 
@@ -17,7 +18,7 @@ def load_timeline(
 ) -> list[TimelineItem]:
     """The record's whole timeline (of the kinds in ``only`` when given)."""
     with store.engine.connect() as conn:
-        return timeline.build(conn, kind, record_id, only=only)
+        return timeline.build(conn, kind, record_id, unsent=capture.Unsent(conn), only=only)
 
 
 def log_activity(

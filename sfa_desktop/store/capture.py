@@ -12,18 +12,25 @@ An outbox entry holds: ``change_no`` (increasing per laptop, never reused), the 
 operation (``insert``, ``update``, ``delete``, ``restore``), the changes as JSON (for an insert every
 column's value; otherwise ``{"field": [old, new], ...}`` for the changed fields only), the local user and
 the time.  :func:`apply_change` replays an entry onto another copy of the schema.
+
+The outbox is this module's: the rest of the app reads and writes it only through the functions here (what
+waits, the next batch to push, forgetting what the central store confirmed, which records and fields have
+changes not pushed yet); ``core.timeline`` is handed :class:`Unsent`, as it may not import the store.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+# The DDL here is what the migrations in db/local were generated from: they hold it as pasted text (a
+# migration never imports the app).  Changing it changes nothing in a database until a new migration installs
+# its new output (tests/unit/test_migration_schema.py checks that a new file holds what this generates).
 OUTBOX_DDL = (
     """
     CREATE TABLE outbox (
@@ -110,13 +117,6 @@ def drop_capture_ddl(table: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS capture_{table}_{what}" for what in ("insert", "update", "delete")]
 
 
-def install_capture(conn: Connection, tables: Sequence[str]) -> None:
-    """(Re)install the capture triggers for ``tables`` from their current columns (used by migrations)."""
-    for table in tables:
-        for statement in drop_capture_ddl(table) + capture_ddl(table, table_columns(conn, table)):
-            conn.exec_driver_sql(statement)
-
-
 @contextmanager
 def capture_suspended(conn: Connection) -> Iterator[None]:
     """Within the caller's transaction, write without recording outbox entries (sync applying remote data)."""
@@ -150,6 +150,7 @@ class Change:
 
 
 def read_outbox(conn: Connection, *, after: int = 0, limit: int | None = None) -> list[Change]:
+    """The entries after change number ``after`` in order (``limit``: the next batch to push)."""
     sql = (
         "SELECT change_no, table_name, record_id, op, changes, user_id, recorded_at FROM outbox "
         "WHERE change_no > :after ORDER BY change_no"
@@ -165,7 +166,77 @@ def read_outbox(conn: Connection, *, after: int = 0, limit: int | None = None) -
 
 
 def pending_count(conn: Connection) -> int:
+    """How many changes wait to be pushed."""
     return int(conn.execute(text("SELECT count(*) FROM outbox")).scalar_one())
+
+
+def confirm_pushed(conn: Connection, through: int) -> None:
+    """Forget the entries up to change number ``through``: the central store has committed them."""
+    conn.execute(text("DELETE FROM outbox WHERE change_no <= :n"), {"n": through})
+
+
+def clear_outbox(conn: Connection) -> None:
+    """Forget every entry without pushing it (the laptop's synced data is being wiped)."""
+    conn.execute(text("DELETE FROM outbox"))
+
+
+def _ids(ids: Iterable[str]) -> str:
+    return json.dumps(list(ids))
+
+
+def unsent_record_ids(conn: Connection, table: str, ids: Iterable[str] | None = None) -> set[str]:
+    """The records of ``table`` (among ``ids``; None: all) that have changes not pushed yet."""
+    sql = "SELECT DISTINCT record_id FROM outbox WHERE table_name = :t"
+    params = {"t": table}
+    if ids is not None:
+        sql += " AND record_id IN (SELECT value FROM json_each(:ids))"
+        params["ids"] = _ids(ids)
+    return {row[0] for row in conn.execute(text(sql), params)}
+
+
+def unsent_fields(conn: Connection, table: str, ids: Sequence[str]) -> dict[str, set[str]]:
+    """Fields of these records with changes not pushed yet (an insert: every field it wrote)."""
+    if not ids:
+        return {}
+    result: dict[str, set[str]] = {}
+    rows = conn.execute(text("SELECT record_id, op, changes FROM outbox WHERE table_name = :t"), {"t": table})
+    wanted = set(ids)
+    for record_id, op, changes in rows:
+        if record_id in wanted:
+            fields = json.loads(changes)
+            result.setdefault(record_id, set()).update(fields if op != "insert" else fields.keys())
+    return result
+
+
+def unsent_changes(
+    conn: Connection, table: str, ids: Iterable[str], *, newest: int | None = None
+) -> list[Change]:
+    """The changes not pushed yet of these records of ``table``, newest first (only the ``newest`` newest of
+    them all when given)."""
+    rows = conn.execute(
+        text(
+            "SELECT change_no, table_name, record_id, op, changes, user_id, recorded_at FROM outbox "
+            "WHERE table_name = :t AND record_id IN (SELECT value FROM json_each(:ids)) "
+            "ORDER BY change_no DESC LIMIT :limit"
+        ),
+        {"t": table, "ids": _ids(ids), "limit": newest if newest is not None else -1},
+    )
+    return [Change(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]) for row in rows]
+
+
+@dataclass(frozen=True)
+class Unsent:
+    """The outbox read record by record, handed to code below the store that shows local changes not synced
+    yet (``core.timeline``, which may not import the store): see :func:`unsent_record_ids` and
+    :func:`unsent_changes`."""
+
+    conn: Connection
+
+    def record_ids(self, table: str, ids: Iterable[str]) -> set[str]:
+        return unsent_record_ids(self.conn, table, ids)
+
+    def changes(self, table: str, ids: Iterable[str], *, newest: int | None = None) -> list[Change]:
+        return unsent_changes(self.conn, table, ids, newest=newest)
 
 
 def apply_change(conn: Connection, change: Change, *, known_tables: Sequence[str]) -> None:

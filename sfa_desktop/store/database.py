@@ -17,17 +17,17 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from sfa_desktop.core.errors import UserError
+from sfa_desktop.core.records.services import AFTER_UPDATE
+from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
+
+# re-exported: the callers that open the store catch it from here
+from sfa_desktop.store.errors import StoreError as StoreError  # noqa: PLC0414
 
 DB_FILENAME = "sfa.sqlite3"
 APP_NAME = "sfa-desktop"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Files up to this size get a full integrity check on every open; larger ones a cheap one (see verify()).
 FULL_CHECK_MAX_BYTES = 48 * 1024 * 1024
-
-
-class StoreError(UserError):
-    """The local database cannot be used; the message is for a person."""
 
 
 def default_data_dir() -> Path:
@@ -122,7 +122,10 @@ class LocalStore:
     def __init__(self, path: Path, engine: Engine) -> None:
         self.path = path
         self.engine = engine
-        self.Session = sessionmaker(engine, expire_on_commit=False)
+        #: Each session carries what reacts to record updates (see ``services.AFTER_UPDATE``).
+        self.Session = sessionmaker(
+            engine, expire_on_commit=False, info={AFTER_UPDATE: (enrollment_upkeep.on_record_updated,)}
+        )
         #: Set by ``stop_verify``: a running ``verify`` gives up.
         self._verify_stopped = False
 

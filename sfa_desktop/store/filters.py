@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sfa_desktop.core.errors import UserError
-
-if TYPE_CHECKING:
-    from sfa_desktop.store.lists import Column, ListSpec
+from sfa_desktop.store.list_spec import Column, ListSpec
 
 #: What each kind of column can be filtered by.
 OPS: dict[str, tuple[str, ...]] = {

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, bindparam, text
 from sfa_desktop.core.kb.articles import tag_key
 from sfa_desktop.store.search import fts_query
 
+# The migrations hold this DDL (and the triggers' below) as pasted text; see store.capture.
 KB_DDL = (
     """
     CREATE TABLE kb_doc (
@@ -73,20 +74,6 @@ def drop_kb_ddl() -> list[str]:
         "DROP TABLE IF EXISTS kb_fts",
         "DROP TABLE IF EXISTS kb_doc",
     ]
-
-
-def rebuild(conn: Connection) -> None:
-    """Re-create the index from the live articles (after the migration that adds it)."""
-    conn.exec_driver_sql("DELETE FROM kb_fts")
-    conn.exec_driver_sql("DELETE FROM kb_doc")
-    conn.exec_driver_sql(
-        "INSERT INTO kb_doc (article_id) SELECT id FROM kb_articles WHERE deleted_at IS NULL"
-    )
-    conn.exec_driver_sql(
-        "INSERT INTO kb_fts (rowid, title, tags, category, body) "
-        "SELECT d.docid, a.title, coalesce(a.tags, ''), coalesce(a.category, ''), coalesce(a.body, '') "
-        "FROM kb_doc d JOIN kb_articles a ON a.id = d.article_id"
-    )
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -19,40 +18,8 @@ from sfa_desktop.core.records.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATU
 from sfa_desktop.core.territories.tree import subtree_sql
 from sfa_desktop.store import filters as filter_sql
 from sfa_desktop.store.filters import ColumnFilter
+from sfa_desktop.store.list_spec import Column, ListSpec
 from sfa_desktop.store.search import fts_query, matching_ids_sql
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    expr: str  # SQL for the value shown
-    sort: str  # SQL for ordering (NOCASE for text)
-    kind: str = "text"  # text | money | date | datetime | phone | int
-    #: Values a choice column takes (filtered by "is"); a reference column's table (filtered by id).
-    choices: tuple[str, ...] = ()
-    ref: str | None = None
-    #: SQL a filter compares with, when not the shown value (a reference column: the id).
-    filter_expr: str | None = None
-
-
-@dataclass(frozen=True)
-class ListSpec:
-    kind: str
-    source: str  # FROM ... (alias r for the record table)
-    columns: tuple[Column, ...]
-    #: Equality filters a list may apply: filter key -> SQL column.
-    filters: Mapping[str, str]
-    default_sort: str
-    text_filter_like: tuple[str, ...] = ()  # for kinds without FTS: columns searched with LIKE
-    #: Brings derived data the list shows up to date before ids are listed (lead scores).
-    prepare: Callable[[Connection], None] | None = None
-
-    def column(self, key: str) -> Column:
-        for column in self.columns:
-            if column.key == key:
-                return column
-        raise KeyError(f"{self.kind} lists have no column {key!r}; known: {[c.key for c in self.columns]}")
 
 
 def _c(

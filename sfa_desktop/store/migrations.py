@@ -13,7 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from sfa_desktop.store.database import StoreError
+from sfa_desktop.core.records.models import Base
+from sfa_desktop.store.errors import StoreError
 
 
 def migrations_dir() -> Path:
@@ -76,6 +77,7 @@ def upgrade(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["target_metadata"] = Base.metadata
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 
 from sfa_desktop.store.filters import ColumnFilter, FilterError
 
+# The migrations hold this DDL (and the triggers' below) as pasted text; see store.capture.
 SAVED_FILTERS_DDL = (
     """
     CREATE TABLE saved_filters (

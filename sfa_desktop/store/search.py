@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+# The migrations hold this DDL (and the triggers' below) as pasted text; see store.capture.
 SEARCH_DDL = (
     """
     CREATE TABLE search_doc (

@@ -190,6 +190,7 @@ def init_central(engine: Engine) -> str:
                 config = Config()
                 config.set_main_option("script_location", str(migrations_dir()))
                 config.attributes["connection"] = conn
+                config.attributes["target_metadata"] = schema.metadata
                 command.upgrade(config, "head")
     except DBAPIError as exc:
         raise explain(exc, engine.url) from exc

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.store.filters import ME, OPS, ColumnFilter, describe, filter_kind
-from sfa_desktop.store.lists import Column
+from sfa_desktop.store.list_spec import Column
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.widgets import named
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from sfa_desktop.core.records import services
 from sfa_desktop.core.timeline import feed as timeline
+from sfa_desktop.store import capture
 from sfa_desktop.ui.mainwindow import MainWindow
 from sfa_desktop.ui.orders_model import OrdersModel
 from sfa_desktop.ui.quick_log import QuickLogDialog
@@ -96,7 +97,7 @@ def open_tab(qtbot, store, runner, kind: str, record: str, factory):
 def test_the_timeline_tab_shows_the_core_timeline_lazily(qtbot, qtmodeltester, store, runner, story):
     tab = open_tab(qtbot, store, runner, "accounts", story, TimelineTab)
     with store.engine.connect() as conn:
-        expected = timeline.build(conn, "accounts", story)
+        expected = timeline.build(conn, "accounts", story, unsent=capture.Unsent(conn))
     model = tab.model
     assert model.items == expected
     assert len(expected) > BATCH
@@ -349,6 +350,6 @@ def test_a_leads_record_has_a_timeline_of_its_activities_and_changes(qtbot, stor
         page.form.tabs.setCurrentIndex(titles.index("Timeline"))
     assert set(tab.chips) == {"", "activities", "changes"}
     with store.engine.connect() as conn:
-        assert tab.model.items == timeline.build(conn, "leads", lead)
+        assert tab.model.items == timeline.build(conn, "leads", lead, unsent=capture.Unsent(conn))
     assert "Qualifying call" in [item.title for item in tab.model.items]
     assert "Lead created" in [item.title for item in tab.model.items]

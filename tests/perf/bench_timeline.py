@@ -35,6 +35,7 @@ from sqlalchemy import text
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import new_id
 from sfa_desktop.core.timeline import feed as timeline
+from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
@@ -215,11 +216,11 @@ def median_ms(samples: list[float]) -> float:
 
 def core_figures(store: LocalStore, story: str, runs: int) -> tuple[int, float, float, dict[str, int]]:
     with store.engine.connect() as conn:
-        items = timeline.build(conn, "accounts", story)
+        items = timeline.build(conn, "accounts", story, unsent=capture.Unsent(conn))
         samples, floors = [], []
         for _ in range(runs):
             start = time.perf_counter()
-            timeline.build(conn, "accounts", story)
+            timeline.build(conn, "accounts", story, unsent=capture.Unsent(conn))
             samples.append(time.perf_counter() - start)
             start = time.perf_counter()
             _floor(conn, story)

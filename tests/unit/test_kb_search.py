@@ -59,7 +59,7 @@ def test_the_index_follows_inserts_edits_and_deletes(store: LocalStore) -> None:
 
 
 def test_synced_upserts_keep_the_index_right(store: LocalStore) -> None:
-    """Sync applies pulled rows with INSERT ... ON CONFLICT DO UPDATE (engine._flush): both paths index."""
+    """Sync applies pulled rows with INSERT ... ON CONFLICT DO UPDATE (replica._flush): both paths index."""
     columns = "id, title, body, category, tags, published, created_at, updated_at, deleted_at"
     stamp = "2026-05-01 10:00:00.000000"
     upsert = text(

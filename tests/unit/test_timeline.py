@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sfa_desktop.core.records import services
 from sfa_desktop.core.timeline import feed as timeline
 from sfa_desktop.core.timeline.feed import Filter
+from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -227,7 +228,7 @@ def story(store: LocalStore) -> Story:
 
 def build(store: LocalStore, kind: str, record: str, **kwargs: Any) -> list[timeline.TimelineItem]:
     with store.engine.connect() as conn:
-        return timeline.build(conn, kind, record, now=NOW, **kwargs)
+        return timeline.build(conn, kind, record, unsent=capture.Unsent(conn), now=NOW, **kwargs)
 
 
 def test_an_accounts_story_newest_first_with_every_kind(store: LocalStore, story: Story) -> None:
@@ -404,9 +405,9 @@ def test_overdue_and_unknown_or_deleted_records(store: LocalStore, story: Story)
     assert task.overdue
     with store.engine.connect() as conn:
         with pytest.raises(LookupError):
-            timeline.build(conn, "contacts", story.raj)
+            timeline.build(conn, "contacts", story.raj, unsent=capture.Unsent(conn))
         with pytest.raises(ValueError, match="only accounts, contacts and leads have a timeline"):
-            timeline.build(conn, "opportunities", story.deal)
+            timeline.build(conn, "opportunities", story.deal, unsent=capture.Unsent(conn))
     account = build(store, "accounts", story.account, only=Filter(frozenset({"changes"})))
     removed = [item for item in account if item.title == "Contact removed: Raj Patel"]
     assert len(removed) == 1

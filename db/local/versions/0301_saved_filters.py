@@ -9,12 +9,26 @@ from __future__ import annotations
 
 from alembic import op
 
-from sfa_desktop.store.saved_filters import SAVED_FILTERS_DDL
-
 revision: str = "0301"
 down_revision: str | None = "0201"
 branch_labels = None
 depends_on = None
+
+
+# Pasted from sfa_desktop.store.saved_filters as it was at this revision (a migration never imports the app).
+
+SAVED_FILTERS_DDL = (
+    """
+    CREATE TABLE saved_filters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL COLLATE NOCASE,
+        definition TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (kind, name)
+    )
+    """,
+)
 
 
 def upgrade() -> None:

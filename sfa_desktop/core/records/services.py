@@ -40,6 +40,10 @@ FOLLOW_LEAD = frozenset({"activities", "sequence_enrollments"})
 ACCOUNT_CHILDREN = ("contacts", "opportunities", "activities", "sequence_enrollments")
 #: What moves with a lead (the records of it that have no account).
 LEAD_CHILDREN = ("activities", "sequence_enrollments")
+#: ``session.info`` key: what runs after :func:`update` wrote a record, each ``(session, kind, record,
+#: changes)``.  The store's sessions carry the sequences' automatic exits (a converted lead or a closed deal
+#: leaves its sequences, ``core.sequences.upkeep.on_record_updated``): see ``store.database``.
+AFTER_UPDATE = "sfa_after_update"
 
 
 def entity(key: str) -> Entity:
@@ -193,12 +197,8 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     if ent.key == "leads" and "territory_id" in cleaned:
         _move_children(session, LEAD_CHILDREN, "lead_id", record.id, cleaned["territory_id"])
     session.flush()
-    if ent.key in ("leads", "opportunities"):
-        from sfa_desktop.core.sequences import (
-            upkeep as enrollment_upkeep,  # a converted lead or a closed deal leaves its sequences
-        )
-
-        enrollment_upkeep.on_record_updated(session, ent.key, record, cleaned)
+    for react in session.info.get(AFTER_UPDATE, ()):
+        react(session, ent.key, record, cleaned)
     return record
 
 

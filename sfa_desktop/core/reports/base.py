@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.errors import UserError
-from sfa_desktop.core.reports.settings import ReportSettings
+from sfa_desktop.core.reports.report_settings import ReportSettings
 from sfa_desktop.core.territories.tree import descendants
 
 #: Order statuses that are not revenue.

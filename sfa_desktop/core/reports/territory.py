@@ -13,7 +13,7 @@ from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.core.reports import profit as report_profit
 from sfa_desktop.core.reports import queries as report_queries
 from sfa_desktop.core.reports.base import Context, Period, RepName, Scope, account_activity, resolve_scope
-from sfa_desktop.core.reports.settings import ReportSettings
+from sfa_desktop.core.reports.report_settings import ReportSettings
 
 
 @dataclass

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import (
     Activity,
+    Contact,
     Lead,
+    Opportunity,
     SequenceEnrollment,
     SequenceTemplate,
     new_id,
@@ -272,10 +274,8 @@ def record_outcome(
         )
     if enrollment.status == "paused":
         raise EnrollmentError("The sequence is paused for this record; resume it first.")
-    from sfa_desktop.core.sequences import upkeep
-
-    if upkeep.orphaned(session, enrollment):
-        upkeep.end_orphan(session, enrollment, now)
+    if orphaned(session, enrollment):
+        end_orphan(session, enrollment, now)
         raise EnrollmentError("The enrolled record was deleted; the sequence has ended.")
     _template, steps = template_steps(session, enrollment.template_id)
     # the step's own activity says which step this is (see ``reconcile``)
@@ -435,4 +435,37 @@ def tries_before(session: Session, enrollment_id: str, step_key: str, activity_i
                 Activity.deleted_at.is_(None),
             )
         ).scalar_one()
+    )
+
+
+# -- enrolled records deleted (here, or on another laptop) ------------------------------------------------
+
+
+_RECORD_OF = (
+    ("lead_id", Lead, "lead"),
+    ("contact_id", Contact, "contact"),
+    ("opportunity_id", Opportunity, "opportunity"),
+)
+
+
+def orphaned(session: Session, enrollment: SequenceEnrollment) -> str | None:
+    """'lead' (etc.) when the enrolled record was deleted (here or on another laptop), else None."""
+    for column, model, noun in _RECORD_OF:
+        record_id = getattr(enrollment, column)
+        if record_id is None:
+            continue
+        record = session.get(model, record_id)
+        if record is None or record.deleted_at is not None:
+            return noun
+    return None
+
+
+def end_orphan(session: Session, enrollment: SequenceEnrollment, now: dt.datetime) -> None:
+    noun = orphaned(session, enrollment) or "record"
+    exit_enrollment(
+        session,
+        enrollment.id,
+        result="record deleted",
+        reason=f"The enrolled {noun} was deleted (here or on another laptop), so the sequence ended.",
+        now=now,
     )

@@ -1,6 +1,7 @@
 """Keeping enrollments right when the world changes around them: automatic exits when a lead converts or an
-opportunity is won or lost (called by ``services.update``) or the enrolled record was deleted, here or on
-another laptop; and, after a sync, enrollments made to agree with their current step (``reconcile``)."""
+opportunity is won or lost (run after ``services.update`` by the store's sessions) or the enrolled record
+was deleted, here or on another laptop; and, after a sync, enrollments made to agree with their current step
+(``reconcile``)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,16 @@ from sqlalchemy.orm import Session
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import (
     Activity,
-    Contact,
-    Lead,
-    Opportunity,
     PipelineStage,
     SequenceEnrollment,
     utcnow,
 )
 from sfa_desktop.core.sequences.enrollments import (
+    _RECORD_OF,
     OPEN,
     _close_activity,
     _enrollment,
+    end_orphan,
     exit_enrollment,
     tries_before,
 )
@@ -52,7 +52,8 @@ def stage_category(session: Session, stage: str | None) -> str:
 
 
 def on_record_updated(session: Session, kind: str, record: Any, changes: Mapping[str, Any]) -> None:
-    """Called by ``services.update``: a converted lead, a won or lost opportunity leaves its sequences."""
+    """Run after ``services.update`` (see ``services.AFTER_UPDATE``): a converted lead, a won or lost
+    opportunity leaves its sequences."""
     result: str | None = None
     column = ""
     if kind == "leads" and (changes.get("status") == "converted" or changes.get("converted_at")):
@@ -66,36 +67,6 @@ def on_record_updated(session: Session, kind: str, record: Any, changes: Mapping
     for enrollment in _open_enrollments(session, column, record.id):
         reason = "The lead was converted." if result == "converted" else f"The opportunity was {result}."
         exit_enrollment(session, enrollment.id, result=result, reason=reason)
-
-
-_RECORD_OF = (
-    ("lead_id", Lead, "lead"),
-    ("contact_id", Contact, "contact"),
-    ("opportunity_id", Opportunity, "opportunity"),
-)
-
-
-def orphaned(session: Session, enrollment: SequenceEnrollment) -> str | None:
-    """'lead' (etc.) when the enrolled record was deleted (here or on another laptop), else None."""
-    for column, model, noun in _RECORD_OF:
-        record_id = getattr(enrollment, column)
-        if record_id is None:
-            continue
-        record = session.get(model, record_id)
-        if record is None or record.deleted_at is not None:
-            return noun
-    return None
-
-
-def end_orphan(session: Session, enrollment: SequenceEnrollment, now: dt.datetime) -> None:
-    noun = orphaned(session, enrollment) or "record"
-    exit_enrollment(
-        session,
-        enrollment.id,
-        result="record deleted",
-        reason=f"The enrolled {noun} was deleted (here or on another laptop), so the sequence ended.",
-        now=now,
-    )
 
 
 def exit_orphans(

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, text
 
 from sfa_desktop.core.records.fields import ACTIVITY_KINDS, ENTITIES
 from sfa_desktop.core.timeline.history import changes, opportunities
-from sfa_desktop.core.timeline.sources import Context, activities, orders
+from sfa_desktop.core.timeline.sources import Context, Unsent, activities, orders
 from sfa_desktop.core.timeline.values import FieldChange, parse_time
 
 #: The kinds of item, in the order filters offer them.
@@ -152,13 +152,15 @@ def build(
     kind: str,
     record_id: str,
     *,
+    unsent: Unsent,
     only: Filter | None = None,
     limit: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[TimelineItem]:
     """The timeline of an account, a contact or a lead, newest first (planned activities by their due time).
 
-    ``limit`` keeps the newest items only.  Raises LookupError when there is no such live record."""
+    ``unsent`` reads the local changes not synced yet (``store.capture.Unsent(conn)``).  ``limit`` keeps the
+    newest items only.  Raises LookupError when there is no such live record."""
     if kind not in TIMELINE_OF:
         *first, last = TIMELINE_OF
         raise ValueError(f"only {', '.join(first)} and {last} have a timeline, not {kind}")
@@ -168,7 +170,7 @@ def build(
     if exists is None:
         raise LookupError(f"There is no {ENTITIES[kind].singular} with id {record_id}.")
     only = only or Filter()
-    ctx = Context(conn, kind, record_id, now or dt.datetime.now(dt.UTC), limit)
+    ctx = Context(conn, kind, record_id, now or dt.datetime.now(dt.UTC), limit, unsent)
     items: list[TimelineItem] = []
     shown = TIMELINE_OF[kind]
     if only.wants("activities"):

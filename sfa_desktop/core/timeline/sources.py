@@ -2,16 +2,17 @@
 
 Activities and orders are here, opportunities and changes (which read the change history and the outbox,
 :func:`events`) in :mod:`sfa_desktop.core.timeline.history`.  Each source returns the keyword arguments
-of :class:`~sfa_desktop.core.timeline.feed.TimelineItem`.
+of :class:`~sfa_desktop.core.timeline.feed.TimelineItem`.  The outbox belongs to the store: the caller
+hands its reader in (:class:`Unsent`, implemented by ``store.capture.Unsent``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
@@ -37,6 +38,33 @@ def noon(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12, 0), dt.UTC)
 
 
+class UnsentChange(Protocol):
+    """A local change not synced yet (an outbox entry)."""
+
+    @property
+    def record_id(self) -> str: ...
+    @property
+    def op(self) -> str: ...
+    @property
+    def changes(self) -> dict[str, Any]: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def recorded_at(self) -> str: ...
+
+
+class Unsent(Protocol):
+    """The local changes not synced yet, read record by record (the store's outbox)."""
+
+    def record_ids(self, table: str, ids: Iterable[str]) -> set[str]:
+        """Which of these records have changes not synced yet."""
+        ...
+
+    def changes(self, table: str, ids: Iterable[str], *, newest: int | None = None) -> Sequence[UnsentChange]:
+        """Their changes not synced yet, newest first (the ``newest`` newest of them all when given)."""
+        ...
+
+
 @dataclass
 class Context:
     conn: Connection
@@ -44,6 +72,7 @@ class Context:
     record_id: str
     now: dt.datetime
     limit: int | None
+    unsent: Unsent
     values: ValueFormatter = field(init=False)
     user_names: dict[str, str] = field(init=False)
     login_names: dict[str, str] = field(init=False)
@@ -89,18 +118,6 @@ class Context:
         return name, category
 
 
-def pending_ids(conn: Connection, table: str, ids: Iterable[str]) -> set[str]:
-    """Which of these records have changes in the outbox (not synced yet)."""
-    rows = conn.execute(
-        text(
-            "SELECT DISTINCT record_id FROM outbox WHERE table_name = :t "
-            "AND record_id IN (SELECT value FROM json_each(:ids))"
-        ),
-        {"t": table, "ids": ids_param(ids)},
-    )
-    return {row[0] for row in rows}
-
-
 def _first_line(notes: str | None, width: int = 90) -> str:
     if not notes:
         return ""
@@ -131,7 +148,7 @@ def activities(ctx: Context, kinds: list[str]) -> list[Raw]:
     opportunities = {row.opportunity_id for row in rows if row.opportunity_id}
     if opportunities:
         ctx.values.load_names("opportunities", opportunities)
-    pending = pending_ids(ctx.conn, "activities", [row.id for row in rows])
+    pending = ctx.unsent.record_ids("activities", [row.id for row in rows])
     items = []
     on_account = ctx.kind == "accounts"
     for row in rows:
@@ -195,22 +212,21 @@ def events(ctx: Context, table: str, ids: list[str], *, newest: int | None = Non
         ),
         params,
     ).all()
-    outbox = ctx.conn.execute(
-        text(
-            "SELECT record_id, op, changes, user_id, recorded_at FROM outbox "
-            f"WHERE {inside} ORDER BY change_no DESC LIMIT :limit"
-        ),
-        params,
-    ).all()
+    unsent = ctx.unsent.changes(table, ids, newest=newest)
     events = [
         Event(row[0], row[1], json.loads(row[2]), ctx.by_login(row[3]), parse_time(row[4]) or ctx.now, False)
         for row in history
     ]
     events += [
         Event(
-            row[0], row[1], json.loads(row[2]), ctx.who(row[3]) or "You", parse_time(row[4]) or ctx.now, True
+            c.record_id,
+            c.op,
+            c.changes,
+            ctx.who(c.user_id) or "You",
+            parse_time(c.recorded_at) or ctx.now,
+            True,
         )
-        for row in outbox
+        for c in unsent
     ]
     events.sort(key=lambda e: e.when, reverse=True)
     return events

@@ -1,0 +1,144 @@
+"""What a pull reads from the central store: pages of rows, departures, conflicts and change-log entries,
+as SQLAlchemy Core queries that work on PostgreSQL and SQLite (see :mod:`sfa_desktop.sync.engine`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+
+from sfa_desktop.sync import schema
+from sfa_desktop.sync.scope import REFERENCE_TABLES, Identity
+from sfa_desktop.sync.wire import kind_of
+
+PULL_PAGE = 10_000
+#: Tables whose change history laptops keep (the customer timeline), and how far back a prime fetches it.
+HISTORY_TABLES = ("accounts", "contacts", "leads", "opportunities")
+HISTORY_DAYS = 365
+
+
+def _wire_column(cc: Connection, table: str, column: Column[Any]) -> Any:
+    """The column as its wire value (see ``wire``), formatted by the database: no per-value Python work."""
+    kind = kind_of(table, column)
+    postgres = cc.dialect.name == "postgresql"
+    if kind == "datetime":
+        expr = func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US") if postgres else column
+        return type_coerce(expr, Text).label(column.name)
+    if kind == "date":
+        expr = func.to_char(column, "YYYY-MM-DD") if postgres else column
+        return type_coerce(expr, Text).label(column.name)
+    if kind == "bool":
+        return type_coerce(cast(column, Integer) if postgres else column, Integer).label(column.name)
+    return column
+
+
+def history_query(
+    cc: Connection, after: int, hi: int, territories: Iterable[str], since: dt.datetime | None
+) -> Any:
+    """Change-log entries of HISTORY_TABLES with after < seq <= hi in these territories, by seq; an
+    insert's values are left out (the record itself is on the laptop)."""
+    log = schema.change_log
+    changes = case((log.c.op == "insert", literal("{}")), else_=log.c.changes)
+    applied = (
+        func.to_char(log.c.applied_at, "YYYY-MM-DD HH24:MI:SS.US")
+        if cc.dialect.name == "postgresql"
+        else log.c.applied_at
+    )
+    columns = [
+        log.c.seq,
+        log.c.table_name,
+        log.c.record_id,
+        log.c.territory_id,
+        log.c.op,
+        type_coerce(changes, Text).label("changes"),
+        log.c.db_user,
+        type_coerce(applied, Text).label("applied_at"),
+    ]
+    conditions = [log.c.seq > after, log.c.seq <= hi, log.c.table_name.in_(HISTORY_TABLES)]
+    if since is not None:
+        conditions.append(log.c.applied_at >= since)
+    return _first_page(
+        [
+            select(*columns).where(*conditions, log.c.territory_id == t).order_by(log.c.seq).limit(PULL_PAGE)
+            for t in sorted(territories)
+        ]
+    )
+
+
+def _first_page(branches: list[Any]) -> Any:
+    """The first PULL_PAGE rows by seq of several queries, each already ordered by seq and limited.
+
+    One branch per territory walks the (territory_id, seq) index in order: an IN list or an OR of the
+    conditions would make PostgreSQL read and sort every matching row for every page."""
+    if len(branches) == 1:
+        return branches[0]
+    combined = union_all(*(select(b.subquery()) for b in branches)).subquery()
+    return select(combined).order_by(combined.c.seq).limit(PULL_PAGE)
+
+
+def page_query(
+    cc: Connection, identity: Identity, table: str, after: int, hi: int, territories: Iterable[str]
+) -> Any:
+    """Rows of ``table`` with after < seq <= hi that the user may see, first PULL_PAGE by seq: one branch
+    per territory and one for the user's own records that have no territory."""
+    t = schema.SYNCED[table]
+    columns = [_wire_column(cc, table, c) for c in t.columns if c.name != "seq"] + [t.c.seq]
+    bounds = and_(t.c.seq > after, t.c.seq <= hi)
+    if table in REFERENCE_TABLES:
+        return select(*columns).where(bounds).order_by(t.c.seq).limit(PULL_PAGE)
+    conditions = [t.c.territory_id == territory for territory in sorted(territories)]
+    if "owner_id" in t.c:
+        conditions.append(and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id))
+    return _first_page(
+        [select(*columns).where(bounds, c).order_by(t.c.seq).limit(PULL_PAGE) for c in conditions]
+    )
+
+
+def fetch_page(
+    cc: Connection, identity: Identity, table: str, after: int, hi: int, territories: set[str]
+) -> tuple[list[tuple[Any, ...]], int]:
+    """Up to PULL_PAGE rows with after < seq <= hi, in seq order, as wire values with seq last."""
+    rows = [tuple(r) for r in cc.execute(page_query(cc, identity, table, after, hi, territories))]
+    page_hi = rows[-1][-1] if len(rows) == PULL_PAGE else hi
+    return rows, page_hi
+
+
+def fetch_departures(
+    cc: Connection, table: str, after: int, page_hi: int, territories: set[str]
+) -> list[dict[str, Any]]:
+    if table in REFERENCE_TABLES or not territories:
+        return []
+    d = schema.departures
+    query = select(d).where(
+        d.c.table_name == table,
+        d.c.seq > after,
+        d.c.seq <= page_hi,
+        d.c.territory_id.in_(sorted(territories)),
+    )
+    return [dict(r) for r in cc.execute(query).mappings()]
+
+
+def fetch_conflicts(cc: Connection, after: int, page_hi: int, territories: set[str]) -> list[dict[str, Any]]:
+    c = schema.conflicts
+    query = select(c).where(
+        c.c.seq > after,
+        c.c.seq <= page_hi,
+        or_(c.c.territory_id.in_(sorted(territories)), c.c.territory_id.is_(None)),
+    )
+    return [dict(r) for r in cc.execute(query).mappings()]

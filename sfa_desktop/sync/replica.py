@@ -1,0 +1,267 @@
+"""The laptop's copy of the central data, as a pull writes it: pages applied without capture (keeping the
+fields with local changes not pushed yet), territories removed, purged tombstones dropped, everything wiped
+(see :mod:`sfa_desktop.sync.engine`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from sfa_desktop.core.records.matching import KINDS as MERGEABLE
+from sfa_desktop.core.records.models import SYNCED_TABLES
+from sfa_desktop.store import capture
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync import schema
+from sfa_desktop.sync.scope import TERRITORY_TABLES, Identity
+from sfa_desktop.sync.wire import to_wire
+
+
+def apply_page(
+    store: LocalStore,
+    table: str,
+    rows: list[tuple[Any, ...]],
+    departures: list[dict[str, Any]],
+    *,
+    changed_only: bool = False,
+) -> bool:
+    """One local transaction: upsert rows and drop departed ones, in seq order, without capture.
+
+    ``rows`` are wire values in the central table's column order without ``seq``, then ``seq``.
+    ``changed_only`` (an incremental pull, not a prime): a record the laptop holds gets only the columns
+    whose values differ (see ``_write_changed``).  Returns whether the page holds a merged-away record, or
+    ``table`` has a merge made here and not pushed yet (the history of merged records then follows them)."""
+    names = [c.name for c in schema.SYNCED[table].columns if c.name != "seq"]
+    id_at = names.index("id")
+    merges = False
+    if table in MERGEABLE:
+        merged_at = names.index("merged_into_id")
+        merges = any(r[merged_at] is not None for r in rows)
+    events: list[tuple[int, str, Any]] = [(r[-1], "row", r[:-1]) for r in rows]
+    events += [(d["seq"], "departure", d) for d in departures]
+    events.sort(key=lambda e: e[0])
+    # a filtered replica may hold dangling references: foreign keys are not enforced while applying
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        pending = capture.unsent_fields(conn, table, [r[id_at] for r in rows])
+        if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
+            merges = True  # merged here, not pushed yet: the local value stays
+        batch: list[tuple[Any, ...]] = []
+        for _seq, what, item in events:
+            if what == "row":
+                if item[id_at] in pending:
+                    _flush(conn, table, names, batch, changed_only=changed_only)
+                    batch = []
+                    _upsert_keeping(conn, table, names, list(item), pending[item[id_at]])
+                else:
+                    batch.append(item)
+            else:
+                _flush(conn, table, names, batch, changed_only=changed_only)
+                batch = []
+                conn.execute(
+                    text(f"DELETE FROM {table} WHERE id = :id AND territory_id IS :territory"),
+                    {"id": item["record_id"], "territory": item["territory_id"]},
+                )
+        _flush(conn, table, names, batch, changed_only=changed_only)
+    return merges
+
+
+def remove(store: LocalStore, territories: set[str] | None) -> int:
+    """Drop the local rows of these territories (None: every synced row).  Pending changes were pushed."""
+    removed = 0
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        for table in reversed(SYNCED_TABLES):
+            if territories is None:
+                result = conn.execute(text(f"DELETE FROM {table}"))
+            elif table in TERRITORY_TABLES:
+                ids = sorted(territories)
+                marks = ", ".join(f":t{i}" for i in range(len(ids)))
+                result = conn.execute(
+                    text(f"DELETE FROM {table} WHERE territory_id IN ({marks})"),
+                    {f"t{i}": v for i, v in enumerate(ids)},
+                )
+            else:
+                continue
+            removed += result.rowcount
+        if territories is None:
+            conn.execute(text("DELETE FROM change_history"))
+        else:
+            ids = sorted(territories)
+            marks = ", ".join(f":t{i}" for i in range(len(ids)))
+            conn.execute(
+                text(f"DELETE FROM change_history WHERE territory_id IN ({marks})"),
+                {f"t{i}": v for i, v in enumerate(ids)},
+            )
+    return removed
+
+
+def drop_tombstones(store: LocalStore, before: str) -> int:
+    """Forget tombstones the central store purged: deleted before ``before`` (central time, wire text).
+    A tombstone still in the outbox is kept until it is pushed."""
+    removed = 0
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        for table in reversed(SYNCED_TABLES):
+            unsent = capture.unsent_record_ids(conn, table)
+            result = conn.execute(
+                text(
+                    f"DELETE FROM {table} WHERE deleted_at IS NOT NULL AND updated_at < :before "
+                    "AND id NOT IN (SELECT value FROM json_each(:unsent))"
+                ),
+                {"before": before, "unsent": json.dumps(sorted(unsent))},
+            )
+            removed += result.rowcount
+    return removed
+
+
+def remove_invisible(store: LocalStore, identity: Identity) -> int:
+    ids = sorted(identity.territories)
+    marks = ", ".join(f":t{i}" for i in range(len(ids))) or "NULL"
+    params: dict[str, Any] = {f"t{i}": v for i, v in enumerate(ids)}
+    params["me"] = identity.user_id
+    removed = 0
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        for table in reversed(TERRITORY_TABLES):
+            result = conn.execute(
+                text(
+                    f"DELETE FROM {table} WHERE NOT (coalesce(territory_id IN ({marks}), 0) "
+                    "OR (territory_id IS NULL AND owner_id IS :me))"
+                ),
+                params,
+            )
+            removed += result.rowcount
+        conn.execute(
+            text(f"DELETE FROM change_history WHERE NOT coalesce(territory_id IN ({marks}), 0)"), params
+        )
+    return removed
+
+
+def wipe(conn: Connection) -> None:
+    """Forget everything synced (a revoked user, or another user on this laptop); keep the client id."""
+    with capture.capture_suspended(conn):
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for table in reversed(SYNCED_TABLES):
+            conn.execute(text(f"DELETE FROM {table}"))
+        capture.clear_outbox(conn)
+        conn.execute(text("DELETE FROM conflicts"))
+        conn.execute(text("DELETE FROM change_history"))
+    conn.execute(text("DELETE FROM sync_state WHERE key <> 'client_id'"))
+    capture.set_local_user(conn, None)
+
+
+def store_history(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Keep change-log entries (seq, table, record, territory, op, changes, db user, time) for the
+    timeline."""
+    select_list = ", ".join(f"value ->> {i}" for i in range(len(rows[0])))
+    conn.execute(
+        text(
+            "INSERT OR IGNORE INTO change_history (seq, table_name, record_id, territory_id,"
+            f" op, changes, db_user, applied_at) SELECT {select_list} FROM json_each(:rows)"
+        ),
+        {"rows": json.dumps(rows)},
+    )
+
+
+@contextmanager
+def without_foreign_keys(store: LocalStore) -> Iterator[Connection]:
+    """A local connection with foreign-key enforcement off (set outside any transaction), restored after."""
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            conn.commit()
+
+
+def _flush(
+    conn: Connection,
+    table: str,
+    names: Sequence[str],
+    batch: Sequence[Sequence[Any]],
+    *,
+    changed_only: bool = False,
+) -> None:
+    if changed_only:
+        batch = _write_changed(conn, table, names, batch)
+    if not batch:
+        return
+    select_list = ", ".join(f"value ->> {i}" for i in range(len(names)))
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select_list} FROM json_each(:rows) WHERE true "
+        f"ON CONFLICT (id) DO UPDATE SET {updates}"
+    )
+    conn.execute(text(sql), {"rows": json.dumps(batch)})
+
+
+def _write_changed(
+    conn: Connection, table: str, names: Sequence[str], batch: Sequence[Sequence[Any]]
+) -> list[Sequence[Any]]:
+    """Give the records of ``batch`` that the laptop holds the values that differ, one UPDATE per set of
+    changed columns; returns the rows of records it does not hold (to insert).
+
+    Writing every column of a record rewrote every index entry of the row and fired the search index's
+    triggers (which re-index a contact, or every contact of a renamed account) even when nothing they
+    watch had changed: most rows an incremental pull brings are this laptop's own pushed changes coming
+    back, which differ in ``updated_at`` alone.  The stored values are the same either way."""
+    id_at = names.index("id")
+    latest = {row[id_at]: row for row in batch}  # a record twice in a batch: its later row wins
+    wanted = "SELECT j.value FROM json_each(:ids) AS j"
+    held = {
+        local[id_at]: local
+        for local in conn.execute(
+            text(f"SELECT {', '.join(names)} FROM {table} WHERE id IN ({wanted})"),
+            {"ids": json.dumps(list(latest))},
+        )
+    }
+    missing: list[Sequence[Any]] = []
+    groups: dict[tuple[int, ...], list[list[Any]]] = {}
+    for record_id, row in latest.items():
+        local = held.get(record_id)
+        if local is None:
+            missing.append(row)
+            continue
+        changed = tuple(i for i, (mine, theirs) in enumerate(zip(local, row, strict=True)) if mine != theirs)
+        if changed:
+            groups.setdefault(changed, []).append([record_id, *(row[i] for i in changed)])
+    for changed, items in groups.items():
+        sets = ", ".join(f"{names[i]} = j.value ->> {n}" for n, i in enumerate(changed, start=1))
+        conn.execute(
+            text(f"UPDATE {table} SET {sets} FROM json_each(:rows) AS j WHERE {table}.id = j.value ->> 0"),
+            {"rows": json.dumps(items)},
+        )
+    return missing
+
+
+def _upsert_keeping(
+    conn: Connection, table: str, names: Sequence[str], values: list[Any], keep: set[str]
+) -> None:
+    row = dict(zip(names, values, strict=True))
+    exists = conn.execute(text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": row["id"]}).first()
+    if exists is None:
+        _flush(conn, table, names, [values])
+        return
+    sets = [n for n in names if n != "id" and n not in keep]
+    if sets:
+        conn.execute(
+            text(f"UPDATE {table} SET {', '.join(f'{n} = :{n}' for n in sets)} WHERE id = :id"),
+            {**{n: row[n] for n in sets}, "id": row["id"]},
+        )
+
+
+def store_conflicts(conn: Connection, conflicts: list[dict[str, Any]]) -> None:
+    for c in conflicts:
+        conn.execute(
+            text(
+                "INSERT INTO conflicts (id, seq, table_name, record_id, territory_id, field, lost_value,"
+                " won_value, lost_by, won_by, reason, created_at, dismissed) VALUES (:id, :seq, :table_name,"
+                " :record_id,"
+                " :territory_id, :field, :lost_value, :won_value, :lost_by, :won_by, :reason, :created_at, 0)"
+                " ON CONFLICT (id) DO NOTHING"
+            ),
+            {**c, "created_at": to_wire("datetime", c["created_at"])},
+        )
