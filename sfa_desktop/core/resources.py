@@ -1,4 +1,6 @@
-"""The app's ``resources/`` folder (style sheet, icons, fonts), found wherever the app runs from."""
+"""The app's ``resources/`` folder (style sheet, icons, fonts, the demo data files), found wherever the app
+runs from: a checkout or an editable install (beside the package), a wheel (``sfa_desktop/resources``,
+copied in by setup.py), a PyInstaller bundle (``sys._MEIPASS``, packaging/sfa-desktop.spec)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from pathlib import Path
 
 @cache
 def resources_dir() -> Path:
-    """The resources folder: $SFA_RESOURCES, a PyInstaller bundle, or the repository next to the package."""
+    """The resources folder: $SFA_RESOURCES, a PyInstaller bundle, the repository next to the package, or
+    the folder inside the installed package."""
     candidates = []
     if os.environ.get("SFA_RESOURCES"):
         candidates.append(Path(os.environ["SFA_RESOURCES"]))

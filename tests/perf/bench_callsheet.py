@@ -29,7 +29,7 @@ from sqlalchemy import text
 
 from sfa_desktop.core.callsheet import sheet as callsheet
 from sfa_desktop.core.demo import generator as demo
-from sfa_desktop.core.demo.kb_text import ARTICLES
+from sfa_desktop.core.demo.data import load
 from sfa_desktop.core.records import services
 from sfa_desktop.printing.base import MARGIN, numbered_canvas, page_size, styles
 from sfa_desktop.printing.callsheet import render
@@ -99,7 +99,7 @@ def prepare(folder: Path, accounts: int) -> tuple[LocalStore, str]:
                 "title": f"Step {n}",
                 "wait_days": 2,
                 "business_days": True,
-                "instructions": ARTICLES[n % len(ARTICLES)][4],
+                "instructions": load().kb_articles[n % len(load().kb_articles)].body,
                 "article_ids": rng.sample(articles, 2),
                 "outcomes": {"interested": {"goto": f"step{n + 1}"}, "no answer": {"repeat_after_days": 2}},
             }

@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sfa_desktop.core.demo import names  # noqa: E402
+from sfa_desktop.core.demo.data import load  # noqa: E402
 from sfa_desktop.core.records import duplicates, services  # noqa: E402
 from sfa_desktop.core.records.matching import Index, find_groups, profile  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
@@ -36,12 +36,13 @@ BUDGET_S = 30.0
 
 
 def _company(rng: random.Random) -> str:
-    core = rng.choice([c for cores in names.COMPANY_CORES.values() for c in cores])
-    return f"{rng.choice(names.COMPANY_PREFIXES)} {core}{rng.choice(names.COMPANY_SUFFIXES)}"
+    names = load()
+    core = rng.choice([c for cores in names.company_cores.values() for c in cores])
+    return f"{rng.choice(names.company_prefixes)} {core}{rng.choice(names.company_suffixes)}"
 
 
 def _person(rng: random.Random, n: int, accounts: list[tuple[str, str]]) -> dict[str, Any]:
-    first, last = rng.choice(names.FIRST_NAMES), rng.choice(names.LAST_NAMES)
+    first, last = rng.choice(load().first_names), rng.choice(load().last_names)
     account_id, company = rng.choice(accounts)
     domain = "".join(ch for ch in company.lower() if ch.isalnum())[:20] + ".com"
     local = "".join(ch for ch in f"{first}.{last}".lower() if ch.isascii() and (ch.isalnum() or ch == "."))

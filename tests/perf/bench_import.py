@@ -33,7 +33,7 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sfa_desktop.core.demo import names  # noqa: E402
+from sfa_desktop.core.demo.data import load  # noqa: E402
 from sfa_desktop.core.records.models import Base  # noqa: E402
 from sfa_desktop.core.transfer import import_source, importer  # noqa: E402
 from sfa_desktop.store.database import DB_FILENAME, LocalStore  # noqa: E402
@@ -58,16 +58,17 @@ HEADER = (
 
 def write_csv(path: Path, n: int) -> None:
     rng = random.Random(5)
-    cores = [c for group in names.COMPANY_CORES.values() for c in group]
+    names = load()
+    cores = [c for group in names.company_cores.values() for c in group]
     companies = list(
-        dict.fromkeys(f"{rng.choice(names.COMPANY_PREFIXES)} {rng.choice(cores)}" for _ in range(n // 8))
+        dict.fromkeys(f"{rng.choice(names.company_prefixes)} {rng.choice(cores)}" for _ in range(n // 8))
     )
-    cities = names.CITIES
+    cities = names.cities
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
         for number in range(n):
-            first, last = rng.choice(names.FIRST_NAMES), rng.choice(names.LAST_NAMES)
+            first, last = rng.choice(names.first_names), rng.choice(names.last_names)
             company = rng.choice(companies)
             city = rng.choice(cities)
             domain = "".join(ch for ch in company.lower() if ch.isalnum())[:24] + ".com"
@@ -79,7 +80,7 @@ def write_csv(path: Path, n: int) -> None:
                 (
                     first,
                     last,
-                    rng.choice(names.JOB_TITLES),
+                    rng.choice(names.job_titles),
                     company,
                     f"{local}{number}@{domain}",
                     f"({area}) {rng.randrange(200, 999)}-{rng.randrange(0, 10000):04d}",

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.core.demo.kb_text import ARTICLES, FAMILY_TALK, PRODUCTS
+from sfa_desktop.core.demo.data import load
 from sfa_desktop.core.records import services
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore
@@ -51,14 +51,16 @@ CATEGORIES = ("Product sheets", "Objection handling", "Pricing rules", "Competit
 def articles(count: int, seed: int = 5) -> list[dict[str, Any]]:
     """Realistic articles: the demo's texts recombined, 1.5-4 KB each, a few percent drafts."""
     rng = random.Random(seed)
-    paragraphs = [body for *_rest, body in ARTICLES]
-    for name, (pitch, features, buyers, pairs) in PRODUCTS.items():
+    demo = load()
+    paragraphs = [article.body for article in demo.kb_articles]
+    talk = [family.talking_point for family in demo.families]
+    for name, product in demo.products.items():
         paragraphs.append(
-            f"**{pitch}**\n\n## Key features\n"
-            + "\n".join(f"- {f}" for f in features)
-            + f"\n\n{buyers} {pairs}."
+            f"**{product.pitch}**\n\n## Key features\n"
+            + "\n".join(f"- {f}" for f in product.features)
+            + f"\n\n{product.buyers} {product.goes_with}."
         )
-        paragraphs.append(f"{name}: {rng.choice(list(FAMILY_TALK.values()))}")
+        paragraphs.append(f"{name}: {rng.choice(talk)}")
     words = " ".join(paragraphs).split()
     rows = []
     for number in range(count):

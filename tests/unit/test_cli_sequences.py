@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from sfa_desktop import cli
-from sfa_desktop.core.demo.sequences import TEMPLATES
+from sfa_desktop.core.demo.data import load
 from sfa_desktop.core.records import services
 from sfa_desktop.core.sequences import enrollments
 from sfa_desktop.store.database import LocalStore
@@ -30,7 +30,7 @@ def data(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     store = LocalStore.open(folder)
     with store.transaction() as s:
-        for template in TEMPLATES:
+        for template in load().sequence_templates:
             enrollments.save_template(s, None, template)
         account = services.create(s, "accounts", {"name": "Acme Tools", "city": "Boston", "region": "MA"}).id
         services.create(s, "contacts", {"first_name": "Jane", "last_name": "Doe", "account_id": account})

@@ -13,7 +13,9 @@ from email_validator import validate_email
 from sqlalchemy import text
 
 from sfa_desktop.core.demo import day as demo_day
+from sfa_desktop.core.demo import draws, rows
 from sfa_desktop.core.demo import generator as demo
+from sfa_desktop.core.demo.data import load
 from sfa_desktop.core.records.fields import LEAD_STATUSES, OPPORTUNITY_STAGES
 from sfa_desktop.core.records.models import SYNCED_TABLES
 from sfa_desktop.store.capture import read_outbox
@@ -121,9 +123,7 @@ def test_summary_matches_the_rows(tmp_path: Path) -> None:
 
 def test_every_phone_is_valid_e164_and_in_the_records_state(seeded: LocalStore) -> None:
     area_states = {}
-    from sfa_desktop.core.demo.names import CITIES
-
-    for city in CITIES:
+    for city in load().cities:
         for code in city.area_codes:
             area_states[code] = city.state
     checked = 0
@@ -166,8 +166,7 @@ def test_names_include_non_ascii_people(seeded: LocalStore) -> None:
 
 
 def test_addresses_are_consistent_with_territories(seeded: LocalStore) -> None:
-    from sfa_desktop.core.demo.names import CITIES, TERRITORY_STATES
-
+    CITIES, TERRITORY_STATES = load().cities, load().territories
     territory_code = {t["id"]: t["code"] for t in _rows(seeded, "territories")}
     zip_prefix: dict[str, set[str]] = {c.state: set() for c in CITIES}
     for city in CITIES:
@@ -291,16 +290,15 @@ def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
 
 
 def test_vocabularies_cover_the_field_specs() -> None:
-    from sfa_desktop.core.demo import names as demo_names
     from sfa_desktop.core.records.fields import ACTIVITY_KINDS, ACTIVITY_OUTCOMES, INDUSTRIES
 
-    assert set(demo._LEAD_STATUS_WEIGHTS) == set(LEAD_STATUSES)
-    assert set(demo._STAGE_WEIGHTS) == set(OPPORTUNITY_STAGES)
-    assert set(demo._ACTIVITY_WEIGHTS) == set(ACTIVITY_KINDS) == set(demo_names.ACTIVITY_SUBJECTS)
-    assert set(demo_names.COMPANY_CORES) == set(INDUSTRIES)
-    assert {o for outcomes in demo._OUTCOMES.values() for o in outcomes} - {None} <= set(ACTIVITY_OUTCOMES)
+    assert set(rows._LEAD_STATUS_WEIGHTS) == set(LEAD_STATUSES)
+    assert set(rows._STAGE_WEIGHTS) == set(OPPORTUNITY_STAGES)
+    assert set(rows._ACTIVITY_WEIGHTS) == set(ACTIVITY_KINDS) == set(load().activity_subjects)
+    assert set(load().company_cores) == set(INDUSTRIES)
+    assert {o for outcomes in rows._OUTCOMES.values() for o in outcomes} - {None} <= set(ACTIVITY_OUTCOMES)
 
 
 def test_ascii_fold_for_addresses() -> None:
-    assert demo.ascii_fold("Zoë Müller") == "Zoe Muller"
-    assert demo.ascii_fold("Łukasz Øster") == "Lukasz Oster"
+    assert draws.ascii_fold("Zoë Müller") == "Zoe Muller"
+    assert draws.ascii_fold("Łukasz Øster") == "Lukasz Oster"

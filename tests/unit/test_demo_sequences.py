@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from sfa_desktop.core.demo import generator as demo
-from sfa_desktop.core.demo.sequences import TEMPLATES
+from sfa_desktop.core.demo.data import load
 from sfa_desktop.core.sequences import agenda
 from sfa_desktop.core.sequences import templates as sequences
 from sfa_desktop.store.database import LocalStore
 
+TEMPLATES = load().sequence_templates
 TODAY = dt.date(2026, 11, 25)  # a Wednesday
 
 

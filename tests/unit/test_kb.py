@@ -15,6 +15,7 @@ from sfa_desktop.cli import main
 from sfa_desktop.core.callsheet import sheet as callsheet
 from sfa_desktop.core.demo import day as demo_day
 from sfa_desktop.core.demo import generator as demo
+from sfa_desktop.core.demo.data import load
 from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.core.kb import mdtext
 from sfa_desktop.core.kb.files import ArticleFileError, parse
@@ -136,7 +137,7 @@ def test_the_demo_knowledge_base_and_day(demo_store: LocalStore) -> None:
         homes = session.execute(
             text("SELECT login, home_latitude FROM users WHERE home_latitude IS NOT NULL ORDER BY login")
         ).all()
-        assert [h[0] for h in homes] == sorted(demo_day.HOME_BASES)
+        assert [h[0] for h in homes] == sorted(load().home_bases)
         reps = session.execute(text("SELECT id, login FROM users WHERE role = 'rep' ORDER BY login")).all()
         for rep_id, _login in reps:
             plan = callsheet.build(session, [rep_id], dt.date(2026, 3, 3), tz=dt.UTC)

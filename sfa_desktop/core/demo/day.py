@@ -1,4 +1,5 @@
-"""The demo reps' day: a home base for each (where the call sheet's route starts) and, for the demo's
+"""The demo reps' day: a home base for each (where the call sheet's route starts: ``home_bases`` of
+``resources/demo/places.json``) and, for the demo's
 ``today``, a day on the road planned for each rep: four visits and meetings near their base, in the order
 a nearest-neighbour route takes them (so the times and the route agree), and three phone calls.
 
@@ -17,34 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.callsheet.route import distance_km, nearest_neighbour
+from sfa_desktop.core.demo import data
 from sfa_desktop.core.records import services
 
-#: login -> (home base, latitude, longitude)
-HOME_BASES = {
-    "cwalsh": ("New York, NY: East region office, 350 5th Avenue", 40.7484, -73.9857),
-    "dokafor": ("Boston, MA: regional office, 100 Summer Street", 42.3541, -71.0595),
-    "smartinez": ("Philadelphia, PA: regional office, 1500 Market Street", 39.9521, -75.1656),
-    "mgreene": ("Charlotte, NC: home office, 201 South Tryon Street", 35.2262, -80.8438),
-}
 #: UTC times of the visits, in route order, and of the calls (8:00-17:00 US Eastern, as in the demo).
 VISIT_TIMES = (dt.time(14, 0), dt.time(15, 45), dt.time(18, 30), dt.time(20, 15))
 CALL_TIMES = (dt.time(13, 15), dt.time(17, 30), dt.time(21, 30))
 VISIT_KINDS = ("visit", "meeting", "visit", "visit")
-VISIT_SUBJECTS = {
-    "visit": ("Quarterly business review", "Product demo on site", "Site visit", "Depot walk-through"),
-    "meeting": ("Contract review", "Pilot review meeting", "Planning workshop"),
-}
-CALL_SUBJECTS = ("Follow-up call", "Pricing discussion", "Renewal call", "Check-in call")
-AGENDAS = (
-    "Bring the GT-400 demo unit and the pilot results for their depot.",
-    "They asked about the compliance module; show the driver-hours report.",
-    "Renewal due next quarter: offer the health check visit first.",
-    "New fleet manager since spring: introduce the support team.",
-    "Competitor offer on the table: go through it line by line.",
-    "Confirm the number of vehicles and the go-live date for the roll-out.",
-    "Ask for a reference if they are happy with the dash cameras.",
-    "Budget for next year is being set now: bring the ROI sheet.",
-)
 NEARBY = 12
 
 
@@ -58,11 +38,13 @@ def seed(session: Session, *, today: dt.date, seed: int) -> int:
     users = session.execute(
         text("SELECT id, login, role FROM users WHERE deleted_at IS NULL ORDER BY login")
     ).all()
+    words = data.load()
     rows: list[dict[str, Any]] = []
     for user_id, login, role in users:
-        if login not in HOME_BASES:
+        if login not in words.home_bases:
             continue
-        label, latitude, longitude = HOME_BASES[login]
+        base = words.home_bases[login]
+        label, latitude, longitude = base.label, base.latitude, base.longitude
         services.update(
             session,
             "users",
@@ -70,13 +52,18 @@ def seed(session: Session, *, today: dt.date, seed: int) -> int:
             {"home_base": label, "home_latitude": latitude, "home_longitude": longitude},
         )
         if role == "rep":
-            rows += _day(session, rng, user_id, (latitude, longitude), today)
+            rows += _day(session, rng, words, user_id, (latitude, longitude), today)
     services.create_many(session, "activities", rows)
     return len(rows)
 
 
 def _day(
-    session: Session, rng: random.Random, rep: str, home: tuple[float, float], today: dt.date
+    session: Session,
+    rng: random.Random,
+    words: data.DemoData,
+    rep: str,
+    home: tuple[float, float],
+    today: dt.date,
 ) -> list[dict[str, Any]]:
     accounts = session.execute(
         text(
@@ -100,14 +87,22 @@ def _day(
     calls = rng.sample(others, len(CALL_TIMES))
     rows = []
     for stop, time, kind in zip(route, VISIT_TIMES, VISIT_KINDS, strict=True):
-        rows.append(_activity(rng, rep, stop.item, kind, rng.choice(VISIT_SUBJECTS[kind]), _at(today, time)))
+        subject = rng.choice(words.visit_subjects[kind])
+        rows.append(_activity(rng, words, rep, stop.item, kind, subject, _at(today, time)))
     for account, time in zip(calls, CALL_TIMES, strict=True):
-        rows.append(_activity(rng, rep, account, "call", rng.choice(CALL_SUBJECTS), _at(today, time)))
+        subject = rng.choice(words.call_subjects)
+        rows.append(_activity(rng, words, rep, account, "call", subject, _at(today, time)))
     return rows
 
 
 def _activity(
-    rng: random.Random, rep: str, account: Any, kind: str, subject: str, due: dt.datetime
+    rng: random.Random,
+    words: data.DemoData,
+    rep: str,
+    account: Any,
+    kind: str,
+    subject: str,
+    due: dt.datetime,
 ) -> dict[str, Any]:
     account_id, _lat, _lon, contact_id, contact_name, opportunity_id = account
     return {
@@ -115,7 +110,7 @@ def _activity(
         "kind": kind,
         "subject": f"{subject} with {contact_name}",
         "due_at": due,
-        "notes": rng.choice(AGENDAS),
+        "notes": rng.choice(words.agendas),
         "duration_minutes": 60 if kind != "call" else 20,
         "account_id": account_id,
         "contact_id": contact_id,

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.demo import data
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import Account, Contact, Lead
 
 #: One record in this many gets a duplicate (at least two of each kind).
 EVERY = 40
-_SUFFIXES = (" Inc.", " LLC", " Corp.", " Co.")
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -46,12 +46,13 @@ def seed_duplicates(session: Session, *, seed: int) -> dict[str, int]:
     accounts = list(session.execute(select(Account).order_by(Account.id)).scalars())
     # a prospect's company is not a customer: a second entry must not take a lead's company name
     taken = set(session.execute(select(Lead.company).where(Lead.status != "converted")).scalars())
+    suffixes = data.load().duplicate_suffixes
     rows: list[dict[str, Any]] = []
     for account in _picks(rng, accounts):
-        has_suffix = account.name.endswith(tuple(s.strip() for s in _SUFFIXES))
-        name = _typo(rng, account.name) if has_suffix else account.name + rng.choice(_SUFFIXES)
+        has_suffix = account.name.endswith(tuple(s.strip() for s in suffixes))
+        name = _typo(rng, account.name) if has_suffix else account.name + rng.choice(suffixes)
         if name in taken:
-            name = _typo(rng, account.name + rng.choice(_SUFFIXES))
+            name = _typo(rng, account.name + rng.choice(suffixes))
         rows.append(
             {
                 "id": uid(),

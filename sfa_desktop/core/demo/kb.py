@@ -1,6 +1,7 @@
-"""The demo knowledge base: a product sheet for every demo product, and the articles reps reach for before
-a call (objection handling, pricing rules, competitor notes, the sales playbook), written by the demo's
-manager through the services like any article.
+"""The demo knowledge base: a product sheet for every demo product (from the facts of
+``resources/demo/products.json``), and the articles reps reach for before a call (objection handling,
+pricing rules, competitor notes, the sales playbook: ``resources/demo/kb/*.md``, read as ``sfa central kb
+import`` reads them), written by the demo's manager through the services like any article.
 
 Ids come from the articles' names (:func:`sfa_desktop.core.kb.articles.article_id`), as for ``sfa central kb
 import``,
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core.demo.kb_text import ARTICLES, FAMILY_TALK, PRODUCTS
+from sfa_desktop.core.demo import data
 from sfa_desktop.core.kb.articles import article_id
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.validation import format_money
@@ -23,9 +24,11 @@ from sfa_desktop.core.records.validation import format_money
 AUTHOR = "cwalsh"
 
 
-def _product_sheet(sku: str, name: str, family: str, price_cents: int) -> tuple[str, str, str]:
+def _product_sheet(
+    product: data.Product, sku: str, family: str, talk: str, price_cents: int
+) -> tuple[str, str, str]:
     """(slug, tags, body) of one product's sheet."""
-    pitch, features, buyers, pairs = PRODUCTS[name]
+    pitch, features, buyers, pairs = product.pitch, product.features, product.buyers, product.goes_with
     lines = [
         f"**{pitch}**",
         "",
@@ -41,7 +44,7 @@ def _product_sheet(sku: str, name: str, family: str, price_cents: int) -> tuple[
         "",
         "## Talking points",
         f"- {pitch}",
-        f"- {FAMILY_TALK[family]}",
+        f"- {talk}",
         f"- Goes well with: {pairs}.",
     ]
     tags = f"{family.lower()}, product sheet"
@@ -57,11 +60,13 @@ def seed(session: Session) -> int:
             "WHERE deleted_at IS NULL ORDER BY sku"
         )
     ).all()
+    words = data.load()
+    talk = {f.name: f.talking_point for f in words.families}
     rows: list[dict[str, Any]] = []
     for product_id, sku, name, family, price in products:
-        if name not in PRODUCTS or family not in FAMILY_TALK:
+        if name not in words.products or family not in talk:
             continue
-        key, tags, body = _product_sheet(sku, name, family, int(price))
+        key, tags, body = _product_sheet(words.products[name], sku, family, talk[family], int(price))
         rows.append(
             {
                 "id": article_id(key),
@@ -74,14 +79,14 @@ def seed(session: Session) -> int:
                 "published": True,
             }
         )
-    for key, title, category, tags, body in ARTICLES:
+    for article in words.kb_articles:
         rows.append(
             {
-                "id": article_id(key),
-                "title": title,
-                "category": category,
-                "tags": tags,
-                "body": body.strip(),
+                "id": article_id(article.slug),
+                "title": article.title,
+                "category": article.category,
+                "tags": article.tags,
+                "body": article.body,
                 "author_id": author,
                 "published": True,
             }

@@ -23,11 +23,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core.demo import names
 from sfa_desktop.core.records.conversion import contact_values
 
 if TYPE_CHECKING:
-    from sfa_desktop.core.demo.generator import _Generator
+    from sfa_desktop.core.demo.rows import Generator
 
 Write = Callable[[str, list[dict[str, Any]]], None]
 
@@ -40,11 +39,10 @@ _HISTORY: dict[str, tuple[tuple[int, int], int, tuple[str, ...]]] = {
     "converted": ((2, 5), 120, ("interested", "meeting booked", "order placed", "completed")),
 }
 _KINDS = ("call", "call", "call", "email", "email", "meeting", "visit")
-_FIRST_DEALS = ("First order", "Pilot", "Trial fleet", "Starter package", "Initial rollout")
 _OPEN_STAGES = ("prospecting", "qualification", "qualification", "needs analysis", "proposal", "negotiation")
 
 
-def seed(session: Session, gen: _Generator, write: Write) -> None:
+def seed(session: Session, gen: Generator, write: Write) -> None:
     rng = random.Random(gen.rng.getrandbits(64))
     customers = [
         dict(row)
@@ -67,7 +65,7 @@ def seed(session: Session, gen: _Generator, write: Write) -> None:
     write("activities", activities)
 
 
-def _at(lead: dict[str, Any], account: dict[str, Any], gen: _Generator) -> None:
+def _at(lead: dict[str, Any], account: dict[str, Any], gen: Generator) -> None:
     """Make the lead someone who works at the account: its company, web domain, address, territory."""
     domain = str(account["website"] or "").split("://")[-1].removeprefix("www.")
     lead["company"] = account["name"]
@@ -77,12 +75,14 @@ def _at(lead: dict[str, Any], account: dict[str, Any], gen: _Generator) -> None:
         lead[key] = account[key]
     lead["territory_id"] = account["territory_id"]
     lead["owner_id"] = account["owner_id"]
-    city = next((c for c in names.CITIES if (c.name, c.state) == (account["city"], account["region"])), None)
+    city = next(
+        (c for c in gen.data.cities if (c.name, c.state) == (account["city"], account["region"])), None
+    )
     lead["phone"] = gen.phone(city) if city is not None and lead.get("phone", True) else None
 
 
 def _convert(
-    rng: random.Random, gen: _Generator, customers: list[dict[str, Any]], write: Write
+    rng: random.Random, gen: Generator, customers: list[dict[str, Any]], write: Write
 ) -> dict[str, dict[str, Any]]:
     """The converted leads: each became a new contact at an existing customer (the account the conversion
     attached it to), some with an opportunity; written as a conversion leaves them.  Returns lead id ->
@@ -101,14 +101,14 @@ def _convert(
         if rng.random() < 0.6:
             opportunity = {
                 "id": new_id_from(rng),
-                "name": f"{account['name']}: {rng.choice(_FIRST_DEALS)}",
+                "name": f"{account['name']}: {rng.choice(gen.data.first_deals)}",
                 "account_id": account["id"],
                 "contact_id": contact["id"],
                 "stage": rng.choice(_OPEN_STAGES),
                 # $3,900 to $158,000, in whole hundreds of dollars, as cents
                 "amount_cents": int(round(10 ** (3.6 + 1.6 * rng.random()), -2)) * 100,
                 "close_date": gen.today + dt.timedelta(days=rng.randint(10, 150)),
-                "next_step": rng.choice(names.NEXT_STEPS),
+                "next_step": rng.choice(gen.data.next_steps),
                 "owner_id": account["owner_id"],
             }
             opportunities.append(opportunity)
@@ -121,7 +121,7 @@ def _convert(
 
 
 def _known_companies(
-    rng: random.Random, gen: _Generator, customers: list[dict[str, Any]]
+    rng: random.Random, gen: Generator, customers: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """A few new people at existing customers (met at a trade show): leads that a conversion should attach
     to the account they work for rather than duplicate it."""
@@ -129,9 +129,9 @@ def _known_companies(
     for account in rng.sample(customers, k=min(len(customers) // 40, 400)):
         lead = {
             "id": new_id_from(rng),
-            "first_name": rng.choice(names.FIRST_NAMES),
-            "last_name": rng.choice(names.LAST_NAMES),
-            "title": rng.choice(names.JOB_TITLES),
+            "first_name": rng.choice(gen.data.first_names),
+            "last_name": rng.choice(gen.data.last_names),
+            "title": rng.choice(gen.data.job_titles),
             "source": "trade show",
             "status": "working",
         }
@@ -147,7 +147,7 @@ def new_id_from(rng: random.Random) -> str:
 
 def _history(
     rng: random.Random,
-    gen: _Generator,
+    gen: Generator,
     lead_id: str,
     status: str,
     owner_id: str | None,
@@ -166,11 +166,11 @@ def _history(
             {
                 "id": new_id_from(rng),
                 "kind": kind,
-                "subject": rng.choice(names.ACTIVITY_SUBJECTS[kind]),
+                "subject": rng.choice(gen.data.activity_subjects[kind]),
                 "due_at": done,
                 "done_at": done,
                 "outcome": outcome,
-                "notes": rng.choice(names.ACTIVITY_NOTES) if rng.random() < 0.3 else None,
+                "notes": rng.choice(gen.data.activity_notes) if rng.random() < 0.3 else None,
                 "duration_minutes": rng.randint(5, 45) if kind == "call" else None,
                 "lead_id": lead_id,
                 "owner_id": owner_id,

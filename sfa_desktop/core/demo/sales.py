@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.demo import data
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import Account, Product
 
@@ -27,7 +28,6 @@ SEASONALITY = (0.6, 0.85, 1.1, 1.05, 1.1, 1.2, 0.85, 0.6, 1.15, 1.3, 1.35, 0.75)
 MONTHS = 25
 CUSTOMER_SHARE = 0.75
 BATCH_ROWS = 5000
-_FAMILY_WEIGHTS = {"Telematics": 5, "Safety": 4, "Software": 3, "Support": 2, "Services": 2}
 
 
 def _fleet(employees: int | None) -> int:
@@ -52,7 +52,8 @@ class _Orders:
         self.rng = random.Random(f"sfa-demo-orders-{seed}")
         self.today = today
         self.products = products
-        self.weights = [_FAMILY_WEIGHTS.get(p.family or "", 1) for p in products]
+        family_weights = {family.name: family.order_weight for family in data.load().families}
+        self.weights = [family_weights.get(p.family or "", 1) for p in products]
         self.months = [_month_days(today, back) for back in range(MONTHS - 1, -1, -1)]
 
     def uid(self) -> str:

@@ -1,47 +1,20 @@
 """Demo assignment rules for the demo territories, and a few accounts deliberately outside them, so that
 Run assignment shows real moves: accounts entered by hand in the wrong territory, and two overlapping
 rules that the preview explains (Albany is covered from New England by priority; Northern Virginia goes
-with the Mid-Atlantic because its rule is more specific).  Written through the services, deterministic."""
+with the Mid-Atlantic because its rule is more specific).  The rules are in
+``resources/demo/territory_rules.json``.  Written through the services, deterministic."""
 
 from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.demo import data
 from sfa_desktop.core.records import services
 
-#: (territory code, rule name, priority, conditions): ZIP code ranges per territory, and two overlaps.
-RULES: tuple[tuple[str, str, int, dict[str, Any]], ...] = (
-    (
-        "EAST-NE",
-        "New England ZIP codes",
-        100,
-        {"country": "US", "postcode_from": "01000", "postcode_to": "06999"},
-    ),
-    (
-        "EAST-MA",
-        "Mid-Atlantic ZIP codes",
-        100,
-        {"country": "US", "postcode_from": "07000", "postcode_to": "21999"},
-    ),
-    (
-        "EAST-SE",
-        "Southeast ZIP codes",
-        100,
-        {"country": "US", "postcode_from": "22000", "postcode_to": "34999"},
-    ),
-    ("EAST-NE", "Capital District from Boston", 50, {"region": "NY", "city": "Albany"}),
-    (
-        "EAST-MA",
-        "Northern Virginia with the Mid-Atlantic",
-        100,
-        {"country": "US", "region": "VA", "postcode_prefixes": "220, 221, 222, 223"},
-    ),
-)
 #: Share of accounts put in a wrong territory by hand (at least MIN_MISPLACED).
 MISPLACED_SHARE = 0.02
 MIN_MISPLACED = 3
@@ -54,14 +27,14 @@ def seed(session: Session, territory_ids: dict[str, str], region: str, seed: int
     rows = [
         {
             "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            "territory_id": territory_ids[code],
-            "name": name,
-            "priority": priority,
+            "territory_id": territory_ids[rule.territory],
+            "name": rule.name,
+            "priority": rule.priority,
             "applies_to": "both",
             "active": True,
-            **conditions,
+            **rule.conditions,
         }
-        for code, name, priority, conditions in RULES
+        for rule in data.load().territory_rules
     ]
     services.create_many(session, "territory_rules", rows)
     accounts = session.execute(
