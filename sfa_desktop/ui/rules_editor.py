@@ -385,11 +385,11 @@ def edit_rules(window: Any) -> RulesDialog:
         page = window.sections.get("leads")
         if page is not None:
             page.model.reload()
-            from sfa_desktop.ui.score_tab import ScoreTab
-
-            for tab in page.findChildren(ScoreTab):
-                if tab.lead_id is not None and tab.isVisible():
-                    tab.show_record(tab.lead_id)
+            # The lead's Score tab (ui.score_tab, which opens this dialog too) shows the new reasons.
+            for tab in page.findChildren(QWidget, "scoreTab"):
+                lead_id = getattr(tab, "lead_id", None)
+                if lead_id is not None and tab.isVisible():
+                    tab.show_record(lead_id)
 
     dialog.saved.connect(saved)
     dialog.open()

@@ -16,7 +16,7 @@ from sfa_desktop.core.scoring import scores as scoring
 from sfa_desktop.ui.convert_dialog import ConvertDialog
 from sfa_desktop.ui.mainwindow import MainWindow
 from sfa_desktop.ui.quick_lead import QuickLeadDialog
-from sfa_desktop.ui.rules_editor import RulesDialog
+from sfa_desktop.ui.rules_editor import RulesDialog, edit_rules
 from sfa_desktop.ui.score_tab import ScoreTab
 
 
@@ -127,6 +127,28 @@ def test_the_score_tab_shows_the_score_and_every_reason(qtbot, store, seeded, ru
     assert "Warm lead" in texts or "Cold lead" in texts or "Hot lead" in texts
     page.new_record()
     assert not page.form.tabs.isTabEnabled(page.form.tabs.indexOf(tab))
+    window.close()
+
+
+def test_saving_rules_from_the_tools_menu_refreshes_the_open_score_tab(qtbot, store, seeded, runner):
+    lead = scored_lead(store)
+    window = window_on(qtbot, store, runner, initial="leads")
+    page = window.section("leads")
+    with qtbot.waitSignal(page.form.loaded, timeout=5000):
+        page.open_record(lead)
+    (tab,) = page.findChildren(ScoreTab)
+    with qtbot.waitSignal(tab.shown, timeout=5000):
+        page.form.tabs.setCurrentWidget(tab)
+    assert "Industry Energy is a target industry" in [label.text() for label in tab.findChildren(QLabel)]
+    dialog = edit_rules(window)
+    qtbot.waitUntil(lambda: dialog.list.rowCount() > 5)
+    dialog.tabs.setCurrentIndex(1)
+    dialog.json.setPlainText('{"rules": [{"kind": "industry", "industries": ["Energy"], "points": 37}]}')
+    with qtbot.waitSignal(tab.shown, timeout=5000):  # the open tab shows the new rules' reasons
+        dialog.save()
+    assert tab.score is not None
+    assert tab.score.score == 37
+    assert "37" in [label.text() for label in tab.findChildren(QLabel)]
     window.close()
 
 
