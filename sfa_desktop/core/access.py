@@ -256,22 +256,6 @@ def may_write_here(who: Who, table: str, current: Mapping[str, Any] | None, new:
     return may_write_row(who, table, current, new)
 
 
-def may_change_company_records(who: Who) -> bool:
-    """May the user change orders and order lines (beyond their account's territory)?  Admins only: they
-    come from the company's systems."""
-    return who is None or who.is_admin
-
-
-def may_import_sales(who: Who) -> bool:
-    """May the user import orders and products (``sfa central sales import``)?  Admins only."""
-    return who is None or who.is_admin
-
-
-def may_change_pipeline(who: Who) -> bool:
-    """May the user change the pipeline's stages?  Admins only."""
-    return may_write_reference(who, "pipeline_stages")
-
-
 # -- territories ----------------------------------------------------------------------------------------
 
 
