@@ -28,11 +28,11 @@ from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import tables
 from sfa_desktop.core.records.models import SYNCED_MODELS, Territory, TerritoryMembership, User
 
+#: The roles a user has (``cli_central``'s ROLES spells them too: switch it to this one).
 ROLES = ("rep", "manager", "admin")
 #: Synced tables whose rows name a territory (territory-scoped records, and the memberships and assignment
 #: rules of a territory): a write to one is checked against that territory.
 TERRITORY_COLUMNED = frozenset(m.__tablename__ for m in SYNCED_MODELS if "territory_id" in m.__table__.c)
-_ROLE_NAMES = {"admin": "administrator", "manager": "manager", "rep": "sales rep"}
 
 
 class NotPermitted(UserError):
