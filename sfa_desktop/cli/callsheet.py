@@ -7,13 +7,10 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import text
-
 from sfa_desktop.cli.common import CliError, Commands
-from sfa_desktop.core import settings
+from sfa_desktop.core import access, settings
 from sfa_desktop.core.callsheet.sheet import NothingPlanned
 from sfa_desktop.store.database import LocalStore, default_data_dir
-from sfa_desktop.sync.local_user import local_user
 
 
 class CallSheetError(CliError):
@@ -35,14 +32,12 @@ def _page_size(value: str) -> str:
 
 
 def rep_ids(store: LocalStore, logins: list[str]) -> list[str]:
-    """The ids of the reps asked for (by login), or of this laptop's user; refuses a rep asking for
-    someone else's sheet."""
+    """The ids of the reps asked for (by login), or of this laptop's user; refuses the sheets of people the
+    user may not print for (``access.may_print_call_sheet``: the rule the call-sheet dialog offers by)."""
     with store.engine.connect() as conn:
-        me = local_user(conn)
-        known = {
-            row[0].lower(): (row[1], row[0])
-            for row in conn.execute(text("SELECT login, id FROM users WHERE deleted_at IS NULL"))
-        }
+        me = access.this_user(conn)
+        everyone = access.people(conn)
+    known = {p.login.lower(): (p.user_id, p.login) for p in everyone}
     if not logins:
         if me is None:
             raise CallSheetError(
@@ -58,10 +53,8 @@ def rep_ids(store: LocalStore, logins: list[str]) -> list[str]:
         if found is None:
             listed = ", ".join(sorted(v[1] for v in known.values())[:12]) or "none"
             raise CallSheetError(f"There is no user '{login}' on this laptop; known users: {listed}.")
-        if me is not None and me.role == "rep" and found[0] != me.user_id:
-            raise CallSheetError(
-                f"You are signed in as the rep {me.login}: call sheets of other reps are for their managers."
-            )
+        if me is not None and not access.may_print_call_sheet(me, found[0], access.managers(everyone)):
+            raise CallSheetError(access.call_sheet_refusal(me, found[1]))
         ids.append(found[0])
     return ids
 

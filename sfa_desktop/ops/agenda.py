@@ -8,13 +8,11 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
-
+from sfa_desktop.core import access
 from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.core.sequences import agenda, enrollments, reminders
 from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import state
 
 
 @dataclass(frozen=True)
@@ -28,17 +26,17 @@ class Me:
 
     @property
     def edits_templates(self) -> bool:
-        return self.user_id is None or self.role in ("manager", "admin")
+        who = None if self.user_id is None else access.Identity(self.user_id, "", self.role, frozenset())
+        return access.may_manage_sequences(who)
 
 
 def who_am_i(store: LocalStore) -> Me:
     with store.engine.connect() as conn:
-        user_id = state.load(conn).user_id
-        row = conn.execute(text("SELECT full_name, role FROM users WHERE id = :i"), {"i": user_id}).first()
-        reps = agenda.reps_to_choose(conn, user_id)
-    if user_id is None or row is None:
-        return Me(None, "", "rep")
-    return Me(user_id, row[0], row[1], reps)
+        user_id, _login = access.signed_in(conn)
+        who = access.identify(conn, user_id=user_id) if user_id else None
+        if who is None:
+            return Me(None, "", "rep")
+        return Me(who.user_id, who.full_name, who.role, agenda.reps_to_choose(conn, who.user_id))
 
 
 @dataclass(frozen=True)

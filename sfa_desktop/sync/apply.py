@@ -25,13 +25,7 @@ from sqlalchemy import Connection, select
 from sfa_desktop.store import capture
 from sfa_desktop.sync import merges, schema
 from sfa_desktop.sync.central import Writer
-from sfa_desktop.sync.scope import (
-    ADMIN_WRITTEN,
-    MOVED_WITH_ACCOUNT,
-    Identity,
-    may_write,
-    may_write_reference,
-)
+from sfa_desktop.sync.scope import MOVED_WITH_ACCOUNT, Identity, may_write_row
 from sfa_desktop.sync.wire import from_wire, kind_of, to_wire
 
 Rows = dict[tuple[str, str], dict[str, Any]]  # (table, id) -> the record's current central values
@@ -129,18 +123,7 @@ def _merge(
     scoped = "territory_id" in t.c
     territory_now = current["territory_id"] if current is not None and scoped else None
     territory_new = new_values.get("territory_id", territory_now) if scoped else None
-    owner = new_values.get(
-        "owner_id", current["owner_id"] if current is not None and "owner_id" in t.c else None
-    )
-    if (
-        change.table in ADMIN_WRITTEN and not may_write_reference(identity, change.table, current, new_values)
-    ) or (
-        scoped
-        and not (
-            may_write(identity, territory_new, owner)
-            and (current is None or may_write(identity, territory_now, current.get("owner_id")))
-        )
-    ):
+    if not may_write_row(identity, change.table, current, new_values):
         writer.conflict(
             table=change.table,
             record_id=change.record_id,

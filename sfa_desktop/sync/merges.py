@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from sfa_desktop.core.records import tables
 from sfa_desktop.core.records.merge import REFERENCES
 from sfa_desktop.store import capture
 from sfa_desktop.sync import schema
@@ -47,10 +48,8 @@ SWEEP: dict[str, tuple[tuple[str, str, bool], ...]] = {
     ),
 }
 #: Records that take their account's territory (and, without an account, their lead's).
-_FOLLOW_ACCOUNT = frozenset(
-    {"contacts", "opportunities", "activities", "sequence_enrollments", "orders", "order_lines"}
-)
-_FOLLOW_LEAD = frozenset({"activities", "sequence_enrollments"})
+_FOLLOW_ACCOUNT = tables.FOLLOW_ACCOUNT
+_FOLLOW_LEAD = tables.FOLLOW_LEAD
 #: Fields of a merged-away record that are not carried to its survivor.
 _NOT_REDIRECTED = frozenset(
     {"id", "created_at", "updated_at", "deleted_at", "merged_into_id", "territory_id"}

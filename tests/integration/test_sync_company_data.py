@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.records import services
 from sfa_desktop.sync import central, schema
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
@@ -76,7 +77,9 @@ def test_orders_reach_their_territory_and_are_read_only_for_reps(world: World) -
     assert ann.row("orders", order) is not None
     assert ann.row("order_lines", line) is not None
     assert bob.row("orders", order) is None
-    ann.update("orders", order, {"total_cents": "1"})  # a rep's laptop cannot change the company's records
+    with pytest.raises(NotPermitted, match="Only administrators change orders"):
+        ann.update("orders", order, {"total_cents": "1"})  # a rep's laptop cannot change company records
+    ann.update("orders", order, {"total_cents": "1"}, unchecked=True)  # nor one that goes behind its back
     report = ann.sync()
     assert report.conflicts == 1
     with ann.store.engine.connect() as conn:
@@ -172,9 +175,13 @@ def test_managers_author_knowledge_and_rules_reps_do_not(world: World) -> None:
         assert lap.row("kb_articles", article) is not None  # reference data: everyone gets it
         assert lap.row("sequence_templates", template) is not None
         assert lap.row("territory_rules", rule) is not None
-    mine = ann.create("kb_articles", {"title": "My notes", "body": "..."})
+    with pytest.raises(NotPermitted, match="Only managers and administrators change articles"):
+        ann.create("kb_articles", {"title": "My notes", "body": "..."})
+    mine = ann.create("kb_articles", {"title": "My notes", "body": "..."}, unchecked=True)
     assert ann.sync().conflicts == 1  # a rep cannot publish to the knowledge base
     assert world.central_row("kb_articles", mine) is None
-    outside = mgr.create("territories", {"code": "W", "name": "West"})  # not below the manager's EAST
+    with pytest.raises(NotPermitted):
+        mgr.create("territories", {"code": "W", "name": "West"})  # not below the manager's EAST
+    outside = mgr.create("territories", {"code": "W", "name": "West"}, unchecked=True)
     assert mgr.sync().conflicts == 1
     assert world.central_row("territories", outside) is None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from sfa_desktop.core import access
 from sfa_desktop.core.records import conversion, pipeline, stages
 from sfa_desktop.core.records.pipeline import StageEdit
 from sfa_desktop.core.scoring import scores as scoring
@@ -24,8 +25,10 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     yield from world_fixture(request.param, tmp_path, pg)
 
 
-def add_stage(lap: Laptop, name: str, probability: int) -> None:
+def add_stage(lap: Laptop, name: str, probability: int, *, unchecked: bool = False) -> None:
     with lap.store.transaction() as s:
+        if unchecked:
+            access.check_as(s, None)  # a laptop that writes behind its services' back
         rows = [
             StageEdit(x.name, x.probability, x.category, x.active, x.id, x.key)
             for x in stages.all_stages(s, include_inactive=True)
@@ -53,7 +56,9 @@ def test_only_an_administrators_stage_edits_reach_the_central_store(world: World
     ann.sync()
     assert stage_names(ann)[2] == "Demo scheduled"
     # a rep's laptop that edits the pipeline anyway (behind the window's back) is refused by the central store
-    add_stage(ann, "Shortcut", 90)
+    with pytest.raises(NotPermitted, match="Only administrators change pipeline stages"):
+        add_stage(ann, "Shortcut", 90)
+    add_stage(ann, "Shortcut", 90, unchecked=True)
     report = ann.sync()
     assert report.conflicts >= 1
     with ann.store.engine.connect() as conn:

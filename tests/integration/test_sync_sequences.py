@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from sfa_desktop.core import access
+from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.sequences import enrollments
 from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
 from sfa_desktop.core.sequences.enrollments import step_activity_id
@@ -184,7 +186,10 @@ def test_a_rep_cannot_change_a_template(world: World) -> None:
         template = enrollments.save_template(s, None, {"name": "Outreach", "steps": outreach()}).id
     mgr.sync()
     bob = world.laptop("bob")
+    with bob.store.transaction() as s, pytest.raises(NotPermitted, match="Only managers and administrators"):
+        enrollments.save_template(s, template, {"description": "mine now"})
     with bob.store.transaction() as s:
+        access.check_as(s, None)  # a laptop that writes behind its services' back
         enrollments.save_template(s, template, {"description": "mine now"})
     assert bob.sync().conflicts == 1  # not permitted: the central store keeps the manager's template
     assert world.central_row("sequence_templates", template)["description"] is None  # type: ignore[index]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
 from sfa_desktop.core.reports import view as report_view
@@ -177,10 +178,14 @@ def test_what_the_window_offers_is_what_the_central_store_accepts(world: World) 
     assert "sales rep" in rep.describe()
 
     # a rep's rule and a manager's top-level territory are refused, as the rights said
-    ann.create("territory_rules", {"territory_id": ne, "name": "Mine", "city": "Boston"})
+    with pytest.raises(NotPermitted, match="Only managers of the territory"):
+        ann.create("territory_rules", {"territory_id": ne, "name": "Mine", "city": "Boston"})
+    ann.create("territory_rules", {"territory_id": ne, "name": "Mine", "city": "Boston"}, unchecked=True)
     assert ann.sync().conflicts == 1
     assert conflicts(ann) == [("territory_rules", "not-permitted")]
-    top = mgr.create("territories", {"code": "TOP", "name": "Top"})
+    with pytest.raises(NotPermitted):
+        mgr.create("territories", {"code": "TOP", "name": "Top"})
+    top = mgr.create("territories", {"code": "TOP", "name": "Top"}, unchecked=True)
     mgr.create("territory_rules", {"territory_id": se, "name": "Ok", "city": "Atlanta"})
     assert mgr.sync().conflicts == 1
     assert world.central_row("territories", top) is None

@@ -1,9 +1,10 @@
 """The knowledge base: articles as the window, the command line and the call sheet read them, who may
 write them, and the Markdown files ``sfa central kb import`` reads.
 
-Articles are reference data (everyone gets all of them) written by managers and admins; the central store
-enforces that (``sync.scope.may_write_reference``), and :func:`may_author` lets the window offer editing
-only to them.  Full-text search lives with its index in :mod:`sfa_desktop.store.kb_search`.
+Articles are reference data (everyone gets all of them) written by managers and admins: the rule is
+``core.access.may_author_articles``, which the services enforce and the central store applies too;
+:func:`may_author` asks it by role.  Full-text search lives with its index in
+:mod:`sfa_desktop.store.kb_search`.
 
 An imported article's id is derived from its file name (:func:`article_id`), so importing the folder again
 updates the same articles wherever they are.
@@ -24,10 +25,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import access
 from sfa_desktop.core.errors import UserError
 
-#: Roles that write the knowledge base (the central store refuses anyone else's changes).
-AUTHOR_ROLES = frozenset({"manager", "admin"})
 _ID_NAMESPACE = uuid.UUID("5b0c6a52-6f8e-4d6c-9a55-2f1f7a3e0b51")
 Reader = Session | Connection
 
@@ -37,9 +37,9 @@ class ArticleNotFound(UserError, LookupError):
 
 
 def may_author(role: str | None) -> bool:
-    """Whether the window offers writing articles to this user.  ``None``: a laptop not connected to a
-    central store, whose user keeps their own data (there is nobody else to refuse it)."""
-    return role is None or role in AUTHOR_ROLES
+    """Whether a user of this role writes articles (``access.may_author_articles``).  ``None``: a laptop not
+    connected to a central store, whose user keeps their own data (there is nobody else to refuse it)."""
+    return access.may_author_articles(None if role is None else access.Identity("", "", role, frozenset()))
 
 
 def slug(name: str) -> str:

@@ -85,8 +85,21 @@ class SyncedRecord(Base):
     """Columns every synced record carries."""
 
     __abstract__ = True
-    #: Tables whose rows go to every laptop, whatever its territories.
+    # Table facts: declared here once, every list of tables derives from them (``core.records.tables``).
+    #: Reference data: rows go to every laptop, whatever its territories, and only admins write them
+    #: (managers too where ``managers_write``).  Every other synced table is territory-scoped: its rows
+    #: carry ``territory_id`` and ``owner_id`` and go to the laptops that see their territory (or, without
+    #: one, their owner's).
     is_reference_data: ClassVar[bool] = False
+    #: Reference data that managers write too (within their territories where the row has one).
+    managers_write: ClassVar[bool] = False
+    #: Rows take their account's territory (denormalised, so that sync scopes them cheaply) ...
+    follows_account: ClassVar[bool] = False
+    #: ... and, without an account, their lead's.
+    follows_lead: ClassVar[bool] = False
+    #: The company's records (from its systems, imported on the central store): only admins write them,
+    #: laptops hold them read-only, and the central store moves them with their account.
+    company_records: ClassVar[bool] = False
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -114,6 +127,7 @@ class User(SyncedRecord):
 class Territory(SyncedRecord):
     __tablename__ = "territories"
     is_reference_data = True
+    managers_write = True
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -124,6 +138,7 @@ class Territory(SyncedRecord):
 class TerritoryMembership(SyncedRecord):
     __tablename__ = "territory_memberships"
     is_reference_data = True
+    managers_write = True
 
     territory_id: Mapped[str] = mapped_column(ForeignKey("territories.id"), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
@@ -157,6 +172,7 @@ class Account(SyncedRecord):
 
 class Contact(SyncedRecord):
     __tablename__ = "contacts"
+    follows_account = True
 
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     first_name: Mapped[str | None] = mapped_column(String(100))
@@ -224,6 +240,7 @@ class Lead(SyncedRecord):
 
 class Opportunity(SyncedRecord):
     __tablename__ = "opportunities"
+    follows_account = True
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
@@ -245,6 +262,8 @@ class Opportunity(SyncedRecord):
 
 class Activity(SyncedRecord):
     __tablename__ = "activities"
+    follows_lead = True
+    follows_account = True
 
     kind: Mapped[str] = mapped_column(String(16))  # call | visit | email | meeting | task | note
     subject: Mapped[str] = mapped_column(String(200))
@@ -282,6 +301,8 @@ class Order(SyncedRecord):
     """A customer order from the company's systems (imported on the central store; read-only on laptops)."""
 
     __tablename__ = "orders"
+    company_records = True
+    follows_account = True
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     number: Mapped[str] = mapped_column(String(40))
@@ -298,6 +319,8 @@ class Order(SyncedRecord):
 
 class OrderLine(SyncedRecord):
     __tablename__ = "order_lines"
+    company_records = True
+    follows_account = True
 
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     #: The order's account, repeated so lines follow the account's territory and reports need no join.
@@ -317,6 +340,7 @@ class KbArticle(SyncedRecord):
 
     __tablename__ = "kb_articles"
     is_reference_data = True
+    managers_write = True
 
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
@@ -334,6 +358,7 @@ class SequenceTemplate(SyncedRecord):
 
     __tablename__ = "sequence_templates"
     is_reference_data = True
+    managers_write = True
 
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -347,6 +372,8 @@ class SequenceEnrollment(SyncedRecord):
     """One lead, contact or opportunity going through a sequence template."""
 
     __tablename__ = "sequence_enrollments"
+    follows_lead = True
+    follows_account = True
 
     template_id: Mapped[str] = mapped_column(ForeignKey("sequence_templates.id"), index=True)
     lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"), index=True)
@@ -390,6 +417,7 @@ class TerritoryRule(SyncedRecord):
 
     __tablename__ = "territory_rules"
     is_reference_data = True
+    managers_write = True
 
     territory_id: Mapped[str] = mapped_column(ForeignKey("territories.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))

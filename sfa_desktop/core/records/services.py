@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import access, settings
 from sfa_desktop.core.errors import UserError
-from sfa_desktop.core.records import lead_status, stages
+from sfa_desktop.core.records import lead_status, stages, tables
 from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
 from sfa_desktop.core.records.models import Account, Lead, SyncedRecord, new_id, utcnow
 from sfa_desktop.core.records.validation import ValidationError
@@ -29,17 +29,14 @@ class NotFound(UserError, LookupError):
     """No live record with that id (never existed, or deleted)."""
 
 
-#: Records that belong to their account's territory (DESIGN.md, "Data").
-FOLLOW_ACCOUNT = frozenset(
-    {"contacts", "opportunities", "activities", "sequence_enrollments", "orders", "order_lines"}
-)
-#: ... and, when they have no account, to their lead's.
-FOLLOW_LEAD = frozenset({"activities", "sequence_enrollments"})
-#: What is deleted, and moved to another territory, with an account on this laptop.  Orders are the
-#: company's records, read-only here: the central store moves them with their account.
-ACCOUNT_CHILDREN = ("contacts", "opportunities", "activities", "sequence_enrollments")
-#: What moves with a lead (the records of it that have no account).
-LEAD_CHILDREN = ("activities", "sequence_enrollments")
+#: Records that belong to their account's territory (DESIGN.md, "Data") and, when they have no account, to
+#: their lead's; what is deleted, and moved to another territory, with an account (orders are the company's
+#: records, read-only here: the central store moves them with their account) and with a lead (the records
+#: of it that have no account).  Declared on the models (``core.records.tables``).
+FOLLOW_ACCOUNT = tables.FOLLOW_ACCOUNT
+FOLLOW_LEAD = tables.FOLLOW_LEAD
+ACCOUNT_CHILDREN = tables.ACCOUNT_CHILDREN
+LEAD_CHILDREN = tables.LEAD_CHILDREN
 #: ``session.info`` key: what runs after :func:`update` wrote a record, each ``(session, kind, record,
 #: changes)``.  The store's sessions carry the sequences' automatic exits (a converted lead or a closed deal
 #: leaves its sequences, ``core.sequences.upkeep.on_record_updated``): see ``store.database``.
@@ -165,6 +162,16 @@ def _region(session: Session) -> str:
     return settings.get(session, "phone_region")
 
 
+#: What the permission rules read of a record's current values.
+_ACCESS_COLUMNS = ("id", "territory_id", "owner_id", "parent_id")
+
+
+def _permit(session: Session, ent: Entity, current: SyncedRecord | None, new: Mapping[str, Any]) -> None:
+    """Refuse (``access.NotPermitted``) a write this laptop's user may not make (``core.access``)."""
+    now = None if current is None else {c: getattr(current, c, None) for c in _ACCESS_COLUMNS}
+    access.require_write(session, ent.model.__tablename__, now, new, ent.plural)
+
+
 def create(session: Session, kind: str, values: Mapping[str, Any]) -> SyncedRecord:
     ent = entity(kind)
     cleaned = clean(ent, values, phone_region=_region(session))
@@ -173,9 +180,11 @@ def create(session: Session, kind: str, values: Mapping[str, Any]) -> SyncedReco
     if ent.key == "leads":
         lead_status.check(None, cleaned)
     _derive(session, ent, cleaned, None)
+    _permit(session, ent, None, cleaned)
     record = ent.model(**cleaned)
     session.add(record)
     session.flush()
+    access.note_created(session, ent.model.__tablename__, record.id, cleaned)
     return record
 
 
@@ -189,6 +198,7 @@ def update(session: Session, kind: str, record_id: str, changes: Mapping[str, An
     if ent.key == "leads":
         lead_status.check(as_dict(record), cleaned)
     _derive(session, ent, cleaned, record)
+    _permit(session, ent, record, cleaned)
     defaults = _column_defaults(ent)
     for name, value in cleaned.items():
         setattr(record, name, _or_default(value, defaults.get(name)))
@@ -223,6 +233,7 @@ def _move_children(
 def delete(session: Session, kind: str, record_id: str) -> int:
     """Soft-delete a record (and an account's contacts, opportunities and activities).  Returns how many."""
     record = get(session, kind, record_id)
+    _permit(session, entity(kind), record, {})
     now = utcnow()
     record.deleted_at = now
     count = 1
@@ -272,6 +283,8 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
                 r["territory_id"] = lead_territory.get(r["lead_id"])
             elif "account_id" in r:
                 r["territory_id"] = None
+    for r in cleaned_rows:
+        _permit(session, ent, None, r)
     columns = [c.name for c in ent.model.__table__.columns]
     defaults = _column_defaults(ent)
     stamp = _sql_value(now)

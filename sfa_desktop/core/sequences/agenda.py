@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core import access
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES
 from sfa_desktop.core.sequences import templates as sequences
 
@@ -321,25 +322,15 @@ def reps_to_choose(conn: Connection, user_id: str | None) -> list[tuple[str, str
     people under them (all the way down), for an admin every active user."""
     if user_id is None:
         return []
-    users = {
-        r[0]: (r[1] or r[3], r[2], r[4])
-        for r in conn.execute(
-            text(
-                "SELECT id, full_name, manager_id, login, role FROM users WHERE deleted_at IS NULL AND active"
-            )
-        )
-    }
-    me = users.get(user_id)
+    everyone = [p for p in access.people(conn) if p.active]
+    me = next((p for p in everyone if p.user_id == user_id), None)
     if me is None:
         return []
-    if me[2] == "admin":
-        chosen = set(users)
-    else:
-        chosen = {user_id}
-        grew = True
-        while grew:
-            below = {uid for uid, (_n, manager, _r) in users.items() if manager in chosen}
-            grew = not below <= chosen
-            chosen |= below
-    others = sorted((users[u][0], u) for u in chosen if u != user_id)
-    return [(user_id, me[0])] + [(u, name) for name, u in others]
+    who = access.Identity(me.user_id, me.login, me.role, frozenset())
+    manager_of = access.managers(everyone)
+    others = sorted(
+        (p.full_name, p.user_id)
+        for p in everyone
+        if p.user_id != user_id and access.may_see_agenda(who, p.user_id, manager_of)
+    )
+    return [(user_id, me.full_name)] + [(u, name) for name, u in others]

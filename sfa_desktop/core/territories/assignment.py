@@ -5,7 +5,7 @@ The preview looks at every live account and open lead this laptop holds.  A reco
 that wins for it (see :mod:`sfa_desktop.core.territories.rules`) belongs to another territory than the
 record's; a
 record that no rule matches stays where it is.  Whether the local user may make a move is the caller's
-question (``may_move``: sync's rules, see ``sync.local_rights``); moves they may not make are listed, marked,
+question (``may_move``: ``core.access.may_move``); moves they may not make are listed, marked,
 and never applied.
 """
 

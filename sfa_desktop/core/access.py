@@ -1,0 +1,470 @@
+"""Who the user is and what they may do: every permission rule, written once.
+
+The window, the command line, the core services and sync all ask here.  The central store applies the
+same rules to each push (``sync.apply``) and, on PostgreSQL, row-level security applies them again in the
+database (migrations c0002, c0004, c0301); ``tests/integration/test_access_policies.py`` walks these rules
+against those policies so that the two cannot drift.
+
+An :class:`Identity` is a user of the company: their role (``rep``, ``manager``, ``admin``) and the
+territories they see (a rep their own, a manager theirs and everything below them, an admin every one).
+On a laptop, :func:`this_user` is the user it syncs as; ``None`` means a laptop never connected to a
+central store, whose user keeps their own data and so may do everything in it.  A laptop connected but
+not synced yet knows the login only: its role is ``unknown`` and it is offered nothing company-wide.
+
+The rules take ``Identity | None`` and answer True or False; the ``require_*`` functions raise
+:class:`NotPermitted`, whose message says who may.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core.errors import UserError
+from sfa_desktop.core.records import tables
+from sfa_desktop.core.records.models import SYNCED_MODELS, Territory, TerritoryMembership, User
+
+#: The roles a user has (``cli_central``'s ROLES spells them too: switch it to this one).
+ROLES = ("rep", "manager", "admin")
+#: Synced tables whose rows name a territory (territory-scoped records, and the memberships and assignment
+#: rules of a territory): a write to one is checked against that territory.
+TERRITORY_COLUMNED = frozenset(m.__tablename__ for m in SYNCED_MODELS if "territory_id" in m.__table__.c)
+
+
+class NotPermitted(UserError):
+    """This user may not make that change; the message says who may."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    login: str
+    role: str
+    territories: frozenset[str]  # visible: memberships and everything below them
+    full_name: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+    @property
+    def name(self) -> str:
+        return self.full_name or self.login
+
+    def signed_in_as(self) -> str:
+        """'you are signed in as ann (rep)', for messages."""
+        return f"you are signed in as {self.login} ({self.role})"
+
+
+Who = Identity | None
+
+
+# -- who ------------------------------------------------------------------------------------------------
+
+
+def visible_territories(
+    role: str, memberships: Iterable[str], tree: Iterable[tuple[str, str | None]]
+) -> frozenset[str]:
+    """The territories a user sees: every one for an admin; otherwise the live territories they are a member
+    of and everything below them.  ``tree``: (id, parent id) of the live territories."""
+    tree = list(tree)
+    if role == "admin":
+        return frozenset(t for t, _ in tree)
+    children: dict[str | None, list[str]] = {}
+    for territory, parent in tree:
+        children.setdefault(parent, []).append(territory)
+    live = {t for t, _ in tree}
+    found: set[str] = set()
+    stack = [m for m in memberships if m in live]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, ()))
+    return frozenset(found)
+
+
+def _conn(db: Connection | Session) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
+
+
+def identify(
+    db: Connection | Session, *, login: str | None = None, user_id: str | None = None, active: bool = False
+) -> Identity | None:
+    """The identity of a user by login or id from this database's users, territories and memberships (the
+    laptop's copy or the central store); None when there is no such user (with ``active``: no active, live
+    one)."""
+    conn = _conn(db)
+    users, territories, members = User.__table__, Territory.__table__, TerritoryMembership.__table__
+    query = select(
+        users.c.id, users.c.login, users.c.role, users.c.full_name, users.c.active, users.c.deleted_at
+    )
+    query = query.where(users.c.login == login) if user_id is None else query.where(users.c.id == user_id)
+    user = conn.execute(query).first()
+    if user is None or (active and (not user.active or user.deleted_at is not None)):
+        return None
+    role = str(user.role or "rep")
+    tree = conn.execute(
+        select(territories.c.id, territories.c.parent_id).where(territories.c.deleted_at.is_(None))
+    )
+    roots = conn.execute(
+        select(members.c.territory_id).where(members.c.user_id == user.id, members.c.deleted_at.is_(None))
+    ).scalars()
+    visible = visible_territories(role, roots, [(t.id, t.parent_id) for t in tree])
+    return Identity(str(user.id), str(user.login), role, visible, str(user.full_name or user.login))
+
+
+def signed_in(db: Connection | Session) -> tuple[str | None, str | None]:
+    """(user id, login) this laptop syncs as, from its sync state; (None, None) when never connected."""
+    rows = _conn(db).execute(text("SELECT key, value FROM sync_state WHERE key IN ('user_id', 'login')"))
+    values = {str(key): str(value) for key, value in rows}
+    return values.get("user_id"), values.get("login")
+
+
+def this_user(db: Connection | Session) -> Identity | None:
+    """The user of this laptop (the one it syncs as); None when it was never connected to a central store.
+    Connected but not synced yet (its users unknown here): role ``unknown``, no territories."""
+    user_id, login = signed_in(db)
+    if not user_id and not login:
+        return None
+    found = identify(db, user_id=user_id) if user_id else identify(db, login=login)
+    if found is None:
+        return Identity(user_id or "", login or "", "unknown", frozenset(), login or "")
+    return found
+
+
+def record_defaults(db: Connection | Session) -> dict[str, str]:
+    """The owner and territory that records made here (imports) get when nothing else says: this laptop's
+    user, and their territory when they are a member of exactly one.  Empty when not connected."""
+    user_id, _login = signed_in(db)
+    if user_id is None:
+        return {}
+    members = TerritoryMembership.__table__
+    territories = (
+        _conn(db)
+        .execute(
+            select(members.c.territory_id).where(members.c.user_id == user_id, members.c.deleted_at.is_(None))
+        )
+        .scalars()
+        .all()
+    )
+    defaults = {"owner_id": user_id}
+    if len(territories) == 1:
+        defaults["territory_id"] = str(territories[0])
+    return defaults
+
+
+# -- records of a territory -----------------------------------------------------------------------------
+
+
+def sees(who: Who, territory_id: str | None, owner_id: str | None = None) -> bool:
+    """May the user see (hold) a record of this territory, or one without a territory of this owner?"""
+    if who is None or who.is_admin:
+        return True
+    if territory_id is None:
+        return owner_id is not None and owner_id == who.user_id
+    return territory_id in who.territories
+
+
+def may_write(who: Who, territory_id: str | None, owner_id: str | None) -> bool:
+    """May the user write a record of this territory (or, without one, of this owner)?  The same as seeing
+    it: everyone edits the records they hold."""
+    return sees(who, territory_id, owner_id)
+
+
+def may_move(who: Who, from_id: str | None, to_id: str | None, owner_id: str | None) -> bool:
+    """May the user move a record (of this owner) from one territory to the other?"""
+    return may_write(who, from_id, owner_id) and may_write(who, to_id, owner_id)
+
+
+# -- reference data and company records -----------------------------------------------------------------
+
+
+def may_write_reference(
+    who: Who, table: str, current: Mapping[str, Any] | None = None, new: Mapping[str, Any] | None = None
+) -> bool:
+    """May this user write this row of an admin-written table (``current``: the row now, None for a new
+    one)?  Admins always; managers the tables declared ``managers_write`` (knowledge base, sequence
+    templates, the territory tree, memberships and rules), a territory by its place in the tree: itself when
+    it exists, its parent when it is new or moves.  Rows that name a territory are checked against it by
+    :func:`may_write_row`."""
+    if who is None or who.is_admin:
+        return True
+    if not who.is_manager or table not in tables.MANAGER_WRITTEN:
+        return False
+    if table == Territory.__tablename__:
+        new = new or {}
+        visible = who.territories
+        parent = new.get("parent_id", current["parent_id"] if current is not None else None)
+        if current is not None and current["id"] not in visible:
+            return False
+        return parent in visible if current is None or "parent_id" in new else True
+    return True
+
+
+def may_write_row(who: Who, table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
+    """Would the central store accept this write of a synced row (``current``: the row now, None for a new
+    one; ``new``: the values written)?  The one rule ``sync.apply`` applies to every push."""
+    if who is None:
+        return True
+    if table in tables.ADMIN_WRITTEN and not may_write_reference(who, table, current, new):
+        return False
+    if table in TERRITORY_COLUMNED:
+        territory_now = current.get("territory_id") if current is not None else None
+        owner_now = current.get("owner_id") if current is not None else None
+        territory = new.get("territory_id", territory_now)
+        if not may_write(who, territory, new.get("owner_id", owner_now)):
+            return False
+        if current is not None and not may_write(who, territory_now, owner_now):
+            return False
+    return True
+
+
+def may_see_row(who: Who, table: str, row: Mapping[str, Any]) -> bool:
+    """May the user see (hold) this row of a synced table?  Reference data: everyone; otherwise
+    :func:`sees` its territory (or owner)."""
+    if table in tables.REFERENCE_TABLES:
+        return True
+    return sees(who, row.get("territory_id"), row.get("owner_id"))
+
+
+def may_carry_with_account(who: Who, from_id: str | None, to_id: str | None) -> bool:
+    """May the central store, acting for this user, move a company record (an order) from one territory to
+    the other along with its account?  Admins always; others between territories they see."""
+    if who is None or who.is_admin:
+        return True
+    return from_id in who.territories and to_id in who.territories
+
+
+def may_write_here(who: Who, table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
+    """What the services of a laptop refuse before anything is written: :func:`may_write_row`, except for a
+    territory-scoped record that has no territory before or after the write.  The central store judges such
+    a record by its owner, which records made on a laptop do not always name yet (a new lead, say), so the
+    laptop keeps it and the central store decides when it arrives."""
+    if table in tables.TERRITORY_TABLES and table not in tables.COMPANY_TABLES:
+        territory_now = current.get("territory_id") if current is not None else None
+        if new.get("territory_id", territory_now) is None and territory_now is None:
+            return True
+    return may_write_row(who, table, current, new)
+
+
+# -- territories ----------------------------------------------------------------------------------------
+
+
+def manages(who: Who) -> bool:
+    """May edit territories, memberships and rules (somewhere) and move records between territories."""
+    return who is None or who.is_admin or who.is_manager
+
+
+def may_edit_territory(who: Who, territory: Mapping[str, Any]) -> bool:
+    return may_write_row(who, Territory.__tablename__, territory, {})
+
+
+def may_add_territory(who: Who, parent_id: str | None) -> bool:
+    return may_write_row(who, Territory.__tablename__, None, {"parent_id": parent_id})
+
+
+def may_move_territory(who: Who, territory: Mapping[str, Any], parent_id: str | None) -> bool:
+    return may_write_row(who, Territory.__tablename__, territory, {"parent_id": parent_id})
+
+
+def may_edit_in(who: Who, territory_id: str) -> bool:
+    """May the user change the memberships and assignment rules of this territory?"""
+    return may_write_row(who, "territory_rules", None, {"territory_id": territory_id})
+
+
+def describe(who: Who) -> str:
+    """What the user may change in the territory tree, in a sentence."""
+    if who is None:
+        return "This laptop is not connected to a central store: you may change everything in it."
+    if who.is_admin:
+        return f"{who.name}, administrator: you may change every territory."
+    if who.is_manager:
+        return f"{who.name}, manager: you change the territories you manage and those below them."
+    return f"{who.name}, sales rep: territories are changed by your manager."
+
+
+# -- knowledge base, sequences --------------------------------------------------------------------------
+
+
+def may_author_articles(who: Who) -> bool:
+    """May the user write (and read the drafts of) knowledge-base articles?  Managers and admins."""
+    return may_write_reference(who, "kb_articles")
+
+
+def may_manage_sequences(who: Who) -> bool:
+    """May the user add and change sequence templates?  Managers and admins."""
+    return may_write_reference(who, "sequence_templates")
+
+
+# -- people: call sheets and agendas --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A live user of the company, as the rules about people read them."""
+
+    user_id: str
+    full_name: str
+    login: str
+    role: str
+    manager_id: str | None
+    active: bool
+
+
+def people(db: Connection | Session) -> list[Person]:
+    """The live users, by full name."""
+    users = User.__table__
+    rows = _conn(db).execute(
+        select(users.c.id, users.c.full_name, users.c.login, users.c.role, users.c.manager_id, users.c.active)
+        .where(users.c.deleted_at.is_(None))
+        .order_by(users.c.full_name)
+    )
+    return [
+        Person(str(r[0]), str(r[1] or r[2]), str(r[2]), str(r[3] or "rep"), r[4], bool(r[5])) for r in rows
+    ]
+
+
+def managers(everyone: Iterable[Person]) -> dict[str, str | None]:
+    """user id -> their manager's id."""
+    return {p.user_id: p.manager_id for p in everyone}
+
+
+def in_team(who: Who, user_id: str, manager_of: Mapping[str, str | None]) -> bool:
+    """Is this user the user themselves or someone under them (``manager_of``: user id -> manager id, all
+    the way up)?  Everyone is in an admin's team, and in that of a laptop never connected."""
+    if who is None or who.is_admin or user_id == who.user_id:
+        return True
+    seen: set[str] = set()
+    current = manager_of.get(user_id)
+    while current and current not in seen:
+        if current == who.user_id:
+            return True
+        seen.add(current)
+        current = manager_of.get(current)
+    return False
+
+
+def may_print_call_sheet(who: Who, user_id: str, manager_of: Mapping[str, str | None]) -> bool:
+    """May the user print this user's call sheet?  Their own; a manager also those of the people under
+    them; an admin everyone's."""
+    return in_team(who, user_id, manager_of)
+
+
+def may_see_agenda(who: Who, user_id: str, manager_of: Mapping[str, str | None]) -> bool:
+    """May the user show this user's agenda?  The same people as the call sheet."""
+    return in_team(who, user_id, manager_of)
+
+
+def call_sheet_people(who: Who, everyone: list[Person]) -> list[Person]:
+    """The active reps whose call sheets the user may print (what the call-sheet dialog offers)."""
+    manager_of = managers(everyone)
+    return [
+        p
+        for p in everyone
+        if p.active and p.role == "rep" and may_print_call_sheet(who, p.user_id, manager_of)
+    ]
+
+
+def call_sheet_refusal(who: Identity, login: str) -> str:
+    """Why ``who`` may not print the call sheet of ``login``: says whose they may print."""
+    if who.is_manager:
+        return (
+            f"You are signed in as the manager {who.login}: {login} does not report to you, so their call "
+            "sheet is for their own manager."
+        )
+    if who.role == "rep":
+        return f"You are signed in as the rep {who.login}: call sheets of other reps are for their managers."
+    return f"This laptop does not know the role of {who.login} yet: run 'sfa sync' first."
+
+
+# -- refusing -------------------------------------------------------------------------------------------
+
+
+def who_may(table: str) -> str:
+    """Who may write this table, for messages: 'administrators', 'managers and administrators'..."""
+    if table in tables.COMPANY_TABLES or (
+        table in tables.ADMIN_WRITTEN and table not in tables.MANAGER_WRITTEN
+    ):
+        return "administrators"
+    if table in tables.MANAGER_WRITTEN:
+        territory = " of the territory (or one above it)" if table in TERRITORY_COLUMNED else ""
+        return f"managers{territory} and administrators"
+    return "the users who hold the record's territory (or its owner), and administrators"
+
+
+def refusal(who: Identity, table: str, what: str) -> NotPermitted:
+    """The error for a write ``who`` may not make to ``table``; ``what`` names it for people."""
+    if table in tables.ADMIN_WRITTEN:
+        may = who_may(table)
+        ask = "an administrator" if may == "administrators" else "one of them"
+        return NotPermitted(f"Only {may} change {what}; {who.signed_in_as()}. Ask {ask}, or sign in as one.")
+    return NotPermitted(
+        f"You may not change {what}: it belongs to a territory that is not yours ({who.signed_in_as()}). "
+        "Its territory's people, their managers and administrators may; ask your manager or an administrator."
+    )
+
+
+def require_reference_writer(db: Connection | Session, table: str, what: str) -> None:
+    """Raise NotPermitted unless this laptop's user may change rows of ``table`` (as the central store will
+    judge); ``what`` names them for people."""
+    who = this_user(db)
+    if not may_write_reference(who, table):
+        assert who is not None
+        raise refusal(who, table, what)
+
+
+def require_write(
+    db: Connection | Session, table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any], what: str
+) -> None:
+    """Raise NotPermitted unless this laptop's user may make this write (see :func:`may_write_here`)."""
+    who = user_of(db)
+    if not may_write_here(who, table, current, new):
+        assert who is not None
+        raise refusal(who, table, what)
+
+
+_IDENTITY = "sfa_access_identity"
+
+
+def user_of(db: Connection | Session) -> Identity | None:
+    """:func:`this_user`, remembered for the rest of a Session's transaction (the services ask per write),
+    or whom :func:`check_as` named."""
+    if not isinstance(db, Session):
+        return this_user(db)
+    if _IDENTITY not in db.info:
+        check_as(db, this_user(db))
+    found: Identity | None = db.info[_IDENTITY]
+    return found
+
+
+def check_as(session: Session, who: Identity | None) -> None:
+    """Check this Session's writes, until its transaction ends, against ``who`` instead of this laptop's
+    user; ``None`` checks nothing (a laptop of its own).  For tools that act for someone, and for tests of
+    what the central store does with a laptop that writes behind its services' back."""
+    from sqlalchemy import event
+
+    def forget(*_args: Any) -> None:
+        session.info.pop(_IDENTITY, None)
+
+    if _IDENTITY not in session.info:
+        event.listen(session, "after_commit", forget, once=True)
+        event.listen(session, "after_rollback", forget, once=True)
+    session.info[_IDENTITY] = who
+
+
+def note_created(session: Session, table: str, record_id: str, values: Mapping[str, Any]) -> None:
+    """A territory this Session's user just created below one of theirs is theirs too (its memberships
+    and rules may follow in the same transaction), as the central store grows a manager's territories
+    within one push."""
+    who = session.info.get(_IDENTITY)
+    if table == Territory.__tablename__ and who is not None and values.get("parent_id") in who.territories:
+        session.info[_IDENTITY] = replace(who, territories=who.territories | {record_id})
