@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     Signal,
     qInstallMessageHandler,
 )
-from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.progress import Cancelled
@@ -61,7 +61,7 @@ def problem_text(exc: object) -> str:
     return str(exc)
 
 
-def show_problem(parent: QWidget | None, title: str, exc: object) -> QDialog | None:
+def show_problem(parent: QWidget | None, title: str, exc: object) -> ProblemDialog | None:
     """A person's error in a message box titled ``title`` (it does not block).  Nothing for a bug: whoever
     saw the bug reported it (the task runner does for its jobs)."""
     if is_bug(exc):

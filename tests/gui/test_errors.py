@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -197,3 +197,68 @@ def test_importing_the_window_installs_no_hooks():
     assert sys.excepthook is not failures.excepthook
     assert threading.excepthook is not failures.thread_excepthook
 
+
+def test_a_failure_to_load_a_record_is_shown_in_the_form_not_the_status_bar(qtbot, store, seeded, runner):
+    window = shown_window(qtbot, store, runner)
+    page = window.show_section("contacts")
+    with qtbot.waitSignal(runner.taskFailed):
+        page.form.show_record("no-such-id")
+    qtbot.waitUntil(page.form.banner.isVisible)
+    assert "no-such-id" in page.form.banner.text() or "not found" in page.form.banner.text().lower()
+    assert window.statusBar().currentMessage() == ""
+
+
+def state_is(name: str) -> Callable[[object], bool]:
+    return lambda status: getattr(status, "state", None) == name
+
+
+def test_a_bug_in_a_sync_is_reported_not_only_a_status_line(qtbot, store, log_file: Path, monkeypatch):
+    from sfa_desktop.sync import scheduler
+    from sfa_desktop.sync.central import Unreachable
+    from sfa_desktop.ui.sync_status import SyncController
+
+    def broken_sync(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("cursor")
+
+    monkeypatch.setattr(scheduler, "sync_store", broken_sync)
+    controller = SyncController(store)
+    monkeypatch.setattr(controller, "connected", lambda: True)
+    reporter = failures.reporter()
+    with (
+        qtbot.waitSignal(reporter.dialogShown, timeout=10_000) as shown,
+        qtbot.waitSignal(controller.statusShown, check_params_cb=state_is("error"), timeout=10_000),
+    ):
+        controller.sync_now()
+    assert "syncing with the central store" in shown.args[0].message.text()
+    assert "KeyError: 'cursor'" in log_text(log_file)
+    reporter.close_dialog()
+
+    def offline(*_args: object, **_kwargs: object) -> None:
+        raise Unreachable("The central store cannot be reached.")
+
+    monkeypatch.setattr(scheduler, "sync_store", offline)
+    with qtbot.waitSignal(controller.statusShown, check_params_cb=state_is("offline"), timeout=10_000):
+        controller.sync_now()
+    assert failures.reporter().dialog is None  # the status bar's 'Offline' is the message
+    controller.stop()
+
+
+def test_what_counts_as_a_bug(qtbot):
+    from sfa_desktop.core.progress import Cancelled
+    from sfa_desktop.core.records.validation import ValidationError
+
+    assert not failures.is_bug(StoreError("The data file is damaged."))
+    assert not failures.is_bug(ValidationError({"email": "not an e-mail address"}))
+    assert not failures.is_bug(PermissionError(13, "Permission denied", "/reports/q3.pdf"))
+    assert not failures.is_bug(Cancelled("Cancelled: nothing was changed."))
+    assert failures.is_bug(OSError("no file named"))
+    assert failures.is_bug(KeyError("x"))
+    invalid = ValidationError({"email": "not an e-mail address"})
+    assert failures.problem_text(invalid) == "not an e-mail address"
+    assert failures.problem_text(KeyError("x")) == failures.UNEXPECTED
+    assert failures.show_problem(None, "Not saved", KeyError("x")) is None  # a bug: the reporter shows it
+    box = failures.show_problem(None, "Not saved", StoreError("The data file is damaged."))
+    assert box is not None
+    qtbot.addWidget(box)
+    assert box.text() == "The data file is damaged."
+    assert box.windowTitle() == "Not saved — SFA Desktop"
