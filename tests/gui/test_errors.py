@@ -262,3 +262,43 @@ def test_what_counts_as_a_bug(qtbot):
     qtbot.addWidget(box)
     assert box.text() == "The data file is damaged."
     assert box.windowTitle() == "Not saved — SFA Desktop"
+
+
+SPY_MAIN = """
+import sys
+from sfa_desktop import app
+from sfa_desktop.ui import failures, mainwindow
+
+def broken(self):
+    raise LookupError("counts went missing")
+
+mainwindow.MainWindow.refresh_counts = broken  # a slot: its exception reaches sys.excepthook
+seen = {}
+original = app._take_screenshot
+
+def spy(*args):
+    seen["hooked"] = (sys.excepthook is failures.excepthook, failures.reporter().count)
+    code = original(*args)
+    seen["bugs"] = failures.reporter().count
+    return code
+
+app._take_screenshot = spy
+code = app.main(sys.argv[1:])
+print(seen["hooked"][0], seen["bugs"], sys.excepthook is sys.__excepthook__)
+sys.exit(code)
+"""
+
+
+def test_sfa_desktop_logs_bugs_to_the_data_folder_with_its_hooks_installed(data_dir: Path, tmp_path: Path):
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    png = tmp_path / "window.png"
+    command = [sys.executable, "-c", SPY_MAIN, "--data-dir", str(data_dir), "--screenshot", str(png)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "1", "True"]  # hooked in main, one bug shown, restored after
+    logged = log_text(data_dir / "logs" / "sfa.log")
+    assert "ERROR sfa_desktop [MainThread] Unexpected error" in logged
+    assert "line 7, in broken\nLookupError: counts went missing" in logged
