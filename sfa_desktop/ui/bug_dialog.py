@@ -66,7 +66,7 @@ class BugDialog(QDialog):
         layout.setSpacing(0)
         layout.addWidget(self._body(context))
         layout.addWidget(self._footer())
-        self.adjustSize()
+        self._fit(self.minimumWidth())
 
     def _body(self, context: str) -> QWidget:
         body = QWidget()
@@ -140,10 +140,13 @@ class BugDialog(QDialog):
     def _toggle_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
         self.details_button.setText("Hide details" if shown else "Show details")
-        if shown:
-            self.resize(max(self.width(), 760), self.sizeHint().height())
-        else:
-            self.adjustSize()
+        self._fit(max(self.width(), 760) if shown else self.minimumWidth())
+
+    def _fit(self, width: int) -> None:
+        """As tall as the content needs at ``width`` (wrapped text included)."""
+        layout = self.layout()
+        height = layout.totalHeightForWidth(width) if layout is not None else -1
+        self.resize(width, max(height, self.minimumHeight()))
 
     def full_report(self) -> str:
         """The report as copied: :func:`errorlog.bug_report`, the log file and how often it happened since."""
@@ -169,6 +172,7 @@ class BugDialog(QDialog):
         times = "once more" if self.repeats == 1 else f"{self.repeats} more times"
         self.repeat_label.setText(f"Unexpected errors happened {times} since; each one is in the error log.")
         self.repeat_label.show()
+        self._fit(self.width())
 
 
 class ProblemDialog(QDialog):
@@ -178,7 +182,7 @@ class ProblemDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("problemDialog")
         self.setWindowTitle(f"{title} — SFA Desktop" if title != "SFA Desktop" else title)
-        self.setMinimumSize(440, 150)  # explicit: no size hints sent after showing (see BugDialog)
+        self.setMinimumSize(440, 120)  # explicit: no size hints sent after showing (see BugDialog)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -202,6 +206,7 @@ class ProblemDialog(QDialog):
         self.ok_button.clicked.connect(self.accept)
         row.addWidget(self.ok_button)
         layout.addWidget(footer)
+        self.resize(460, max(layout.totalHeightForWidth(460), self.minimumHeight()))
 
     def text(self) -> str:
         return self.message.text()

@@ -118,7 +118,7 @@ class TaskRunner(QObject):
         if not ok:
             assert isinstance(value, BaseException)
             if failures.is_bug(value) and not isinstance(value, JobDropped):
-                failures.report_bug(value, context=f"running the job {task.name}")
+                failures.report_bug(value, context=f"working in the background ({task.name})")
             if not task.discarded:
                 task.handled = task.isSignalConnected(QMetaMethod.fromSignal(task.failed))
                 self.taskFailed.emit(task, value)

@@ -39,6 +39,9 @@ def shown_window(qtbot, store: LocalStore, runner: TaskRunner) -> MainWindow:
     return window
 
 
+IN_THE_BACKGROUND = "working in the background (compute_discount)"
+
+
 def compute_discount() -> None:
     """A job with a bug in it."""
     prices: list[int] = []
@@ -55,7 +58,7 @@ def test_a_bug_in_a_job_is_logged_with_its_traceback_and_shown(qtbot, store, run
     assert dialog.isVisible()
     assert dialog.parent() is window
     logged = log_text(log_file)
-    assert "ERROR sfa_desktop [MainThread] Unexpected error while running the job compute_discount" in logged
+    assert f"ERROR sfa_desktop [MainThread] Unexpected error while {IN_THE_BACKGROUND}" in logged
     assert "Traceback (most recent call last)" in logged
     assert "in compute_discount" in logged
     assert "ZeroDivisionError: division by zero" in logged
@@ -68,7 +71,7 @@ def test_a_bug_in_a_job_is_logged_with_its_traceback_and_shown(qtbot, store, run
     details = dialog.details.toPlainText()
     assert "Traceback (most recent call last)" in details
     assert "in compute_discount" in details
-    assert "While: running the job compute_discount" in details
+    assert f"While: {IN_THE_BACKGROUND}" in details
     assert str(log_file) in dialog.log_label.text()
     # never a status-bar line instead
     assert "went wrong" not in window.statusBar().currentMessage()
@@ -108,7 +111,7 @@ def test_bugs_while_the_dialog_is_open_are_logged_and_counted_not_stacked(qtbot,
     dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, BugDialog) and w.isVisible()]
     assert dialogs == [dialog]
     assert "2 more times" in dialog.repeat_label.text()
-    assert log_text(log_file).count("Unexpected error while running the job compute_discount") == 3
+    assert log_text(log_file).count(f"Unexpected error while {IN_THE_BACKGROUND}") == 3
     dialog.close_button.click()
     assert failures.reporter().dialog is None  # closed: the next bug opens a new one
     with qtbot.waitSignal(reporter.dialogShown, timeout=5000) as again:
