@@ -5,6 +5,10 @@ the Contacts section with the first contact in the detail pane; once the list an
 the window is rendered to FILE.png and the program exits (0, or 1 with a message when the PNG cannot be
 written).  Without a display (no DISPLAY / WAYLAND_DISPLAY) screenshots use Qt's offscreen platform.
 
+Bugs (errors that are not a person's to fix) are written to ``logs/sfa.log`` in the data folder and shown
+in a dialog with the details and a "Copy report" button; uncaught exceptions of every thread and Qt's own
+warnings go there too (:mod:`sfa_desktop.ui.failures`, installed by :func:`main`, never on import).
+
 Start-up is kept fast by importing only what the window needs: no reportlab, no scheduler, and Alembic
 only when the data file needs migrating.
 """
@@ -81,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from sfa_desktop import __version__
+    from sfa_desktop.ops import errorlog
     from sfa_desktop.store.database import LocalStore, StoreError
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sfa-desktop"])
@@ -90,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("sfa-desktop")
 
+    from sfa_desktop.ui import failures
     from sfa_desktop.ui.icons import apply_style
     from sfa_desktop.ui.mainwindow import MainWindow
 
@@ -104,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
             QMessageBox.critical(None, "SFA Desktop cannot open its data", str(exc))
         return 1
 
+    # Once the data folder is known good (a refused folder is left as it was found, without a logs folder).
+    errorlog.setup(store.path.parent)
+    restore_hooks = failures.install_hooks()
     apply_style(app)
     try:
         window = MainWindow(store, initial=args.page)  # by default Today: a rep's day starts with what is due
@@ -112,8 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             window.show()
             return app.exec()
+    except Exception as exc:
+        # Raised out of main (the window could not be built): logged, then Python prints it as ever.
+        errorlog.log_bug(exc, context="starting the window")
+        raise
     finally:
         store.close()
+        restore_hooks()
+        errorlog.teardown()
     if argv is None:
         # Run as the program (not called from Python): the PNG is written, the worker stopped and the
         # database closed, so leave now; tearing down Qt and the interpreter would add ~0.35 s for nothing.

@@ -35,6 +35,7 @@ from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.agenda_delegate import AgendaDelegate
 from sfa_desktop.ui.agenda_model import AgendaModel
+from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
 from sfa_desktop.ui.markdown_view import MarkdownView
@@ -241,7 +242,7 @@ class TodayPage(QWidget):
         self._keep = keep or (current.activity_id if current is not None else self._keep)
         task = self.runner.submit(agenda_ops.load_agenda, self.store, self.owners, DAYS, mend=mend)
         task.finished.connect(self._fill)
-        task.failed.connect(lambda exc: self.reported.emit(f"The agenda could not be loaded: {exc}"))
+        task.failed.connect(lambda exc: show_problem(self, "Agenda not loaded", exc))
         task.failed.connect(lambda _exc: self.settled.emit())
         self._task = task
         return task

@@ -13,6 +13,7 @@ from sfa_desktop.ops import data as data_ops
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.filters import ColumnFilter
 from sfa_desktop.store.saved_filters import SavedFilter
+from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.list_filters import ColumnFilterEditor, FilterBar
 from sfa_desktop.ui.widgets import named
@@ -209,7 +210,7 @@ class FilterControls(QObject):
         )
         task = self.runner.submit(data_ops.save_filter, self.store, item)
         task.finished.connect(self._saved)
-        task.failed.connect(lambda exc: self.page.form.reported.emit(f"Not saved: {exc}"))
+        task.failed.connect(lambda exc: show_problem(self.page, "Filter not saved", exc))
 
     def _saved(self, item: object) -> None:
         assert isinstance(item, SavedFilter)

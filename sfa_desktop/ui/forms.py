@@ -34,6 +34,7 @@ from sfa_desktop.core.records.validation import FieldError, ValidationError, for
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.extensions import RecordTab
+from sfa_desktop.ui.failures import problem_text
 from sfa_desktop.ui.fieldwidgets import FieldEditor, make_editor
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
@@ -367,7 +368,7 @@ class RecordForm(QWidget):
             self._load_task.discard()
         task = self._runner.submit(record_ops.load_record, self._store, self.kind, record_id)
         task.finished.connect(self._fill)
-        task.failed.connect(lambda exc: self.reported.emit(str(exc)))
+        task.failed.connect(lambda exc: self._show_banner(problem_text(exc)))
         self._load_task = task
         return task
 
@@ -495,7 +496,7 @@ class RecordForm(QWidget):
             self._show_banner("Not saved: " + " ".join(exc.errors.values()))
         else:
             self._update_buttons()
-            self._show_banner(f"Not saved: {exc}")
+            self._show_banner(f"Not saved: {problem_text(exc)}")
         self.reported.emit(f"The {self.entity.singular} was not saved.")
 
     def _show_banner(self, text: str) -> None:

@@ -34,6 +34,7 @@ from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.ops import kb as kb_ops
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.kb_view import ArticleView, updated_text
 from sfa_desktop.ui.tasks import Task, TaskRunner
@@ -375,7 +376,7 @@ class KnowledgePage(QWidget):
             self._loading.discard()
         self._loading = self.runner.submit(kb_ops.load, self.store, article_id)
         self._loading.finished.connect(self._show_article)
-        self._loading.failed.connect(lambda exc: self._report(str(exc)))
+        self._loading.failed.connect(lambda exc: show_problem(self, "Article not shown", exc))
 
     def _show_article(self, article: object) -> None:
         assert isinstance(article, kb.Article)
@@ -411,7 +412,7 @@ class KnowledgePage(QWidget):
             return
         task = self.runner.submit(kb_ops.delete, self.store, article_id)
         task.finished.connect(lambda _r: self._deleted())
-        task.failed.connect(lambda exc: self._report(f"The article was not deleted: {exc}"))
+        task.failed.connect(lambda exc: show_problem(self, "Article not deleted", exc))
 
     def _deleted(self) -> None:
         self.view.clear()

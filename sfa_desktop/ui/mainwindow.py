@@ -31,6 +31,7 @@ from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import extensions
 from sfa_desktop.ui.extensions import PageEntry
+from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.search import SearchBox
 from sfa_desktop.ui.sections import SectionPage
@@ -393,13 +394,14 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "The data file is damaged", str(message))
 
     def show_message(self, text: str) -> None:
+        """Transient information in the status bar (never the only trace of an error)."""
         self.statusBar().showMessage(text, 8000)
 
-    def _on_task_failed(self, _task: object, exc: object) -> None:
-        from sfa_desktop.core.records.validation import ValidationError
-
-        if not isinstance(exc, ValidationError):
-            self.show_message(f"Something went wrong: {exc}")
+    def _on_task_failed(self, task: object, exc: object) -> None:
+        """A person's error that no part of the window was waiting for: shown in a message box.  Bugs were
+        reported already, by the task runner (the error log and the bug dialog)."""
+        if isinstance(exc, BaseException) and not getattr(task, "handled", True):
+            show_problem(self, "SFA Desktop", exc)
 
     def show_shortcuts(self) -> None:
         """The overlay listing every shortcut of the window (read from its actions and menus)."""

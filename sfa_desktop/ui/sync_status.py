@@ -27,6 +27,7 @@ from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import credentials, scheduler
 from sfa_desktop.sync.engine import Progress, SyncReport
 from sfa_desktop.sync.scheduler import SyncRunner, SyncStatus
+from sfa_desktop.ui.failures import is_bug, report_bug
 
 
 def ago(then: datetime, now: datetime | None = None) -> str:
@@ -185,7 +186,13 @@ class SyncController(QObject):
         return SyncStatus(state="idle", last_success=last, waiting=waiting)
 
     def _sync(self, progress: Progress) -> SyncReport:
-        return scheduler.sync_store(self.store, progress, password=self._password)
+        try:
+            return scheduler.sync_store(self.store, progress, password=self._password)
+        except Exception as exc:
+            # The runner turns any failure into the status bar's "Sync failed"; a bug is reported too.
+            if is_bug(exc):
+                report_bug(exc, context="syncing with the central store")
+            raise
 
     def _delivered(self, status: object) -> None:
         assert isinstance(status, SyncStatus)

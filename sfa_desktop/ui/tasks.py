@@ -8,6 +8,10 @@ thread never waits for SQLite.
 A :class:`Task` reports ``finished(result)`` or ``failed(exception)`` on the GUI thread.  A caller that no
 longer wants a result (a search superseded by newer typing, a form closed before its record loaded) calls
 :meth:`Task.discard`: the job may still run, but its result is dropped and neither signal fires.
+
+A job that fails with an error a person can fix (:class:`~sfa_desktop.core.errors.UserError`) is the caller's
+to show.  Any other failure is a bug: the runner reports it (:func:`sfa_desktop.ui.failures.report_bug`: the
+error log and the bug dialog), whether or not the task was discarded, before the caller's ``failed`` runs.
 """
 
 from __future__ import annotations
@@ -17,9 +21,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QMetaMethod, QObject, Qt, Signal, Slot
+
+from sfa_desktop.ui import failures
 
 log = logging.getLogger(__name__)
+
+
+class JobDropped(RuntimeError):
+    """A queued job that never ran because the runner shut down (its task was discarded; not a bug)."""
 
 
 class Task(QObject):
@@ -33,6 +43,8 @@ class Task(QObject):
         self.name = name
         self.discarded = False
         self.done = False
+        #: Whether a caller was listening to ``failed`` when the job failed (else the window shows the error).
+        self.handled = False
 
     def discard(self) -> None:
         """Drop the result: neither ``finished`` nor ``failed`` will fire."""
@@ -58,7 +70,8 @@ class TaskRunner(QObject):
     """Runs submitted functions serially on one worker thread.
 
     ``busyChanged(bool)`` tells whether jobs are waiting or running (for a busy indicator);
-    ``taskFailed(task, exception)`` repeats every failure so the window can report errors nobody handled.
+    ``taskFailed(task, exception)`` repeats every failure of a task still wanted, so the window can show
+    errors nobody handled (``task.handled`` is False).  Bugs are reported here, see the module's docstring.
     """
 
     busyChanged = Signal(bool)
@@ -102,9 +115,13 @@ class TaskRunner(QObject):
     def _on_completed(self, outcome: tuple[Task, bool, object]) -> None:
         task, ok, value = outcome
         self._pending.discard(task)
-        if not ok and not task.discarded:
-            log.debug("background job %s failed: %r", task.name, value)
-            self.taskFailed.emit(task, value)
+        if not ok:
+            assert isinstance(value, BaseException)
+            if failures.is_bug(value) and not isinstance(value, JobDropped):
+                failures.report_bug(value, context=f"working in the background ({task.name})")
+            if not task.discarded:
+                task.handled = task.isSignalConnected(QMetaMethod.fromSignal(task.failed))
+                self.taskFailed.emit(task, value)
         task._deliver(ok, value)
         task.deleteLater()
         if not self._pending:
@@ -127,7 +144,7 @@ class TaskRunner(QObject):
 
 def _outcome(future: Future[Any]) -> tuple[bool, object]:
     if future.cancelled():
-        return False, RuntimeError("cancelled")
+        return False, JobDropped("cancelled")
     exc = future.exception()
     if exc is not None:
         return False, exc

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.ops import pipeline as pipeline_ops
+from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.widgets import named
 
@@ -102,7 +103,7 @@ def _close(page: Any, record_id: str, outcome: str) -> None:
             return
         task = runner.submit(pipeline_ops.close_opportunity, store, record_id, outcome, reason)
         task.finished.connect(lambda _name: done())
-        task.failed.connect(lambda exc: page.form.reported.emit(f"Not marked {outcome}: {exc}"))
+        task.failed.connect(lambda exc: show_problem(page, f"Not marked {outcome}", exc))
 
     def done() -> None:
         page.form.reported.emit(f"“{page.form.title.text()}” marked {outcome}.")

@@ -211,3 +211,14 @@ def runner(qtbot) -> Iterator[object]:
     task_runner = TaskRunner()
     yield task_runner
     task_runner.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _no_bug_dialog_left_open() -> Iterator[None]:
+    """A bug dialog a test opened (on purpose or not) is closed before the next test."""
+    yield
+    from sfa_desktop.ui import failures
+
+    found = failures._state.get("reporter")
+    if found is not None:
+        found.close_dialog()
