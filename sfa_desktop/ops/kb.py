@@ -43,18 +43,36 @@ def overview(store: LocalStore) -> Overview:
         )
 
 
-def find(
-    store: LocalStore, typed: str, category: str | None, tag: str | None, drafts: bool
-) -> list[kb_search.KbHit]:
+def may_author(store: LocalStore) -> bool:
+    """Whether this laptop's user may write articles (and so sees drafts)."""
     with store.engine.connect() as conn:
-        return kb_search.search(
-            conn, typed, limit=SEARCH_LIMIT, category=category, tag=tag, include_drafts=drafts
-        )
+        user = local_user(conn)
+    return kb.may_author(user.role if user is not None else None)
+
+
+def find(
+    store: LocalStore,
+    typed: str,
+    category: str | None,
+    tag: str | None,
+    drafts: bool,
+    limit: int = SEARCH_LIMIT,
+) -> list[kb_search.KbHit]:
+    """The best ``limit`` articles for the words typed, with the passage that matches."""
+    with store.engine.connect() as conn:
+        return kb_search.search(conn, typed, limit=limit, category=category, tag=tag, include_drafts=drafts)
 
 
 def browse(store: LocalStore, category: str | None, tag: str | None, drafts: bool) -> list[kb.ArticleSummary]:
     with store.engine.connect() as conn:
         return kb.list_articles(conn, category=category, tag=tag, include_drafts=drafts)
+
+
+def resolve(store: LocalStore, given: str) -> str:
+    """The id of the article ``given`` names: its id, an id prefix, its title or its file name
+    (``ArticleNotFound`` otherwise)."""
+    with store.engine.connect() as conn:
+        return kb.resolve(conn, given)
 
 
 def load(store: LocalStore, article_id: str) -> kb.Article:

@@ -6,13 +6,14 @@ Each function opens its own session from the store and returns plain values.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import text
 
 from sfa_desktop.core.records import pipeline
 from sfa_desktop.core.records.pipeline import BoardColumn, PipelineTotals, StageEdit
-from sfa_desktop.core.records.stages import Stage, all_stages
+from sfa_desktop.core.records.stages import Stage, StageIndex, all_stages
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.local_user import LocalUser, local_user, may_write_reference, require_reference_writer
 
@@ -45,6 +46,12 @@ def load_board(store: LocalStore, owner_id: str | None) -> Board:
         )
 
 
+def load_totals(store: LocalStore, owner_id: str | None) -> PipelineTotals:
+    """The board's totals alone: count, amount and weighted amount per stage (of one owner when given)."""
+    with store.reading() as session:
+        return pipeline.totals(session, owner_id=owner_id)
+
+
 def move_card(store: LocalStore, opportunity_id: str, stage_key: str) -> str:
     """Move an opportunity to an open stage; returns the stage's name."""
     with store.transaction() as session:
@@ -55,11 +62,26 @@ def move_card(store: LocalStore, opportunity_id: str, stage_key: str) -> str:
         return str(name or record.stage)
 
 
-def close_opportunity(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> str:
-    """Won or lost with the reason; returns the opportunity's name."""
+@dataclass(frozen=True)
+class Closed:
+    name: str
+    #: The won or lost stage it moved to: its name (its key when the stage is gone).
+    stage: str
+    close_date: dt.date | None
+
+
+def close(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> Closed:
+    """Won or lost with the reason: the opportunity's name, its stage and its close date."""
     with store.transaction() as session:
         mark = pipeline.mark_won if outcome == "won" else pipeline.mark_lost
-        return mark(session, opportunity_id, reason).name
+        record = mark(session, opportunity_id, reason)
+        stage = StageIndex.load(session).find(record.stage)
+        return Closed(record.name, stage.name if stage else record.stage, record.close_date)
+
+
+def close_opportunity(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> str:
+    """Won or lost with the reason; returns the opportunity's name."""
+    return close(store, opportunity_id, outcome, reason).name
 
 
 def opportunity_name(store: LocalStore, opportunity_id: str) -> str:

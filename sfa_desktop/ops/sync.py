@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync import local_user as local_users
 from sfa_desktop.sync import state
+from sfa_desktop.sync.local_user import LocalUser
 from sfa_desktop.sync.state import SyncState
 
 
@@ -33,3 +35,9 @@ def pending_changes(store: LocalStore) -> int:
 def sync_state(store: LocalStore) -> SyncState:
     with store.engine.connect() as conn:
         return state.load(conn)
+
+
+def local_user(store: LocalStore) -> LocalUser | None:
+    """The user this laptop syncs as, with their role; None when it was never connected."""
+    with store.engine.connect() as conn:
+        return local_users.local_user(conn)

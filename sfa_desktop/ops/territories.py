@@ -166,12 +166,19 @@ def write_pdf(result: ReportResult, path: Path) -> Path:
     return write(result.report, path, page=result.page_size)
 
 
-def write_csv(result: ReportResult, path: Path) -> Path:
+def write_csv(result: ReportResult, path: Path, *, previous: bool = False) -> Path:
+    """The report's sections as CSV under a header naming the territory and the period (with
+    ``previous``, also the period it is compared with: ``sfa report``)."""
     report = result.report
+    period = report.period
     header = [
         ("Territory report", report.scope.label),
-        ("Period", f"{report.period.start.isoformat()} to {report.period.end.isoformat()}"),
+        ("Period", f"{period.start.isoformat()} to {period.end.isoformat()}"),
     ]
+    if previous:
+        header.append(
+            ("Previous period", f"{period.previous.start.isoformat()} to {period.previous.end.isoformat()}")
+        )
     with path.open("w", encoding="utf-8", newline="") as fh:
         report_view.write_csv(result.sections, fh, header)
     return path
