@@ -4,18 +4,17 @@ records and this laptop's settings."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from typing import TextIO
 
-from sqlalchemy import text
-
-from sfa_desktop.cli.common import CliError, Commands, count, open_store, print_table, short
+from sfa_desktop.cli.common import CliError, Commands, count, date, open_store, print_table, short
 from sfa_desktop.core import settings
 from sfa_desktop.core.demo.generator import STAFF as DEMO_STAFF
 from sfa_desktop.core.demo.generator import DemoDataError
 from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.ops import records as record_ops
+from sfa_desktop.ops import settings as settings_ops
 from sfa_desktop.store.database import DB_FILENAME, default_data_dir
 
 # -- init, demo ------------------------------------------------------------------------------------------
@@ -72,7 +71,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         with store.transaction() as session:
             if not demo.is_empty(session):
-                accounts = session.execute(text("SELECT count(*) FROM accounts")).scalar_one()
+                # every account row, deleted ones too, as this message always counted
+                accounts = record_ops.section_counts(store, ("accounts",), deleted_too=True)["accounts"]
                 if demo.holds_demo_data(session):
                     # pasting 'sfa demo && sfa-desktop' again must not fail: the demo data is there
                     print(
@@ -114,11 +114,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from sfa_desktop.store.search import search
-
     words = " ".join(args.text)
-    with open_store(args) as store, store.engine.connect() as conn:
-        hits = search(conn, words, limit=args.limit, kind=args.kind)
+    with open_store(args) as store:
+        hits = record_ops.run_search(store, words, limit=args.limit, kind=args.kind)
     if not hits:
         sys.stderr.write(f"Nothing matches '{words}'.\n")
         return 0
@@ -146,16 +144,14 @@ def cmd_settings(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         if args.action == "set":
             value = _check_setting(args.key, args.value)
-            with store.transaction() as session:
-                settings.put(session, args.key, value)
+            settings_ops.put(store, {args.key: value})
             print(f"{args.key} = {value}")
             return 0
-        with store.Session() as session:
-            if args.action == "get":
-                _check_setting_known(args.key)
-                print(settings.get(session, args.key))
-                return 0
-            current = settings.all_settings(session)
+        if args.action == "get":
+            _check_setting_known(args.key)
+            print(settings_ops.get(store, args.key))
+            return 0
+        current = settings_ops.all_settings(store)
     width = max(len(k) for k in current)
     for key, value in current.items():
         shown = " ".join(value.split())
@@ -168,13 +164,6 @@ def cmd_settings(args: argparse.Namespace) -> int:
 def _check_setting_known(key: str) -> None:
     if key not in settings.DEFAULTS:
         raise CliError(f"There is no setting '{key}'. Known settings: {', '.join(settings.DEFAULTS)}.")
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from None
 
 
 # -- the parsers -------------------------------------------------------------------------------------------
@@ -206,7 +195,7 @@ def register_setup(commands: Commands) -> None:
     demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
     demo.add_argument(
         "--today",
-        type=_date,
+        type=date,
         default=None,
         metavar="YYYY-MM-DD",
         help="the day the history leads up to (default: today)",

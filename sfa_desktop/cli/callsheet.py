@@ -7,21 +7,10 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from sfa_desktop.cli.common import CliError, Commands
-from sfa_desktop.core import access, settings
+from sfa_desktop.cli.common import Commands, date, open_store
 from sfa_desktop.core.callsheet.sheet import NothingPlanned
-from sfa_desktop.store.database import LocalStore, default_data_dir
-
-
-class CallSheetError(CliError):
-    """A call sheet that cannot be made as asked; the message says what to do."""
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from None
+from sfa_desktop.ops import callsheet as callsheet_ops
+from sfa_desktop.ops.callsheet import CallSheetError
 
 
 def _page_size(value: str) -> str:
@@ -31,37 +20,7 @@ def _page_size(value: str) -> str:
     return sizes[value.strip().lower()]
 
 
-def rep_ids(store: LocalStore, logins: list[str]) -> list[str]:
-    """The ids of the reps asked for (by login), or of this laptop's user; refuses the sheets of people the
-    user may not print for (``access.may_print_call_sheet``: the rule the call-sheet dialog offers by)."""
-    with store.engine.connect() as conn:
-        me = access.this_user(conn)
-        everyone = access.people(conn)
-    known = {p.login.lower(): (p.user_id, p.login) for p in everyone}
-    if not logins:
-        if me is None:
-            raise CallSheetError(
-                "This laptop is not connected to a central store, so it does not know whose call sheet to "
-                "make: give --rep LOGIN."
-            )
-        if not me.user_id:
-            raise CallSheetError(f"Run 'sfa sync' first: this laptop does not know the user {me.login} yet.")
-        return [me.user_id]
-    ids = []
-    for login in logins:
-        found = known.get(login.strip().lower())
-        if found is None:
-            listed = ", ".join(sorted(v[1] for v in known.values())[:12]) or "none"
-            raise CallSheetError(f"There is no user '{login}' on this laptop; known users: {listed}.")
-        if me is not None and not access.may_print_call_sheet(me, found[0], access.managers(everyone)):
-            raise CallSheetError(access.call_sheet_refusal(me, found[1]))
-        ids.append(found[0])
-    return ids
-
-
 def cmd_callsheet(args: argparse.Namespace) -> int:
-    from sfa_desktop.printing.callsheet import write
-
     start: dt.date = args.date or dt.date.today()
     end: dt.date = args.to or start
     if end < start:
@@ -73,15 +32,15 @@ def cmd_callsheet(args: argparse.Namespace) -> int:
         raise CallSheetError(f"{output} does not end in .pdf; give a file name such as today.pdf.")
     if not output.parent.is_dir():
         raise CallSheetError(f"The folder {output.parent} does not exist; create it or choose another.")
-    folder = args.data_dir if getattr(args, "data_dir", None) is not None else default_data_dir()
-    with LocalStore.open(folder, create=False) as store:
-        ids = rep_ids(store, list(args.rep or []))
-        with store.reading() as session:
-            size = args.page_size or settings.get(session, "page_size")
-            try:
-                written = write(session, ids, start, end, output, size=size)
-            except NothingPlanned as exc:
-                raise CallSheetError(str(exc)) from None
+    with open_store(args) as store:
+        # who may print whose sheet: one rule for the window and here (ops.callsheet.may_print)
+        ids = callsheet_ops.rep_ids(store, list(args.rep or []))
+        size = args.page_size or callsheet_ops.page_size(store)
+        try:
+            # --page-size is for this sheet: the page_size setting stays as it is
+            written = callsheet_ops.write_call_sheet(store, ids, start, end, output, size, remember=False)
+        except NothingPlanned as exc:
+            raise CallSheetError(str(exc)) from None
     print(
         f"Call sheet for {written.description}: {written.calls} call{'s' if written.calls != 1 else ''} on "
         f"{written.pages} page{'s' if written.pages != 1 else ''} ({size}), written to {written.path}."
@@ -108,10 +67,8 @@ def register(commands: Commands) -> None:
             "are in km on A4 and in miles on Letter."
         ),
     )
-    parser.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD", help="the day (today)")
-    parser.add_argument(
-        "--to", type=_date, default=None, metavar="YYYY-MM-DD", help="the last day of a range"
-    )
+    parser.add_argument("--date", type=date, default=None, metavar="YYYY-MM-DD", help="the day (today)")
+    parser.add_argument("--to", type=date, default=None, metavar="YYYY-MM-DD", help="the last day of a range")
     parser.add_argument("--rep", action="append", metavar="LOGIN", help="a rep's login; may be repeated")
     parser.add_argument("--page-size", type=_page_size, default=None, metavar="SIZE", help="A4 or Letter")
     parser.add_argument(

@@ -6,49 +6,30 @@ the argparse subcommands from it.  Siblings are listed by the place of the decla
 module's ``GROUPS``, then in the order that group declared them, so one group can add subcommands to
 another's group (``sfa opportunities won``) without either knowing the other.
 
-:func:`resolve` turns what a person typed (a full id, a name, an id prefix) into a record id; :func:`label_of`
-names a record back; :func:`open_store` opens the local database of ``--data-dir``; :func:`print_table`
-prints aligned columns.  :class:`CliError` is a mistake on the command line.
+:func:`resolve` turns what a person typed (a full id, a name, an id prefix) into a record id and
+:func:`label_of` names a record back (both asked of :mod:`sfa_desktop.ops.records`: the command line holds
+no SQL); :func:`open_store` opens the local database of ``--data-dir``; :func:`print_table` prints aligned
+columns; :func:`count`, :func:`digits` and :func:`date` are argument types.  :class:`CliError` is a mistake
+on the command line.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from sfa_desktop.core.errors import UserError
-from sfa_desktop.core.records.fields import ENTITIES
-from sfa_desktop.core.records.merge import survivor_of
-from sfa_desktop.core.records.services import NotFound
+from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.database import LocalStore, default_data_dir
-from sfa_desktop.store.lists import LISTS
 
-SHORT_ID = 8
+SHORT_ID = record_ops.SHORT_ID
 MAX_CELL = 40
 DEFAULT_TABLE_LIMIT = 50
 #: The namespace attribute every command's parser sets to its words ("leads score"), for the error log.
 WORDS = "command_words"
-
-_PERSON = "trim(coalesce(first_name, '') || ' ' || last_name)"
-#: How a person names a record of each kind, besides its id (SQL over the record's own table).
-LABELS: dict[str, tuple[str, ...]] = {
-    "accounts": ("name",),
-    "contacts": (_PERSON,),
-    "leads": (_PERSON,),
-    "opportunities": ("name",),
-    "activities": ("subject",),
-    "users": ("login", "full_name"),
-    "territories": ("code", "name"),
-    "territory_memberships": ("id",),
-    "products": ("sku", "name"),
-}
-_HEXISH = re.compile(r"[0-9a-fA-F-]{4,36}")
 
 
 class CliError(UserError):
@@ -62,45 +43,18 @@ def short(record_id: str) -> str:
     return record_id[:SHORT_ID]
 
 
-def label_of(session: Session, kind: str, record_id: str) -> str:
-    expr = LABELS[kind][-1]
-    value = session.execute(text(f"SELECT {expr} FROM {kind} WHERE id = :id"), {"id": record_id}).scalar()
-    return str(value) if value else record_id
+def label_of(store: LocalStore, kind: str, record_id: str) -> str:
+    """How a person names the record (its id when it has no name)."""
+    return record_ops.label_of(store, kind, record_id)
 
 
-def resolve(session: Session, kind: str, given: str) -> str:
+def resolve(store: LocalStore, kind: str, given: str) -> str:
     """The id of the live record of ``kind`` that ``given`` names: a full id, a name, or an id prefix."""
-    ent = ENTITIES[kind]
-    wanted = given.strip()
-    if not wanted:
-        raise CliError(f"No {ent.singular} given.")
-    alive = f"SELECT id FROM {kind} WHERE deleted_at IS NULL AND "
-    found = session.execute(text(alive + "id = :v"), {"v": wanted}).scalars().all()
-    if found:
-        return str(found[0])
-    if kind in ("accounts", "contacts", "leads") and (survivor := survivor_of(session, kind, wanted)):
-        return survivor  # a merged-away record's id leads to the record it was merged into
-    matches: list[str] = []
-    for expr in LABELS[kind]:
-        rows = session.execute(text(alive + f"{expr} = :v COLLATE NOCASE LIMIT 5"), {"v": wanted}).scalars()
-        matches += [r for r in rows if r not in matches]
-    if not matches and _HEXISH.fullmatch(wanted):
-        pattern = wanted.lower().replace("%", "").replace("_", "") + "%"
-        matches = list(session.execute(text(alive + "id LIKE :p LIMIT 5"), {"p": pattern}).scalars())
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        listed = ", ".join(short(m) for m in matches[:4]) + (", ..." if len(matches) > 4 else "")
-        raise CliError(f"'{wanted}' matches several {ent.plural} ({listed}); give the id instead.")
-    if _HEXISH.fullmatch(wanted):
-        hint = f" It may have been deleted; 'sfa {kind} list' shows the ids." if kind in LISTS else ""
-    else:
-        hint = f" Find it with 'sfa search {wanted}' or 'sfa {kind} list'." if kind in LISTS else ""
-    raise NotFound(f"There is no {ent.singular} '{wanted}'.{hint}")
+    return record_ops.resolve_ref(store, kind, given)
 
 
 def open_store(args: argparse.Namespace, *, create: bool = False) -> LocalStore:
-    folder = args.data_dir if args.data_dir is not None else default_data_dir()
+    folder = args.data_dir if getattr(args, "data_dir", None) is not None else default_data_dir()
     return LocalStore.open(folder, create=create)
 
 
@@ -119,6 +73,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: Text
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
+# -- argument types ----------------------------------------------------------------------------------------
+
+
 def count(value: str) -> int:
     """An argument type: a whole number, 0 or more."""
     try:
@@ -128,6 +85,21 @@ def count(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return number
+
+
+def digits(value: str) -> int:
+    """An argument type: a whole number 0 or more, written in digits only (``--limit``, ``--orders``)."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number 0 or more")
+    return int(value)
+
+
+def date(value: str) -> dt.date:
+    """An argument type: a day, YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from None
 
 
 # -- the command tree ----------------------------------------------------------------------------------------

@@ -13,36 +13,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.cli.common import CliError, Commands, label_of, print_table, resolve
+from sfa_desktop.cli.common import CliError, Commands, label_of, open_store, print_table, resolve, short
 from sfa_desktop.core.progress import Progress
-from sfa_desktop.core.records import duplicates, merge
+from sfa_desktop.core.records import duplicates
 from sfa_desktop.core.records.columns import IMPORT_KINDS, targets
 from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.core.records.matching import KINDS
 from sfa_desktop.core.records.merge import MergeError
 from sfa_desktop.core.transfer import exporter, import_source, importer, vcards
-from sfa_desktop.store.database import LocalStore, default_data_dir
-from sfa_desktop.sync.whoami import record_defaults
+from sfa_desktop.ops import data as data_ops
 
 #: Rejected rows printed before "... and N more".
 SHOWN_PROBLEMS = 20
-
-
-def _open(args: argparse.Namespace) -> LocalStore:
-    folder = getattr(args, "data_dir", None)
-    return LocalStore.open(folder if folder is not None else default_data_dir(), create=False)
-
-
-def _short(record_id: str) -> str:
-    return record_id[:8]
 
 
 # -- duplicates and merge -------------------------------------------------------------------------------
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.reading() as session:
-        groups = duplicates.find_duplicates(session, args.kind)
+    with open_store(args) as store:
+        groups = data_ops.find_groups(store, args.kind)
     if args.format == "json":
         json.dump([duplicates.describe_group(g) for g in groups], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -59,7 +49,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
                 [
                     str(number) if position == 0 else "",
                     str(group.score) if position == 0 else "",
-                    _short(member.ref),
+                    short(member.ref),
                     member.label,
                     why,
                 ]
@@ -76,16 +66,18 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     ent = ENTITIES[args.kind]
     take_names = [t.strip() for item in args.take or [] for t in item.split(",") if t.strip()]
-    with _open(args) as store, store.transaction() as session:
-        survivor = resolve(session, args.kind, args.survivor)
-        loser = resolve(session, args.kind, args.other)
+    with open_store(args) as store:
+        survivor = resolve(store, args.kind, args.survivor)
+        loser = resolve(store, args.kind, args.other)
         if survivor == loser:
             raise MergeError(f"'{args.survivor}' and '{args.other}' are the same {ent.singular}; name two.")
         names = {
-            "survivor": label_of(session, args.kind, survivor),
-            "other": label_of(session, args.kind, loser),
+            "survivor": label_of(store, args.kind, survivor),
+            "other": label_of(store, args.kind, loser),
         }
-        result = merge.merge(session, args.kind, survivor, [loser], take=dict.fromkeys(take_names, loser))
+        result = data_ops.merge_records(
+            store, args.kind, survivor, [loser], take=dict.fromkeys(take_names, loser)
+        )
     took = ", ".join(ent.by_name[f].label.lower() for f in result.changed) or "nothing"
     print(
         f"Merged {ent.singular} {names['other']} ({loser}) into {names['survivor']} ({survivor}): "
@@ -154,27 +146,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"Note: {note}")
     bar = _Bar()
     progress = Progress(bar)
-    with _open(args) as store, store.transaction() as session:
-        options = importer.Options(
-            kind, _mapping(source, kind, args.map or []), args.on_match, record_defaults(session.connection())
-        )
-        if source.format == "csv" and options.mapping is not None:
-            shown = [f"{h} -> {t}" for h, t in zip(source.headers, options.mapping, strict=True) if t]
-            print(
-                "Columns: " + ", ".join(shown)
-                if shown
-                else "Columns: none recognised; use --map COLUMN=FIELD."
-            )
-        plan = importer.plan(session, source, options, progress)
+
+    def report(plan: importer.Plan) -> bool:
+        """Report the plan's rows; go on unless this is a dry run."""
         _report_rows(plan)
         if args.rejects:
             Path(args.rejects).write_text(importer.rejects_csv(plan), encoding="utf-8-sig", newline="")
         if args.dry_run:
             bar.finish()
             print(f"Dry run, nothing written: {plan.summary()}.")
-            session.rollback()
-            return 0
-        result = importer.run(session, plan, progress)
+            return False
+        return True
+
+    with open_store(args) as store:
+        mapping = _mapping(source, kind, args.map or [])
+        if source.format == "csv" and mapping is not None:
+            shown = [f"{h} -> {t}" for h, t in zip(source.headers, mapping, strict=True) if t]
+            print(
+                "Columns: " + ", ".join(shown)
+                if shown
+                else "Columns: none recognised; use --map COLUMN=FIELD."
+            )
+        plan, result = data_ops.plan_and_import(store, source, kind, mapping, args.on_match, progress, report)
+    if result is None:
+        return 0
     bar.finish()
     accounts = f" and {result.accounts_created:,} accounts" if result.accounts_created else ""
     saved = f" (see {args.rejects})" if args.rejects and result.rejected else ""
@@ -204,16 +199,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     to_stdout = args.output == "-"
     out = sys.stdout if to_stdout else None
     encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
-    with _open(args) as store, store.reading() as session:
+    with open_store(args) as store:
         target = Path(args.output)
         if not to_stdout and not target.parent.exists():
             raise CliError(f"The folder {target.parent} does not exist; choose another place with -o.")
         stream: Any = out or target.open("w", encoding=encoding, newline="")
         try:
-            if args.format == "csv":
-                count = exporter.write_csv(session, args.kind, stream)
-            else:
-                count = exporter.write_vcards(session, args.kind, stream, version)
+            count = data_ops.export_to(store, args.kind, args.format, version, stream)
         finally:
             if out is None:
                 stream.close()

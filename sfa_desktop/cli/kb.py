@@ -11,26 +11,13 @@ import argparse
 import sys
 import textwrap
 
-from sqlalchemy import Connection
-
-from sfa_desktop.cli.common import CliError, Commands
+from sfa_desktop.cli.common import CliError, Commands, open_store
 from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.core.kb import mdtext
+from sfa_desktop.ops import kb as kb_ops
 from sfa_desktop.store import kb_search
-from sfa_desktop.store.database import LocalStore, default_data_dir
-from sfa_desktop.sync.local_user import local_user
 
 WIDTH = 100
-
-
-def _open(args: argparse.Namespace) -> LocalStore:
-    folder = getattr(args, "data_dir", None)
-    return LocalStore.open(folder if folder is not None else default_data_dir(), create=False)
-
-
-def _drafts(conn: Connection) -> bool:
-    user = local_user(conn)
-    return kb.may_author(user.role if user is not None else None)
 
 
 def _color() -> bool:
@@ -39,15 +26,8 @@ def _color() -> bool:
 
 def cmd_search(args: argparse.Namespace) -> int:
     words = " ".join(args.text)
-    with _open(args) as store, store.engine.connect() as conn:
-        hits = kb_search.search(
-            conn,
-            words,
-            limit=args.limit,
-            category=args.category,
-            tag=args.tag,
-            include_drafts=_drafts(conn),
-        )
+    with open_store(args) as store:
+        hits = kb_ops.find(store, words, args.category, args.tag, kb_ops.may_author(store), limit=args.limit)
     if not hits:
         sys.stderr.write(f"No article matches '{words}'.\n")
         return 0
@@ -78,9 +58,9 @@ def _wrap_marked(marked: str, width: int) -> list[str]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.engine.connect() as conn:
+    with open_store(args) as store:
         try:
-            article = kb.get_article(conn, kb.resolve(conn, args.ref))
+            article = kb_ops.load(store, kb_ops.resolve(store, args.ref))
         except kb.ArticleNotFound as exc:
             raise CliError(str(exc)) from None
     bold = ("\x1b[1m", "\x1b[0m") if _color() else ("", "")
@@ -122,13 +102,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.engine.connect() as conn:
-        drafts = _drafts(conn)
+    with open_store(args) as store:
         if args.category is None and args.tag is None and not args.all:
-            cats = kb.categories(conn, include_drafts=drafts)
-            popular = kb.tags(conn, include_drafts=drafts)
-            total = kb.count(conn, include_drafts=drafts)
-            print(f"{total} articles.")
+            shown = kb_ops.overview(store)
+            cats, popular = shown.categories, shown.tags
+            print(f"{shown.count} articles.")
             if cats:
                 print("\nCategories:")
                 for name, number in cats:
@@ -145,7 +123,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 )
             print("\n'sfa kb list --category NAME', '--tag NAME' or '--all' lists the articles.")
             return 0
-        found = kb.list_articles(conn, category=args.category, tag=args.tag, include_drafts=drafts)
+        found = kb_ops.browse(store, args.category, args.tag, kb_ops.may_author(store))
     if not found:
         sys.stderr.write("No articles.\n")
         return 0

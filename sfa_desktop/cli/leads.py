@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from sfa_desktop.cli.common import CliError, Commands, label_of, open_store, print_table, resolve, short
-from sfa_desktop.core import settings
-from sfa_desktop.core.records import conversion, services
 from sfa_desktop.core.records.conversion import Match, Plan
 from sfa_desktop.core.records.validation import parse_date, parse_money_cents
 from sfa_desktop.core.scoring import rules as scoring_rules
 from sfa_desktop.core.scoring import scores as scoring
-from sfa_desktop.store import lists
+from sfa_desktop.ops import leads as lead_ops
+from sfa_desktop.ops import records as record_ops
 
 
 def _points(value: int) -> str:
@@ -27,47 +26,38 @@ def _points(value: int) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store.transaction() as session:
+    with open_store(args) as store:
         if args.id is not None:
-            lead_id = resolve(session, "leads", args.id)
-            score = scoring.score_of(session, lead_id)
-            label = label_of(session, "leads", lead_id)
+            lead_id = resolve(store, "leads", args.id)
+            score = lead_ops.lead_score(store, lead_id)
+            label = label_of(store, "leads", lead_id)
             if score is None:
                 raise CliError(f"The lead {label} has no score.")
             _print_score(label, score, args.format)
             return 0
-        scoring.refresh(session)
-        conn = session.connection()
-        ids = lists.list_ids(conn, "leads", sort="score", descending=True, limit=args.limit or None)
-        rows = lists.fetch_rows(conn, "leads", ids)
-        reasons: dict[str, str] = {
-            row[0]: row[1] for row in conn.exec_driver_sql("SELECT lead_id, reasons FROM lead_scores")
-        }
-    spec = lists.LISTS["leads"]
-    keys = [c.key for c in spec.columns]
-    found = [(i, dict(zip(keys, rows[i], strict=True))) for i in ids if i in rows]
+        found = lead_ops.best_leads(store, args.limit or None)
     if args.format == "json":
         out = [
             {
-                "id": i,
-                "name": r["name"],
-                "company": r["company"],
-                "status": r["status"],
-                "score": r["score"],
-                "reasons": json.loads(reasons.get(i, "[]")),
+                "id": lead.lead_id,
+                "name": lead.values["name"],
+                "company": lead.values["company"],
+                "status": lead.values["status"],
+                "score": lead.values["score"],
+                "reasons": lead.reasons,
             }
-            for i, r in found
+            for lead in found
         ]
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     table = []
-    for i, r in found:
-        top = json.loads(reasons.get(i, "[]"))
-        best = max(top, key=lambda x: abs(x["points"]), default=None)
+    for lead in found:
+        r = lead.values
+        best = max(lead.reasons, key=lambda x: abs(x["points"]), default=None)
         table.append(
             [
-                short(i),
+                short(lead.lead_id),
                 r["name"] or "",
                 r["company"] or "",
                 r["status"] or "",
@@ -110,16 +100,16 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise CliError(
             "--amount, --close-date and --stage describe the opportunity: give --opportunity NAME too."
         )
-    with open_store(args) as store, store.transaction() as session:
-        lead_id = resolve(session, "leads", args.id)
-        lead = services.get(session, "leads", lead_id)
-        if getattr(lead, "status", None) == "converted":
-            when = getattr(lead, "converted_at", None)
+    with open_store(args) as store:
+        lead_id = resolve(store, "leads", args.id)
+        lead = record_ops.load_record(store, "leads", lead_id).values
+        if lead.get("status") == "converted":
+            when = lead.get("converted_at")
             raise CliError(f"This lead was already converted{f' on {when:%Y-%m-%d}' if when else ''}.")
         plan = Plan()
-        matches = conversion.find_matches(session, lead_id)
+        matches = lead_ops.conversion_start(store, lead_id).matches
         if args.account is not None:
-            plan.account_id = resolve(session, "accounts", args.account)
+            plan.account_id = resolve(store, "accounts", args.account)
         elif not args.new_account and matches.accounts:
             raise CliError(
                 _matches_message(
@@ -127,7 +117,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
                 )
             )
         if args.contact is not None:
-            plan.contact_id = resolve(session, "contacts", args.contact)
+            plan.contact_id = resolve(store, "contacts", args.contact)
         elif not args.new_contact and matches.contacts:
             raise CliError(
                 _matches_message(
@@ -146,9 +136,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
             if args.stage is not None:
                 opportunity["stage"] = args.stage
             plan.opportunity = opportunity
-        result = conversion.convert(session, lead_id, plan)
-        label = label_of(session, "leads", lead_id)
-        sentence = conversion.describe(session, result)
+        result, sentence = lead_ops.convert(store, lead_id, plan)
+        label = label_of(store, "leads", lead_id)
     print(f"{label}: {sentence}")
     print(f"  account {result.account_id}\n  contact {result.contact_id}")
     if result.opportunity_id:
@@ -168,14 +157,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
             except UnicodeDecodeError:
                 raise CliError(f"{args.file} is not UTF-8 text; save the rules as UTF-8 JSON.") from None
             try:
-                with store.transaction() as session:
-                    settings.put(session, scoring.SETTING, raw)
+                lead_ops.save_rules(store, raw, rescore=False)
             except scoring_rules.RulesError as exc:
                 raise CliError("The rules were not saved: " + " ".join(exc.problems)) from None
             print("Saved the lead-scoring rules; scores are recomputed when next shown.")
             return 0
-        with store.reading() as session:
-            text_ = scoring_rules.default_json() if args.defaults else settings.get(session, scoring.SETTING)
+        text_ = scoring_rules.default_json() if args.defaults else lead_ops.load_rules(store)
     print(json.dumps(json.loads(text_), indent=2, ensure_ascii=False))
     return 0
 

@@ -11,15 +11,15 @@ import json
 import sys
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from sfa_desktop.cli.common import CliError, Commands, label_of, open_store, print_table, resolve
-from sfa_desktop.core.records import pipeline
+from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.records.fields import STAGE_CATEGORIES
 from sfa_desktop.core.records.pipeline import StageEdit
-from sfa_desktop.core.records.stages import Stage, StageIndex, all_stages
+from sfa_desktop.core.records.stages import Stage, StageIndex
 from sfa_desktop.core.records.validation import format_money
-from sfa_desktop.sync.local_user import NotPermitted, local_user, require_reference_writer
+from sfa_desktop.ops import pipeline as pipeline_ops
+from sfa_desktop.ops import sync as sync_ops
+from sfa_desktop.store.database import LocalStore
 
 
 def _percent(value: str) -> int:
@@ -56,42 +56,39 @@ def _edits(stages: list[Stage]) -> list[StageEdit]:
     return [StageEdit(s.name, s.probability, s.category, s.active, s.id, s.key) for s in stages]
 
 
-def _save(session: Session, edits: list[StageEdit]) -> list[Stage]:
+def _save(store: LocalStore, edits: list[StageEdit]) -> list[Stage]:
     try:
-        require_reference_writer(session.connection(), "pipeline_stages", "the pipeline stages")
+        return pipeline_ops.save_stages(store, edits)
     except NotPermitted as exc:
         raise CliError(str(exc)) from None
-    return pipeline.save_stages(session, edits)
 
 
 def cmd_stages(args: argparse.Namespace) -> int:
     with open_store(args) as store:
+        stages = pipeline_ops.load_stages(store).stages
         if args.action == "list":
-            with store.reading() as session:
-                stages = all_stages(session, include_inactive=args.all)
-            _print_stages(stages, args.format)
+            _print_stages([s for s in stages if s.active or args.all], args.format)
             return 0
-        with store.transaction() as session:
-            index = StageIndex.load(session)
-            current = [s for s in index.stages if s.active or args.action == "edit"]
-            edits = _edits(current)
-            if args.action == "add":
-                edit = StageEdit(args.name, args.probability, args.category, not args.inactive)
-                edits.insert(_insert_at(index, edits, args), edit)
-                done = f"Added the stage {args.name}"
-            else:
-                stage = _stage(index, args.stage)
-                at = next(i for i, e in enumerate(edits) if e.id == stage.id)
-                edit = edits.pop(at)
-                changed = _apply(edit, args)
-                if not changed and args.position is None:
-                    raise CliError(
-                        "Nothing to change: give --name, --probability, --category, --active or --position."
-                    )
-                position = at if args.position is None else min(max(args.position - 1, 0), len(edits))
-                edits.insert(position, edit)
-                done = f"Updated the stage {edit.name}"
-            saved = _save(session, edits)
+        index = StageIndex(stages)
+        current = [s for s in index.stages if s.active or args.action == "edit"]
+        edits = _edits(current)
+        if args.action == "add":
+            edit = StageEdit(args.name, args.probability, args.category, not args.inactive)
+            edits.insert(_insert_at(index, edits, args), edit)
+            done = f"Added the stage {args.name}"
+        else:
+            stage = _stage(index, args.stage)
+            at = next(i for i, e in enumerate(edits) if e.id == stage.id)
+            edit = edits.pop(at)
+            changed = _apply(edit, args)
+            if not changed and args.position is None:
+                raise CliError(
+                    "Nothing to change: give --name, --probability, --category, --active or --position."
+                )
+            position = at if args.position is None else min(max(args.position - 1, 0), len(edits))
+            edits.insert(position, edit)
+            done = f"Updated the stage {edit.name}"
+        saved = _save(store, edits)
     print(f"{done}. The pipeline is now:")
     _print_stages([s for s in saved if s.active], "table")
     return 0
@@ -150,34 +147,30 @@ def _print_stages(stages: list[Stage], fmt: str) -> None:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store.transaction() as session:
-        record_id = resolve(session, "opportunities", args.id)
-        mark = pipeline.mark_won if args.outcome == "won" else pipeline.mark_lost
-        record = mark(session, record_id, args.reason)
-        label = label_of(session, "opportunities", record_id)
-        stage = StageIndex.load(session).find(record.stage)
-        closed = record.close_date
-    where = stage.name if stage else record.stage
-    print(f"{label} is {args.outcome} ({where}, closed {closed}): {args.reason}.")
+    with open_store(args) as store:
+        record_id = resolve(store, "opportunities", args.id)
+        closed = pipeline_ops.close(store, record_id, args.outcome, args.reason)
+        label = label_of(store, "opportunities", record_id)
+    print(f"{label} is {args.outcome} ({closed.stage}, closed {closed.close_date}): {args.reason}.")
     return 0
 
 
 def cmd_pipeline(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store.reading() as session:
+    with open_store(args) as store:
         owner_id = None
         owner_label = "everyone"
         if args.owner is not None:
             if args.owner.strip().lower() == "me":
-                user = local_user(session.connection())
+                user = sync_ops.local_user(store)
                 if user is None:
                     raise CliError(
                         "This laptop is not connected, so 'me' is nobody; give a login with --owner."
                     )
                 owner_id = user.user_id
             else:
-                owner_id = resolve(session, "users", args.owner)
-            owner_label = label_of(session, "users", owner_id)
-        totals = pipeline.totals(session, owner_id=owner_id)
+                owner_id = resolve(store, "users", args.owner)
+            owner_label = label_of(store, "users", owner_id)
+        totals = pipeline_ops.load_totals(store, owner_id)
     if args.format == "json":
         document: dict[str, Any] = {"owner": owner_label if owner_id else None, **totals.as_json()}
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)

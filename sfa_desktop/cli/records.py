@@ -13,8 +13,6 @@ import json
 import sys
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from sfa_desktop.cli.common import (
     DEFAULT_TABLE_LIMIT,
     CliError,
@@ -26,11 +24,13 @@ from sfa_desktop.cli.common import (
     resolve,
     short,
 )
-from sfa_desktop.core import settings
-from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES, Entity, Field, clean, display_value
 from sfa_desktop.core.records.services import NotFound
+from sfa_desktop.core.records.stages import StageIndex
 from sfa_desktop.core.records.validation import ValidationError, format_money, format_phone
+from sfa_desktop.ops import pipeline as pipeline_ops
+from sfa_desktop.ops import records as record_ops
+from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.list_spec import Column, ListSpec
 from sfa_desktop.store.lists import LISTS
 
@@ -122,7 +122,7 @@ def _field_values(ent: Entity, args: argparse.Namespace) -> dict[str, Any]:
     return {f.name: getattr(args, f.name) for f in ent.fields if getattr(args, f.name, None) is not None}
 
 
-def _prepare(session: Session, ent: Entity, values: dict[str, Any], *, partial: bool) -> None:
+def _prepare(store: LocalStore, ent: Entity, values: dict[str, Any], *, partial: bool) -> None:
     """Resolve referenced records (id, id prefix or name) in place, and report every bad field at once:
     unknown references together with the services' validation messages."""
     errors: dict[str, str] = {}
@@ -130,11 +130,11 @@ def _prepare(session: Session, ent: Entity, values: dict[str, Any], *, partial: 
         spec = ent.by_name[name]
         if spec.kind == "ref" and value.strip():
             try:
-                values[name] = resolve(session, spec.ref or "", value)
-            except (CliError, NotFound) as exc:
+                values[name] = resolve(store, spec.ref or "", value)
+            except (record_ops.Ambiguous, NotFound) as exc:
                 errors[name] = str(exc)
     try:
-        region = settings.get(session, "phone_region")
+        region = record_ops.phone_region(store)
         clean(ent, {k: v for k, v in values.items() if k not in errors}, partial=partial, phone_region=region)
     except ValidationError as exc:
         errors = {**exc.errors, **errors}  # an unknown reference says more than 'is required'
@@ -147,35 +147,35 @@ def cmd_list(args: argparse.Namespace) -> int:
     spec: ListSpec = LISTS[kind]
     from sfa_desktop.store import lists
 
-    with open_store(args) as store, store.Session() as session:
+    with open_store(args) as store:
         filters: dict[str, Any] = {}
         for key in spec.filters:
             given = getattr(args, f"filter_{key}", None)
             if given is None:
                 continue
             if key.endswith("_id"):
-                filters[key] = resolve(session, _filter_target(kind, key), given)
+                filters[key] = resolve(store, _filter_target(kind, key), given)
             elif key == "stage":
-                filters[key] = _stage_key(session, given)
+                filters[key] = _stage_key(store, given)
             else:
                 filters[key] = _canonical_choice(key, given)
-        conn = session.connection()
-        limit = args.limit
-        if limit is None:
-            limit = DEFAULT_TABLE_LIMIT if args.format == "table" else 0
-        total = lists.count(conn, kind, filter_text=args.filter or "", filters=filters)
-        ids = lists.list_ids(
-            conn,
-            kind,
-            filter_text=args.filter or "",
-            filters=filters,
-            sort=args.sort,
-            descending=args.desc,
-            limit=limit or None,
-        )
-        rows: dict[str, tuple[Any, ...]] = {}
-        for start in range(0, len(ids), 500):
-            rows.update(lists.fetch_rows(conn, kind, ids[start : start + 500]))
+        with store.engine.connect() as conn:
+            limit = args.limit
+            if limit is None:
+                limit = DEFAULT_TABLE_LIMIT if args.format == "table" else 0
+            total = lists.count(conn, kind, filter_text=args.filter or "", filters=filters)
+            ids = lists.list_ids(
+                conn,
+                kind,
+                filter_text=args.filter or "",
+                filters=filters,
+                sort=args.sort,
+                descending=args.desc,
+                limit=limit or None,
+            )
+            rows: dict[str, tuple[Any, ...]] = {}
+            for start in range(0, len(ids), 500):
+                rows.update(lists.fetch_rows(conn, kind, ids[start : start + 500]))
     ordered = [(i, rows[i]) for i in ids if i in rows]
     out = sys.stdout
     if args.format == "table":
@@ -216,11 +216,9 @@ def _filter_target(kind: str, key: str) -> str:
     return {"territory_id": "territories", "owner_id": "users"}.get(key, key.removesuffix("_id") + "s")
 
 
-def _stage_key(session: Session, given: str) -> str:
+def _stage_key(store: LocalStore, given: str) -> str:
     """The key of the stage a list filter names (key or name, active or retired)."""
-    from sfa_desktop.core.records.stages import StageIndex
-
-    index = StageIndex.load(session)
+    index = StageIndex(pipeline_ops.load_stages(store).stages)
     stage = index.find(given)
     if stage is None:
         raise CliError(
@@ -245,36 +243,36 @@ def _canonical_choice(key: str, given: str) -> str:
 
 def cmd_add(args: argparse.Namespace) -> int:
     ent = ENTITIES[args.kind]
-    with open_store(args) as store, store.transaction() as session:
+    with open_store(args) as store:
         values = _field_values(ent, args)
-        _prepare(session, ent, values, partial=False)
-        record = services.create(session, ent.key, values)
-        label = label_of(session, ent.key, record.id)
-        record_id = record.id
+        _prepare(store, ent, values, partial=False)
+        record_id = record_ops.save_record(store, ent.key, None, values)
+        label = label_of(store, ent.key, record_id)
     print(f"Added {ent.singular} {label} ({record_id}).")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     ent = ENTITIES[args.kind]
-    with open_store(args) as store, store.Session() as session:
-        record_id = resolve(session, ent.key, args.id)
-        record = services.get(session, ent.key, record_id)
-        values = services.as_dict(record)
+    with open_store(args) as store:
+        record_id = resolve(store, ent.key, args.id)
+        loaded = record_ops.load_record(store, ent.key, record_id)
+        values = loaded.values
         lines: list[tuple[str, str]] = [("ID", record_id)]
         for spec in ent.fields:
             value = values.get(spec.name)
             if spec.kind == "ref" and value:
-                shown = f"{label_of(session, spec.ref or '', value)} ({short(value)})"
+                name = loaded.ref_labels.get(spec.name) or label_of(store, spec.ref or "", value)
+                shown = f"{name} ({short(value)})"
             else:
                 shown = display_value(spec, value)
             lines.append((spec.label, shown))
         if "territory_id" in values and "territory_id" not in ent.by_name and values["territory_id"]:
             territory = values["territory_id"]
-            lines.append(("Territory", f"{label_of(session, 'territories', territory)} ({short(territory)})"))
-        for key, label in (("created_at", "Created"), ("updated_at", "Updated")):
-            moment = values.get(key)
-            lines.append((label, moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""))
+            lines.append(("Territory", f"{label_of(store, 'territories', territory)} ({short(territory)})"))
+    for key, label in (("created_at", "Created"), ("updated_at", "Updated")):
+        moment = values.get(key)
+        lines.append((label, moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""))
     width = max(len(label) for label, _ in lines)
     for label, shown in lines:
         indent = "\n" + " " * (width + 2)
@@ -291,11 +289,11 @@ def cmd_edit(args: argparse.Namespace) -> int:
             f"Nothing to change: give at least one field, for example {example} VALUE "
             f"(see 'sfa {ent.key} edit --help'). An empty value (\"\") clears a field."
         )
-    with open_store(args) as store, store.transaction() as session:
-        record_id = resolve(session, ent.key, args.id)
-        _prepare(session, ent, values, partial=True)
-        services.update(session, ent.key, record_id, values)
-        label = label_of(session, ent.key, record_id)
+    with open_store(args) as store:
+        record_id = resolve(store, ent.key, args.id)
+        _prepare(store, ent, values, partial=True)
+        record_ops.save_record(store, ent.key, record_id, values)
+        label = label_of(store, ent.key, record_id)
     changed = ", ".join(ent.by_name[n].label.lower() for n in values)
     print(f"Updated {ent.singular} {label} ({record_id}): {changed}.")
     return 0
@@ -303,10 +301,10 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     ent = ENTITIES[args.kind]
-    with open_store(args) as store, store.transaction() as session:
-        record_id = resolve(session, ent.key, args.id)
-        label = label_of(session, ent.key, record_id)
-        count = services.delete(session, ent.key, record_id)
+    with open_store(args) as store:
+        record_id = resolve(store, ent.key, args.id)
+        label = label_of(store, ent.key, record_id)
+        count = record_ops.delete_record(store, ent.key, record_id)
     extra = f" with {count - 1:,} related record{'s' if count != 2 else ''}" if count > 1 else ""
     print(f"Deleted {ent.singular} {label} ({record_id}){extra}.")
     return 0

@@ -8,19 +8,14 @@ import datetime as dt
 import json
 import sys
 
-from sfa_desktop.cli.common import Commands, resolve
+from sfa_desktop.cli.common import Commands, date, digits, label_of, open_store, resolve
 from sfa_desktop.core.records.validation import format_money
 from sfa_desktop.core.sales import history as sales
-from sfa_desktop.store.database import LocalStore, default_data_dir
+from sfa_desktop.ops import sales as sales_ops
 
 SHOWN_PROBLEMS = 50
 BAR_WIDTH = 32
 _BLOCKS = " ▏▎▍▌▋▊▉█"
-
-
-def _open(args: argparse.Namespace) -> LocalStore:
-    folder = getattr(args, "data_dir", None)
-    return LocalStore.open(folder if folder is not None else default_data_dir(), create=False)
 
 
 def _day(day: dt.date) -> str:
@@ -35,12 +30,10 @@ def _bar(cents: int, top: int) -> str:
 
 
 def cmd_sales(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.Session() as session:
-        account_id = resolve(session, "accounts", args.account)
-        conn = session.connection()
-        name = conn.exec_driver_sql("SELECT name FROM accounts WHERE id = ?", (account_id,)).scalar()
-        figures = sales.summary(conn, account_id, args.today)
-        every_order = sales.order_list(conn, account_id)
+    with open_store(args) as store:
+        account_id = resolve(store, "accounts", args.account)
+        name = label_of(store, "accounts", account_id)
+        figures, every_order = sales_ops.load_sales(store, account_id, args.today)
     total_orders = len(every_order)
     orders = every_order[: args.orders] if args.orders else every_order
 
@@ -125,19 +118,6 @@ def cmd_sales(args: argparse.Namespace) -> int:
     return 0
 
 
-def _count(value: str) -> int:
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number 0 or more")
-    return int(value)
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from None
-
-
 def _table(headers: list[str], rows: list[list[str]], right: tuple[int, ...] = ()) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
 
@@ -161,9 +141,9 @@ def register(commands: Commands) -> None:
         "returned orders are listed but not counted. Works offline.",
     )
     parser.add_argument("account", metavar="ACCOUNT", help="the account's id, id prefix or name")
-    parser.add_argument("--orders", type=_count, default=10, metavar="N", help="orders listed (10; 0: all)")
+    parser.add_argument("--orders", type=digits, default=10, metavar="N", help="orders listed (10; 0: all)")
     parser.add_argument(
-        "--today", type=_date, default=None, metavar="YYYY-MM-DD", help="figures as of this day"
+        "--today", type=date, default=None, metavar="YYYY-MM-DD", help="figures as of this day"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.set_defaults(handler=cmd_sales)

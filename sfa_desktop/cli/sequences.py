@@ -10,65 +10,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, select, text
-from sqlalchemy.orm import Session
 
 from sfa_desktop.cli.common import CliError, Commands, open_store, print_table, resolve, short
-from sfa_desktop.core.records.models import SequenceTemplate, utcnow
-from sfa_desktop.core.records.services import NotFound
+from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.core.records.validation import ValidationError
-from sfa_desktop.core.sequences import agenda, enrollments, ical
 from sfa_desktop.core.sequences import templates as sequences
-from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
+from sfa_desktop.ops import agenda as agenda_ops
+from sfa_desktop.ops import sequences as sequence_ops
+from sfa_desktop.ops import sync as sync_ops
 
 _KINDS = {"lead": "leads", "contact": "contacts", "opportunity": "opportunities"}
 
 
 def _problem(exc: ValidationError) -> CliError:
     return CliError(" ".join(exc.errors.values()))
-
-
-def find_template(session: Session, given: str) -> SequenceTemplate:
-    """A live template by name (any case), id or id prefix."""
-    wanted = given.strip()
-    t = SequenceTemplate
-    live = select(t).where(t.deleted_at.is_(None))
-    found = session.execute(live.where(t.id == wanted)).scalars().all()
-    found = found or session.execute(live.where(t.name == wanted)).scalars().all()
-    if not found:
-        found = [x for x in session.execute(live).scalars() if x.name.lower() == wanted.lower()]
-    if not found and len(wanted) >= 4:
-        found = session.execute(live.where(t.id.like(wanted.lower() + "%"))).scalars().all()
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise CliError(f"'{wanted}' matches several sequences; give the id instead.")
-    raise NotFound(f"There is no sequence '{wanted}'. 'sfa sequences list' shows them.")
-
-
-def _by_id(session: Session, table: str, noun: str, given: str) -> str:
-    wanted = given.strip().lower()
-    rows = session.execute(
-        text(f"SELECT id FROM {table} WHERE deleted_at IS NULL AND id LIKE :p LIMIT 3"), {"p": wanted + "%"}
-    ).scalars()
-    ids = list(rows)
-    if len(ids) == 1 and wanted:
-        return str(ids[0])
-    if ids and wanted:
-        raise CliError(f"'{given}' matches several {noun}s; give more of the id.")
-    raise NotFound(f"There is no {noun} '{given}'.")
-
-
-def _local_user(conn: Connection) -> str | None:
-    from sfa_desktop.sync import state
-
-    return state.load(conn).user_id
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -79,33 +37,19 @@ def _when(moment: dt.datetime | None) -> str:
 
 
 def cmd_sequences_list(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store.reading() as session:
-        templates = session.execute(
-            select(SequenceTemplate)
-            .where(SequenceTemplate.deleted_at.is_(None))
-            .order_by(SequenceTemplate.name)
-        ).scalars()
-        active: dict[str, int] = dict(
-            session.execute(
-                text(
-                    "SELECT template_id, count(*) FROM sequence_enrollments WHERE deleted_at IS NULL "
-                    "AND status IN ('active', 'paused') GROUP BY template_id"
-                )
-            ).all()
-        )
-        rows = []
-        for t in templates:
-            count = len(json.loads(t.steps or "[]"))
-            rows.append(
-                [
-                    short(t.id),
-                    t.name,
-                    t.target,
-                    str(count),
-                    "yes" if t.active else "no",
-                    str(active.get(t.id, 0)),
-                ]
-            )
+    with open_store(args) as store:
+        templates = sequence_ops.list_templates(store)
+    rows = [
+        [
+            short(t.template_id),
+            t.name,
+            t.target,
+            str(len(t.steps)),
+            "yes" if t.active else "no",
+            str(t.enrolled),
+        ]
+        for t in templates
+    ]
     if not rows:
         sys.stderr.write(
             "No sequences yet; a manager adds them (Tools > Sequences…, or 'sfa central sequences import').\n"
@@ -116,15 +60,15 @@ def cmd_sequences_list(args: argparse.Namespace) -> int:
 
 
 def cmd_sequences_show(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store.reading() as session:
-        template = find_template(session, args.template)
-        try:
-            steps = sequences.parse_steps(template.steps)
-        except sequences.TemplateError as exc:
-            raise CliError(f"The sequence '{template.name}' is damaged: {exc.message}") from None
+    with open_store(args) as store:
+        template = sequence_ops.find_template(store, args.template)
+    try:
+        steps = sequences.parse_steps(template.steps_json)
+    except sequences.TemplateError as exc:
+        raise CliError(f"The sequence '{template.name}' is damaged: {exc.message}") from None
     out = sys.stdout
     out.write(
-        f"{template.name}  ({template.id})\n"
+        f"{template.name}  ({template.template_id})\n"
         f"For: {template.target}s · {'active' if template.active else 'inactive'}\n"
     )
     if template.description:
@@ -150,50 +94,35 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         raise CliError("Give the records to enroll with exactly one of --lead, --contact or --opportunity.")
     kind, refs = chosen[0]
     table = _KINDS[kind]
-    with open_store(args) as store, store.transaction() as session:
-        template = find_template(session, args.template)
-        ids = [resolve(session, table, ref) for ref in refs]
+    with open_store(args) as store:
+        template = sequence_ops.find_template(store, args.template)
+        ids = [resolve(store, table, ref) for ref in refs]
         try:
-            done = enrollments.enroll(session, template.id, table, ids)
+            done = sequence_ops.enroll(store, template.template_id, table, ids)
         except ValidationError as exc:
             raise _problem(exc) from None
-        name = template.name
     noun = kind if len(done.enrollment_ids) == 1 else f"{table}"
-    print(f"Enrolled {len(done.enrollment_ids)} {noun} in '{name}'.")
+    print(f"Enrolled {len(done.enrollment_ids)} {noun} in '{template.name}'.")
     for record_id, why in done.skipped:
         print(f"  skipped {short(record_id)}: {why}")
     return 0
 
 
-def _enrollment_rows(conn: Connection, status: str | None, owner: str | None) -> list[list[str]]:
-    sql = """
-        SELECT e.id, t.name, e.status, e.step_key, e.due_at, e.result,
-               coalesce(trim(coalesce(l.first_name, '') || ' ' || l.last_name),
-                        trim(coalesce(c.first_name, '') || ' ' || c.last_name), o.name), t.steps
-        FROM sequence_enrollments e JOIN sequence_templates t ON t.id = e.template_id
-        LEFT JOIN leads l ON l.id = e.lead_id LEFT JOIN contacts c ON c.id = e.contact_id
-        LEFT JOIN opportunities o ON o.id = e.opportunity_id
-        WHERE e.deleted_at IS NULL"""
-    params: dict[str, Any] = {}
-    if status:
-        sql += " AND e.status = :status"
-        params["status"] = status
-    if owner:
-        sql += " AND e.owner_id = :owner"
-        params["owner"] = owner
-    rows = []
-    for r in conn.execute(text(sql + " ORDER BY e.due_at IS NULL, e.due_at"), params):
-        steps = agenda.template_steps_cached(r[0], "", r[7]) if r[3] else []
-        where = f"{sequences.step_number(steps, r[3])}/{len(steps)} {r[3]}" if r[3] else (r[5] or "")
-        due = _when(agenda.parse_sql_time(r[4])) if r[4] else ""
-        rows.append([short(r[0]), r[6] or "", r[1], r[2], where, due])
-    return rows
-
-
 def cmd_enrollments_list(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store.engine.connect() as conn:
-        owner = None if args.everyone else _local_user(conn)
-        rows = _enrollment_rows(conn, None if args.status == "all" else args.status, owner)
+    with open_store(args) as store:
+        owner = None if args.everyone else sync_ops.sync_state(store).user_id
+        views = sequence_ops.list_enrollments(store, None if args.status == "all" else args.status, owner)
+    rows = [
+        [
+            short(e.enrollment_id),
+            e.record_label,
+            e.template,
+            e.status,
+            f"{e.step_position}/{e.step_count} {e.step_key}" if e.step_key else (e.result or ""),
+            _when(e.due_at),
+        ]
+        for e in views
+    ]
     if not rows:
         sys.stderr.write("No enrollments found.\n")
         return 0
@@ -202,43 +131,24 @@ def cmd_enrollments_list(args: argparse.Namespace) -> int:
 
 
 def cmd_enrollments_show(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store.reading() as session:
-        enrollment_id = _by_id(session, "sequence_enrollments", "enrollment", args.id)
-        e = enrollments._enrollment(session, enrollment_id)
-        template, steps = enrollments.template_steps(session, e.template_id)
-        history = session.execute(
-            text(
-                "SELECT subject, kind, outcome, done_at, due_at FROM activities WHERE enrollment_id = :e "
-                "AND deleted_at IS NULL ORDER BY coalesce(done_at, due_at)"
-            ),
-            {"e": enrollment_id},
-        ).all()
-    print(f"{template.name}: {e.status}" + (f" ({e.result})" if e.result else ""))
+    with open_store(args) as store:
+        e = sequence_ops.enrollment(store, sequence_ops.resolve_enrollment(store, args.id))
+    print(f"{e.template}: {e.status}" + (f" ({e.result})" if e.result else ""))
     if e.reason:
         print(f"Reason: {e.reason}")
     if e.step_key:
-        print(
-            f"Step {sequences.step_number(steps, e.step_key)} of {len(steps)}: {e.step_key}, "
-            f"due {_when(e.due_at)}"
-        )
-    for subject, kind, outcome, done_at, due_at in history:
-        moment = agenda.parse_sql_time(done_at or due_at)
-        state = outcome or "open"
-        print(f"  {_when(moment)}  {kind:<8} {subject} — {state}")
+        print(f"Step {e.step_position} of {e.step_count}: {e.step_key}, due {_when(e.due_at)}")
+    for step in e.history:
+        print(f"  {_when(step.when)}  {step.kind:<8} {step.title} — {step.outcome or 'open'}")
     return 0
 
 
-def _enrollment_action(
-    action: Callable[[Session, str], Any], verb: str
-) -> Callable[[argparse.Namespace], int]:
+def _enrollment_action(action: str, verb: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        with open_store(args) as store, store.transaction() as session:
-            enrollment_id = _by_id(session, "sequence_enrollments", "enrollment", args.id)
+        with open_store(args) as store:
+            enrollment_id = sequence_ops.resolve_enrollment(store, args.id)
             try:
-                if action is enrollments.exit_enrollment:
-                    enrollments.exit_enrollment(session, enrollment_id, reason=args.reason)
-                else:
-                    action(session, enrollment_id)
+                sequence_ops.enrollment_action(store, action, enrollment_id, getattr(args, "reason", None))
             except ValidationError as exc:
                 raise _problem(exc) from None
         print(f"{verb} enrollment {short(enrollment_id)}.")
@@ -248,20 +158,17 @@ def _enrollment_action(
 
 
 def cmd_log_outcome(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store.transaction() as session:
-        activity_id = _by_id(session, "activities", "activity", args.activity)
+    with open_store(args) as store:
+        activity_id = agenda_ops.activity_id(store, args.activity)
         try:
-            advanced = enrollments.record_outcome(
-                session, activity_id, args.outcome, notes=args.notes, duration_minutes=args.minutes
-            )
+            advanced = agenda_ops.log_outcome(store, activity_id, args.outcome, args.notes, args.minutes)
         except ValidationError as exc:
             raise _problem(exc) from None
         decision = advanced.decision
         following = ""
         if decision is not None and decision.step_key and advanced.next_activity_id:
-            subject = session.execute(
-                text("SELECT subject FROM activities WHERE id = :i"), {"i": advanced.next_activity_id}
-            ).scalar()
+            shown = agenda_ops.load_details(store, [advanced.next_activity_id]).get(advanced.next_activity_id)
+            subject = shown.subject if shown is not None else None
             following = (
                 f" Next: {subject}, due {_when(decision.due_at)} ({short(advanced.next_activity_id)})."
             )
@@ -279,27 +186,22 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         raise CliError("--days must be from 0 to 366.")
     now = utcnow()
     with open_store(args) as store:
-        with store.transaction() as session:
-            conn = session.connection()
-            if args.rep:
-                owners: list[str] | None = [resolve(session, "users", login) for login in args.rep]
-            else:
-                me = _local_user(conn)
-                owners = [me] if me else None
-            enrollment_upkeep.exit_orphans(session, owners, now=now)
-            enrollment_upkeep.reconcile(session, now=now)  # after syncs that merged two laptops' work
-        with store.engine.connect() as conn:
-            items = agenda.agenda_items(conn, owners, now=now, days=args.days)
-            shown = agenda.details(conn, [i.activity_id for i in items])
-    if args.ics is not None:
-        data = ical.calendar([shown[i.activity_id] for i in items if i.activity_id in shown], now=now)
-        Path(args.ics).write_bytes(data)
-        print(f"Wrote {len(items)} activities to {args.ics}.")
-        return 0
-    if not items:
+        if args.rep:
+            owners: list[str] | None = [resolve(store, "users", login) for login in args.rep]
+        else:
+            me = sync_ops.sync_state(store).user_id
+            owners = [me] if me else None
+        if args.ics is not None:
+            agenda_ops.mend_enrollments(store, owners, now)
+            written = agenda_ops.export_agenda(store, owners, args.days, str(args.ics), now=now)
+            print(f"Wrote {written} activities to {args.ics}.")
+            return 0
+        loaded = agenda_ops.load_agenda(store, owners, args.days, now, mend=True)
+        shown = agenda_ops.load_details(store, [r.activity_id for r in loaded.rows if r.kind == "item"])
+    if not loaded.items:
         print("Nothing due: no overdue, today's or upcoming activities.")
         return 0
-    for row in agenda.layout(items):
+    for row in loaded.rows:
         if row.kind == "bucket":
             print(f"\n{row.label} ({row.size})")
         elif row.kind == "group":
@@ -374,11 +276,11 @@ def register(commands: Commands) -> None:
     )
     shower.add_argument("id", metavar="ID", help="the enrollment's id or id prefix")
     shower.set_defaults(handler=cmd_enrollments_show)
-    for name, action, verb, summary in (
-        ("pause", enrollments.pause, "Paused", "pause: its steps leave the agenda"),
-        ("resume", enrollments.resume, "Resumed", "resume: a step that fell due is due now"),
-        ("skip", enrollments.skip_step, "Skipped the current step of", "skip the current step"),
-        ("exit", enrollments.exit_enrollment, "Ended", "end the enrollment"),
+    for name, verb, summary in (
+        ("pause", "Paused", "pause: its steps leave the agenda"),
+        ("resume", "Resumed", "resume: a step that fell due is due now"),
+        ("skip", "Skipped the current step of", "skip the current step"),
+        ("exit", "Ended", "end the enrollment"),
     ):
         parser = commands.command(
             f"enrollments {name}", parents=[common], help=summary, description=summary.capitalize() + "."
@@ -386,7 +288,7 @@ def register(commands: Commands) -> None:
         parser.add_argument("id", metavar="ID", help="the enrollment's id or id prefix")
         if name == "exit":
             parser.add_argument("--reason", default=None, metavar="TEXT", help="why it ends")
-        parser.set_defaults(handler=_enrollment_action(action, verb))
+        parser.set_defaults(handler=_enrollment_action(name, verb))
 
     log = commands.command(
         "log-outcome",

@@ -7,25 +7,14 @@ import json
 import sys
 from typing import Any
 
-from sfa_desktop.cli.common import CliError, Commands, resolve
+from sfa_desktop.cli.common import CliError, Commands, digits, open_store, resolve
 from sfa_desktop.core.records import activity_log
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES, ENTITIES
 from sfa_desktop.core.timeline import feed as timeline
-from sfa_desktop.store import capture
-from sfa_desktop.store.database import LocalStore, default_data_dir
-from sfa_desktop.sync import state
+from sfa_desktop.ops import timeline as timeline_ops
 
 TABLE_LIMIT = 50
 _WIDTHS = {"title": 44, "detail": 64}
-
-
-def _open(args: argparse.Namespace) -> LocalStore:
-    folder = getattr(args, "data_dir", None)
-    return LocalStore.open(folder if folder is not None else default_data_dir(), create=False)
-
-
-def _resolve(session: Any, kind: str, given: str) -> str:
-    return resolve(session, kind, given)
 
 
 def _cut(value: str, width: int) -> str:
@@ -49,10 +38,9 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         only = timeline.Filter.parse(args.kind or [])
     except ValueError as exc:
         raise CliError(f"--kind: {exc}") from None
-    with _open(args) as store, store.Session() as session:
-        record_id = _resolve(session, args.record_kind, args.ref)
-        conn = session.connection()
-        items = timeline.build(conn, args.record_kind, record_id, unsent=capture.Unsent(conn), only=only)
+    with open_store(args) as store:
+        record_id = resolve(store, args.record_kind, args.ref)
+        items = timeline_ops.load_timeline(store, args.record_kind, record_id, only=only)
     limit = args.limit if args.limit is not None else (TABLE_LIMIT if args.format == "table" else 0)
     shown = items[:limit] if limit else items
     if args.format == "json":
@@ -90,34 +78,23 @@ def cmd_log(args: argparse.Namespace) -> int:
     if args.due is not None and args.follow_up is None:
         raise CliError("--due needs --follow-up SUBJECT: say what the follow-up task is.")
     record_kind, given = target
-    with _open(args) as store, store.transaction() as session:
-        record_id = _resolve(session, record_kind, given)
-        owner = state.load(session.connection()).user_id
-        logged = activity_log.log_activity(
-            session,
-            args.log_kind,
-            record_kind,
-            record_id,
-            subject=args.subject,
-            outcome=args.outcome,
-            duration=args.duration,
-            notes=args.notes,
-            follow_up=args.follow_up,
-            follow_up_due=args.due,
-            owner_id=owner,
-        )
-        name = activity_log.record_name(session, record_kind, record_id)
+    with open_store(args) as store:
+        record_id = resolve(store, record_kind, given)
+        values: dict[str, Any] = {
+            "subject": args.subject,
+            "outcome": args.outcome,
+            "duration": args.duration,
+            "notes": args.notes,
+            "follow_up": args.follow_up,
+            "follow_up_due": args.due,
+        }
+        logged = timeline_ops.log_activity(store, args.log_kind, record_kind, record_id, values)
+        name = timeline_ops.record_name(store, record_kind, record_id)
     singular = ENTITIES[record_kind].singular
     print(f"Logged {args.log_kind} “{logged.subject}” on {singular} {name} ({logged.activity_id}).")
     if logged.follow_up_id is not None:
         print(f"Follow-up task “{args.follow_up}” due {args.due} ({logged.follow_up_id}).")
     return 0
-
-
-def _count(value: str) -> int:
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number 0 or more")
-    return int(value)
 
 
 def register(commands: Commands) -> None:
@@ -143,7 +120,7 @@ def register(commands: Commands) -> None:
         help=f"only these items (repeat, or separate with commas): {kinds}",
     )
     parser.add_argument(
-        "--limit", type=_count, metavar="N", help=f"the newest N items (table default {TABLE_LIMIT}; 0: all)"
+        "--limit", type=digits, metavar="N", help=f"the newest N items (table default {TABLE_LIMIT}; 0: all)"
     )
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     parser.set_defaults(handler=cmd_timeline)

@@ -13,24 +13,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sfa_desktop.cli.common import Command, Commands
-from sfa_desktop.store import capture
-from sfa_desktop.store.database import LocalStore, default_data_dir
-from sfa_desktop.sync import central, conflicts, credentials, scheduler, state
+from sfa_desktop.cli.common import Command, Commands, open_store
+from sfa_desktop.ops import sync as sync_ops
+from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync import central, conflicts, scheduler
 from sfa_desktop.sync.central import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
-from sfa_desktop.sync.engine import SyncEngine
 
 SLOW_SECONDS = 1.0
-
-
-def _open(args: argparse.Namespace) -> LocalStore:
-    folder = getattr(args, "data_dir", None)
-    return LocalStore.open(folder if folder is not None else default_data_dir())
-
-
-def _waiting(store: LocalStore) -> int:
-    with store.engine.connect() as conn:
-        return capture.pending_count(conn)
 
 
 def _read_password(prompt: str, from_stdin: bool) -> str:
@@ -46,7 +35,7 @@ def _read_password(prompt: str, from_stdin: bool) -> str:
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
-    store = _open(args)
+    store = open_store(args, create=True)
     url = central.normalize_url(args.url)
     where = central.safe_url(url.set(username=args.user))
     password: str | None = None
@@ -54,20 +43,12 @@ def cmd_connect(args: argparse.Namespace) -> int:
         password = url.password or _read_password(
             f"Password for {args.user} at {where}: ", args.password_stdin
         )
-    engine = scheduler.central_engine(args.url, args.user, password)
-    try:
-        SyncEngine(store, engine).connect(args.user)
-    finally:
-        engine.dispose()
-    with store.engine.connect() as conn:
-        saved = state.load(conn).url or where
+    connected = sync_ops.connect(store, args.url, args.user, password)
     remembered = ""
-    if password is not None:
-        try:
-            credentials.store_password(saved, args.user, password)
-            remembered = " The password is kept in this computer's keyring."
-        except credentials.NoKeyring as exc:
-            remembered = f" {exc}"
+    if connected.remembered:
+        remembered = " The password is kept in this computer's keyring."
+    elif connected.keyring_problem is not None:
+        remembered = f" {connected.keyring_problem}"
     print(f"Connected to {where} as {args.user}.{remembered} Run 'sfa sync' to get your data.")
     return 0
 
@@ -103,7 +84,7 @@ def _sync_once(store: LocalStore, password: str | None) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    store = _open(args)
+    store = open_store(args, create=True)
     if args.status:
         return _status(store)
     try:
@@ -114,18 +95,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 raise CentralError(
                     f"{exc} Run 'sfa connect' again, or run 'sfa sync' on a terminal."
                 ) from None
-            with store.engine.connect() as conn:
-                st = state.load(conn)
+            st = sync_ops.sync_state(store)
             sys.stderr.write(f"{exc}\n")
             return _sync_once(store, getpass.getpass(f"Password for {st.login} at {st.url}: "))
     except Unreachable as exc:
+        waiting = sync_ops.pending_changes(store)
         raise CentralError(
-            f"central store unreachable: {exc} {_waiting(store)} changes waiting on this laptop."
+            f"central store unreachable: {exc} {waiting} changes waiting on this laptop."
         ) from None
     except AuthenticationFailed:
         raise CentralError(
             f"password refused by the central store; run 'sfa connect' again. "
-            f"{_waiting(store)} changes waiting on this laptop."
+            f"{sync_ops.pending_changes(store)} changes waiting on this laptop."
         ) from None
     except Revoked as exc:
         raise CentralError(
@@ -149,9 +130,8 @@ def _ago(iso: str) -> str:
 
 
 def _status(store: LocalStore) -> int:
-    with store.engine.connect() as conn:
-        st = state.load(conn)
-        waiting = capture.pending_count(conn)
+    standing = sync_ops.standing(store)
+    st, waiting = standing.state, standing.pending
     if not st.connected:
         print("Not connected to a central store ('sfa connect URL --user LOGIN').")
     else:
@@ -165,11 +145,10 @@ def _status(store: LocalStore) -> int:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    store = _open(args)
+    store = open_store(args, create=True)
     try:
         if args.action == "list":
-            with store.reading() as session:
-                found = conflicts.list_conflicts(session.connection(), include_dismissed=args.all)
+            found = sync_ops.list_conflicts(store, include_dismissed=args.all)
             if not found:
                 print("No conflicts.")
                 return 0
@@ -181,10 +160,10 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
                 )
             return 0
         if args.action == "use":
-            used = conflicts.use_value(store, args.id)
+            used = sync_ops.use_conflict(store, args.id)
             print(f"{used.record} / {used.field} set to {used.lost!r}; it goes out with the next sync.")
             return 0
-        full = conflicts.dismiss(store, args.id)
+        full = sync_ops.dismiss_conflict(store, args.id)
         print(f"Conflict {full[:8]} dismissed.")
         return 0
     except conflicts.ConflictError as exc:

@@ -9,22 +9,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sfa_desktop.cli.common import CliError, Commands, open_store, print_table, resolve
+from sfa_desktop.cli.common import CliError, Commands, date, open_store, print_table, resolve
+from sfa_desktop.ops import territories as territory_ops
 from sfa_desktop.store.database import LocalStore
 
 
 def _territory(store: LocalStore, given: str | None) -> str | None:
-    if given is None:
-        return None
-    with store.reading() as session:
-        return resolve(session, "territories", given)
+    return None if given is None else resolve(store, "territories", given)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from sfa_desktop.core.territories import tree as territories
 
-    with open_store(args) as store, store.reading() as session:
-        nodes = territories.flatten(territories.load_tree(session))
+    with open_store(args) as store:
+        nodes = territories.flatten(territory_ops.load_tree(store).roots)
     if not nodes:
         print("No territories yet.")
         return 0
@@ -45,13 +43,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_assign(args: argparse.Namespace) -> int:
     from sfa_desktop.core.territories import assignment
-    from sfa_desktop.sync import local_rights
 
     with open_store(args) as store:
-        territory_id = _territory(store, args.territory)
-        with store.reading() as session:
-            rights = local_rights.load(session.connection())
-            preview = assignment.preview(session, territory_id=territory_id, may_move=rights.may_move)
+        preview = territory_ops.preview(store, _territory(store, args.territory))
         print(preview.summary())
         if preview.moves:
             rows = [
@@ -82,11 +76,10 @@ def cmd_assign(args: argparse.Namespace) -> int:
         if not preview.permitted:
             print("Nothing to move.")
             return 0
-        with store.transaction() as session:
-            try:
-                moved = assignment.apply_moves(session, preview.permitted)
-            except assignment.StalePreview as exc:
-                raise CliError(str(exc)) from None
+        try:
+            moved = territory_ops.apply_moves(store, preview.permitted)
+        except assignment.StalePreview as exc:
+            raise CliError(str(exc)) from None
     print(f"Moved {moved:,} records; they go to the central store with the next sync.")
     if preview.blocked:
         print(
@@ -106,12 +99,7 @@ def _period(args: argparse.Namespace, today: dt.date) -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sfa_desktop.core import settings
-    from sfa_desktop.core.reports import sections as report_sections
-    from sfa_desktop.core.reports import view as report_view
     from sfa_desktop.core.reports.base import ReportError
-    from sfa_desktop.core.reports.territory import build
-    from sfa_desktop.sync import local_rights
 
     out: Path = args.output
     kind = out.suffix.lower()
@@ -123,38 +111,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     with open_store(args) as store:
         territory_id = _territory(store, args.territory)
-        with store.reading() as session:
-            rights = local_rights.load(session.connection())
-            visible = (
-                rights.identity.territories if rights.identity and not rights.identity.is_admin else None
-            )
-            try:
-                report = build(session, territory_id, period, visible=visible)
-            except ReportError as exc:
-                raise CliError(str(exc)) from None
-            page = settings.get(session, "page_size")
+        try:
+            made = territory_ops.make_report(store, territory_id, period.start, period.end)
+        except ReportError as exc:
+            raise CliError(str(exc)) from None
     if kind == ".pdf":
-        from sfa_desktop.printing.territory_report import write_pdf
-
-        write_pdf(report, out, page=page)
+        territory_ops.write_pdf(made, out)
     else:
-        header = [
-            ("Territory report", report.scope.label),
-            ("Period", f"{period.start.isoformat()} to {period.end.isoformat()}"),
-            ("Previous period", f"{period.previous.start.isoformat()} to {period.previous.end.isoformat()}"),
-        ]
-        with out.open("w", encoding="utf-8", newline="") as fh:
-            report_view.write_csv(report_sections.sections(report), fh, header)
+        territory_ops.write_csv(made, out, previous=True)
+    report = made.report
     note = "" if report.has_activity else " (no activity in this period)"
     print(f"Wrote the territory report for {report.scope.label}, {period.label()}, to {out}{note}.")
     return 0
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from None
 
 
 def register(commands: Commands) -> None:
@@ -199,8 +167,8 @@ def register(commands: Commands) -> None:
         "period (default: the last 90 days), from what this laptop holds, as a PDF or CSV file.",
     )
     territory.add_argument("--territory", metavar="CODE", help="the territory (and those below it)")
-    territory.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="first day")
-    territory.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="last day (today)")
+    territory.add_argument("--from", dest="date_from", type=date, metavar="YYYY-MM-DD", help="first day")
+    territory.add_argument("--to", dest="date_to", type=date, metavar="YYYY-MM-DD", help="last day (today)")
     territory.add_argument(
         "-o", "--output", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.csv"
     )

@@ -12,6 +12,7 @@ from sfa_desktop.core import access
 from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.core.sequences import agenda, enrollments, reminders
 from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
+from sfa_desktop.ops.records import resolve_id
 from sfa_desktop.store.database import LocalStore
 
 
@@ -58,12 +59,23 @@ def load_agenda(
     and make enrollments agree with their steps after a sync merged two laptops' work."""
     now = now or utcnow()
     if mend:
-        with store.transaction() as session:
-            enrollment_upkeep.exit_orphans(session, owners, now=now)
-            enrollment_upkeep.reconcile(session, now=now)
+        mend_enrollments(store, owners, now)
     with store.engine.connect() as conn:
         items = agenda.agenda_items(conn, owners, now=now, days=days)
     return AgendaLoad(agenda.layout(items), agenda.counts(items), len(items))
+
+
+def mend_enrollments(store: LocalStore, owners: Sequence[str] | None, now: dt.datetime) -> None:
+    """End the enrollments of records deleted (here or by a sync) and make enrollments agree with their
+    steps after a sync merged two laptops' work."""
+    with store.transaction() as session:
+        enrollment_upkeep.exit_orphans(session, owners, now=now)
+        enrollment_upkeep.reconcile(session, now=now)
+
+
+def activity_id(store: LocalStore, given: str) -> str:
+    """The id of the live activity whose id starts with ``given``."""
+    return resolve_id(store, "activities", "activity", given)
 
 
 def load_details(store: LocalStore, activity_ids: Sequence[str]) -> dict[str, agenda.Detail]:
@@ -80,9 +92,11 @@ def log_outcome(
         )
 
 
-def export_agenda(store: LocalStore, owners: Sequence[str] | None, days: int, path: str) -> int:
+def export_agenda(
+    store: LocalStore, owners: Sequence[str] | None, days: int, path: str, now: dt.datetime | None = None
+) -> int:
     """Write the agenda of these owners (None: this laptop's user, or everyone's when not connected)."""
-    now = utcnow()
+    now = now or utcnow()
     if owners is None:
         me = who_am_i(store).user_id
         owners = [me] if me else None
@@ -93,9 +107,12 @@ def export_agenda(store: LocalStore, owners: Sequence[str] | None, days: int, pa
 
     data = ical.calendar([shown[i.activity_id] for i in items if i.activity_id in shown], now=now)
     partial = f"{path}.part"
-    with open(partial, "wb") as file:  # written whole, then put in place: never a half-written file
-        file.write(data)
-    os.replace(partial, path)
+    try:
+        with open(partial, "wb") as file:  # written whole, then put in place: never a half-written file
+            file.write(data)
+        os.replace(partial, path)
+    except OSError as exc:  # name the file asked for, not the one written first
+        raise OSError(exc.errno, exc.strerror, path) from exc
     return len(items)
 
 

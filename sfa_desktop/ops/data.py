@@ -4,17 +4,17 @@ merge``).  One session each, plain values."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from sfa_desktop.core import access
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import duplicates, merge, services
 from sfa_desktop.core.transfer import exporter, import_source, importer
 from sfa_desktop.store import saved_filters
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync.whoami import record_defaults
 
 
 def read_file(path: Path, kind: str | None) -> import_source.Source:
@@ -31,7 +31,7 @@ def plan_import(
 ) -> importer.Plan:
     source = import_source.reread_cards(source, kind)
     with store.reading() as session:
-        options = importer.Options(kind, mapping, on_match, record_defaults(session.connection()))
+        options = importer.Options(kind, mapping, on_match, access.record_defaults(session.connection()))
         return importer.plan(session, source, options, progress)
 
 
@@ -39,6 +39,38 @@ def run_import(store: LocalStore, plan: importer.Plan, progress: Progress) -> im
     """One transaction: cancelling (``Cancelled``) leaves nothing written."""
     with store.transaction() as session:
         return importer.run(session, plan, progress)
+
+
+def plan_and_import(
+    store: LocalStore,
+    source: import_source.Source,
+    kind: str,
+    mapping: list[str | None] | None,
+    on_match: str,
+    progress: Progress,
+    go_on: Callable[[importer.Plan], bool],
+) -> tuple[importer.Plan, importer.Result | None]:
+    """Plan the import and run it in ONE transaction, so that nothing changes between the plan and the
+    writing (``sfa import``; ``source`` as read for ``kind``, see ``import_source.reread_cards``).
+    ``go_on`` sees the plan first (to report it); when it says no (a dry run), nothing is written and the
+    result is None."""
+    with store.transaction() as session:
+        options = importer.Options(kind, mapping, on_match, access.record_defaults(session.connection()))
+        plan = importer.plan(session, source, options, progress)
+        if not go_on(plan):
+            session.rollback()
+            return plan, None
+        return plan, importer.run(session, plan, progress)
+
+
+def export_to(
+    store: LocalStore, kind: str, fmt: str, version: str, out: TextIO, progress: Progress | None = None
+) -> int:
+    """Write every record of ``kind`` as CSV or vCards to an open text stream (``sfa export -o -``)."""
+    with store.reading() as session:
+        if fmt == "csv":
+            return exporter.write_csv(session, kind, out, progress)
+        return exporter.write_vcards(session, kind, out, version, progress)
 
 
 def export(store: LocalStore, kind: str, fmt: str, version: str, path: Path, progress: Progress) -> int:

@@ -11,18 +11,18 @@ from typing import Any
 
 from sqlalchemy import text
 
+from sfa_desktop.core import access
 from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.core.records import services
 from sfa_desktop.store import kb_search
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync.local_user import LocalUser, local_user
 
 SEARCH_LIMIT = 30
 
 
 @dataclass(frozen=True)
 class Overview:
-    user: LocalUser | None
+    user: access.Identity | None
     may_author: bool
     count: int
     categories: list[tuple[str, int]]
@@ -32,7 +32,7 @@ class Overview:
 def overview(store: LocalStore) -> Overview:
     """Who is here (and whether they may write articles) and what there is to browse."""
     with store.engine.connect() as conn:
-        user = local_user(conn)
+        user = access.this_user(conn)
         author = kb.may_author(user.role if user is not None else None)
         return Overview(
             user,
@@ -43,18 +43,36 @@ def overview(store: LocalStore) -> Overview:
         )
 
 
-def find(
-    store: LocalStore, typed: str, category: str | None, tag: str | None, drafts: bool
-) -> list[kb_search.KbHit]:
+def may_author(store: LocalStore) -> bool:
+    """Whether this laptop's user may write articles (and so sees drafts)."""
     with store.engine.connect() as conn:
-        return kb_search.search(
-            conn, typed, limit=SEARCH_LIMIT, category=category, tag=tag, include_drafts=drafts
-        )
+        user = access.this_user(conn)
+    return kb.may_author(user.role if user is not None else None)
+
+
+def find(
+    store: LocalStore,
+    typed: str,
+    category: str | None,
+    tag: str | None,
+    drafts: bool,
+    limit: int = SEARCH_LIMIT,
+) -> list[kb_search.KbHit]:
+    """The best ``limit`` articles for the words typed, with the passage that matches."""
+    with store.engine.connect() as conn:
+        return kb_search.search(conn, typed, limit=limit, category=category, tag=tag, include_drafts=drafts)
 
 
 def browse(store: LocalStore, category: str | None, tag: str | None, drafts: bool) -> list[kb.ArticleSummary]:
     with store.engine.connect() as conn:
         return kb.list_articles(conn, category=category, tag=tag, include_drafts=drafts)
+
+
+def resolve(store: LocalStore, given: str) -> str:
+    """The id of the article ``given`` names: its id, an id prefix, its title or its file name
+    (``ArticleNotFound`` otherwise)."""
+    with store.engine.connect() as conn:
+        return kb.resolve(conn, given)
 
 
 def load(store: LocalStore, article_id: str) -> kb.Article:

@@ -4,20 +4,21 @@ and returns plain values."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import access, settings
 from sfa_desktop.core.records import conversion, leads
 from sfa_desktop.core.records.conversion import Matches, Plan, Result
 from sfa_desktop.core.records.stages import Stage, all_stages
 from sfa_desktop.core.scoring import rules as scoring_rules
 from sfa_desktop.core.scoring import scores as scoring
+from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync.local_user import local_user
 
 
 def lead_score(store: LocalStore, lead_id: str) -> scoring.Score | None:
@@ -25,10 +26,38 @@ def lead_score(store: LocalStore, lead_id: str) -> scoring.Score | None:
         return scoring.score_of(session, lead_id)
 
 
+@dataclass(frozen=True)
+class RankedLead:
+    lead_id: str
+    #: The leads list's columns by key (name, company, status, score...).
+    values: dict[str, Any]
+    #: The reasons of its score: dicts with group, text and points.
+    reasons: list[dict[str, Any]]
+
+
+def best_leads(store: LocalStore, limit: int | None) -> list[RankedLead]:
+    """The scores brought up to date, then the leads by score, best first (every lead when ``limit`` is
+    None), each with the reasons for its score."""
+    with store.transaction() as session:
+        scoring.refresh(session)
+        conn = session.connection()
+        ids = lists.list_ids(conn, "leads", sort="score", descending=True, limit=limit)
+        rows = lists.fetch_rows(conn, "leads", ids)
+        reasons: dict[str, str] = {
+            row[0]: row[1] for row in conn.execute(text("SELECT lead_id, reasons FROM lead_scores"))
+        }
+    keys = [c.key for c in lists.LISTS["leads"].columns]
+    return [
+        RankedLead(i, dict(zip(keys, rows[i], strict=True)), json.loads(reasons.get(i, "[]")))
+        for i in ids
+        if i in rows
+    ]
+
+
 def quick_capture(store: LocalStore, values: Mapping[str, Any]) -> str:
     """A new lead from the quick-capture form, owned by this laptop's user; returns its id."""
     with store.transaction() as session:
-        user = local_user(session.connection())
+        user = access.this_user(session.connection())
         return leads.quick_capture(session, values, owner_id=user.user_id if user else None).id
 
 
@@ -100,11 +129,13 @@ def load_rules(store: LocalStore) -> str:
         return settings.get(session, scoring.SETTING)
 
 
-def save_rules(store: LocalStore, rules_text: str) -> int:
-    """Check and save the rules; returns how many leads were scored again."""
+def save_rules(store: LocalStore, rules_text: str, *, rescore: bool = True) -> int:
+    """Check and save the rules (``RulesError`` names what is wrong); returns how many leads were scored
+    again.  Without ``rescore`` the leads are scored again when next shown (``sfa leads rules``), and none
+    is counted."""
     with store.transaction() as session:
         settings.put(session, scoring.SETTING, rules_text)
-        return scoring.refresh(session)
+        return scoring.refresh(session) if rescore else 0
 
 
 def preview_rules(store: LocalStore, rules_text: str, limit: int = 5) -> list[tuple[str, int]]:

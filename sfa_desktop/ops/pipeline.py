@@ -6,15 +6,16 @@ Each function opens its own session from the store and returns plain values.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import text
 
+from sfa_desktop.core import access
 from sfa_desktop.core.records import pipeline
 from sfa_desktop.core.records.pipeline import BoardColumn, PipelineTotals, StageEdit
-from sfa_desktop.core.records.stages import Stage, all_stages
+from sfa_desktop.core.records.stages import Stage, StageIndex, all_stages
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync.local_user import LocalUser, local_user, may_write_reference, require_reference_writer
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,19 @@ def load_board(store: LocalStore, owner_id: str | None) -> Board:
                 )
             )
         ]
-        user = local_user(session.connection())
+        user = access.this_user(session.connection())
         return Board(
             pipeline.board(session, owner_id=owner_id),
             pipeline.totals(session, owner_id=owner_id),
             owners,
             user.user_id if user else None,
         )
+
+
+def load_totals(store: LocalStore, owner_id: str | None) -> PipelineTotals:
+    """The board's totals alone: count, amount and weighted amount per stage (of one owner when given)."""
+    with store.reading() as session:
+        return pipeline.totals(session, owner_id=owner_id)
 
 
 def move_card(store: LocalStore, opportunity_id: str, stage_key: str) -> str:
@@ -55,11 +62,26 @@ def move_card(store: LocalStore, opportunity_id: str, stage_key: str) -> str:
         return str(name or record.stage)
 
 
-def close_opportunity(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> str:
-    """Won or lost with the reason; returns the opportunity's name."""
+@dataclass(frozen=True)
+class Closed:
+    name: str
+    #: The won or lost stage it moved to: its name (its key when the stage is gone).
+    stage: str
+    close_date: dt.date | None
+
+
+def close(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> Closed:
+    """Won or lost with the reason: the opportunity's name, its stage and its close date."""
     with store.transaction() as session:
         mark = pipeline.mark_won if outcome == "won" else pipeline.mark_lost
-        return mark(session, opportunity_id, reason).name
+        record = mark(session, opportunity_id, reason)
+        stage = StageIndex.load(session).find(record.stage)
+        return Closed(record.name, stage.name if stage else record.stage, record.close_date)
+
+
+def close_opportunity(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> str:
+    """Won or lost with the reason; returns the opportunity's name."""
+    return close(store, opportunity_id, outcome, reason).name
 
 
 def opportunity_name(store: LocalStore, opportunity_id: str) -> str:
@@ -89,17 +111,17 @@ def reason_suggestions(store: LocalStore, outcome: str) -> list[str]:
 class StagesState:
     stages: list[Stage]
     editable: bool
-    user: LocalUser | None
+    user: access.Identity | None
 
 
 def load_stages(store: LocalStore) -> StagesState:
     with store.reading() as session:
-        user = local_user(session.connection())
+        user = access.this_user(session.connection())
         stages = all_stages(session, include_inactive=True)
-    return StagesState(stages, may_write_reference(user, "pipeline_stages"), user)
+    return StagesState(stages, access.may_write_reference(user, "pipeline_stages"), user)
 
 
 def save_stages(store: LocalStore, edits: list[StageEdit]) -> list[Stage]:
     with store.transaction() as session:
-        require_reference_writer(session.connection(), "pipeline_stages", "the pipeline stages")
+        access.require_reference_writer(session.connection(), "pipeline_stages", "the pipeline stages")
         return pipeline.save_stages(session, edits)

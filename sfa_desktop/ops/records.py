@@ -7,17 +7,23 @@ nothing database-related ever crosses a thread boundary except plain values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from sfa_desktop.core import settings
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES
+from sfa_desktop.core.records.merge import survivor_of
+from sfa_desktop.core.records.services import NotFound
 from sfa_desktop.store import search
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.store.lists import LISTS
 
 #: How a reference is shown in pickers and combo boxes: (table, SQL label, SQL hint shown after it).
 REF_LABELS: dict[str, tuple[str, str, str]] = {
@@ -30,6 +36,27 @@ REF_LABELS: dict[str, tuple[str, str, str]] = {
 }
 #: References with few enough rows for a combo box; the others get a searchable picker.
 SMALL_REFS = frozenset({"territories", "users"})
+
+_PERSON = "trim(coalesce(first_name, '') || ' ' || last_name)"
+#: How a person names a record of each kind when typing it, besides its id (SQL over the record's own
+#: table); the last is how the record is named back (:func:`label_of`).
+NAMES: dict[str, tuple[str, ...]] = {
+    "accounts": ("name",),
+    "contacts": (_PERSON,),
+    "leads": (_PERSON,),
+    "opportunities": ("name",),
+    "activities": ("subject",),
+    "users": ("login", "full_name"),
+    "territories": ("code", "name"),
+    "territory_memberships": ("id",),
+    "products": ("sku", "name"),
+}
+_HEXISH = re.compile(r"[0-9a-fA-F-]{4,36}")
+SHORT_ID = 8
+
+
+class Ambiguous(UserError):
+    """What was typed names several records; the message lists a few and asks for the id."""
 
 
 @dataclass
@@ -130,22 +157,92 @@ def delete_record(store: LocalStore, kind: str, record_id: str) -> int:
         return services.delete(session, kind, record_id)
 
 
-def section_counts(store: LocalStore, kinds: tuple[str, ...]) -> dict[str, int]:
+def section_counts(store: LocalStore, kinds: tuple[str, ...], *, deleted_too: bool = False) -> dict[str, int]:
+    """How many live records of each kind; with ``deleted_too``, how many rows, deleted ones included
+    (``sfa demo`` tells whether a database ever held data)."""
+    where = "" if deleted_too else " WHERE deleted_at IS NULL"
     with store.engine.connect() as conn:
         return {
-            kind: int(
-                conn.execute(text(f"SELECT count(*) FROM {kind} WHERE deleted_at IS NULL")).scalar_one()
-            )
+            kind: int(conn.execute(text(f"SELECT count(*) FROM {kind}{where}")).scalar_one())
             for kind in kinds
         }
 
 
-def run_search(store: LocalStore, typed: str, limit: int = 12) -> list[search.Hit]:
+def run_search(store: LocalStore, typed: str, limit: int = 12, kind: str | None = None) -> list[search.Hit]:
+    """The best matches among accounts, contacts and leads (of one ``kind`` when given)."""
     with store.engine.connect() as conn:
-        return search.search(conn, typed, limit=limit)
+        return search.search(conn, typed, limit=limit, kind=kind)
 
 
 def find_opportunities(store: LocalStore, typed: str, limit: int = 5) -> list[search.Hit]:
     """Opportunities have no full-text index: match their name with LIKE for the global search."""
     rows = lookup_refs(store, "opportunities", typed, limit)
     return [search.Hit("opportunities", rid, label, hint) for rid, label, hint in rows]
+
+
+# -- naming records: what a person typed -> a record, a record -> its name ---------------------------------
+
+
+def label_of(store: LocalStore, kind: str, record_id: str) -> str:
+    """How a person names the record (``NAMES``' last expression), or its id when that is empty."""
+    with store.engine.connect() as conn:
+        value = conn.execute(
+            text(f"SELECT {NAMES[kind][-1]} FROM {kind} WHERE id = :id"), {"id": record_id}
+        ).scalar()
+    return str(value) if value else record_id
+
+
+def resolve_ref(store: LocalStore, kind: str, given: str) -> str:
+    """The id of the live record of ``kind`` that ``given`` names: a full id, a name (any case; a merged-away
+    record's id leads to the record it was merged into), or an id prefix.  ``NotFound`` when none does,
+    :class:`Ambiguous` when several do (the messages name the ``sfa`` commands that list them)."""
+    with store.reading() as session:
+        return _resolve(session, kind, given)
+
+
+def _resolve(session: Session, kind: str, given: str) -> str:
+    ent = ENTITIES[kind]
+    wanted = given.strip()
+    if not wanted:
+        raise Ambiguous(f"No {ent.singular} given.")
+    alive = f"SELECT id FROM {kind} WHERE deleted_at IS NULL AND "
+    found = session.execute(text(alive + "id = :v"), {"v": wanted}).scalars().all()
+    if found:
+        return str(found[0])
+    if kind in ("accounts", "contacts", "leads") and (survivor := survivor_of(session, kind, wanted)):
+        return survivor
+    matches: list[str] = []
+    for expr in NAMES[kind]:
+        rows = session.execute(text(alive + f"{expr} = :v COLLATE NOCASE LIMIT 5"), {"v": wanted}).scalars()
+        matches += [r for r in rows if r not in matches]
+    if not matches and _HEXISH.fullmatch(wanted):
+        pattern = wanted.lower().replace("%", "").replace("_", "") + "%"
+        matches = list(session.execute(text(alive + "id LIKE :p LIMIT 5"), {"p": pattern}).scalars())
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = ", ".join(m[:SHORT_ID] for m in matches[:4]) + (", ..." if len(matches) > 4 else "")
+        raise Ambiguous(f"'{wanted}' matches several {ent.plural} ({listed}); give the id instead.")
+    if _HEXISH.fullmatch(wanted):
+        hint = f" It may have been deleted; 'sfa {kind} list' shows the ids." if kind in LISTS else ""
+    else:
+        hint = f" Find it with 'sfa search {wanted}' or 'sfa {kind} list'." if kind in LISTS else ""
+    raise NotFound(f"There is no {ent.singular} '{wanted}'.{hint}")
+
+
+def resolve_id(store: LocalStore, table: str, noun: str, given: str) -> str:
+    """The id of the one live row of ``table`` whose id starts with ``given`` (enrollments, activities:
+    records named by id alone)."""
+    wanted = given.strip().lower()
+    with store.engine.connect() as conn:
+        ids = list(
+            conn.execute(
+                text(f"SELECT id FROM {table} WHERE deleted_at IS NULL AND id LIKE :p LIMIT 3"),
+                {"p": wanted + "%"},
+            ).scalars()
+        )
+    if len(ids) == 1 and wanted:
+        return str(ids[0])
+    if ids and wanted:
+        raise Ambiguous(f"'{given}' matches several {noun}s; give more of the id.")
+    raise NotFound(f"There is no {noun} '{given}'.")

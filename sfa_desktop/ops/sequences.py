@@ -16,6 +16,7 @@ from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import SequenceTemplate
 from sfa_desktop.core.sequences import agenda, enrollments
 from sfa_desktop.core.sequences import templates as sequences
+from sfa_desktop.ops.records import Ambiguous, resolve_id
 from sfa_desktop.store.database import LocalStore
 
 # -- enrollments -----------------------------------------------------------------------------------------
@@ -159,6 +160,8 @@ class TemplateRow:
     active: bool
     steps: list[dict[str, Any]]
     enrolled: int
+    #: The steps as stored (JSON), for a caller that parses and checks them itself.
+    steps_json: str = "[]"
 
 
 def list_templates(store: LocalStore) -> list[TemplateRow]:
@@ -185,9 +188,32 @@ def list_templates(store: LocalStore) -> list[TemplateRow]:
                 t.active,
                 _json_list(t.steps),
                 int(counts.get(t.id, 0)),
+                t.steps or "[]",
             )
             for t in templates
         ]
+
+
+def find_template(store: LocalStore, given: str) -> TemplateRow:
+    """The live template ``given`` names: its id, its name (exactly, then in any case), or an id prefix of
+    four characters or more.  ``NotFound`` when none does, ``Ambiguous`` when several do."""
+    wanted = given.strip()
+    live = list_templates(store)
+    found = [t for t in live if t.template_id == wanted] or [t for t in live if t.name == wanted]
+    if not found:
+        found = [t for t in live if t.name.lower() == wanted.lower()]
+    if not found and len(wanted) >= 4:
+        found = [t for t in live if t.template_id.lower().startswith(wanted.lower())]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise Ambiguous(f"'{wanted}' matches several sequences; give the id instead.")
+    raise services.NotFound(f"There is no sequence '{wanted}'. 'sfa sequences list' shows them.")
+
+
+def resolve_enrollment(store: LocalStore, given: str) -> str:
+    """The id of the live enrollment whose id starts with ``given``."""
+    return resolve_id(store, "sequence_enrollments", "enrollment", given)
 
 
 def _json_list(raw: str) -> list[dict[str, Any]]:

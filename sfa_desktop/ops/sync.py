@@ -1,13 +1,17 @@
-"""Where this laptop stands with the central store: the sync state (connected, to where, as whom, the last
-sync) and how many local changes wait to be sent (the status bar, the sync controller; ``sfa status``)."""
+"""This laptop and the central store: where it stands (connected, to where, as whom, the last sync, how
+many local changes wait to be sent: the status bar, the sync controller, ``sfa sync --status``), connecting
+to a store (Settings…, ``sfa connect``) and the conflicts a sync archived (the Conflicts page,
+``sfa conflicts``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sfa_desktop.core import access
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import state
+from sfa_desktop.sync import central, conflicts, credentials, scheduler, state
+from sfa_desktop.sync.engine import SyncEngine
 from sfa_desktop.sync.state import SyncState
 
 
@@ -33,3 +37,72 @@ def pending_changes(store: LocalStore) -> int:
 def sync_state(store: LocalStore) -> SyncState:
     with store.engine.connect() as conn:
         return state.load(conn)
+
+
+def local_user(store: LocalStore) -> access.Identity | None:
+    """The user this laptop syncs as, with their role; None when it was never connected."""
+    with store.engine.connect() as conn:
+        return access.this_user(conn)
+
+
+# -- connecting ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connected:
+    #: the central store as this laptop keeps it (no password in it)
+    url: str
+    #: the password was kept in the OS keyring
+    remembered: bool
+    #: why it could not be kept there (None: it was, or there was none to keep)
+    keyring_problem: str | None
+
+
+def needs_password(url: str) -> bool:
+    """Does connecting to this central store take a password (PostgreSQL) or not (a SQLite file)?"""
+    return scheduler.needs_password(url)
+
+
+def saved_password(url: str, login: str) -> str | None:
+    """The password the OS keyring keeps for this store and login (None: none, or no keyring)."""
+    try:
+        return credentials.get_password(url, login)
+    except credentials.NoKeyring:
+        return None
+
+
+def connect(store: LocalStore, url: str, login: str, password: str | None) -> Connected:
+    """Connect this laptop to a central store as ``login`` (checked there; ``CentralError`` says why not),
+    then keep the password in the OS keyring.  Settings… and ``sfa connect``."""
+    engine = scheduler.central_engine(url, login, password)
+    try:
+        SyncEngine(store, engine).connect(login)
+    finally:
+        engine.dispose()
+    saved = sync_state(store).url or central.safe_url(central.normalize_url(url).set(username=login))
+    if password is None:
+        return Connected(saved, False, None)
+    try:
+        credentials.store_password(saved, login, password)
+    except credentials.NoKeyring as exc:
+        return Connected(saved, False, str(exc))
+    return Connected(saved, True, None)
+
+
+# -- conflicts ----------------------------------------------------------------------------------------------
+
+
+def list_conflicts(store: LocalStore, *, include_dismissed: bool = False) -> list[conflicts.Conflict]:
+    """The values that lost when two people edited the same field (the Conflicts page, ``sfa conflicts``)."""
+    with store.engine.connect() as conn:
+        return conflicts.list_conflicts(conn, include_dismissed=include_dismissed)
+
+
+def use_conflict(store: LocalStore, conflict_id: str) -> conflicts.Conflict:
+    """Apply the losing value again, as a new edit that goes out with the next sync."""
+    return conflicts.use_value(store, conflict_id)
+
+
+def dismiss_conflict(store: LocalStore, conflict_id: str) -> str:
+    """Hide a conflict on this laptop; returns its full id."""
+    return conflicts.dismiss(store, conflict_id)

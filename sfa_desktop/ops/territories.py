@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import access, settings
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
 from sfa_desktop.core.reports import view as report_view
@@ -24,14 +24,12 @@ from sfa_desktop.core.territories import assignment
 from sfa_desktop.core.territories import tree as territories
 from sfa_desktop.core.territories.rules import Rule, check_rule, clean_prefixes
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import local_rights
-from sfa_desktop.sync.local_rights import LocalRights
 
 
 @dataclass
 class TreeData:
     roots: list[territories.TerritoryNode]
-    rights: LocalRights
+    rights: access.Rights
     rules: dict[str, list[tuple[Rule, bool]]]  # territory id -> (rule, active), best first
     users: list[tuple[str, str, str]]  # (id, full name, login) of active users
 
@@ -56,7 +54,7 @@ def load_tree(store: LocalStore) -> TreeData:
                 )
             )
         ]
-        return TreeData(roots, local_rights.load(conn), rules, users)
+        return TreeData(roots, access.rights(conn), rules, users)
 
 
 def rule_values(store: LocalStore, rule_id: str) -> dict[str, Any]:
@@ -108,7 +106,7 @@ def remove_rule(store: LocalStore, rule_id: str) -> None:
 
 def preview(store: LocalStore, territory_id: str | None) -> assignment.Preview:
     with store.reading() as session:
-        rights = local_rights.load(session.connection())
+        rights = access.rights(session.connection())
         return assignment.preview(session, territory_id=territory_id, may_move=rights.may_move)
 
 
@@ -124,12 +122,12 @@ def apply_moves(store: LocalStore, moves: Sequence[assignment.Move]) -> int:
 class ReportChoices:
     #: (territory id, label indented by depth) of the territories the user may report on, tree order.
     territories: list[tuple[str, str]]
-    rights: LocalRights
+    rights: access.Rights
 
 
 def report_choices(store: LocalStore) -> ReportChoices:
     with store.reading() as session:
-        rights = local_rights.load(session.connection())
+        rights = access.rights(session.connection())
         nodes = territories.flatten(territories.load_tree(session))
     listed = [(n.id, "    " * n.depth + n.label) for n in nodes if rights.sees(n.id)]
     return ReportChoices(listed, rights)
@@ -148,7 +146,7 @@ def make_report(store: LocalStore, territory_id: str | None, start: dt.date, end
     """The report (ReportError: bad period; TerritoryGone: the territory was deleted)."""
     period = Period(start, end)
     with store.reading() as session:
-        rights = local_rights.load(session.connection())
+        rights = access.rights(session.connection())
         report = build(session, territory_id, period, visible=rights.visible)
         page = settings.get(session, "page_size")
     return ReportResult(
@@ -166,12 +164,19 @@ def write_pdf(result: ReportResult, path: Path) -> Path:
     return write(result.report, path, page=result.page_size)
 
 
-def write_csv(result: ReportResult, path: Path) -> Path:
+def write_csv(result: ReportResult, path: Path, *, previous: bool = False) -> Path:
+    """The report's sections as CSV under a header naming the territory and the period (with
+    ``previous``, also the period it is compared with: ``sfa report``)."""
     report = result.report
+    period = report.period
     header = [
         ("Territory report", report.scope.label),
-        ("Period", f"{report.period.start.isoformat()} to {report.period.end.isoformat()}"),
+        ("Period", f"{period.start.isoformat()} to {period.end.isoformat()}"),
     ]
+    if previous:
+        header.append(
+            ("Previous period", f"{period.previous.start.isoformat()} to {period.previous.end.isoformat()}")
+        )
     with path.open("w", encoding="utf-8", newline="") as fh:
         report_view.write_csv(result.sections, fh, header)
     return path

@@ -28,3 +28,9 @@ def log_activity(
     with store.transaction() as session:
         owner = state.load(session.connection()).user_id
         return activity_log.log_activity(session, kind, record_kind, record_id, owner_id=owner, **values)
+
+
+def record_name(store: LocalStore, kind: str, record_id: str) -> str:
+    """The name of the record an activity is logged on (``NotFound`` for a missing or deleted one)."""
+    with store.reading() as session:
+        return activity_log.record_name(session, kind, record_id)

@@ -202,3 +202,10 @@ def _set_info(conn: Connection, key: str, value: str) -> None:
     info = schema.sync_info
     if conn.execute(update(info).where(info.c.key == key).values(value=value)).rowcount == 0:
         conn.execute(info.insert().values(key=key, value=value))
+
+
+def live_rows(conn: Connection, table: str) -> list[Any]:
+    """The live rows of a synced table on the central store, as mappings (``sfa central users`` and
+    ``territories``)."""
+    t = schema.SYNCED[table]
+    return list(conn.execute(select(t).where(t.c.deleted_at.is_(None))).mappings())

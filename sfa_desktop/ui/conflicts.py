@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import conflicts
 from sfa_desktop.sync.conflicts import Conflict
@@ -70,8 +71,7 @@ class ConflictsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        with self.store.reading() as session:
-            self.conflicts = conflicts.list_conflicts(session.connection())
+        self.conflicts = sync_ops.list_conflicts(self.store)
         self.table.setRowCount(len(self.conflicts))
         for row, c in enumerate(self.conflicts):
             lost_by = f"{c.lost_by} lost, " if c.lost_by else ""
@@ -98,7 +98,7 @@ class ConflictsView(QWidget):
         if chosen is None:
             return
         try:
-            used = conflicts.use_value(self.store, chosen.id)
+            used = sync_ops.use_conflict(self.store, chosen.id)
         except conflicts.ConflictError as exc:
             self.message.setText(str(exc))
             return
@@ -113,7 +113,7 @@ class ConflictsView(QWidget):
         if chosen is None:
             return
         try:
-            conflicts.dismiss(self.store, chosen.id)
+            sync_ops.dismiss_conflict(self.store, chosen.id)
         except conflicts.ConflictError as exc:
             self.message.setText(str(exc))
             return

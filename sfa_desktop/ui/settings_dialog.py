@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core import settings
+from sfa_desktop.core.errors import UserError
+from sfa_desktop.ops import settings as settings_ops
+from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central, credentials, scheduler, state
-from sfa_desktop.sync.central import CentralError
-from sfa_desktop.sync.engine import SyncEngine
 
 
 class SettingsDialog(QDialog):
@@ -33,10 +32,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Connect to the central store" if first_run else "Settings")
         #: A password the keyring could not keep: the caller may hold it in memory for this session.
         self.unsaved_password: str | None = None
-        with store.engine.connect() as conn:
-            st = state.load(conn)
-        with store.reading() as session:
-            values = settings.all_settings(session)
+        st = sync_ops.sync_state(store)
+        values = settings_ops.all_settings(store)
         form = QFormLayout(self)
         if first_run:
             intro = QLabel(
@@ -90,7 +87,7 @@ class SettingsDialog(QDialog):
         self.message.setText("")
         try:
             self.save()
-        except (CentralError, ValueError) as exc:
+        except (UserError, ValueError) as exc:
             self.message.setText(str(exc))
             return
         super().accept()
@@ -100,25 +97,17 @@ class SettingsDialog(QDialog):
         if url and not login:
             raise ValueError("Enter your login on the central store.")
         if url and ((url, login) != self._connected or password):
-            if scheduler.needs_password(url) and not password:
-                try:
-                    password = credentials.get_password(url, login) or ""
-                except credentials.NoKeyring:
-                    password = ""
+            if sync_ops.needs_password(url) and not password:
+                password = sync_ops.saved_password(url, login) or ""
                 if not password:
                     raise ValueError("Enter the password for the central store.")
-            engine = scheduler.central_engine(url, login, password or None)
-            try:
-                SyncEngine(self.store, engine).connect(login)
-            finally:
-                engine.dispose()
-            if password:
-                with self.store.engine.connect() as conn:
-                    saved = state.load(conn).url or central.safe_url(url)
-                try:
-                    credentials.store_password(saved, login, password)
-                except credentials.NoKeyring:
-                    self.unsaved_password = password
-        with self.store.transaction() as session:
-            settings.put(session, "sync_interval_minutes", str(self.interval.value()))
-            settings.put(session, "phone_region", str(self.region.currentData()))
+            connected = sync_ops.connect(self.store, url, login, password or None)
+            if password and connected.keyring_problem is not None:
+                self.unsaved_password = password
+        settings_ops.put(
+            self.store,
+            {
+                "sync_interval_minutes": str(self.interval.value()),
+                "phone_region": str(self.region.currentData()),
+            },
+        )

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar, QToolButton
 
-from sfa_desktop.core import settings
+from sfa_desktop.ops import settings as settings_ops
 from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.sync_status import PasswordDialog, SyncController, SyncStatusWidget
@@ -16,8 +16,7 @@ from sfa_desktop.ui.sync_status import PasswordDialog, SyncController, SyncStatu
 
 def install_sync(window: Any) -> SyncController:
     store = window.store
-    with store.reading() as session:
-        interval = float(settings.get(session, "sync_interval_minutes"))
+    interval = float(settings_ops.get(store, "sync_interval_minutes"))
     window.sync = SyncController(store, interval, window)
     window.sync_status = SyncStatusWidget()
     window.sync.statusShown.connect(window.sync_status.show_status)

@@ -1,5 +1,5 @@
 """The Territories page: the territory tree, each territory's members and assignment rules, and Run
-assignment.  Only what the local user may change is offered (``sync.local_rights``): a rep reads, a
+assignment.  Only what the local user may change is offered (``core.access.rights``): a rep reads, a
 manager edits the territories below theirs, an admin (or a laptop not connected) edits everything."""
 
 from __future__ import annotations

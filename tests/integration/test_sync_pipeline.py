@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from sfa_desktop.core import access
+from sfa_desktop.core.access import NotPermitted, require_reference_writer
 from sfa_desktop.core.records import conversion, pipeline, stages
 from sfa_desktop.core.records.pipeline import StageEdit
 from sfa_desktop.core.scoring import scores as scoring
-from sfa_desktop.sync.local_user import NotPermitted, require_reference_writer
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 
 

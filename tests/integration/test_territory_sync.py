@@ -1,6 +1,6 @@
 """Territory management across laptops, on SQLite and PostgreSQL central stores: run assignment on the
 manager's laptop moves records that then leave and reach the right laptops; a manager adds a territory with
-its members and rules in one sync; what the window offers (``local_rights``) is what the central store
+its members and rules in one sync; what the window offers (``core.access.rights``) is what the central store
 accepts; and a rep's report never holds another territory's figures."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from sfa_desktop.core import access
 from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
@@ -21,7 +22,6 @@ from sfa_desktop.core.reports import view as report_view
 from sfa_desktop.core.reports.base import Period, ReportError
 from sfa_desktop.core.reports.territory import build
 from sfa_desktop.core.territories import assignment
-from sfa_desktop.sync import local_rights
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 
 
@@ -104,7 +104,7 @@ def test_run_assignment_on_the_managers_laptop_moves_records_between_laptops(wor
             s, "territory_rules", {"territory_id": se, "name": "Georgia ZIPs", "postcode_prefixes": "30, 31"}
         )
     with mgr.store.reading() as s:
-        rights = local_rights.load(s.connection())
+        rights = access.rights(s.connection())
         preview = assignment.preview(s, may_move=rights.may_move)
     assert [(m.name, m.from_label, m.to_label) for m in preview.moves] == [
         ("Misplaced Mills", "Southeast (SE)", "New England (NE)")
@@ -155,16 +155,16 @@ def test_a_manager_adds_a_territory_with_members_and_rules_in_one_sync(world: Wo
     assert world.count("territory_rules", territory_id=north) == 1
     ann = world.laptop("ann")
     with ann.store.engine.connect() as conn:
-        assert north in local_rights.load(conn).identity.territories  # type: ignore[union-attr]
+        assert north in access.rights(conn).identity.territories  # type: ignore[union-attr]
 
 
 def test_what_the_window_offers_is_what_the_central_store_accepts(world: World) -> None:
     mgr, ann = world.laptop("mgr"), world.laptop("ann")
     ne, se = world.territory("NE"), world.territory("SE")
     with mgr.store.engine.connect() as conn:
-        manager = local_rights.load(conn)
+        manager = access.rights(conn)
     with ann.store.engine.connect() as conn:
-        rep = local_rights.load(conn)
+        rep = access.rights(conn)
     assert manager.manages
     assert not rep.manages
     assert manager.may_edit_in(ne)
@@ -205,7 +205,7 @@ def test_a_reps_report_holds_only_their_territory(world: World) -> None:
     ann = world.laptop("ann")
     period = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 30))
     with ann.store.reading() as s:
-        rights = local_rights.load(s.connection())
+        rights = access.rights(s.connection())
         report = build(s, None, period, visible=rights.visible)
         with pytest.raises(ReportError, match=r"Southeast \(SE\) is not one of your territories"):
             build(s, world.territory("SE"), period, visible=rights.visible)

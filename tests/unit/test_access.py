@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from sfa_desktop.cli.callsheet import CallSheetError, rep_ids
 from sfa_desktop.core import access
 from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.records import services
-from sfa_desktop.ops.callsheet import choices
+from sfa_desktop.ops.callsheet import CallSheetError, choices, rep_ids
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
 

@@ -285,6 +285,47 @@ def test_sfa_callsheet(world, tmp_path: Path, capsys: pytest.CaptureFixture[str]
             conn.exec_driver_sql("DELETE FROM sync_state")
 
 
+def test_one_rule_for_whose_call_sheet_the_window_and_sfa_callsheet_print(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sfa_desktop.core import settings
+    from sfa_desktop.core.records import services
+    from sfa_desktop.ops import callsheet as callsheet_ops
+
+    store = LocalStore.open(tmp_path / "data")
+    w = seed_world(store, DAY, orders=False)
+    with store.transaction() as s:  # a manager of another team
+        services.create(s, "users", {"login": "jlee", "full_name": "Jae Lee", "role": "manager"})
+    data = ["--data-dir", str(store.path.parent)]
+
+    def sign_in(login: str) -> None:
+        with store.engine.begin() as conn:
+            state.save(conn, state.SyncState(client_id="c", url="sqlite:///c", login=login))
+
+    try:
+        sign_in("cwalsh")  # the reps' manager: both of them, in the window and here
+        assert [r[2] for r in callsheet_ops.choices(store).reps] == ["dokafor", "smartinez"]
+        assert callsheet_ops.rep_ids(store, ["smartinez", "DOKAFOR"]) == [w.other_rep, w.rep]
+        out = tmp_path / "letter.pdf"
+        argv = [*data, "callsheet", "--date", "2026-03-03", "--rep", "dokafor", "--page-size", "letter"]
+        assert main([*argv, "-o", str(out)]) == 0
+        assert "(Letter)" in capsys.readouterr().out
+        with store.reading() as session:  # --page-size is for that sheet only
+            assert settings.get(session, "page_size") == settings.DEFAULTS["page_size"]
+
+        sign_in("jlee")  # not their manager: neither in the window nor here
+        assert callsheet_ops.choices(store).reps == []
+        assert main([*argv, "-o", str(tmp_path / "not.pdf")]) == 1
+        assert "jlee: dokafor is not one of your reps" in capsys.readouterr().err
+        assert not (tmp_path / "not.pdf").exists()
+        with pytest.raises(callsheet_ops.CallSheetError, match="not one of your reps"):
+            callsheet_ops.write_call_sheet(store, [w.rep], DAY, DAY, tmp_path / "not.pdf", "A4")
+        assert main([*data, "callsheet", "--date", "2026-03-03", "-o", str(tmp_path / "own.pdf")]) == 1
+        assert "Nothing is planned for Jae Lee" in capsys.readouterr().err  # their own sheet: allowed
+    finally:
+        store.close()
+
+
 def test_paper_a_page_break_would_leave_blank_is_ruled_for_notes(world, tmp_path: Path) -> None:
     store, w = world
     path = tmp_path / "sheet.pdf"

@@ -118,6 +118,36 @@ def test_enrollments_pause_resume_skip_exit_show(capsys, data):
     assert err == "sfa: error: Only an active sequence can be paused; this one is exited.\n"
 
 
+def test_enrollments_list_shows_the_steps_of_the_template_as_it_is_now(capsys, data):
+    # the steps are parsed once per template version: a changed template is read again in the same process
+    assert run(capsys, data, "enroll", "New lead outreach", "--lead", "Lee")[0] == 0
+    code, out, _err = run(capsys, data, "enrollments", "list", "--everyone")
+    assert code == 0
+    assert "1/4 intro_call" in out
+    store = LocalStore.open(data, create=False)
+    try:
+        with store.transaction() as s:
+            template = next(t for t in load().sequence_templates if t["name"] == "New lead outreach")
+            [(template_id,)] = s.execute(
+                text("SELECT id FROM sequence_templates WHERE name = 'New lead outreach'")
+            ).all()
+            *steps, last = template["steps"]
+            done = {"completed": {"next": True}}
+            wrap_up = {
+                **last,
+                "key": "wrap_up",
+                "title": "Wrap up",
+                "outcomes": {"completed": {"complete": "done"}},
+            }
+            steps = [*steps, {**last, "outcomes": {**last["outcomes"], **done}}, wrap_up]
+            enrollments.save_template(s, template_id, {**template, "steps": steps})
+    finally:
+        store.close()
+    code, out, _err = run(capsys, data, "enrollments", "list", "--everyone")
+    assert code == 0
+    assert "1/5 intro_call" in out
+
+
 def test_enroll_mistakes_end_in_one_line(capsys, data):
     for args, words in (
         (("enroll", "Win-back"), "exactly one of --lead, --contact or --opportunity"),

@@ -11,13 +11,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any
-
-from sqlalchemy import Connection, select
 
 from sfa_desktop.cli.central.common import Usage, add, central_url, central_writer, connect
 from sfa_desktop.cli.common import Commands
-from sfa_desktop.sync import admin, central, schema
+from sfa_desktop.sync import admin, central
 
 ROLES = ("rep", "manager", "admin")
 
@@ -127,17 +124,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rows(conn: Connection, table: str) -> list[Any]:
-    t = schema.SYNCED[table]
-    return list(conn.execute(select(t).where(t.c.deleted_at.is_(None))).mappings())
-
-
 def cmd_users(args: argparse.Namespace) -> int:
     with central_writer(args) as writer:
-        users = _rows(writer.conn, "users")
-        territories = {t["id"]: t["code"] for t in _rows(writer.conn, "territories")}
+        users = admin.live_rows(writer.conn, "users")
+        territories = {t["id"]: t["code"] for t in admin.live_rows(writer.conn, "territories")}
         members: dict[str, list[str]] = {}
-        for m in _rows(writer.conn, "territory_memberships"):
+        for m in admin.live_rows(writer.conn, "territory_memberships"):
             members.setdefault(m["user_id"], []).append(territories.get(m["territory_id"], "?"))
     for user in sorted(users, key=lambda u: u["login"]):
         state = "active" if user["active"] else "revoked"
@@ -148,7 +140,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 def cmd_territories(args: argparse.Namespace) -> int:
     with central_writer(args) as writer:
-        rows = _rows(writer.conn, "territories")
+        rows = admin.live_rows(writer.conn, "territories")
     codes = {t["id"]: t["code"] for t in rows}
     for t in sorted(rows, key=lambda t: t["code"]):
         print(f"{t['code']}\t{t['name']}\t{codes.get(t['parent_id'], '-') if t['parent_id'] else '-'}")

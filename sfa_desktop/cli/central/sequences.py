@@ -7,14 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from sfa_desktop.cli.central.common import central_writer, url_option
 from sfa_desktop.cli.common import CliError, Commands
 from sfa_desktop.core.records.fields import SEQUENCE_TARGETS
-from sfa_desktop.core.records.models import new_id
 from sfa_desktop.core.sequences import templates as sequences
-from sfa_desktop.sync import schema
+from sfa_desktop.sync.admin_sequences import import_templates
 
 
 def _read_templates(path: Path) -> list[dict[str, Any]]:
@@ -64,25 +61,8 @@ def _read_templates(path: Path) -> list[dict[str, Any]]:
 
 def cmd_central_import(args: argparse.Namespace) -> int:
     templates = _read_templates(Path(args.file))
-    added = changed = 0
     with central_writer(args) as writer:
-        t = schema.SYNCED["sequence_templates"]
-        live = {
-            r.name.lower(): r.id
-            for r in writer.conn.execute(select(t.c.id, t.c.name).where(t.c.deleted_at.is_(None)))
-        }
-        for template in templates:
-            existing: str | None = template["id"] or live.get(template["name"].lower())
-            known = existing and writer.conn.execute(select(t.c.id).where(t.c.id == existing)).first()
-            values = {k: v for k, v in template.items() if k != "id"}
-            if known and existing:
-                writer.update("sequence_templates", existing, {**values, "deleted_at": None})
-                changed += 1
-            else:
-                writer.insert(
-                    "sequence_templates", {**values, "id": existing or new_id(), "deleted_at": None}
-                )
-                added += 1
+        added, changed = import_templates(writer, templates)
     print(
         f"Imported {len(templates)} sequences: {added} added, {changed} updated. "
         "Laptops get them at their next sync."
