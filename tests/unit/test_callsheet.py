@@ -316,9 +316,9 @@ def test_one_rule_for_whose_call_sheet_the_window_and_sfa_callsheet_print(
         sign_in("jlee")  # not their manager: neither in the window nor here
         assert callsheet_ops.choices(store).reps == []
         assert main([*argv, "-o", str(tmp_path / "not.pdf")]) == 1
-        assert "jlee: dokafor is not one of your reps" in capsys.readouterr().err
+        assert "jlee: dokafor does not report to you" in capsys.readouterr().err
         assert not (tmp_path / "not.pdf").exists()
-        with pytest.raises(callsheet_ops.CallSheetError, match="not one of your reps"):
+        with pytest.raises(callsheet_ops.CallSheetError, match="does not report to you"):
             callsheet_ops.write_call_sheet(store, [w.rep], DAY, DAY, tmp_path / "not.pdf", "A4")
         assert main([*data, "callsheet", "--date", "2026-03-03", "-o", str(tmp_path / "own.pdf")]) == 1
         assert "Nothing is planned for Jae Lee" in capsys.readouterr().err  # their own sheet: allowed
