@@ -78,7 +78,9 @@ def _normalize_email_slow(text: str) -> str:
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise FieldError(f"{exc} Check the address, for example name@company.com.") from None
+        raise FieldError(
+            f"'{text}' is not a valid address: {exc} Check the address, for example name@company.com."
+        ) from None
 
 
 #: Regions of the North American Numbering Plan whose national numbers are NPA-NXX-XXXX.

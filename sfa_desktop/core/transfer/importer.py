@@ -60,6 +60,7 @@ class PlannedRow:
     warnings: list[str] = field(default_factory=list)
     account_name: str | None = None  # contacts: the company, when it is a new account
     source: SourceRow | None = None
+    duplicate_of: int | None = None  # skip: the line above in the same file this row repeats
 
     @property
     def problem_text(self) -> str:
@@ -78,6 +79,55 @@ class Plan:
         for row in self.rows:
             found[row.action] += 1
         return found
+
+    def duplicates(self) -> int:
+        """Rows skipped as the same as a row above them in the file."""
+        return sum(1 for row in self.rows if row.duplicate_of is not None)
+
+    def merges(self) -> list[str]:
+        """Every row taken as a record already there or as a row above it: its line, the record it was
+        matched with, why, and what it adds."""
+        found = []
+        for row in self.rows:
+            if row.action not in ("update", "unchanged", "skip"):
+                continue
+            why = ", ".join(r for r in row.reasons if not r.startswith("the same as "))
+            if row.duplicate_of is not None:
+                found.append(f"line {row.line}: the same as line {row.duplicate_of} ({why}); skipped")
+                continue
+            what = {
+                "update": "adds " + ", ".join(_label(self.options.kind, n) for n in row.changes)
+                if row.changes
+                else "adds its account",
+                "unchanged": "adds nothing",
+                "skip": "skipped",
+            }[row.action]
+            found.append(
+                f"line {row.line}: matches {row.match_label or '?'} ({row.match_id}) ({why}); {what}"
+            )
+        return found
+
+    def outcome(self, result: Result | None = None) -> str:
+        """What the import did (or, with no result, would do), in one sentence."""
+        kind = self.options.kind
+        c = self.counts()
+        duplicates = self.duplicates()
+        there = c["unchanged"] + c["skip"] - duplicates
+        if result is None:
+            accounts = f" and {len(self.new_accounts):,} new accounts" if self.new_accounts else ""
+            head = f"{c['create']:,} new {kind}{accounts}, {c['update']:,} to complete"
+            rejected = c["reject"]
+        else:
+            accounts = f" and {result.accounts_created:,} accounts" if result.accounts_created else ""
+            head = f"Imported {result.created:,} new {kind}{accounts}, completed {result.updated:,}"
+            rejected = result.rejected
+        same = f", {duplicates:,} the same as a row above (skipped)" if duplicates else ""
+        return f"{head}; {there:,} were there already{same}, {rejected:,} rejected"
+
+    def wrote_nothing(self) -> bool:
+        """True when rows were rejected and nothing else would be written: the import failed."""
+        c = self.counts()
+        return bool(c["reject"]) and not (c["create"] or c["update"])
 
     def summary(self) -> str:
         c = self.counts()
@@ -114,6 +164,11 @@ class _Lookups:
         self.users.update(pairs("SELECT login, id FROM users WHERE deleted_at IS NULL"))
         self.territories = pairs("SELECT name, id FROM territories WHERE deleted_at IS NULL")
         self.territories.update(pairs("SELECT code, id FROM territories WHERE deleted_at IS NULL"))
+
+
+def _label(kind: str, name: str) -> str:
+    spec = ENTITIES[kind].by_name.get(name)
+    return spec.label.lower() if spec is not None else name
 
 
 def _raw_values(source: Source, options: Options, row: SourceRow) -> dict[str, str]:
@@ -210,13 +265,14 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
             planned.match_id, planned.match_label, planned.reasons = match
             planned.action = "skip" if options.on_match == "skip" else "update"
             continue
-        earlier = incoming.best(me)
+        earlier = incoming.best(me, automatic=True)
         same = new_prints.get(_fingerprint(me))
         if earlier is not None or same is not None:
             first = earlier[0].ref if earlier is not None else same
             reasons = earlier[1].reasons if earlier is not None else ("same name and details",)
             planned.action = "skip"
             planned.reasons = (f"the same as {first}", *reasons)
+            planned.duplicate_of = int(str(first).removeprefix("line "))
             continue
         incoming.add(me)
         new_prints[_fingerprint(me)] = me.ref
@@ -240,7 +296,7 @@ def _match(
 ) -> tuple[str, str, tuple[str, ...]] | None:
     if record_id is not None:
         return record_id, labels.get(record_id, ""), ("same id",)
-    found = existing.best(me)
+    found = existing.best(me, automatic=True)
     if found is not None:
         return found[0].ref, found[0].label, found[1].reasons
     same = exact.get(_fingerprint(me))
