@@ -306,7 +306,9 @@ def _field_values(ent: Entity, args: argparse.Namespace) -> dict[str, Any]:
     return {f.name: getattr(args, f.name) for f in ent.fields if getattr(args, f.name, None) is not None}
 
 
-def _prepare(session: Session, ent: Entity, values: dict[str, Any], *, partial: bool) -> None:
+def _prepare(
+    session: Session, ent: Entity, values: dict[str, Any], *, partial: bool, record_id: str | None = None
+) -> None:
     """Resolve referenced records (id, id prefix or name) in place, and report every bad field at once:
     unknown references together with the services' validation messages."""
     errors: dict[str, str] = {}
@@ -319,7 +321,9 @@ def _prepare(session: Session, ent: Entity, values: dict[str, Any], *, partial: 
                 errors[name] = str(exc)
     try:
         region = settings.get(session, "phone_region")
-        clean(ent, {k: v for k, v in values.items() if k not in errors}, partial=partial, phone_region=region)
+        country = services.record_country(session, ent.key, record_id)  # numbers are read there first
+        given = {k: v for k, v in values.items() if k not in errors}
+        clean(ent, given, partial=partial, phone_region=region, country=country)
     except ValidationError as exc:
         errors = {**exc.errors, **errors}  # an unknown reference says more than 'is required'
     if errors:
@@ -479,7 +483,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         )
     with _open(args) as store, store.transaction() as session:
         record_id = resolve(session, ent.key, args.id)
-        _prepare(session, ent, values, partial=True)
+        _prepare(session, ent, values, partial=True, record_id=record_id)
         services.update(session, ent.key, record_id, values)
         label = _label_of(session, ent.key, record_id)
     changed = ", ".join(ent.by_name[n].label.lower() for n in values)
