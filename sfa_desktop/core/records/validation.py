@@ -200,12 +200,23 @@ def parse_int(value: str | int, *, minimum: int | None = None, maximum: int | No
         try:
             number = int(text)
         except ValueError:
-            raise FieldError(f"'{value}' is not a whole number.") from None
+            number = _whole_decimal(text, value)
     if minimum is not None and number < minimum:
         raise FieldError(f"must be at least {minimum}.")
     if maximum is not None and number > maximum:
         raise FieldError(f"must be at most {maximum}.")
     return number
+
+
+def _whole_decimal(text: str, value: str) -> int:
+    """'130.0' (how spreadsheets and Salesforce write a number) -> 130; anything else is refused."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise FieldError(f"'{value}' is not a whole number.") from None
+    if not amount.is_finite() or amount != amount.to_integral_value():
+        raise FieldError(f"'{value}' is not a whole number.")
+    return int(amount)
 
 
 def parse_money_cents(value: str | int | float | Decimal) -> int:

@@ -30,6 +30,7 @@ from sfa_desktop.core.records.duplicates import load_profiles
 from sfa_desktop.core.records.fields import ENTITIES, clean
 from sfa_desktop.core.records.matching import Index, Profile, company_key, fold, profile
 from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.transfer import vocabulary
 from sfa_desktop.core.transfer.countries import country_code
 from sfa_desktop.core.transfer.import_source import Source, SourceRow
 
@@ -243,6 +244,7 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
             continue
         raw = _raw_values(source, options, row)
         company = raw.get("account_name")
+        vocabulary.fit(kind, raw, planned.warnings)
         values = _resolve(kind, raw, lookups, planned)
         for name, value in options.defaults.items():
             if (
