@@ -140,7 +140,7 @@ class Entity:
 
 def _address() -> tuple[Field, ...]:
     return (
-        Field("street", "Street", max_length=200),
+        Field("street", "Street", "longtext", max_length=200),  # may span lines (Outlook, Salesforce, vCards)
         Field("city", "City", max_length=100),
         Field("region", "State / region", max_length=100),
         Field("postcode", "Postcode", max_length=20),

@@ -27,7 +27,7 @@ from sfa_desktop.core import settings
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import columns, services
 from sfa_desktop.core.records.duplicates import load_profiles
-from sfa_desktop.core.records.fields import ENTITIES, clean
+from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
 from sfa_desktop.core.records.matching import Index, Profile, company_key, fold, profile
 from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.transfer import vocabulary
@@ -254,7 +254,7 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
             ):
                 values[name] = value
         try:
-            planned.values = clean(ent, values, phone_region=region)
+            planned.values = _clean(ent, values, region, source.format == "vcard", planned.warnings)
         except ValidationError as exc:
             planned.action = "reject"
             planned.problems = {
@@ -283,6 +283,28 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     progress.step("Checking rows", total, total)
     _plan_updates(session, kind, result)
     return result
+
+
+def _clean(
+    ent: Entity, values: dict[str, Any], region: str, lenient: bool, warnings: list[str]
+) -> dict[str, Any]:
+    """A row's values cleaned (``fields.clean``).  ``lenient`` (vCards, whose phones are free text): phones
+    that cannot be read are kept in the notes with a warning instead of losing the whole card."""
+    try:
+        return clean(ent, values, phone_region=region)
+    except ValidationError as exc:
+        phones = [n for n in exc.errors if n in ent.by_name and ent.by_name[n].kind == "phone"]
+        if not lenient or not phones or len(phones) != len(exc.errors) or "notes" not in ent.by_name:
+            raise
+    kept = []
+    for name in phones:
+        label, value = ent.by_name[name].label, values.pop(name)
+        kept.append(f"{label}: {value}")
+        warnings.append(
+            f"{label} '{value}' is not a phone number that can be read; it was kept in the notes."
+        )
+    values["notes"] = "\n".join([values["notes"], *kept] if values.get("notes") else kept)
+    return clean(ent, values, phone_region=region)
 
 
 def _fingerprint(p: Profile) -> tuple[Any, ...]:
