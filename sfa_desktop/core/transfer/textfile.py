@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sfa_desktop.core.errors import UserError
@@ -107,14 +107,36 @@ def decode(data: bytes, name: str = "the file") -> Decoded:
             texts.append(line.decode("cp1252", errors="replace"))
             cp1252_lines += 1
             fallback.append(number)
+    undefined = _undefined_cp1252(lines, fallback if utf8_lines else range(1, len(lines) + 1))
     if utf8_lines == 0:
-        return Decoded(data.decode("cp1252", errors="replace"), "Windows-1252")
-    shown = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
+        return Decoded(data.decode("cp1252", errors="replace"), "Windows-1252", undefined)
+    shown = _lines(fallback)
     note = (
         f"The file mixes encodings: most of it is UTF-8, but {cp1252_lines} line(s) are not ({shown}); "
         "those were read as Windows-1252. Check their accented letters in the preview."
     )
-    return Decoded("\n".join(texts), "UTF-8 and Windows-1252 (mixed)", [note])
+    return Decoded("\n".join(texts), "UTF-8 and Windows-1252 (mixed)", [note, *undefined])
+
+
+#: Bytes Windows-1252 leaves undefined: decoded as U+FFFD, which a person must be told about.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _lines(numbers: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in numbers[:10]) + (", ..." if len(numbers) > 10 else "")
+
+
+def _undefined_cp1252(lines: Sequence[bytes], read: Iterable[int]) -> list[str]:
+    """A note naming the lines (of those read as Windows-1252) that hold bytes it does not define."""
+    found = [n for n in read if not _CP1252_UNDEFINED.isdisjoint(lines[n - 1])]
+    if not found:
+        return []
+    codes = sorted({f"0x{b:02X}" for n in found for b in lines[n - 1] if b in _CP1252_UNDEFINED})
+    return [
+        f"{len(found)} line(s) ({_lines(found)}) hold bytes that Windows-1252 does not define "
+        f"({', '.join(codes)}); each was read as \ufffd. The file may be in another encoding: save it "
+        "as CSV UTF-8 and import it again, or correct those values after the import."
+    ]
 
 
 def _strict(data: bytes, encoding: str, name: str) -> str:
