@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import datetime as dt
 import json
 import os
@@ -29,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sfa_desktop import __version__
-from sfa_desktop.core import settings
+from sfa_desktop.core import csvfiles, settings
 from sfa_desktop.core.demo.generator import STAFF as DEMO_STAFF
 from sfa_desktop.core.demo.generator import DemoDataError
 from sfa_desktop.core.errors import UserError
@@ -390,9 +389,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         json.dump(records, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        writer = csv.DictWriter(out, fieldnames=["id", *(c.key for c in spec.columns)], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+        writer = csvfiles.writer(out)
+        writer.writerow(["id", *(c.key for c in spec.columns)])
+        writer.writerows(csvfiles.row(r.values()) for r in records)
     return 0
 
 

@@ -106,7 +106,7 @@ def _period(args: argparse.Namespace, today: dt.date) -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sfa_desktop.core import settings
+    from sfa_desktop.core import csvfiles, settings
     from sfa_desktop.core.reports import sections as report_sections
     from sfa_desktop.core.reports import view as report_view
     from sfa_desktop.core.reports.base import ReportError
@@ -143,7 +143,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             ("Period", f"{period.start.isoformat()} to {period.end.isoformat()}"),
             ("Previous period", f"{period.previous.start.isoformat()} to {period.previous.end.isoformat()}"),
         ]
-        with out.open("w", encoding="utf-8", newline="") as fh:
+        with csvfiles.open_for_writing(out) as fh:
             report_view.write_csv(report_sections.sections(report), fh, header)
     note = "" if report.has_activity else " (no activity in this period)"
     print(f"Wrote the territory report for {report.scope.label}, {period.label()}, to {out}{note}.")

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import csvfiles, settings
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
 from sfa_desktop.core.reports import view as report_view
@@ -171,7 +171,7 @@ def write_csv(result: ReportResult, path: Path) -> Path:
         ("Territory report", report.scope.label),
         ("Period", f"{report.period.start.isoformat()} to {report.period.end.isoformat()}"),
     ]
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with csvfiles.open_for_writing(path) as fh:
         report_view.write_csv(result.sections, fh, header)
     return path
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from sfa_desktop.core import csvfiles
 from sfa_desktop.core.records.fields import ENTITIES
 
 IMPORT_KINDS = ("contacts", "leads", "accounts")
@@ -234,7 +235,7 @@ def row_values(kind: str, mapping: Sequence[str | None], cells: Sequence[str]) -
     typed: dict[str, dict[str, str]] = {}
     more: list[str] = []  # the second and further values of a multi-value cell: kept in the notes
     for target, cell in zip(mapping, cells, strict=False):
-        text = cell.strip()
+        text = csvfiles.read_cell(cell.strip())
         if target is None or not text:
             continue
         if target.startswith("phone_"):

@@ -14,7 +14,6 @@ the :class:`~sfa_desktop.core.progress.Progress` raises ``Cancelled`` and the tr
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import csvfiles, settings
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import columns, services
 from sfa_desktop.core.records.duplicates import load_profiles
@@ -434,15 +433,15 @@ def _by_line(exc: ValidationError, batch: Sequence[PlannedRow]) -> dict[str, str
 def rejects_csv(plan_: Plan) -> str:
     """The rejected rows as CSV (line, problem, then the row as it was), to fix and import again."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvfiles.writer(out)
     source = plan_.source
     if source.format == "csv":
-        writer.writerow(["Line", "Problem", *source.headers])
+        writer.writerow(csvfiles.row(["Line", "Problem", *source.headers]))
     else:
         writer.writerow(["Line", "Problem", "vCard"])
     for row in plan_.rows:
         if row.action != "reject" or row.source is None:
             continue
         cells = row.source.cells if source.format == "csv" else [row.source.text]
-        writer.writerow([row.line, row.problem_text, *cells])
+        writer.writerow([row.line, *csvfiles.row([row.problem_text, *cells])])
     return out.getvalue()
