@@ -20,8 +20,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.cli import CliError, _open, _print_table, _short, resolve
-from sfa_desktop.core.records.fields import SEQUENCE_TARGETS
-from sfa_desktop.core.records.models import SequenceTemplate, new_id, utcnow
+from sfa_desktop.core.records.models import SequenceTemplate, utcnow
 from sfa_desktop.core.records.services import NotFound
 from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.sequences import agenda, enrollments, ical
@@ -318,75 +317,14 @@ def cmd_agenda(args: argparse.Namespace) -> int:
 # -- central import --------------------------------------------------------------------------------------
 
 
-def _read_templates(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path} is not UTF-8 text; save it as UTF-8 JSON.") from None
-    items = data.get("templates") if isinstance(data, dict) else data
-    if not isinstance(items, list) or not items:
-        raise CliError(f'{path} holds no templates: give a list of templates, or {{"templates": [...]}}.')
-    cleaned = []
-    names: set[str] = set()
-    for number, item in enumerate(items, start=1):
-        where = f"Template {number}"
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
-            raise CliError(f"{where} has no name.")
-        name = item["name"].strip()
-        where = f"Template '{name}'"
-        if len(name) > 200 or name.lower() in names:
-            raise CliError(f"{where}: the name is too long or appears twice in the file.")
-        names.add(name.lower())
-        target = item.get("target", "any")
-        if target not in SEQUENCE_TARGETS:
-            raise CliError(f"{where}: target must be one of {', '.join(SEQUENCE_TARGETS)}.")
-        try:
-            steps = sequences.validate(item.get("steps"))
-        except sequences.TemplateError as exc:
-            raise CliError(f"{where}: {exc.message}") from None
-        active = item.get("active", True)
-        if not isinstance(active, bool):
-            raise CliError(f"{where}: active must be true or false.")
-        description = item.get("description")
-        cleaned.append(
-            {
-                "id": item.get("id"),
-                "name": name,
-                "description": description if isinstance(description, str) else None,
-                "target": target,
-                "steps": sequences.steps_json(steps),
-                "active": active,
-            }
-        )
-    return cleaned
-
-
 def cmd_central_import(args: argparse.Namespace) -> int:
     from sfa_desktop.cli_central import _writer
-    from sfa_desktop.sync import schema
+    from sfa_desktop.core.sequences import template_file
+    from sfa_desktop.sync import sequence_import
 
-    templates = _read_templates(Path(args.file))
-    added = changed = 0
+    templates = template_file.read_path(Path(args.file))
     with _writer(args) as writer:
-        t = schema.SYNCED["sequence_templates"]
-        live = {
-            r.name.lower(): r.id
-            for r in writer.conn.execute(select(t.c.id, t.c.name).where(t.c.deleted_at.is_(None)))
-        }
-        for template in templates:
-            existing: str | None = template["id"] or live.get(template["name"].lower())
-            known = existing and writer.conn.execute(select(t.c.id).where(t.c.id == existing)).first()
-            values = {k: v for k, v in template.items() if k != "id"}
-            if known and existing:
-                writer.update("sequence_templates", existing, {**values, "deleted_at": None})
-                changed += 1
-            else:
-                writer.insert(
-                    "sequence_templates", {**values, "id": existing or new_id(), "deleted_at": None}
-                )
-                added += 1
+        added, changed = sequence_import.import_templates(writer, templates)
     print(
         f"Imported {len(templates)} sequences: {added} added, {changed} updated. "
         "Laptops get them at their next sync."
