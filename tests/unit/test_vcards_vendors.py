@@ -164,3 +164,13 @@ def test_line_breaks_in_addresses_are_kept(store: LocalStore) -> None:
     assert card.values["street"] == "1 Main St\nSuite 5"
     with store.transaction() as session:
         importer.run(session, _plan(store, outlook.encode(), "export.csv"))
+
+
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_long_values_are_folded_at_75_octets_and_read_back(version: str) -> None:
+    notes = "Prefers calls after 10:00; décisionnaire, budget Q3 — " * 6
+    record = {"last_name": "Lefèvre", "first_name": "René", "notes": notes.strip()}
+    text = "".join(vcards.write_cards([record], "contacts", version))
+    assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
+    [card] = vcards.read_cards(text, "contacts")
+    assert card.values["notes"] == notes.strip()

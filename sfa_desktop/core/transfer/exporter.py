@@ -55,7 +55,8 @@ def count(session: Session, kind: str) -> int:
 
 def _rows(session: Session, kind: str, exprs: list[str], order: str) -> Iterator[tuple[Any, ...]]:
     sql = f"SELECT {', '.join(exprs)} FROM {kind} r WHERE r.deleted_at IS NULL ORDER BY {order}, r.id"
-    for row in session.execute(text(sql)):
+    # streamed a page at a time: an export of 200,000 records never holds them all
+    for row in session.execute(text(sql), execution_options={"yield_per": _PAGE}):
         yield tuple(row)
 
 

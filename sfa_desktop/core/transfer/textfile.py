@@ -181,7 +181,7 @@ def detect_separator(lines: Sequence[str]) -> str:
     return best
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int  # the file line the row starts on
     cells: list[str]
