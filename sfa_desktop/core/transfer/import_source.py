@@ -19,7 +19,7 @@ from sfa_desktop.core.transfer.textfile import FileError
 MAX_BYTES = 512 * 1024 * 1024
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceRow:
     line: int
     cells: list[str]  # CSV: the row's values, one per header column; vCard: empty

@@ -14,7 +14,6 @@ the :class:`~sfa_desktop.core.progress.Progress` raises ``Cancelled`` and the tr
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,13 +22,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import csvfiles, settings
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import columns, services
 from sfa_desktop.core.records.duplicates import load_profiles
-from sfa_desktop.core.records.fields import ENTITIES, clean
+from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
 from sfa_desktop.core.records.matching import Index, Profile, company_key, fold, profile
 from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.transfer import vocabulary
 from sfa_desktop.core.transfer.countries import country_code
 from sfa_desktop.core.transfer.import_source import Source, SourceRow
 
@@ -47,23 +47,74 @@ class Options:
     defaults: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+#: The key sets of planned rows' values, each kept once (a file's rows share a handful of them).
+_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 class PlannedRow:
-    line: int
-    action: str
-    values: dict[str, Any] = field(default_factory=dict)  # cleaned values to create with
-    changes: dict[str, Any] = field(default_factory=dict)  # update: empty fields the row fills
-    match_id: str | None = None
-    match_label: str = ""
-    reasons: tuple[str, ...] = ()
-    problems: dict[str, str] = field(default_factory=dict)  # reject: field -> message
-    warnings: list[str] = field(default_factory=list)
-    account_name: str | None = None  # contacts: the company, when it is a new account
-    source: SourceRow | None = None
+    """One row's fate.  Its cleaned values are kept as a tuple beside a shared tuple of their names: a
+    preview of 200,000 rows must not hold 200,000 dicts."""
+
+    __slots__ = (
+        "_names",
+        "_values",
+        "account_name",
+        "action",
+        "changes",
+        "duplicate_of",
+        "line",
+        "match_id",
+        "match_label",
+        "problems",
+        "reasons",
+        "source",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        line: int,
+        action: str,
+        values: dict[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
+        match_id: str | None = None,
+        match_label: str = "",
+        reasons: tuple[str, ...] = (),
+        problems: dict[str, str] | None = None,
+        warnings: list[str] | None = None,
+        account_name: str | None = None,
+        source: SourceRow | None = None,
+        duplicate_of: int | None = None,
+    ) -> None:
+        self.line = line
+        self.action = action
+        self.values = values or {}  # cleaned values to create with
+        self.changes: dict[str, Any] = changes or {}  # update: empty fields the row fills
+        self.match_id = match_id
+        self.match_label = match_label
+        self.reasons = reasons
+        self.problems: dict[str, str] = problems or {}  # reject: field -> message
+        self.warnings: list[str] = warnings if warnings is not None else []
+        self.account_name = account_name  # contacts: the company, when it is a new account
+        self.source = source
+        self.duplicate_of = duplicate_of  # skip: the line above in the same file this row repeats
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(zip(self._names, self._values, strict=True))
+
+    @values.setter
+    def values(self, values: dict[str, Any]) -> None:
+        names = tuple(values)
+        self._names = _SHAPES.setdefault(names, names)
+        self._values = tuple(values.values())
 
     @property
     def problem_text(self) -> str:
         return " ".join(self.problems.values())
+
+    def __repr__(self) -> str:
+        return f"PlannedRow(line={self.line}, action={self.action!r}, match_id={self.match_id!r})"
 
 
 @dataclass
@@ -78,6 +129,55 @@ class Plan:
         for row in self.rows:
             found[row.action] += 1
         return found
+
+    def duplicates(self) -> int:
+        """Rows skipped as the same as a row above them in the file."""
+        return sum(1 for row in self.rows if row.duplicate_of is not None)
+
+    def merges(self) -> list[str]:
+        """Every row taken as a record already there or as a row above it: its line, the record it was
+        matched with, why, and what it adds."""
+        found = []
+        for row in self.rows:
+            if row.action not in ("update", "unchanged", "skip"):
+                continue
+            why = ", ".join(r for r in row.reasons if not r.startswith("the same as "))
+            if row.duplicate_of is not None:
+                found.append(f"line {row.line}: the same as line {row.duplicate_of} ({why}); skipped")
+                continue
+            what = {
+                "update": "adds " + ", ".join(_label(self.options.kind, n) for n in row.changes)
+                if row.changes
+                else "adds its account",
+                "unchanged": "adds nothing",
+                "skip": "skipped",
+            }[row.action]
+            found.append(
+                f"line {row.line}: matches {row.match_label or '?'} ({row.match_id}) ({why}); {what}"
+            )
+        return found
+
+    def outcome(self, result: Result | None = None) -> str:
+        """What the import did (or, with no result, would do), in one sentence."""
+        kind = self.options.kind
+        c = self.counts()
+        duplicates = self.duplicates()
+        there = c["unchanged"] + c["skip"] - duplicates
+        if result is None:
+            accounts = f" and {len(self.new_accounts):,} new accounts" if self.new_accounts else ""
+            head = f"{c['create']:,} new {kind}{accounts}, {c['update']:,} to complete"
+            rejected = c["reject"]
+        else:
+            accounts = f" and {result.accounts_created:,} accounts" if result.accounts_created else ""
+            head = f"Imported {result.created:,} new {kind}{accounts}, completed {result.updated:,}"
+            rejected = result.rejected
+        same = f", {duplicates:,} the same as a row above (skipped)" if duplicates else ""
+        return f"{head}; {there:,} were there already{same}, {rejected:,} rejected"
+
+    def wrote_nothing(self) -> bool:
+        """True when rows were rejected and nothing else would be written: the import failed."""
+        c = self.counts()
+        return bool(c["reject"]) and not (c["create"] or c["update"])
 
     def summary(self) -> str:
         c = self.counts()
@@ -114,6 +214,11 @@ class _Lookups:
         self.users.update(pairs("SELECT login, id FROM users WHERE deleted_at IS NULL"))
         self.territories = pairs("SELECT name, id FROM territories WHERE deleted_at IS NULL")
         self.territories.update(pairs("SELECT code, id FROM territories WHERE deleted_at IS NULL"))
+
+
+def _label(kind: str, name: str) -> str:
+    spec = ENTITIES[kind].by_name.get(name)
+    return spec.label.lower() if spec is not None else name
 
 
 def _raw_values(source: Source, options: Options, row: SourceRow) -> dict[str, str]:
@@ -188,6 +293,7 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
             continue
         raw = _raw_values(source, options, row)
         company = raw.get("account_name")
+        vocabulary.fit(kind, raw, planned.warnings)
         values = _resolve(kind, raw, lookups, planned)
         for name, value in options.defaults.items():
             if (
@@ -197,26 +303,28 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
             ):
                 values[name] = value
         try:
-            planned.values = clean(ent, values, phone_region=region)
+            cleaned = _clean(ent, values, region, source.format == "vcard", planned.warnings)
         except ValidationError as exc:
             planned.action = "reject"
             planned.problems = {
                 name: message for name, message in exc.errors.items() if name in ent.by_name or name == "*"
             } or exc.errors
             continue
-        me = profile(kind, f"line {row.line}", {**planned.values, "account_name": company})
+        planned.values = cleaned
+        me = profile(kind, f"line {row.line}", {**cleaned, "account_name": company})
         match = _match(existing, exact, me, ids.get(row.line), labels)
         if match is not None:
             planned.match_id, planned.match_label, planned.reasons = match
             planned.action = "skip" if options.on_match == "skip" else "update"
             continue
-        earlier = incoming.best(me)
+        earlier = incoming.best(me, automatic=True)
         same = new_prints.get(_fingerprint(me))
         if earlier is not None or same is not None:
             first = earlier[0].ref if earlier is not None else same
             reasons = earlier[1].reasons if earlier is not None else ("same name and details",)
             planned.action = "skip"
             planned.reasons = (f"the same as {first}", *reasons)
+            planned.duplicate_of = int(str(first).removeprefix("line "))
             continue
         incoming.add(me)
         new_prints[_fingerprint(me)] = me.ref
@@ -225,6 +333,28 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     progress.step("Checking rows", total, total)
     _plan_updates(session, kind, result)
     return result
+
+
+def _clean(
+    ent: Entity, values: dict[str, Any], region: str, lenient: bool, warnings: list[str]
+) -> dict[str, Any]:
+    """A row's values cleaned (``fields.clean``).  ``lenient`` (vCards, whose phones are free text): phones
+    that cannot be read are kept in the notes with a warning instead of losing the whole card."""
+    try:
+        return clean(ent, values, phone_region=region)
+    except ValidationError as exc:
+        phones = [n for n in exc.errors if n in ent.by_name and ent.by_name[n].kind == "phone"]
+        if not lenient or not phones or len(phones) != len(exc.errors) or "notes" not in ent.by_name:
+            raise
+    kept = []
+    for name in phones:
+        label, value = ent.by_name[name].label, values.pop(name)
+        kept.append(f"{label}: {value}")
+        warnings.append(
+            f"{label} '{value}' is not a phone number that can be read; it was kept in the notes."
+        )
+    values["notes"] = "\n".join([values["notes"], *kept] if values.get("notes") else kept)
+    return clean(ent, values, phone_region=region)
 
 
 def _fingerprint(p: Profile) -> tuple[Any, ...]:
@@ -240,7 +370,7 @@ def _match(
 ) -> tuple[str, str, tuple[str, ...]] | None:
     if record_id is not None:
         return record_id, labels.get(record_id, ""), ("same id",)
-    found = existing.best(me)
+    found = existing.best(me, automatic=True)
     if found is not None:
         return found[0].ref, found[0].label, found[1].reasons
     same = exact.get(_fingerprint(me))
@@ -271,31 +401,33 @@ def _ids_in_file(session: Session, kind: str, source: Source, options: Options) 
 
 
 def _plan_updates(session: Session, kind: str, result: Plan) -> None:
-    """For matched rows: the fields they fill in (empty in the record); none means unchanged."""
+    """For matched rows: the fields they fill in (empty in the record); none means unchanged.  The records
+    are read a chunk at a time (a re-import of a large file matches every row)."""
     matched = [r for r in result.rows if r.action == "update"]
     ent = ENTITIES[kind]
     names = [f.name for f in ent.fields]
-    current: dict[str, dict[str, Any]] = {}
-    ids = list({r.match_id for r in matched if r.match_id})
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
+    for start in range(0, len(matched), 900):
+        rows = matched[start : start + 900]
+        chunk = list({r.match_id for r in rows if r.match_id})
         marks = ", ".join(f":i{n}" for n in range(len(chunk)))
         sql = f"SELECT id, {', '.join(names)} FROM {kind} WHERE id IN ({marks})"
-        for row in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}).mappings():
-            current[row["id"]] = dict(row)
-    for planned in matched:
-        record = current.get(planned.match_id or "", {})
-        planned.changes = {
-            name: value
-            for name, value in planned.values.items()
-            if name in names and record.get(name) in (None, "", 0) and value not in (None, "", False)
+        current = {
+            row["id"]: dict(row)
+            for row in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}).mappings()
         }
-        if kind == "contacts" and planned.account_name and not record.get("account_id"):
-            result.new_accounts.setdefault(company_key(planned.account_name), planned.account_name)
-        elif planned.account_name:
-            planned.account_name = None
-        if not planned.changes and planned.account_name is None:
-            planned.action = "unchanged"
+        for planned in rows:
+            record = current.get(planned.match_id or "", {})
+            planned.changes = {
+                name: value
+                for name, value in planned.values.items()
+                if name in names and record.get(name) in (None, "", 0) and value not in (None, "", False)
+            }
+            if kind == "contacts" and planned.account_name and not record.get("account_id"):
+                result.new_accounts.setdefault(company_key(planned.account_name), planned.account_name)
+            elif planned.account_name:
+                planned.account_name = None
+            if not planned.changes and planned.account_name is None:
+                planned.action = "unchanged"
 
 
 def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Result:
@@ -354,15 +486,15 @@ def _by_line(exc: ValidationError, batch: Sequence[PlannedRow]) -> dict[str, str
 def rejects_csv(plan_: Plan) -> str:
     """The rejected rows as CSV (line, problem, then the row as it was), to fix and import again."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvfiles.writer(out)
     source = plan_.source
     if source.format == "csv":
-        writer.writerow(["Line", "Problem", *source.headers])
+        writer.writerow(csvfiles.row(["Line", "Problem", *source.headers]))
     else:
         writer.writerow(["Line", "Problem", "vCard"])
     for row in plan_.rows:
         if row.action != "reject" or row.source is None:
             continue
         cells = row.source.cells if source.format == "csv" else [row.source.text]
-        writer.writerow([row.line, row.problem_text, *cells])
+        writer.writerow([row.line, *csvfiles.row([row.problem_text, *cells])])
     return out.getvalue()

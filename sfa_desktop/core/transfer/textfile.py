@@ -17,7 +17,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sfa_desktop.core.errors import UserError
@@ -107,14 +108,36 @@ def decode(data: bytes, name: str = "the file") -> Decoded:
             texts.append(line.decode("cp1252", errors="replace"))
             cp1252_lines += 1
             fallback.append(number)
+    undefined = _undefined_cp1252(lines, fallback if utf8_lines else range(1, len(lines) + 1))
     if utf8_lines == 0:
-        return Decoded(data.decode("cp1252", errors="replace"), "Windows-1252")
-    shown = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
+        return Decoded(data.decode("cp1252", errors="replace"), "Windows-1252", undefined)
+    shown = _lines(fallback)
     note = (
         f"The file mixes encodings: most of it is UTF-8, but {cp1252_lines} line(s) are not ({shown}); "
         "those were read as Windows-1252. Check their accented letters in the preview."
     )
-    return Decoded("\n".join(texts), "UTF-8 and Windows-1252 (mixed)", [note])
+    return Decoded("\n".join(texts), "UTF-8 and Windows-1252 (mixed)", [note, *undefined])
+
+
+#: Bytes Windows-1252 leaves undefined: decoded as U+FFFD, which a person must be told about.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _lines(numbers: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in numbers[:10]) + (", ..." if len(numbers) > 10 else "")
+
+
+def _undefined_cp1252(lines: Sequence[bytes], read: Iterable[int]) -> list[str]:
+    """A note naming the lines (of those read as Windows-1252) that hold bytes it does not define."""
+    found = [n for n in read if not _CP1252_UNDEFINED.isdisjoint(lines[n - 1])]
+    if not found:
+        return []
+    codes = sorted({f"0x{b:02X}" for n in found for b in lines[n - 1] if b in _CP1252_UNDEFINED})
+    return [
+        f"{len(found)} line(s) ({_lines(found)}) hold bytes that Windows-1252 does not define "
+        f"({', '.join(codes)}); each was read as \ufffd. The file may be in another encoding: save it "
+        "as CSV UTF-8 and import it again, or correct those values after the import."
+    ]
 
 
 def _strict(data: bytes, encoding: str, name: str) -> str:
@@ -159,7 +182,7 @@ def detect_separator(lines: Sequence[str]) -> str:
     return best
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int  # the file line the row starts on
     cells: list[str]
@@ -180,26 +203,49 @@ def read_table(
     """Split CSV text into a header and rows.  ``is_header`` picks the header among the first lines (some
     exports start with notes); otherwise the first non-empty line is the header."""
     if separator is None:
-        separator = detect_separator(text.splitlines()[:40])
+        separator = detect_separator(
+            [line.rstrip("\r\n") for line in itertools.islice(io.StringIO(text), 40)]
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    records: list[tuple[int, int, list[str]]] = []  # (first line, last line, cells)
+    # Read as a stream: the first non-empty records are kept until the header is known, then each record
+    # becomes its row at once (a file of 200,000 rows is never held twice).
+    start: list[tuple[int, int, list[str]]] = []  # (first line, last line, cells)
+    header: list[str] | None = None
+    first = 0
+    rows: list[Row] = []
     last = 0
     try:
         for cells in reader:
-            records.append((last + 1, reader.line_num, cells))
+            record = (last + 1, reader.line_num, cells)
             last = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if header is not None:
+                rows.append(_checked(record, len(header)))
+                continue
+            start.append(record)
+            if len(start) == 12:
+                header, first, rows = _header(start, is_header)
     except csv.Error as exc:  # a NUL byte or the like
         raise FileError(f"The file cannot be read as CSV near line {reader.line_num + 1}: {exc}.") from None
-    records = [r for r in records if any(c.strip() for c in r[2])]
-    if not records:
-        raise FileError("The file is empty: there is no header and no data. Choose another file.")
-    header_at = 0
-    if is_header is not None:
-        header_at = next((i for i, r in enumerate(records[:12]) if is_header(r[2])), 0)
-    first, _last, header = records[header_at]
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    rows = [_checked(r, len(header)) for r in records[header_at + 1 :]]
+    if header is None:
+        if not start:
+            raise FileError("The file is empty: there is no header and no data. Choose another file.")
+        header, first, rows = _header(start, is_header)
     return Table(header, first, rows, separator)
+
+
+def _header(
+    start: list[tuple[int, int, list[str]]], is_header: Callable[[list[str]], bool] | None
+) -> tuple[list[str], int, list[Row]]:
+    """The header among the first records (the first, unless ``is_header`` picks another), its line, and the
+    rows below it."""
+    at = 0
+    if is_header is not None:
+        at = next((i for i, r in enumerate(start) if is_header(r[2])), 0)
+    first, _last, cells = start[at]
+    header = [h.strip().lstrip("\ufeff") for h in cells]
+    return header, first, [_checked(r, len(header)) for r in start[at + 1 :]]
 
 
 def _checked(record: tuple[int, int, list[str]], columns: int) -> Row:
@@ -222,6 +268,6 @@ def _checked(record: tuple[int, int, list[str]], columns: int) -> Row:
             f"the row has {len(cells)} values but the header names {columns} columns; a separator inside a "
             "value must be quoted."
         )
-    else:
+    elif len(cells) != columns:
         row.cells = (cells + [""] * columns)[:columns]  # missing trailing values are empty
     return row
