@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from sfa_desktop.core import csvfiles, settings
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import columns, services
-from sfa_desktop.core.records.duplicates import load_profiles
+from sfa_desktop.core.records.duplicates import iter_profiles, load_profiles
 from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
-from sfa_desktop.core.records.matching import Index, Profile, company_key, fold, profile
+from sfa_desktop.core.records.match_index import PackedIndex
+from sfa_desktop.core.records.matching import Profile, company_key, fold, profile
 from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.transfer import vocabulary
 from sfa_desktop.core.transfer.countries import country_code
@@ -47,17 +48,18 @@ class Options:
     defaults: dict[str, str] = field(default_factory=dict)
 
 
-#: The key sets of planned rows' values, each kept once (a file's rows share a handful of them).
-_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
+_NOTHING: dict[str, Any] = {}  # shared by the rows that have no problems or changes (never changed)
+_NO_WARNINGS: list[str] = []  # shared by the rows without warnings (never changed; a row gets its own)
 
 
 class PlannedRow:
-    """One row's fate.  Its cleaned values are kept as a tuple beside a shared tuple of their names: a
-    preview of 200,000 rows must not hold 200,000 dicts."""
+    """One row's fate: what the import does with it, and why.  Its values are not kept: :attr:`values`
+    reads and cleans the row again from the file (a plan of 200,000 rows keeps 200,000 fates, not 200,000
+    rows), as :func:`run` does, a batch at a time."""
 
     __slots__ = (
-        "_names",
-        "_values",
+        "_at",
+        "_plan",
         "account_name",
         "action",
         "changes",
@@ -67,47 +69,34 @@ class PlannedRow:
         "match_label",
         "problems",
         "reasons",
-        "source",
         "warnings",
     )
 
-    def __init__(
-        self,
-        line: int,
-        action: str,
-        values: dict[str, Any] | None = None,
-        changes: dict[str, Any] | None = None,
-        match_id: str | None = None,
-        match_label: str = "",
-        reasons: tuple[str, ...] = (),
-        problems: dict[str, str] | None = None,
-        warnings: list[str] | None = None,
-        account_name: str | None = None,
-        source: SourceRow | None = None,
-        duplicate_of: int | None = None,
-    ) -> None:
+    def __init__(self, plan_: Plan, at: int, line: int, action: str = "create") -> None:
+        self._plan = plan_
+        self._at = at  # its number among the source's rows
         self.line = line
         self.action = action
-        self.values = values or {}  # cleaned values to create with
-        self.changes: dict[str, Any] = changes or {}  # update: empty fields the row fills
-        self.match_id = match_id
-        self.match_label = match_label
-        self.reasons = reasons
-        self.problems: dict[str, str] = problems or {}  # reject: field -> message
-        self.warnings: list[str] = warnings if warnings is not None else []
-        self.account_name = account_name  # contacts: the company, when it is a new account
-        self.source = source
-        self.duplicate_of = duplicate_of  # skip: the line above in the same file this row repeats
+        self.changes: dict[str, Any] = _NOTHING  # update: empty fields the row fills
+        self.match_id: str | None = None
+        self.match_label = ""
+        self.reasons: tuple[str, ...] = ()
+        self.problems: dict[str, str] = _NOTHING  # reject: field -> message
+        self.warnings: list[str] = _NO_WARNINGS
+        self.account_name: str | None = None  # contacts: the company, when it is a new account
+        self.duplicate_of: int | None = None  # skip: the line above in the same file this row repeats
+
+    @property
+    def source(self) -> SourceRow:
+        """The row as the file holds it."""
+        return self._plan.source.rows[self._at]
 
     @property
     def values(self) -> dict[str, Any]:
-        return dict(zip(self._names, self._values, strict=True))
-
-    @values.setter
-    def values(self, values: dict[str, Any]) -> None:
-        names = tuple(values)
-        self._names = _SHAPES.setdefault(names, names)
-        self._values = tuple(values.values())
+        """The cleaned values the row creates a record with (read again from the file)."""
+        if self.action == "reject":
+            return {}
+        return self._plan.cleaned(self.source)[0] or {}
 
     @property
     def problem_text(self) -> str:
@@ -117,12 +106,29 @@ class PlannedRow:
         return f"PlannedRow(line={self.line}, action={self.action!r}, match_id={self.match_id!r})"
 
 
+class _Notes:
+    """What cleaning a row notes besides its values: warnings, and a company that is a new account."""
+
+    __slots__ = ("account_name", "warnings")
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.account_name: str | None = None
+
+
 @dataclass
 class Plan:
     source: Source
     options: Options
     rows: list[PlannedRow]
     new_accounts: dict[str, str] = field(default_factory=dict)  # company key -> name as written
+    region: str = "US"
+    lookups: _Lookups | None = None
+
+    def cleaned(self, row: SourceRow, notes: _Notes | None = None) -> _Cleaned:
+        """A source row's values as the import creates them, the company it names, and its problems when
+        it is rejected (then the values are None).  The plan and the run clean each row alike."""
+        return _clean_row(self, row, notes or _Notes())
 
     def counts(self) -> dict[str, int]:
         found = dict.fromkeys(ACTIONS, 0)
@@ -199,6 +205,9 @@ class Result:
     ids: list[str] = field(default_factory=list)
 
 
+_Cleaned = tuple[dict[str, Any] | None, str | None, dict[str, str]]
+
+
 class _Lookups:
     """Names a file uses for accounts, users and territories -> their ids on this laptop."""
 
@@ -230,7 +239,7 @@ def _raw_values(source: Source, options: Options, row: SourceRow) -> dict[str, s
     return columns.row_values(options.kind, mapping, row.cells)
 
 
-def _resolve(kind: str, raw: dict[str, str], lookups: _Lookups, planned: PlannedRow) -> dict[str, Any]:
+def _resolve(kind: str, raw: dict[str, str], lookups: _Lookups, planned: _Notes) -> dict[str, Any]:
     """Turn names into ids and countries into codes; what cannot be resolved is left out with a warning."""
     values: dict[str, Any] = dict(raw)
     owner = values.pop("owner_name", None)
@@ -264,75 +273,103 @@ def _resolve(kind: str, raw: dict[str, str], lookups: _Lookups, planned: Planned
     return values
 
 
+def _clean_row(plan_: Plan, row: SourceRow, notes: _Notes) -> _Cleaned:
+    if row.problem is not None:
+        return None, None, {"*": row.problem}
+    options, kind = plan_.options, plan_.options.kind
+    ent = ENTITIES[kind]
+    raw = _raw_values(plan_.source, options, row)
+    company = raw.get("account_name")
+    vocabulary.fit(kind, raw, notes.warnings)
+    assert plan_.lookups is not None
+    values = _resolve(kind, raw, plan_.lookups, notes)
+    for name, value in options.defaults.items():
+        if name in ent.by_name and name not in values and not (kind == "contacts" and name == "territory_id"):
+            values[name] = value
+    try:
+        cleaned = _clean(ent, values, plan_.region, plan_.source.format == "vcard", notes.warnings)
+    except ValidationError as exc:
+        problems = {
+            name: message for name, message in exc.errors.items() if name in ent.by_name or name == "*"
+        } or exc.errors
+        return None, company, problems
+    return cleaned, company, _NOTHING
+
+
 def plan(session: Session, source: Source, options: Options, progress: Progress | None = None) -> Plan:
-    """What importing ``source`` would do, row by row; nothing is written."""
+    """What importing ``source`` would do, row by row; nothing is written.
+
+    Rows are read, cleaned and matched one at a time and only their fates kept; the records already
+    there, and the rows above, are filed in compact indexes (hashes of their keys, see
+    :mod:`~sfa_desktop.core.records.match_index`)."""
     kind = options.kind
     if kind not in columns.IMPORT_KINDS:
         raise ValueError(f"imports are of {', '.join(columns.IMPORT_KINDS)}, not {kind!r}")
     progress = progress or Progress()
     if source.format == "csv" and options.mapping is None:
         options.mapping = columns.suggest(kind, source.headers)
-    ent = ENTITIES[kind]
-    region = settings.get(session, "phone_region")
-    lookups = _Lookups(session)
-    existing = Index(kind, load_profiles(session, kind))
-    exact = {_fingerprint(p): n for n, p in enumerate(existing.profiles)}
-    labels = {p.ref: p.label for p in existing.profiles}
-    incoming = Index(kind)
-    new_prints: dict[tuple[Any, ...], str] = {}  # rows to create, by their details -> "line N"
+    result = Plan(
+        source, options, [], region=settings.get(session, "phone_region"), lookups=_Lookups(session)
+    )
+    existing = _existing(session, kind)
+    incoming = PackedIndex(kind)
     ids = _ids_in_file(session, kind, source, options)
-    result = Plan(source, options, [])
+    matched: list[tuple[PlannedRow, dict[str, Any]]] = []  # rows to complete, a chunk at a time
     total = len(source.rows)
     for number, row in enumerate(source.rows):
         if number % 1000 == 0:
             progress.step("Checking rows", number, total)
-        planned = PlannedRow(row.line, "create", source=row)
+        planned = PlannedRow(result, number, row.line)
         result.rows.append(planned)
-        if row.problem is not None:
-            planned.action, planned.problems = "reject", {"*": row.problem}
+        notes = _Notes()
+        cleaned, company, problems = _clean_row(result, row, notes)
+        if notes.warnings:
+            planned.warnings = notes.warnings
+        if notes.account_name is not None:
+            key = company_key(notes.account_name)
+            planned.account_name = result.new_accounts.get(key, notes.account_name)
+        if cleaned is None:
+            planned.action, planned.problems = "reject", problems
             continue
-        raw = _raw_values(source, options, row)
-        company = raw.get("account_name")
-        vocabulary.fit(kind, raw, planned.warnings)
-        values = _resolve(kind, raw, lookups, planned)
-        for name, value in options.defaults.items():
-            if (
-                name in ent.by_name
-                and name not in values
-                and not (kind == "contacts" and name == "territory_id")
-            ):
-                values[name] = value
-        try:
-            cleaned = _clean(ent, values, region, source.format == "vcard", planned.warnings)
-        except ValidationError as exc:
-            planned.action = "reject"
-            planned.problems = {
-                name: message for name, message in exc.errors.items() if name in ent.by_name or name == "*"
-            } or exc.errors
-            continue
-        planned.values = cleaned
         me = profile(kind, f"line {row.line}", {**cleaned, "account_name": company})
-        match = _match(existing, exact, me, ids.get(row.line), labels)
+        match = _match(session, existing, me, ids.get(row.line))
         if match is not None:
             planned.match_id, planned.match_label, planned.reasons = match
             planned.action = "skip" if options.on_match == "skip" else "update"
+            if planned.action == "update":
+                matched.append((planned, cleaned))
+                if len(matched) == 900:
+                    _plan_updates(session, kind, result, matched)
+                    matched.clear()
             continue
         earlier = incoming.best(me, automatic=True)
-        same = new_prints.get(_fingerprint(me))
+        same = _same(incoming, me) if earlier is None else None
         if earlier is not None or same is not None:
-            first = earlier[0].ref if earlier is not None else same
-            reasons = earlier[1].reasons if earlier is not None else ("same name and details",)
+            if earlier is not None:
+                first, reasons = earlier[0].ref, earlier[1].reasons
+            elif same is not None:
+                first, reasons = same.ref, ("same name and details",)
             planned.action = "skip"
             planned.reasons = (f"the same as {first}", *reasons)
-            planned.duplicate_of = int(str(first).removeprefix("line "))
+            planned.duplicate_of = int(first.removeprefix("line "))
             continue
-        incoming.add(me)
-        new_prints[_fingerprint(me)] = me.ref
+        incoming.file(("same", *_fingerprint(me)), incoming.add(me))
         if planned.account_name is not None:
-            result.new_accounts.setdefault(company_key(planned.account_name), planned.account_name)
+            planned.account_name = result.new_accounts.setdefault(
+                company_key(planned.account_name), planned.account_name
+            )
+    _plan_updates(session, kind, result, matched)
     progress.step("Checking rows", total, total)
-    _plan_updates(session, kind, result)
     return result
+
+
+def _existing(session: Session, kind: str) -> PackedIndex:
+    """The live records of ``kind`` filed for matching, each also under its exact details."""
+    index = PackedIndex(kind)
+    for p in iter_profiles(session, kind):
+        number = index.add(p)
+        index.file(("same", *_fingerprint(p)), number)
+    return index
 
 
 def _clean(
@@ -362,22 +399,33 @@ def _fingerprint(p: Profile) -> tuple[Any, ...]:
 
 
 def _match(
-    existing: Index,
-    exact: dict[tuple[Any, ...], int],
-    me: Profile,
-    record_id: str | None,
-    labels: dict[str, str],
+    session: Session, existing: PackedIndex, me: Profile, record_id: str | None
 ) -> tuple[str, str, tuple[str, ...]] | None:
     if record_id is not None:
-        return record_id, labels.get(record_id, ""), ("same id",)
+        return record_id, _record_label(session, record_id, existing.kind), ("same id",)
     found = existing.best(me, automatic=True)
     if found is not None:
         return found[0].ref, found[0].label, found[1].reasons
-    same = exact.get(_fingerprint(me))
+    same = _same(existing, me)
     if same is not None:
-        other = existing.profiles[same]
-        return other.ref, other.label, ("same name and details",)
+        return same.ref, same.label, ("same name and details",)
     return None
+
+
+def _same(index: PackedIndex, me: Profile) -> Profile | None:
+    """The first profile filed with exactly ``me``'s details (name, company, emails, phones,
+    city), checked (a hash names candidates only)."""
+    for number in index.find(("same", *_fingerprint(me))):
+        other = index.profile(number)
+        if _fingerprint(other) == _fingerprint(me):
+            return other
+    return None
+
+
+def _record_label(session: Session, record_id: str, kind: str) -> str:
+    """How a person names the record a row's id column names."""
+    found = load_profiles(session, kind, "r.id = :rid", {"rid": record_id})
+    return found[0].label if found else ""
 
 
 def _ids_in_file(session: Session, kind: str, source: Source, options: Options) -> dict[int, str]:
@@ -400,34 +448,38 @@ def _ids_in_file(session: Session, kind: str, source: Source, options: Options) 
     return found
 
 
-def _plan_updates(session: Session, kind: str, result: Plan) -> None:
-    """For matched rows: the fields they fill in (empty in the record); none means unchanged.  The records
-    are read a chunk at a time (a re-import of a large file matches every row)."""
-    matched = [r for r in result.rows if r.action == "update"]
+def _plan_updates(
+    session: Session, kind: str, result: Plan, matched: Sequence[tuple[PlannedRow, dict[str, Any]]]
+) -> None:
+    """For a chunk of matched rows (with their cleaned values): the fields they fill in (empty in the
+    record); none means unchanged."""
+    if not matched:
+        return
     ent = ENTITIES[kind]
     names = [f.name for f in ent.fields]
-    for start in range(0, len(matched), 900):
-        rows = matched[start : start + 900]
-        chunk = list({r.match_id for r in rows if r.match_id})
-        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-        sql = f"SELECT id, {', '.join(names)} FROM {kind} WHERE id IN ({marks})"
-        current = {
-            row["id"]: dict(row)
-            for row in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}).mappings()
+    chunk = list({r.match_id for r, _v in matched if r.match_id})
+    marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+    sql = f"SELECT id, {', '.join(names)} FROM {kind} WHERE id IN ({marks})"
+    current = {
+        row["id"]: dict(row)
+        for row in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}).mappings()
+    }
+    for planned, values in matched:
+        record = current.get(planned.match_id or "", {})
+        changes = {
+            name: value
+            for name, value in values.items()
+            if name in names and record.get(name) in (None, "", 0) and value not in (None, "", False)
         }
-        for planned in rows:
-            record = current.get(planned.match_id or "", {})
-            planned.changes = {
-                name: value
-                for name, value in planned.values.items()
-                if name in names and record.get(name) in (None, "", 0) and value not in (None, "", False)
-            }
-            if kind == "contacts" and planned.account_name and not record.get("account_id"):
-                result.new_accounts.setdefault(company_key(planned.account_name), planned.account_name)
-            elif planned.account_name:
-                planned.account_name = None
-            if not planned.changes and planned.account_name is None:
-                planned.action = "unchanged"
+        planned.changes = changes or _NOTHING
+        if kind == "contacts" and planned.account_name and not record.get("account_id"):
+            planned.account_name = result.new_accounts.setdefault(
+                company_key(planned.account_name), planned.account_name
+            )
+        elif planned.account_name:
+            planned.account_name = None
+        if not planned.changes and planned.account_name is None:
+            planned.action = "unchanged"
 
 
 def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Result:
@@ -443,17 +495,30 @@ def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Resu
         created = services.create_many(session, "accounts", [{"name": n, **defaults} for _k, n in names])
         account_ids = {key: rid for (key, _n), rid in zip(names, created, strict=True)}
         result.accounts_created = len(created)
-    creates = [r for r in plan_.rows if r.action == "create"]
+    counts = plan_.counts()
+    total = counts["create"] + counts["update"]
+    done = 0
+    batch: list[PlannedRow] = []
+    rows: list[dict[str, Any]] = []
+    for planned, row in zip(plan_.rows, plan_.source.rows, strict=True):
+        if planned.action != "create":
+            continue
+        values = plan_.cleaned(row)[0]  # read and cleaned again: the plan kept only the row's fate
+        if values is None:
+            raise AssertionError(f"line {planned.line} was planned to be created but is not valid now")
+        batch.append(planned)
+        rows.append(_with_account(values, planned, account_ids))
+        if len(batch) == BATCH:
+            progress.step("Importing", done, total)
+            _create(session, kind, batch, rows, result)
+            done += len(batch)
+            batch, rows = [], []
+    if batch:
+        progress.step("Importing", done, total)
+        _create(session, kind, batch, rows, result)
+        done += len(batch)
     updates = [r for r in plan_.rows if r.action == "update"]
-    total = len(creates) + len(updates)
-    for start in range(0, len(creates), BATCH):
-        progress.step("Importing", start, total)
-        batch = creates[start : start + BATCH]
-        rows = [_with_account(r.values, r, account_ids) for r in batch]
-        try:
-            result.ids += services.create_many(session, kind, rows)
-        except ValidationError as exc:
-            raise ValidationError(_by_line(exc, batch)) from None
+    creates = range(done)
     for number, planned in enumerate(updates, start=len(creates)):
         if number % 500 == 0:
             progress.step("Importing", number, total)
@@ -464,6 +529,15 @@ def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Resu
     progress.step("Importing", total, total)
     result.created = len(result.ids)
     return result
+
+
+def _create(
+    session: Session, kind: str, batch: list[PlannedRow], rows: list[dict[str, Any]], result: Result
+) -> None:
+    try:
+        result.ids += services.create_many(session, kind, rows)
+    except ValidationError as exc:
+        raise ValidationError(_by_line(exc, batch)) from None
 
 
 def _with_account(values: dict[str, Any], planned: PlannedRow, account_ids: dict[str, str]) -> dict[str, Any]:
