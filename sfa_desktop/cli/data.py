@@ -152,8 +152,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         _report_rows(plan)
         if args.rejects:
             Path(args.rejects).write_text(importer.rejects_csv(plan), encoding="utf-8-sig", newline="")
+        bar.finish()
+        for merge in plan.merges():
+            print(merge)
         if args.dry_run:
-            bar.finish()
             print(f"Dry run, nothing written: {plan.summary()}.")
             return False
         return True
@@ -169,16 +171,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             )
         plan, result = data_ops.plan_and_import(store, source, kind, mapping, args.on_match, progress, report)
     if result is None:
-        return 0
+        return 1 if plan.wrote_nothing() else 0
     bar.finish()
-    accounts = f" and {result.accounts_created:,} accounts" if result.accounts_created else ""
     saved = f" (see {args.rejects})" if args.rejects and result.rejected else ""
-    print(
-        f"Imported {result.created:,} new {kind}{accounts}, completed {result.updated:,}; "
-        f"{plan.counts()['unchanged'] + plan.counts()['skip']:,} were there already, "
-        f"{result.rejected:,} rejected{saved}."
-    )
-    return 0
+    print(f"{plan.outcome(result)}{saved}.")
+    return 1 if plan.wrote_nothing() else 0
 
 
 def _report_rows(plan: importer.Plan) -> None:

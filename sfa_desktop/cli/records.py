@@ -7,7 +7,6 @@ every field is settable and every list column can be sorted on.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
@@ -24,6 +23,7 @@ from sfa_desktop.cli.common import (
     resolve,
     short,
 )
+from sfa_desktop.core import csvfiles
 from sfa_desktop.core.records.fields import ENTITIES, Entity, Field, clean, display_value
 from sfa_desktop.core.records.services import NotFound
 from sfa_desktop.core.records.stages import StageIndex
@@ -122,7 +122,9 @@ def _field_values(ent: Entity, args: argparse.Namespace) -> dict[str, Any]:
     return {f.name: getattr(args, f.name) for f in ent.fields if getattr(args, f.name, None) is not None}
 
 
-def _prepare(store: LocalStore, ent: Entity, values: dict[str, Any], *, partial: bool) -> None:
+def _prepare(
+    store: LocalStore, ent: Entity, values: dict[str, Any], *, partial: bool, record_id: str | None = None
+) -> None:
     """Resolve referenced records (id, id prefix or name) in place, and report every bad field at once:
     unknown references together with the services' validation messages."""
     errors: dict[str, str] = {}
@@ -135,7 +137,9 @@ def _prepare(store: LocalStore, ent: Entity, values: dict[str, Any], *, partial:
                 errors[name] = str(exc)
     try:
         region = record_ops.phone_region(store)
-        clean(ent, {k: v for k, v in values.items() if k not in errors}, partial=partial, phone_region=region)
+        country = record_ops.record_country(store, ent.key, record_id)  # numbers are read there first
+        given = {k: v for k, v in values.items() if k not in errors}
+        clean(ent, given, partial=partial, phone_region=region, country=country)
     except ValidationError as exc:
         errors = {**exc.errors, **errors}  # an unknown reference says more than 'is required'
     if errors:
@@ -202,9 +206,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         json.dump(records, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        writer = csv.DictWriter(out, fieldnames=["id", *(c.key for c in spec.columns)], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+        writer = csvfiles.writer(out)
+        writer.writerow(["id", *(c.key for c in spec.columns)])
+        writer.writerows(csvfiles.row(r.values()) for r in records)
     return 0
 
 
@@ -291,7 +295,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         )
     with open_store(args) as store:
         record_id = resolve(store, ent.key, args.id)
-        _prepare(store, ent, values, partial=True)
+        _prepare(store, ent, values, partial=True, record_id=record_id)
         record_ops.save_record(store, ent.key, record_id, values)
         label = label_of(store, ent.key, record_id)
     changed = ", ".join(ent.by_name[n].label.lower() for n in values)

@@ -95,6 +95,12 @@ def phone_region(store: LocalStore) -> str:
         return settings.get(session, "phone_region")
 
 
+def record_country(store: LocalStore, kind: str, record_id: str | None) -> str | None:
+    """A stored record's country (its national phone numbers are read there first), None when none."""
+    with store.reading() as session:
+        return services.record_country(session, kind, record_id)
+
+
 def ref_choices(store: LocalStore, ref: str) -> list[tuple[str, str]]:
     """(id, label) of every live record of a small reference table, by label."""
     table, label, _ = REF_LABELS[ref]

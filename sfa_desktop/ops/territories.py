@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import access, settings
+from sfa_desktop.core import access, csvfiles, settings
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
 from sfa_desktop.core.reports import view as report_view
@@ -177,7 +177,7 @@ def write_csv(result: ReportResult, path: Path, *, previous: bool = False) -> Pa
         header.append(
             ("Previous period", f"{period.previous.start.isoformat()} to {period.previous.end.isoformat()}")
         )
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with csvfiles.open_for_writing(path) as fh:
         report_view.write_csv(result.sections, fh, header)
     return path
 

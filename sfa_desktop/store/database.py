@@ -30,13 +30,22 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 FULL_CHECK_MAX_BYTES = 48 * 1024 * 1024
 
 
+def data_folder(folder: str | os.PathLike[str]) -> Path:
+    """A data folder as given (``~/sfa``, a path relative to the working folder) -> an absolute path.
+
+    SQLite URIs (the read-only checks) and messages need it absolute; so does a store that outlives a
+    change of the working folder.
+    """
+    return Path(os.path.abspath(Path(folder).expanduser()))
+
+
 def default_data_dir() -> Path:
     env = os.environ.get("SFA_DATA_DIR")
     if env:
-        return Path(env).expanduser()
+        return data_folder(env)
     import platformdirs
 
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return data_folder(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def _check_existing_file(path: Path) -> str | None:
@@ -133,7 +142,7 @@ class LocalStore:
     def open(cls, data_dir: Path | None = None, *, create: bool = True) -> LocalStore:
         from sfa_desktop.store import migrations
 
-        folder = Path(data_dir) if data_dir is not None else default_data_dir()
+        folder = data_folder(data_dir) if data_dir is not None else default_data_dir()
         path = folder / DB_FILENAME
         if path.exists():
             revision = _check_existing_file(path)

@@ -19,7 +19,7 @@ from sfa_desktop.core.territories.tree import subtree_sql
 from sfa_desktop.store import filters as filter_sql
 from sfa_desktop.store.filters import ColumnFilter
 from sfa_desktop.store.list_spec import Column, ListSpec
-from sfa_desktop.store.search import fts_query, matching_ids_sql
+from sfa_desktop.store.search import fts_query, matching_ids_sql, substring_clause
 
 
 def _c(
@@ -195,8 +195,9 @@ def _where(
         else:
             clauses.append(f"{spec.filters[key]} = :f{i}")
             params[f"f{i}"] = value
-    query = fts_query(filter_text)
-    if query is not None:
+    query = fts_query(filter_text, skip_cjk=True)
+    substrings, found = substring_clause(filter_text, "f")
+    if query is not None or substrings is not None:
         if spec.text_filter_like:
             words = filter_text.split()
             for j, word in enumerate(words[:8]):
@@ -208,8 +209,12 @@ def _where(
                     + ")"
                 )
         else:
-            clauses.append(f"r.id IN ({matching_ids_sql(spec.kind)})")
-            params["fts"] = query
+            clauses.append(
+                f"r.id IN ({matching_ids_sql(spec.kind, fts=query is not None, substrings=substrings)})"
+            )
+            params.update(found)
+            if query is not None:
+                params["fts"] = query
     return " AND ".join(clauses), params
 
 

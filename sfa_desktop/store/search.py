@@ -4,12 +4,17 @@
 text.  Triggers on the record tables keep both in step with every write, in the same transaction, so the
 index can never drift from the data.  Whatever a person types is turned into a safe query: each word
 becomes a quoted prefix term, so no input can raise an FTS syntax error.
+
+Chinese, Japanese and Korean are written without spaces, so the tokenizer indexes "北京贸易有限公司" as one
+word that only its start finds.  A word with such characters is therefore looked for as a substring of the
+indexed name, company and city (LIKE, over the index's text) instead of as a prefix: 贸易 finds it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -150,6 +155,32 @@ def rebuild(conn: Connection) -> None:
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_TERMS = 8
+#: Scripts written without spaces between words: Han (with its extensions and compatibility forms), kana,
+#: Hangul, Bopomofo.
+_CJK = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\U00020000-\U0003134f]"
+)
+#: The indexed columns a CJK word is looked for in.
+_SUBSTRING_COLUMNS = ("name", "company", "city")
+
+
+def _words(user_text: str) -> tuple[list[str], list[str]]:
+    """The words typed: (the others, those with CJK characters), at most MAX_TERMS in all."""
+    words = _WORD.findall(user_text)[:MAX_TERMS]
+    return [w for w in words if not _CJK.search(w)], [w for w in words if _CJK.search(w)]
+
+
+def substring_clause(user_text: str, table: str) -> tuple[str | None, dict[str, str]]:
+    """SQL (with its parameters) requiring each CJK word typed to occur in ``table``'s name, company or
+    city; None when none was typed."""
+    _, cjk = _words(user_text)
+    clauses = []
+    params: dict[str, str] = {}
+    for number, word in enumerate(cjk):
+        params[f"cjk{number}"] = f"%{word}%"  # _WORD holds no % or _: nothing to escape
+        clauses.append("(" + " OR ".join(f"{table}.{c} LIKE :cjk{number}" for c in _SUBSTRING_COLUMNS) + ")")
+    return (" AND ".join(clauses) if clauses else None), params
 
 
 def _term(word: str) -> str:
@@ -161,13 +192,14 @@ def _term(word: str) -> str:
     return term
 
 
-def fts_query(user_text: str) -> str | None:
+def fts_query(user_text: str, *, skip_cjk: bool = False) -> str | None:
     """A safe FTS5 query for what a person typed: every word must match as a prefix.
 
     Digits typed in groups ("212 555 01") also match as one number, since phones are indexed as digit runs.
-    Returns None when the text holds no word at all (nothing to search for).
+    With ``skip_cjk``, words with CJK characters are left out (for :func:`substring_clause`).  Returns None
+    when the text holds no word to search for with FTS.
     """
-    words = _WORD.findall(user_text)[:MAX_TERMS]
+    words = _words(user_text)[0] if skip_cjk else _WORD.findall(user_text)[:MAX_TERMS]
     terms: list[str] = []
     i = 0
     while i < len(words):
@@ -204,17 +236,27 @@ def search(conn: Connection, user_text: str, *, limit: int = 20, kind: str | Non
     Bounded in time however unselective the text: a query matching more than RANK_LIMIT documents is
     answered from the name column in name order instead of by bm25 over every match.
     """
-    query = fts_query(user_text)
-    if query is None:
+    query = fts_query(user_text, skip_cjk=True)
+    substrings, found = substring_clause(user_text, "f")
+    if query is None and substrings is None:
         return []
     select = (
         "SELECT d.kind, d.record_id, f.name, f.company, f.email, f.city FROM search_fts f "
-        "JOIN search_doc d ON d.docid = f.rowid WHERE search_fts MATCH :q"
+        "JOIN search_doc d ON d.docid = f.rowid WHERE "
     )
-    params: dict[str, object] = {"q": query, "limit": limit, "bound": RANK_LIMIT + 1}
+    params: dict[str, object] = {"q": query, "limit": limit, "bound": RANK_LIMIT + 1, **found}
+    kind_clause = ""
     if kind is not None:
-        select += " AND d.kind = :kind"
+        kind_clause = " AND d.kind = :kind"
         params["kind"] = kind
+    if query is None:  # only CJK words: substrings of the indexed text, by name
+        rows = list(
+            conn.execute(
+                text(select + (substrings or "") + kind_clause + " ORDER BY f.name LIMIT :limit"), params
+            )
+        )
+        return _hits(rows)
+    select += "search_fts MATCH :q" + (f" AND {substrings}" if substrings else "") + kind_clause
     matches = conn.execute(
         text("SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :q LIMIT :bound)"),
         params,
@@ -236,6 +278,10 @@ def search(conn: Connection, user_text: str, *, limit: int = 20, kind: str | Non
         rows.sort(
             key=lambda row: (not (row[2] or "").casefold().startswith(typed), (row[2] or "").casefold())
         )
+    return _hits(rows)
+
+
+def _hits(rows: list[Any]) -> list[Hit]:
     hits = []
     for kind_, record_id, name, company, email, city in rows:
         detail = " · ".join(part.strip() for part in (company, email, city) if part and part.strip())
@@ -243,10 +289,16 @@ def search(conn: Connection, user_text: str, *, limit: int = 20, kind: str | Non
     return hits
 
 
-def matching_ids_sql(kind: str) -> str:
+def matching_ids_sql(kind: str, *, fts: bool = True, substrings: str | None = None) -> str:
     """An SQL fragment selecting the ids of ``kind`` matching the bind parameter ``:fts`` (a
-    :func:`fts_query`), for list filters."""
+    :func:`fts_query`) and the ``substrings`` clause (:func:`substring_clause` with table ``f``), for list
+    filters."""
+    where = [f"d.kind = '{kind}'"]
+    if fts:
+        where.insert(0, "search_fts MATCH :fts")
+    if substrings:
+        where.append(substrings)
     return (
         "SELECT d.record_id FROM search_fts f JOIN search_doc d ON d.docid = f.rowid "
-        f"WHERE search_fts MATCH :fts AND d.kind = '{kind}'"
+        f"WHERE {' AND '.join(where)}"
     )

@@ -300,7 +300,8 @@ class RecordForm(QWidget):
     def _cleaned(self, name: str) -> Any:
         editor = self.editors[name]
         editor.check()
-        return clean_value(editor.spec, editor.raw(), phone_region=self._region)
+        country = self.editors["country"].raw() if "country" in self.editors else None
+        return clean_value(editor.spec, editor.raw(), phone_region=self._region, country=country)
 
     def validate_field(self, name: str) -> bool:
         """Check one field now; show or clear its message.  True when it is valid."""

@@ -8,6 +8,7 @@ again.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -356,7 +357,7 @@ class ImportDialog(QDialog):
         if "id" in suggested:
             options.append(("id", "Record id (from an export of this app)"))
         self.mapping_table.setRowCount(len(self.source.headers))
-        samples = [r for r in self.source.rows if r.problem is None][:3]
+        samples = list(itertools.islice((r for r in self.source.rows if r.problem is None), 3))
         for row, header in enumerate(self.source.headers):
             self.mapping_table.setItem(row, 0, QTableWidgetItem(header))
             example = " · ".join(s.cells[row] for s in samples if row < len(s.cells) and s.cells[row].strip())

@@ -73,6 +73,7 @@ class PreviewModel(QAbstractTableModel):
         super().__init__(parent)
         self.plan: Plan | None = None
         self._rows: list[PlannedRow] = []
+        self._shown: dict[int, tuple[PlannedRow, str, str]] = {}
         self.showing = "All rows"
 
     def set_plan(self, plan: Plan | None) -> None:
@@ -89,6 +90,7 @@ class PreviewModel(QAbstractTableModel):
 
     def _filter(self) -> None:
         wanted = SHOWING[self.showing]
+        self._shown.clear()
         self._rows = [r for r in self.plan.rows if r.action in wanted] if self.plan is not None else []
 
     def row_at(self, row: int) -> PlannedRow | None:
@@ -124,9 +126,12 @@ class PreviewModel(QAbstractTableModel):
             return str(row.line)
         if column == 1:
             return OUTCOMES[row.action][0]
-        if column == 2:
-            return record_label(kind, row)
-        return details(kind, row)
+        shown = self._shown.get(id(row))  # a row's values are read again from the file: once per row shown
+        if shown is None or shown[0] is not row:
+            if len(self._shown) > 2000:
+                self._shown.clear()
+            shown = self._shown[id(row)] = (row, record_label(kind, row), details(kind, row))
+        return shown[1] if column == 2 else shown[2]
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

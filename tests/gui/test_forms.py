@@ -210,3 +210,16 @@ def test_closing_the_window_with_unsaved_changes_asks(qtbot, store, seeded, runn
     window.close()  # saves first, then closes
     qtbot.waitUntil(lambda: not window.isVisible())
     assert column(store, "contacts", "title", contact) == "Regional Buyer"
+
+
+def test_a_national_phone_is_read_in_the_records_country(qtbot, store, seeded, runner):
+    """Issue 13, item 6: on a US laptop, a French contact's national number is accepted in the form."""
+    form = open_form(qtbot, store, runner, "contacts", seeded.contacts[1])
+    type_into(qtbot, form.editors["country"], "")
+    type_into(qtbot, form.editors["phone"], "01 42 68 53 00")
+    assert "phone number" in form.errors["phone"]  # read in the laptop's region (US): not a number there
+    type_into(qtbot, form.editors["country"], "FR")
+    assert form.validate_field("phone")
+    assert form._current["phone"] == "+33142685300"
+    type_into(qtbot, form.editors["phone"], "+1 418 656 9254 ext. 102")  # item 3: the extension is kept
+    assert form._current["phone"] == "+14186569254;ext=102"

@@ -145,7 +145,10 @@ def test_export_pdf_and_csv(qtbot, store, runner, fx, tmp_path: Path) -> None:
     assert "New England (NE)" in text
     with qtbot.waitSignal(page.exported):
         page.export_csv(str(tmp_path / "ne.csv"))
-    rows = list(csv.reader((tmp_path / "ne.csv").read_text(encoding="utf-8").splitlines()))
+    assert (
+        (tmp_path / "ne.csv").read_bytes().startswith(b"\xef\xbb\xbfTerritory report,")
+    )  # BOM, as every CSV
+    rows = list(csv.reader((tmp_path / "ne.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0] == ["Territory report", "New England (NE)"]
     assert "was written to" in page.banner_text.text()
     assert page._suggested(".pdf") == "territory-report-NE-2026-06-01-2026-06-30.pdf"

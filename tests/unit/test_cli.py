@@ -181,7 +181,7 @@ def test_add_then_list_search_show_edit_delete(demo_dir: Path, capsys: pytest.Ca
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["id"] for r in rows] == [contact_id]
     assert rows[0]["email"] == "Zoe.Quillfeather@example-tools.com"
-    assert rows[0]["phone"] == "+16175550143"
+    assert rows[0]["phone"] == "'+16175550143"  # neutralised: text in a spreadsheet (issue 13, item 13)
     assert rows[0]["account"] == account["name"]
 
     code, out, _ = run(capsys, demo_dir, "contacts", "list", "--account", account["id"], "--format", "json")

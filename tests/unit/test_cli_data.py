@@ -98,7 +98,7 @@ def test_import_dry_run_rejects_and_reimport(
     assert code == 0
     assert "Read people.csv: 3 rows (CSV, semicolons, UTF-8); importing contacts." in out
     assert "Dry run, nothing written: 1 new, 1 to complete, 0 already there, 1 with problems" in out
-    assert "line 3: An email address must have an @-sign." in err
+    assert "line 3: Email 'nope' is not a valid address: An email address must have an @-sign." in err
     assert _scalar(data, "SELECT count(*) FROM contacts") == 1
     rejects = tmp_path / "rejects.csv"
     code, out, err = run(capsys, data, "import", str(file), "--rejects", str(rejects))

@@ -208,3 +208,50 @@ def test_central_import_checks_everything_first_then_writes(capsys, tmp_path):
     path.write_text("{not json", encoding="utf-8")
     assert cli.main(["central", "sequences", "import", str(path), "--url", url]) == 1
     assert "is not valid JSON" in capsys.readouterr().err
+
+
+def test_central_import_checks_ids_and_never_makes_two_live_templates_with_one_name(capsys, tmp_path):
+    """Issue 13, items 12 and 16."""
+    url = str(tmp_path / "central.sqlite3")
+    assert cli.main(["central", "init", url]) == 0
+    path = import_file(
+        tmp_path, [{"name": "Alpha", "steps": outreach()}, {"name": "Beta", "steps": outreach()}]
+    )
+    assert cli.main(["central", "sequences", "import", str(path), "--url", url]) == 0
+    engine = central.make_central_engine(url)
+    with engine.connect() as cc:
+        t = schema.SYNCED["sequence_templates"]
+        ids = {r.name: r.id for r in cc.execute(select(t.c.name, t.c.id))}
+    engine.dispose()
+    capsys.readouterr()
+    for given, said in (
+        (7, "Template 'Beta': the id 7 is not a template's id; give its UUID as text"),
+        ([1, 2], "Template 'Beta': the id [1, 2] is not a template's id"),
+        ("seven", "Template 'Beta': the id \"seven\" is not a template's id (a UUID such as"),
+        (
+            ids["Alpha"],
+            f"Template 'Beta': its id {ids['Alpha']} (now 'Alpha') is not the id of the sequence "
+            f"named 'Beta' ({ids['Beta']}); a second sequence with that name would be made.",
+        ),
+        (
+            "0b6f3c2e-8d1a-4c5e-9f7b-2a6d4e8c1b3f",
+            "Template 'Beta': its id 0b6f3c2e-8d1a-4c5e-9f7b-2a6d4e8c1b3f "
+            "is not the id of the sequence named 'Beta'",
+        ),
+    ):
+        path = import_file(tmp_path, [{"id": given, "name": "Beta", "steps": outreach()}])
+        assert cli.main(["central", "sequences", "import", str(path), "--url", url]) == 1
+        _out, err = capsys.readouterr()
+        assert err.startswith(f"sfa: error: {said}"), err
+        assert err.count("\n") == 1
+    assert sorted(central_templates(url)) == ["Alpha", "Beta"]  # nothing written
+    path = import_file(tmp_path, [{"id": ids["Alpha"], "name": "Alpha renamed", "steps": outreach()}])
+    assert cli.main(["central", "sequences", "import", str(path), "--url", url]) == 0
+    assert "0 added, 1 updated" in capsys.readouterr().out
+    assert sorted(central_templates(url)) == ["Alpha renamed", "Beta"]
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert cli.main(["central", "sequences", "import", str(path), "--url", url]) == 1
+    _out, err = capsys.readouterr()
+    assert err.startswith("sfa: error: ")
+    assert "is nested too deeply to be a templates file" in err
+    assert err.count("\n") == 1

@@ -81,7 +81,10 @@ def test_report_as_csv_and_pdf(data: str, tmp_path: Path, capsys: pytest.Capture
     )
     assert (code, err) == (0, "")
     assert out == f"Wrote the territory report for East (EAST), 1\u201330 Jun 2026, to {csv_file}.\n"
-    rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8"))))
+    raw = csv_file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfTerritory report,East (EAST)\r\n")  # one dialect: BOM and CRLF
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8-sig"), newline="")))
     assert rows[0] == ["Territory report", "East (EAST)"]
     start = rows.index(["Coverage: Coverage per rep"])
     assert rows[start + 1][:3] == ["Rep", "Accounts", "Contacts"]

@@ -57,7 +57,8 @@ def test_the_preview_shows_every_rows_fate_before_anything_is_written(store: Loc
     bad = plan.rows[2]
     assert bad.problems == {
         "last_name": "Last name is required.",
-        "email": "An email address must have an @-sign. Check the address, for example name@company.com.",
+        "email": "Email 'not-an-email' is not a valid address: An email address must have an @-sign. Check "
+        "the address, for example name@company.com.",
         "phone": "Phone '12' is not a valid phone number for its country. Check the digits and the country "
         "code.",
     }
@@ -108,7 +109,7 @@ def test_good_rows_import_bad_rows_go_to_the_rejects_file_and_a_second_import_ad
         "Country",
     ]
     assert rows[1][0] == "4"
-    assert rows[1][1].startswith("An email address must have an @-sign.")
+    assert rows[1][1].startswith("Email 'not-an-email' is not a valid address: An email address must have")
     assert rows[1][1].endswith("Last name is required.")
     assert rows[1][2:] == ["Bad", "", "not-an-email", "12", "Acme Inc", "Boston", "US"]
 

@@ -350,3 +350,20 @@ def test_the_separator_is_the_one_that_splits_consistently() -> None:
     assert textfile.detect_separator(["a;b;c", "1;2,5;3", "4;5;6"]) == ";"
     assert textfile.detect_separator(['"a,b";c', "1;2"]) == ";"
     assert textfile.detect_separator(["single"]) == ","
+
+
+def test_bytes_that_windows_1252_does_not_define_are_named() -> None:
+    """Issue 13, item 11: 0x81, 0x8D, 0x8F, 0x90 and 0x9D become U+FFFD, and a note says where."""
+    data = ROWS.encode("cp1252") + b"Jos\x81,Ng,j@x.com,Co\x9d\n"
+    source = read_source(data, "people.csv")
+    assert source.encoding == "Windows-1252"
+    assert source.rows[2].cells[:2] == ["Jos\ufffd", "Ng"]
+    assert source.notes == [
+        "1 line(s) (4) hold bytes that Windows-1252 does not define (0x81, 0x9D); each was read as \ufffd. "
+        "The file may be in another encoding: save it as CSV UTF-8 and import it again, or correct those "
+        "values after the import."
+    ]
+    mixed = read_source(ROWS.encode("utf-8") + b"Jos\x81,Ng,j@x.com,Co\n", "people.csv")
+    assert mixed.encoding == "UTF-8 and Windows-1252 (mixed)"
+    assert mixed.notes[1].startswith("1 line(s) (4) hold bytes that Windows-1252 does not define (0x81)")
+    assert read_source(ROWS.encode("cp1252"), "people.csv").notes == []

@@ -267,3 +267,25 @@ def test_many_matches_still_answer_with_names_first(store: LocalStore) -> None:
         assert len(hits) == 20
         assert all(h.title.casefold().startswith("sam") for h in hits)
         assert len(search.search(conn, "sam", limit=20, kind="leads")) == 1
+
+
+def test_chinese_japanese_and_korean_are_found_anywhere_in_a_name(store: LocalStore) -> None:
+    """Issue 13, item 18: text written without spaces is found from any place, not only its start."""
+    with store.transaction() as s:
+        beijing = services.create(s, "accounts", {"name": "北京贸易有限公司", "city": "北京"}).id
+        tokyo = services.create(s, "accounts", {"name": "東京システム株式会社"}).id
+        seoul = services.create(s, "accounts", {"name": "서울무역주식회사"}).id
+        contact = services.create(
+            s, "contacts", {"first_name": "小明", "last_name": "王", "account_id": beijing}
+        ).id
+        services.create(s, "accounts", {"name": "Acme Trading"})
+    with store.engine.connect() as conn:
+        assert found(conn, "贸易") == {beijing, contact}  # the contact's company is the account's name
+        assert found(conn, "システム") == {tokyo}
+        assert found(conn, "무역") == {seoul}
+        assert found(conn, "北京") == {beijing, contact}
+        assert found(conn, "贸易 王") == {contact}  # with another word: both must match
+        assert found(conn, "有限 Acme") == set()
+        assert search.search(conn, "贸易", kind="accounts")[0].title == "北京贸易有限公司"
+        assert set(lists.list_ids(conn, "accounts", filter_text="贸易")) == {beijing}
+        assert set(lists.list_ids(conn, "contacts", filter_text="贸易")) == {contact}

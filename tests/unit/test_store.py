@@ -246,6 +246,29 @@ def test_data_folder_that_is_a_regular_file_is_refused(tmp_path: Path) -> None:
     assert blocker.read_text(encoding="utf-8") == "not a folder"
 
 
+@pytest.mark.parametrize("how", ["argument", "SFA_DATA_DIR"])
+def test_a_relative_data_folder_works_for_every_open(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sfa_desktop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SFA_DATA_DIR", raising=False)
+    given = ["--data-dir", "rel/data"] if how == "argument" else []
+    if how == "SFA_DATA_DIR":
+        monkeypatch.setenv("SFA_DATA_DIR", "rel/data")
+        assert database.default_data_dir() == tmp_path / "rel" / "data"
+    assert main([*given, "init"]) == 0
+    assert main([*given, "accounts", "add", "--name", "Acme"]) == 0  # the file exists now: checked, opened
+    assert main([*given, "accounts", "list"]) == 0
+    assert "Acme" in capsys.readouterr().out
+    store = LocalStore.open(Path("rel/data"), create=False)
+    try:
+        assert store.path == tmp_path / "rel" / "data" / DB_FILENAME
+    finally:
+        store.close()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions, so it cannot be refused")
 def test_unwritable_data_folder_is_refused(data_dir: Path) -> None:
     data_dir.chmod(0o500)

@@ -28,8 +28,11 @@ _TRUE = {"1", "true", "yes", "y", "on", "x"}
 _FALSE = {"0", "false", "no", "n", "off", ""}
 
 
-def clean_value(spec: Field, value: Any, *, phone_region: str = "US") -> Any:
-    """One field's value, cleaned; ``None`` for empty.  Raises FieldError with a message for a person."""
+def clean_value(spec: Field, value: Any, *, phone_region: str = "US", country: Any = None) -> Any:
+    """One field's value, cleaned; ``None`` for empty.  Raises FieldError with a message for a person.
+
+    A national phone number is read in the record's ``country`` first, then in ``phone_region``.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec.kind == "bool":
             return False
@@ -60,7 +63,17 @@ def clean_value(spec: Field, value: Any, *, phone_region: str = "US") -> Any:
     if kind == "email":
         return normalize_email(str(value))
     if kind == "phone":
-        return normalize_phone(str(value), phone_region)
+        own = country_region(country)
+        if own is None or own == phone_region:
+            return normalize_phone(str(value), phone_region)
+        try:
+            return normalize_phone(str(value), own)
+        except FieldError:
+            try:
+                return normalize_phone(str(value), phone_region)
+            except FieldError:
+                pass
+            raise
     if kind == "url":
         return normalize_website(str(value))
     if kind == "int":
@@ -104,15 +117,23 @@ def _parse_float(value: Any, spec: Field) -> float:
 
 
 def clean(
-    entity: Entity, values: Mapping[str, Any], *, partial: bool = False, phone_region: str = "US"
+    entity: Entity,
+    values: Mapping[str, Any],
+    *,
+    partial: bool = False,
+    phone_region: str = "US",
+    country: Any = None,
 ) -> dict[str, Any]:
     """Clean every given field; on any problem raise one ValidationError naming every bad field.
 
     ``partial`` (an edit) checks only the fields given; otherwise required fields must be present.
+    National phone numbers are read in the record's country first (the one ``values`` give, else
+    ``country``: an edited record's), then in ``phone_region`` (the laptop's setting).
     """
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     by_name = entity.by_name
+    country = values.get("country") or country
     for name, value in values.items():
         spec = by_name.get(name)
         if spec is None:
@@ -136,7 +157,7 @@ def clean(
             cleaned[name] = value
             continue
         try:
-            cleaned[name] = clean_value(spec, value, phone_region=phone_region)
+            cleaned[name] = clean_value(spec, value, phone_region=phone_region, country=country)
         except FieldError as exc:
             message = str(exc)
             errors[name] = message if message[:1].isupper() else f"{spec.label} {message}"
@@ -147,6 +168,15 @@ def clean(
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def country_region(country: Any) -> str | None:
+    """The phone region of a country field's value (a two-letter code), None when it is not one."""
+    if isinstance(country, str):
+        code = country.strip().upper()
+        if len(code) == 2 and code.isalpha() and code.isascii():
+            return code
+    return None
 
 
 def display_value(spec: Field, value: Any) -> str:

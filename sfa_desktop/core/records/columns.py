@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from sfa_desktop.core import csvfiles
 from sfa_desktop.core.records.fields import ENTITIES
 
 IMPORT_KINDS = ("contacts", "leads", "accounts")
@@ -33,18 +34,26 @@ _PERSON = {
     "phone": "phone phonenumber businessphone workphone telephone tel officephone primaryphone",
     "mobile": "mobile mobilephone mobilephonenumber cell cellphone handy",
 }
+# Salesforce writes its address fields by label ("Mailing State/Province") or by API name (MailingState,
+# MailingPostalCode); a contact has Mailing and Other addresses, an account Billing and Shipping ones.
 _PLACE = {
     "street": "street mailingstreet streetaddress businessstreet address address1street billingstreet "
-    "address1 addressline1",
-    "city": "city mailingcity businesscity address1city billingcity town",
+    "address1 addressline1 otherstreet shippingstreet",
+    "city": "city mailingcity businesscity address1city billingcity town othercity shippingcity",
     "region": "state region stateprovince mailingstateprovince businessstate stateregion address1region "
-    "billingstateprovince province",
+    "billingstateprovince province mailingstate otherstate billingstate shippingstate otherstateprovince "
+    "shippingstateprovince",
     "postcode": "zip zipcode postalcode postcode mailingzippostalcode businesspostalcode address1postalcode "
-    "billingzippostalcode zippostalcode",
-    "country": "country mailingcountry businesscountryregion countryregion address1country billingcountry",
+    "billingzippostalcode zippostalcode mailingpostalcode otherpostalcode billingpostalcode "
+    "shippingpostalcode otherzippostalcode shippingzippostalcode",
+    "country": "country mailingcountry businesscountryregion countryregion address1country billingcountry "
+    "othercountry shippingcountry",
     "notes": "notes description note comments",
 }
-_COMPANY = "company companyname account accountname organization organizationname organization1name employer"
+_COMPANY = (
+    "company companyname account accountname organization organizationname organization1name employer "
+    "companyaccount"
+)
 _ALIASES: dict[str, dict[str, str]] = {
     "contacts": {
         **_PERSON,
@@ -99,10 +108,19 @@ _SOURCES: tuple[tuple[str, frozenset[str], dict[str, str | None]], ...] = (
     ("Salesforce", frozenset({"mailingcity"}), {}),
     ("Salesforce", frozenset({"billingstreet"}), {}),
     ("Salesforce", frozenset({"leadstatus", "company"}), {}),
+    ("Salesforce", frozenset({"mailingstate"}), {}),
+    ("Salesforce", frozenset({"mailingpostalcode"}), {}),
+    ("Salesforce", frozenset({"billingstate"}), {}),
+    ("Salesforce", frozenset({"isconverted"}), {}),
+    ("Salesforce", frozenset({"leadsource", "status", "company", "numberofemployees"}), {}),
+    ("Salesforce", frozenset({"leadstatus", "companyaccount"}), {}),
+    ("Salesforce", frozenset({"leadid"}), {}),
     ("HubSpot", frozenset({"recordid"}), {"recordid": None}),
     ("HubSpot", frozenset({"stateregion", "countryregion"}), {}),
     ("SFA Desktop", frozenset({"agreestoemail"}), {}),
 )
+#: How Google Contacts separates several values in one cell.
+MULTI = ":::"
 _GOOGLE_PHONE = re.compile(r"phone(\d+)(value|type|label)")
 _NUMBERED = re.compile(r"(email|website|organization|address)(\d+)")
 
@@ -124,13 +142,42 @@ def detect_source(headers: Sequence[str]) -> str | None:
     return next((name for name, signature, _o in _SOURCES if signature <= folded), None)
 
 
+#: Columns only a contacts export has (Salesforce contacts also have Lead Source, HubSpot contacts a Lead
+#: Status: those say nothing about the kind).
+_CONTACT_ONLY = frozenset(
+    {
+        "contactid",
+        "accountname",
+        "accountid",
+        "contactowner",
+        "mailingstreet",
+        "mailingcity",
+        "mailingstate",
+        "mailingstateprovince",
+        "mailingpostalcode",
+        "mailingzippostalcode",
+        "mailingcountry",
+        "reportsto",
+        "birthdate",
+        "associatedcompany",
+        "associatedcompanyid",
+        "connectedon",
+    }
+)
+_LEAD_ONLY = frozenset({"leadid", "leadowner", "isconverted", "convertedaccountid", "convertedcontactid"})
+
+
 def guess_kind(headers: Sequence[str]) -> str:
     """The record kind a file most likely holds, by its columns."""
     folded = {fold_header(h) for h in headers}
     people = bool(folded & {"firstname", "lastname", "givenname", "familyname", "fullname", "contactname"})
     if not people and folded & {"accountname", "billingstreet", "companydomainname", "name", "companyname"}:
         return "accounts"
-    if folded & {"leadstatus", "leadsource", "leadid", "status"}:
+    if folded & _LEAD_ONLY:
+        return "leads"
+    if folded & _CONTACT_ONLY:
+        return "contacts"
+    if folded & {"leadstatus", "leadsource", "status"}:
         return "leads"
     return "contacts"
 
@@ -186,26 +233,35 @@ def row_values(kind: str, mapping: Sequence[str | None], cells: Sequence[str]) -
     phone types and values (Google Contacts) become phone and mobile."""
     values: dict[str, str] = {}
     typed: dict[str, dict[str, str]] = {}
+    more: list[str] = []  # the second and further values of a multi-value cell: kept in the notes
     for target, cell in zip(mapping, cells, strict=False):
-        text = cell.strip()
+        text = csvfiles.read_cell(cell.strip())
         if target is None or not text:
             continue
         if target.startswith("phone_"):
             part, _, number = target[6:].partition(":")
             typed.setdefault(number, {})[part] = text
             continue
+        if target == "email" and MULTI in text:  # Google Contacts: "a@x.com ::: b@y.com"
+            text, *others = [t.strip() for t in text.split(MULTI) if t.strip()] or [""]
+            more += [f"Other email: {o}" for o in others]
         values.setdefault(target, text)
     for number in sorted(typed, key=int):
-        value = typed[number].get("value", "").split(":::")[0].strip()
+        value, *others = [v.strip() for v in typed[number].get("value", "").split(MULTI)]
+        more += [f"Other phone: {o}" for o in others if o]
         if not value:
             continue
-        kind_of_phone = typed[number].get("type", "").lower()
+        label = typed[number].get("type", "").strip()
+        kind_of_phone = label.lower()
         slot = "mobile" if "mobile" in kind_of_phone or "cell" in kind_of_phone else "phone"
         if slot == "mobile" and kind not in ("contacts",):
             slot = "phone"
-        if slot in values and slot == "phone" and kind == "contacts":
-            slot = "mobile"
-        values.setdefault(slot, value)
+        if slot in values:  # a second work number is not a mobile: it is kept in the notes
+            more.append(f"Other phone{f' ({label.lstrip(chr(42)).strip()})' if label else ''}: {value}")
+            continue
+        values[slot] = value
+    if more and "notes" in ENTITIES[kind].by_name:
+        values["notes"] = "\n".join([values["notes"], *more] if values.get("notes") else more)
     full = values.pop("full_name", None)
     if full and "last_name" not in values:
         first, _, last = full.rpartition(" ")

@@ -7,7 +7,7 @@ per kind, or a pre-filtered handful for a record being created).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +47,18 @@ def _check_kind(kind: str) -> None:
 def load_profiles(
     session: Session, kind: str, where: str = "", params: Mapping[str, Any] | None = None
 ) -> list[Profile]:
+    return list(iter_profiles(session, kind, where, params))
+
+
+def iter_profiles(
+    session: Session, kind: str, where: str = "", params: Mapping[str, Any] | None = None
+) -> Iterator[Profile]:
+    """The profiles of the live records of ``kind`` (and ``where``), read as a stream."""
     _check_kind(kind)
     sql = f"{_SQL[kind]} WHERE r.deleted_at IS NULL{' AND (' + where + ')' if where else ''}"
-    rows = session.execute(text(sql), dict(params or {})).mappings()
-    return [profile(kind, row["id"], dict(row)) for row in rows]
+    rows = session.execute(text(sql), dict(params or {}), execution_options={"yield_per": 2000}).mappings()
+    for row in rows:
+        yield profile(kind, row["id"], dict(row))
 
 
 def find_duplicates(session: Session, kind: str) -> list[Group]:

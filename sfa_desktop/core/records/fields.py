@@ -12,7 +12,7 @@ This module is the public face: the record descriptions are here; the vocabulari
 from __future__ import annotations
 
 from sfa_desktop.core.records import models
-from sfa_desktop.core.records.cleaning import clean, clean_value, display_value
+from sfa_desktop.core.records.cleaning import clean, clean_value, country_region, display_value
 from sfa_desktop.core.records.field_types import Entity, Field
 from sfa_desktop.core.records.vocabularies import (
     ACTIVITY_KINDS,
@@ -63,13 +63,14 @@ __all__ = [
     "Field",
     "clean",
     "clean_value",
+    "country_region",
     "display_value",
 ]
 
 
 def _address() -> tuple[Field, ...]:
     return (
-        Field("street", "Street", max_length=200),
+        Field("street", "Street", "longtext", max_length=200),  # may span lines (Outlook, Salesforce, vCards)
         Field("city", "City", max_length=100),
         Field("region", "State / region", max_length=100),
         Field("postcode", "Postcode", max_length=20),

@@ -50,6 +50,37 @@ FREE_MAIL = frozenset(
         "zoho.com",
     }
 )
+#: Mailboxes a team shares (info@, sales@...): the same one on two records does not make them one person.
+ROLE_MAILBOXES = frozenset(
+    {
+        "accounts",
+        "admin",
+        "billing",
+        "careers",
+        "contact",
+        "contactus",
+        "enquiries",
+        "hello",
+        "help",
+        "hr",
+        "info",
+        "inquiries",
+        "jobs",
+        "kontakt",
+        "mail",
+        "marketing",
+        "noreply",
+        "office",
+        "orders",
+        "post",
+        "reception",
+        "sales",
+        "service",
+        "support",
+        "team",
+        "webmaster",
+    }
+)
 #: Words that do not tell companies apart: legal forms and fillers.
 _COMPANY_NOISE = frozenset(
     {
@@ -117,6 +148,12 @@ def domain_of_url(url: str | None) -> str | None:
     host = re.sub(r"^[a-z]+://", "", url.strip().lower()).split("/", 1)[0].split(":", 1)[0]
     host = host.removeprefix("www.")
     return host or None
+
+
+def is_role_mailbox(email: str) -> bool:
+    """True for a shared mailbox such as info@acme.com or sales.team@acme.com."""
+    local = email.split("@", 1)[0].lower()
+    return local in ROLE_MAILBOXES or re.split(r"[._+-]", local, maxsplit=1)[0] in ROLE_MAILBOXES
 
 
 def domain_of_email(email: str | None) -> str | None:
@@ -202,6 +239,9 @@ def blocking_keys(kind: str, p: Profile) -> list[str]:
 class Verdict:
     score: int  # 0-100, for ranking
     reasons: tuple[str, ...]
+    #: False when a person must decide: a likely duplicate to show, never to merge without asking (two
+    #: people whose own emails differ, or who share only a team mailbox or a switchboard number).
+    automatic: bool = True
 
 
 @functools.lru_cache(maxsize=4096)
@@ -239,6 +279,13 @@ def compare(kind: str, a: Profile, b: Profile) -> Verdict | None:
             reasons.append(f"similar name ({name_score}%){where}")
             score = max(score, name_score)
         return Verdict(score, tuple(reasons)) if reasons else None
+    own_a = {e for e in a.emails if not is_role_mailbox(e)}
+    own_b = {e for e in b.emails if not is_role_mailbox(e)}
+    # Two people whose own addresses differ are two people, however alike their names (Anna and Anne at
+    # one company); a shared team mailbox or phone makes them one only with (nearly) the same name.
+    automatic = not (own_a and own_b and not own_a & own_b) and (
+        bool(own_a & own_b) or name_score >= NAME_SIMILAR
+    )
     if phones and name_score >= PHONE_NAME_SIMILAR:
         reasons.append(f"same phone {_format_phone(min(phones))}")
         score = max(score, 90)
@@ -259,7 +306,7 @@ def compare(kind: str, a: Profile, b: Profile) -> Verdict | None:
             score = max(score, name_score - 10)
         elif reasons and name_score:
             reasons.append(named)
-    return Verdict(score, tuple(reasons)) if reasons else None
+    return Verdict(score, tuple(reasons), automatic) if reasons else None
 
 
 class Index:
@@ -291,21 +338,22 @@ class Index:
                 found.update(block[:MAX_BLOCK])
         return found
 
-    def matches(self, p: Profile) -> list[tuple[int, Verdict]]:
-        """Every filed profile that is a likely duplicate of ``p``, best first."""
+    def matches(self, p: Profile, *, automatic: bool = False) -> list[tuple[int, Verdict]]:
+        """Every filed profile that is a likely duplicate of ``p``, best first; with ``automatic``, only
+        those certain enough to merge without asking a person (``Verdict.automatic``)."""
         found = []
         for number in self.candidates(p):
             other = self.profiles[number]
             if other.ref == p.ref:
                 continue
             verdict = compare(self.kind, p, other)
-            if verdict is not None:
+            if verdict is not None and (verdict.automatic or not automatic):
                 found.append((number, verdict))
         found.sort(key=lambda item: (-item[1].score, self.profiles[item[0]].label))
         return found
 
-    def best(self, p: Profile) -> tuple[Profile, Verdict] | None:
-        found = self.matches(p)
+    def best(self, p: Profile, *, automatic: bool = False) -> tuple[Profile, Verdict] | None:
+        found = self.matches(p, automatic=automatic)
         return (self.profiles[found[0][0]], found[0][1]) if found else None
 
 

@@ -172,6 +172,16 @@ def _permit(session: Session, ent: Entity, current: SyncedRecord | None, new: Ma
     access.require_write(session, ent.model.__tablename__, now, new, ent.plural)
 
 
+def record_country(session: Session, kind: str, record_id: str | None) -> str | None:
+    """A stored record's country (its phone numbers are read there first), None when it has none."""
+    ent = entity(kind)
+    if record_id is None or "country" not in ent.by_name:
+        return None
+    model: Any = ent.model
+    country = session.execute(select(model.country).where(model.id == record_id)).scalar()
+    return str(country) if country else None
+
+
 def create(session: Session, kind: str, values: Mapping[str, Any]) -> SyncedRecord:
     ent = entity(kind)
     cleaned = clean(ent, values, phone_region=_region(session))
@@ -191,7 +201,8 @@ def create(session: Session, kind: str, values: Mapping[str, Any]) -> SyncedReco
 def update(session: Session, kind: str, record_id: str, changes: Mapping[str, Any]) -> SyncedRecord:
     ent = entity(kind)
     record = get(session, kind, record_id)
-    cleaned = clean(ent, changes, partial=True, phone_region=_region(session))
+    region, country = _region(session), getattr(record, "country", None)
+    cleaned = clean(ent, changes, partial=True, phone_region=region, country=country)
     _check_refs(session, ent, cleaned)
     _check_unique(session, ent, [cleaned], exclude_id=record_id)
     _check_no_cycle(session, ent, record_id, cleaned)

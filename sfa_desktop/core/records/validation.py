@@ -78,7 +78,9 @@ def _normalize_email_slow(text: str) -> str:
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise FieldError(f"{exc} Check the address, for example name@company.com.") from None
+        raise FieldError(
+            f"'{text}' is not a valid address: {exc} Check the address, for example name@company.com."
+        ) from None
 
 
 #: Regions of the North American Numbering Plan whose national numbers are NPA-NXX-XXXX.
@@ -119,14 +121,15 @@ _NANP_NUMBER = re.compile(
 
 
 def normalize_phone(value: str, region: str = "US") -> str:
-    """Return the number in E.164 (+4930123456), reading national numbers in ``region``.
+    """Return the number in E.164 (+4930123456), reading national numbers in ``region``; an extension
+    ("ext. 102", "x102", ";ext=102") is kept after the number as in a tel: URI: +14186569254;ext=102.
 
     phonenumbers is the authority.  For North American numbers its validity depends on the area code and
     exchange only (checked against the library for every number in a property test), so it is asked once
     per area code and exchange: parsing and validating costs ~55 us a number, too much for bulk imports.
     """
     text = value.strip()
-    match = _NANP_NUMBER.fullmatch(text)
+    match = _NANP_NUMBER.fullmatch(text)  # never matches a number with an extension
     if match and (region in _NANP_REGIONS or (match["intl"] or "").startswith("+")):
         npa = match["npa1"] or match["npa2"]
         if _nanp_exchange_valid(npa + match["nxx"]):
@@ -152,7 +155,18 @@ def _normalize_phone_slow(text: str, region: str) -> str:
         raise FieldError(
             f"'{text}' is not a valid phone number for its country. Check the digits and the country code."
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164}{EXTENSION}{number.extension}" if number.extension else e164
+
+
+#: How a stored number carries its extension (RFC 3966's parameter): +14186569254;ext=102.
+EXTENSION = ";ext="
+
+
+def split_extension(stored: str) -> tuple[str, str]:
+    """A stored number -> (E.164 number, extension or "")."""
+    number, _, extension = stored.partition(EXTENSION)
+    return number, extension
 
 
 def format_phone(e164: str) -> str:
@@ -186,12 +200,23 @@ def parse_int(value: str | int, *, minimum: int | None = None, maximum: int | No
         try:
             number = int(text)
         except ValueError:
-            raise FieldError(f"'{value}' is not a whole number.") from None
+            number = _whole_decimal(text, value)
     if minimum is not None and number < minimum:
         raise FieldError(f"must be at least {minimum}.")
     if maximum is not None and number > maximum:
         raise FieldError(f"must be at most {maximum}.")
     return number
+
+
+def _whole_decimal(text: str, value: str) -> int:
+    """'130.0' (how spreadsheets and Salesforce write a number) -> 130; anything else is refused."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise FieldError(f"'{value}' is not a whole number.") from None
+    if not amount.is_finite() or amount != amount.to_integral_value():
+        raise FieldError(f"'{value}' is not a whole number.")
+    return int(amount)
 
 
 def parse_money_cents(value: str | int | float | Decimal) -> int:

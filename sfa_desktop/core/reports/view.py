@@ -6,11 +6,12 @@ three format values with :func:`format_value` (and the CSV with :func:`data_valu
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
+
+from sfa_desktop.core import csvfiles
 
 #: Series colours, shared by the window and the PDF (the window's blue first).
 PALETTE = ("#2563eb", "#0d9488", "#f59e0b", "#7c3aed", "#e11d48", "#64748b", "#16a34a", "#0ea5e9")
@@ -154,24 +155,25 @@ def data_value(kind: str, value: Any) -> Any:
         return f"{float(value):.4f}"
     if kind == "days":
         return f"{float(value):.1f}"
-    return value
+    return csvfiles.cell(value)  # text (a name, a label) is never a formula
 
 
 def write_csv(sections: Sequence[Section], out: TextIO, header: Sequence[tuple[str, str]] = ()) -> None:
-    """Every table of every section: a title row, the column labels, the rows (all of them), a blank row."""
-    writer = csv.writer(out, lineterminator="\n")
+    """Every table of every section: a title row, the column labels, the rows (all of them), a blank row;
+    in the app's CSV dialect (open the file with ``csvfiles.open_for_writing``: BOM, CRLF)."""
+    writer = csvfiles.writer(out)
     for key, value in header:
-        writer.writerow([key, value])
+        writer.writerow(csvfiles.row([key, value]))
     if header:
         writer.writerow([])
     for section in sections:
         if section.empty and not section.tables:
-            writer.writerow([section.title, section.empty])
+            writer.writerow(csvfiles.row([section.title, section.empty]))
             writer.writerow([])
             continue
         for table in section.tables:
-            writer.writerow([f"{section.title}: {table.title}"])
-            writer.writerow([c.label for c in table.columns])
+            writer.writerow(csvfiles.row([f"{section.title}: {table.title}"]))
+            writer.writerow(csvfiles.row(c.label for c in table.columns))
             for row in (*table.rows, *((table.total,) if table.total else ())):
                 writer.writerow([data_value(c.kind, v) for c, v in zip(table.columns, row, strict=True)])
             writer.writerow([])

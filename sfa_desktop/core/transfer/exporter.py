@@ -3,18 +3,19 @@
 The CSV has one column per field, headed with the field's label as the forms show it, plus the account
 (for contacts), owner and territory by name and the record's id: this app's import recognises every one
 of them, so an export can be edited in a spreadsheet and imported again (the id then finds the record).
-It is written as UTF-8 with a byte-order mark, which spreadsheet programs need to show accents right.
+It is written in the app's one CSV dialect (:mod:`sfa_desktop.core.csvfiles`: UTF-8 with a byte-order mark,
+CRLF, and text cells that a spreadsheet would read as a formula, phone numbers among them, neutralised).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any, TextIO
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import csvfiles
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records.columns import IMPORT_KINDS
 from sfa_desktop.core.records.fields import ENTITIES
@@ -54,7 +55,8 @@ def count(session: Session, kind: str) -> int:
 
 def _rows(session: Session, kind: str, exprs: list[str], order: str) -> Iterator[tuple[Any, ...]]:
     sql = f"SELECT {', '.join(exprs)} FROM {kind} r WHERE r.deleted_at IS NULL ORDER BY {order}, r.id"
-    for row in session.execute(text(sql)):
+    # streamed a page at a time: an export of 200,000 records never holds them all
+    for row in session.execute(text(sql), execution_options={"yield_per": _PAGE}):
         yield tuple(row)
 
 
@@ -62,12 +64,14 @@ def _order(kind: str) -> str:
     return "r.name COLLATE NOCASE" if kind == "accounts" else "r.last_name COLLATE NOCASE, r.first_name"
 
 
-def _cell(value: Any, kind: str) -> str:
+def _cell(value: Any, kind: str) -> Any:
     if value is None:
         return ""
     if kind == "bool":
         return "yes" if value else "no"
-    return str(value)
+    if kind in ("int", "float", "money"):
+        return value  # a number stays a number (a negative one is not a formula)
+    return csvfiles.cell(str(value))
 
 
 def write_csv(session: Session, kind: str, out: TextIO, progress: Progress | None = None) -> int:
@@ -77,8 +81,8 @@ def write_csv(session: Session, kind: str, out: TextIO, progress: Progress | Non
     ent = ENTITIES[kind]
     cols = _columns(kind)
     kinds = [next((f.kind for f in ent.fields if f"r.{f.name}" == expr), "text") for _h, expr in cols]
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([header for header, _e in cols])
+    writer = csvfiles.writer(out)
+    writer.writerow(csvfiles.row(header for header, _e in cols))
     total = count(session, kind)
     written = 0
     for row in _rows(session, kind, [e for _h, e in cols], _order(kind)):

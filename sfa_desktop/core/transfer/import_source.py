@@ -8,8 +8,10 @@ rows, only a header), with a message that says what to do.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from sfa_desktop.core.records import columns
 from sfa_desktop.core.transfer import textfile, vcards
@@ -19,13 +21,45 @@ from sfa_desktop.core.transfer.textfile import FileError
 MAX_BYTES = 512 * 1024 * 1024
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceRow:
     line: int
     cells: list[str]  # CSV: the row's values, one per header column; vCard: empty
     card: dict[str, str] | None = None  # vCard: field values read from the card
     text: str = ""  # vCard: the card as written in the file (for the rejects file)
     problem: str | None = None
+
+
+class CsvRows(Sequence[SourceRow]):
+    """The rows of a CSV file, read from its text when asked for: the file is held once, as text, with
+    where each row starts; iterating reads them as a stream (an import's two passes: plan, then run)."""
+
+    def __init__(self, text: str, scan: textfile.TableScan) -> None:
+        self._text = text
+        self._scan = scan
+
+    def __len__(self) -> int:
+        return len(self._scan.offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> SourceRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SourceRow]: ...
+
+    def __getitem__(self, index: int | slice) -> SourceRow | list[SourceRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("row out of range")
+        row = textfile.row_at(self._text, self._scan, index)
+        return SourceRow(row.line, row.cells, problem=row.problem)
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        for row in textfile.iter_rows(self._text, self._scan):
+            yield SourceRow(row.line, row.cells, problem=row.problem)
 
 
 @dataclass
@@ -35,7 +69,7 @@ class Source:
     encoding: str
     separator: str | None
     headers: list[str]
-    rows: list[SourceRow]
+    rows: Sequence[SourceRow]  # CSV: CsvRows, read from the text when asked for
     kind: str  # the record kind it most likely holds
     detected: str | None = None  # the export it was recognised as: "Salesforce", "Outlook"...
     notes: list[str] = field(default_factory=list)
@@ -79,15 +113,15 @@ def read_source(data: bytes, name: str, kind: str | None = None) -> Source:
         return _cards(name, decoded, kind or "contacts", notes)
     if suffix in (".vcf", ".vcard"):
         notes.append(f"{name} holds no vCards; it was read as CSV.")
-    table = textfile.read_table(decoded.text, is_header=columns.looks_like_header)
-    if not table.rows:
+    table = textfile.scan_table(decoded.text, is_header=columns.looks_like_header)
+    if not table.offsets:
         raise FileError(
             f"{name} has a header ({', '.join(table.header[:4])}{', ...' if len(table.header) > 4 else ''}) "
             "but no rows. Export the records again with their data."
         )
     if table.header_line > 1:
         notes.append(f"The header is on line {table.header_line}; the lines above it were skipped.")
-    rows = [SourceRow(r.line, r.cells, problem=r.problem) for r in table.rows]
+    rows = CsvRows(decoded.text, table)
     guessed = kind or columns.guess_kind(table.header)
     return Source(
         name,

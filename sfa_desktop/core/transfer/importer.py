@@ -14,7 +14,6 @@ the :class:`~sfa_desktop.core.progress.Progress` raises ``Cancelled`` and the tr
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,13 +22,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import csvfiles, settings
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import columns, services
-from sfa_desktop.core.records.duplicates import load_profiles
-from sfa_desktop.core.records.fields import ENTITIES, clean
-from sfa_desktop.core.records.matching import Index, Profile, company_key, fold, profile
+from sfa_desktop.core.records.duplicates import iter_profiles, load_profiles
+from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
+from sfa_desktop.core.records.match_index import PackedIndex
+from sfa_desktop.core.records.matching import Profile, company_key, fold, profile
 from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.core.transfer import vocabulary
 from sfa_desktop.core.transfer.countries import country_code
 from sfa_desktop.core.transfer.import_source import Source, SourceRow
 
@@ -47,23 +48,72 @@ class Options:
     defaults: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+_NOTHING: dict[str, Any] = {}  # shared by the rows that have no problems or changes (never changed)
+_NO_WARNINGS: list[str] = []  # shared by the rows without warnings (never changed; a row gets its own)
+
+
 class PlannedRow:
-    line: int
-    action: str
-    values: dict[str, Any] = field(default_factory=dict)  # cleaned values to create with
-    changes: dict[str, Any] = field(default_factory=dict)  # update: empty fields the row fills
-    match_id: str | None = None
-    match_label: str = ""
-    reasons: tuple[str, ...] = ()
-    problems: dict[str, str] = field(default_factory=dict)  # reject: field -> message
-    warnings: list[str] = field(default_factory=list)
-    account_name: str | None = None  # contacts: the company, when it is a new account
-    source: SourceRow | None = None
+    """One row's fate: what the import does with it, and why.  Its values are not kept: :attr:`values`
+    reads and cleans the row again from the file (a plan of 200,000 rows keeps 200,000 fates, not 200,000
+    rows), as :func:`run` does, a batch at a time."""
+
+    __slots__ = (
+        "_at",
+        "_plan",
+        "account_name",
+        "action",
+        "changes",
+        "duplicate_of",
+        "line",
+        "match_id",
+        "match_label",
+        "problems",
+        "reasons",
+        "warnings",
+    )
+
+    def __init__(self, plan_: Plan, at: int, line: int, action: str = "create") -> None:
+        self._plan = plan_
+        self._at = at  # its number among the source's rows
+        self.line = line
+        self.action = action
+        self.changes: dict[str, Any] = _NOTHING  # update: empty fields the row fills
+        self.match_id: str | None = None
+        self.match_label = ""
+        self.reasons: tuple[str, ...] = ()
+        self.problems: dict[str, str] = _NOTHING  # reject: field -> message
+        self.warnings: list[str] = _NO_WARNINGS
+        self.account_name: str | None = None  # contacts: the company, when it is a new account
+        self.duplicate_of: int | None = None  # skip: the line above in the same file this row repeats
+
+    @property
+    def source(self) -> SourceRow:
+        """The row as the file holds it."""
+        return self._plan.source.rows[self._at]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The cleaned values the row creates a record with (read again from the file)."""
+        if self.action == "reject":
+            return {}
+        return self._plan.cleaned(self.source)[0] or {}
 
     @property
     def problem_text(self) -> str:
         return " ".join(self.problems.values())
+
+    def __repr__(self) -> str:
+        return f"PlannedRow(line={self.line}, action={self.action!r}, match_id={self.match_id!r})"
+
+
+class _Notes:
+    """What cleaning a row notes besides its values: warnings, and a company that is a new account."""
+
+    __slots__ = ("account_name", "warnings")
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.account_name: str | None = None
 
 
 @dataclass
@@ -72,12 +122,68 @@ class Plan:
     options: Options
     rows: list[PlannedRow]
     new_accounts: dict[str, str] = field(default_factory=dict)  # company key -> name as written
+    region: str = "US"
+    lookups: _Lookups | None = None
+
+    def cleaned(self, row: SourceRow, notes: _Notes | None = None) -> _Cleaned:
+        """A source row's values as the import creates them, the company it names, and its problems when
+        it is rejected (then the values are None).  The plan and the run clean each row alike."""
+        return _clean_row(self, row, notes or _Notes())
 
     def counts(self) -> dict[str, int]:
         found = dict.fromkeys(ACTIONS, 0)
         for row in self.rows:
             found[row.action] += 1
         return found
+
+    def duplicates(self) -> int:
+        """Rows skipped as the same as a row above them in the file."""
+        return sum(1 for row in self.rows if row.duplicate_of is not None)
+
+    def merges(self) -> list[str]:
+        """Every row taken as a record already there or as a row above it: its line, the record it was
+        matched with, why, and what it adds."""
+        found = []
+        for row in self.rows:
+            if row.action not in ("update", "unchanged", "skip"):
+                continue
+            why = ", ".join(r for r in row.reasons if not r.startswith("the same as "))
+            if row.duplicate_of is not None:
+                found.append(f"line {row.line}: the same as line {row.duplicate_of} ({why}); skipped")
+                continue
+            what = {
+                "update": "adds " + ", ".join(_label(self.options.kind, n) for n in row.changes)
+                if row.changes
+                else "adds its account",
+                "unchanged": "adds nothing",
+                "skip": "skipped",
+            }[row.action]
+            found.append(
+                f"line {row.line}: matches {row.match_label or '?'} ({row.match_id}) ({why}); {what}"
+            )
+        return found
+
+    def outcome(self, result: Result | None = None) -> str:
+        """What the import did (or, with no result, would do), in one sentence."""
+        kind = self.options.kind
+        c = self.counts()
+        duplicates = self.duplicates()
+        there = c["unchanged"] + c["skip"] - duplicates
+        if result is None:
+            accounts = f" and {len(self.new_accounts):,} new accounts" if self.new_accounts else ""
+            head = f"{c['create']:,} new {kind}{accounts}, {c['update']:,} to complete"
+            rejected = c["reject"]
+        else:
+            accounts = f" and {result.accounts_created:,} accounts" if result.accounts_created else ""
+            head = f"Imported {result.created:,} new {kind}{accounts}, completed {result.updated:,}"
+            rejected = result.rejected
+        same = f", {duplicates:,} the same as a row above (skipped)" if duplicates else ""
+        return f"{head}; {there:,} were there already{same}, {rejected:,} rejected"
+
+    def wrote_nothing(self) -> bool:
+        """True when rows were rejected and nothing else would be written: the import failed."""
+        c = self.counts()
+        return bool(c["reject"]) and not (c["create"] or c["update"])
 
     def summary(self) -> str:
         c = self.counts()
@@ -99,6 +205,9 @@ class Result:
     ids: list[str] = field(default_factory=list)
 
 
+_Cleaned = tuple[dict[str, Any] | None, str | None, dict[str, str]]
+
+
 class _Lookups:
     """Names a file uses for accounts, users and territories -> their ids on this laptop."""
 
@@ -116,6 +225,11 @@ class _Lookups:
         self.territories.update(pairs("SELECT code, id FROM territories WHERE deleted_at IS NULL"))
 
 
+def _label(kind: str, name: str) -> str:
+    spec = ENTITIES[kind].by_name.get(name)
+    return spec.label.lower() if spec is not None else name
+
+
 def _raw_values(source: Source, options: Options, row: SourceRow) -> dict[str, str]:
     if source.format == "vcard":
         return dict(row.card or {})
@@ -125,7 +239,7 @@ def _raw_values(source: Source, options: Options, row: SourceRow) -> dict[str, s
     return columns.row_values(options.kind, mapping, row.cells)
 
 
-def _resolve(kind: str, raw: dict[str, str], lookups: _Lookups, planned: PlannedRow) -> dict[str, Any]:
+def _resolve(kind: str, raw: dict[str, str], lookups: _Lookups, planned: _Notes) -> dict[str, Any]:
     """Turn names into ids and countries into codes; what cannot be resolved is left out with a warning."""
     values: dict[str, Any] = dict(raw)
     owner = values.pop("owner_name", None)
@@ -159,72 +273,125 @@ def _resolve(kind: str, raw: dict[str, str], lookups: _Lookups, planned: Planned
     return values
 
 
+def _clean_row(plan_: Plan, row: SourceRow, notes: _Notes) -> _Cleaned:
+    if row.problem is not None:
+        return None, None, {"*": row.problem}
+    options, kind = plan_.options, plan_.options.kind
+    ent = ENTITIES[kind]
+    raw = _raw_values(plan_.source, options, row)
+    company = raw.get("account_name")
+    vocabulary.fit(kind, raw, notes.warnings)
+    assert plan_.lookups is not None
+    values = _resolve(kind, raw, plan_.lookups, notes)
+    for name, value in options.defaults.items():
+        if name in ent.by_name and name not in values and not (kind == "contacts" and name == "territory_id"):
+            values[name] = value
+    try:
+        cleaned = _clean(ent, values, plan_.region, plan_.source.format == "vcard", notes.warnings)
+    except ValidationError as exc:
+        problems = {
+            name: message for name, message in exc.errors.items() if name in ent.by_name or name == "*"
+        } or exc.errors
+        return None, company, problems
+    return cleaned, company, _NOTHING
+
+
 def plan(session: Session, source: Source, options: Options, progress: Progress | None = None) -> Plan:
-    """What importing ``source`` would do, row by row; nothing is written."""
+    """What importing ``source`` would do, row by row; nothing is written.
+
+    Rows are read, cleaned and matched one at a time and only their fates kept; the records already
+    there, and the rows above, are filed in compact indexes (hashes of their keys, see
+    :mod:`~sfa_desktop.core.records.match_index`)."""
     kind = options.kind
     if kind not in columns.IMPORT_KINDS:
         raise ValueError(f"imports are of {', '.join(columns.IMPORT_KINDS)}, not {kind!r}")
     progress = progress or Progress()
     if source.format == "csv" and options.mapping is None:
         options.mapping = columns.suggest(kind, source.headers)
-    ent = ENTITIES[kind]
-    region = settings.get(session, "phone_region")
-    lookups = _Lookups(session)
-    existing = Index(kind, load_profiles(session, kind))
-    exact = {_fingerprint(p): n for n, p in enumerate(existing.profiles)}
-    labels = {p.ref: p.label for p in existing.profiles}
-    incoming = Index(kind)
-    new_prints: dict[tuple[Any, ...], str] = {}  # rows to create, by their details -> "line N"
+    result = Plan(
+        source, options, [], region=settings.get(session, "phone_region"), lookups=_Lookups(session)
+    )
+    existing = _existing(session, kind)
+    incoming = PackedIndex(kind)
     ids = _ids_in_file(session, kind, source, options)
-    result = Plan(source, options, [])
+    matched: list[tuple[PlannedRow, dict[str, Any]]] = []  # rows to complete, a chunk at a time
     total = len(source.rows)
     for number, row in enumerate(source.rows):
         if number % 1000 == 0:
             progress.step("Checking rows", number, total)
-        planned = PlannedRow(row.line, "create", source=row)
+        planned = PlannedRow(result, number, row.line)
         result.rows.append(planned)
-        if row.problem is not None:
-            planned.action, planned.problems = "reject", {"*": row.problem}
+        notes = _Notes()
+        cleaned, company, problems = _clean_row(result, row, notes)
+        if notes.warnings:
+            planned.warnings = notes.warnings
+        if notes.account_name is not None:
+            key = company_key(notes.account_name)
+            planned.account_name = result.new_accounts.get(key, notes.account_name)
+        if cleaned is None:
+            planned.action, planned.problems = "reject", problems
             continue
-        raw = _raw_values(source, options, row)
-        company = raw.get("account_name")
-        values = _resolve(kind, raw, lookups, planned)
-        for name, value in options.defaults.items():
-            if (
-                name in ent.by_name
-                and name not in values
-                and not (kind == "contacts" and name == "territory_id")
-            ):
-                values[name] = value
-        try:
-            planned.values = clean(ent, values, phone_region=region)
-        except ValidationError as exc:
-            planned.action = "reject"
-            planned.problems = {
-                name: message for name, message in exc.errors.items() if name in ent.by_name or name == "*"
-            } or exc.errors
-            continue
-        me = profile(kind, f"line {row.line}", {**planned.values, "account_name": company})
-        match = _match(existing, exact, me, ids.get(row.line), labels)
+        me = profile(kind, f"line {row.line}", {**cleaned, "account_name": company})
+        match = _match(session, existing, me, ids.get(row.line))
         if match is not None:
             planned.match_id, planned.match_label, planned.reasons = match
             planned.action = "skip" if options.on_match == "skip" else "update"
+            if planned.action == "update":
+                matched.append((planned, cleaned))
+                if len(matched) == 900:
+                    _plan_updates(session, kind, result, matched)
+                    matched.clear()
             continue
-        earlier = incoming.best(me)
-        same = new_prints.get(_fingerprint(me))
+        earlier = incoming.best(me, automatic=True)
+        same = _same(incoming, me) if earlier is None else None
         if earlier is not None or same is not None:
-            first = earlier[0].ref if earlier is not None else same
-            reasons = earlier[1].reasons if earlier is not None else ("same name and details",)
+            if earlier is not None:
+                first, reasons = earlier[0].ref, earlier[1].reasons
+            elif same is not None:
+                first, reasons = same.ref, ("same name and details",)
             planned.action = "skip"
             planned.reasons = (f"the same as {first}", *reasons)
+            planned.duplicate_of = int(first.removeprefix("line "))
             continue
-        incoming.add(me)
-        new_prints[_fingerprint(me)] = me.ref
+        incoming.file(("same", *_fingerprint(me)), incoming.add(me))
         if planned.account_name is not None:
-            result.new_accounts.setdefault(company_key(planned.account_name), planned.account_name)
+            planned.account_name = result.new_accounts.setdefault(
+                company_key(planned.account_name), planned.account_name
+            )
+    _plan_updates(session, kind, result, matched)
     progress.step("Checking rows", total, total)
-    _plan_updates(session, kind, result)
     return result
+
+
+def _existing(session: Session, kind: str) -> PackedIndex:
+    """The live records of ``kind`` filed for matching, each also under its exact details."""
+    index = PackedIndex(kind)
+    for p in iter_profiles(session, kind):
+        number = index.add(p)
+        index.file(("same", *_fingerprint(p)), number)
+    return index
+
+
+def _clean(
+    ent: Entity, values: dict[str, Any], region: str, lenient: bool, warnings: list[str]
+) -> dict[str, Any]:
+    """A row's values cleaned (``fields.clean``).  ``lenient`` (vCards, whose phones are free text): phones
+    that cannot be read are kept in the notes with a warning instead of losing the whole card."""
+    try:
+        return clean(ent, values, phone_region=region)
+    except ValidationError as exc:
+        phones = [n for n in exc.errors if n in ent.by_name and ent.by_name[n].kind == "phone"]
+        if not lenient or not phones or len(phones) != len(exc.errors) or "notes" not in ent.by_name:
+            raise
+    kept = []
+    for name in phones:
+        label, value = ent.by_name[name].label, values.pop(name)
+        kept.append(f"{label}: {value}")
+        warnings.append(
+            f"{label} '{value}' is not a phone number that can be read; it was kept in the notes."
+        )
+    values["notes"] = "\n".join([values["notes"], *kept] if values.get("notes") else kept)
+    return clean(ent, values, phone_region=region)
 
 
 def _fingerprint(p: Profile) -> tuple[Any, ...]:
@@ -232,22 +399,33 @@ def _fingerprint(p: Profile) -> tuple[Any, ...]:
 
 
 def _match(
-    existing: Index,
-    exact: dict[tuple[Any, ...], int],
-    me: Profile,
-    record_id: str | None,
-    labels: dict[str, str],
+    session: Session, existing: PackedIndex, me: Profile, record_id: str | None
 ) -> tuple[str, str, tuple[str, ...]] | None:
     if record_id is not None:
-        return record_id, labels.get(record_id, ""), ("same id",)
-    found = existing.best(me)
+        return record_id, _record_label(session, record_id, existing.kind), ("same id",)
+    found = existing.best(me, automatic=True)
     if found is not None:
         return found[0].ref, found[0].label, found[1].reasons
-    same = exact.get(_fingerprint(me))
+    same = _same(existing, me)
     if same is not None:
-        other = existing.profiles[same]
-        return other.ref, other.label, ("same name and details",)
+        return same.ref, same.label, ("same name and details",)
     return None
+
+
+def _same(index: PackedIndex, me: Profile) -> Profile | None:
+    """The first profile filed with exactly ``me``'s details (name, company, emails, phones,
+    city), checked (a hash names candidates only)."""
+    for number in index.find(("same", *_fingerprint(me))):
+        other = index.profile(number)
+        if _fingerprint(other) == _fingerprint(me):
+            return other
+    return None
+
+
+def _record_label(session: Session, record_id: str, kind: str) -> str:
+    """How a person names the record a row's id column names."""
+    found = load_profiles(session, kind, "r.id = :rid", {"rid": record_id})
+    return found[0].label if found else ""
 
 
 def _ids_in_file(session: Session, kind: str, source: Source, options: Options) -> dict[int, str]:
@@ -270,28 +448,34 @@ def _ids_in_file(session: Session, kind: str, source: Source, options: Options) 
     return found
 
 
-def _plan_updates(session: Session, kind: str, result: Plan) -> None:
-    """For matched rows: the fields they fill in (empty in the record); none means unchanged."""
-    matched = [r for r in result.rows if r.action == "update"]
+def _plan_updates(
+    session: Session, kind: str, result: Plan, matched: Sequence[tuple[PlannedRow, dict[str, Any]]]
+) -> None:
+    """For a chunk of matched rows (with their cleaned values): the fields they fill in (empty in the
+    record); none means unchanged."""
+    if not matched:
+        return
     ent = ENTITIES[kind]
     names = [f.name for f in ent.fields]
-    current: dict[str, dict[str, Any]] = {}
-    ids = list({r.match_id for r in matched if r.match_id})
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-        sql = f"SELECT id, {', '.join(names)} FROM {kind} WHERE id IN ({marks})"
-        for row in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}).mappings():
-            current[row["id"]] = dict(row)
-    for planned in matched:
+    chunk = list({r.match_id for r, _v in matched if r.match_id})
+    marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+    sql = f"SELECT id, {', '.join(names)} FROM {kind} WHERE id IN ({marks})"
+    current = {
+        row["id"]: dict(row)
+        for row in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}).mappings()
+    }
+    for planned, values in matched:
         record = current.get(planned.match_id or "", {})
-        planned.changes = {
+        changes = {
             name: value
-            for name, value in planned.values.items()
+            for name, value in values.items()
             if name in names and record.get(name) in (None, "", 0) and value not in (None, "", False)
         }
+        planned.changes = changes or _NOTHING
         if kind == "contacts" and planned.account_name and not record.get("account_id"):
-            result.new_accounts.setdefault(company_key(planned.account_name), planned.account_name)
+            planned.account_name = result.new_accounts.setdefault(
+                company_key(planned.account_name), planned.account_name
+            )
         elif planned.account_name:
             planned.account_name = None
         if not planned.changes and planned.account_name is None:
@@ -311,17 +495,30 @@ def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Resu
         created = services.create_many(session, "accounts", [{"name": n, **defaults} for _k, n in names])
         account_ids = {key: rid for (key, _n), rid in zip(names, created, strict=True)}
         result.accounts_created = len(created)
-    creates = [r for r in plan_.rows if r.action == "create"]
+    counts = plan_.counts()
+    total = counts["create"] + counts["update"]
+    done = 0
+    batch: list[PlannedRow] = []
+    rows: list[dict[str, Any]] = []
+    for planned, row in zip(plan_.rows, plan_.source.rows, strict=True):
+        if planned.action != "create":
+            continue
+        values = plan_.cleaned(row)[0]  # read and cleaned again: the plan kept only the row's fate
+        if values is None:
+            raise AssertionError(f"line {planned.line} was planned to be created but is not valid now")
+        batch.append(planned)
+        rows.append(_with_account(values, planned, account_ids))
+        if len(batch) == BATCH:
+            progress.step("Importing", done, total)
+            _create(session, kind, batch, rows, result)
+            done += len(batch)
+            batch, rows = [], []
+    if batch:
+        progress.step("Importing", done, total)
+        _create(session, kind, batch, rows, result)
+        done += len(batch)
     updates = [r for r in plan_.rows if r.action == "update"]
-    total = len(creates) + len(updates)
-    for start in range(0, len(creates), BATCH):
-        progress.step("Importing", start, total)
-        batch = creates[start : start + BATCH]
-        rows = [_with_account(r.values, r, account_ids) for r in batch]
-        try:
-            result.ids += services.create_many(session, kind, rows)
-        except ValidationError as exc:
-            raise ValidationError(_by_line(exc, batch)) from None
+    creates = range(done)
     for number, planned in enumerate(updates, start=len(creates)):
         if number % 500 == 0:
             progress.step("Importing", number, total)
@@ -332,6 +529,15 @@ def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Resu
     progress.step("Importing", total, total)
     result.created = len(result.ids)
     return result
+
+
+def _create(
+    session: Session, kind: str, batch: list[PlannedRow], rows: list[dict[str, Any]], result: Result
+) -> None:
+    try:
+        result.ids += services.create_many(session, kind, rows)
+    except ValidationError as exc:
+        raise ValidationError(_by_line(exc, batch)) from None
 
 
 def _with_account(values: dict[str, Any], planned: PlannedRow, account_ids: dict[str, str]) -> dict[str, Any]:
@@ -354,15 +560,15 @@ def _by_line(exc: ValidationError, batch: Sequence[PlannedRow]) -> dict[str, str
 def rejects_csv(plan_: Plan) -> str:
     """The rejected rows as CSV (line, problem, then the row as it was), to fix and import again."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvfiles.writer(out)
     source = plan_.source
     if source.format == "csv":
-        writer.writerow(["Line", "Problem", *source.headers])
+        writer.writerow(csvfiles.row(["Line", "Problem", *source.headers]))
     else:
         writer.writerow(["Line", "Problem", "vCard"])
     for row in plan_.rows:
         if row.action != "reject" or row.source is None:
             continue
         cells = row.source.cells if source.format == "csv" else [row.source.text]
-        writer.writerow([row.line, row.problem_text, *cells])
+        writer.writerow([row.line, *csvfiles.row([row.problem_text, *cells])])
     return out.getvalue()

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
-from collections.abc import Callable, Sequence
+import itertools
+import re
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sfa_desktop.core.errors import UserError
@@ -107,14 +109,36 @@ def decode(data: bytes, name: str = "the file") -> Decoded:
             texts.append(line.decode("cp1252", errors="replace"))
             cp1252_lines += 1
             fallback.append(number)
+    undefined = _undefined_cp1252(lines, fallback if utf8_lines else range(1, len(lines) + 1))
     if utf8_lines == 0:
-        return Decoded(data.decode("cp1252", errors="replace"), "Windows-1252")
-    shown = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
+        return Decoded(data.decode("cp1252", errors="replace"), "Windows-1252", undefined)
+    shown = _lines(fallback)
     note = (
         f"The file mixes encodings: most of it is UTF-8, but {cp1252_lines} line(s) are not ({shown}); "
         "those were read as Windows-1252. Check their accented letters in the preview."
     )
-    return Decoded("\n".join(texts), "UTF-8 and Windows-1252 (mixed)", [note])
+    return Decoded("\n".join(texts), "UTF-8 and Windows-1252 (mixed)", [note, *undefined])
+
+
+#: Bytes Windows-1252 leaves undefined: decoded as U+FFFD, which a person must be told about.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _lines(numbers: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in numbers[:10]) + (", ..." if len(numbers) > 10 else "")
+
+
+def _undefined_cp1252(lines: Sequence[bytes], read: Iterable[int]) -> list[str]:
+    """A note naming the lines (of those read as Windows-1252) that hold bytes it does not define."""
+    found = [n for n in read if not _CP1252_UNDEFINED.isdisjoint(lines[n - 1])]
+    if not found:
+        return []
+    codes = sorted({f"0x{b:02X}" for n in found for b in lines[n - 1] if b in _CP1252_UNDEFINED})
+    return [
+        f"{len(found)} line(s) ({_lines(found)}) hold bytes that Windows-1252 does not define "
+        f"({', '.join(codes)}); each was read as \ufffd. The file may be in another encoding: save it "
+        "as CSV UTF-8 and import it again, or correct those values after the import."
+    ]
 
 
 def _strict(data: bytes, encoding: str, name: str) -> str:
@@ -159,7 +183,7 @@ def detect_separator(lines: Sequence[str]) -> str:
     return best
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int  # the file line the row starts on
     cells: list[str]
@@ -174,32 +198,120 @@ class Table:
     separator: str
 
 
+#: One line of text as ``open(newline="")`` splits it: ended by \r\n, \r or \n, or the last line.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _records(
+    text: str, separator: str, start: int = 0, line: int = 1
+) -> Iterator[tuple[int, int, int, list[str]]]:
+    """Every CSV record of ``text`` from offset ``start`` (on line ``line``), empty ones too: (its offset,
+    first line, last line, cells).  Lines are cut from the text as the csv module asks for them, so no copy
+    of the text is made (``io.StringIO`` would hold it four bytes a character)."""
+    pos = start
+
+    def lines() -> Iterator[str]:
+        nonlocal pos
+        for match in _LINE.finditer(text, start):
+            pos = match.end()
+            yield match.group()
+
+    reader = csv.reader(lines(), delimiter=separator)
+    at, last = start, line - 1
+    try:
+        for cells in reader:
+            first, last = last + 1, line - 1 + reader.line_num
+            yield at, first, last, cells
+            at = pos
+    except csv.Error as exc:  # a NUL byte or the like
+        raise FileError(
+            f"The file cannot be read as CSV near line {line + reader.line_num}: {exc}."
+        ) from None
+
+
+@dataclass
+class TableScan:
+    """Where the rows of a CSV text are, without the rows: each row is read again when it is asked for
+    (:func:`row_at`, :func:`iter_rows`), so a file of 200,000 rows is never held as 200,000 lists."""
+
+    header: list[str]
+    header_line: int
+    separator: str
+    offsets: array[int]  # where each row starts in the text
+    lines: array[int]  # the file line each row starts on
+
+
+def scan_table(
+    text: str, separator: str | None = None, is_header: Callable[[list[str]], bool] | None = None
+) -> TableScan:
+    """The header of CSV text and where its rows start.  ``is_header`` picks the header among the first
+    lines (some exports start with notes); otherwise the first non-empty line is the header."""
+    if separator is None:
+        separator = detect_separator(
+            [m.group().rstrip("\r\n") for m in itertools.islice(_LINE.finditer(text), 40)]
+        )
+    start: list[tuple[int, int, int, list[str]]] = []
+    header: list[str] | None = None
+    first = 0
+    offsets, lines = array("q"), array("q")
+    for record in _records(text, separator):
+        if not any(c.strip() for c in record[3]):
+            continue
+        if header is not None:
+            offsets.append(record[0])
+            lines.append(record[1])
+            continue
+        start.append(record)
+        if len(start) == 12:
+            header, first = _header(start, is_header, offsets, lines)
+    if header is None:
+        if not start:
+            raise FileError("The file is empty: there is no header and no data. Choose another file.")
+        header, first = _header(start, is_header, offsets, lines)
+    return TableScan(header, first, separator, offsets, lines)
+
+
+def row_at(text: str, scan: TableScan, number: int) -> Row:
+    """Row ``number`` (from 0) of a scanned table, read again from the text."""
+    _at, first, last, cells = next(_records(text, scan.separator, scan.offsets[number], scan.lines[number]))
+    return _checked((first, last, cells), len(scan.header))
+
+
+def iter_rows(text: str, scan: TableScan) -> Iterator[Row]:
+    """Every row of a scanned table, in file order, read as a stream."""
+    if not scan.offsets:
+        return
+    columns = len(scan.header)
+    for _at, first, last, cells in _records(text, scan.separator, scan.offsets[0], scan.lines[0]):
+        if any(c.strip() for c in cells):
+            yield _checked((first, last, cells), columns)
+
+
 def read_table(
     text: str, separator: str | None = None, is_header: Callable[[list[str]], bool] | None = None
 ) -> Table:
-    """Split CSV text into a header and rows.  ``is_header`` picks the header among the first lines (some
-    exports start with notes); otherwise the first non-empty line is the header."""
-    if separator is None:
-        separator = detect_separator(text.splitlines()[:40])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    records: list[tuple[int, int, list[str]]] = []  # (first line, last line, cells)
-    last = 0
-    try:
-        for cells in reader:
-            records.append((last + 1, reader.line_num, cells))
-            last = reader.line_num
-    except csv.Error as exc:  # a NUL byte or the like
-        raise FileError(f"The file cannot be read as CSV near line {reader.line_num + 1}: {exc}.") from None
-    records = [r for r in records if any(c.strip() for c in r[2])]
-    if not records:
-        raise FileError("The file is empty: there is no header and no data. Choose another file.")
-    header_at = 0
+    """Split CSV text into a header and rows (all of them in memory; imports use :func:`scan_table`)."""
+    scan = scan_table(text, separator, is_header)
+    return Table(scan.header, scan.header_line, list(iter_rows(text, scan)), scan.separator)
+
+
+def _header(
+    start: list[tuple[int, int, int, list[str]]],
+    is_header: Callable[[list[str]], bool] | None,
+    offsets: array[int],
+    lines: array[int],
+) -> tuple[list[str], int]:
+    """The header among the first records (the first, unless ``is_header`` picks another) and its line;
+    the records below it are filed as rows."""
+    at = 0
     if is_header is not None:
-        header_at = next((i for i, r in enumerate(records[:12]) if is_header(r[2])), 0)
-    first, _last, header = records[header_at]
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    rows = [_checked(r, len(header)) for r in records[header_at + 1 :]]
-    return Table(header, first, rows, separator)
+        at = next((i for i, r in enumerate(start) if is_header(r[3])), 0)
+    _offset, first, _last, cells = start[at]
+    header = [h.strip().lstrip("\ufeff") for h in cells]
+    for offset, line, _end, _cells in start[at + 1 :]:
+        offsets.append(offset)
+        lines.append(line)
+    return header, first
 
 
 def _checked(record: tuple[int, int, list[str]], columns: int) -> Row:
@@ -222,6 +334,6 @@ def _checked(record: tuple[int, int, list[str]], columns: int) -> Row:
             f"the row has {len(cells)} values but the header names {columns} columns; a separator inside a "
             "value must be quoted."
         )
-    else:
+    elif len(cells) != columns:
         row.cells = (cells + [""] * columns)[:columns]  # missing trailing values are empty
     return row
