@@ -349,3 +349,28 @@ def test_notes_fill_takes_the_room_only_when_the_next_block_will_not_fit() -> No
     assert 200 - 3 * mm - 6.3 * mm < height <= 200 - 3 * mm
     assert fill.count == int((200 - 3 * mm) // (6.3 * mm))
     assert NotesFill(300.0).wrap(400, 15) == (400, 0)  # less than two lines left: nothing
+
+
+def test_script_placeholders_are_filled_on_the_call_sheet() -> None:
+    """Issue 14: '{first name}' and '{your name}' were printed as written."""
+    from sfa_desktop.core.callsheet import data
+
+    info = data.CallInfo(
+        activity_id="a",
+        owner_id="r",
+        kind="call",
+        subject="Intro",
+        due_at=dt.datetime(2026, 3, 3, 9, tzinfo=dt.UTC),
+        duration_minutes=None,
+        notes=None,
+        account_id="acc",
+        lead_id=None,
+        opportunity_id=None,
+        party=data.Party("Acme Tools", (), None, None, None, None, None),
+        person=data.Person("Jane Acmeson", "Fleet Manager", None, None, None, "Jane", "Acmeson"),
+        step=data.Step("Outreach", "Intro", 1, 2, "call",
+                       "Hi {first name}, {your name} of {company}; {budget}?", (), (), 0),
+    )  # fmt: skip
+    callsheet.fill_script(info, "Daniel Okafor")
+    assert info.step is not None
+    assert info.step.script == "Hi Jane, Daniel Okafor of Acme Tools; {budget}?"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sfa_desktop.core.callsheet import data
 from sfa_desktop.core.callsheet.route import nearest_neighbour
 from sfa_desktop.core.errors import UserError
+from sfa_desktop.core.sequences import scripts
 
 PLANNED_KINDS = ("call", "visit", "meeting")
 ON_SITE = ("visit", "meeting")
@@ -158,6 +159,8 @@ def build(
     idle: list[data.Rep] = []
     for rep in reps:
         mine = [info for info in infos if info.owner_id == rep.id]
+        for info in mine:
+            fill_script(info, rep.name)
         if not mine:
             idle.append(rep)
             continue
@@ -171,6 +174,21 @@ def build(
             "are not done yet. No call sheet was made."
         )
     return CallSheet(start, last, sheets, idle, now or dt.datetime.now(dt.UTC), zone)
+
+
+def fill_script(info: data.CallInfo, caller: str) -> None:
+    """Fill the placeholders of the call's script from its contact or lead, its account and the rep."""
+    if info.step is None or "{" not in info.step.script:
+        return
+    person = info.person
+    party = scripts.Party(
+        person.first_name if person else "",
+        person.last_name if person else "",
+        (person.title or "") if person else "",
+        info.party.name if info.party.name != "(no account)" else "",
+        caller,
+    )
+    info.step = replace(info.step, script=scripts.fill(info.step.script, party))
 
 
 def plan_day(day: dt.date, infos: Sequence[data.CallInfo], home: tuple[float, float] | None) -> Day:
