@@ -232,6 +232,9 @@ class TodayPage(QWidget):
         layout.addWidget(self.script_heading)
         self.script = MarkdownView()
         layout.addWidget(self.script, 1)
+        # without a script the free room goes below the buttons, not between the lines above them
+        layout.addStretch(0)
+        self._detail_layout = layout
         self._show_detail(None)
         return pane
 
@@ -354,6 +357,7 @@ class TodayPage(QWidget):
             self.script.set_markdown("")
             self.script_heading.hide()
             self.script.hide()
+            self._detail_layout.setStretch(self._detail_layout.count() - 1, 1)
             return
         due = detail.due_at.astimezone().strftime("%A %d %B, %H:%M")
         self.detail_kind.setText(f"{detail.kind.upper()} · DUE {due.upper()}")
@@ -376,6 +380,7 @@ class TodayPage(QWidget):
         self.script.set_markdown(text)
         self.script_heading.setVisible(bool(text))
         self.script.setVisible(bool(text))
+        self._detail_layout.setStretch(self._detail_layout.count() - 1, 0 if text else 1)
 
     def _open_record(self) -> None:
         detail = self.current_detail()
