@@ -64,7 +64,7 @@ def register(commands: Commands) -> None:
             "last order and top products, talking points and room for the outcome. The calls are the "
             "planned calls, visits and meetings not done yet. For this laptop's user, or (managers) the "
             "reps given with --rep. The page size is the page_size setting unless --page-size; distances "
-            "are in km on A4 and in miles on Letter."
+            "are in the distance_unit setting (km or mi; auto: from the phone region)."
         ),
     )
     parser.add_argument("--date", type=date, default=None, metavar="YYYY-MM-DD", help="the day (today)")

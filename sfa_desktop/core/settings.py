@@ -16,6 +16,8 @@ DEFAULTS: dict[str, str] = {
     "phone_region": "US",
     "currency": "USD",
     "page_size": "A4",
+    #: km or mi for the call sheet's distances; "auto": miles where the phone region drives in miles
+    "distance_unit": "auto",
     "sync_interval_minutes": "15",
     # territory report: what each activity and each order costs (cost to serve, in the currency's units),
     # and the thresholds of its coverage and at-risk sections (see core.reports.settings)
@@ -56,6 +58,26 @@ def _page_size(value: str) -> str:
     return sizes[value.strip().lower()]
 
 
+#: The countries that give road distances in miles (phone regions).
+MILES_REGIONS = frozenset({"US", "GB", "LR", "MM", "PR", "VI", "GU", "AS", "MP", "IM", "JE", "GG"})
+
+
+def _distance_unit(value: str) -> str:
+    units = {"auto": "auto", "km": "km", "kilometres": "km", "kilometers": "km", "mi": "mi", "miles": "mi"}
+    unit = units.get(value.strip().lower())
+    if unit is None:
+        raise ValueError(f"'{value}' is not a distance unit; use km, mi or auto (from the phone region).")
+    return unit
+
+
+def distance_unit(session: Session) -> str:
+    """'km' or 'mi': the distance_unit setting, or when it is "auto", what the phone region drives in."""
+    unit = get(session, "distance_unit")
+    if unit in ("km", "mi"):
+        return unit
+    return "mi" if get(session, "phone_region").upper() in MILES_REGIONS else "km"
+
+
 def _currency(value: str) -> str:
     code = value.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
@@ -77,6 +99,7 @@ VALIDATORS: dict[str, Callable[[str], str]] = {
     "phone_region": _phone_region,
     "currency": _currency,
     "page_size": _page_size,
+    "distance_unit": _distance_unit,
     "sync_interval_minutes": _minutes,
     **{key: _report(key) for key in DEFAULTS if key.startswith(("cost_", "report_"))},
     "lead_scoring_rules": scoring_rules.normalize,

@@ -110,4 +110,5 @@ def write_call_sheet(
         with store.transaction() as session:
             settings.put(session, "page_size", size)
     with store.reading() as session:
-        return write(session, rep_ids, start, end, path, size=size)
+        unit = settings.distance_unit(session)
+        return write(session, rep_ids, start, end, path, size=size, unit=unit)

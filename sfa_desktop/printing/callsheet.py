@@ -1,8 +1,10 @@
-"""The call sheet as a PDF: per rep a cover (the day's route, the other visits, the phone calls) and then
-one block per call (see :mod:`sfa_desktop.printing.callsheet_blocks`).
+"""The call sheet as a PDF: per rep a cover (the day's route and the leg home, the other visits, the phone
+calls) and right under it one block per call in time order, about three to a page (see
+:mod:`sfa_desktop.printing.callsheet_blocks`).
 
-``render(sheet, path, page_size="A4")`` writes the file; distances are in kilometres on A4 and in miles on
-Letter (the paper of the countries that drive in miles).  Every page has the header and "Page X of Y" of
+``render(sheet, path, page_size="A4", unit=None)`` writes the file; distances are in ``unit`` ("km" or
+"mi": the distance_unit setting, which ``ops.callsheet`` passes), by default kilometres on A4 and miles on
+Letter.  Every page has the header and "Page X of Y" of
 :func:`sfa_desktop.printing.base.numbered_canvas`; all text is real text.
 """
 
@@ -65,6 +67,7 @@ def write(
     *,
     size: str = "A4",
     tz: dt.tzinfo | None = None,
+    unit: str | None = None,
 ) -> Written:
     """Make the call sheet of these reps and write it to ``path`` whole or not at all (a temporary file in
     the same folder, renamed when complete).  Raises NothingPlanned (no file is written) and OSError."""
@@ -78,7 +81,7 @@ def write(
     handle, temporary = tempfile.mkstemp(prefix=".callsheet-", suffix=".pdf", dir=target.parent or Path("."))
     os.close(handle)
     try:
-        pages = render(sheet, temporary, size=size)
+        pages = render(sheet, temporary, size=size, unit=unit)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -93,10 +96,10 @@ def write(
     )
 
 
-def render(sheet: CallSheet, path: Path | str, *, size: str = "A4") -> int:
+def render(sheet: CallSheet, path: Path | str, *, size: str = "A4", unit: str | None = None) -> int:
     """Write the call sheet to ``path``; returns the number of pages."""
     pagesize = page_size(size)
-    unit = unit_for(size)
+    unit = unit or unit_for(size)
     doc = SimpleDocTemplate(
         str(path),
         pagesize=pagesize,
@@ -115,13 +118,16 @@ def render(sheet: CallSheet, path: Path | str, *, size: str = "A4") -> int:
         if number:
             story.append(PageBreak())
         story += cover(sheet, rep_sheet, width, unit, first=number == 0)
-        story.append(PageBreak())
         several_days = len(rep_sheet.days) > 1
         calls = [
             blocks.call_block(call, label, width, unit, sheet.zone, show_date=several_days)
             for day in rep_sheet.days
             for call, label in zip(day.calls, numbers(rep_sheet, day), strict=True)
         ]
+        # the calls follow on the cover's page when the first fits there
+        story.append(Spacer(1, 5 * mm))
+        if calls:
+            story.append(NotesFill(block_height(calls[0], width)))
         for position, block in enumerate(calls):
             story.append(KeepTogether(block))
             # where the next call goes over to a new page, lines for notes instead of blank paper
@@ -147,7 +153,7 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
     rep = rep_sheet.rep
     calls = rep_sheet.calls
     on_site = sum(1 for c in calls if c.info.kind != "call")
-    km = sum(day.route_km for day in rep_sheet.days)
+    km = sum(day.drive_km for day in rep_sheet.days)
     story: list[Any] = [
         Para("Call sheet", style("title")),
         Para(
@@ -158,7 +164,7 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
                 (str(len(calls)), "calls planned"),
                 (str(on_site), "visits and meetings"),
                 (str(len(calls) - on_site), "phone calls"),
-                (format_distance(km, unit), "on the road (straight line)"),
+                (format_distance(km, unit), "on the road, back home included"),
             ],
             width,
         ),
@@ -229,8 +235,11 @@ def _summary(figures: list[tuple[str, str]], width: float) -> Table:
     return table
 
 
-def _time(call: Call, sheet: CallSheet) -> str:
-    return f"{call.info.due_at.astimezone(sheet.zone):%H:%M}"
+def _time(call: Call, sheet: CallSheet) -> Any:
+    local = call.info.due_at.astimezone(sheet.zone)
+    if call.overdue:  # due on an earlier day: say which, in red
+        return Para(f"<font color='#b91c1c'><b>{local.day} {local:%b}</b><br/>late</font>", style("cell"))
+    return f"{local:%H:%M}"
 
 
 def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
@@ -286,13 +295,24 @@ def _route_table(
                 Para(escape(leg), style("cell_right")),
             ]
         )
+    if day.home_km is not None:
+        base = escape(rep_sheet.rep.home_base or "the home base")
+        rows.append(
+            [
+                "",
+                "",
+                Para(f"<i>Back to {base}</i>", style("cell_muted")),
+                "",
+                Para(escape(format_distance(day.home_km, unit)), style("cell_right")),
+            ]
+        )
     rows.append(
         [
             "",
             "",
             Para("<b>Total</b>", style("cell")),
             "",
-            Para(f"<b>{escape(format_distance(day.route_km, unit))}</b>", style("cell_right")),
+            Para(f"<b>{escape(format_distance(day.drive_km, unit))}</b>", style("cell_right")),
         ]
     )
     table = _grid(

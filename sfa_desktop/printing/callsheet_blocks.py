@@ -20,8 +20,10 @@ from sfa_desktop.printing.flowables import Badge, Para, TickBoxes, WritingLines
 from sfa_desktop.printing.styles import PALE, style
 
 KIND = {"call": "Phone call", "visit": "Visit", "meeting": "Meeting"}
-SCRIPT_CHARS = 520
-NOTES_CHARS = 140
+SCRIPT_CHARS = 420
+#: Lines of the last order shown (the largest first).
+ORDER_LINES = 2
+NOTES_CHARS = 70
 DASH = "\u2013"
 STAR = "\u2605 "
 MAX_DEALS = 3
@@ -56,10 +58,11 @@ def call_block(
             [_who(call, width * COLUMNS[0] - 8), _why(call), _sales(call, width * COLUMNS[2] - 8)], width
         )
     )
+    story += _script(call)
     story += _history(call, zone, width)
     story += _talking_points(call)
     story += _outcome(call, width)
-    story.append(Spacer(1, 4 * mm))
+    story.append(Spacer(1, 3 * mm))
     return story
 
 
@@ -78,6 +81,9 @@ def _header(call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *
         meta.append("not on the route (no coordinates)")
     when = f"{local:%H:%M}"
     when_small = f"{local:%a} {local.day} {local:%b}" if show_date else f"{local:%A}"
+    if call.overdue:  # due on an earlier day and still open
+        when = "<font color='#b91c1c'>Overdue</font>"
+        when_small = f"since {local:%a} {local.day} {local:%b}"
     cells = [
         [
             Badge(number, color=ACCENT),
@@ -105,7 +111,7 @@ def _header(call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *
 
 
 #: Shares of the width of the three columns: who, why, history.
-COLUMNS = (0.3, 0.36, 0.34)
+COLUMNS = (0.3, 0.33, 0.37)
 
 
 def _columns(cells: list[list[Any]], width: float) -> Table:
@@ -138,13 +144,14 @@ def _email(address: str, width: float) -> str:
 def _who(call: Call, width: float) -> list[Any]:
     info = call.info
     party = info.party
-    lines = [escape(line) for line in party.address]
+    lines = [escape(", ".join(party.address))] if party.address else []
+    reach = []
     if party.phone:
-        lines.append(f"Phone {escape(format_phone(party.phone))}")
-    if party.email:
-        lines.append(_email(party.email, width))
+        reach.append(f"Phone {escape(format_phone(party.phone))}")
     if party.industry:
-        lines.append(f"<font color='#64748b'>{escape(party.industry)}</font>")
+        reach.append(f"<font color='#64748b'>{escape(party.industry)}</font>")
+    if reach:
+        lines.append(" · ".join(reach))
     story: list[Any] = [_label("Lead" if info.lead_id and not info.account_id else "Account")]
     story.append(_p("<br/>".join(lines) if lines else "<font color='#64748b'>No address on record.</font>"))
     story.append(_label("Contact"))
@@ -152,9 +159,8 @@ def _who(call: Call, width: float) -> list[Any]:
     if person is None:
         story.append(_p("<font color='#64748b'>No contact named for this call.</font>"))
         return story
-    parts = [f"<b>{escape(person.name)}</b>"]
-    if person.title:
-        parts.append(escape(person.title))
+    name = f"<b>{escape(person.name)}</b>"
+    parts = [f"{name}, {escape(person.title)}" if person.title else name]
     if person.phone:
         parts.append(f"Phone {escape(format_phone(person.phone))}")
     if person.mobile:
@@ -177,11 +183,6 @@ def _why(call: Call) -> list[Any]:
                 f"{escape(step.title)}{attempt}"
             )
         )
-        for block in mdtext.excerpt(step.script, SCRIPT_CHARS):
-            if block.kind == "item":
-                story.append(Para(escape(block.text), style("script"), bulletText=DASH))
-            elif block.kind != "code":
-                story.append(_p(escape(block.text), "script"))
     if info.notes:
         story.append(_p(f"<font color='#64748b'>Notes:</font> {escape(_cut(info.notes, 300))}"))
     story.append(_label("Open opportunities"))
@@ -202,6 +203,20 @@ def _why(call: Call) -> list[Any]:
     if len(info.deals) > MAX_DEALS:
         story.append(_p(f"<font color='#64748b'>and {len(info.deals) - MAX_DEALS} more.</font>"))
     return story
+
+
+def _script(call: Call) -> list[Any]:
+    """The step's script across the whole width (a dash before each point)."""
+    step = call.info.step
+    if step is None or not step.script.strip():
+        return []
+    story: list[Any] = []
+    for block in mdtext.excerpt(step.script, SCRIPT_CHARS):
+        if block.kind == "item":
+            story.append(Para(escape(block.text), style("script"), bulletText=DASH))
+        elif block.kind != "code":
+            story.append(_p(escape(block.text), "script"))
+    return [_label("Script"), *story] if story else []
 
 
 def money(cents: int, currency: str) -> str:
@@ -291,18 +306,21 @@ def _sales(call: Call, width: float) -> list[Any]:
             )
         )
         lines = [
-            (f"{q}{TIMES.strip()}", name, money(total, order.currency)) for name, q, total in order.lines[:3]
+            (f"{q}{TIMES.strip()}", name, money(total, order.currency))
+            for name, q, total in order.lines[:ORDER_LINES]
         ]
         story.append(_figures(lines, width))
-        if len(order.lines) > 3:
-            story.append(_p(f"<font color='#64748b'>and {len(order.lines) - 3} more lines.</font>"))
+        if len(order.lines) > ORDER_LINES:
+            more = len(order.lines) - ORDER_LINES
+            story.append(_p(f"<font color='#64748b'>and {more} more line{'s' if more > 1 else ''}.</font>"))
     if info.top_products:
         story.append(_label("Top products, all orders"))
-        rows = [
-            (str(p.quantity), f"{p.name} ({p.sku})" if p.sku else p.name, money(p.revenue_cents, p.currency))
+        shown = [
+            f"{escape(p.name)} <font color='#64748b'>{p.quantity}{TIMES.strip()} "
+            f"{escape(money(p.revenue_cents, p.currency))}</font>"
             for p in info.top_products
         ]
-        story.append(_figures(rows, width))
+        story.append(_p(" · ".join(shown), "cell"))
     return story
 
 
@@ -319,7 +337,12 @@ def _talking_points(call: Call) -> list[Any]:
 
 def _outcome(call: Call, width: float) -> list[Any]:
     follow = Table(
-        [[WritingLines(1, label="Next step"), WritingLines(1, label="Follow up on")]],
+        [
+            [
+                WritingLines(1, label="Next step", spacing=6 * mm),
+                WritingLines(1, label="Follow up on", spacing=6 * mm),
+            ]
+        ],
         colWidths=[width * 0.62, width * 0.38],
     )
     follow.setStyle(
@@ -336,6 +359,6 @@ def _outcome(call: Call, width: float) -> list[Any]:
     return [
         _label("Outcome"),
         TickBoxes([o[:1].upper() + o[1:] for o in call.outcomes]),
-        WritingLines(2, label="Notes", spacing=6.3 * mm),
+        WritingLines(2, label="Notes", spacing=6 * mm),
         follow,
     ]

@@ -68,8 +68,8 @@ def _all() -> dict[str, ParagraphStyle]:
         "block_right_small": ParagraphStyle(
             "block_right_small", body, fontSize=8, leading=10, alignment=TA_RIGHT, textColor=MUTED
         ),
-        "text": ParagraphStyle("text", body, fontSize=8.8, leading=11.4),
-        "deal": ParagraphStyle("deal", body, fontSize=8.8, leading=11.4, spaceAfter=2.5),
+        "text": ParagraphStyle("text", body, fontSize=8.5, leading=10.6),
+        "deal": ParagraphStyle("deal", body, fontSize=8.5, leading=10.6, spaceAfter=1.5),
         "script": ParagraphStyle(
             "script",
             body,

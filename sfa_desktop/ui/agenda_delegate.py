@@ -40,6 +40,18 @@ def due_text(detail: Detail, bucket: str, now: dt.datetime | None = None) -> str
     return local.strftime("%a %d %b, %H:%M")
 
 
+def fit_line(metrics: QFontMetrics, line: str, phone: str, width: int) -> tuple[str, str]:
+    """The card's second line and its phone number in ``width`` pixels: the number is what a rep dials, so
+    it stays whole and the sequence's name is shortened first ('Fleet onb…  ·  +1 617-555-0143')."""
+    if not phone:
+        return metrics.elidedText(line, Qt.TextElideMode.ElideRight, width), ""
+    tail = f"  ·  {phone}"
+    room = width - metrics.horizontalAdvance(tail)
+    if room < metrics.horizontalAdvance("Tas…"):
+        return "", metrics.elidedText(phone, Qt.TextElideMode.ElideRight, width)
+    return metrics.elidedText(line, Qt.TextElideMode.ElideRight, room), tail
+
+
 class AgendaDelegate(QStyledItemDelegate):
     logRequested = Signal(int)
 
@@ -125,6 +137,11 @@ class AgendaDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             f"{entry.size} {noun}",
         )
+        if entry.day:  # Overdue and Upcoming: the day these items are due
+            font.setBold(True)
+            painter.setFont(font)
+            painter.setPen(QColor(ACCENT[entry.bucket] if entry.bucket == "overdue" else "#475569"))
+            painter.drawText(area, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, entry.day)
 
     def _item(
         self, painter: QPainter, rect: QRect, entry: Row, detail: object, selected: bool, base: QFont
@@ -186,10 +203,17 @@ class AgendaDelegate(QStyledItemDelegate):
             line = f"{detail.sequence}  ·  {detail.progress}"
         else:
             line = "Task" if detail.kind == "task" else f"{detail.kind.capitalize()} (no sequence)"
-        if detail.phone:
-            line += f"  ·  {format_phone(detail.phone)}"
-        line = QFontMetrics(font).elidedText(line, Qt.TextElideMode.ElideRight, bottom.width())
+        phone = format_phone(detail.phone) if detail.phone else ""
+        line, phone = fit_line(QFontMetrics(font), line, phone, bottom.width())
         painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
+        if phone:
+            painter.setPen(QColor("#334155"))
+            used = QFontMetrics(font).horizontalAdvance(line)
+            painter.drawText(
+                bottom.adjusted(used, 0, 0, 0),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                phone,
+            )
 
         due = QRect(button.left() - due_width - 8, card.top(), due_width, card.height())
         painter.setFont(due_font)

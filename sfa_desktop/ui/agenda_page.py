@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -34,7 +34,7 @@ from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.agenda_delegate import AgendaDelegate
-from sfa_desktop.ui.agenda_model import AgendaModel
+from sfa_desktop.ui.agenda_model import KIND_ROLE, AgendaModel
 from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
@@ -55,6 +55,50 @@ def problem_text(exc: object) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.errors.values())
     return str(exc)
+
+
+class AgendaList(QListView):
+    """The agenda's list: the arrow keys, Page Up/Down, Home and End walk the items (headings are passed
+    over, so the detail pane always shows an item), and Enter or Space logs the current item's outcome
+    (``logRequested(row)``), as the card's button and Ctrl+L do."""
+
+    logRequested = Signal(int)
+
+    def _item_rows(self) -> list[int]:
+        model = self.model()
+        return [n for n in range(model.rowCount()) if model.index(n, 0).data(KIND_ROLE) == "item"]
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        action = QAbstractItemView.CursorAction
+        model = self.model()
+        current = self.currentIndex().row() if self.currentIndex().isValid() else -1
+        target = super().moveCursor(cursorAction, modifiers).row()
+        if cursorAction in (action.MoveHome, action.MoveEnd):
+            rows = self._item_rows()
+            target = (rows[0] if cursorAction == action.MoveHome else rows[-1]) if rows else -1
+            return model.index(target, 0) if target >= 0 else QModelIndex()
+        step = -1 if cursorAction in (action.MoveUp, action.MovePageUp, action.MovePrevious) else 1
+        if cursorAction in (action.MoveUp, action.MoveDown, action.MovePrevious, action.MoveNext):
+            target = current + step if current >= 0 else 0
+        row = target
+        while 0 <= row < model.rowCount() and model.index(row, 0).data(KIND_ROLE) != "item":
+            row += step
+        if not 0 <= row < model.rowCount():  # past the first or last item: stay where we are
+            row = current
+        return model.index(row, 0) if row >= 0 else QModelIndex()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+            and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+            and self.currentIndex().isValid()
+        ):
+            self.logRequested.emit(self.currentIndex().row())
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class TodayPage(QWidget):
@@ -119,7 +163,7 @@ class TodayPage(QWidget):
         bar.addWidget(self.export_button)
         bar.addWidget(self.refresh_button)
 
-        self.list = named(QListView(), "agendaList")
+        self.list = named(AgendaList(), "agendaList")
         self.list.setModel(self.model)
         self.delegate = AgendaDelegate(self.list)
         self.list.setItemDelegate(self.delegate)
@@ -131,6 +175,7 @@ class TodayPage(QWidget):
         self.list.setBatchSize(200)
         self.list.setMouseTracking(True)
         self.delegate.logRequested.connect(self.log_outcome_at)
+        self.list.logRequested.connect(self.log_outcome_at)
         self.list.selectionModel().currentRowChanged.connect(self._current_changed)
         self.list.doubleClicked.connect(lambda index: self.log_outcome_at(index.row()))
 
@@ -173,7 +218,7 @@ class TodayPage(QWidget):
         buttons = QHBoxLayout()
         self.log_button = named(QPushButton(icon("task", "#ffffff"), "Log outcome"), "primaryButton")
         self.log_button.setShortcut("Ctrl+L")
-        self.log_button.setToolTip("Log what happened and go on with the sequence (Ctrl+L)")
+        self.log_button.setToolTip("Log what happened and go on with the sequence (Enter, Space or Ctrl+L)")
         self.log_button.clicked.connect(lambda: self.log_outcome_at(self.list.currentIndex().row()))
         self.open_button = QPushButton("Open record")
         self.open_button.clicked.connect(self._open_record)
@@ -187,6 +232,9 @@ class TodayPage(QWidget):
         layout.addWidget(self.script_heading)
         self.script = MarkdownView()
         layout.addWidget(self.script, 1)
+        # without a script the free room goes below the buttons, not between the lines above them
+        layout.addStretch(0)
+        self._detail_layout = layout
         self._show_detail(None)
         return pane
 
@@ -292,6 +340,8 @@ class TodayPage(QWidget):
         )
 
     def _current_changed(self, current: QModelIndex | QPersistentModelIndex, _previous: Any) -> None:
+        if current.isValid() and current.data(KIND_ROLE) != "item":
+            return  # a heading clicked: the pane keeps the item it shows
         detail = self.model.detail(current.row())
         self._keep = detail.activity_id if detail is not None else None
         self._show_detail(detail)
@@ -307,6 +357,7 @@ class TodayPage(QWidget):
             self.script.set_markdown("")
             self.script_heading.hide()
             self.script.hide()
+            self._detail_layout.setStretch(self._detail_layout.count() - 1, 1)
             return
         due = detail.due_at.astimezone().strftime("%A %d %B, %H:%M")
         self.detail_kind.setText(f"{detail.kind.upper()} · DUE {due.upper()}")
@@ -329,6 +380,7 @@ class TodayPage(QWidget):
         self.script.set_markdown(text)
         self.script_heading.setVisible(bool(text))
         self.script.setVisible(bool(text))
+        self._detail_layout.setStretch(self._detail_layout.count() - 1, 0 if text else 1)
 
     def _open_record(self) -> None:
         detail = self.current_detail()

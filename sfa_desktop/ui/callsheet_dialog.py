@@ -57,6 +57,7 @@ class CallSheetDialog(QDialog):
 
     def __init__(self, store: LocalStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.opened = False
         self.store = store
         self.runner = runner
         self.choices: Choices | None = None
@@ -92,7 +93,7 @@ class CallSheetDialog(QDialog):
         who.addWidget(self.reps)
         self.page_size = QComboBox()
         self.page_size.addItems(PAGE_SIZES)
-        self.page_size.setToolTip("Distances are in km on A4 and in miles on Letter.")
+        self.page_size.setToolTip("Distances are in the distance unit of Settings (km or mi).")
         self.path = QLineEdit(str(default_folder() / f"call-sheet-{dt.date.today().isoformat()}.pdf"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -204,8 +205,8 @@ class CallSheetDialog(QDialog):
 
     def _written(self, result: object) -> None:
         path = getattr(result, "path", None)
-        if isinstance(path, Path):
-            open_file(path)
+        #: Whether the system's PDF viewer took the file (the status bar says so only when it did).
+        self.opened = isinstance(path, Path) and bool(open_file(path))
         self.written.emit(result)
         self.accept()
 
@@ -218,12 +219,22 @@ class CallSheetDialog(QDialog):
             self._problem(f"The call sheet could not be made: {exc}")
 
 
+def saved_message(result: Any, *, opened: bool) -> str:
+    """What the status bar says once a sheet is saved: 'and opened' only when the viewer took it."""
+    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    if opened:
+        return f"Call sheet saved to {result.path} ({pages}) and opened."
+    return (
+        f"Call sheet saved to {result.path} ({pages}); it could not be opened here: open it from its folder."
+    )
+
+
 def print_call_sheet(window: Any) -> CallSheetDialog:
     """The File menu's "Print call sheet…" (``extensions.WINDOW_ACTIONS``)."""
     dialog = CallSheetDialog(window.store, window.runner, window)
 
     def saved(result: Any) -> None:
-        window.show_message(f"Call sheet saved to {result.path} ({result.pages} pages) and opened.")
+        window.show_message(saved_message(result, opened=dialog.opened))
 
     dialog.written.connect(saved)
     dialog.open()

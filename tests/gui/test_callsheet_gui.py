@@ -120,3 +120,14 @@ def test_a_rep_prints_their_own_range_from_the_file_menu(
     assert "Her visit" not in text
     assert f"Call sheet saved to {target}" in window.statusBar().currentMessage()
     window.close()
+
+
+def test_the_status_bar_says_opened_only_when_the_viewer_took_the_file(tmp_path: Path) -> None:
+    """Issue 14: '(6 pages) and opened' was said even when the file could not be opened."""
+    from types import SimpleNamespace
+
+    result = SimpleNamespace(path=tmp_path / "sheet.pdf", pages=3)
+    assert callsheet_dialog.saved_message(result, opened=True).endswith("(3 pages) and opened.")
+    said = callsheet_dialog.saved_message(result, opened=False)
+    assert "and opened" not in said
+    assert "could not be opened" in said

@@ -342,3 +342,64 @@ def test_the_sequence_tab_shows_the_steps_articles(qtbot, store, runner, seeded)
     dialog = links.dialog
     qtbot.waitUntil(lambda: dialog.windowTitle() == "Objection: too expensive")
     dialog.close()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen key clicks
+def test_the_keyboard_walks_the_items_and_enter_or_space_logs(qtbot, store, runner, planned, monkeypatch):
+    """Issue 14: the Down arrow landed on account headings and cleared the detail pane; only Ctrl+L logged."""
+    from PySide6.QtCore import Qt
+
+    page = TodayPage(store, runner)
+    page.resize(1200, 760)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.refreshed, timeout=5000):
+        page.show()
+    items = [n for n in range(page.model.rowCount()) if page.model.row_at(n).kind == "item"]  # type: ignore[union-attr]
+    assert len(items) == 4
+    assert len(items) < page.model.rowCount()  # there are headings between them
+    page.list.setFocus()
+    assert page.list.currentIndex().row() == items[0]
+    walked = [items[0]]
+    for _ in range(len(items) + 1):  # two Downs more than there are steps between items: stays on the last
+        qtbot.keyClick(page.list, Qt.Key.Key_Down)
+        walked.append(page.list.currentIndex().row())
+        assert page.current_detail() is not None
+        assert page.detail_title.text() == page.current_detail().subject  # type: ignore[union-attr]
+    assert walked == [*items, items[-1], items[-1]]
+    qtbot.keyClick(page.list, Qt.Key.Key_Up)
+    assert page.list.currentIndex().row() == items[-2]
+    qtbot.keyClick(page.list, Qt.Key.Key_Home)
+    assert page.list.currentIndex().row() == items[0]
+    qtbot.keyClick(page.list, Qt.Key.Key_End)
+    assert page.list.currentIndex().row() == items[-1]
+
+    shown = answer_outcome(monkeypatch, "completed")
+    qtbot.keyClick(page.list, Qt.Key.Key_Home)
+    task = page.current_detail()
+    assert task is not None
+    assert task.subject == "Send the price list"  # the overdue task comes first
+    with qtbot.waitSignal(page.refreshed, timeout=5000):
+        qtbot.keyClick(page.list, Qt.Key.Key_Return)
+    assert shown[-1].detail.activity_id == task.activity_id
+    assert scalar(store, "SELECT outcome FROM activities WHERE id = :a", a=task.activity_id) == "completed"
+    shown = answer_outcome(monkeypatch, "no answer")
+    first = page.current_detail()
+    assert first is not None
+    with qtbot.waitSignal(page.refreshed, timeout=5000):
+        qtbot.keyClick(page.list, Qt.Key.Key_Space)
+    assert scalar(store, "SELECT outcome FROM activities WHERE id = :a", a=first.activity_id) == "no answer"
+
+
+def test_the_phone_number_stays_whole_on_a_narrow_card(qtbot):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from sfa_desktop.ui.agenda_delegate import fit_line
+
+    metrics = QFontMetrics(QFont())
+    line = "Enterprise fleet onboarding sequence  ·  Step 2 of 5, try 2"
+    phone = "+1 617-555-0143"
+    width = metrics.horizontalAdvance(line) // 2
+    shown, tail = fit_line(metrics, line, phone, width)
+    assert tail.endswith(phone)  # whole
+    assert shown.endswith("…")
+    assert metrics.horizontalAdvance(shown + tail) <= width

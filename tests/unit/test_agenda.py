@@ -5,19 +5,21 @@ back; reminders fire once at their time, and snoozing moves them."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy import text
 
 from sfa_desktop.core.records import services
+from sfa_desktop.core.records.models import Activity, SequenceEnrollment
 from sfa_desktop.core.sequences import agenda, enrollments, ical, reminders
 from sfa_desktop.core.sequences.reminders import State
 from sfa_desktop.store.database import LocalStore
 from tests.unit.test_sequences import outreach
 
 NY = ZoneInfo("America/New_York")
+T = TypeVar("T")
 NOW = dt.datetime(2026, 11, 25, 11, 0, tzinfo=NY)  # a Wednesday
 
 
@@ -225,3 +227,92 @@ def test_snoozes_are_remembered_locally(store: LocalStore) -> None:
     assert states == {"a": State(at(0, 11), at(0, 10)), "b": State(None, at(0, 10))}
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM outbox WHERE table_name = 'reminders'")).scalar() == 0
+
+
+def test_items_are_in_time_order_in_each_bucket_and_an_accounts_later_day_gets_its_own_heading(
+    store: LocalStore,
+) -> None:
+    """Issue 14: Upcoming grouped by account put Fri 11 Dec among Monday's items."""
+    ids = world(store)
+    with store.transaction() as s:
+        for subject, due, account in (
+            ("Monday call", at(5, 9), ids["acme"]),  # Monday 30 Nov
+            ("Monday visit", at(5, 11), ids["zeta"]),
+            ("Friday call", at(2, 16), ids["acme"]),  # Friday 27 Nov
+            ("Friday review", at(2, 8), ids["zeta"]),
+        ):
+            services.create(
+                s,
+                "activities",
+                {
+                    "kind": "task",
+                    "subject": subject,
+                    "due_at": due,
+                    "owner_id": ids["ann"],
+                    "account_id": account,
+                },
+            )
+    rows = agenda.layout(items(store, [ids["ann"]]), NY)
+    with store.engine.connect() as conn:
+        subjects: dict[str, str] = dict(conn.execute(text("SELECT id, subject FROM activities")).all())
+    upcoming = rows[next(n for n, r in enumerate(rows) if r.kind == "bucket" and r.bucket == "upcoming") :]
+    readable = [(r.kind, r.label or subjects[r.activity_id], r.day, r.size) for r in upcoming]
+    assert readable == [
+        ("bucket", "Upcoming", "", 5),
+        ("group", "Zeta", "Fri 27 Nov", 1),
+        ("item", "Friday review", "", 0),
+        ("group", "Acme", "Fri 27 Nov", 1),
+        ("item", "Friday call", "", 0),
+        ("group", "Acme", "Sat 28 Nov", 1),
+        ("item", "Visit plant", "", 0),
+        ("group", "Acme", "Mon 30 Nov", 1),
+        ("item", "Monday call", "", 0),
+        ("group", "Zeta", "Mon 30 Nov", 1),
+        ("item", "Monday visit", "", 0),
+    ]
+    for bucket in agenda.BUCKETS:  # every bucket in time order
+        found = [i for i in items(store, [ids["ann"]]) if i.bucket == bucket]
+        shown = [r.activity_id for r in rows if r.kind == "item" and r.bucket == bucket]
+        assert shown == [i.activity_id for i in sorted(found, key=lambda i: i.due)]
+
+
+def test_script_placeholders_are_filled_from_the_record_and_the_caller(store: LocalStore) -> None:
+    ids = world(store)
+    steps = outreach()
+    steps[0]["instructions"] = (
+        "Hi {first name}, this is {your name} from Fleetwise. How is { Company } doing? {size}"
+    )
+    with store.transaction() as s:
+        seq = enrollments.save_template(s, None, {"name": "Scripted", "steps": steps}).id
+        [enrollment] = enrollments.enroll(
+            s, seq, "contacts", [ids["jane"]], now=at(0, 10), tz=NY
+        ).enrollment_ids
+        activity_id = _got(s.get(SequenceEnrollment, enrollment)).activity_id
+        assert activity_id is not None
+        assert _got(s.get(Activity, activity_id)).owner_id == ids["ann"]  # the caller: Ann
+    with store.engine.connect() as conn:
+        detail = agenda.details(conn, [activity_id])[activity_id]
+    assert detail.instructions == "Hi Jane, this is Ann Rep from Fleetwise. How is Acme doing? {size}"
+
+
+def test_a_next_step_keeps_the_planned_time_of_day_not_the_clock_time_it_was_logged_at(
+    store: LocalStore,
+) -> None:
+    """Issue 14: a next step got the clock time the outcome was logged at (12:24)."""
+    ids = world(store)
+    with store.transaction() as s:
+        enrollment = _got(s.get(SequenceEnrollment, ids["step_lead"].enrollment_ids[0]))
+        assert enrollment.activity_id is not None
+        assert _got(enrollment.due_at).replace(tzinfo=dt.UTC).astimezone(NY) == at(0, 10)
+        advanced = enrollments.record_outcome(
+            s, enrollment.activity_id, "no answer", now=at(0, 12, 24), tz=NY
+        )
+        assert advanced.next_activity_id is not None
+        retry = _got(s.get(Activity, advanced.next_activity_id))
+        # Friday (two business days on) at 10:00, as the step was planned, not at 12:24
+        assert _got(retry.due_at).replace(tzinfo=dt.UTC).astimezone(NY) == at(2, 10)
+
+
+def _got(value: T | None) -> T:
+    assert value is not None
+    return value

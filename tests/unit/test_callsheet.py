@@ -349,3 +349,97 @@ def test_notes_fill_takes_the_room_only_when_the_next_block_will_not_fit() -> No
     assert 200 - 3 * mm - 6.3 * mm < height <= 200 - 3 * mm
     assert fill.count == int((200 - 3 * mm) // (6.3 * mm))
     assert NotesFill(300.0).wrap(400, 15) == (400, 0)  # less than two lines left: nothing
+
+
+def test_script_placeholders_are_filled_on_the_call_sheet() -> None:
+    """Issue 14: '{first name}' and '{your name}' were printed as written."""
+    from sfa_desktop.core.callsheet import data
+
+    info = data.CallInfo(
+        activity_id="a",
+        owner_id="r",
+        kind="call",
+        subject="Intro",
+        due_at=dt.datetime(2026, 3, 3, 9, tzinfo=dt.UTC),
+        duration_minutes=None,
+        notes=None,
+        account_id="acc",
+        lead_id=None,
+        opportunity_id=None,
+        party=data.Party("Acme Tools", (), None, None, None, None, None),
+        person=data.Person("Jane Acmeson", "Fleet Manager", None, None, None, "Jane", "Acmeson"),
+        step=data.Step("Outreach", "Intro", 1, 2, "call",
+                       "Hi {first name}, {your name} of {company}; {budget}?", (), (), 0),
+    )  # fmt: skip
+    callsheet.fill_script(info, "Daniel Okafor")
+    assert info.step is not None
+    assert info.step.script == "Hi Jane, Daniel Okafor of Acme Tools; {budget}?"
+
+
+def test_a_day_for_a_car_time_order_the_leg_home_overdue_calls_and_the_distance_unit(
+    tmp_path: Path,
+) -> None:
+    """Issue 14: visits were numbered before phone calls (a 13:15 call after a 20:15 visit), no leg back
+    home, the overdue call left out, km for a US rep, and one call per page."""
+    from sfa_desktop.core import settings
+    from sfa_desktop.core.records import services
+    from sfa_desktop.ops import callsheet as callsheet_ops
+
+    store = LocalStore.open(tmp_path / "data")
+    try:
+        w = seed_world(store, DAY)
+        with store.transaction() as s:
+            late = services.create(
+                s,
+                "activities",
+                {
+                    "kind": "call",
+                    "subject": "Overdue call to Acme",
+                    "due_at": dt.datetime.combine(DAY - dt.timedelta(days=2), dt.time(10), dt.UTC),
+                    "account_id": w.accounts["Acme Tools"],
+                    "owner_id": w.rep,
+                },
+            ).id
+        now = dt.datetime.combine(DAY, dt.time(6), dt.UTC)
+        with store.reading() as session:
+            sheet = callsheet.build(session, [w.rep], DAY, tz=dt.UTC, now=now)
+            later = callsheet.build(session, [w.rep], DAY, tz=dt.UTC, now=now + dt.timedelta(days=1))
+        (day,) = sheet.reps[0].days
+        calls = day.calls
+        assert [c.info.due_at for c in calls] == sorted(c.info.due_at for c in calls)  # time order
+        assert calls[0].info.activity_id == late  # the overdue call, first
+        assert [c.overdue for c in calls] == [True] + [False] * (len(calls) - 1)
+        assert late not in {c.info.activity_id for c in later.calls}  # a sheet of another day: not carried
+        last = day.route[-1].info.party.position
+        assert last is not None
+        assert day.home_km == pytest.approx(route.distance_km(last, HOME))
+        assert day.drive_km == pytest.approx(day.route_km + route.distance_km(last, HOME))
+
+        path = tmp_path / "car.pdf"
+        pages = render(sheet, path, size="A4", unit="mi")  # miles on A4 paper: the unit is a setting
+        texts = _text(path)
+        whole = " ".join(texts)
+        assert "Back to Boston office" in texts[0]
+        assert route.format_distance(day.drive_km, "mi") in texts[0]
+        assert " km" not in whole
+        assert "Overdue call to Acme" in whole
+        subjects = [c.info.subject for c in calls]
+        positions = [whole.index(f"WHY THIS CALL {subject}") for subject in subjects]
+        assert positions == sorted(positions)  # the blocks in time order
+        assert pages < 1 + len(calls)  # calls share pages (it was a cover and a page per call)
+
+        with store.transaction() as s:  # the setting: auto from the phone region, or km / mi
+            assert settings.distance_unit(s) == "mi"  # phone region US
+            settings.put(s, "phone_region", "DE")
+            assert settings.distance_unit(s) == "km"
+            settings.put(s, "distance_unit", "Miles")
+            assert settings.get(s, "distance_unit") == "mi"
+            with pytest.raises(ValueError, match="not a distance unit"):
+                settings.put(s, "distance_unit", "leagues")
+        out = tmp_path / "ops.pdf"
+        callsheet_ops.write_call_sheet(store, [w.rep], DAY, DAY, out, "A4", remember=False)
+        first = _text(out)[0]
+        assert re.findall(r"\d+\.\d (km|mi)", first)
+        assert set(re.findall(r"\d+\.\d (km|mi)", first)) == {"mi"}
+    finally:
+        store.close()

@@ -302,3 +302,40 @@ def test_vocabularies_cover_the_field_specs() -> None:
 def test_ascii_fold_for_addresses() -> None:
     assert draws.ascii_fold("Zoë Müller") == "Zoe Muller"
     assert draws.ascii_fold("Łukasz Øster") == "Lukasz Oster"
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/Los_Angeles"])
+def test_planned_work_falls_in_the_working_hours_of_the_demos_time_zone(tmp_path: Path, zone: str) -> None:
+    """Issue 14: visits at 20:15 and calls at 21:30 on a laptop in UTC; now the day is a working day
+    wherever the laptop is, and the same seed, day and zone still give the same rows."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+
+    def seeded_in(folder: Path) -> LocalStore:
+        folder.mkdir()
+        store = LocalStore.open(folder)
+        with store.transaction() as session:
+            demo.seed(session, accounts=60, seed=3, today=TODAY, tz=tz)
+        return store
+
+    store, again = seeded_in(tmp_path / "a"), seeded_in(tmp_path / "b")
+    try:
+        assert _rows(store, "activities") == _rows(again, "activities")
+        open_work = [a for a in _rows(store, "activities") if a["done_at"] is None]
+        assert open_work
+        for activity in open_work:
+            local = dt.datetime.fromisoformat(activity["due_at"]).replace(tzinfo=dt.UTC).astimezone(tz)
+            assert dt.time(8, 0) <= local.time() <= dt.time(17, 0), (activity["subject"], local)
+        today = [
+            dt.datetime.fromisoformat(a["due_at"]).replace(tzinfo=dt.UTC).astimezone(tz)
+            for a in open_work
+            if a["enrollment_id"] is None
+            and a["kind"] in ("visit", "meeting")
+            and dt.datetime.fromisoformat(a["due_at"]).replace(tzinfo=dt.UTC).astimezone(tz).date() == TODAY
+        ]
+        assert today
+        assert max(today).time() <= dt.time(16, 0)
+    finally:
+        store.close()
+        again.close()

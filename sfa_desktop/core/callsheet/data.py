@@ -52,6 +52,8 @@ class Person:
     phone: str | None
     mobile: str | None
     email: str | None
+    first_name: str = ""
+    last_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,7 @@ def _leads(session: Session, ids: Iterable[str]) -> dict[str, tuple[Party, Perso
     for r in rows:
         name = " ".join(p for p in (r[2], r[3]) if p)
         party = Party(r[1] or name, _address(*r[9:14]), r[5], r[6], r[7], r[8], None)
-        result[r[0]] = (party, Person(name, r[4], r[5], None, r[6]))
+        result[r[0]] = (party, Person(name, r[4], r[5], None, r[6], r[2] or "", r[3] or ""))
     return result
 
 
@@ -278,7 +280,10 @@ def _add_people(session: Session, infos: list[CallInfo], contact_of: dict[str, s
         "WHERE id IN :ids AND deleted_at IS NULL",
         contact_of.values(),
     )
-    people = {r[0]: Person(" ".join(p for p in (r[1], r[2]) if p), r[3], r[4], r[5], r[6]) for r in rows}
+    people = {
+        r[0]: Person(" ".join(p for p in (r[1], r[2]) if p), r[3], r[4], r[5], r[6], r[1] or "", r[2] or "")
+        for r in rows
+    }
     for info in infos:
         contact = contact_of.get(info.activity_id)
         if contact in people:

@@ -2,29 +2,33 @@
 rep wants on paper before leaving (the PDF is made by :mod:`sfa_desktop.printing.callsheet`).
 
 The calls are the rep's activities of kind call, visit or meeting due in the date range (the laptop's
-local days) and not done yet.  Visits and meetings at accounts with coordinates form the day's route,
-nearest first from the rep's home base (:mod:`sfa_desktop.core.callsheet.route`); those without coordinates
-come
-after the route, phone calls after that, by time.  For each call: the account (or the lead's company) and
-contact, why the call is made (the sequence step and its script, the open opportunities), the last three
-activities, the last order and top products, and talking points from the articles linked to the step.
-Everything is read with a few set-based queries (:mod:`sfa_desktop.core.callsheet.data`).
+local days) and not done yet; a sheet that starts today also carries what is overdue (due in the
+:data:`OVERDUE_DAYS` before today and still open), on its first day.  A day's calls are numbered and
+printed in time order.  Visits and meetings at accounts with coordinates also form the day's route,
+nearest first from the rep's home base and back to it (:mod:`sfa_desktop.core.callsheet.route`).  For each
+call: the account (or the lead's company) and contact, why the call is made (the sequence step and its
+script with its placeholders filled, the open opportunities), the last three activities, the last order and
+top products, and talking points from the articles linked to the step.  Everything is read with a few
+set-based queries (:mod:`sfa_desktop.core.callsheet.data`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.callsheet import data
-from sfa_desktop.core.callsheet.route import nearest_neighbour
+from sfa_desktop.core.callsheet.route import distance_km, nearest_neighbour
 from sfa_desktop.core.errors import UserError
+from sfa_desktop.core.sequences import scripts
 
 PLANNED_KINDS = ("call", "visit", "meeting")
+#: How far back a sheet that starts today looks for open calls, visits and meetings that are overdue.
+OVERDUE_DAYS = 30
 ON_SITE = ("visit", "meeting")
 #: What can be ticked after a call that carries out no sequence step, by kind (a step's outcomes are
 #: those its template names, and "Other").
@@ -45,6 +49,8 @@ class Call:
     #: Position on the day's route (1, 2, ...) and distance from the previous stop; None off the route.
     stop: int | None = None
     leg_km: float | None = None
+    #: Due before the sheet's first day and not done yet (only on a sheet that starts today).
+    overdue: bool = False
 
     @property
     def outcomes(self) -> tuple[str, ...]:
@@ -61,15 +67,26 @@ class Day:
     #: Visits and meetings at places without coordinates: not on the route.
     unrouted: list[Call] = field(default_factory=list)
     phone: list[Call] = field(default_factory=list)
+    #: From the route's last stop back to the home base (None without a home base or a route).
+    home_km: float | None = None
 
     @property
     def calls(self) -> list[Call]:
-        """Every call of the day, in the order of the sheet: the route, then the rest, then the phone."""
-        return [*self.route, *self.unrouted, *self.phone]
+        """Every call of the day, in the order of the sheet: by time (overdue ones first)."""
+        return sorted(
+            [*self.route, *self.unrouted, *self.phone],
+            key=lambda c: (c.info.due_at, c.info.party.name, c.info.activity_id),
+        )
 
     @property
     def route_km(self) -> float:
+        """From the home base (or the first stop) to the last stop."""
         return sum(c.leg_km or 0.0 for c in self.route)
+
+    @property
+    def drive_km(self) -> float:
+        """The whole day's driving: the route and the leg back home."""
+        return self.route_km + (self.home_km or 0.0)
 
 
 @dataclass
@@ -151,37 +168,63 @@ def build(
     if last < start:
         raise ValueError(f"The range ends ({last}) before it starts ({start}); give the earlier date first.")
     zone = tz or local_zone()
+    moment = now or dt.datetime.now(dt.UTC)
     reps = data.reps(session, rep_ids)
     after, before = day_bounds(start, last, zone)
-    infos = data.calls(session, [r.id for r in reps], after, before, PLANNED_KINDS)
+    # a sheet for today carries what is overdue: the rep sees it on paper, not only on the Today page
+    since = after - dt.timedelta(days=OVERDUE_DAYS) if start == moment.astimezone(zone).date() else after
+    infos = data.calls(session, [r.id for r in reps], since, before, PLANNED_KINDS)
+    late = {info.activity_id for info in infos if info.due_at < after}
     sheets: list[RepSheet] = []
     idle: list[data.Rep] = []
     for rep in reps:
         mine = [info for info in infos if info.owner_id == rep.id]
+        for info in mine:
+            fill_script(info, rep.name)
         if not mine:
             idle.append(rep)
             continue
         by_day: dict[dt.date, list[data.CallInfo]] = {}
         for info in mine:
-            by_day.setdefault(info.due_at.astimezone(zone).date(), []).append(info)
-        sheets.append(RepSheet(rep, [plan_day(day, by_day[day], rep.home) for day in sorted(by_day)]))
+            by_day.setdefault(max(info.due_at.astimezone(zone).date(), start), []).append(info)
+        days = [plan_day(day, by_day[day], rep.home) for day in sorted(by_day)]
+        for call in (c for day in days for c in day.calls):
+            call.overdue = call.info.activity_id in late
+        sheets.append(RepSheet(rep, days))
     if not sheets:
         raise NothingPlanned(
             f"Nothing is planned for {describe(reps, start, last)}: no calls, visits or meetings due that "
             "are not done yet. No call sheet was made."
         )
-    return CallSheet(start, last, sheets, idle, now or dt.datetime.now(dt.UTC), zone)
+    return CallSheet(start, last, sheets, idle, moment, zone)
+
+
+def fill_script(info: data.CallInfo, caller: str) -> None:
+    """Fill the placeholders of the call's script from its contact or lead, its account and the rep."""
+    if info.step is None or "{" not in info.step.script:
+        return
+    person = info.person
+    party = scripts.Party(
+        person.first_name if person else "",
+        person.last_name if person else "",
+        (person.title or "") if person else "",
+        info.party.name if info.party.name != "(no account)" else "",
+        caller,
+    )
+    info.step = replace(info.step, script=scripts.fill(info.step.script, party))
 
 
 def plan_day(day: dt.date, infos: Sequence[data.CallInfo], home: tuple[float, float] | None) -> Day:
-    """One day's calls in sheet order: the nearest-neighbour route from ``home`` over the visits and
-    meetings with coordinates, then the other visits and meetings, then the phone calls (by time)."""
+    """One day's calls: the nearest-neighbour route from ``home`` over the visits and meetings with
+    coordinates (and the leg back home), the other visits and meetings, and the phone calls (by time)."""
     ordered = sorted(infos, key=lambda i: (i.due_at, i.party.name, i.activity_id))
     on_site = [i for i in ordered if i.kind in ON_SITE]
     located = [(i, i.party.position) for i in on_site if i.party.position is not None]
     plan = Day(day)
     for number, stop in enumerate(nearest_neighbour(home, located), start=1):
         plan.route.append(Call(stop.item, number, stop.leg_km))
+    if home is not None and plan.route:
+        plan.home_km = distance_km(plan.route[-1].info.party.position or home, home)
     plan.unrouted = [Call(i) for i in on_site if i.party.position is None]
     plan.phone = [Call(i) for i in ordered if i.kind not in ON_SITE]
     return plan

@@ -21,19 +21,21 @@ from sfa_desktop.core.callsheet.route import distance_km, nearest_neighbour
 from sfa_desktop.core.demo import data
 from sfa_desktop.core.records import services
 
-#: UTC times of the visits, in route order, and of the calls (8:00-17:00 US Eastern, as in the demo).
-VISIT_TIMES = (dt.time(14, 0), dt.time(15, 45), dt.time(18, 30), dt.time(20, 15))
-CALL_TIMES = (dt.time(13, 15), dt.time(17, 30), dt.time(21, 30))
+#: Local times (the demo's time zone) of the visits, in route order, and of the calls: a working day from
+#: a first call at 8:30 to the last at 16:30, the visits an hour each with time to drive and for lunch.
+VISIT_TIMES = (dt.time(9, 30), dt.time(11, 0), dt.time(13, 30), dt.time(15, 0))
+CALL_TIMES = (dt.time(8, 30), dt.time(12, 30), dt.time(16, 30))
 VISIT_KINDS = ("visit", "meeting", "visit", "visit")
 NEARBY = 12
 
 
-def _at(day: dt.date, time: dt.time) -> dt.datetime:
-    return dt.datetime.combine(day, time, dt.UTC)
+def _at(day: dt.date, time: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(day, time, tz).astimezone(dt.UTC)
 
 
-def seed(session: Session, *, today: dt.date, seed: int) -> int:
-    """Give the demo staff their home bases and plan today for each rep.  Returns the activities made."""
+def seed(session: Session, *, today: dt.date, seed: int, tz: dt.tzinfo = dt.UTC) -> int:
+    """Give the demo staff their home bases and plan today for each rep, in the working hours of ``tz``.
+    Returns the activities made."""
     rng = random.Random(f"sfa-demo-day:{seed}")
     users = session.execute(
         text("SELECT id, login, role FROM users WHERE deleted_at IS NULL ORDER BY login")
@@ -52,7 +54,7 @@ def seed(session: Session, *, today: dt.date, seed: int) -> int:
             {"home_base": label, "home_latitude": latitude, "home_longitude": longitude},
         )
         if role == "rep":
-            rows += _day(session, rng, words, user_id, (latitude, longitude), today)
+            rows += _day(session, rng, words, user_id, (latitude, longitude), today, tz)
     services.create_many(session, "activities", rows)
     return len(rows)
 
@@ -64,6 +66,7 @@ def _day(
     rep: str,
     home: tuple[float, float],
     today: dt.date,
+    tz: dt.tzinfo,
 ) -> list[dict[str, Any]]:
     accounts = session.execute(
         text(
@@ -88,10 +91,10 @@ def _day(
     rows = []
     for stop, time, kind in zip(route, VISIT_TIMES, VISIT_KINDS, strict=True):
         subject = rng.choice(words.visit_subjects[kind])
-        rows.append(_activity(rng, words, rep, stop.item, kind, subject, _at(today, time)))
+        rows.append(_activity(rng, words, rep, stop.item, kind, subject, _at(today, time, tz)))
     for account, time in zip(calls, CALL_TIMES, strict=True):
         subject = rng.choice(words.call_subjects)
-        rows.append(_activity(rng, words, rep, account, "call", subject, _at(today, time)))
+        rows.append(_activity(rng, words, rep, account, "call", subject, _at(today, time, tz)))
     return rows
 
 

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from sfa_desktop.core.demo import data
 from sfa_desktop.core.records.fields import INDUSTRIES
 
-#: 13:00 to 21:45 UTC in quarter hours (8:00 to 16:45 US Eastern standard time).
-_QUARTER_HOURS = tuple(dt.timedelta(minutes=m) for m in range(13 * 60, 22 * 60, 15))
+#: 8:00 to 16:45 local time (the demo's time zone) in quarter hours: the working day.
+_QUARTER_HOURS = tuple(dt.timedelta(minutes=m) for m in range(8 * 60, 17 * 60, 15))
 _ASCII_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE"})
 
 
@@ -80,11 +80,13 @@ class Draws:
     ``randint``, which matters for a few hundred thousand rows.
     """
 
-    def __init__(self, seed: int, today: dt.date) -> None:
+    def __init__(self, seed: int, today: dt.date, tz: dt.tzinfo = dt.UTC) -> None:
         self.rng = random.Random(seed)
         self.random = self.rng.random
         self.today = today
-        self.midnight = dt.datetime.combine(today, dt.time(0, 0), dt.UTC)
+        #: The demo's time zone: its working hours are this zone's (the laptop's for ``sfa demo``).
+        self.zone = tz
+        self.midnight = dt.datetime.combine(today, dt.time(0, 0), tz)
         self.data = words = data.load()
         self.territory_codes = tuple(words.territories)
         self.cities = {
@@ -187,8 +189,8 @@ class Draws:
         return name, industry, domain
 
     def business_time(self, days_from_today: int) -> dt.datetime:
-        """A quarter hour between 8:00 and 16:45 US Eastern, in UTC (daylight saving ignored: demo data)."""
+        """A quarter hour between 8:00 and 16:45 in the demo's time zone, in UTC."""
         day = self._days.get(days_from_today)
         if day is None:
             day = self._days[days_from_today] = self.midnight + dt.timedelta(days=days_from_today)
-        return day + self.pick(_QUARTER_HOURS)
+        return (day + self.pick(_QUARTER_HOURS)).astimezone(dt.UTC)

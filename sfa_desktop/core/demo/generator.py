@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.callsheet.sheet import local_zone
 from sfa_desktop.core.demo import leads as demo_leads
 from sfa_desktop.core.demo import sales as demo_sales
 from sfa_desktop.core.demo import territories as demo_territories
@@ -98,8 +99,12 @@ def seed(
     seed: int = 0,
     today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    tz: dt.tzinfo | None = None,
 ) -> DemoSummary:
     """Fill an empty database with demo data; ``progress(accounts_done, accounts)`` is called per round.
+
+    Times of day fall in the working hours (8:00 to 17:00) of ``tz``, the laptop's time zone when None:
+    the same seed, ``today`` and time zone give the same rows.
 
     Raises DemoDataError when the database already holds accounts, territories or users.  Runs in the
     caller's transaction: nothing is kept if anything fails.
@@ -111,7 +116,8 @@ def seed(
             "This database already holds data; demo data goes into an empty one only. "
             "Choose a new folder with --data-dir."
         )
-    gen = Generator(seed, today or dt.date.today())
+    zone = tz or local_zone()
+    gen = Generator(seed, today or dt.date.today(), zone)
     counts = dict.fromkeys(DemoSummary().counts(), 0)
     territories = gen.territories()
     users, memberships = gen.staff()
@@ -147,7 +153,7 @@ def seed(
     demo_leads.seed(session, gen, lambda kind, rows: _write(session, kind, rows, counts))
     from sfa_desktop.core.demo import sequences as demo_sequences
 
-    for kind, number in demo_sequences.seed(session, gen.rng, gen.today, gen.uid).items():
+    for kind, number in demo_sequences.seed(session, gen.rng, gen.today, gen.uid, zone).items():
         counts[kind] += number
     counts["orders"], counts["order_lines"] = demo_sales.seed_orders(session, seed=seed, today=gen.today)
     if accounts:
@@ -162,6 +168,6 @@ def seed(
     from sfa_desktop.core.demo import kb as demo_kb
 
     counts["kb_articles"] += demo_kb.seed(session)
-    counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed)
+    counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed, tz=zone)
     counts["territory_rules"] = demo_territories.seed(session, gen.territory_ids, REGION_CODE, seed)
     return DemoSummary(**counts)

@@ -50,8 +50,8 @@ _DURATION = {"call": (5, 30), "visit": (30, 120), "meeting": (30, 90)}
 class Generator(Draws):
     """The rows of the demo, drawn in a fixed order (see :class:`Draws`)."""
 
-    def __init__(self, seed: int, today: dt.date) -> None:
-        super().__init__(seed, today)
+    def __init__(self, seed: int, today: dt.date, tz: dt.tzinfo = dt.UTC) -> None:
+        super().__init__(seed, today, tz)
         self.territory_ids: dict[str, str] = {}
         self.rep_of: dict[str, str] = {}
         self.stages = Weighted(_STAGE_WEIGHTS)

@@ -31,16 +31,23 @@ _SCENARIOS = ("overdue", "today", "today", "upcoming", "upcoming", "history", "e
 _PREFERRED = ("no answer", "left message", "completed", "interested", "follow-up needed", "meeting booked")
 
 
-def _at(today: dt.date, days: int, rng: random.Random) -> dt.datetime:
-    """A quarter hour between 8:00 and 16:30 US Eastern (13:00-21:30 UTC), ``days`` from today."""
-    minutes = 13 * 60 + 15 * rng.randrange(0, 35)
-    return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(0), dt.UTC) + dt.timedelta(
+def _at(today: dt.date, days: int, rng: random.Random, tz: dt.tzinfo) -> dt.datetime:
+    """A quarter hour between 8:00 and 16:30 in the demo's time zone, ``days`` from today, in UTC."""
+    minutes = 8 * 60 + 15 * rng.randrange(0, 35)
+    start = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(0), tz) + dt.timedelta(
         minutes=minutes
     )
+    return start.astimezone(dt.UTC)
 
 
-def seed(session: Session, rng: random.Random, today: dt.date, uid: Callable[[], str]) -> dict[str, int]:
-    """Templates and enrollments; returns the counts of the rows made."""
+def seed(
+    session: Session,
+    rng: random.Random,
+    today: dt.date,
+    uid: Callable[[], str],
+    tz: dt.tzinfo = dt.UTC,
+) -> dict[str, int]:
+    """Templates and enrollments, in the working hours of ``tz``; returns the counts of the rows made."""
     template_ids = []
     rows = []
     for template in data.load().sequence_templates:
@@ -60,7 +67,7 @@ def seed(session: Session, rng: random.Random, today: dt.date, uid: Callable[[],
         for index, kind, count in PLAN:
             candidates = _candidates(session, kind, owner)
             for record_id in rng.sample(candidates, min(count, len(candidates))):
-                made += _enroll_one(session, rng, today, uid, template_ids[index], kind, record_id)
+                made += _enroll_one(session, rng, today, tz, uid, template_ids[index], kind, record_id)
     given = session.execute(select(func.count()).where(Activity.enrollment_id.is_not(None))).scalar_one()
     return {"sequence_templates": len(rows), "sequence_enrollments": made, "activities": int(given)}
 
@@ -82,6 +89,7 @@ def _enroll_one(
     session: Session,
     rng: random.Random,
     today: dt.date,
+    tz: dt.tzinfo,
     uid: Callable[[], str],
     template_id: str,
     kind: str,
@@ -90,23 +98,29 @@ def _enroll_one(
     scenario = rng.choice(_SCENARIOS)
     start_day = {"overdue": -rng.randint(1, 3), "today": 0}.get(scenario, -rng.randint(4, 12))
     if scenario == "today":
-        start = dt.datetime.combine(today, dt.time(0), dt.UTC) + dt.timedelta(hours=rng.randint(13, 20))
+        start = dt.datetime.combine(today, dt.time(0), tz) + dt.timedelta(hours=rng.randint(8, 15))
     else:
-        start = _at(today, start_day, rng)
-    done = enrollments.enroll(session, template_id, kind, [record_id], now=start, tz=dt.UTC, make_id=uid)
+        start = _at(today, start_day, rng, tz)
+    done = enrollments.enroll(session, template_id, kind, [record_id], now=start, tz=tz, make_id=uid)
     if not done.enrollment_ids:
         return 0
     enrollment_id = done.enrollment_ids[0]
     if scenario in ("history", "upcoming", "ended"):
-        _advance(session, rng, today, enrollment_id, ending=scenario == "ended")
+        _advance(session, rng, today, tz, enrollment_id, ending=scenario == "ended")
     return 1
 
 
 def _advance(
-    session: Session, rng: random.Random, today: dt.date, enrollment_id: str, *, ending: bool
+    session: Session,
+    rng: random.Random,
+    today: dt.date,
+    tz: dt.tzinfo,
+    enrollment_id: str,
+    *,
+    ending: bool,
 ) -> None:
     """Log outcomes on past steps until the current step is due from yesterday on (or the sequence ends)."""
-    horizon = dt.datetime.combine(today, dt.time(0), dt.UTC) - dt.timedelta(days=1)
+    horizon = (dt.datetime.combine(today, dt.time(0), tz) - dt.timedelta(days=1)).astimezone(dt.UTC)
     for _ in range(8):
         enrollment = session.get(SequenceEnrollment, enrollment_id)
         assert enrollment is not None
@@ -122,6 +136,4 @@ def _advance(
         outcome = rng.choice(ends) if ending and ends and rng.random() < 0.6 else rng.choice(going)
         when = enrollment.due_at + dt.timedelta(minutes=rng.randrange(5, 90, 5))
         minutes = {"call": rng.randint(2, 15), "visit": rng.randint(30, 90), "meeting": 30}.get(step.kind)
-        enrollments.record_outcome(
-            session, activity.id, outcome, now=when, tz=dt.UTC, duration_minutes=minutes
-        )
+        enrollments.record_outcome(session, activity.id, outcome, now=when, tz=tz, duration_minutes=minutes)

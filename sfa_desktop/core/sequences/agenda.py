@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 
 from sfa_desktop.core import access
 from sfa_desktop.core.records.fields import ACTIVITY_OUTCOMES
+from sfa_desktop.core.sequences import scripts
 from sfa_desktop.core.sequences import templates as sequences
 
 BUCKETS = ("overdue", "today", "upcoming")
@@ -147,27 +148,47 @@ class Row(NamedTuple):
     label: str = ""
     activity_id: str = ""
     size: int = 0  # how many items a heading covers
+    #: On an account heading of Overdue or Upcoming: the local day of its items ('Fri 11 Dec').
+    day: str = ""
 
 
-def layout(items: Iterable[AgendaItem]) -> list[Row]:
-    """Buckets in order (overdue, today, upcoming); in each, accounts by their earliest due item (then
-    name); in each account, items by due time."""
-    grouped: dict[str, dict[str, list[AgendaItem]]] = {b: {} for b in BUCKETS}
+def layout(items: Iterable[AgendaItem], tz: dt.tzinfo | None = None) -> list[Row]:
+    """Buckets in order (overdue, today, upcoming); in each, the items in time order (then by account),
+    under an account heading wherever the account changes from the item before; in Overdue and Upcoming
+    also wherever the day changes (in the time zone ``tz``, the laptop's when None), so an account's
+    Friday item never sits among its Monday's."""
+    by_bucket: dict[str, list[AgendaItem]] = {b: [] for b in BUCKETS}
     for item in items:
-        grouped[item.bucket].setdefault(item.group_key, []).append(item)
+        by_bucket[item.bucket].append(item)
     rows: list[Row] = []
     for bucket in BUCKETS:
-        groups = grouped[bucket]
-        if not groups:
+        members = by_bucket[bucket]
+        if not members:
             continue
-        for members in groups.values():
-            members.sort(key=lambda i: (i.due, i.activity_id))
-        order = sorted(groups.values(), key=lambda m: (m[0].due, m[0].group_label.lower(), m[0].group_key))
-        rows.append(Row("bucket", bucket, BUCKET_TITLES[bucket], size=sum(len(m) for m in order)))
-        for members in order:
-            rows.append(Row("group", bucket, members[0].group_label, size=len(members)))
-            rows += [Row("item", bucket, activity_id=i.activity_id) for i in members]
+        members.sort(key=lambda i: (i.due, i.group_label.lower(), i.group_key, i.activity_id))
+        rows.append(Row("bucket", bucket, BUCKET_TITLES[bucket], size=len(members)))
+        dated = bucket != "today"
+        day_of: dict[str, str] = {}
+        heading = -1
+        previous: tuple[str, str] | None = None
+        for item in members:
+            day = ""
+            if dated:
+                date_text = item.due[:16]  # one conversion per minute of due times, not per item
+                day = day_of.get(date_text) or day_of.setdefault(date_text, _day_label(item.due_at, tz))
+            key = (item.group_key, day)
+            if key != previous:
+                heading = len(rows)
+                rows.append(Row("group", bucket, item.group_label, size=0, day=day))
+                previous = key
+            rows[heading] = rows[heading]._replace(size=rows[heading].size + 1)
+            rows.append(Row("item", bucket, activity_id=item.activity_id))
     return rows
+
+
+def _day_label(moment: dt.datetime, tz: dt.tzinfo | None) -> str:
+    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    return f"{local:%a} {local.day} {local:%b}"
 
 
 def counts(items: Iterable[AgendaItem]) -> dict[str, int]:
@@ -232,7 +253,8 @@ SELECT a.id, a.kind, a.subject, a.due_at, a.notes, a.account_id, acc.name, a.con
        coalesce({_PERSON.format("c")}, {_PERSON.format("l")}), coalesce(c.title, l.title),
        coalesce(c.phone, c.mobile, l.phone, acc.phone), coalesce(c.email, l.email),
        {_ADDRESS.format("acc")}, {_ADDRESS.format("l")}, u.full_name,
-       a.enrollment_id, t.id, t.name, t.steps, t.updated_at, a.step_key, e.attempt, e.status
+       a.enrollment_id, t.id, t.name, t.steps, t.updated_at, a.step_key, e.attempt, e.status,
+       coalesce(c.first_name, l.first_name), coalesce(c.last_name, l.last_name), l.company
 FROM activities a
 LEFT JOIN accounts acc ON acc.id = a.account_id
 LEFT JOIN contacts c ON c.id = a.contact_id
@@ -310,7 +332,12 @@ def _detail(r: Any) -> Detail:
         step_position=sequences.step_number(steps, r[31]),
         step_count=len(steps),
         attempt=int(r[32] or 0),
-        instructions=step.instructions if step else "",
+        instructions=scripts.fill(
+            step.instructions,
+            scripts.Party(r[34] or "", r[35] or "", r[12] or "", r[6] or r[36] or "", r[25] or ""),
+        )
+        if step
+        else "",
         article_ids=step.article_ids if step else (),
         outcomes=tuple(step.outcomes) if step else TASK_OUTCOMES,
         outcome_hints=tuple(sequences.describe(r, steps) for r in step.outcomes.values()) if step else (),

@@ -281,7 +281,10 @@ def record_outcome(
     # the step's own activity says which step this is (see ``reconcile``)
     step_key = activity.step_key or enrollment.step_key or ""
     attempt = tries_before(session, enrollment.id, step_key, activity_id)
-    decision = sequences.decide(steps, step_key, attempt, outcome, now, tz)
+    planned = activity.due_at
+    if planned is not None and planned.tzinfo is None:
+        planned = planned.replace(tzinfo=dt.UTC)
+    decision = sequences.decide(steps, step_key, attempt, outcome, now, tz, planned=planned)
     services.update(session, "activities", activity_id, done)
     return _apply(session, enrollment, steps, decision, now)
 

@@ -362,9 +362,18 @@ WORKDAY = (dt.time(8, 0), dt.time(18, 0))
 MORNING = dt.time(9, 0)
 
 
-def add_wait(start: dt.datetime, days: int, business_days: bool, tz: dt.tzinfo | None = None) -> dt.datetime:
+def add_wait(
+    start: dt.datetime,
+    days: int,
+    business_days: bool,
+    tz: dt.tzinfo | None = None,
+    *,
+    at: dt.datetime | None = None,
+) -> dt.datetime:
     """``start`` plus a wait of ``days``, at the same local time of day (9:00 when that time is outside
-    working hours and the wait moved to another day).  With ``business_days`` only Monday to Friday count
+    working hours and the wait moved to another day); given ``at`` (when the step just done was planned),
+    a wait that moves to another day keeps that planned time of day, not the clock time the outcome was
+    logged at.  With ``business_days`` only Monday to Friday count
     and the result is a weekday (a wait of 0 from a Saturday lands on Monday).  Days are counted in the time
     zone ``tz`` (the laptop's when None); the result is in UTC."""
     local = start.astimezone(tz) if tz is not None else start.astimezone()
@@ -380,6 +389,8 @@ def add_wait(start: dt.datetime, days: int, business_days: bool, tz: dt.tzinfo |
     else:
         day += dt.timedelta(days=days)
     time = local.time().replace(tzinfo=None)
+    if at is not None and day != local.date():
+        time = (at.astimezone(tz) if tz is not None else at.astimezone()).time().replace(tzinfo=None)
     if day != local.date() and not WORKDAY[0] <= time < WORKDAY[1]:
         time = MORNING
     moved = dt.datetime.combine(day, time)
@@ -413,8 +424,11 @@ def decide(
     outcome: str,
     now: dt.datetime,
     tz: dt.tzinfo | None = None,
+    *,
+    planned: dt.datetime | None = None,
 ) -> Decision:
-    """The template's answer to ``outcome`` logged at ``now`` on try ``attempt`` (0 = first) of a step."""
+    """The template's answer to ``outcome`` logged at ``now`` on try ``attempt`` (0 = first) of a step
+    that was due at ``planned``: a step on a later day keeps that time of day (see :func:`add_wait`)."""
     index = next((i for i, s in enumerate(steps) if s.key == step_key), None)
     if index is None:
         return Decision(
@@ -433,9 +447,9 @@ def decide(
     if rule.kind == "repeat":
         if attempt < rule.max:
             business = step.business_days if rule.business_days is None else rule.business_days
-            return Decision(step.key, attempt + 1, add_wait(now, rule.after_days, business, tz))
+            return Decision(step.key, attempt + 1, add_wait(now, rule.after_days, business, tz, at=planned))
         rule = rule.then or Rule("next")
-    return _follow(steps, index, rule, now, tz)
+    return _follow(steps, index, rule, now, tz, planned)
 
 
 def skip(steps: list[Step], step_key: str, now: dt.datetime, tz: dt.tzinfo | None = None) -> Decision:
@@ -444,7 +458,14 @@ def skip(steps: list[Step], step_key: str, now: dt.datetime, tz: dt.tzinfo | Non
     return _follow(steps, index, Rule("next", result="completed"), now, tz)
 
 
-def _follow(steps: list[Step], index: int, rule: Rule, now: dt.datetime, tz: dt.tzinfo | None) -> Decision:
+def _follow(
+    steps: list[Step],
+    index: int,
+    rule: Rule,
+    now: dt.datetime,
+    tz: dt.tzinfo | None,
+    planned: dt.datetime | None = None,
+) -> Decision:
     if rule.kind in ("complete", "exit"):
         status = "completed" if rule.kind == "complete" else "exited"
         return Decision(
@@ -456,7 +477,7 @@ def _follow(steps: list[Step], index: int, rule: Rule, now: dt.datetime, tz: dt.
         target = steps[index + 1]
     else:
         return Decision(None, status="completed", result="completed")
-    return Decision(target.key, 0, add_wait(now, target.wait_days, target.business_days, tz))
+    return Decision(target.key, 0, add_wait(now, target.wait_days, target.business_days, tz, at=planned))
 
 
 def step_number(steps: list[Step], key: str | None) -> int:
