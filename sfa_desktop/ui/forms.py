@@ -122,8 +122,6 @@ class RecordForm(QWidget):
         self._record_tabs: dict[int, RecordTab] = {}
         self.location: location.LocationGroup | None = None
         self._build()
-        if self.location is not None:
-            self.loaded.connect(lambda _id, group=self.location: group.refresh())
         self._showing(False)
         # Queued behind whatever the window asks for first (the list), which matters more at start-up.
         QTimer.singleShot(0, self._load_settings)
@@ -207,7 +205,9 @@ class RecordForm(QWidget):
                 row += 1
             if hidden:
                 cells = [self._field_cell(spec) for spec in hidden]
-                self.location = location.LocationGroup(cells, lambda name: self.editors[name].raw())
+                place = location.LocationGroup(cells, lambda name: self.editors[name].raw())
+                self.loaded.connect(lambda _id, where=place: where.refresh())
+                self.location = place
                 grid.addWidget(self.location, row, 0, 1, 2)
                 row += 1
         grid.setRowStretch(row, 1)
