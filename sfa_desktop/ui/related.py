@@ -5,7 +5,7 @@ opens the account's Sales tab."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
 
+_FIT = ("Phone", "Amount", "Close date", "Date", "Total", "Due")
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 _ID_ROLE = Qt.ItemDataRole.UserRole + 2
 _EMPTY = {
@@ -60,10 +61,14 @@ class _Rows(QTreeWidget):
             return
         super().keyPressEvent(event)
 
+    def row_height(self) -> int:
+        return self.fontMetrics().height() + 10
+
     def fit(self) -> None:
         """As tall as its rows: the tab scrolls as a whole, never a box inside a box."""
         rows = self.topLevelItemCount()
-        height = self.header().height() + rows * max(self.sizeHintForRow(0), 22) + 2 * self.frameWidth() + 2
+        header = self.header().sizeHint().height()
+        height = header + rows * self.row_height() + 2 * self.frameWidth() + 2
         self.setFixedHeight(height if rows else 0)
         self.setVisible(bool(rows))
 
@@ -92,11 +97,16 @@ class _Card(QFrame):
         self.rows.setHeaderLabels(list(section.columns))
         header = self.rows.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(section.columns)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # names, titles and emails share the width (elided; the tooltip has all); figures and dates fit
+        for column, title in enumerate(section.columns):
+            mode = (
+                QHeaderView.ResizeMode.ResizeToContents if title in _FIT else QHeaderView.ResizeMode.Stretch
+            )
+            header.setSectionResizeMode(column, mode)
+        size = QSize(0, self.rows.row_height())
         for row in section.rows:
             item = QTreeWidgetItem(list(row.cells))
+            item.setSizeHint(0, size)
             item.setData(0, _KIND_ROLE, row.kind)
             item.setData(0, _ID_ROLE, row.record_id)
             item.setToolTip(0, "  ·  ".join(c for c in row.cells if c) + "\nDouble-click or Enter to open")

@@ -277,7 +277,14 @@ class SectionPage(QWidget):
             selection.blockSignals(False)
         self.table.viewport().update()
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        # a list shown for the first time has no height yet: scroll again once it is laid out
+        QTimer.singleShot(0, lambda: self._scroll_to(record_id))
         return True
+
+    def _scroll_to(self, record_id: str | None) -> None:
+        row = self.model.row_of(record_id) if record_id else None
+        if row is not None and row == self.table.currentIndex().row():
+            self.table.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def open_record(self, record_id: str) -> None:
         """Show a record in the form and select it in the list (clearing a filter that hides it)."""

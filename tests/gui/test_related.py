@@ -120,6 +120,9 @@ def test_the_related_tab_shows_counts_and_opens_a_contact_in_its_list(
     assert contacts.form.record_id == contact_id
     qtbot.waitUntil(lambda: contacts.model.is_loaded)
     qtbot.waitUntil(lambda: contacts.model.id_at(contacts.table.currentIndex().row()) == contact_id)
+    # and the row is in view, not selected somewhere below the fold
+    table = contacts.table
+    qtbot.waitUntil(lambda: table.viewport().rect().contains(table.visualRect(table.currentIndex()).center()))
 
     # an order opens the account's Sales tab
     window.open_record("accounts", account)
