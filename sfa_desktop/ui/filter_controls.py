@@ -139,8 +139,8 @@ class FilterControls(QObject):
         for record_id, label in rows:
             self.ref_labels[f"{ref}:{record_id}"] = label
             self.ref_labels[record_id] = label
-        if self.filters:
-            self._show()
+        if self.filters:  # the chips name the ids now; the list itself has not changed
+            self.bar.show_filters(self.columns, self.filters, self.ref_labels)
 
     def _header_menu(self, pos: QPoint) -> None:
         header = self.page.table.horizontalHeader()

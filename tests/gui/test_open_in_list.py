@@ -34,6 +34,8 @@ def test_the_opportunities_list_opens_on_open_deals(qtbot, store, seeded: Seeded
     assert page.model.rowCount() == 23  # 30 deals, 7 of them won
     assert "closed won" not in _stages(store, page.model.ids)
     assert window.count_label.text() == "23 opportunities shown"
+    qtbot.wait(200)  # the owner names arrive for the chips: the count stays (it said "Loading…")
+    assert page.count_label.text() == "23 opportunities match the filters"
     assert page.column_filters.button.text() == "Filters · 1"
     assert page.column_filters.saved_box.currentText() == "Open opportunities"
     assert not page.column_filters.bar.isHidden()
