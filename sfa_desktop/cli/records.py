@@ -30,6 +30,7 @@ from sfa_desktop.core.records.stages import StageIndex
 from sfa_desktop.core.records.validation import ValidationError, format_money, format_phone
 from sfa_desktop.ops import pipeline as pipeline_ops
 from sfa_desktop.ops import records as record_ops
+from sfa_desktop.ops import related as related_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.list_spec import Column, ListSpec
 from sfa_desktop.store.lists import LISTS
@@ -281,6 +282,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     for label, shown in lines:
         indent = "\n" + " " * (width + 2)
         print(f"{label.ljust(width)}  {shown.replace(chr(10), indent)}".rstrip())
+    if ent.key == "accounts":  # what the account's Related tab shows
+        with open_store(args) as store:
+            for line in related_ops.summary_lines(related_ops.related_of(store, record_id)):
+                print(line)
     return 0
 
 

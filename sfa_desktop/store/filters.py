@@ -30,6 +30,10 @@ OPS: dict[str, tuple[str, ...]] = {
 #: The owner filter's stand-in for this laptop's user.
 ME = "me"
 _ME_SQL = "(SELECT value FROM sync_state WHERE key = 'user_id')"
+#: The stage filter's stand-in for every stage of the pipeline that is open (neither won nor lost), so a
+#: filter on open deals follows the pipeline as it is edited.
+OPEN_STAGE = "@open"
+_OPEN_SQL = "SELECT key FROM pipeline_stages WHERE category = 'open' AND deleted_at IS NULL"
 
 
 class FilterError(UserError, ValueError):
@@ -121,9 +125,13 @@ def condition(column: Column, f: ColumnFilter, n: int, now: dt.datetime) -> tupl
         values = list(f.value if isinstance(f.value, list | tuple) else [f.value])
         if not values:
             raise FilterError(f"Choose at least one value of {column.label}.")
-        params = {f"{p}_{i}": v for i, v in enumerate(values) if v != ME}
+        params = {f"{p}_{i}": v for i, v in enumerate(values) if v not in (ME, OPEN_STAGE)}
         terms = [f":{name}" for name in params] + ([_ME_SQL] if ME in values else [])
-        return f"{expr} COLLATE NOCASE IN ({', '.join(terms)})", params
+        opened = f"{expr} COLLATE NOCASE IN ({_OPEN_SQL})" if OPEN_STAGE in values else ""
+        if not terms:
+            return opened, params
+        listed = f"{expr} COLLATE NOCASE IN ({', '.join(terms)})"
+        return (f"({listed} OR {opened})" if opened else listed), params
     if f.op == "between":
         low, high = (*tuple(f.value or ()), None, None)[:2]
         clauses, params = [], {}
@@ -178,8 +186,10 @@ def describe(column: Column, f: ColumnFilter, labels: dict[str, str] | None = No
         return f"{name} contains “{f.value}”"
     if f.op == "is":
         values = f.value if isinstance(f.value, list | tuple) else [f.value]
-        shown = [("me" if v == ME else (labels or {}).get(v, str(v))) for v in values]
+        shown = [("me" if v == ME else (labels or {}).get(v, str(v))) for v in values if v != OPEN_STAGE]
         shown = [s[:1].upper() + s[1:] if column.choices else s for s in shown]
+        if OPEN_STAGE in values:
+            shown.insert(0, "open (not won or lost)")
         return f"{name} is " + " or ".join(shown)
     if f.op == "between":
         low, high = (*tuple(f.value or ()), None, None)[:2]

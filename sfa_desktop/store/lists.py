@@ -175,6 +175,13 @@ LISTS: dict[str, ListSpec] = {
 }
 
 
+#: The column filters a list opens with in the window (a person removes them like any other): the
+#: Opportunities list shows open deals, not the closed ones.
+DEFAULT_FILTERS: dict[str, tuple[ColumnFilter, ...]] = {
+    "opportunities": (ColumnFilter("stage", "is", (filter_sql.OPEN_STAGE,)),),
+}
+
+
 def _where(
     spec: ListSpec,
     filter_text: str,

@@ -122,6 +122,8 @@ DETAIL_TABS: tuple[TabEntry, ...] = (
     # the customer's whole story: timeline and sales history
     TabEntry(("accounts", "contacts", "leads"), "Timeline", "sfa_desktop.ui.timeline:TimelineTab"),
     TabEntry(("accounts",), "Sales", "sfa_desktop.ui.sales:SalesTab"),
+    # the account page (issue 14, item 5): contacts, open deals, open tasks and next steps, recent orders
+    TabEntry(("accounts",), "Related", "sfa_desktop.ui.related:RelatedTab"),
     # guided selling: where the record stands in its sequences
     TabEntry(("leads", "contacts", "opportunities"), "Sequence", "sfa_desktop.ui.sequence_tab:SequenceTab"),
     # -- Leads (issue 4, item 4): the score and its reasons

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QHeaderView, QMenu, QToolButton
 from sfa_desktop.ops import data as data_ops
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.filters import ColumnFilter
+from sfa_desktop.store.lists import DEFAULT_FILTERS
 from sfa_desktop.store.saved_filters import SavedFilter
 from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
@@ -21,6 +22,7 @@ from sfa_desktop.ui.widgets import named
 _ALL = ""
 _SAVE = "\x00save"
 _DELETE = "\x00delete"
+_DEFAULT = "\x00default"
 
 
 class FilterControls(QObject):
@@ -93,6 +95,10 @@ class FilterControls(QObject):
     def clear(self) -> None:
         self.set_filters([])
 
+    def show_active(self) -> None:
+        """Show the filters the list has now (its default filters, once the bar is in the section)."""
+        self._show()
+
     def _show(self) -> None:
         self.bar.show_filters(self.columns, self.filters, self.ref_labels)
         active = bool(self.filters)
@@ -133,8 +139,8 @@ class FilterControls(QObject):
         for record_id, label in rows:
             self.ref_labels[f"{ref}:{record_id}"] = label
             self.ref_labels[record_id] = label
-        if self.filters:
-            self._show()
+        if self.filters:  # the chips name the ids now; the list itself has not changed
+            self.bar.show_filters(self.columns, self.filters, self.ref_labels)
 
     def _header_menu(self, pos: QPoint) -> None:
         header = self.page.table.horizontalHeader()
@@ -164,13 +170,17 @@ class FilterControls(QObject):
         box.blockSignals(True)
         box.clear()
         box.addItem(f"All {self.page.entity.plural}", _ALL)
+        defaults = DEFAULT_FILTERS.get(self.kind)
+        if defaults:
+            box.addItem(icon("filter"), f"Open {self.page.entity.plural}", _DEFAULT)
         for item in self.saved:
             box.addItem(icon("filter"), item.name, item.name)
         box.insertSeparator(box.count())
         box.addItem("Save these filters…", _SAVE)
         if self.current_saved:
             box.addItem(f"Delete “{self.current_saved}”", _DELETE)
-        box.setCurrentIndex(max(box.findData(self.current_saved or _ALL), 0))
+        shown = self.current_saved or (_DEFAULT if defaults and self.filters == list(defaults) else _ALL)
+        box.setCurrentIndex(max(box.findData(shown), 0))
         box.blockSignals(False)
 
     def _on_saved_chosen(self, index: int) -> None:
@@ -182,6 +192,9 @@ class FilterControls(QObject):
         elif value == _ALL:
             self.page.set_search_text("")
             self.clear()
+        elif value == _DEFAULT:
+            self.page.set_search_text("")
+            self.set_filters(list(DEFAULT_FILTERS.get(self.kind, ())))
         else:
             self.use_saved(str(value))
 

@@ -33,6 +33,7 @@ from sfa_desktop.core.records.fields import ENTITIES, Field, clean_value
 from sfa_desktop.core.records.validation import FieldError, ValidationError, format_money
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import location
 from sfa_desktop.ui.extensions import RecordTab
 from sfa_desktop.ui.failures import problem_text
 from sfa_desktop.ui.fieldwidgets import FieldEditor, make_editor
@@ -119,6 +120,7 @@ class RecordForm(QWidget):
         self.editors: dict[str, FieldEditor] = {}
         self._error_labels: dict[str, QLabel] = {}
         self._record_tabs: dict[int, RecordTab] = {}
+        self.location: location.LocationGroup | None = None
         self._build()
         self._showing(False)
         # Queued behind whatever the window asks for first (the list), which matters more at start-up.
@@ -188,7 +190,8 @@ class RecordForm(QWidget):
             grid.addWidget(heading, row, 0, 1, 2)
             row += 1
             column = 0
-            for spec in specs:
+            hidden = [s for s in specs if s.name in location.FIELDS]  # behind the address, out of the way
+            for spec in (s for s in specs if s.name not in location.FIELDS):
                 cell = self._field_cell(spec)
                 wide = spec.kind in _WIDE_KINDS or spec.name in ("street", "name")
                 if wide and column == 1:
@@ -199,6 +202,13 @@ class RecordForm(QWidget):
                 else:
                     column = 1
             if column == 1:
+                row += 1
+            if hidden:
+                cells = [self._field_cell(spec) for spec in hidden]
+                place = location.LocationGroup(cells, lambda name: self.editors[name].raw())
+                self.loaded.connect(lambda _id, where=place: where.refresh())
+                self.location = place
+                grid.addWidget(self.location, row, 0, 1, 2)
                 row += 1
         grid.setRowStretch(row, 1)
         scroll = named(QScrollArea(), "formScroll")
@@ -323,6 +333,8 @@ class RecordForm(QWidget):
 
     def _set_error(self, name: str, message: str | None) -> None:
         label = self._error_labels.get(name)
+        if message and self.location is not None and name in location.FIELDS:
+            self.location.expand()  # a problem is never hidden
         if message is None:
             self.errors.pop(name, None)
         else:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.store.lists import DEFAULT_FILTERS
 from sfa_desktop.ui import extensions
 from sfa_desktop.ui.forms import RecordForm
 from sfa_desktop.ui.icons import icon
@@ -49,8 +50,10 @@ class SectionPage(QWidget):
         self.runner = runner
         self.entity = ENTITIES[kind]
         self._pending_select: str | None = None
+        self._reveal: str | None = None  # opened from elsewhere: filters hiding it are cleared
         self.record_actions: list[QAction] = []
         self.model = RecordTableModel(store, runner, kind, self)
+        self.model.column_filters = list(DEFAULT_FILTERS.get(kind, ()))  # open deals, not closed ones
         # Start the first (SQL) load now, so that it runs while the widgets are being built.
         self.model.sort(self.model.column_of(self.model.sort_key), Qt.SortOrder.AscendingOrder)
         self.form = RecordForm(store, runner, kind)
@@ -136,6 +139,8 @@ class SectionPage(QWidget):
         layout.setSpacing(0)
         layout.addWidget(top)
         layout.addWidget(self.column_filters.bar)
+        if self.model.column_filters:  # the list's default filters, as chips a person can remove
+            self.column_filters.show_active()
         layout.addWidget(splitter, 1)
         self._add_list_actions()
 
@@ -272,7 +277,14 @@ class SectionPage(QWidget):
             selection.blockSignals(False)
         self.table.viewport().update()
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        # a list shown for the first time has no height yet: scroll again once it is laid out
+        QTimer.singleShot(0, lambda: self._scroll_to(record_id))
         return True
+
+    def _scroll_to(self, record_id: str | None) -> None:
+        row = self.model.row_of(record_id) if record_id else None
+        if row is not None and row == self.table.currentIndex().row():
+            self.table.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def open_record(self, record_id: str) -> None:
         """Show a record in the form and select it in the list (clearing a filter that hides it)."""
@@ -280,10 +292,19 @@ class SectionPage(QWidget):
             self.form.show_record(record_id)
         if not self._select_row(record_id):
             self._pending_select = record_id  # selected when the list (re)loads
-            if self.filter.text():
-                self.filter.clear()
-                self._filter_timer.stop()
-                self.model.set_filter_text("")
+            self._reveal = record_id
+            if self.model.is_loaded:
+                self._show_hidden()
+
+    def _show_hidden(self) -> None:
+        """The record opened from elsewhere is not in the list: clear the filters that hide it."""
+        if self.filter.text():
+            self.filter.blockSignals(True)
+            self.filter.clear()
+            self.filter.blockSignals(False)
+            self._filter_timer.stop()
+        self.model.filter_text = ""
+        self.column_filters.set_filters([])  # queries again; the record is selected when it arrives
 
     def current_id(self) -> str | None:
         return self.form.record_id
@@ -310,8 +331,11 @@ class SectionPage(QWidget):
         self.count_label.setText(shown + (" match the filters" if filtered else ""))
         self.countChanged.emit(count)
         target, self._pending_select = self._pending_select or self.form.record_id, None
+        reveal, self._reveal = self._reveal, None
         if target is not None:
-            self._select_row(target)
+            if not self._select_row(target) and target == reveal and (filtered or self.filter.text()):
+                self._pending_select = self._reveal = target
+                self._show_hidden()
             return
         if self.form.dirty:  # a new record being typed in: leave it alone
             return

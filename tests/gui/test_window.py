@@ -32,7 +32,8 @@ def test_sections_and_status_bar(qtbot, store, seeded, runner):
     with qtbot.waitSignal(window.section("opportunities").settled):
         window.sidebar.setCurrentRow(window.nav_row("opportunities"))
     assert window.pages.currentWidget() is window.section("opportunities")
-    assert window.count_label.text() == "30 opportunities shown"
+    # the list opens on open deals (issue 14): 23 of the 30, the 7 won ones behind the default filter
+    assert window.count_label.text() == "23 opportunities shown"
 
 
 def test_clicking_a_header_sorts_in_sql(qtbot, store, seeded, runner):
