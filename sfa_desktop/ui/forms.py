@@ -106,6 +106,8 @@ class RecordForm(QWidget):
         self.kind = kind
         self.entity = ENTITIES[kind]
         self.record_id: str | None = None
+        #: The record asked for and still loading (``shown_id`` is this while it loads).
+        self._loading_id: str | None = None
         self._region = "US"
         self._original: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
@@ -171,6 +173,12 @@ class RecordForm(QWidget):
         self.actions_bar.addStretch(1)
         header_layout.addLayout(self.actions_bar)
         outer.addWidget(header)
+        #: Said when the list does not hold the record on screen (a filter or a sync hid it): nothing is
+        #: highlighted there, and this says why.
+        self.notice = named(QLabel(), "formNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        outer.addWidget(self.notice)
 
         body = named(QWidget(), "formBody")
         grid = QGridLayout(body)
@@ -294,6 +302,16 @@ class RecordForm(QWidget):
     def dirty(self) -> bool:
         return self._dirty
 
+    @property
+    def shown_id(self) -> str | None:
+        """The record on screen, or the one being loaded to replace it (None: a new record or nothing)."""
+        return self._loading_id if self._load_task is not None else self.record_id
+
+    def set_notice(self, text: str | None) -> None:
+        """Say (or stop saying) why the list does not show this record as selected."""
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))
+
     def _showing(self, record: bool) -> None:
         self._stack.setCurrentIndex(1 if record else 0)
 
@@ -368,18 +386,28 @@ class RecordForm(QWidget):
             self._load_task.discard()
         task = self._runner.submit(record_ops.load_record, self._store, self.kind, record_id)
         task.finished.connect(self._fill)
-        task.failed.connect(lambda exc: self._show_banner(problem_text(exc)))
+        task.failed.connect(self._on_load_failed)
         self._load_task = task
+        self._loading_id = record_id
         return task
+
+    def _on_load_failed(self, exc: object) -> None:
+        self._load_task = None
+        self._show_banner(problem_text(exc))
 
     def new_record(self) -> None:
         if self._load_task is not None:
             self._load_task.discard()
+            self._load_task = None
         self._fill(record_ops.LoadedRecord(self.kind, "", {}))
         self.editors[self.entity.fields[0].name].widget.setFocus()
 
     def clear(self) -> None:
+        if self._load_task is not None:
+            self._load_task.discard()
+            self._load_task = None
         self.record_id = None
+        self.set_notice(None)
         self._set_dirty(False)
         self._showing(False)
 

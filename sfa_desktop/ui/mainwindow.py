@@ -358,6 +358,14 @@ class MainWindow(QMainWindow):
         task = self.runner.submit(sync_ops.pending_changes, self.store)
         task.finished.connect(self._show_pending)
 
+    def refresh_lists(self) -> None:
+        """After a sync: every list that is loaded, the sidebar's counts and the changes waiting, from the
+        data as it is now (each list keeps the record in its form highlighted, or says it is gone)."""
+        for page in self.sections.values():
+            page.model.reload()
+        self.refresh_counts()
+        self.refresh_pending()
+
     def refresh_counts(self) -> None:
         task = self.runner.submit(record_ops.section_counts, self.store, SECTIONS)
         task.finished.connect(self._show_counts)

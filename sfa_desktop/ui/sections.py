@@ -48,7 +48,8 @@ class SectionPage(QWidget):
         self.store = store
         self.runner = runner
         self.entity = ENTITIES[kind]
-        self._pending_select: str | None = None
+        #: True while the window moves the highlight itself (not the person choosing a row).
+        self._moving_highlight = False
         self.record_actions: list[QAction] = []
         self.model = RecordTableModel(store, runner, kind, self)
         # Start the first (SQL) load now, so that it runs while the widgets are being built.
@@ -241,27 +242,58 @@ class SectionPage(QWidget):
         extensions.resolve(handler)(self, record_id)
 
     # -- selection ------------------------------------------------------------------------------
+    #
+    # One truth: the record in the form (``form.shown_id``, the one on screen or loading).  The list's
+    # highlight follows it (``_sync_highlight``) after every reload, sort, filter, save, delete, sync and
+    # refused switch; a row the person moves to opens in the form, or, when the form has unsaved changes
+    # that are not let go, the highlight goes back to the form's record.
 
     def _current_changed(
         self, current: QModelIndex | QPersistentModelIndex, _previous: QModelIndex | QPersistentModelIndex
     ) -> None:
+        if self._moving_highlight:
+            return
         record_id = self.model.id_at(current.row())
-        if record_id is None or record_id == self.form.record_id:
+        if record_id is None or record_id == self.form.shown_id:
             return
         if not self.form.dirty:
-            self.form.show_record(record_id)
+            self._show(record_id)
             return
         # Stay on the record being edited while the person decides what happens to the changes.
-        self._select_row(self.form.record_id)
+        self._sync_highlight()
         self.form.confirm_leave(lambda: self.open_record(record_id))
+        # A click goes on selecting the row under the pointer after this: put the highlight back on the
+        # form's record once it is done (the form's record is the clicked one if the switch went ahead).
+        QTimer.singleShot(0, self, self._sync_highlight)
+
+    def _show(self, record_id: str) -> None:
+        self.form.show_record(record_id)
+        self._sync_highlight()
+
+    def _sync_highlight(self) -> bool:
+        """Highlight the form's record in the list; when the list does not hold it, highlight nothing and
+        let the form say so.  True when it is highlighted."""
+        record_id = self.form.shown_id
+        listed = self._select_row(record_id)
+        if listed or record_id is None:
+            self.form.set_notice(None)
+        else:
+            filtered = self.model.filter_text.strip() or self.model.column_filters
+            why = "the filters hide it" if filtered else "it was removed, merged or reassigned"
+            self.form.set_notice(
+                f"This {self.entity.singular} is not in the list: {why}. Nothing is selected there."
+            )
+        return listed
 
     def _select_row(self, record_id: str | None) -> bool:
         row = self.model.row_of(record_id) if record_id else None
         selection = self.table.selectionModel()
-        selection.blockSignals(True)
+        self._moving_highlight = True
         try:
             if row is None:
                 selection.clear()
+                selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+                self.table.viewport().update()
                 return False
             index = self.model.index(row, 0)
             selection.setCurrentIndex(
@@ -269,21 +301,20 @@ class SectionPage(QWidget):
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
             )
         finally:
-            selection.blockSignals(False)
+            self._moving_highlight = False
         self.table.viewport().update()
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
         return True
 
     def open_record(self, record_id: str) -> None:
         """Show a record in the form and select it in the list (clearing a filter that hides it)."""
-        if record_id != self.form.record_id or not self.form.dirty:
+        if record_id != self.form.shown_id or not self.form.dirty:
             self.form.show_record(record_id)
-        if not self._select_row(record_id):
-            self._pending_select = record_id  # selected when the list (re)loads
-            if self.filter.text():
-                self.filter.clear()
-                self._filter_timer.stop()
-                self.model.set_filter_text("")
+        if not self._sync_highlight() and (self.filter.text() or self.model.filter_text):
+            self.form.set_notice(None)  # the list is loading without the filter: selected once it is in
+            self.filter.clear()
+            self._filter_timer.stop()
+            self.model.set_filter_text("")
 
     def current_id(self) -> str | None:
         return self.form.record_id
@@ -295,8 +326,8 @@ class SectionPage(QWidget):
 
     def new_record(self) -> None:
         def start() -> None:
-            self._select_row(None)
             self.form.new_record()
+            self._sync_highlight()
 
         self.form.confirm_leave(start)
 
@@ -309,21 +340,20 @@ class SectionPage(QWidget):
         filtered = self.model.filter_text.strip() or self.model.column_filters
         self.count_label.setText(shown + (" match the filters" if filtered else ""))
         self.countChanged.emit(count)
-        target, self._pending_select = self._pending_select or self.form.record_id, None
-        if target is not None:
-            self._select_row(target)
+        if self.form.shown_id is not None:
+            self._sync_highlight()
             return
         if self.form.dirty:  # a new record being typed in: leave it alone
+            self._sync_highlight()
             return
         if count:
-            self._select_row(self.model.id_at(0))
-            self.form.show_record(self.model.id_at(0) or "")
+            self._show(self.model.id_at(0) or "")
         else:
             self.form.clear()
+            self._sync_highlight()
             self.settled.emit()
 
-    def _on_saved(self, record_id: str) -> None:
-        self._pending_select = record_id
+    def _on_saved(self, _record_id: str) -> None:
         self.model.reload()
         self.recordsChanged.emit()
 
