@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedLayout,
     QTabWidget,
     QVBoxLayout,
@@ -119,7 +121,7 @@ class RecordForm(QWidget):
         #: duplicate check); None saves at once.
         self.before_create: Callable[[dict[str, Any], Callable[[], None]], None] | None = None
         self.editors: dict[str, FieldEditor] = {}
-        self._error_labels: dict[str, QLabel] = {}
+        self._error_labels: dict[str, _ErrorLine] = {}
         self._record_tabs: dict[int, RecordTab] = {}
         self._build()
         self._showing(False)
@@ -278,8 +280,7 @@ class RecordForm(QWidget):
             label.setBuddy(editor.widget)
             layout.addWidget(label)
         layout.addWidget(editor.widget)
-        error = named(QLabel(), "fieldError")
-        error.setWordWrap(True)
+        error = named(_ErrorLine(), "fieldError")
         error.hide()
         layout.addWidget(error)
         self.editors[spec.name] = editor
@@ -345,7 +346,7 @@ class RecordForm(QWidget):
         else:
             self.errors[name] = message
         if label is not None:
-            label.setText(message or "")
+            label.set_message(message or "")
             label.setVisible(message is not None)
             self.editors[name].set_invalid(message is not None)
 
@@ -576,6 +577,34 @@ class RecordForm(QWidget):
         extra = f" and {count - 1} related records" if isinstance(count, int) and count > 1 else ""
         self.reported.emit(f"Deleted “{name}”{extra}.")
         self.deleted.emit(record_id)
+
+
+class _ErrorLine(QLabel):
+    """A field's inline message on the one line kept for it under the field even while there is none (a
+    message appearing as the person leaves a field would otherwise push every field below it down, under
+    the pointer): shortened with … when longer than the field, in full in its tooltip."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = ""
+        size = self.sizePolicy()
+        size.setRetainSizeWhenHidden(True)
+        size.setHorizontalPolicy(QSizePolicy.Policy.Ignored)  # as wide as the field, whatever the text
+        self.setSizePolicy(size)
+
+    def set_message(self, message: str) -> None:
+        self.message = message
+        self.setToolTip(message)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        text = self.fontMetrics().elidedText(self.message, Qt.TextElideMode.ElideRight, self.width())
+        if text != self.text():
+            self.setText(text)
 
 
 def _stamp(created: Any, updated: Any) -> str:

@@ -81,7 +81,7 @@ class SectionPage(QWidget):
         self.filter.setPlaceholderText(f"Filter {self.entity.plural}…")
         self.filter.setClearButtonEnabled(True)
         self.filter.addAction(icon("search", "#94a3b8"), QLineEdit.ActionPosition.LeadingPosition)
-        self.filter.setMinimumWidth(280)
+        self.filter.setMinimumWidth(200)
         self.new_button = named(
             QPushButton(icon("add", "#ffffff"), f"New {self.entity.singular}"), "primaryButton"
         )
