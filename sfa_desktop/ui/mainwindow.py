@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
@@ -140,6 +141,9 @@ class MainWindow(QMainWindow):
         self._build_sync()
         self._build_help_menu()
         self.runner.taskFailed.connect(self._on_task_failed)
+        #: ``store.writes`` when the waiting count and the sidebar's counts were last asked for.
+        self._writes_seen = self.store.writes
+        self.runner.busyChanged.connect(self._after_jobs)
         #: What lives as long as the window (``extensions.SERVICES``), started once the first page is shown.
         self.services: list[object] = []
         # Counts for the sidebar once the first page is on screen (they are not needed to show it).
@@ -386,6 +390,16 @@ class MainWindow(QMainWindow):
 
     # -- status ---------------------------------------------------------------------------------
 
+    def _after_jobs(self, busy: bool) -> None:
+        """The one place the status line learns of a write: whenever the background jobs are done and one
+        of them (any: a save, Log outcome, a stage move, a merge...) changed the data, the changes waiting
+        are asked for again (the sidebar's counts follow the saves, deletions, merges and syncs that change
+        them)."""
+        if busy or self._closing or self.store.writes == self._writes_seen:
+            return
+        self._writes_seen = self.store.writes
+        self.refresh_pending()
+
     def refresh_pending(self) -> None:
         task = self.runner.submit(sync_ops.pending_changes, self.store)
         task.finished.connect(self._show_pending)
@@ -419,6 +433,9 @@ class MainWindow(QMainWindow):
         else:
             self.pending_label.setText(f"{count:,} change{'s' if count != 1 else ''} waiting to sync")
         self.pending_label.setProperty("pending", "true" if count > 0 else "false")
+        sync_status = getattr(self, "sync_status", None)
+        if sync_status is not None and sync_status.status.state != "syncing":
+            sync_status.show_status(replace(sync_status.status, waiting=count))
         self.pending_label.style().unpolish(self.pending_label)
         self.pending_label.style().polish(self.pending_label)
 
