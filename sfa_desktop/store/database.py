@@ -137,6 +137,18 @@ class LocalStore:
         )
         #: Set by ``stop_verify``: a running ``verify`` gives up.
         self._verify_stopped = False
+        #: How many commits changed rows so far, from any thread (the window refreshes what it shows of
+        #: the data, such as the changes waiting to sync, when this moved; reads leave it alone).
+        self.writes = 0
+        event.listen(engine, "commit", self._on_commit)
+
+    def _on_commit(self, conn: Any) -> None:
+        raw = conn.connection.dbapi_connection
+        total = getattr(raw, "total_changes", None)
+        info = conn.connection.info
+        if total is None or total != info.get("sfa_total_changes"):
+            info["sfa_total_changes"] = total
+            self.writes += 1
 
     @classmethod
     def open(cls, data_dir: Path | None = None, *, create: bool = True) -> LocalStore:

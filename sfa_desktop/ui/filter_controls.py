@@ -55,7 +55,7 @@ class FilterControls(QObject):
         self.button.setMenu(self.menu)
 
         self.saved_box = named(QComboBox(), "savedFilters")
-        self.saved_box.setMinimumWidth(250)
+        self.saved_box.setMinimumWidth(180)
         self.saved_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.saved_box.setToolTip("Saved filters of this list")
         self.saved_box.activated.connect(self._on_saved_chosen)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedLayout,
     QTabWidget,
     QVBoxLayout,
@@ -107,6 +109,8 @@ class RecordForm(QWidget):
         self.kind = kind
         self.entity = ENTITIES[kind]
         self.record_id: str | None = None
+        #: The record asked for and still loading (``shown_id`` is this while it loads).
+        self._loading_id: str | None = None
         self._region = "US"
         self._original: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
@@ -118,7 +122,7 @@ class RecordForm(QWidget):
         #: duplicate check); None saves at once.
         self.before_create: Callable[[dict[str, Any], Callable[[], None]], None] | None = None
         self.editors: dict[str, FieldEditor] = {}
-        self._error_labels: dict[str, QLabel] = {}
+        self._error_labels: dict[str, _ErrorLine] = {}
         self._record_tabs: dict[int, RecordTab] = {}
         self.location: location.LocationGroup | None = None
         self._build()
@@ -173,6 +177,12 @@ class RecordForm(QWidget):
         self.actions_bar.addStretch(1)
         header_layout.addLayout(self.actions_bar)
         outer.addWidget(header)
+        #: Said when the list does not hold the record on screen (a filter or a sync hid it): nothing is
+        #: highlighted there, and this says why.
+        self.notice = named(QLabel(), "formNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        outer.addWidget(self.notice)
 
         body = named(QWidget(), "formBody")
         grid = QGridLayout(body)
@@ -280,8 +290,7 @@ class RecordForm(QWidget):
             label.setBuddy(editor.widget)
             layout.addWidget(label)
         layout.addWidget(editor.widget)
-        error = named(QLabel(), "fieldError")
-        error.setWordWrap(True)
+        error = named(_ErrorLine(), "fieldError")
         error.hide()
         layout.addWidget(error)
         self.editors[spec.name] = editor
@@ -303,6 +312,16 @@ class RecordForm(QWidget):
     @property
     def dirty(self) -> bool:
         return self._dirty
+
+    @property
+    def shown_id(self) -> str | None:
+        """The record on screen, or the one being loaded to replace it (None: a new record or nothing)."""
+        return self._loading_id if self._load_task is not None else self.record_id
+
+    def set_notice(self, text: str | None) -> None:
+        """Say (or stop saying) why the list does not show this record as selected."""
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))
 
     def _showing(self, record: bool) -> None:
         self._stack.setCurrentIndex(1 if record else 0)
@@ -340,7 +359,7 @@ class RecordForm(QWidget):
         else:
             self.errors[name] = message
         if label is not None:
-            label.setText(message or "")
+            label.set_message(message or "")
             label.setVisible(message is not None)
             self.editors[name].set_invalid(message is not None)
 
@@ -381,18 +400,28 @@ class RecordForm(QWidget):
             self._load_task.discard()
         task = self._runner.submit(record_ops.load_record, self._store, self.kind, record_id)
         task.finished.connect(self._fill)
-        task.failed.connect(lambda exc: self._show_banner(problem_text(exc)))
+        task.failed.connect(self._on_load_failed)
         self._load_task = task
+        self._loading_id = record_id
         return task
+
+    def _on_load_failed(self, exc: object) -> None:
+        self._load_task = None
+        self._show_banner(problem_text(exc))
 
     def new_record(self) -> None:
         if self._load_task is not None:
             self._load_task.discard()
+            self._load_task = None
         self._fill(record_ops.LoadedRecord(self.kind, "", {}))
         self.editors[self.entity.fields[0].name].widget.setFocus()
 
     def clear(self) -> None:
+        if self._load_task is not None:
+            self._load_task.discard()
+            self._load_task = None
         self.record_id = None
+        self.set_notice(None)
         self._set_dirty(False)
         self._showing(False)
 
@@ -561,6 +590,34 @@ class RecordForm(QWidget):
         extra = f" and {count - 1} related records" if isinstance(count, int) and count > 1 else ""
         self.reported.emit(f"Deleted “{name}”{extra}.")
         self.deleted.emit(record_id)
+
+
+class _ErrorLine(QLabel):
+    """A field's inline message on the one line kept for it under the field even while there is none (a
+    message appearing as the person leaves a field would otherwise push every field below it down, under
+    the pointer): shortened with … when longer than the field, in full in its tooltip."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = ""
+        size = self.sizePolicy()
+        size.setRetainSizeWhenHidden(True)
+        size.setHorizontalPolicy(QSizePolicy.Policy.Ignored)  # as wide as the field, whatever the text
+        self.setSizePolicy(size)
+
+    def set_message(self, message: str) -> None:
+        self.message = message
+        self.setToolTip(message)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        text = self.fontMetrics().elidedText(self.message, Qt.TextElideMode.ElideRight, self.width())
+        if text != self.text():
+            self.setText(text)
 
 
 def _stamp(created: Any, updated: Any) -> str:

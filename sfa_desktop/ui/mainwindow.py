@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QIcon, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QFontMetrics, QIcon, QKeySequence, QPainter
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -55,22 +57,53 @@ def navigation() -> list[tuple[str, str, str, PageEntry | None]]:
 
 
 class _SidebarDelegate(QStyledItemDelegate):
-    """The styled sidebar entry, with the number of records of the section on the right."""
+    """The styled sidebar entry, with the number of records of the section on the right; the title gives
+    way to the number (elided, never drawn under it)."""
+
+    COUNT_MARGIN = 14  # from the entry's right edge to the number
+    GAP = 6  # between the title and the number
+
+    def _count_font(self, option: QStyleOptionViewItem) -> QFont:
+        font = QFont(option.font)
+        font.setPixelSize(12)
+        return font
+
+    def title_text(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> tuple[str, QStyleOptionViewItem]:
+        """The title as drawn (elided when the number needs its room) and the option to draw it with."""
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        count = index.data(_COUNT_ROLE)
+        if count is None:
+            return opt.text, opt
+        count_width = QFontMetrics(self._count_font(option)).horizontalAdvance(f"{count:,}")
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        text_left = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget).left()
+        room = opt.rect.right() - self.COUNT_MARGIN - count_width - self.GAP - text_left
+        font = QFont(opt.font)
+        if opt.state & QStyle.StateFlag.State_Selected:
+            font.setWeight(QFont.Weight.DemiBold)  # the selected entry's weight (style sheet)
+        opt.text = QFontMetrics(font).elidedText(opt.text, Qt.TextElideMode.ElideRight, max(room, 0))
+        return opt.text, opt
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        super().paint(painter, option, index)
         count = index.data(_COUNT_ROLE)
         if count is None:
+            super().paint(painter, option, index)
             return
+        _text, opt = self.title_text(option, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.save()
         painter.setPen(QColor("#dbeafe" if selected else "#7c8aa0"))
-        font = QFont(option.font)
-        font.setPixelSize(12)
-        painter.setFont(font)
-        rect = option.rect.adjusted(0, 0, -14, 0)
+        painter.setFont(self._count_font(option))
+        rect = option.rect.adjusted(0, 0, -self.COUNT_MARGIN, 0)
         painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{count:,}")
         painter.restore()
 
@@ -108,6 +141,9 @@ class MainWindow(QMainWindow):
         self._build_sync()
         self._build_help_menu()
         self.runner.taskFailed.connect(self._on_task_failed)
+        #: ``store.writes`` when the waiting count and the sidebar's counts were last asked for.
+        self._writes_seen = self.store.writes
+        self.runner.busyChanged.connect(self._after_jobs)
         #: What lives as long as the window (``extensions.SERVICES``), started once the first page is shown.
         self.services: list[object] = []
         # Counts for the sidebar once the first page is on screen (they are not needed to show it).
@@ -158,7 +194,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.sidebar = named(QListWidget(), "sidebar")
-        self.sidebar.setFixedWidth(200)
+        self.sidebar.setFixedWidth(216)  # room for a title and a four-digit count
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for number, (key, title, icon_name, _page) in enumerate(self.nav, start=1):
@@ -354,9 +390,27 @@ class MainWindow(QMainWindow):
 
     # -- status ---------------------------------------------------------------------------------
 
+    def _after_jobs(self, busy: bool) -> None:
+        """The one place the status line learns of a write: whenever the background jobs are done and one
+        of them (any: a save, Log outcome, a stage move, a merge...) changed the data, the changes waiting
+        are asked for again (the sidebar's counts follow the saves, deletions, merges and syncs that change
+        them)."""
+        if busy or self._closing or self.store.writes == self._writes_seen:
+            return
+        self._writes_seen = self.store.writes
+        self.refresh_pending()
+
     def refresh_pending(self) -> None:
         task = self.runner.submit(sync_ops.pending_changes, self.store)
         task.finished.connect(self._show_pending)
+
+    def refresh_lists(self) -> None:
+        """After a sync: every list that is loaded, the sidebar's counts and the changes waiting, from the
+        data as it is now (each list keeps the record in its form highlighted, or says it is gone)."""
+        for page in self.sections.values():
+            page.model.reload()
+        self.refresh_counts()
+        self.refresh_pending()
 
     def refresh_counts(self) -> None:
         task = self.runner.submit(record_ops.section_counts, self.store, SECTIONS)
@@ -379,6 +433,9 @@ class MainWindow(QMainWindow):
         else:
             self.pending_label.setText(f"{count:,} change{'s' if count != 1 else ''} waiting to sync")
         self.pending_label.setProperty("pending", "true" if count > 0 else "false")
+        sync_status = getattr(self, "sync_status", None)
+        if sync_status is not None and sync_status.status.state != "syncing":
+            sync_status.show_status(replace(sync_status.status, waiting=count))
         self.pending_label.style().unpolish(self.pending_label)
         self.pending_label.style().polish(self.pending_label)
 

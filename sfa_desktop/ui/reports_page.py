@@ -103,7 +103,7 @@ class ReportsPage(QWidget):
         bar.addWidget(named(QLabel("Reports"), "sectionTitle"))
         bar.addSpacing(16)
         self.territory = named(QComboBox(), "reportTerritory")
-        self.territory.setMinimumWidth(230)
+        self.territory.setMinimumWidth(136)
         self.territory.setToolTip("The territory, with every territory below it")
         self.preset = named(QComboBox(), "reportPreset")
         self.preset.addItems(PRESETS)

@@ -49,7 +49,8 @@ class SectionPage(QWidget):
         self.store = store
         self.runner = runner
         self.entity = ENTITIES[kind]
-        self._pending_select: str | None = None
+        #: True while the window moves the highlight itself (not the person choosing a row).
+        self._moving_highlight = False
         self._reveal: str | None = None  # opened from elsewhere: filters hiding it are cleared
         self.record_actions: list[QAction] = []
         self.model = RecordTableModel(store, runner, kind, self)
@@ -83,7 +84,7 @@ class SectionPage(QWidget):
         self.filter.setPlaceholderText(f"Filter {self.entity.plural}…")
         self.filter.setClearButtonEnabled(True)
         self.filter.addAction(icon("search", "#94a3b8"), QLineEdit.ActionPosition.LeadingPosition)
-        self.filter.setMinimumWidth(280)
+        self.filter.setMinimumWidth(200)
         self.new_button = named(
             QPushButton(icon("add", "#ffffff"), f"New {self.entity.singular}"), "primaryButton"
         )
@@ -246,27 +247,58 @@ class SectionPage(QWidget):
         extensions.resolve(handler)(self, record_id)
 
     # -- selection ------------------------------------------------------------------------------
+    #
+    # One truth: the record in the form (``form.shown_id``, the one on screen or loading).  The list's
+    # highlight follows it (``_sync_highlight``) after every reload, sort, filter, save, delete, sync and
+    # refused switch; a row the person moves to opens in the form, or, when the form has unsaved changes
+    # that are not let go, the highlight goes back to the form's record.
 
     def _current_changed(
         self, current: QModelIndex | QPersistentModelIndex, _previous: QModelIndex | QPersistentModelIndex
     ) -> None:
+        if self._moving_highlight:
+            return
         record_id = self.model.id_at(current.row())
-        if record_id is None or record_id == self.form.record_id:
+        if record_id is None or record_id == self.form.shown_id:
             return
         if not self.form.dirty:
-            self.form.show_record(record_id)
+            self._show(record_id)
             return
         # Stay on the record being edited while the person decides what happens to the changes.
-        self._select_row(self.form.record_id)
+        self._sync_highlight()
         self.form.confirm_leave(lambda: self.open_record(record_id))
+        # A click goes on selecting the row under the pointer after this: put the highlight back on the
+        # form's record once it is done (the form's record is the clicked one if the switch went ahead).
+        QTimer.singleShot(0, self, self._sync_highlight)
+
+    def _show(self, record_id: str) -> None:
+        self.form.show_record(record_id)
+        self._sync_highlight()
+
+    def _sync_highlight(self) -> bool:
+        """Highlight the form's record in the list; when the list does not hold it, highlight nothing and
+        let the form say so.  True when it is highlighted."""
+        record_id = self.form.shown_id
+        listed = self._select_row(record_id)
+        if listed or record_id is None:
+            self.form.set_notice(None)
+        else:
+            filtered = self.model.filter_text.strip() or self.model.column_filters
+            why = "the filters hide it" if filtered else "it was removed, merged or reassigned"
+            self.form.set_notice(
+                f"This {self.entity.singular} is not in the list: {why}. Nothing is selected there."
+            )
+        return listed
 
     def _select_row(self, record_id: str | None) -> bool:
         row = self.model.row_of(record_id) if record_id else None
         selection = self.table.selectionModel()
-        selection.blockSignals(True)
+        self._moving_highlight = True
         try:
             if row is None:
                 selection.clear()
+                selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+                self.table.viewport().update()
                 return False
             index = self.model.index(row, 0)
             selection.setCurrentIndex(
@@ -274,7 +306,7 @@ class SectionPage(QWidget):
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
             )
         finally:
-            selection.blockSignals(False)
+            self._moving_highlight = False
         self.table.viewport().update()
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
         # a list shown for the first time has no height yet: scroll again once it is laid out
@@ -288,16 +320,16 @@ class SectionPage(QWidget):
 
     def open_record(self, record_id: str) -> None:
         """Show a record in the form and select it in the list (clearing a filter that hides it)."""
-        if record_id != self.form.record_id or not self.form.dirty:
+        if record_id != self.form.shown_id or not self.form.dirty:
             self.form.show_record(record_id)
-        if not self._select_row(record_id):
-            self._pending_select = record_id  # selected when the list (re)loads
-            self._reveal = record_id
+        if not self._sync_highlight():
+            self._reveal = record_id  # selected when the list (re)loads
             if self.model.is_loaded:
                 self._show_hidden()
 
     def _show_hidden(self) -> None:
         """The record opened from elsewhere is not in the list: clear the filters that hide it."""
+        self.form.set_notice(None)  # the list is loading without the filters: selected once it is in
         if self.filter.text():
             self.filter.blockSignals(True)
             self.filter.clear()
@@ -316,8 +348,8 @@ class SectionPage(QWidget):
 
     def new_record(self) -> None:
         def start() -> None:
-            self._select_row(None)
             self.form.new_record()
+            self._sync_highlight()
 
         self.form.confirm_leave(start)
 
@@ -330,24 +362,24 @@ class SectionPage(QWidget):
         filtered = self.model.filter_text.strip() or self.model.column_filters
         self.count_label.setText(shown + (" match the filters" if filtered else ""))
         self.countChanged.emit(count)
-        target, self._pending_select = self._pending_select or self.form.record_id, None
         reveal, self._reveal = self._reveal, None
-        if target is not None:
-            if not self._select_row(target) and target == reveal and (filtered or self.filter.text()):
-                self._pending_select = self._reveal = target
+        if self.form.shown_id is not None:
+            highlighted = self._sync_highlight()
+            if not highlighted and self.form.shown_id == reveal and (filtered or self.filter.text()):
+                self._reveal = reveal
                 self._show_hidden()
             return
         if self.form.dirty:  # a new record being typed in: leave it alone
+            self._sync_highlight()
             return
         if count:
-            self._select_row(self.model.id_at(0))
-            self.form.show_record(self.model.id_at(0) or "")
+            self._show(self.model.id_at(0) or "")
         else:
             self.form.clear()
+            self._sync_highlight()
             self.settled.emit()
 
-    def _on_saved(self, record_id: str) -> None:
-        self._pending_select = record_id
+    def _on_saved(self, _record_id: str) -> None:
         self.model.reload()
         self.recordsChanged.emit()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -28,6 +28,9 @@ from sfa_desktop.sync import credentials, scheduler
 from sfa_desktop.sync.engine import Progress, SyncReport
 from sfa_desktop.sync.scheduler import SyncRunner, SyncStatus
 from sfa_desktop.ui.failures import is_bug, report_bug
+
+#: How often the relative time of the last sync is said again.
+TICK_MS = 20_000
 
 
 def ago(then: datetime, now: datetime | None = None) -> str:
@@ -97,6 +100,11 @@ class SyncStatusWidget(QWidget):
         layout.addWidget(self.link)
         self.status = SyncStatus(state="not_connected")
         self.show_status(self.status)
+        #: "Synced 3 min ago" moves on by itself.
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(lambda: self.label.setText(describe(self.status)))
+        self._ticker.start()
 
     def show_status(self, status: SyncStatus) -> None:
         self.status = status

@@ -21,6 +21,7 @@ def install_sync(window: Any) -> SyncController:
     window.sync_status = SyncStatusWidget()
     window.sync.statusShown.connect(window.sync_status.show_status)
     window.sync.statusShown.connect(lambda _status: window.refresh_pending())
+    window.sync.synced.connect(window.refresh_lists)
     window.sync_status.show_status(window.sync.status)
     window.statusBar().insertPermanentWidget(0, window.sync_status)
     window.conflicts_view = None

@@ -7,9 +7,10 @@ won and the earlier one lied about the look (it happened with the dialog titles 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
-from PySide6.QtWidgets import QApplication, QLabel
+import pytest
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel
 
 from sfa_desktop.ui.icons import style_sheet
 
@@ -45,5 +46,30 @@ def test_qt_parses_the_style_sheet(qapp: QApplication, qtbot):
         label.show()
         label.ensurePolished()
         assert label.font().pixelSize() == 19  # the sheet's rule reached the widget
+    finally:
+        qapp.setStyleSheet("")
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing the keyboard|propagateSizeHints)")
+def test_a_combo_popup_draws_its_current_item_readably(qapp: QApplication, qtbot):
+    """Issue 14: the current or hovered item of every combo box's popup was an empty box (the combo box's own
+    white rule, with white selected text)."""
+    qapp.setStyleSheet(style_sheet())
+    try:
+        combo = QComboBox()
+        combo.addItems(["Agriculture", "Banking", "Media"])
+        qtbot.addWidget(combo)
+        combo.show()
+        combo.setCurrentIndex(1)
+        combo.showPopup()
+        view = combo.view()
+        qtbot.waitUntil(view.isVisible)
+        image = view.viewport().grab(view.visualRect(view.model().index(1, 0))).toImage()
+        colours = Counter(
+            image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())
+        )
+        assert colours["#2563eb"] > image.width() * image.height() // 2  # the highlight...
+        assert colours["#ffffff"] > 20  # ...with the item's text on it
+        combo.hidePopup()
     finally:
         qapp.setStyleSheet("")
