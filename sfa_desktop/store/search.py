@@ -167,7 +167,7 @@ def fts_query(user_text: str) -> str | None:
     Digits typed in groups ("212 555 01") also match as one number, since phones are indexed as digit runs.
     Returns None when the text holds no word at all (nothing to search for).
     """
-    words = _WORD.findall(user_text)[:MAX_TERMS]
+    words = query_words(user_text)
     terms: list[str] = []
     i = 0
     while i < len(words):
@@ -183,6 +183,11 @@ def fts_query(user_text: str) -> str | None:
             terms.append(_term(words[i]))
             i += 1
     return " AND ".join(terms) if terms else None
+
+
+def query_words(user_text: str) -> list[str]:
+    """The words of what a person typed, as the FTS5 tokenizer sees them (at most MAX_TERMS)."""
+    return _WORD.findall(user_text)[:MAX_TERMS]
 
 
 @dataclass(frozen=True)
