@@ -24,7 +24,7 @@ from sfa_desktop.core.reports.view import Chart, Kpi, Section, Table, format_val
 from sfa_desktop.ui.charts import ChartWidget
 from sfa_desktop.ui.widgets import named
 
-_NUMERIC = ("int", "money", "percent", "days", "float")
+_NUMERIC = ("int", "money", "percent", "change", "days", "float")
 #: Tables with more columns than this go across the whole card, under the charts.
 WIDE_TABLE = 7
 _Index = QModelIndex | QPersistentModelIndex
@@ -106,6 +106,8 @@ class ReportTableModel(QAbstractTableModel):
             and value < 0
         ):
             return QColor("#b91c1c")
+        if role == Qt.ItemDataRole.ForegroundRole and column.kind == "change" and value:
+            return QColor("#15803d" if value > 0 else "#b91c1c")
         if role == Qt.ItemDataRole.ForegroundRole and column.label == "Segment" and value in ("A", "B", "C"):
             return QColor({"A": "#15803d", "B": "#b45309", "C": "#b91c1c"}[value])
         return None

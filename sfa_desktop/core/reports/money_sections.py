@@ -18,6 +18,7 @@ from sfa_desktop.core.reports.view import (
     percent,
     ratio,
     short_day,
+    signed_percent,
 )
 
 #: Rows of the long tables shown on screen and paper (the CSV has all).
@@ -124,7 +125,7 @@ def revenue(report: TerritoryReport) -> Section:
             Col("Rep"),
             Col("This period", "money"),
             Col("Previous period", "money"),
-            Col("Change", "percent"),
+            Col("Change", "change"),
             Col("Orders", "int"),
             Col("Orders before", "int"),
         ),
@@ -137,7 +138,7 @@ def revenue(report: TerritoryReport) -> Section:
         Kpi("Previous period", money(t.previous, cur, short=True), f"{t.previous_orders:,} orders"),
         Kpi(
             "Change",
-            ("+" if (change or 0) >= 0 else "") + percent(change) if change is not None else "\u2013",
+            signed_percent(change),
             "",
             "" if change is None else ("good" if change >= 0 else "bad"),
         ),
@@ -278,7 +279,7 @@ def at_risk(report: TerritoryReport) -> Section:
             Col("Rep"),
             Col("Previous period", "money"),
             Col("This period", "money"),
-            Col("Change", "percent"),
+            Col("Change", "change"),
             Col("Last contact", "date"),
             Col("Days since", "int"),
             Col("Why"),

@@ -21,7 +21,8 @@ PREVIOUS_COLOR = "#94a3b8"
 @dataclass(frozen=True)
 class Col:
     label: str
-    kind: str = "text"  # text | code (short text) | int | money | percent | days | date | float
+    #: text | code (short text) | int | money | percent | change (a signed percent) | days | date | float
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,17 @@ def percent(value: float | None) -> str:
     return "\u2013" if value is None else f"{value * 100:.0f}%"
 
 
+def signed_percent(value: float | None) -> str:
+    """A change as a person reads it: '+86%', '\u221212%', '0%' (what rounds to zero has no sign)."""
+    if value is None:
+        return "\u2013"
+    whole = round(value * 100)
+    if whole == 0:
+        return "0%"
+    sign = "+" if whole > 0 else "\u2212"
+    return f"{sign}{abs(whole)}%"
+
+
 def format_value(kind: str, value: Any, currency: str = "USD") -> str:
     """A table cell as a person reads it."""
     if value is None:
@@ -131,6 +143,8 @@ def format_value(kind: str, value: Any, currency: str = "USD") -> str:
         return money(value, currency)
     if kind == "percent":
         return percent(float(value))
+    if kind == "change":
+        return signed_percent(float(value))
     if kind == "int":
         return f"{int(value):,}"
     if kind == "days":
@@ -150,7 +164,7 @@ def data_value(kind: str, value: Any) -> Any:
         cents = int(value)
         sign = "-" if cents < 0 else ""
         return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-    if kind == "percent":
+    if kind in ("percent", "change"):
         return f"{float(value):.4f}"
     if kind == "days":
         return f"{float(value):.1f}"
