@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 
 from sfa_desktop.core import access, settings
+from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
 from sfa_desktop.core.reports import view as report_view
@@ -142,12 +143,19 @@ class ReportResult:
     reps: report_view.Table
 
 
-def make_report(store: LocalStore, territory_id: str | None, start: dt.date, end: dt.date) -> ReportResult:
-    """The report (ReportError: bad period; TerritoryGone: the territory was deleted)."""
+def make_report(
+    store: LocalStore,
+    territory_id: str | None,
+    start: dt.date,
+    end: dt.date,
+    progress: Progress | None = None,
+) -> ReportResult:
+    """The report (ReportError: bad period; TerritoryGone: the territory was deleted; Cancelled: the
+    ``progress`` was cancelled, a newer report is wanted)."""
     period = Period(start, end)
     with store.reading() as session:
         rights = access.rights(session.connection())
-        report = build(session, territory_id, period, visible=rights.visible)
+        report = build(session, territory_id, period, visible=rights.visible, progress=progress)
         page = settings.get(session, "page_size")
     return ReportResult(
         report,

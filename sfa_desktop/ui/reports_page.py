@@ -16,16 +16,20 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from sfa_desktop.core.progress import Cancelled
 from sfa_desktop.core.reports.base import Period, ReportError, TerritoryGone
+from sfa_desktop.core.reports.territory import STAGES as REPORT_STAGES
 from sfa_desktop.ops import territories as territory_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.icons import icon
+from sfa_desktop.ui.progress import ProgressBridge
 from sfa_desktop.ui.report_widgets import ReportTableView, SectionCard, kpi_row
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
@@ -137,6 +141,20 @@ class ReportsPage(QWidget):
         banner_row.addWidget(self.banner_button)
         self.banner.hide()
 
+        # while a report is being made (seconds on a large territory): what it is counting, how far along
+        self.progress_panel = named(QFrame(), "reportProgress")
+        progress_row = QHBoxLayout(self.progress_panel)
+        progress_row.setContentsMargins(20, 8, 20, 8)
+        self.progress_text = named(QLabel(), "reportProgressText")
+        self.progress_bar = named(QProgressBar(), "reportProgressBar")
+        self.progress_bar.setRange(0, len(REPORT_STAGES))
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setFixedWidth(240)
+        progress_row.addWidget(self.progress_text, 1)
+        progress_row.addWidget(self.progress_bar)
+        self.progress_panel.hide()
+        self._making: ProgressBridge | None = None
+
         self.body = named(QWidget(), "reportBody")
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(20, 16, 20, 20)
@@ -151,6 +169,7 @@ class ReportsPage(QWidget):
         layout.setSpacing(0)
         layout.addWidget(header)
         layout.addWidget(self.banner)
+        layout.addWidget(self.progress_panel)
         layout.addWidget(self.scroll_area, 1)
 
         self.preset.currentTextChanged.connect(self.set_preset)
@@ -237,11 +256,44 @@ class ReportsPage(QWidget):
             self._show_problem(str(exc))
             return
         territory_id = self.territory_id()
-        task = self.runner.submit(territory_ops.make_report, self.store, territory_id, start, end)
-        task.finished.connect(self._show_result)
-        task.failed.connect(lambda exc, t=territory_id: self._failed(exc, t))
+        self._stop_making()  # a newer report is wanted: the one being made stops at its next section
+        making = ProgressBridge(self)
+        self._making = making
+        making.progressChanged.connect(self._progressed)
+        self._progressed("Starting", 0, len(REPORT_STAGES))
+        self.progress_panel.show()
+        task = self.runner.submit(
+            territory_ops.make_report, self.store, territory_id, start, end, making.progress
+        )
+        task.finished.connect(lambda result, m=making: self._made(m, result))
+        task.failed.connect(lambda exc, t=territory_id, m=making: self._made(m, exc, t))
+
+    def _progressed(self, stage: str, done: int, total: int) -> None:
+        scope = self.territory.currentText().strip() or "your territories"
+        self.progress_text.setText(f"Making the report for {scope}: {stage.lower()}… ({done} of {total})")
+        self.progress_bar.setValue(done)
+
+    def _stop_making(self) -> None:
+        if self._making is not None:
+            self._making.progressChanged.disconnect(self._progressed)
+            self._making.cancel()
+            self._making = None
+
+    def _made(self, making: ProgressBridge, outcome: object, territory_id: str | None = None) -> None:
+        """A report job ended: show its report or its failure, unless a newer report replaced it."""
+        making.deleteLater()
+        if making is not self._making:
+            return
+        self._making = None
+        self.progress_panel.hide()
+        if isinstance(outcome, territory_ops.ReportResult):
+            self._show_result(outcome)
+        else:
+            self._failed(outcome, territory_id)
 
     def _failed(self, exc: object, territory_id: str | None) -> None:
+        if isinstance(exc, Cancelled):
+            return
         if isinstance(exc, TerritoryGone) and territory_id is not None:
             self._gone(territory_id, str(exc))
         elif isinstance(exc, ReportError):

@@ -232,3 +232,24 @@ def test_table_model_formats_and_marks_totals(qtbot, qtmodeltester) -> None:
     assert model.headerData(1, Qt.Orientation.Horizontal) == "Net"
     assert two_lines("Median days to convert") == "Median days\nto convert"
     assert two_lines("Accounts") == "Accounts"
+
+
+def test_progress_shows_while_the_report_is_made_and_a_newer_one_replaces_it(
+    qtbot, store, runner, fx
+) -> None:
+    """Issue 14, item 7: the page stayed blank for seconds while a large report was made."""
+    page = open_page(qtbot, store, runner)
+    assert not page.progress_panel.isVisible()
+    page.set_period(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    first = page._making
+    assert first is not None  # a report is being made
+    assert page.progress_panel.isVisible()
+    assert page.progress_text.text().startswith("Making the report for All territories:")
+    with qtbot.waitSignal(page.reportShown, timeout=10000):
+        page.set_period(PERIOD.start, PERIOD.end)  # changed again before the first is done
+    assert first.progress.cancelled
+    assert page._making is None
+    assert not page.progress_panel.isVisible()
+    assert page.result is not None
+    assert page.result.report.period == PERIOD  # the newer report, not the one replaced
+    assert page.banner.isHidden()

@@ -371,3 +371,19 @@ def test_no_row_of_zeros_for_records_without_an_owner(store: LocalStore, fx: Fix
     east = report(store, fx["EAST"])
     assert "(no owner)" in {r[0] for r in report_sections.reps_at_a_glance(east).rows}
     assert by_rep(east.coverage.reps, "(no owner)").accounts == 1
+
+
+def test_the_report_says_how_far_it_is_and_stops_when_cancelled(store: LocalStore, fx: Fixture) -> None:
+    """Issue 14, item 7: a blank page for seconds at 5,000 accounts, no progress shown."""
+    from sfa_desktop.core.progress import Cancelled, Progress
+    from sfa_desktop.core.reports.territory import STAGES
+
+    heard: list[tuple[str, int, int]] = []
+    report(store, fx["EAST"], progress=Progress(lambda *step: heard.append(step), interval=0))
+    assert heard == [(stage, n, len(STAGES)) for n, stage in enumerate(STAGES)] + [
+        ("Done", len(STAGES), len(STAGES))
+    ]
+    stopped = Progress()
+    stopped.cancel()
+    with pytest.raises(Cancelled):
+        report(store, fx["EAST"], progress=stopped)
