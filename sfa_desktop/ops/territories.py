@@ -25,6 +25,7 @@ from sfa_desktop.core.territories import assignment
 from sfa_desktop.core.territories import tree as territories
 from sfa_desktop.core.territories.rules import Rule, check_rule, clean_prefixes
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.store.filters import ColumnFilter
 
 
 @dataclass
@@ -164,6 +165,26 @@ def make_report(
         page,
         report_sections.reps_at_a_glance(report),
     )
+
+
+def drill_filters(result: ReportResult, drill: report_view.Drill) -> list[ColumnFilter]:
+    """The list filters that show the records behind a report row (its ``Drill``): the report's
+    territories (a report on all of them narrows nothing), the row's owner, stages and dates."""
+    found: list[ColumnFilter] = []
+    scope = result.report.scope
+    if scope.territory_id is not None:
+        found.append(ColumnFilter("territory", "is", scope.territory_ids))
+    if drill.owner_id == "":
+        found.append(ColumnFilter("owner", "empty"))
+    elif drill.owner_id is not None:
+        found.append(ColumnFilter("owner", "is", (drill.owner_id,)))
+    if drill.stages:
+        found.append(ColumnFilter("stage", "is", drill.stages))
+    if drill.created is not None:
+        found.append(ColumnFilter("created", "between", tuple(d.isoformat() for d in drill.created)))
+    if drill.closed is not None:
+        found.append(ColumnFilter("close_date", "between", tuple(d.isoformat() for d in drill.closed)))
+    return found
 
 
 def write_pdf(result: ReportResult, path: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -123,10 +123,18 @@ class ReportTableModel(QAbstractTableModel):
 
 
 class ReportTableView(QTableView):
+    """A report table; ``drilled(Drill)`` when a row with records behind it is double-clicked (or Enter)."""
+
+    drilled = Signal(object)
+
     def __init__(self, table: Table, currency: str = "USD", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reportTable")
+        self.table = table
         self.setModel(ReportTableModel(table, currency, self))
+        self.activated.connect(lambda index: self._drill(index.row()))
+        if table.drills:
+            self.setToolTip("Double-click a row to see its records")
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
@@ -164,10 +172,17 @@ class ReportTableView(QTableView):
         super().resizeEvent(event)
         self.fit_columns()
 
+    def _drill(self, row: int) -> None:
+        drill = self.table.drill(row)
+        if drill is not None:
+            self.drilled.emit(drill)
+
 
 class SectionCard(QFrame):
     """One report section: title, what it counts, key figures, then charts and tables side by side (or
-    the section's "nothing in this period" message)."""
+    the section's "nothing in this period" message).  ``drilled(Drill)``: a table row was opened."""
+
+    drilled = Signal(object)
 
     def __init__(self, section: Section, currency: str = "USD", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -223,6 +238,7 @@ class SectionCard(QFrame):
         box = QVBoxLayout()
         box.addWidget(named(QLabel(table.title), "chartTitle"))
         view = ReportTableView(table, currency)
+        view.drilled.connect(self.drilled)
         self.tables.append(view)
         box.addWidget(view)
         if table.note:

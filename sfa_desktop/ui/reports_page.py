@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from sfa_desktop.core.progress import Cancelled
 from sfa_desktop.core.reports.base import Period, ReportError, TerritoryGone
 from sfa_desktop.core.reports.territory import STAGES as REPORT_STAGES
+from sfa_desktop.core.reports.view import Drill
 from sfa_desktop.ops import territories as territory_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.icons import icon
@@ -85,6 +86,8 @@ class ReportsPage(QWidget):
 
     reportShown = Signal()
     exported = Signal(str)
+    #: a report row was opened: (section kind, record id or None, list filters) of the records behind it
+    recordsRequested = Signal(str, object, object)
 
     def __init__(self, store: LocalStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -368,15 +371,25 @@ class ReportsPage(QWidget):
             box.setContentsMargins(20, 14, 20, 14)
             box.addWidget(named(QLabel(result.reps.title), "reportSectionTitle"))
             self.glance = ReportTableView(result.reps, currency)
+            self.glance.drilled.connect(self.open_records)
             box.addWidget(self.glance)
             self.body_layout.addWidget(glance)
         for section in result.sections:
             card = SectionCard(section, currency)
+            card.drilled.connect(self.open_records)
             self.cards.append(card)
             self.body_layout.addWidget(card)
         self.body_layout.addStretch(1)
         self._update_buttons()
         self.reportShown.emit()
+
+    def open_records(self, drill: object) -> None:
+        """Show the records behind a report row: the record itself, or its list filtered to them."""
+        assert isinstance(drill, Drill)
+        if self.result is None:
+            return
+        filters = [] if drill.record_id else territory_ops.drill_filters(self.result, drill)
+        self.recordsRequested.emit(drill.kind, drill.record_id, filters)
 
     def _update_buttons(self) -> None:
         for button in (self.pdf_button, self.csv_button):
@@ -424,6 +437,17 @@ class ReportsPage(QWidget):
 def make_page(window: Any) -> ReportsPage:
     """The page for ``extensions.PAGES``: refreshed when shown and after every sync."""
     page = ReportsPage(window.store, window.runner)
+
+    def show_records(kind: str, record_id: object, filters: object) -> None:
+        section = window.show_section(kind)
+        if isinstance(record_id, str):
+            section.open_record(record_id)
+            return
+        assert isinstance(filters, list)
+        section.set_search_text("")
+        section.column_filters.set_filters(filters)
+
+    page.recordsRequested.connect(show_records)
     sync = getattr(window, "sync", None)
     if sync is not None and hasattr(sync, "synced"):
         sync.synced.connect(lambda: page.page_shown() if page.isVisible() else None)

@@ -121,6 +121,7 @@ def reps_at_a_glance(report: TerritoryReport) -> Table:
             Col("At risk", "int"),
         ),
         tuple(rows),
+        drills=tuple(report.owned_by("accounts", r[0]) for r in rows),
     )
 
 
@@ -145,6 +146,7 @@ def coverage(report: TerritoryReport) -> Section:
         ),
         rows,
         ("All reps", t.accounts, t.contacts, t.recent, ratio(t.recent, t.accounts), t.never_visited),
+        drills=tuple(report.owned_by("accounts", r.rep) for r in cov.reps),
     )
     chart = Chart(
         "stacked",
@@ -189,6 +191,7 @@ def activity(report: TerritoryReport) -> Section:
         (Col("Rep"), *kinds, Col("Total", "int")),
         tuple((r.rep, *(r.by_kind.get(k, 0) for k in act.kinds), r.total) for r in act.reps if r.total),
         ("All reps", *(sum(act.grid[k]) for k in act.kinds), act.total),
+        drills=tuple(report.owned_by("accounts", r.rep) for r in act.reps if r.total),
     )
     weekly = Table(
         "activity_weeks",
@@ -307,7 +310,16 @@ def leads(report: TerritoryReport) -> Section:
             f"{total.misdated:,} converted lead{'s' if total.misdated != 1 else ''} have a conversion date "
             "before their creation date: left out of the median time to convert. Correct their dates."
         )
-    table = Table("leads", "Leads per rep", columns, rows, all_reps, note=note)
+    period = (report.period.start, report.period.end)
+    table = Table(
+        "leads",
+        "Leads per rep",
+        columns,
+        rows,
+        all_reps,
+        note=note,
+        drills=tuple(report.owned_by("leads", r.rep, created=period) for r in reps),
+    )
     median = "\u2013" if total.median_days is None else f"{total.median_days:.1f} days"
     misdated = (
         f"{total.misdated:,} lead{'s' if total.misdated != 1 else ''} converted before created: left out"

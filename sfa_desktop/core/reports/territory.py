@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from sfa_desktop.core.reports import profit as report_profit
 from sfa_desktop.core.reports import queries as report_queries
 from sfa_desktop.core.reports.base import Context, Period, RepName, Scope, account_activity, resolve_scope
 from sfa_desktop.core.reports.report_settings import ReportSettings
+from sfa_desktop.core.reports.view import Drill
 
 #: What the report counts, in order, as its progress says it.
 STAGES = (
@@ -43,6 +45,19 @@ class TerritoryReport:
     revenue: report_queries.Revenue
     profitability: report_profit.Profitability
     at_risk: report_profit.AtRisk
+    #: a rep's name as the tables show it -> their user id (for the drill-down to their records)
+    rep_ids: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def owned_by(
+        self,
+        kind: str,
+        rep: str,
+        *,
+        stages: tuple[str, ...] = (),
+        created: tuple[dt.date, dt.date] | None = None,
+    ) -> Drill:
+        """The records of ``kind`` that a rep row of the tables stands for ("(no owner)": nobody's)."""
+        return Drill(kind, owner_id=self.rep_ids.get(rep, ""), stages=stages, created=created)
 
     @property
     def has_activity(self) -> bool:
@@ -121,4 +136,5 @@ def build(
         revenue=revenue,
         profitability=profitability,
         at_risk=at_risk,
+        rep_ids={name: user_id for user_id, name in ctx.rep.names.items()},
     )

@@ -26,6 +26,21 @@ class Col:
 
 
 @dataclass(frozen=True)
+class Drill:
+    """The records behind a row of a report table (double-click it): one record, or a list of one kind
+    narrowed to the row's owner, stage or dates within the report's territories."""
+
+    kind: str  # accounts | leads | opportunities
+    record_id: str | None = None
+    #: the owner's user id; "" for the records nobody owns
+    owner_id: str | None = None
+    stages: tuple[str, ...] = ()
+    #: leads created, or opportunities closed, in these days (first, last)
+    created: tuple[dt.date, dt.date] | None = None
+    closed: tuple[dt.date, dt.date] | None = None
+
+
+@dataclass(frozen=True)
 class Table:
     key: str
     title: str
@@ -37,6 +52,12 @@ class Table:
     note: str = ""
     #: Only in the CSV: the figures behind a chart, which on screen and paper the chart shows.
     csv_only: bool = False
+    #: Per row (in ``rows`` order), the records behind it, where there is a list to open; the total
+    #: row has none.
+    drills: tuple[Drill | None, ...] = ()
+
+    def drill(self, row: int) -> Drill | None:
+        return self.drills[row] if 0 <= row < len(self.drills) else None
 
     @property
     def visible_rows(self) -> tuple[tuple[Any, ...], ...]:
