@@ -195,7 +195,8 @@ def write_pdf(result: ReportResult, path: Path) -> Path:
 
 def write_csv(result: ReportResult, path: Path, *, previous: bool = False) -> Path:
     """The report's sections as CSV under a header naming the territory and the period (with
-    ``previous``, also the period it is compared with: ``sfa report``)."""
+    ``previous``, also the period it is compared with: ``sfa report``), Reps at a glance first, as on
+    screen and paper."""
     report = result.report
     period = report.period
     header = [
@@ -207,7 +208,8 @@ def write_csv(result: ReportResult, path: Path, *, previous: bool = False) -> Pa
             ("Previous period", f"{period.previous.start.isoformat()} to {period.previous.end.isoformat()}")
         )
     with path.open("w", encoding="utf-8", newline="") as fh:
-        report_view.write_csv(result.sections, fh, header)
+        glance = Section("summary", "Summary", "", tables=(result.reps,))
+        report_view.write_csv([glance, *result.sections], fh, header)
     return path
 
 

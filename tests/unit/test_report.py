@@ -387,3 +387,19 @@ def test_the_report_says_how_far_it_is_and_stops_when_cancelled(store: LocalStor
     stopped.cancel()
     with pytest.raises(Cancelled):
         report(store, fx["EAST"], progress=stopped)
+
+
+def test_the_csv_has_reps_at_a_glance_as_the_screen_and_paper_do(
+    store: LocalStore, fx: Fixture, tmp_path: Any
+) -> None:
+    import csv
+
+    from sfa_desktop.ops import territories as territory_ops
+
+    result = territory_ops.make_report(store, fx["EAST"], PERIOD.start, PERIOD.end)
+    written = territory_ops.write_csv(result, tmp_path / "east.csv")
+    rows = list(csv.reader(written.read_text(encoding="utf-8").splitlines()))
+    start = rows.index(["Summary: Reps at a glance"])
+    assert rows[start + 1][0] == "Rep"
+    assert rows[start + 1][8] == "vs previous"
+    assert [r[0] for r in rows[start + 2 : start + 4]] == ["Ann Archer", "Bob Baker"]
