@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 
 from sfa_desktop.core import access, settings
+from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
@@ -24,6 +25,7 @@ from sfa_desktop.core.reports.view import Kpi, Section
 from sfa_desktop.core.territories import assignment
 from sfa_desktop.core.territories import tree as territories
 from sfa_desktop.core.territories.rules import Rule, check_rule, clean_prefixes
+from sfa_desktop.store import assignment_log
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.filters import ColumnFilter
 
@@ -112,9 +114,46 @@ def preview(store: LocalStore, territory_id: str | None) -> assignment.Preview:
         return assignment.preview(session, territory_id=territory_id, may_move=rights.may_move)
 
 
-def apply_moves(store: LocalStore, moves: Sequence[assignment.Move]) -> int:
+def apply_moves(store: LocalStore, moves: Sequence[assignment.Move], scope: str = "") -> int:
+    """Make the moves a preview allows and log the run (``assignment_runs``), in one transaction."""
     with store.transaction() as session:
-        return assignment.apply_moves(session, moves)
+        moved = assignment.apply_moves(session, moves)
+        if moved:
+            conn = session.connection()
+            made = [m for m in moves if m.permitted]
+            identity = access.this_user(conn)
+            assignment_log.record(conn, made, scope, identity.user_id if identity else None)
+        return moved
+
+
+def assignment_runs(store: LocalStore, limit: int = 50) -> list[assignment_log.Run]:
+    """The log of assignment runs on this laptop, newest first."""
+    with store.engine.connect() as conn:
+        return assignment_log.runs(conn, limit)
+
+
+class NothingToUndo(UserError):
+    """No assignment run to undo: none yet, or the last one was undone already."""
+
+
+def undo_last_run(store: LocalStore) -> assignment_log.Run:
+    """Move the records of the last assignment run back (through the services, so it syncs) and mark the
+    run undone; one transaction.  NothingToUndo / CannotUndo say why not."""
+    with store.transaction() as session:
+        conn = session.connection()
+        last = next(iter(assignment_log.runs(conn, 1)), None)
+        if last is None:
+            raise NothingToUndo(
+                "No assignment run to undo: the rules have not moved anything on this laptop."
+            )
+        if last.undone:
+            raise NothingToUndo(
+                f"The last assignment run ({last.describe()}) was undone already; only the last run can be "
+                "undone."
+            )
+        assignment.undo_moves(session, last.moves, access.rights(conn).may_move)
+        assignment_log.mark_undone(conn, last.id)
+        return assignment_log.runs(conn, 1)[0]
 
 
 # -- reports -------------------------------------------------------------------------------------------
