@@ -122,7 +122,7 @@ class AssignmentPanel(QFrame):
         # what the table shows: this preview, or what an earlier run moved
         self.shown = named(QComboBox(), "assignmentRuns")
         self.shown.setToolTip("The preview, or the log of assignment runs on this laptop: what each moved")
-        self.shown.setMinimumWidth(260)
+        self.shown.setMinimumWidth(300)
         self.shown.activated.connect(lambda _i: self._show_chosen())
         self.undo_button = QPushButton("Undo last run")
         self.undo_button.setObjectName("undoAssignment")
@@ -130,14 +130,18 @@ class AssignmentPanel(QFrame):
         self.undo_button.setEnabled(False)
         self.apply_button = named(QPushButton("Move"), "primaryButton")
         self.close_button = QPushButton("Close")
-        top.addWidget(self.shown)
-        top.addWidget(self.undo_button)
         top.addWidget(self.apply_button)
         top.addWidget(self.close_button)
         layout.addLayout(top)
         self.summary = named(QLabel("Working out what the rules would move…"), "panelSummary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        showing = QHBoxLayout()
+        showing.addWidget(QLabel("Showing"))
+        showing.addWidget(self.shown)
+        showing.addWidget(self.undo_button)
+        showing.addStretch(1)
+        layout.addLayout(showing)
         self.model = MoveModel(self)
         self.table = named(QTableView(), "recordTable")
         self.table.setModel(self.model)
@@ -193,7 +197,9 @@ class AssignmentPanel(QFrame):
         self.shown.addItem("This preview", None)
         for run in runs:
             when = run.ran_at.astimezone()
-            self.shown.addItem(f"Run of {when:%d %b %H:%M}: {run.describe()}", run.id)
+            undone = ", undone" if run.undone else ""
+            self.shown.addItem(f"Run of {when:%d %b %H:%M} · {len(run.moves):,} moved{undone}", run.id)
+            self.shown.setItemData(self.shown.count() - 1, run.describe(), Qt.ItemDataRole.ToolTipRole)
         if show_run == NEWEST and runs:
             show_run = runs[0].id
         if show_run is not None:
@@ -291,7 +297,9 @@ class AssignmentPanel(QFrame):
         if self.preview is None or not self.preview.permitted:
             return
         self.apply_button.setEnabled(False)
-        task = self.runner.submit(territory_ops.apply_moves, self.store, self.preview.permitted)
+        task = self.runner.submit(
+            territory_ops.apply_moves, self.store, self.preview.permitted, self.preview.scope
+        )
         task.finished.connect(self._applied)
         task.failed.connect(self._failed)
 

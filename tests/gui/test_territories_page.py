@@ -296,7 +296,10 @@ def test_the_preview_has_room_and_the_last_run_is_logged_and_undone(qtbot, store
     # the table shows what moved, and the log has the run
     assert {panel.model.index(r, 0).data() for r in range(panel.model.rowCount())} == moving
     assert panel.shown.currentText().startswith("Run of ")
-    assert f"{len(moving)} record" in panel.shown.currentText()
+    assert panel.shown.currentText().endswith(f" · {len(moving)} moved")
+    assert f"{len(moving)} record{'s' if len(moving) != 1 else ''} moved in East (EAST) and below" in (
+        panel.summary.text()
+    )
     assert "Moved" in panel.summary.text()
     assert panel.undo_button.isEnabled()
     with store.engine.connect() as conn:
