@@ -122,7 +122,7 @@ class AssignmentPanel(QFrame):
         # what the table shows: this preview, or what an earlier run moved
         self.shown = named(QComboBox(), "assignmentRuns")
         self.shown.setToolTip("The preview, or the log of assignment runs on this laptop: what each moved")
-        self.shown.setMinimumWidth(300)
+        self.shown.setMinimumWidth(340)
         self.shown.activated.connect(lambda _i: self._show_chosen())
         self.undo_button = QPushButton("Undo last run")
         self.undo_button.setObjectName("undoAssignment")
