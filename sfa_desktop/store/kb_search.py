@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from sfa_desktop.core.kb.articles import tag_key
-from sfa_desktop.store.search import query_words
+from sfa_desktop.store.search import MAX_TERMS, query_words
 
 # The migrations hold this DDL (and the triggers' below) as pasted text; see store.capture.
 KB_DDL = (
@@ -99,13 +99,17 @@ _FIELDS = "{title tags category}"
 
 
 def kb_terms(user_text: str) -> list[str]:
-    """The FTS5 terms for what a person typed: each word a prefix, English plurals folded, no repeats."""
+    """The FTS5 terms for what a person typed: each word a prefix, English plurals folded, no repeats; a
+    word written with hyphens or dots ("gt-400", "nothing-like-this") is one term, its parts in order."""
     terms: list[str] = []
-    for word in query_words(user_text):
-        term = f'"{_singular(word.lower())}"*'
+    for chunk in user_text.split():
+        parts = [p.lower() for p in query_words(chunk)]
+        if not parts:
+            continue
+        term = f'"{_singular(parts[0])}"*' if len(parts) == 1 else f'"{" ".join(parts)}"*'
         if term not in terms:
             terms.append(term)
-    return terms
+    return terms[:MAX_TERMS]
 
 
 #: Words between typed words that still count as a phrase ("price objections", "price of the objection").

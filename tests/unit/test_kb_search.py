@@ -297,3 +297,5 @@ def test_any_word_ranks_phrases_then_every_word_then_any(store: LocalStore) -> N
         assert hits[0].title_marked == f"Objection: “It is {ON}too{OFF} expensive”"
         assert kb_search.kb_terms("Price prices") == ['"price"*']
         assert kb_search.kb_terms("") == []
+        assert kb_search.kb_terms("GT-400 fuels") == ['"gt 400"*', '"fuel"*']  # a code stays one term
+        assert _ids(conn, "long-contract") == [contract]
