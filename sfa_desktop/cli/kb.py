@@ -146,8 +146,8 @@ def register(commands: Commands) -> None:
         "kb search",
         parents=[common],
         help="find articles",
-        description="Find articles by their words; each word matches as a prefix; best matches first, "
-        "with the passage that matches.",
+        description="Find articles by their words (title, tags, category, text); each word matches as a "
+        "prefix; articles with every word first, then those with some; with the passage that matches.",
     )
     search.add_argument("text", nargs="+", metavar="TEXT", help="words to look for")
     search.add_argument("--limit", type=int, default=10, metavar="N", help="at most N articles (10)")

@@ -1,4 +1,4 @@
-"""``sfa territories list | assign`` and ``sfa report territory``: the territory tree, run assignment
+"""``sfa territories list | assign | runs`` and ``sfa report territory``: the territory tree, run assignment
 (a preview unless --apply) and the territory report as PDF or CSV, on this laptop's data."""
 
 from __future__ import annotations
@@ -44,6 +44,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_assign(args: argparse.Namespace) -> int:
     from sfa_desktop.core.territories import assignment
 
+    if args.undo_last:
+        if args.apply or args.territory:
+            raise CliError("--undo-last takes no --apply or --territory: it undoes the last run as it was.")
+        with open_store(args) as store:
+            undone = territory_ops.undo_last_run(store)
+        print(
+            f"Moved {len(undone.moves):,} records back where they were (the run of "
+            f"{undone.ran_at.astimezone():%Y-%m-%d %H:%M}); they go to the central store with the next sync."
+        )
+        return 0
     with open_store(args) as store:
         preview = territory_ops.preview(store, _territory(store, args.territory))
         print(preview.summary())
@@ -77,7 +87,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
             print("Nothing to move.")
             return 0
         try:
-            moved = territory_ops.apply_moves(store, preview.permitted)
+            moved = territory_ops.apply_moves(store, preview.permitted, preview.scope)
         except assignment.StalePreview as exc:
             raise CliError(str(exc)) from None
     print(f"Moved {moved:,} records; they go to the central store with the next sync.")
@@ -85,6 +95,33 @@ def cmd_assign(args: argparse.Namespace) -> int:
         print(
             f"{len(preview.blocked):,} moves outside your territories were left for your manager or an admin."
         )
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        runs = territory_ops.assignment_runs(store)
+    if not runs:
+        print("No assignment runs on this laptop yet.")
+        return 0
+    rows = [
+        [
+            f"{run.ran_at.astimezone():%Y-%m-%d %H:%M}",
+            f"{len(run.moves):,}",
+            run.scope,
+            f"undone {run.undone_at.astimezone():%Y-%m-%d %H:%M}" if run.undone_at else "",
+        ]
+        for run in runs
+    ]
+    print_table(["When", "Moved", "Where", "Undone"], rows, sys.stdout)
+    if args.moves:
+        for run in runs:
+            print(f"\n{run.ran_at.astimezone():%Y-%m-%d %H:%M}: {run.describe()}")
+            print_table(
+                ["Record", "From", "To", "Rule"],
+                [[m.name, m.from_label, m.to_label, m.rule_name] for m in run.moves],
+                sys.stdout,
+            )
     return 0
 
 
@@ -149,7 +186,19 @@ def register(commands: Commands) -> None:
     )
     assign.add_argument("--territory", metavar="CODE", help="only moves into or out of it (and below)")
     assign.add_argument("--apply", action="store_true", help="make the moves")
+    assign.add_argument(
+        "--undo-last", action="store_true", help="move the records of the last run back where they were"
+    )
     assign.set_defaults(handler=cmd_assign)
+    runs = commands.command(
+        "territories runs",
+        parents=[common],
+        help="the log of assignment runs on this laptop",
+        description="The assignment runs made on this laptop, newest first: when, where, how many records "
+        "moved, and whether the run was undone ('sfa territories assign --undo-last' undoes the last).",
+    )
+    runs.add_argument("--moves", action="store_true", help="list each run's moves too")
+    runs.set_defaults(handler=cmd_runs)
 
     commands.group(
         "report",

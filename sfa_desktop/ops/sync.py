@@ -98,6 +98,12 @@ def list_conflicts(store: LocalStore, *, include_dismissed: bool = False) -> lis
         return conflicts.list_conflicts(conn, include_dismissed=include_dismissed)
 
 
+def open_conflicts(store: LocalStore) -> int:
+    """How many conflicts wait for a look (not dismissed): a sync that raises it made new ones."""
+    with store.engine.connect() as conn:
+        return conflicts.open_count(conn)
+
+
 def use_conflict(store: LocalStore, conflict_id: str) -> conflicts.Conflict:
     """Apply the losing value again, as a new edit that goes out with the next sync."""
     return conflicts.use_value(store, conflict_id)

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import text
 
 from sfa_desktop.core import access, csvfiles, settings
+from sfa_desktop.core.errors import UserError
+from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
 from sfa_desktop.core.reports import view as report_view
@@ -23,7 +25,9 @@ from sfa_desktop.core.reports.view import Kpi, Section
 from sfa_desktop.core.territories import assignment
 from sfa_desktop.core.territories import tree as territories
 from sfa_desktop.core.territories.rules import Rule, check_rule, clean_prefixes
+from sfa_desktop.store import assignment_log
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.store.filters import ColumnFilter
 
 
 @dataclass
@@ -110,9 +114,46 @@ def preview(store: LocalStore, territory_id: str | None) -> assignment.Preview:
         return assignment.preview(session, territory_id=territory_id, may_move=rights.may_move)
 
 
-def apply_moves(store: LocalStore, moves: Sequence[assignment.Move]) -> int:
+def apply_moves(store: LocalStore, moves: Sequence[assignment.Move], scope: str = "") -> int:
+    """Make the moves a preview allows and log the run (``assignment_runs``), in one transaction."""
     with store.transaction() as session:
-        return assignment.apply_moves(session, moves)
+        moved = assignment.apply_moves(session, moves)
+        if moved:
+            conn = session.connection()
+            made = [m for m in moves if m.permitted]
+            identity = access.this_user(conn)
+            assignment_log.record(conn, made, scope, identity.user_id if identity else None)
+        return moved
+
+
+def assignment_runs(store: LocalStore, limit: int = 50) -> list[assignment_log.Run]:
+    """The log of assignment runs on this laptop, newest first."""
+    with store.engine.connect() as conn:
+        return assignment_log.runs(conn, limit)
+
+
+class NothingToUndo(UserError):
+    """No assignment run to undo: none yet, or the last one was undone already."""
+
+
+def undo_last_run(store: LocalStore) -> assignment_log.Run:
+    """Move the records of the last assignment run back (through the services, so it syncs) and mark the
+    run undone; one transaction.  NothingToUndo / CannotUndo say why not."""
+    with store.transaction() as session:
+        conn = session.connection()
+        last = next(iter(assignment_log.runs(conn, 1)), None)
+        if last is None:
+            raise NothingToUndo(
+                "No assignment run to undo: the rules have not moved anything on this laptop."
+            )
+        if last.undone:
+            raise NothingToUndo(
+                f"The last assignment run ({last.describe()}) was undone already; only the last run can be "
+                "undone."
+            )
+        assignment.undo_moves(session, last.moves, access.rights(conn).may_move)
+        assignment_log.mark_undone(conn, last.id)
+        return assignment_log.runs(conn, 1)[0]
 
 
 # -- reports -------------------------------------------------------------------------------------------
@@ -142,12 +183,19 @@ class ReportResult:
     reps: report_view.Table
 
 
-def make_report(store: LocalStore, territory_id: str | None, start: dt.date, end: dt.date) -> ReportResult:
-    """The report (ReportError: bad period; TerritoryGone: the territory was deleted)."""
+def make_report(
+    store: LocalStore,
+    territory_id: str | None,
+    start: dt.date,
+    end: dt.date,
+    progress: Progress | None = None,
+) -> ReportResult:
+    """The report (ReportError: bad period; TerritoryGone: the territory was deleted; Cancelled: the
+    ``progress`` was cancelled, a newer report is wanted)."""
     period = Period(start, end)
     with store.reading() as session:
         rights = access.rights(session.connection())
-        report = build(session, territory_id, period, visible=rights.visible)
+        report = build(session, territory_id, period, visible=rights.visible, progress=progress)
         page = settings.get(session, "page_size")
     return ReportResult(
         report,
@@ -158,6 +206,26 @@ def make_report(store: LocalStore, territory_id: str | None, start: dt.date, end
     )
 
 
+def drill_filters(result: ReportResult, drill: report_view.Drill) -> list[ColumnFilter]:
+    """The list filters that show the records behind a report row (its ``Drill``): the report's
+    territories (a report on all of them narrows nothing), the row's owner, stages and dates."""
+    found: list[ColumnFilter] = []
+    scope = result.report.scope
+    if scope.territory_id is not None:
+        found.append(ColumnFilter("territory", "is", scope.territory_ids))
+    if drill.owner_id == "":
+        found.append(ColumnFilter("owner", "empty"))
+    elif drill.owner_id is not None:
+        found.append(ColumnFilter("owner", "is", (drill.owner_id,)))
+    if drill.stages:
+        found.append(ColumnFilter("stage", "is", drill.stages))
+    if drill.created is not None:
+        found.append(ColumnFilter("created", "between", tuple(d.isoformat() for d in drill.created)))
+    if drill.closed is not None:
+        found.append(ColumnFilter("close_date", "between", tuple(d.isoformat() for d in drill.closed)))
+    return found
+
+
 def write_pdf(result: ReportResult, path: Path) -> Path:
     from sfa_desktop.printing.territory_report import write_pdf as write
 
@@ -166,7 +234,8 @@ def write_pdf(result: ReportResult, path: Path) -> Path:
 
 def write_csv(result: ReportResult, path: Path, *, previous: bool = False) -> Path:
     """The report's sections as CSV under a header naming the territory and the period (with
-    ``previous``, also the period it is compared with: ``sfa report``)."""
+    ``previous``, also the period it is compared with: ``sfa report``), Reps at a glance first, as on
+    screen and paper."""
     report = result.report
     period = report.period
     header = [
@@ -178,7 +247,8 @@ def write_csv(result: ReportResult, path: Path, *, previous: bool = False) -> Pa
             ("Previous period", f"{period.previous.start.isoformat()} to {period.previous.end.isoformat()}")
         )
     with csvfiles.open_for_writing(path) as fh:
-        report_view.write_csv(result.sections, fh, header)
+        glance = Section("summary", "Summary", "", tables=(result.reps,))
+        report_view.write_csv([glance, *result.sections], fh, header)
     return path
 
 

@@ -43,7 +43,7 @@ TILE = colors.HexColor("#f8fafc")
 GOOD = colors.HexColor("#15803d")
 BAD = colors.HexColor("#b91c1c")
 HEADER_FILL = colors.HexColor("#f1f5f9")
-_NUMERIC = ("int", "money", "percent", "days", "float")
+_NUMERIC = ("int", "money", "percent", "change", "days", "float")
 _CELL = ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9.2, textColor=INK)
 _KPI = ParagraphStyle("kpi", fontName=FONT_BOLD, fontSize=15, leading=19, textColor=INK)
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from sfa_desktop.core.kb.articles import tag_key
-from sfa_desktop.store.search import fts_query
+from sfa_desktop.store.search import MAX_TERMS, query_words
 
 # The migrations hold this DDL (and the triggers' below) as pasted text; see store.capture.
 KB_DDL = (
@@ -98,6 +98,32 @@ RANK_LIMIT = 300
 _FIELDS = "{title tags category}"
 
 
+def kb_terms(user_text: str) -> list[str]:
+    """The FTS5 terms for what a person typed: each word a prefix, English plurals folded, no repeats; a
+    word written with hyphens or dots ("gt-400", "nothing-like-this") is one term, its parts in order."""
+    terms: list[str] = []
+    for chunk in user_text.split():
+        parts = [p.lower() for p in query_words(chunk)]
+        if not parts:
+            continue
+        term = f'"{_singular(parts[0])}"*' if len(parts) == 1 else f'"{" ".join(parts)}"*'
+        if term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+#: Words between typed words that still count as a phrase ("price objections", "price of the objection").
+NEAR_TOKENS = 2
+
+
+def _singular(word: str) -> str:
+    """An English plural folded to a prefix of its singular ("costs" -> "cost", "companies" -> "compan"), so
+    that the prefix matches both; short words and "-ss" words stay as typed."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
+        return word
+    return word[:-3] if word.endswith("ies") else word[:-1]
+
+
 def search(
     conn: Connection,
     user_text: str,
@@ -107,17 +133,20 @@ def search(
     tag: str | None = None,
     include_drafts: bool = False,
 ) -> list[KbHit]:
-    """Articles matching what a person typed, best first (each word a prefix); never raises on odd input.
+    """Articles matching any word a person typed, best first (each word a prefix); never raises on odd input.
 
+    The articles holding every word (see :func:`kb_terms`) come first, ranked by bm25 over title, tags,
+    category and body, those where the words stand together (in the title or the body) before the others;
+    then, up to ``limit``, those holding some of the words, ranked the same way (more and rarer words first).
     ``category`` and ``tag`` narrow the search to one of them; drafts (unpublished) are left out unless
     ``include_drafts``.  The bm25 ranking is done inside FTS5 (``ORDER BY rank``), so snippets are made
     only for the rows returned; above RANK_LIMIT matches only those in titles, tags and categories are
     ranked, so the time stays bounded however unselective the text."""
-    query = fts_query(user_text)
-    if query is None or limit <= 0:
+    terms = kb_terms(user_text)
+    if not terms or limit <= 0:
         return []
     conditions = ["kb_fts MATCH :q"]
-    params: dict[str, object] = {"q": query, "limit": limit}
+    params: dict[str, object] = {"limit": limit}
     if not include_drafts:
         conditions.append("a.published = 1")
     if category is not None:
@@ -126,30 +155,28 @@ def search(
     if tag is not None:
         conditions.append("instr(',' || replace(lower(coalesce(a.tags, '')), ' ', '') || ',', :tag) > 0")
         params["tag"] = f",{tag_key(tag)},"
-    where = " AND ".join(conditions)
     ranked = (
         "SELECT kb_fts.rowid, rank FROM kb_fts JOIN kb_doc d ON d.docid = kb_fts.rowid "
-        f"JOIN kb_articles a ON a.id = d.article_id WHERE {where}"
+        f"JOIN kb_articles a ON a.id = d.article_id WHERE {' AND '.join(conditions)}"
     )
-    matches = conn.execute(
-        text("SELECT count(*) FROM (SELECT 1 FROM kb_fts WHERE kb_fts MATCH :q LIMIT :bound)"),
-        {"q": query, "bound": RANK_LIMIT + 1},
-    ).scalar_one()
-    if matches <= RANK_LIMIT:
-        chosen = [(r[0], r[1]) for r in conn.execute(text(ranked + " ORDER BY rank LIMIT :limit"), params)]
-    else:
-        fields = {**params, "q": f"{_FIELDS} : ({query})"}
-        chosen = [(r[0], r[1]) for r in conn.execute(text(ranked + " ORDER BY rank LIMIT :limit"), fields)]
-        if len(chosen) < limit:  # top up with matches in the text, newest first
-            seen = {docid for docid, _ in chosen}
-            more = conn.execute(
-                text(ranked.replace(", rank", ", 0.0") + " ORDER BY kb_fts.rowid DESC LIMIT :more"),
-                {**params, "more": limit + len(seen)},
-            )
-            chosen += [(r[0], r[1]) for r in more if r[0] not in seen][: limit - len(chosen)]
+    any_word = " OR ".join(terms)
+    chosen = _ranked(conn, ranked, {**params, "q": " AND ".join(terms)}, limit)
+    if len(terms) > 1 and len(chosen) < limit:  # then the articles holding some of the words
+        seen = {docid for docid, _ in chosen}
+        wanted = {**params, "q": any_word, "limit": limit + len(seen)}
+        # unselective (a common word among them): only the titles ranked, tags match too many
+        more = _ranked(conn, ranked, wanted, limit + len(seen), fields="{title}")
+        chosen += [hit for hit in more if hit[0] not in seen][: limit - len(chosen)]
     if not chosen:
         return []
-    # snippets cost a pass over each body: only for the articles shown
+    if len(terms) > 1:  # the words standing together (a phrase) in the title or the body come first
+        phrase = text("SELECT rowid FROM kb_fts WHERE kb_fts MATCH :q AND +rowid IN :docids").bindparams(
+            bindparam("docids", expanding=True)
+        )
+        near = f"{{title body}} : NEAR({' '.join(terms)}, {NEAR_TOKENS})"
+        together = set(conn.execute(phrase, {"q": near, "docids": [d for d, _ in chosen]}).scalars())
+        chosen.sort(key=lambda hit: hit[0] not in together)
+    # snippets cost a pass over each body: only for the articles shown; every typed word is marked
     detail = text(
         "SELECT kb_fts.rowid, d.article_id, a.title, a.category, a.tags, a.published, a.updated_at, "
         f"highlight(kb_fts, 0, '{MARK_ON}', '{MARK_OFF}'), "
@@ -158,8 +185,32 @@ def search(
         "WHERE kb_fts MATCH :q AND +kb_fts.rowid IN :docids"  # "+": filter, not a lookup per id
     ).bindparams(bindparam("docids", expanding=True))
     score = dict(chosen)
-    found = {row[0]: row for row in conn.execute(detail, {"q": query, "docids": list(score)})}
+    found = {row[0]: row for row in conn.execute(detail, {"q": any_word, "docids": list(score)})}
     return [_hit(found[docid], score[docid]) for docid, _ in chosen if docid in found]
+
+
+def _ranked(
+    conn: Connection, ranked: str, params: dict[str, object], limit: int, fields: str = _FIELDS
+) -> list[tuple[int, float]]:
+    """The best ``limit`` matches of one query by bm25; above RANK_LIMIT matches, those in ``fields`` ranked
+    and the others after them, newest first."""
+    query = params["q"]
+    matches = conn.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM kb_fts WHERE kb_fts MATCH :q LIMIT :bound)"),
+        {"q": query, "bound": RANK_LIMIT + 1},
+    ).scalar_one()
+    if matches <= RANK_LIMIT:
+        return [(r[0], r[1]) for r in conn.execute(text(ranked + " ORDER BY rank LIMIT :limit"), params)]
+    narrowed = {**params, "q": f"{fields} : ({query})"}
+    chosen = [(r[0], r[1]) for r in conn.execute(text(ranked + " ORDER BY rank LIMIT :limit"), narrowed)]
+    if len(chosen) < limit:  # top up with matches in the text, newest first
+        seen = {docid for docid, _ in chosen}
+        more = conn.execute(
+            text(ranked.replace(", rank", ", 0.0") + " ORDER BY kb_fts.rowid DESC LIMIT :more"),
+            {**params, "more": limit + len(seen)},
+        )
+        chosen += [(r[0], r[1]) for r in more if r[0] not in seen][: limit - len(chosen)]
+    return chosen
 
 
 def _hit(row: Any, score: float) -> KbHit:

@@ -37,9 +37,12 @@ class ListSpec:
     text_filter_like: tuple[str, ...] = ()  # for kinds without FTS: columns searched with LIKE
     #: Brings derived data the list shows up to date before ids are listed (lead scores).
     prepare: Callable[[Connection], None] | None = None
+    #: Columns a list is filtered by but does not show (a report's territories on the leads list).
+    filter_only: tuple[Column, ...] = ()
 
     def column(self, key: str) -> Column:
-        for column in self.columns:
+        """A column shown, or one only filtered by."""
+        for column in (*self.columns, *self.filter_only):
             if column.key == key:
                 return column
         raise KeyError(f"{self.kind} lists have no column {key!r}; known: {[c.key for c in self.columns]}")

@@ -151,6 +151,7 @@ LISTS: dict[str, ListSpec] = {
         },
         "name",
         prepare=refresh_lead_scores,
+        filter_only=(_TERRITORY,),
     ),
     "opportunities": ListSpec(
         "opportunities",
@@ -171,6 +172,7 @@ LISTS: dict[str, ListSpec] = {
         },
         "close_date",
         text_filter_like=("r.name", "a.name", "r.next_step"),
+        filter_only=(_TERRITORY,),
     ),
 }
 

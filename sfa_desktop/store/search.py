@@ -199,7 +199,7 @@ def fts_query(user_text: str, *, skip_cjk: bool = False) -> str | None:
     With ``skip_cjk``, words with CJK characters are left out (for :func:`substring_clause`).  Returns None
     when the text holds no word to search for with FTS.
     """
-    words = _words(user_text)[0] if skip_cjk else _WORD.findall(user_text)[:MAX_TERMS]
+    words = _words(user_text)[0] if skip_cjk else query_words(user_text)
     terms: list[str] = []
     i = 0
     while i < len(words):
@@ -215,6 +215,11 @@ def fts_query(user_text: str, *, skip_cjk: bool = False) -> str | None:
             terms.append(_term(words[i]))
             i += 1
     return " AND ".join(terms) if terms else None
+
+
+def query_words(user_text: str) -> list[str]:
+    """The words of what a person typed, as the FTS5 tokenizer sees them (at most MAX_TERMS)."""
+    return _WORD.findall(user_text)[:MAX_TERMS]
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,11 @@ def _record_title(conn: Connection, table: str, record_id: str) -> str:
     return f"{singular.capitalize()} {record_id[:8]}"
 
 
+def open_count(conn: Connection) -> int:
+    """The conflicts not dismissed."""
+    return int(conn.execute(text("SELECT count(*) FROM conflicts WHERE dismissed = 0")).scalar_one())
+
+
 def list_conflicts(conn: Connection, *, include_dismissed: bool = False) -> list[Conflict]:
     where = "" if include_dismissed else " WHERE dismissed = 0"
     rows = conn.execute(

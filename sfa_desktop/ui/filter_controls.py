@@ -36,7 +36,8 @@ class FilterControls(QObject):
         self.model = page.model
         self.store, self.runner = page.form._store, page.form._runner
         self.kind: str = page.kind
-        self.columns = {c.key: c for c in self.model.spec.columns}
+        #: the columns shown and those the list is only filtered by (a report's territories)
+        self.columns = {c.key: c for c in (*self.model.spec.columns, *self.model.spec.filter_only)}
         self.ref_labels: dict[str, str] = {}
         self.saved: list[SavedFilter] = []
         self.current_saved: str | None = None

@@ -309,7 +309,9 @@ class MainWindow(QMainWindow):
         return page
 
     def current_key(self) -> str:
-        return self.nav[max(self.sidebar.currentRow(), 0)][0]
+        """The sidebar entry on screen ("" on a page the sidebar does not list, such as Conflicts)."""
+        row = self.sidebar.currentRow()
+        return self.nav[row][0] if row >= 0 else ""
 
     def current_kind(self) -> str | None:
         """The record section on screen (None on another page)."""
@@ -326,6 +328,15 @@ class MainWindow(QMainWindow):
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(row)
             self.sidebar.blockSignals(False)
+        self.setWindowTitle(f"{title} — SFA Desktop")
+
+    def show_unlisted_page(self, page: QWidget, title: str) -> None:
+        """Show a page the sidebar does not list (Conflicts): no sidebar entry stays highlighted."""
+        self.pages.setCurrentWidget(page)
+        self.sidebar.blockSignals(True)
+        self.sidebar.setCurrentRow(-1)
+        self.sidebar.blockSignals(False)
+        self.count_label.setText("")
         self.setWindowTitle(f"{title} — SFA Desktop")
 
     def show_section(self, kind: str) -> SectionPage:

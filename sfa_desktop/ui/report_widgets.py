@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +24,7 @@ from sfa_desktop.core.reports.view import Chart, Kpi, Section, Table, format_val
 from sfa_desktop.ui.charts import ChartWidget
 from sfa_desktop.ui.widgets import named
 
-_NUMERIC = ("int", "money", "percent", "days", "float")
+_NUMERIC = ("int", "money", "percent", "change", "days", "float")
 #: Tables with more columns than this go across the whole card, under the charts.
 WIDE_TABLE = 7
 _Index = QModelIndex | QPersistentModelIndex
@@ -106,6 +106,8 @@ class ReportTableModel(QAbstractTableModel):
             and value < 0
         ):
             return QColor("#b91c1c")
+        if role == Qt.ItemDataRole.ForegroundRole and column.kind == "change" and value:
+            return QColor("#15803d" if value > 0 else "#b91c1c")
         if role == Qt.ItemDataRole.ForegroundRole and column.label == "Segment" and value in ("A", "B", "C"):
             return QColor({"A": "#15803d", "B": "#b45309", "C": "#b91c1c"}[value])
         return None
@@ -121,10 +123,18 @@ class ReportTableModel(QAbstractTableModel):
 
 
 class ReportTableView(QTableView):
+    """A report table; ``drilled(Drill)`` when a row with records behind it is double-clicked (or Enter)."""
+
+    drilled = Signal(object)
+
     def __init__(self, table: Table, currency: str = "USD", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reportTable")
+        self.table = table
         self.setModel(ReportTableModel(table, currency, self))
+        self.activated.connect(lambda index: self._drill(index.row()))
+        if table.drills:
+            self.setToolTip("Double-click a row to see its records")
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
@@ -162,10 +172,17 @@ class ReportTableView(QTableView):
         super().resizeEvent(event)
         self.fit_columns()
 
+    def _drill(self, row: int) -> None:
+        drill = self.table.drill(row)
+        if drill is not None:
+            self.drilled.emit(drill)
+
 
 class SectionCard(QFrame):
     """One report section: title, what it counts, key figures, then charts and tables side by side (or
-    the section's "nothing in this period" message)."""
+    the section's "nothing in this period" message).  ``drilled(Drill)``: a table row was opened."""
+
+    drilled = Signal(object)
 
     def __init__(self, section: Section, currency: str = "USD", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -221,6 +238,7 @@ class SectionCard(QFrame):
         box = QVBoxLayout()
         box.addWidget(named(QLabel(table.title), "chartTitle"))
         view = ReportTableView(table, currency)
+        view.drilled.connect(self.drilled)
         self.tables.append(view)
         box.addWidget(view)
         if table.note:

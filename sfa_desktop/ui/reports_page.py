@@ -16,16 +16,21 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from sfa_desktop.core.progress import Cancelled
 from sfa_desktop.core.reports.base import Period, ReportError, TerritoryGone
+from sfa_desktop.core.reports.territory import STAGES as REPORT_STAGES
+from sfa_desktop.core.reports.view import Drill
 from sfa_desktop.ops import territories as territory_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.icons import icon
+from sfa_desktop.ui.progress import ProgressBridge
 from sfa_desktop.ui.report_widgets import ReportTableView, SectionCard, kpi_row
 from sfa_desktop.ui.tasks import TaskRunner
 from sfa_desktop.ui.widgets import named
@@ -81,6 +86,8 @@ class ReportsPage(QWidget):
 
     reportShown = Signal()
     exported = Signal(str)
+    #: a report row was opened: (section kind, record id or None, list filters) of the records behind it
+    recordsRequested = Signal(str, object, object)
 
     def __init__(self, store: LocalStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +144,20 @@ class ReportsPage(QWidget):
         banner_row.addWidget(self.banner_button)
         self.banner.hide()
 
+        # while a report is being made (seconds on a large territory): what it is counting, how far along
+        self.progress_panel = named(QFrame(), "reportProgress")
+        progress_row = QHBoxLayout(self.progress_panel)
+        progress_row.setContentsMargins(20, 8, 20, 8)
+        self.progress_text = named(QLabel(), "reportProgressText")
+        self.progress_bar = named(QProgressBar(), "reportProgressBar")
+        self.progress_bar.setRange(0, len(REPORT_STAGES))
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setFixedWidth(240)
+        progress_row.addWidget(self.progress_text, 1)
+        progress_row.addWidget(self.progress_bar)
+        self.progress_panel.hide()
+        self._making: ProgressBridge | None = None
+
         self.body = named(QWidget(), "reportBody")
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(20, 16, 20, 20)
@@ -151,6 +172,7 @@ class ReportsPage(QWidget):
         layout.setSpacing(0)
         layout.addWidget(header)
         layout.addWidget(self.banner)
+        layout.addWidget(self.progress_panel)
         layout.addWidget(self.scroll_area, 1)
 
         self.preset.currentTextChanged.connect(self.set_preset)
@@ -237,11 +259,44 @@ class ReportsPage(QWidget):
             self._show_problem(str(exc))
             return
         territory_id = self.territory_id()
-        task = self.runner.submit(territory_ops.make_report, self.store, territory_id, start, end)
-        task.finished.connect(self._show_result)
-        task.failed.connect(lambda exc, t=territory_id: self._failed(exc, t))
+        self._stop_making()  # a newer report is wanted: the one being made stops at its next section
+        making = ProgressBridge(self)
+        self._making = making
+        making.progressChanged.connect(self._progressed)
+        self._progressed("Starting", 0, len(REPORT_STAGES))
+        self.progress_panel.show()
+        task = self.runner.submit(
+            territory_ops.make_report, self.store, territory_id, start, end, making.progress
+        )
+        task.finished.connect(lambda result, m=making: self._made(m, result))
+        task.failed.connect(lambda exc, t=territory_id, m=making: self._made(m, exc, t))
+
+    def _progressed(self, stage: str, done: int, total: int) -> None:
+        scope = self.territory.currentText().strip() or "your territories"
+        self.progress_text.setText(f"Making the report for {scope}: {stage.lower()}… ({done} of {total})")
+        self.progress_bar.setValue(done)
+
+    def _stop_making(self) -> None:
+        if self._making is not None:
+            self._making.progressChanged.disconnect(self._progressed)
+            self._making.cancel()
+            self._making = None
+
+    def _made(self, making: ProgressBridge, outcome: object, territory_id: str | None = None) -> None:
+        """A report job ended: show its report or its failure, unless a newer report replaced it."""
+        making.deleteLater()
+        if making is not self._making:
+            return
+        self._making = None
+        self.progress_panel.hide()
+        if isinstance(outcome, territory_ops.ReportResult):
+            self._show_result(outcome)
+        else:
+            self._failed(outcome, territory_id)
 
     def _failed(self, exc: object, territory_id: str | None) -> None:
+        if isinstance(exc, Cancelled):
+            return
         if isinstance(exc, TerritoryGone) and territory_id is not None:
             self._gone(territory_id, str(exc))
         elif isinstance(exc, ReportError):
@@ -316,15 +371,25 @@ class ReportsPage(QWidget):
             box.setContentsMargins(20, 14, 20, 14)
             box.addWidget(named(QLabel(result.reps.title), "reportSectionTitle"))
             self.glance = ReportTableView(result.reps, currency)
+            self.glance.drilled.connect(self.open_records)
             box.addWidget(self.glance)
             self.body_layout.addWidget(glance)
         for section in result.sections:
             card = SectionCard(section, currency)
+            card.drilled.connect(self.open_records)
             self.cards.append(card)
             self.body_layout.addWidget(card)
         self.body_layout.addStretch(1)
         self._update_buttons()
         self.reportShown.emit()
+
+    def open_records(self, drill: object) -> None:
+        """Show the records behind a report row: the record itself, or its list filtered to them."""
+        assert isinstance(drill, Drill)
+        if self.result is None:
+            return
+        filters = [] if drill.record_id else territory_ops.drill_filters(self.result, drill)
+        self.recordsRequested.emit(drill.kind, drill.record_id, filters)
 
     def _update_buttons(self) -> None:
         for button in (self.pdf_button, self.csv_button):
@@ -372,6 +437,17 @@ class ReportsPage(QWidget):
 def make_page(window: Any) -> ReportsPage:
     """The page for ``extensions.PAGES``: refreshed when shown and after every sync."""
     page = ReportsPage(window.store, window.runner)
+
+    def show_records(kind: str, record_id: object, filters: object) -> None:
+        section = window.show_section(kind)
+        if isinstance(record_id, str):
+            section.open_record(record_id)
+            return
+        assert isinstance(filters, list)
+        section.set_search_text("")
+        section.column_filters.set_filters(filters)
+
+    page.recordsRequested.connect(show_records)
     sync = getattr(window, "sync", None)
     if sync is not None and hasattr(sync, "synced"):
         sync.synced.connect(lambda: page.page_shown() if page.isVisible() else None)

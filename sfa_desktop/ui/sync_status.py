@@ -75,9 +75,11 @@ def describe(status: SyncStatus, now: datetime | None = None) -> str:
 
 
 class SyncStatusWidget(QWidget):
-    """Shows a :class:`SyncStatus`; ``passwordRequested`` when the person clicks 'Enter password'."""
+    """Shows a :class:`SyncStatus`; ``passwordRequested`` when the person clicks 'Enter password',
+    ``conflictsRequested`` when they click the notice of new conflicts."""
 
     passwordRequested = Signal()
+    conflictsRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +97,12 @@ class SyncStatusWidget(QWidget):
         self.link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.link.linkActivated.connect(lambda _href: self.passwordRequested.emit())
         self.link.hide()
+        self.conflicts_notice = QLabel()
+        self.conflicts_notice.setObjectName("conflictsNotice")
+        self.conflicts_notice.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.conflicts_notice.linkActivated.connect(lambda _href: self.conflictsRequested.emit())
+        self.conflicts_notice.hide()
+        layout.addWidget(self.conflicts_notice)
         layout.addWidget(self.progress)
         layout.addWidget(self.label)
         layout.addWidget(self.link)
@@ -116,6 +124,16 @@ class SyncStatusWidget(QWidget):
             self.progress.setRange(0, status.total or 0)  # 0..0: busy indicator
             self.progress.setValue(status.done)
         self.link.setVisible(status.state in ("password_refused", "password_needed"))
+
+    def show_new_conflicts(self, count: int) -> None:
+        """Say that the last sync archived ``count`` new conflicts, with a link to them (0: say nothing)."""
+        noun = "conflict" if count == 1 else "conflicts"
+        self.conflicts_notice.setText(f"<a href='#conflicts'>{count:,} new {noun}: review…</a>")
+        self.conflicts_notice.setToolTip(
+            "Someone changed the same field at the same time; the later change won and the other "
+            "value was kept. Click to see them."
+        )
+        self.conflicts_notice.setVisible(count > 0)
 
 
 class PasswordDialog(QDialog):
@@ -160,6 +178,8 @@ class SyncController(QObject):
     statusChanged = Signal(object)  # emitted from the sync thread
     statusShown = Signal(object)  # the same status, on the GUI thread
     synced = Signal()
+    #: after a sync that archived conflicts: how many are new
+    conflictsArrived = Signal(int)
 
     def __init__(
         self, store: LocalStore, interval_minutes: float = 15, parent: QObject | None = None
@@ -176,6 +196,8 @@ class SyncController(QObject):
             may_run=lambda: QApplication.activeModalWidget() is None,
         )
         self.status = self.initial_status()
+        #: conflicts open when the running sync started (a sync that ends with more made new ones)
+        self._conflicts_before = 0
 
     def pending(self) -> int:
         return sync_ops.pending_changes(self.store)
@@ -206,9 +228,14 @@ class SyncController(QObject):
         assert isinstance(status, SyncStatus)
         previous = self.status.state
         self.status = status
+        if status.state == "syncing" and previous != "syncing":
+            self._conflicts_before = sync_ops.open_conflicts(self.store)
         self.statusShown.emit(status)
         if previous == "syncing" and status.state == "idle":
             self.synced.emit()
+            new = sync_ops.open_conflicts(self.store) - self._conflicts_before
+            if new > 0:
+                self.conflictsArrived.emit(new)
 
     def use_password(self, password: str) -> None:
         """Keep a password for this session only (no keyring on this machine)."""

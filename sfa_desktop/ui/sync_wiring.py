@@ -56,11 +56,20 @@ def install_sync(window: Any) -> SyncController:
 
             window.conflicts_view = ConflictsView(store)
             window.conflicts_view.changed.connect(window.refresh_pending)
+            window.conflicts_view.recordRequested.connect(window.open_record)
             window.pages.addWidget(window.conflicts_view)
         window.conflicts_view.refresh()
-        window.pages.setCurrentWidget(window.conflicts_view)
+        window.show_unlisted_page(window.conflicts_view, "Conflicts")
+        window.sync_status.show_new_conflicts(0)
+
+    def conflicts_arrived(count: int) -> None:
+        window.sync_status.show_new_conflicts(count)
+        noun = "conflict" if count == 1 else "conflicts"
+        window.show_message(f"The sync kept {count:,} {noun}: see Sync > Conflicts.")
 
     window.sync_status.passwordRequested.connect(enter_password)
+    window.sync_status.conflictsRequested.connect(show_conflicts)
+    window.sync.conflictsArrived.connect(conflicts_arrived)
     window.sync_now_action = QAction(icon("sync"), "Sync now", window)
     window.sync_now_action.setToolTip("Sync with the central store now (Ctrl+Shift+S)")
     window.sync_now_action.setObjectName("syncNow")

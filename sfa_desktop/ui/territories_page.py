@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -156,19 +157,26 @@ class TerritoriesPage(QWidget):
         self.message.setWordWrap(True)
         d.addWidget(self.message)
 
+        # the detail scrolls, so the splitter below can give the assignment preview the room it needs
+        self.detail_scroll = named(QScrollArea(), "territoryDetailScroll")
+        self.detail_scroll.setWidgetResizable(True)
+        self.detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.detail_scroll.setWidget(detail)
+        self.tree.setMinimumHeight(90)
         upper = named(QSplitter(Qt.Orientation.Horizontal), "sectionSplitter")
         upper.addWidget(self.tree)
-        upper.addWidget(detail)
+        upper.addWidget(self.detail_scroll)
         upper.setStretchFactor(0, 1)
         upper.setStretchFactor(1, 1)
         upper.setSizes([680, 560])  # the tree: names whole beside four figure columns
         upper.setChildrenCollapsible(False)
         self.panel = AssignmentPanel(self.store, self.runner)
         self.panel.hide()
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = named(QSplitter(Qt.Orientation.Vertical), "assignmentSplitter")
         self.splitter.addWidget(upper)
         self.splitter.addWidget(self.panel)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(7)
         self.splitter.setSizes([430, 330])
 
         layout = QVBoxLayout(self)
@@ -489,7 +497,16 @@ class TerritoriesPage(QWidget):
     def run_assignment(self) -> None:
         node = self.selected()
         label = f"{node.label} and the territories below it" if node and node.children else None
+        opening = self.panel.isHidden()
         self.panel.run(node.id if node else None, label or (node.label if node else "all territories"))
+        if opening:
+            self.give_panel_room()
+
+    def give_panel_room(self) -> None:
+        """The preview takes two thirds of the height (the tree keeps a few rows); the handle between them
+        drags."""
+        total = max(sum(self.splitter.sizes()), self.splitter.height())
+        self.splitter.setSizes([total // 3, total - total // 3])
 
 
 def make_page(window: Any) -> TerritoriesPage:

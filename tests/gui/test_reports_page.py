@@ -235,3 +235,82 @@ def test_table_model_formats_and_marks_totals(qtbot, qtmodeltester) -> None:
     assert model.headerData(1, Qt.Orientation.Horizontal) == "Net"
     assert two_lines("Median days to convert") == "Median days\nto convert"
     assert two_lines("Accounts") == "Accounts"
+
+
+def test_progress_shows_while_the_report_is_made_and_a_newer_one_replaces_it(
+    qtbot, store, runner, fx
+) -> None:
+    """Issue 14, item 7: the page stayed blank for seconds while a large report was made."""
+    page = open_page(qtbot, store, runner)
+    assert not page.progress_panel.isVisible()
+    page.set_period(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    first = page._making
+    assert first is not None  # a report is being made
+    assert page.progress_panel.isVisible()
+    assert page.progress_text.text().startswith("Making the report for All territories:")
+    with qtbot.waitSignal(page.reportShown, timeout=10000):
+        page.set_period(PERIOD.start, PERIOD.end)  # changed again before the first is done
+    assert first.progress.cancelled
+    assert page._making is None
+    assert not page.progress_panel.isVisible()
+    assert page.result is not None
+    assert page.result.report.period == PERIOD  # the newer report, not the one replaced
+    assert page.banner.isHidden()
+
+
+def test_double_clicking_a_row_opens_its_records(qtbot, store, runner, fx) -> None:
+    """Issue 14, item 7: no drill-down.  A rep, a stage or an account opens the records behind it: the list
+    filtered to them (by the report's territories, the rep, the stage, the period) or the record."""
+    from PySide6.QtTest import QTest
+
+    from sfa_desktop.ui.mainwindow import MainWindow
+
+    window = MainWindow(store, runner, initial="contacts")
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.section("contacts").settled):
+        window.show()
+    page = window.show_page("reports")
+    assert isinstance(page, ReportsPage)
+    with qtbot.waitSignal(page.reportShown, timeout=10000):
+        page.page_shown()
+    show(qtbot, page, fx["EAST"], PERIOD.start, PERIOD.end)
+
+    def open_row(view: Any, first_cell: str) -> None:
+        model = view.model()
+        row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == first_cell)
+        cell = view.visualRect(model.index(row, 1)).center()
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, cell)
+        QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, cell)
+
+    def listed(kind: str) -> set[str]:
+        section = window.section(kind)
+        qtbot.waitUntil(lambda: section.model.is_loaded, timeout=5000)
+        names = {section.model.index(r, 0).data() for r in range(section.model.rowCount())}
+        return names
+
+    open_row(page.glance, "Bob Baker")  # his accounts in East (W1 is in West)
+    assert window.current_key() == "accounts"
+    qtbot.waitUntil(lambda: listed("accounts") == {"A3 Corp", "A4 Corp"}, timeout=5000)
+    filters = window.section("accounts").column_filters.filters
+    assert {f.column for f in filters} == {"territory", "owner"}
+    window.show_page("reports")
+    pipeline = next(c for c in page.cards if c.section.key == "pipeline")
+    stages = next(view for view in pipeline.tables if view.table.key == "pipeline_stages")
+    open_row(stages, "Proposal")  # O2 in East; OW, in West, is not in the report
+    assert window.current_key() == "opportunities"
+    qtbot.waitUntil(lambda: listed("opportunities") == {"O2"}, timeout=5000)
+    chips = window.section("opportunities").column_filters.filters
+    assert {f.column for f in chips} == {"territory", "stage"}  # shown, and removable, in the filter bar
+    window.show_page("reports")
+    leads = next(c for c in page.cards if c.section.key == "leads")
+    open_row(leads.tables[0], "Ann Archer")  # created in June
+    qtbot.waitUntil(lambda: len(listed("leads")) == 3, timeout=5000)
+    window.show_page("reports")
+    profit = next(c for c in page.cards if c.section.key == "profitability")
+    ranked = next(view for view in profit.tables if view.table.key == "profitability")
+    open_row(ranked, "1")  # rank 1: the record itself
+    accounts = window.section("accounts")
+    assert window.current_key() == "accounts"
+    assert page.result is not None
+    top = page.result.report.profitability.accounts[0]
+    qtbot.waitUntil(lambda: accounts.form.record_id == top.account_id, timeout=5000)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -219,3 +220,69 @@ def test_settings_dialog_connects_and_saves_password_to_keyring(
     for file in Path(store.path).parent.iterdir():
         if file.is_file():
             assert b"pw-1" not in file.read_bytes()
+
+
+def test_a_sync_that_makes_a_conflict_says_so_and_the_page_opens_its_record(
+    qtbot: QtBot, store: LocalStore, runner: object, tmp_path: Path
+) -> None:
+    """Issue 14, item 9: no notice came after a sync that made a conflict, the page had no way to the
+    record, and the sidebar kept the previous page highlighted."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from sfa_desktop.ui.mainwindow import MainWindow
+
+    engine = _central(tmp_path)
+    with central.central_transaction(engine) as cc:
+        admin.add_user(central.Writer(cc, login="admin"), "bob", territories=("NE",))
+    bob = LocalStore.open(tmp_path / "bob")
+    try:
+        SyncEngine(store, engine).connect("ann")
+        SyncEngine(bob, engine).connect("bob")
+        SyncEngine(bob, engine).sync()
+        with bob.engine.connect() as conn:
+            ne = conn.execute(text("SELECT id FROM territories WHERE code = 'NE'")).scalar()
+        with bob.transaction() as session:
+            acme = services.create(session, "accounts", {"name": "Acme", "territory_id": ne}).id
+        SyncEngine(bob, engine).sync()
+        SyncEngine(store, engine).sync()
+        with bob.transaction() as session:
+            services.update(session, "accounts", acme, {"phone": "+1 617 555 0199"})
+        SyncEngine(bob, engine).sync()
+        with store.transaction() as session:  # ann's edit of the same field reaches the store later
+            services.update(session, "accounts", acme, {"phone": "+1 617 555 0100"})
+    finally:
+        bob.close()
+        engine.dispose()
+    window: Any = MainWindow(store, runner, initial="contacts")  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.section("contacts").settled):
+        window.show()
+    notice = window.sync_status.conflicts_notice
+    assert not notice.isVisible()
+    with qtbot.waitSignal(window.sync.conflictsArrived, timeout=10000) as arrived:
+        window.sync.sync_now()
+    assert arrived.args == [1]
+    assert notice.isVisible()
+    assert "1 new conflict" in notice.text()
+    assert "Conflicts" in window.statusBar().currentMessage()
+    notice.linkActivated.emit("#conflicts")  # the person clicks the notice
+    page: ConflictsView = window.conflicts_view
+    assert page is not None
+    assert window.pages.currentWidget() is page
+    assert window.sidebar.currentRow() == -1  # Contacts no longer looks like the page on screen
+    assert not window.sidebar.selectedItems()
+    assert window.windowTitle().startswith("Conflicts")
+    assert not notice.isVisible()
+    assert page.table.rowCount() == 1
+    assert page.table.item(0, 0).text() == "Account Acme"
+    assert page.open_button.isEnabled()
+    cell = page.table.visualRect(page.table.model().index(0, 1)).center()
+    no_keys = Qt.KeyboardModifier.NoModifier
+    QTest.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, no_keys, cell)
+    QTest.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, no_keys, cell)
+    accounts = window.section("accounts")
+    assert window.pages.currentWidget() is accounts
+    assert window.current_key() == "accounts"
+    qtbot.waitUntil(lambda: accounts.form.record_id == acme, timeout=5000)
+    window.sync.stop()

@@ -229,3 +229,59 @@ def test_without_rules_the_preview_says_what_to_do(store: LocalStore) -> None:
     result = preview(store)
     assert result.moves == []
     assert result.summary() == "There are no active assignment rules: add rules to a territory first."
+
+
+def _territory_of(store: LocalStore, kind: str, record_id: str) -> str | None:
+    with store.engine.connect() as conn:
+        found = conn.execute(
+            text(f"SELECT territory_id FROM {kind} WHERE id = :i"), {"i": record_id}
+        ).scalar()
+    return None if found is None else str(found)
+
+
+def test_a_run_is_logged_and_the_last_run_can_be_undone(store: LocalStore, world: World) -> None:
+    """Issue 14, item 8: after Move there was no record of what moved; now each run is logged and the last
+    one can be undone, through the services (the outbox has the moves back, so the undo syncs)."""
+    from sfa_desktop.ops import territories as territory_ops
+
+    before = {m.record_id: m.from_id for m in preview(store).moves}
+    with pytest.raises(territory_ops.NothingToUndo, match="No assignment run to undo"):
+        territory_ops.undo_last_run(store)
+    result = territory_ops.preview(store, None)
+    assert territory_ops.apply_moves(store, result.permitted, result.scope) == len(before)
+    (run,) = territory_ops.assignment_runs(store)
+    assert run.scope == "in all territories"
+    assert {m.record_id: (m.from_id, m.to_id) for m in run.moves} == {
+        m.record_id: (m.from_id, m.to_id) for m in result.permitted
+    }
+    assert not run.undone
+    assert run.describe() == f"{len(before)} records moved in all territories"
+    with store.engine.connect() as conn:
+        sent_before = len(read_outbox(conn))
+    undone = territory_ops.undo_last_run(store)
+    assert undone.id == run.id
+    assert undone.undone
+    for record_id, from_id in before.items():
+        kind = next(m.kind for m in run.moves if m.record_id == record_id)
+        assert _territory_of(store, kind, record_id) == from_id
+    with store.engine.connect() as conn:
+        back = [c for c in read_outbox(conn)[sent_before:] if c.table in ("accounts", "leads")]
+    assert {c.record_id for c in back} == set(before)  # the way back goes out with the next sync
+    assert {m.record_id for m in preview(store).moves} == set(before)  # the rules would move them again
+    with pytest.raises(territory_ops.NothingToUndo, match="undone already"):
+        territory_ops.undo_last_run(store)
+
+
+def test_a_run_whose_records_moved_again_is_not_undone(store: LocalStore, world: World) -> None:
+    from sfa_desktop.ops import territories as territory_ops
+
+    result = territory_ops.preview(store, world["EAST"])
+    territory_ops.apply_moves(store, result.permitted, result.scope)
+    with store.transaction() as s:
+        services.update(s, "accounts", world["va"], {"territory_id": world["WEST"]})  # by hand, since
+    with pytest.raises(assignment.CannotUndo, match="1 record changed since the run \\(Va\\)"):
+        territory_ops.undo_last_run(store)
+    assert _territory_of(store, "accounts", world["va"]) == world["WEST"]
+    assert _territory_of(store, "accounts", world["wrong"]) == world["NE"]  # nothing moved back
+    (run,) = territory_ops.assignment_runs(store)
+    assert not run.undone

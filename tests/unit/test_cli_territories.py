@@ -258,3 +258,25 @@ def test_the_demo_as_the_manager_shows_assignment_moves(
     assert code == 0
     assert "would move" in out
     assert "[not yours to move]" not in out  # the manager may make every move in the region
+
+
+def test_assign_undo_last_and_the_log_of_runs(data: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14, item 8: 'sfa territories runs' lists the runs; '--undo-last' moves the last run back."""
+    code, out, _ = run(capsys, "--data-dir", data, "territories", "runs")
+    assert (code, out) == (0, "No assignment runs on this laptop yet.\n")
+    code, _out, err = run(capsys, "--data-dir", data, "territories", "assign", "--undo-last")
+    assert code == 1
+    assert "No assignment run to undo" in err
+    run(capsys, "--data-dir", data, "territories", "assign", "--territory", "NE", "--apply")
+    code, out, _ = run(capsys, "--data-dir", data, "territories", "runs", "--moves")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["When", "Moved", "Where", "Undone"]
+    assert "in New England (NE) and below" in out
+    assert "A1 Corp" in out
+    code, out, _ = run(capsys, "--data-dir", data, "territories", "assign", "--undo-last")
+    assert code == 0
+    assert out.startswith("Moved 1 records back where they were")
+    code, out, _ = run(capsys, "--data-dir", data, "territories", "assign")
+    assert "1 account would move" in out  # back in New England, where the rule would take it from
+    code, out, _ = run(capsys, "--data-dir", data, "territories", "runs")
+    assert "undone " in out

@@ -339,3 +339,19 @@ def test_planned_work_falls_in_the_working_hours_of_the_demos_time_zone(tmp_path
     finally:
         store.close()
         again.close()
+
+
+def test_leads_are_converted_after_they_were_created(seeded: LocalStore) -> None:
+    """Issue 14, item 7: the demo wrote leads created (today) after their conversion (months ago), and the
+    report's median time to convert came out at -75.8 days."""
+    with seeded.engine.connect() as conn:
+        converted, misdated, shortest = conn.execute(
+            text(
+                "SELECT count(*), sum(converted_at < created_at), "
+                "min(julianday(converted_at) - julianday(created_at)) "
+                "FROM leads WHERE converted_at IS NOT NULL"
+            )
+        ).one()
+    assert converted > 0
+    assert misdated == 0
+    assert shortest >= 4

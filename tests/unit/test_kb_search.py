@@ -250,3 +250,52 @@ def test_unselective_text_ranks_titles_then_tops_up(store: LocalStore) -> None:
             "Price list",
             "Hidden price memo",
         ]
+
+
+def test_any_word_ranks_phrases_then_every_word_then_any(store: LocalStore) -> None:
+    """Issue 14: "costs too much" found nothing (every word was required) and "price objection" ranked
+    "long contract" first; any word now matches, a phrase and then every word rank first, plurals fold
+    into their singular's prefix and tags count."""
+    expensive = _create(
+        store,
+        title="Objection: “It is too expensive”",
+        body="Price objections usually mean the value is not clear yet. Do not discount first.",
+        category="Objection handling",
+        tags="pricing, objections, value",
+    )
+    contract = _create(
+        store,
+        title="Objection: “We do not want a long contract”",
+        body="Customers fear being locked in with a provider that does not deliver.",
+        category="Objection handling",
+        tags="objections, contracts, pricing",
+    )
+    fuel = _create(
+        store,
+        title="Fuel reports",
+        body="Show the cost of idling per vehicle and month.",
+        category="Product sheets",
+        tags="fuel",
+    )
+    renewals = _create(
+        store,
+        title="Renewals",
+        body="Start 120 days before the end of the term.",
+        category="Pricing rules",
+        tags="retention, renewals",
+    )
+    with store.engine.connect() as conn:
+        costs = _ids(conn, "costs too much")
+        assert costs[0] == expensive
+        assert set(costs) == {expensive, fuel}  # "costs" finds "cost"
+        assert _ids(conn, "price objection")[:2] == [expensive, contract]
+        assert _ids(conn, "long contract price") == [contract, expensive]  # every word before any word
+        assert _ids(conn, "retention") == [renewals]  # only in its tags
+        assert _ids(conn, "companies retention") == [renewals]
+        assert set(_ids(conn, "objec")) == {expensive, contract}
+        hits = kb_search.search(conn, "costs too much")
+        assert hits[0].title_marked == f"Objection: “It is {ON}too{OFF} expensive”"
+        assert kb_search.kb_terms("Price prices") == ['"price"*']
+        assert kb_search.kb_terms("") == []
+        assert kb_search.kb_terms("GT-400 fuels") == ['"gt 400"*', '"fuel"*']  # a code stays one term
+        assert _ids(conn, "long-contract") == [contract]

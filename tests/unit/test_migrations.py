@@ -26,6 +26,7 @@ INFRASTRUCTURE = {
     "conflicts",
     "sync_state",
     "saved_filters",
+    "assignment_runs",
     "search_doc",
     "search_fts",
     "search_fts_config",

@@ -285,3 +285,121 @@ def test_reps_at_a_glance(east: TerritoryReport) -> None:
     rows = {r[0]: r[1:] for r in table.rows}
     assert rows["Ann Archer"] == (2, 0.5, 5, 1, 3_000_000, 800_000, 100_000, pytest.approx(-2 / 3), 1)
     assert rows["Bob Baker"] == (2, 0.5, 2, 2, 500_000, 200_000, 50_000, pytest.approx(-0.8), 1)
+
+
+def _lead(store: LocalStore, owner: str | None, territory: str, created: str, converted: str | None) -> str:
+    from sqlalchemy import text
+
+    from sfa_desktop.core.records import services
+
+    with store.transaction() as s:
+        lead = services.create(
+            s,
+            "leads",
+            {"last_name": "Late", "territory_id": territory, "owner_id": owner, "status": "qualified"},
+        ).id
+        s.execute(
+            text("UPDATE leads SET created_at = :c, status = 'converted', converted_at = :v WHERE id = :i"),
+            {
+                "c": f"{created} 09:00:00.000000",
+                "v": f"{converted} 09:00:00.000000" if converted else None,
+                "i": lead,
+            },
+        )
+    return lead
+
+
+def test_a_lead_converted_before_it_was_created_is_left_out_of_the_median_and_counted(
+    store: LocalStore, fx: Fixture
+) -> None:
+    """Issue 14, item 7: the demo wrote leads created after their conversion and the median came out at
+    -75.8 days.  Such a lead is bad data: counted as such, never averaged."""
+    _lead(store, fx["bob"], fx["SE"], "2026-06-21", "2026-03-01")  # converted 112 days before created
+    east = report(store, fx["EAST"])
+    assert east.leads.median_days == pytest.approx(6.0)  # still of 10, 4 and 6 days
+    assert east.leads.misdated == 1
+    bob = by_rep(east.lead_reps, "Bob Baker")
+    assert (bob.converted, bob.median_days, bob.misdated) == (3, pytest.approx(5.0), 1)
+    section = {s.key: s for s in report_sections.sections(east)}["leads"]
+    median = next(k for k in section.kpis if k.label == "Median time to convert")
+    assert median.value == "6.0 days"
+    assert median.detail == "1 lead converted before created: left out"
+    (table,) = section.tables
+    assert table.columns[-1].label == "Converted before created"
+    assert table.total is not None
+    assert table.total[-1] == 1
+    assert "left out of the median" in table.note
+
+
+def test_changes_carry_their_sign_everywhere(east: TerritoryReport) -> None:
+    """Issue 14, item 7: 'vs previous' showed '86%' in the tables while its card said '+86%'; every change
+    is now signed the same way, a rise with '+', a fall with a minus sign."""
+    from sfa_desktop.core.reports.view import format_value, signed_percent
+
+    assert [signed_percent(v) for v in (0.86, -0.124, 0.004, None)] == ["+86%", "\u221212%", "0%", "\u2013"]
+    glance = report_sections.reps_at_a_glance(east)
+    column = [c.label for c in glance.columns].index("vs previous")
+    assert glance.columns[column].kind == "change"
+    assert {format_value("change", r[column]) for r in glance.rows} == {"\u221267%", "\u221280%"}
+    revenue = {s.key: s for s in report_sections.sections(east)}["revenue"]
+    change = next(c for c in revenue.tables[0].columns if c.label == "Change")
+    assert change.kind == "change"
+    assert next(k for k in revenue.kpis if k.label == "Change").value == "\u221273%"  # 1,500 against 5,500
+    risk = {s.key: s for s in report_sections.sections(east)}["at_risk"]
+    assert all(c.kind != "percent" for c in risk.tables[0].columns if c.label == "Change")
+
+
+def test_no_row_of_zeros_for_records_without_an_owner(store: LocalStore, fx: Fixture) -> None:
+    """Issue 14, item 7: Reps at a glance showed a '(no owner)' row of zeros (a lead nobody owns was created
+    in the period: the glance shows only leads converted).  A row with something to show stays."""
+    from sfa_desktop.core.records import services
+
+    with store.transaction() as s:  # a lead nobody owns, created in the period, not converted
+        lead = services.create(s, "leads", {"last_name": "Nobody's", "territory_id": fx["NE"]}).id
+    with store.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(
+            text("UPDATE leads SET created_at = '2026-06-03 09:00:00.000000' WHERE id = :i"), {"i": lead}
+        )
+    east = report(store, fx["EAST"])
+    assert by_rep(east.lead_reps, "(no owner)").created == 1  # the leads table counts it
+    glance = {r[0] for r in report_sections.reps_at_a_glance(east).rows}
+    assert glance == {"Ann Archer", "Bob Baker"}
+    with store.transaction() as s:  # an account nobody owns: now the row has an account to show
+        services.create(s, "accounts", {"name": "Orphan", "territory_id": fx["NE"]})
+    east = report(store, fx["EAST"])
+    assert "(no owner)" in {r[0] for r in report_sections.reps_at_a_glance(east).rows}
+    assert by_rep(east.coverage.reps, "(no owner)").accounts == 1
+
+
+def test_the_report_says_how_far_it_is_and_stops_when_cancelled(store: LocalStore, fx: Fixture) -> None:
+    """Issue 14, item 7: a blank page for seconds at 5,000 accounts, no progress shown."""
+    from sfa_desktop.core.progress import Cancelled, Progress
+    from sfa_desktop.core.reports.territory import STAGES
+
+    heard: list[tuple[str, int, int]] = []
+    report(store, fx["EAST"], progress=Progress(lambda *step: heard.append(step), interval=0))
+    assert heard == [(stage, n, len(STAGES)) for n, stage in enumerate(STAGES)] + [
+        ("Done", len(STAGES), len(STAGES))
+    ]
+    stopped = Progress()
+    stopped.cancel()
+    with pytest.raises(Cancelled):
+        report(store, fx["EAST"], progress=stopped)
+
+
+def test_the_csv_has_reps_at_a_glance_as_the_screen_and_paper_do(
+    store: LocalStore, fx: Fixture, tmp_path: Any
+) -> None:
+    import csv
+
+    from sfa_desktop.ops import territories as territory_ops
+
+    result = territory_ops.make_report(store, fx["EAST"], PERIOD.start, PERIOD.end)
+    written = territory_ops.write_csv(result, tmp_path / "east.csv")
+    rows = list(csv.reader(written.read_text(encoding="utf-8").splitlines()))
+    start = rows.index(["Summary: Reps at a glance"])
+    assert rows[start + 1][0] == "Rep"
+    assert rows[start + 1][8] == "vs previous"
+    assert [r[0] for r in rows[start + 2 : start + 4]] == ["Ann Archer", "Bob Baker"]

@@ -97,7 +97,10 @@ def _convert(
         contacts.append(contact)
         lead["converted_account_id"] = account["id"]
         lead["converted_contact_id"] = contact["id"]
-        lead["converted_at"] = gen.business_time(-rng.randint(3, 120))
+        converted_days_ago = rng.randint(3, 120)
+        lead["converted_at"] = gen.business_time(-converted_days_ago)
+        # worked for a few days to a few months before it converted, never after
+        lead["created_at"] = gen.business_time(-converted_days_ago - rng.randint(4, 75))
         if rng.random() < 0.6:
             opportunity = {
                 "id": new_id_from(rng),

@@ -264,17 +264,22 @@ def delete(session: Session, kind: str, record_id: str) -> int:
 
 def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) -> list[str]:
     """Create many records in one statement (imports, demo data).  All rows are checked first; if any is
-    bad, ValidationError names the row and field and nothing is written."""
+    bad, ValidationError names the row and field and nothing is written.  A row's ``created_at`` (a
+    moment not in the future) is kept: a record made earlier elsewhere keeps its history."""
     ent = entity(kind)
     region = _region(session)
     now = utcnow()
     cleaned_rows: list[dict[str, Any]] = []
+    created: dict[str, Any] = {}  # id -> when a record made earlier elsewhere was created (demo history)
     for number, row in enumerate(rows, start=1):
         try:
-            cleaned = clean(ent, {k: v for k, v in row.items() if k != "id"}, phone_region=region)
+            given = {k: v for k, v in row.items() if k not in ("id", "created_at")}
+            cleaned = clean(ent, given, phone_region=region)
         except ValidationError as exc:
             raise ValidationError({f"row {number}: {k}": v for k, v in exc.errors.items()}) from None
         cleaned["id"] = row.get("id") or new_id()
+        if isinstance(row.get("created_at"), dt.datetime) and row["created_at"] <= now:
+            created[cleaned["id"]] = _sql_value(row["created_at"])
         cleaned_rows.append(cleaned)
     if not cleaned_rows:
         return []
@@ -305,6 +310,8 @@ def create_many(session: Session, kind: str, rows: Iterable[Mapping[str, Any]]) 
     payload = []
     for r in cleaned_rows:
         values = [fixed[c] if c in fixed else _or_default(r.get(c), defaults.get(c)) for c in columns]
+        if r["id"] in created:
+            values[columns.index("created_at")] = created[r["id"]]
         for i in convert:
             values[i] = _sql_value(values[i])
         payload.append(values)

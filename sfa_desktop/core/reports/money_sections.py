@@ -10,6 +10,7 @@ from sfa_desktop.core.reports.view import (
     SEGMENT_COLORS,
     Chart,
     Col,
+    Drill,
     Kpi,
     Section,
     Series,
@@ -18,6 +19,7 @@ from sfa_desktop.core.reports.view import (
     percent,
     ratio,
     short_day,
+    signed_percent,
 )
 
 #: Rows of the long tables shown on screen and paper (the CSV has all).
@@ -30,6 +32,7 @@ def pipeline(report: TerritoryReport) -> Section:
     cur = report.settings.currency
     pipe = report.pipeline
     open_stages = [s for s in pipe.stages if s.category == "open"]
+    open_keys = tuple(s.key for s in open_stages)
     chart = Chart(
         "hbar",
         "Open pipeline by stage",
@@ -53,6 +56,14 @@ def pipeline(report: TerritoryReport) -> Section:
             )
             for s in pipe.stages
         ),
+        drills=tuple(
+            Drill(
+                "opportunities",
+                stages=(s.key,),
+                closed=None if s.category == "open" else (report.period.start, report.period.end),
+            )
+            for s in pipe.stages
+        ),
     )
     t = pipe.total
     per_rep = Table(
@@ -72,6 +83,7 @@ def pipeline(report: TerritoryReport) -> Section:
             for r in pipe.reps
         ),
         ("All reps", t.open_count, t.open_amount, t.weighted, t.won_amount, t.lost_amount, t.win_rate),
+        drills=tuple(report.owned_by("opportunities", r.rep, stages=open_keys) for r in pipe.reps),
     )
     kpis = (
         Kpi("Open pipeline", money(t.open_amount, cur, short=True), f"{t.open_count:,} opportunities"),
@@ -124,12 +136,13 @@ def revenue(report: TerritoryReport) -> Section:
             Col("Rep"),
             Col("This period", "money"),
             Col("Previous period", "money"),
-            Col("Change", "percent"),
+            Col("Change", "change"),
             Col("Orders", "int"),
             Col("Orders before", "int"),
         ),
         tuple((r.rep, r.current, r.previous, r.change, r.orders, r.previous_orders) for r in rev.reps),
         ("All reps", t.current, t.previous, t.change, t.orders, t.previous_orders),
+        drills=tuple(report.owned_by("accounts", r.rep) for r in rev.reps),
     )
     change = t.change
     kpis = (
@@ -137,7 +150,7 @@ def revenue(report: TerritoryReport) -> Section:
         Kpi("Previous period", money(t.previous, cur, short=True), f"{t.previous_orders:,} orders"),
         Kpi(
             "Change",
-            ("+" if (change or 0) >= 0 else "") + percent(change) if change is not None else "\u2013",
+            signed_percent(change),
             "",
             "" if change is None else ("good" if change >= 0 else "bad"),
         ),
@@ -175,11 +188,13 @@ def profitability(report: TerritoryReport) -> Section:
         (a.rank, a.name, a.rep, a.orders, a.revenue, a.margin, a.activities, a.cost, a.net, a.segment)
         for a in prof.accounts
     )
+    to_account = tuple(Drill("accounts", record_id=a.account_id) for a in prof.accounts)
     ranked = Table(
         "profitability",
         "Most profitable accounts",
         ranked_cols,
         rows,
+        drills=to_account,
         shown=TOP_ACCOUNTS,
         note=f"The {min(TOP_ACCOUNTS, len(rows))} best of {len(rows):,} accounts; the CSV lists them all."
         if len(rows) > TOP_ACCOUNTS
@@ -190,6 +205,7 @@ def profitability(report: TerritoryReport) -> Section:
         "Least profitable accounts",
         ranked_cols,
         tuple(reversed(rows[-WORST_ACCOUNTS:])) if len(rows) > TOP_ACCOUNTS else (),
+        drills=tuple(reversed(to_account[-WORST_ACCOUNTS:])) if len(rows) > TOP_ACCOUNTS else (),
     )
     positive = sum(seg.positive for seg in prof.segments)
     segments = Table(
@@ -278,7 +294,7 @@ def at_risk(report: TerritoryReport) -> Section:
             Col("Rep"),
             Col("Previous period", "money"),
             Col("This period", "money"),
-            Col("Change", "percent"),
+            Col("Change", "change"),
             Col("Last contact", "date"),
             Col("Days since", "int"),
             Col("Why"),
@@ -296,6 +312,7 @@ def at_risk(report: TerritoryReport) -> Section:
             )
             for r in risk.accounts
         ),
+        drills=tuple(Drill("accounts", record_id=r.account_id) for r in risk.accounts),
         shown=RISK_ROWS,
         note=f"The first {RISK_ROWS} of {len(risk.accounts):,}; the CSV lists them all."
         if len(risk.accounts) > RISK_ROWS
@@ -312,6 +329,7 @@ def at_risk(report: TerritoryReport) -> Section:
             Col("Revenue at stake", "money"),
         ),
         tuple((r.rep, r.declining, r.lapsed, r.both, r.at_stake) for r in risk.reps),
+        drills=tuple(report.owned_by("accounts", r.rep) for r in risk.reps),
     )
     declining = sum(r.declining + r.both for r in risk.reps)
     lapsed = sum(r.lapsed + r.both for r in risk.reps)

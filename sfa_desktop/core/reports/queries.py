@@ -154,6 +154,8 @@ class LeadRow:
     qualified: int = 0
     converted: int = 0
     median_days: float | None = None
+    #: converted before they were created (bad data: left out of the median, counted here)
+    misdated: int = 0
 
     @property
     def conversion_rate(self) -> float | None:
@@ -164,7 +166,7 @@ _MEDIAN = f"""
     WITH d AS (
         SELECT owner_id, julianday(converted_at) - julianday(created_at) AS days FROM leads
         WHERE deleted_at IS NULL AND created_at >= :start AND created_at < :end AND converted_at IS NOT NULL
-          AND {IN_SCOPE}
+          AND converted_at >= created_at AND {IN_SCOPE}
     ), r AS (
         SELECT {{group}} AS grp, days,
                row_number() OVER (PARTITION BY {{group}} ORDER BY days) AS rn,
@@ -177,12 +179,15 @@ _MEDIAN = f"""
 
 def leads(ctx: Context) -> tuple[LeadRow, list[LeadRow]]:
     """Leads created in the period, how many of them were qualified and converted, and the median days
-    from creation to conversion of those converted."""
+    from creation to conversion of those converted.  A lead converted before it was created (a clock or an
+    import got it wrong) says nothing about the time to convert: it is left out of the median and counted
+    as misdated."""
     counts = ctx.rows(
         f"""
         SELECT owner_id, count(*),
                sum(status IN ('qualified', 'converted') OR converted_at IS NOT NULL),
-               sum(status = 'converted' OR converted_at IS NOT NULL)
+               sum(status = 'converted' OR converted_at IS NOT NULL),
+               sum(converted_at < created_at)
         FROM leads
         WHERE deleted_at IS NULL AND created_at >= :start AND created_at < :end AND {IN_SCOPE}
         GROUP BY owner_id
@@ -190,7 +195,10 @@ def leads(ctx: Context) -> tuple[LeadRow, list[LeadRow]]:
     )
     medians = {owner: float(days) for owner, days in ctx.rows(_MEDIAN.format(group="owner_id"))}
     overall = ctx.rows(_MEDIAN.format(group="''"))
-    reps = [LeadRow(ctx.rep(owner), int(c), int(q), int(v), medians.get(owner)) for owner, c, q, v in counts]
+    reps = [
+        LeadRow(ctx.rep(owner), int(c), int(q), int(v), medians.get(owner), int(bad or 0))
+        for owner, c, q, v, bad in counts
+    ]
     reps.sort(key=lambda r: r.rep.casefold())
     total = LeadRow(
         "All reps",
@@ -198,6 +206,7 @@ def leads(ctx: Context) -> tuple[LeadRow, list[LeadRow]]:
         sum(r.qualified for r in reps),
         sum(r.converted for r in reps),
         float(overall[0][1]) if overall else None,
+        sum(r.misdated for r in reps),
     )
     return total, reps
 

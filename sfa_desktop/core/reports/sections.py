@@ -3,7 +3,10 @@ reads better, and the tables beside it, overall and per rep."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sfa_desktop.core.reports import money_sections
+from sfa_desktop.core.reports.base import NO_OWNER
 from sfa_desktop.core.reports.territory import TerritoryReport
 from sfa_desktop.core.reports.view import (
     Chart,
@@ -16,6 +19,7 @@ from sfa_desktop.core.reports.view import (
     percent,
     ratio,
     short_day,
+    signed_percent,
 )
 
 NO_ACTIVITY = "No activity in this period."
@@ -59,9 +63,7 @@ def summary(report: TerritoryReport) -> tuple[Kpi, ...]:
         Kpi(
             "Revenue",
             money(rev.current, cur, short=True),
-            f"{'+' if (change or 0) >= 0 else ''}{percent(change)} vs previous"
-            if change is not None
-            else "no orders before",
+            f"{signed_percent(change)} vs previous" if change is not None else "no orders before",
             "" if change is None else ("good" if change >= 0 else "bad"),
         ),
         Kpi("A customers", f"{segment_a.accounts:,}", f"earn {money(segment_a.net, cur, short=True)} net"),
@@ -101,6 +103,8 @@ def reps_at_a_glance(report: TerritoryReport) -> Table:
                 (at_risk.declining + at_risk.lapsed + at_risk.both) if at_risk else 0,
             )
         )
+    # a "(no owner)" row is there for records nobody owns; when none of them shows here, it says nothing
+    rows = [r for r in rows if r[0] != NO_OWNER or any(r[1:])]
     return Table(
         "reps",
         "Reps at a glance",
@@ -113,10 +117,11 @@ def reps_at_a_glance(report: TerritoryReport) -> Table:
             Col("Open pipeline", "money"),
             Col("Won", "money"),
             Col("Revenue", "money"),
-            Col("vs previous", "percent"),
+            Col("vs previous", "change"),
             Col("At risk", "int"),
         ),
         tuple(rows),
+        drills=tuple(report.owned_by("accounts", r[0]) for r in rows),
     )
 
 
@@ -141,6 +146,7 @@ def coverage(report: TerritoryReport) -> Section:
         ),
         rows,
         ("All reps", t.accounts, t.contacts, t.recent, ratio(t.recent, t.accounts), t.never_visited),
+        drills=tuple(report.owned_by("accounts", r.rep) for r in cov.reps),
     )
     chart = Chart(
         "stacked",
@@ -185,6 +191,7 @@ def activity(report: TerritoryReport) -> Section:
         (Col("Rep"), *kinds, Col("Total", "int")),
         tuple((r.rep, *(r.by_kind.get(k, 0) for k in act.kinds), r.total) for r in act.reps if r.total),
         ("All reps", *(sum(act.grid[k]) for k in act.kinds), act.total),
+        drills=tuple(report.owned_by("accounts", r.rep) for r in act.reps if r.total),
     )
     weekly = Table(
         "activity_weeks",
@@ -275,33 +282,55 @@ def leads(report: TerritoryReport) -> Section:
             Series("Converted", tuple(r.converted for r in reps)),
         ),
     )
+    columns: tuple[Col, ...] = (
+        Col("Rep"),
+        Col("Created", "int"),
+        Col("Qualified", "int"),
+        Col("Converted", "int"),
+        Col("Conversion rate", "percent"),
+        Col("Median days to convert", "days"),
+    )
+    rows: tuple[tuple[Any, ...], ...] = tuple(
+        (r.rep, r.created, r.qualified, r.converted, r.conversion_rate, r.median_days) for r in reps
+    )
+    all_reps: tuple[Any, ...] = (
+        "All reps",
+        total.created,
+        total.qualified,
+        total.converted,
+        total.conversion_rate,
+        total.median_days,
+    )
+    note = ""
+    if total.misdated:  # bad data is shown, not averaged: a column on screen, on paper and in the CSV
+        columns += (Col("Converted before created", "int"),)
+        rows = tuple((*row, r.misdated) for row, r in zip(rows, reps, strict=True))
+        all_reps += (total.misdated,)
+        note = (
+            f"{total.misdated:,} converted lead{'s' if total.misdated != 1 else ''} have a conversion date "
+            "before their creation date: left out of the median time to convert. Correct their dates."
+        )
+    period = (report.period.start, report.period.end)
     table = Table(
         "leads",
         "Leads per rep",
-        (
-            Col("Rep"),
-            Col("Created", "int"),
-            Col("Qualified", "int"),
-            Col("Converted", "int"),
-            Col("Conversion rate", "percent"),
-            Col("Median days to convert", "days"),
-        ),
-        tuple((r.rep, r.created, r.qualified, r.converted, r.conversion_rate, r.median_days) for r in reps),
-        (
-            "All reps",
-            total.created,
-            total.qualified,
-            total.converted,
-            total.conversion_rate,
-            total.median_days,
-        ),
+        columns,
+        rows,
+        all_reps,
+        note=note,
+        drills=tuple(report.owned_by("leads", r.rep, created=period) for r in reps),
     )
     median = "\u2013" if total.median_days is None else f"{total.median_days:.1f} days"
+    misdated = (
+        f"{total.misdated:,} lead{'s' if total.misdated != 1 else ''} converted before created: left out"
+        if total.misdated
+        else ""
+    )
     kpis = (
         Kpi("Created", f"{total.created:,}"),
         Kpi("Qualified", f"{total.qualified:,}", percent(ratio(total.qualified, total.created))),
         Kpi("Converted", f"{total.converted:,}", f"conversion rate {percent(total.conversion_rate)}"),
-        Kpi("Median time to convert", median),
+        Kpi("Median time to convert", median, misdated, "bad" if misdated else ""),
     )
     return Section(
         "leads",

@@ -3,17 +3,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.core.reports import profit as report_profit
 from sfa_desktop.core.reports import queries as report_queries
 from sfa_desktop.core.reports.base import Context, Period, RepName, Scope, account_activity, resolve_scope
 from sfa_desktop.core.reports.report_settings import ReportSettings
+from sfa_desktop.core.reports.view import Drill
+
+#: What the report counts, in order, as its progress says it.
+STAGES = (
+    "Counting leads",
+    "Reading the accounts' activities",
+    "Counting coverage",
+    "Counting activities",
+    "Adding up the pipeline",
+    "Adding up revenue",
+    "Working out customer profitability",
+    "Finding accounts at risk",
+)
 
 
 @dataclass
@@ -30,6 +45,19 @@ class TerritoryReport:
     revenue: report_queries.Revenue
     profitability: report_profit.Profitability
     at_risk: report_profit.AtRisk
+    #: a rep's name as the tables show it -> their user id (for the drill-down to their records)
+    rep_ids: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def owned_by(
+        self,
+        kind: str,
+        rep: str,
+        *,
+        stages: tuple[str, ...] = (),
+        created: tuple[dt.date, dt.date] | None = None,
+    ) -> Drill:
+        """The records of ``kind`` that a rep row of the tables stands for ("(no owner)": nobody's)."""
+        return Drill(kind, owner_id=self.rep_ids.get(rep, ""), stages=stages, created=created)
 
     @property
     def has_activity(self) -> bool:
@@ -57,9 +85,17 @@ def build(
     settings: ReportSettings | None = None,
     now: dt.datetime | None = None,
     tz: dt.tzinfo | None = None,
+    progress: Progress | None = None,
 ) -> TerritoryReport:
     """The report for a territory (and those below it; None: all the user's territories) over a period.
-    ``visible``: the territories the user may see (None: all).  Raises ReportError / TerritoryGone."""
+    ``visible``: the territories the user may see (None: all).  Raises ReportError / TerritoryGone;
+    ``progress`` hears of each section as it is counted (and Cancelled stops the report there)."""
+    steps = Progress() if progress is None else progress
+    step = iter(range(len(STAGES)))
+
+    def counting(stage: str) -> None:
+        steps.step(stage, next(step), len(STAGES))
+
     scope = resolve_scope(session, territory_id, visible)
     ctx = Context(
         session,
@@ -70,19 +106,35 @@ def build(
         tz,
         RepName({row[0]: row[1] for row in session.execute(text("SELECT id, full_name FROM users"))}),
     )
+    counting(STAGES[0])
     lead_total, lead_reps = report_queries.leads(ctx)
+    counting(STAGES[1])
     with account_activity(ctx):
-        return TerritoryReport(
-            scope=scope,
-            period=period,
-            generated_at=ctx.now,
-            settings=ctx.settings,
-            coverage=report_queries.coverage(ctx),
-            activity=report_queries.activity(ctx),
-            leads=lead_total,
-            lead_reps=lead_reps,
-            pipeline=report_queries.pipeline(ctx),
-            revenue=report_queries.revenue(ctx),
-            profitability=report_profit.profitability(ctx),
-            at_risk=report_profit.at_risk(ctx),
-        )
+        counting(STAGES[2])
+        coverage = report_queries.coverage(ctx)
+        counting(STAGES[3])
+        activity = report_queries.activity(ctx)
+        counting(STAGES[4])
+        pipeline = report_queries.pipeline(ctx)
+        counting(STAGES[5])
+        revenue = report_queries.revenue(ctx)
+        counting(STAGES[6])
+        profitability = report_profit.profitability(ctx)
+        counting(STAGES[7])
+        at_risk = report_profit.at_risk(ctx)
+    steps.step("Done", len(STAGES), len(STAGES))
+    return TerritoryReport(
+        scope=scope,
+        period=period,
+        generated_at=ctx.now,
+        settings=ctx.settings,
+        coverage=coverage,
+        activity=activity,
+        leads=lead_total,
+        lead_reps=lead_reps,
+        pipeline=pipeline,
+        revenue=revenue,
+        profitability=profitability,
+        at_risk=at_risk,
+        rep_ids={name: user_id for user_id, name in ctx.rep.names.items()},
+    )

@@ -22,7 +22,23 @@ PREVIOUS_COLOR = "#94a3b8"
 @dataclass(frozen=True)
 class Col:
     label: str
-    kind: str = "text"  # text | code (short text) | int | money | percent | days | date | float
+    #: text | code (short text) | int | money | percent | change (a signed percent) | days | date | float
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Drill:
+    """The records behind a row of a report table (double-click it): one record, or a list of one kind
+    narrowed to the row's owner, stage or dates within the report's territories."""
+
+    kind: str  # accounts | leads | opportunities
+    record_id: str | None = None
+    #: the owner's user id; "" for the records nobody owns
+    owner_id: str | None = None
+    stages: tuple[str, ...] = ()
+    #: leads created, or opportunities closed, in these days (first, last)
+    created: tuple[dt.date, dt.date] | None = None
+    closed: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,12 @@ class Table:
     note: str = ""
     #: Only in the CSV: the figures behind a chart, which on screen and paper the chart shows.
     csv_only: bool = False
+    #: Per row (in ``rows`` order), the records behind it, where there is a list to open; the total
+    #: row has none.
+    drills: tuple[Drill | None, ...] = ()
+
+    def drill(self, row: int) -> Drill | None:
+        return self.drills[row] if 0 <= row < len(self.drills) else None
 
     @property
     def visible_rows(self) -> tuple[tuple[Any, ...], ...]:
@@ -124,6 +146,17 @@ def percent(value: float | None) -> str:
     return "\u2013" if value is None else f"{value * 100:.0f}%"
 
 
+def signed_percent(value: float | None) -> str:
+    """A change as a person reads it: '+86%', '\u221212%', '0%' (what rounds to zero has no sign)."""
+    if value is None:
+        return "\u2013"
+    whole = round(value * 100)
+    if whole == 0:
+        return "0%"
+    sign = "+" if whole > 0 else "\u2212"
+    return f"{sign}{abs(whole)}%"
+
+
 def format_value(kind: str, value: Any, currency: str = "USD") -> str:
     """A table cell as a person reads it."""
     if value is None:
@@ -132,6 +165,8 @@ def format_value(kind: str, value: Any, currency: str = "USD") -> str:
         return money(value, currency)
     if kind == "percent":
         return percent(float(value))
+    if kind == "change":
+        return signed_percent(float(value))
     if kind == "int":
         return f"{int(value):,}"
     if kind == "days":
@@ -151,7 +186,7 @@ def data_value(kind: str, value: Any) -> Any:
         cents = int(value)
         sign = "-" if cents < 0 else ""
         return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-    if kind == "percent":
+    if kind in ("percent", "change"):
         return f"{float(value):.4f}"
     if kind == "days":
         return f"{float(value):.1f}"

@@ -169,19 +169,65 @@ def apply_moves(session: Session, moves: Sequence[Move]) -> int:
     Refuses (StalePreview, nothing written) when any record is gone or in another territory than the
     preview saw.  Returns the number of records moved."""
     todo = [m for m in moves if m.permitted]
-    changed = []
-    for move in todo:
-        row = session.execute(
-            text(f"SELECT territory_id, deleted_at FROM {move.kind} WHERE id = :id"), {"id": move.record_id}
-        ).first()
-        if row is None or row.deleted_at is not None or row.territory_id != move.from_id:
-            changed.append(move.name)
+    changed = _moved_meanwhile(session, [(m, m.from_id) for m in todo])
     if changed:
-        listed = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
         raise StalePreview(
-            f"{len(changed)} record{'s' if len(changed) != 1 else ''} changed since the preview ({listed}); "
-            "nothing was moved. Preview again."
+            f"{_records(changed)} changed since the preview ({_listed(changed)}); nothing was moved. "
+            "Preview again."
         )
     for move in todo:
         services.update(session, move.kind, move.record_id, {"territory_id": move.to_id})
     return len(todo)
+
+
+class CannotUndo(UserError):
+    """A run cannot be undone (records changed since, or moves the user may not make); says why."""
+
+
+def undo_moves(session: Session, moves: Sequence[Move], may_move: MayMove | None = None) -> int:
+    """Move the records of a run back where they were, in the caller's transaction, through the services
+    (so the undo syncs like any move).  Refuses (CannotUndo, nothing written) when a record is gone or
+    was moved again since, or when the user may not move it back.  Returns the number moved back."""
+    changed = _moved_meanwhile(session, [(m, m.to_id) for m in moves])
+    if changed:
+        raise CannotUndo(
+            f"{_records(changed)} changed since the run ({_listed(changed)}); nothing was moved back. "
+            "Move the others by hand if they should go back."
+        )
+    if may_move is not None:
+        refused = [m.name for m in moves if not may_move(m.to_id, m.from_id, _owner(session, m))]
+        if refused:
+            raise CannotUndo(
+                f"You may not move {_listed(refused)} back: ask your manager or an administrator; "
+                "nothing was moved back."
+            )
+    for move in moves:
+        services.update(session, move.kind, move.record_id, {"territory_id": move.from_id})
+    return len(moves)
+
+
+def _moved_meanwhile(session: Session, expected: Sequence[tuple[Move, str | None]]) -> list[str]:
+    """The names of the records no longer live in the territory expected."""
+    changed = []
+    for move, territory_id in expected:
+        row = session.execute(
+            text(f"SELECT territory_id, deleted_at FROM {move.kind} WHERE id = :id"), {"id": move.record_id}
+        ).first()
+        if row is None or row.deleted_at is not None or row.territory_id != territory_id:
+            changed.append(move.name)
+    return changed
+
+
+def _records(names: Sequence[str]) -> str:
+    return f"{len(names)} record{'s' if len(names) != 1 else ''}"
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _owner(session: Session, move: Move) -> str | None:
+    owner = session.execute(
+        text(f"SELECT owner_id FROM {move.kind} WHERE id = :id"), {"id": move.record_id}
+    ).scalar()
+    return None if owner is None else str(owner)
