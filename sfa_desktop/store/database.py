@@ -60,7 +60,7 @@ def _check_existing_file(path: Path) -> str | None:
         # A read-only open of a WAL-mode file would create -wal/-shm beside it; with no -wal there is no
         # uncheckpointed data, so reading it as immutable is exact and leaves the folder as it was.
         immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro{immutable}", uri=True)
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro{immutable}", uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"Cannot open {path}: {exc}.") from None
     try:

@@ -7,25 +7,22 @@ actually needs an upgrade, so a normal start-up does not pay for it.
 from __future__ import annotations
 
 import re
-import sys
 from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from sfa_desktop.core import resources
 from sfa_desktop.core.records.models import Base
 from sfa_desktop.store.errors import StoreError
 
 
 def migrations_dir() -> Path:
-    """``db/local``: beside the package in a checkout, or bundled next to the executable."""
-    bundled = getattr(sys, "_MEIPASS", None)
-    candidates = [Path(bundled) / "db" / "local"] if bundled else []
-    candidates.append(Path(__file__).resolve().parents[2] / "db" / "local")
-    for candidate in candidates:
-        if (candidate / "env.py").exists():
-            return candidate
-    raise StoreError("The app's database migrations are missing; reinstall SFA Desktop.")
+    """``db/local``: beside the package in a checkout, in the package of a wheel, or in a bundle."""
+    folder = resources.migrations_dir("local")
+    if folder is None:
+        raise StoreError("The app's database migrations are missing; reinstall SFA Desktop.")
+    return folder
 
 
 _REVISION = re.compile(r'^revision(?:: str)? = ["\']([0-9a-z_]+)["\']', re.MULTILINE)
