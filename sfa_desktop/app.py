@@ -71,8 +71,33 @@ def _check_writable(path: Path) -> str | None:
     return None
 
 
+def _utf8_locale() -> None:
+    """On Linux and the BSDs, make the character type UTF-8 before Qt starts, as Python itself does for the
+    C locale (PEP 538; a PyInstaller bundle does not): Qt needs a UTF-8 locale and otherwise switches to
+    C.UTF-8 on its own, printing a four-line warning on the terminal (``env -i``, ``LANG=C``, a cron job,
+    a desktop session with a Latin-1 locale).  Only the character type changes: dates and numbers keep
+    the person's locale."""
+    if sys.platform == "win32" or sys.platform == "darwin":
+        return
+    import locale
+
+    previous = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "")
+        codeset = locale.nl_langinfo(locale.CODESET)
+    except locale.Error:  # a locale the environment names that is not installed
+        codeset = ""
+    finally:
+        locale.setlocale(locale.LC_CTYPE, previous)
+    if codeset.replace("-", "").upper() == "UTF8":
+        return
+    name = "LC_ALL" if os.environ.get("LC_ALL") else "LC_CTYPE"
+    os.environ[name] = "C.UTF-8"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    _utf8_locale()
     screenshot: Path | None = args.screenshot
     if screenshot is not None:
         problem = _check_writable(screenshot)

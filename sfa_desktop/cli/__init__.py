@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from sfa_desktop import __version__
+from sfa_desktop import version_line
 from sfa_desktop.cli import (
     basics,
     callsheet,
@@ -93,7 +93,7 @@ def build_parser(tree: CommandTree | None = None) -> argparse.ArgumentParser:
         epilog="Every command has --help, for example 'sfa contacts add --help'.",
     )
     parser.add_argument("--data-dir", metavar="DIR", type=Path, default=None, help=DATA_DIR_HELP)
-    parser.add_argument("--version", action="version", version=f"sfa {__version__}")
+    parser.add_argument("--version", action="version", version=f"sfa {version_line()}")
     (tree or command_tree()).build(parser, dest="command", metavar="COMMAND", required=True)
     return parser
 

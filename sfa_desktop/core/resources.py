@@ -30,3 +30,19 @@ def resources_dir() -> Path:
         + ", ".join(str(c) for c in candidates)
         + ". Reinstall the app or set SFA_RESOURCES to the folder."
     )
+
+
+def migrations_dir(name: str) -> Path | None:
+    """The Alembic folder ``db/<name>`` (``local``: the laptop's database, ``central``: the central store),
+    found like the resources: a PyInstaller bundle (``sys._MEIPASS/db``), a checkout or an editable install
+    (``db/`` beside the package), a wheel (``sfa_desktop/db``, copied in by setup.py).  None when missing."""
+    candidates = []
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.append(Path(bundle) / "db" / name)
+    here = Path(__file__).resolve()
+    candidates += [here.parents[2] / "db" / name, here.parents[1] / "db" / name]
+    for candidate in candidates:
+        if (candidate / "env.py").is_file():
+            return candidate
+    return None

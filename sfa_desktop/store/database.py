@@ -69,7 +69,7 @@ def _check_existing_file(path: Path) -> str | None:
         # A read-only open of a WAL-mode file would create -wal/-shm beside it; with no -wal there is no
         # uncheckpointed data, so reading it as immutable is exact and leaves the folder as it was.
         immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro{immutable}", uri=True)
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro{immutable}", uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"Cannot open {path}: {exc}.") from None
     try:
@@ -156,9 +156,12 @@ class LocalStore:
 
         folder = data_folder(data_dir) if data_dir is not None else default_data_dir()
         path = folder / DB_FILENAME
+        kept: Path | None = None  # the copy made before upgrading an older version's file
         if path.exists():
             revision = _check_existing_file(path)
             migrations.check_revision(path, revision)
+            if revision is not None and migrations.needs_backup(revision):
+                kept = migrations.backup(path, revision)
         elif not create:
             raise StoreError(f"There is no SFA Desktop data in {folder}. Run 'sfa --data-dir {folder} init'.")
         else:
@@ -171,12 +174,22 @@ class LocalStore:
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode = WAL")
             migrations.upgrade(engine)
-        except StoreError:
-            engine.dispose()
-            raise
         except Exception as exc:
             engine.dispose()
+            if kept is not None:
+                # the upgrade may have changed part of the file: put it back as it was, keep the copy
+                migrations.restore(kept, path)
+                raise StoreError(
+                    f"Upgrading the data file {path} to this version of SFA Desktop failed ({exc}). The file "
+                    f"was put back as it was, and the copy made before the upgrade is kept at {kept}. "
+                    "Nothing was lost: go on with the previous version and show this message to your "
+                    "administrator."
+                ) from exc
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(f"Cannot prepare the data file {path}: {exc}") from exc
+        if kept is not None:
+            kept.unlink()  # upgraded: the copy is no longer needed
         return cls(path, engine)
 
     @contextmanager

@@ -7,25 +7,24 @@ actually needs an upgrade, so a normal start-up does not pay for it.
 from __future__ import annotations
 
 import re
-import sys
+import sqlite3
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from sfa_desktop.core import resources
 from sfa_desktop.core.records.models import Base
 from sfa_desktop.store.errors import StoreError
 
 
 def migrations_dir() -> Path:
-    """``db/local``: beside the package in a checkout, or bundled next to the executable."""
-    bundled = getattr(sys, "_MEIPASS", None)
-    candidates = [Path(bundled) / "db" / "local"] if bundled else []
-    candidates.append(Path(__file__).resolve().parents[2] / "db" / "local")
-    for candidate in candidates:
-        if (candidate / "env.py").exists():
-            return candidate
-    raise StoreError("The app's database migrations are missing; reinstall SFA Desktop.")
+    """``db/local``: beside the package in a checkout, in the package of a wheel, or in a bundle."""
+    folder = resources.migrations_dir("local")
+    if folder is None:
+        raise StoreError("The app's database migrations are missing; reinstall SFA Desktop.")
+    return folder
 
 
 _REVISION = re.compile(r'^revision(?:: str)? = ["\']([0-9a-z_]+)["\']', re.MULTILINE)
@@ -65,6 +64,61 @@ def current_revision(engine: Engine) -> str | None:
         if not exists:
             return None
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def needs_backup(revision: str | None) -> bool:
+    """True when a file at ``revision`` holds data and is about to be upgraded: an older version's file."""
+    return revision is not None and revision != known_revisions()[1]
+
+
+def backup(path: Path, revision: str) -> Path:
+    """A consistent copy of the data file (its write-ahead log included) made before upgrading it from
+    ``revision``: ``sfa.sqlite3.before-upgrade-<revision>-<time>`` beside it.  A copy an earlier, interrupted
+    upgrade left is never overwritten."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.before-upgrade-{revision}-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.before-upgrade-{revision}-{stamp}-{n}")
+    try:
+        _copy_database(path, target)
+    except (OSError, sqlite3.Error) as exc:
+        target.unlink(missing_ok=True)
+        raise StoreError(
+            f"The data file {path} needs upgrading to this version of SFA Desktop, but no backup of it "
+            f"could be made first ({exc}); it was left untouched. Free some disk space or check the "
+            "folder's permissions, then start again."
+        ) from None
+    return target
+
+
+def restore(copy: Path, path: Path) -> None:
+    """Put the backup ``copy`` back as the data file ``path`` (after an upgrade that failed)."""
+    _copy_database(copy, path)
+
+
+def _copy_database(source: Path, target: Path, *, wait: float = 10.0) -> None:
+    """Copy with SQLite's backup API (consistent, the write-ahead log included); gives up with
+    ``sqlite3.OperationalError`` when another program keeps either file locked for ``wait`` seconds."""
+    pause = 0.05
+    tries = {"left": int(wait / pause)}
+
+    def progress(status: int, _remaining: int, _total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            tries["left"] -= 1
+            if tries["left"] < 0:
+                raise sqlite3.OperationalError(f"{target} is in use by another program")
+
+    src = sqlite3.connect(str(source), timeout=wait)
+    try:
+        dst = sqlite3.connect(str(target), timeout=wait)
+        try:
+            src.backup(dst, progress=progress, sleep=pause)
+        finally:
+            dst.close()
+    finally:
+        src.close()
 
 
 def upgrade(engine: Engine) -> None:

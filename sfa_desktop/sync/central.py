@@ -146,15 +146,13 @@ def central_transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[C
 
 
 def migrations_dir() -> Path:
-    import sys
+    """``db/central``: beside the package in a checkout, in the package of a wheel, or in a bundle."""
+    from sfa_desktop.core import resources
 
-    bundled = getattr(sys, "_MEIPASS", None)
-    for candidate in ([Path(bundled) / "db" / "central"] if bundled else []) + [
-        Path(__file__).resolve().parents[2] / "db" / "central"
-    ]:
-        if (candidate / "env.py").exists():
-            return candidate
-    raise CentralError("The app's central-store migrations are missing; reinstall SFA Desktop.")
+    folder = resources.migrations_dir("central")
+    if folder is None:
+        raise CentralError("The app's central-store migrations are missing; reinstall SFA Desktop.")
+    return folder
 
 
 @cache

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop import __version__
+from sfa_desktop import __version__, build_id
 from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.ops import sync as sync_ops
@@ -482,6 +482,7 @@ class MainWindow(QMainWindow):
             self,
             "About SFA Desktop",
             f"<h3>SFA Desktop {__version__}</h3>"
+            f"<p>Build: <code>{build_id()}</code></p>"
             "<p>Offline-first sales force automation: your accounts, contacts, leads and opportunities "
             "on your laptop, synced with the company when you are online.</p>"
             f"<p>Data file: <code>{self.store.path}</code></p>",
