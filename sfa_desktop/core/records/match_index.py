@@ -60,6 +60,13 @@ class PackedIndex:
     def profile(self, number: int) -> Profile:
         return unpack(self._packed[number])
 
+    def ref(self, number: int) -> str:
+        """The ref of profile ``number`` (unpacking only what is needed)."""
+        return self._packed[number].split(_FIELD, 1)[0]
+
+    def label(self, number: int) -> str:
+        return self._packed[number].split(_FIELD, 2)[1]
+
     def add(self, p: Profile) -> int:
         number = len(self._packed)
         self._packed.append(pack(p))
@@ -124,14 +131,20 @@ class PackedIndex:
     def best(self, p: Profile, *, automatic: bool = False) -> tuple[Profile, Verdict] | None:
         """The filed profile most likely the same as ``p`` (as ``Index.best``); with ``automatic``, only
         one certain enough to merge without asking a person."""
-        found: list[tuple[Profile, Verdict]] = []
+        found = self.best_number(p, automatic=automatic)
+        return None if found is None else (self.profile(found[0]), found[1])
+
+    def best_number(self, p: Profile, *, automatic: bool = False) -> tuple[int, Verdict] | None:
+        """As :meth:`best`, with the number the profile was filed as."""
+        found: list[tuple[int, Profile, Verdict]] = []
         for number in self.candidates(p):
             other = self.profile(number)
             if other.ref == p.ref:
                 continue
             verdict = compare(self.kind, p, other)
             if verdict is not None and (verdict.automatic or not automatic):
-                found.append((other, verdict))
+                found.append((number, other, verdict))
         if not found:
             return None
-        return min(found, key=lambda item: (-item[1].score, item[0].label))
+        number, _other, verdict = min(found, key=lambda item: (-item[2].score, item[1].label))
+        return number, verdict

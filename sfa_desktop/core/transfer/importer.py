@@ -15,6 +15,7 @@ the :class:`~sfa_desktop.core.progress.Progress` raises ``Cancelled`` and the tr
 from __future__ import annotations
 
 import io
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +26,10 @@ from sqlalchemy.orm import Session
 from sfa_desktop.core import csvfiles, settings
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import columns, services
-from sfa_desktop.core.records.duplicates import iter_profiles, load_profiles
+from sfa_desktop.core.records.duplicates import iter_profiles
 from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
 from sfa_desktop.core.records.match_index import PackedIndex
-from sfa_desktop.core.records.matching import Profile, company_key, fold, profile
+from sfa_desktop.core.records.matching import Profile, company_key, compare, fold, profile
 from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.transfer import vocabulary
 from sfa_desktop.core.transfer.countries import country_code
@@ -50,25 +51,30 @@ class Options:
 
 _NOTHING: dict[str, Any] = {}  # shared by the rows that have no problems or changes (never changed)
 _NO_WARNINGS: list[str] = []  # shared by the rows without warnings (never changed; a row gets its own)
+#: Why a row was taken as a record already there or as a row above: compared (the reasons are worked out
+#: again when asked for), the same id, or the same name and details.
+_COMPARED, _SAME_ID, _SAME_DETAILS = 0, 1, 2
+_WHY: dict[int, tuple[str, ...]] = {_SAME_ID: ("same id",), _SAME_DETAILS: ("same name and details",)}
 
 
 class PlannedRow:
     """One row's fate: what the import does with it, and why.  Its values are not kept: :attr:`values`
     reads and cleans the row again from the file (a plan of 200,000 rows keeps 200,000 fates, not 200,000
-    rows), as :func:`run` does, a batch at a time."""
+    rows), as :func:`run` does, a batch at a time.  A match keeps the matched record's number in the plan's
+    index of the records already there (or the number of the row above it repeats): :attr:`match_id`,
+    :attr:`match_label` and :attr:`reasons` are worked out from it when asked for."""
 
     __slots__ = (
         "_at",
+        "_match",
         "_plan",
+        "_why",
         "account_name",
         "action",
         "changes",
         "duplicate_of",
         "line",
-        "match_id",
-        "match_label",
         "problems",
-        "reasons",
         "warnings",
     )
 
@@ -78,9 +84,9 @@ class PlannedRow:
         self.line = line
         self.action = action
         self.changes: dict[str, Any] = _NOTHING  # update: empty fields the row fills
-        self.match_id: str | None = None
-        self.match_label = ""
-        self.reasons: tuple[str, ...] = ()
+        #: The matched record's number in the plan's index of records; with duplicate_of, the row's above.
+        self._match: int | None = None
+        self._why = _COMPARED
         self.problems: dict[str, str] = _NOTHING  # reject: field -> message
         self.warnings: list[str] = _NO_WARNINGS
         self.account_name: str | None = None  # contacts: the company, when it is a new account
@@ -97,6 +103,40 @@ class PlannedRow:
         if self.action == "reject":
             return {}
         return self._plan.cleaned(self.source)[0] or {}
+
+    @property
+    def match_id(self) -> str | None:
+        """The id of the record already there that the row matches."""
+        if self._match is None or self.duplicate_of is not None:
+            return None
+        return self._plan.existing.ref(self._match)
+
+    @property
+    def match_label(self) -> str:
+        """How a person names the record the row matches."""
+        if self._match is None or self.duplicate_of is not None:
+            return ""
+        return self._plan.existing.label(self._match)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the row was taken as a record already there, or as the row above it repeats."""
+        if self._match is None:
+            return ()
+        why = _WHY.get(self._why)
+        if why is None:
+            plan_ = self._plan
+            me = plan_.profile_of(self._at)
+            other = (
+                plan_.existing.profile(self._match)
+                if self.duplicate_of is None
+                else plan_.profile_of(self._match)
+            )
+            verdict = compare(plan_.options.kind, me, other) if me is not None and other is not None else None
+            why = verdict.reasons if verdict is not None else ()
+        if self.duplicate_of is not None:
+            return (f"the same as line {self.duplicate_of}", *why)
+        return why
 
     @property
     def problem_text(self) -> str:
@@ -124,11 +164,21 @@ class Plan:
     new_accounts: dict[str, str] = field(default_factory=dict)  # company key -> name as written
     region: str = "US"
     lookups: _Lookups | None = None
+    #: The records already there, as matched (the rows' matches are numbers in it).
+    existing: PackedIndex = field(default_factory=lambda: PackedIndex("contacts"))
 
     def cleaned(self, row: SourceRow, notes: _Notes | None = None) -> _Cleaned:
         """A source row's values as the import creates them, the company it names, and its problems when
         it is rejected (then the values are None).  The plan and the run clean each row alike."""
         return _clean_row(self, row, notes or _Notes())
+
+    def profile_of(self, at: int) -> Profile | None:
+        """What matching looked at in source row ``at`` (read and cleaned again); None when rejected."""
+        row = self.source.rows[at]
+        cleaned, company, _problems = self.cleaned(row)
+        if cleaned is None:
+            return None
+        return profile(self.options.kind, f"line {row.line}", {**cleaned, "account_name": company})
 
     def counts(self) -> dict[str, int]:
         found = dict.fromkeys(ACTIONS, 0)
@@ -202,7 +252,6 @@ class Result:
     updated: int = 0
     accounts_created: int = 0
     rejected: int = 0
-    ids: list[str] = field(default_factory=list)
 
 
 _Cleaned = tuple[dict[str, Any] | None, str | None, dict[str, str]]
@@ -308,12 +357,19 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     progress = progress or Progress()
     if source.format == "csv" and options.mapping is None:
         options.mapping = columns.suggest(kind, source.headers)
-    result = Plan(
-        source, options, [], region=settings.get(session, "phone_region"), lookups=_Lookups(session)
-    )
     existing = _existing(session, kind)
+    result = Plan(
+        source,
+        options,
+        [],
+        region=settings.get(session, "phone_region"),
+        lookups=_Lookups(session),
+        existing=existing,
+    )
     incoming = PackedIndex(kind)
-    ids = _ids_in_file(session, kind, source, options)
+    incoming_rows = array("i")  # the incoming index's numbers -> the rows' numbers in the source
+    mapping: list[str | None] = options.mapping or []
+    id_at = mapping.index("id") if source.format == "csv" and "id" in mapping else None
     matched: list[tuple[PlannedRow, dict[str, Any]]] = []  # rows to complete, a chunk at a time
     total = len(source.rows)
     for number, row in enumerate(source.rows):
@@ -332,9 +388,9 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
             planned.action, planned.problems = "reject", problems
             continue
         me = profile(kind, f"line {row.line}", {**cleaned, "account_name": company})
-        match = _match(session, existing, me, ids.get(row.line))
+        match = _match(existing, me, row.cells[id_at].strip() if id_at is not None else "")
         if match is not None:
-            planned.match_id, planned.match_label, planned.reasons = match
+            planned._match, planned._why = match
             planned.action = "skip" if options.on_match == "skip" else "update"
             if planned.action == "update":
                 matched.append((planned, cleaned))
@@ -342,18 +398,17 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
                     _plan_updates(session, kind, result, matched)
                     matched.clear()
             continue
-        earlier = incoming.best(me, automatic=True)
+        earlier = incoming.best_number(me, automatic=True)
         same = _same(incoming, me) if earlier is None else None
         if earlier is not None or same is not None:
-            if earlier is not None:
-                first, reasons = earlier[0].ref, earlier[1].reasons
-            elif same is not None:
-                first, reasons = same.ref, ("same name and details",)
+            above = earlier[0] if earlier is not None else same
+            assert above is not None
             planned.action = "skip"
-            planned.reasons = (f"the same as {first}", *reasons)
-            planned.duplicate_of = int(first.removeprefix("line "))
+            planned._match, planned._why = incoming_rows[above], _COMPARED if earlier else _SAME_DETAILS
+            planned.duplicate_of = int(incoming.ref(above).removeprefix("line "))
             continue
         incoming.file(("same", *_fingerprint(me)), incoming.add(me))
+        incoming_rows.append(number)
         if planned.account_name is not None:
             planned.account_name = result.new_accounts.setdefault(
                 company_key(planned.account_name), planned.account_name
@@ -364,11 +419,12 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
 
 
 def _existing(session: Session, kind: str) -> PackedIndex:
-    """The live records of ``kind`` filed for matching, each also under its exact details."""
+    """The live records of ``kind`` filed for matching, each also under its exact details and its id."""
     index = PackedIndex(kind)
     for p in iter_profiles(session, kind):
         number = index.add(p)
         index.file(("same", *_fingerprint(p)), number)
+        index.file(("id", p.ref), number)
     return index
 
 
@@ -398,54 +454,29 @@ def _fingerprint(p: Profile) -> tuple[Any, ...]:
     return (p.name, p.company, p.emails, p.phones, p.city)
 
 
-def _match(
-    session: Session, existing: PackedIndex, me: Profile, record_id: str | None
-) -> tuple[str, str, tuple[str, ...]] | None:
-    if record_id is not None:
-        return record_id, _record_label(session, record_id, existing.kind), ("same id",)
-    found = existing.best(me, automatic=True)
+def _match(existing: PackedIndex, me: Profile, record_id: str) -> tuple[int, int] | None:
+    """The record already there that a row is (its number in ``existing``) and why; ``record_id`` is the
+    row's id column (a file exported from here), empty when it has none."""
+    if record_id:
+        for number in existing.find(("id", record_id)):
+            if existing.ref(number) == record_id:
+                return number, _SAME_ID
+    found = existing.best_number(me, automatic=True)
     if found is not None:
-        return found[0].ref, found[0].label, found[1].reasons
+        return found[0], _COMPARED
     same = _same(existing, me)
     if same is not None:
-        return same.ref, same.label, ("same name and details",)
+        return same, _SAME_DETAILS
     return None
 
 
-def _same(index: PackedIndex, me: Profile) -> Profile | None:
-    """The first profile filed with exactly ``me``'s details (name, company, emails, phones,
-    city), checked (a hash names candidates only)."""
+def _same(index: PackedIndex, me: Profile) -> int | None:
+    """The first profile filed with exactly ``me``'s details (name, company, emails, phones, city), checked
+    (a hash names candidates only): its number."""
     for number in index.find(("same", *_fingerprint(me))):
-        other = index.profile(number)
-        if _fingerprint(other) == _fingerprint(me):
-            return other
+        if _fingerprint(index.profile(number)) == _fingerprint(me):
+            return number
     return None
-
-
-def _record_label(session: Session, record_id: str, kind: str) -> str:
-    """How a person names the record a row's id column names."""
-    found = load_profiles(session, kind, "r.id = :rid", {"rid": record_id})
-    return found[0].label if found else ""
-
-
-def _ids_in_file(session: Session, kind: str, source: Source, options: Options) -> dict[int, str]:
-    """Rows whose id column names a live record of this kind (a file exported from here): line -> id."""
-    if source.format != "csv":
-        return {}
-    mapping = options.mapping if options.mapping is not None else columns.suggest(kind, source.headers)
-    if "id" not in mapping:
-        return {}
-    at = mapping.index("id")
-    wanted = {r.cells[at].strip(): r.line for r in source.rows if r.problem is None and r.cells[at].strip()}
-    found: dict[int, str] = {}
-    keys = list(wanted)
-    for start in range(0, len(keys), 900):
-        chunk = keys[start : start + 900]
-        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-        sql = f"SELECT id FROM {kind} WHERE deleted_at IS NULL AND id IN ({marks})"
-        for (rid,) in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}):
-            found[wanted[rid]] = rid
-    return found
 
 
 def _plan_updates(
@@ -527,7 +558,6 @@ def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Resu
             services.update(session, kind, planned.match_id, changes)
             result.updated += 1
     progress.step("Importing", total, total)
-    result.created = len(result.ids)
     return result
 
 
@@ -535,7 +565,7 @@ def _create(
     session: Session, kind: str, batch: list[PlannedRow], rows: list[dict[str, Any]], result: Result
 ) -> None:
     try:
-        result.ids += services.create_many(session, kind, rows)
+        result.created += len(services.create_many(session, kind, rows))
     except ValidationError as exc:
         raise ValidationError(_by_line(exc, batch)) from None
 
