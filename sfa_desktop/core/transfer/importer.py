@@ -357,7 +357,9 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     progress = progress or Progress()
     if source.format == "csv" and options.mapping is None:
         options.mapping = columns.suggest(kind, source.headers)
-    existing = _existing(session, kind)
+    mapping: list[str | None] = options.mapping or []
+    id_at = mapping.index("id") if source.format == "csv" and "id" in mapping else None
+    existing = _existing(session, kind, by_id=id_at is not None)
     result = Plan(
         source,
         options,
@@ -368,8 +370,6 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     )
     incoming = PackedIndex(kind)
     incoming_rows = array("i")  # the incoming index's numbers -> the rows' numbers in the source
-    mapping: list[str | None] = options.mapping or []
-    id_at = mapping.index("id") if source.format == "csv" and "id" in mapping else None
     matched: list[tuple[PlannedRow, dict[str, Any]]] = []  # rows to complete, a chunk at a time
     total = len(source.rows)
     for number, row in enumerate(source.rows):
@@ -418,13 +418,15 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     return result
 
 
-def _existing(session: Session, kind: str) -> PackedIndex:
-    """The live records of ``kind`` filed for matching, each also under its exact details and its id."""
+def _existing(session: Session, kind: str, *, by_id: bool) -> PackedIndex:
+    """The live records of ``kind`` filed for matching, each also under its exact details, and with
+    ``by_id`` (a file with an id column) under its id."""
     index = PackedIndex(kind)
     for p in iter_profiles(session, kind):
         number = index.add(p)
         index.file(("same", *_fingerprint(p)), number)
-        index.file(("id", p.ref), number)
+        if by_id:
+            index.file(("id", p.ref), number)
     return index
 
 
