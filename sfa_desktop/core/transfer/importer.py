@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import io
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -54,43 +54,159 @@ _NO_WARNINGS: list[str] = []  # shared by the rows without warnings (never chang
 #: Why a row was taken as a record already there or as a row above: compared (the reasons are worked out
 #: again when asked for), the same id, or the same name and details.
 _COMPARED, _SAME_ID, _SAME_DETAILS = 0, 1, 2
+_ACTION_CODES = {action: code for code, action in enumerate(ACTIONS)}
 _WHY: dict[int, tuple[str, ...]] = {_SAME_ID: ("same id",), _SAME_DETAILS: ("same name and details",)}
 
 
-class PlannedRow:
-    """One row's fate: what the import does with it, and why.  Its values are not kept: :attr:`values`
-    reads and cleans the row again from the file (a plan of 200,000 rows keeps 200,000 fates, not 200,000
-    rows), as :func:`run` does, a batch at a time.  A match keeps the matched record's number in the plan's
-    index of the records already there (or the number of the row above it repeats): :attr:`match_id`,
-    :attr:`match_label` and :attr:`reasons` are worked out from it when asked for."""
+class PlanRows(Sequence["PlannedRow"]):
+    """Every row's fate, a column each: a byte for its outcome and why, its line and the number of what it
+    matched in flat arrays, its new account's name (shared with :attr:`Plan.new_accounts`); what few rows
+    have (problems, warnings, changes, the line above it repeats) by row number.  ``rows[n]`` is a
+    :class:`PlannedRow`, a view of row ``n``."""
 
-    __slots__ = (
-        "_at",
-        "_match",
-        "_plan",
-        "_why",
-        "account_name",
-        "action",
-        "changes",
-        "duplicate_of",
-        "line",
-        "problems",
-        "warnings",
-    )
-
-    def __init__(self, plan_: Plan, at: int, line: int, action: str = "create") -> None:
+    def __init__(self, plan_: Plan) -> None:
         self._plan = plan_
+        self.actions = bytearray()
+        self.whys = bytearray()
+        self.lines = array("q")
+        self.matches = array("i")  # -1: none
+        self.accounts: list[str | None] = []
+        self.changes: dict[int, dict[str, Any]] = {}
+        self.problems: dict[int, dict[str, str]] = {}
+        self.warnings: dict[int, list[str]] = {}
+        self.duplicates: dict[int, int] = {}
+
+    def add(self, line: int) -> PlannedRow:
+        """A new row, to create (as yet)."""
+        self.actions.append(0)
+        self.whys.append(_COMPARED)
+        self.lines.append(line)
+        self.matches.append(-1)
+        self.accounts.append(None)
+        return PlannedRow(self._plan, len(self.actions) - 1)
+
+    def count(self, value: Any) -> int:
+        """How many rows have the outcome ``value`` (an action)."""
+        code = _ACTION_CODES.get(value)
+        return 0 if code is None else self.actions.count(code)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    @overload
+    def __getitem__(self, index: int) -> PlannedRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[PlannedRow]: ...
+
+    def __getitem__(self, index: int | slice) -> PlannedRow | list[PlannedRow]:
+        if isinstance(index, slice):
+            return [PlannedRow(self._plan, i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("row out of range")
+        return PlannedRow(self._plan, index)
+
+    def __iter__(self) -> Iterator[PlannedRow]:
+        for at in range(len(self.actions)):
+            yield PlannedRow(self._plan, at)
+
+
+class PlannedRow:
+    """One row's fate: what the import does with it, and why (a view of its plan's :class:`PlanRows`).
+    Its values are not kept: :attr:`values` reads and cleans the row again from the file (a plan of
+    200,000 rows keeps 200,000 fates, not 200,000 rows), as :func:`run` does, a batch at a time.  A match
+    keeps the matched record's number in the plan's index of the records already there (or the number of
+    the row above it repeats): :attr:`match_id`, :attr:`match_label` and :attr:`reasons` are worked out
+    from it when asked for."""
+
+    __slots__ = ("_at", "_plan", "_rows")
+
+    def __init__(self, plan_: Plan, at: int) -> None:
+        self._plan = plan_
+        self._rows = plan_.rows
         self._at = at  # its number among the source's rows
-        self.line = line
-        self.action = action
-        self.changes: dict[str, Any] = _NOTHING  # update: empty fields the row fills
-        #: The matched record's number in the plan's index of records; with duplicate_of, the row's above.
-        self._match: int | None = None
-        self._why = _COMPARED
-        self.problems: dict[str, str] = _NOTHING  # reject: field -> message
-        self.warnings: list[str] = _NO_WARNINGS
-        self.account_name: str | None = None  # contacts: the company, when it is a new account
-        self.duplicate_of: int | None = None  # skip: the line above in the same file this row repeats
+
+    @property
+    def line(self) -> int:
+        return self._rows.lines[self._at]
+
+    @property
+    def action(self) -> str:
+        return ACTIONS[self._rows.actions[self._at]]
+
+    @action.setter
+    def action(self, value: str) -> None:
+        self._rows.actions[self._at] = _ACTION_CODES[value]
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """update: the empty fields the row fills."""
+        return self._rows.changes.get(self._at, _NOTHING)
+
+    @changes.setter
+    def changes(self, value: dict[str, Any]) -> None:
+        self._put(self._rows.changes, value)
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """reject: field -> message."""
+        return self._rows.problems.get(self._at, _NOTHING)
+
+    @problems.setter
+    def problems(self, value: dict[str, str]) -> None:
+        self._put(self._rows.problems, value)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._rows.warnings.get(self._at, _NO_WARNINGS)
+
+    @warnings.setter
+    def warnings(self, value: list[str]) -> None:
+        self._put(self._rows.warnings, value)
+
+    @property
+    def account_name(self) -> str | None:
+        """contacts: the company, when it is a new account."""
+        return self._rows.accounts[self._at]
+
+    @account_name.setter
+    def account_name(self, value: str | None) -> None:
+        self._rows.accounts[self._at] = value
+
+    @property
+    def duplicate_of(self) -> int | None:
+        """skip: the line above in the same file this row repeats."""
+        return self._rows.duplicates.get(self._at)
+
+    @duplicate_of.setter
+    def duplicate_of(self, value: int | None) -> None:
+        self._put(self._rows.duplicates, value)
+
+    @property
+    def _match(self) -> int | None:
+        """The matched record's number in the plan's index of records; with duplicate_of, the row's above."""
+        found = self._rows.matches[self._at]
+        return None if found < 0 else found
+
+    @_match.setter
+    def _match(self, value: int | None) -> None:
+        self._rows.matches[self._at] = -1 if value is None else value
+
+    @property
+    def _why(self) -> int:
+        return self._rows.whys[self._at]
+
+    @_why.setter
+    def _why(self, value: int) -> None:
+        self._rows.whys[self._at] = value
+
+    def _put(self, column: dict[int, Any], value: Any) -> None:
+        if value:
+            column[self._at] = value
+        else:
+            column.pop(self._at, None)
 
     @property
     def source(self) -> SourceRow:
@@ -160,7 +276,7 @@ class _Notes:
 class Plan:
     source: Source
     options: Options
-    rows: list[PlannedRow]
+    rows: PlanRows = field(init=False)
     new_accounts: dict[str, str] = field(default_factory=dict)  # company key -> name as written
     region: str = "US"
     lookups: _Lookups | None = None
@@ -172,6 +288,9 @@ class Plan:
         it is rejected (then the values are None).  The plan and the run clean each row alike."""
         return _clean_row(self, row, notes or _Notes())
 
+    def __post_init__(self) -> None:
+        self.rows = PlanRows(self)
+
     def profile_of(self, at: int) -> Profile | None:
         """What matching looked at in source row ``at`` (read and cleaned again); None when rejected."""
         row = self.source.rows[at]
@@ -181,14 +300,11 @@ class Plan:
         return profile(self.options.kind, f"line {row.line}", {**cleaned, "account_name": company})
 
     def counts(self) -> dict[str, int]:
-        found = dict.fromkeys(ACTIONS, 0)
-        for row in self.rows:
-            found[row.action] += 1
-        return found
+        return {action: self.rows.count(action) for action in ACTIONS}
 
     def duplicates(self) -> int:
         """Rows skipped as the same as a row above them in the file."""
-        return sum(1 for row in self.rows if row.duplicate_of is not None)
+        return len(self.rows.duplicates)
 
     def merges(self) -> list[str]:
         """Every row taken as a record already there or as a row above it: its line, the record it was
@@ -363,7 +479,6 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     result = Plan(
         source,
         options,
-        [],
         region=settings.get(session, "phone_region"),
         lookups=_Lookups(session),
         existing=existing,
@@ -375,8 +490,7 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     for number, row in enumerate(source.rows):
         if number % 1000 == 0:
             progress.step("Checking rows", number, total)
-        planned = PlannedRow(result, number, row.line)
-        result.rows.append(planned)
+        planned = result.rows.add(row.line)
         notes = _Notes()
         cleaned, company, problems = _clean_row(result, row, notes)
         if notes.warnings:
