@@ -285,3 +285,23 @@ def test_vcards_for_leads_and_accounts_and_unknown_kinds(store: LocalStore) -> N
             exporter.write_vcards(session, "leads", io.StringIO(), "5.0")
     assert "ORG:Globex" in out.getvalue()
     assert "URL:https://globex.com" in out.getvalue()
+
+
+def test_a_plan_keeps_no_object_a_row(store: LocalStore) -> None:
+    """Issue 13 (memory): a plan of 200,000 rows keeps their fates in columns, not an object a row (nor
+    the matched record's id, label and reasons as strings: they are worked out when asked for)."""
+    import gc
+
+    rows = "".join(f"Person{n},Family{n},p{n}@firm{n % 50}.com,Firm {n % 50},Boston\n" for n in range(3000))
+    data = "First Name,Last Name,Email,Company,City\n" + rows
+    first = _plan(store, data)  # loads what a first plan loads once (phone metadata, caches)
+    _run(store, first)
+    _plan(store, data)  # ... and what matching rows loads once (SQLAlchemy's compiled statements)
+    gc.collect()
+    before = len(gc.get_objects())
+    again = _plan(store, data)  # every row matches a record now
+    gc.collect()
+    assert len(gc.get_objects()) - before < 300
+    assert again.counts()["unchanged"] == 3000
+    assert again.rows[2999].match_label == "Person2999 Family2999 (Firm 49)"
+    assert again.rows[2999].reasons == ("same email p2999@firm49.com",)

@@ -367,3 +367,30 @@ def test_bytes_that_windows_1252_does_not_define_are_named() -> None:
     assert mixed.encoding == "UTF-8 and Windows-1252 (mixed)"
     assert mixed.notes[1].startswith("1 line(s) (4) hold bytes that Windows-1252 does not define (0x81)")
     assert read_source(ROWS.encode("cp1252"), "people.csv").notes == []
+
+
+def test_a_csv_file_is_held_as_utf_8_bytes_and_its_rows_read_as_from_its_text() -> None:
+    """Issue 13 (memory): a str holding one letter beyond Latin-1 takes two bytes a character; the rows
+    are read from the text's UTF-8 bytes instead, the same rows on the same lines."""
+    text = (
+        "First Name;Last Name;Street;City\r\n"
+        'Łukasz;Wiśniewski;"ul. Długa 5\r\nm. 3";Gdańsk\r\n'
+        "\r\n"
+        "Zoë;北京贸易;Main Street 1;Paris\r"
+        "Ana;Núñez;;Sevilla\n"
+    )
+    source = read_source(text.encode("utf-16"), "people.csv")
+    assert isinstance(source.rows, import_source.CsvRows)
+    assert isinstance(source.rows._text, bytes)
+    read = [(r.line, r.cells, r.problem) for r in source.rows]
+    assert read == [
+        (2, ["Łukasz", "Wiśniewski", "ul. Długa 5\r\nm. 3", "Gdańsk"], None),
+        (5, ["Zoë", "北京贸易", "Main Street 1", "Paris"], None),
+        (6, ["Ana", "Núñez", "", "Sevilla"], None),
+    ]
+    assert [(r.line, r.cells) for r in (source.rows[2], source.rows[0])] == [
+        (read[2][0], read[2][1]),
+        read[0][:2],
+    ]
+    table = textfile.read_table(text, is_header=columns.looks_like_header)
+    assert [(r.line, r.cells) for r in table.rows] == [(line, cells) for line, cells, _p in read]

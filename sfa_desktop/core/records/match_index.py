@@ -3,7 +3,9 @@
 :class:`~sfa_desktop.core.records.matching.Index` keeps a :class:`Profile` object and every blocking key as a
 string, about 2 KB a record: 400 MB for 200,000.  This one files the same profiles by the *hash* of each
 blocking key, in an open-addressing table of two flat arrays (12 bytes a slot), and keeps each profile as
-one string, unpacked only when it is a candidate.  A hash that two keys share only adds a candidate that
+one string, unpacked only when it is a candidate.  The numbers filed under one hash are a chain through
+two more flat arrays (8 bytes a filing), so a key many profiles share costs no Python objects.  A hash
+that two keys share only adds a candidate that
 :func:`~sfa_desktop.core.records.matching.compare` then turns down, so the answers are the same as the
 Index's: the same candidates (and the same ``MAX_BLOCK`` rule), the same verdicts, the same best match.
 """
@@ -50,15 +52,23 @@ class PackedIndex:
         self.kind = kind
         self._packed: list[str] = []
         self._keys = array("q", bytes(8 * 1024))
-        self._numbers = array("i", bytes(4 * 1024))
+        self._heads = array("i", bytes(4 * 1024))  # per slot: its hash's last filing
         self._filled = 0
-        self._more: dict[int, list[int]] = {}  # a hash filed for more than one profile: the others
+        self._numbers = array("i")  # per filing: the profile's number
+        self._before = array("i")  # per filing: the one before it under the same hash, or -1
 
     def __len__(self) -> int:
         return len(self._packed)
 
     def profile(self, number: int) -> Profile:
         return unpack(self._packed[number])
+
+    def ref(self, number: int) -> str:
+        """The ref of profile ``number`` (unpacking only what is needed)."""
+        return self._packed[number].split(_FIELD, 1)[0]
+
+    def label(self, number: int) -> str:
+        return self._packed[number].split(_FIELD, 2)[1]
 
     def add(self, p: Profile) -> int:
         number = len(self._packed)
@@ -72,11 +82,13 @@ class PackedIndex:
         h = key_hash(key)
         slot = self._slot(h)
         if self._keys[slot] == h:
-            self._more.setdefault(h, []).append(number)
-            return
-        self._keys[slot] = h
-        self._numbers[slot] = number
-        self._filled += 1
+            self._before.append(self._heads[slot])
+        else:
+            self._keys[slot] = h
+            self._before.append(-1)
+            self._filled += 1
+        self._heads[slot] = len(self._numbers)
+        self._numbers.append(number)
         if self._filled > len(self._keys) * _LOAD:
             self._grow()
 
@@ -86,7 +98,13 @@ class PackedIndex:
         slot = self._slot(h)
         if self._keys[slot] != h:
             return []
-        return [self._numbers[slot], *self._more.get(h, ())]
+        found = []
+        filing = self._heads[slot]
+        while filing >= 0:
+            found.append(self._numbers[filing])
+            filing = self._before[filing]
+        found.reverse()
+        return found
 
     def _slot(self, h: int) -> int:
         keys = self._keys
@@ -99,15 +117,15 @@ class PackedIndex:
             slot = (slot + 1) & mask
 
     def _grow(self) -> None:
-        old_keys, old_numbers = self._keys, self._numbers
+        old_keys, old_heads = self._keys, self._heads
         size = 2 * len(old_keys)
         self._keys = array("q", bytes(8 * size))
-        self._numbers = array("i", bytes(4 * size))
-        for h, number in zip(old_keys, old_numbers, strict=True):
+        self._heads = array("i", bytes(4 * size))
+        for h, head in zip(old_keys, old_heads, strict=True):
             if h != _EMPTY_SLOT:
                 slot = self._slot(h)
                 self._keys[slot] = h
-                self._numbers[slot] = number
+                self._heads[slot] = head
 
     def candidates(self, p: Profile) -> set[int]:
         found: set[int] = set()
@@ -124,14 +142,20 @@ class PackedIndex:
     def best(self, p: Profile, *, automatic: bool = False) -> tuple[Profile, Verdict] | None:
         """The filed profile most likely the same as ``p`` (as ``Index.best``); with ``automatic``, only
         one certain enough to merge without asking a person."""
-        found: list[tuple[Profile, Verdict]] = []
+        found = self.best_number(p, automatic=automatic)
+        return None if found is None else (self.profile(found[0]), found[1])
+
+    def best_number(self, p: Profile, *, automatic: bool = False) -> tuple[int, Verdict] | None:
+        """As :meth:`best`, with the number the profile was filed as."""
+        found: list[tuple[int, Profile, Verdict]] = []
         for number in self.candidates(p):
             other = self.profile(number)
             if other.ref == p.ref:
                 continue
             verdict = compare(self.kind, p, other)
             if verdict is not None and (verdict.automatic or not automatic):
-                found.append((other, verdict))
+                found.append((number, other, verdict))
         if not found:
             return None
-        return min(found, key=lambda item: (-item[1].score, item[0].label))
+        number, _other, verdict = min(found, key=lambda item: (-item[2].score, item[1].label))
+        return number, verdict

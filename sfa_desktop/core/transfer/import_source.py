@@ -31,10 +31,11 @@ class SourceRow:
 
 
 class CsvRows(Sequence[SourceRow]):
-    """The rows of a CSV file, read from its text when asked for: the file is held once, as text, with
-    where each row starts; iterating reads them as a stream (an import's two passes: plan, then run)."""
+    """The rows of a CSV file, read from its text when asked for: the file is held once, as UTF-8 bytes
+    (:func:`~sfa_desktop.core.transfer.textfile.encoded`), with where each row starts; iterating reads them
+    as a stream (an import's two passes: plan, then run)."""
 
-    def __init__(self, text: str, scan: textfile.TableScan) -> None:
+    def __init__(self, text: bytes, scan: textfile.TableScan) -> None:
         self._text = text
         self._scan = scan
 
@@ -113,7 +114,10 @@ def read_source(data: bytes, name: str, kind: str | None = None) -> Source:
         return _cards(name, decoded, kind or "contacts", notes)
     if suffix in (".vcf", ".vcard"):
         notes.append(f"{name} holds no vCards; it was read as CSV.")
-    table = textfile.scan_table(decoded.text, is_header=columns.looks_like_header)
+    text = textfile.encoded(decoded.text)  # one byte a character, where a str may take two or four
+    encoding = decoded.encoding
+    del decoded
+    table = textfile.scan_table(text, is_header=columns.looks_like_header)
     if not table.offsets:
         raise FileError(
             f"{name} has a header ({', '.join(table.header[:4])}{', ...' if len(table.header) > 4 else ''}) "
@@ -121,12 +125,12 @@ def read_source(data: bytes, name: str, kind: str | None = None) -> Source:
         )
     if table.header_line > 1:
         notes.append(f"The header is on line {table.header_line}; the lines above it were skipped.")
-    rows = CsvRows(decoded.text, table)
+    rows = CsvRows(text, table)
     guessed = kind or columns.guess_kind(table.header)
     return Source(
         name,
         "csv",
-        decoded.encoding,
+        encoding,
         table.separator,
         table.header,
         rows,

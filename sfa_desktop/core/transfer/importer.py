@@ -15,6 +15,7 @@ the :class:`~sfa_desktop.core.progress.Progress` raises ``Cancelled`` and the tr
 from __future__ import annotations
 
 import io
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from sfa_desktop.core import csvfiles, settings
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import columns, services
-from sfa_desktop.core.records.duplicates import iter_profiles, load_profiles
+from sfa_desktop.core.records.duplicates import iter_profiles
 from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
 from sfa_desktop.core.records.match_index import PackedIndex
 from sfa_desktop.core.records.matching import Profile, company_key, fold, profile
@@ -33,9 +34,17 @@ from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.transfer import vocabulary
 from sfa_desktop.core.transfer.countries import country_code
 from sfa_desktop.core.transfer.import_source import Source, SourceRow
+from sfa_desktop.core.transfer.planned_rows import (
+    _COMPARED,
+    _NOTHING,
+    _SAME_DETAILS,
+    _SAME_ID,
+    ACTIONS,
+    PlannedRow,
+    PlanRows,
+)
 
 BATCH = 5000
-ACTIONS = ("create", "update", "unchanged", "skip", "reject")
 
 
 @dataclass
@@ -46,64 +55,6 @@ class Options:
     on_match: str = "update"  # "update" (fill empty fields) or "skip"
     #: Values for fields a row leaves empty: the importing user as owner, their territory.
     defaults: dict[str, str] = field(default_factory=dict)
-
-
-_NOTHING: dict[str, Any] = {}  # shared by the rows that have no problems or changes (never changed)
-_NO_WARNINGS: list[str] = []  # shared by the rows without warnings (never changed; a row gets its own)
-
-
-class PlannedRow:
-    """One row's fate: what the import does with it, and why.  Its values are not kept: :attr:`values`
-    reads and cleans the row again from the file (a plan of 200,000 rows keeps 200,000 fates, not 200,000
-    rows), as :func:`run` does, a batch at a time."""
-
-    __slots__ = (
-        "_at",
-        "_plan",
-        "account_name",
-        "action",
-        "changes",
-        "duplicate_of",
-        "line",
-        "match_id",
-        "match_label",
-        "problems",
-        "reasons",
-        "warnings",
-    )
-
-    def __init__(self, plan_: Plan, at: int, line: int, action: str = "create") -> None:
-        self._plan = plan_
-        self._at = at  # its number among the source's rows
-        self.line = line
-        self.action = action
-        self.changes: dict[str, Any] = _NOTHING  # update: empty fields the row fills
-        self.match_id: str | None = None
-        self.match_label = ""
-        self.reasons: tuple[str, ...] = ()
-        self.problems: dict[str, str] = _NOTHING  # reject: field -> message
-        self.warnings: list[str] = _NO_WARNINGS
-        self.account_name: str | None = None  # contacts: the company, when it is a new account
-        self.duplicate_of: int | None = None  # skip: the line above in the same file this row repeats
-
-    @property
-    def source(self) -> SourceRow:
-        """The row as the file holds it."""
-        return self._plan.source.rows[self._at]
-
-    @property
-    def values(self) -> dict[str, Any]:
-        """The cleaned values the row creates a record with (read again from the file)."""
-        if self.action == "reject":
-            return {}
-        return self._plan.cleaned(self.source)[0] or {}
-
-    @property
-    def problem_text(self) -> str:
-        return " ".join(self.problems.values())
-
-    def __repr__(self) -> str:
-        return f"PlannedRow(line={self.line}, action={self.action!r}, match_id={self.match_id!r})"
 
 
 class _Notes:
@@ -120,25 +71,35 @@ class _Notes:
 class Plan:
     source: Source
     options: Options
-    rows: list[PlannedRow]
+    rows: PlanRows = field(init=False)
     new_accounts: dict[str, str] = field(default_factory=dict)  # company key -> name as written
     region: str = "US"
     lookups: _Lookups | None = None
+    #: The records already there, as matched (the rows' matches are numbers in it).
+    existing: PackedIndex = field(default_factory=lambda: PackedIndex("contacts"))
 
     def cleaned(self, row: SourceRow, notes: _Notes | None = None) -> _Cleaned:
         """A source row's values as the import creates them, the company it names, and its problems when
         it is rejected (then the values are None).  The plan and the run clean each row alike."""
         return _clean_row(self, row, notes or _Notes())
 
+    def __post_init__(self) -> None:
+        self.rows = PlanRows(self)
+
+    def profile_of(self, at: int) -> Profile | None:
+        """What matching looked at in source row ``at`` (read and cleaned again); None when rejected."""
+        row = self.source.rows[at]
+        cleaned, company, _problems = self.cleaned(row)
+        if cleaned is None:
+            return None
+        return profile(self.options.kind, f"line {row.line}", {**cleaned, "account_name": company})
+
     def counts(self) -> dict[str, int]:
-        found = dict.fromkeys(ACTIONS, 0)
-        for row in self.rows:
-            found[row.action] += 1
-        return found
+        return {action: self.rows.count(action) for action in ACTIONS}
 
     def duplicates(self) -> int:
         """Rows skipped as the same as a row above them in the file."""
-        return sum(1 for row in self.rows if row.duplicate_of is not None)
+        return len(self.rows.duplicates)
 
     def merges(self) -> list[str]:
         """Every row taken as a record already there or as a row above it: its line, the record it was
@@ -202,7 +163,6 @@ class Result:
     updated: int = 0
     accounts_created: int = 0
     rejected: int = 0
-    ids: list[str] = field(default_factory=list)
 
 
 _Cleaned = tuple[dict[str, Any] | None, str | None, dict[str, str]]
@@ -308,19 +268,24 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     progress = progress or Progress()
     if source.format == "csv" and options.mapping is None:
         options.mapping = columns.suggest(kind, source.headers)
+    mapping: list[str | None] = options.mapping or []
+    id_at = mapping.index("id") if source.format == "csv" and "id" in mapping else None
+    existing = _existing(session, kind, by_id=id_at is not None)
     result = Plan(
-        source, options, [], region=settings.get(session, "phone_region"), lookups=_Lookups(session)
+        source,
+        options,
+        region=settings.get(session, "phone_region"),
+        lookups=_Lookups(session),
+        existing=existing,
     )
-    existing = _existing(session, kind)
     incoming = PackedIndex(kind)
-    ids = _ids_in_file(session, kind, source, options)
+    incoming_rows = array("i")  # the incoming index's numbers -> the rows' numbers in the source
     matched: list[tuple[PlannedRow, dict[str, Any]]] = []  # rows to complete, a chunk at a time
     total = len(source.rows)
     for number, row in enumerate(source.rows):
         if number % 1000 == 0:
             progress.step("Checking rows", number, total)
-        planned = PlannedRow(result, number, row.line)
-        result.rows.append(planned)
+        planned = result.rows.add(row.line)
         notes = _Notes()
         cleaned, company, problems = _clean_row(result, row, notes)
         if notes.warnings:
@@ -332,9 +297,9 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
             planned.action, planned.problems = "reject", problems
             continue
         me = profile(kind, f"line {row.line}", {**cleaned, "account_name": company})
-        match = _match(session, existing, me, ids.get(row.line))
+        match = _match(existing, me, row.cells[id_at].strip() if id_at is not None else "")
         if match is not None:
-            planned.match_id, planned.match_label, planned.reasons = match
+            planned._match, planned._why = match
             planned.action = "skip" if options.on_match == "skip" else "update"
             if planned.action == "update":
                 matched.append((planned, cleaned))
@@ -342,18 +307,17 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
                     _plan_updates(session, kind, result, matched)
                     matched.clear()
             continue
-        earlier = incoming.best(me, automatic=True)
+        earlier = incoming.best_number(me, automatic=True)
         same = _same(incoming, me) if earlier is None else None
         if earlier is not None or same is not None:
-            if earlier is not None:
-                first, reasons = earlier[0].ref, earlier[1].reasons
-            elif same is not None:
-                first, reasons = same.ref, ("same name and details",)
+            above = earlier[0] if earlier is not None else same
+            assert above is not None
             planned.action = "skip"
-            planned.reasons = (f"the same as {first}", *reasons)
-            planned.duplicate_of = int(first.removeprefix("line "))
+            planned._match, planned._why = incoming_rows[above], _COMPARED if earlier else _SAME_DETAILS
+            planned.duplicate_of = int(incoming.ref(above).removeprefix("line "))
             continue
         incoming.file(("same", *_fingerprint(me)), incoming.add(me))
+        incoming_rows.append(number)
         if planned.account_name is not None:
             planned.account_name = result.new_accounts.setdefault(
                 company_key(planned.account_name), planned.account_name
@@ -363,12 +327,15 @@ def plan(session: Session, source: Source, options: Options, progress: Progress 
     return result
 
 
-def _existing(session: Session, kind: str) -> PackedIndex:
-    """The live records of ``kind`` filed for matching, each also under its exact details."""
+def _existing(session: Session, kind: str, *, by_id: bool) -> PackedIndex:
+    """The live records of ``kind`` filed for matching, each also under its exact details, and with
+    ``by_id`` (a file with an id column) under its id."""
     index = PackedIndex(kind)
     for p in iter_profiles(session, kind):
         number = index.add(p)
         index.file(("same", *_fingerprint(p)), number)
+        if by_id:
+            index.file(("id", p.ref), number)
     return index
 
 
@@ -398,54 +365,29 @@ def _fingerprint(p: Profile) -> tuple[Any, ...]:
     return (p.name, p.company, p.emails, p.phones, p.city)
 
 
-def _match(
-    session: Session, existing: PackedIndex, me: Profile, record_id: str | None
-) -> tuple[str, str, tuple[str, ...]] | None:
-    if record_id is not None:
-        return record_id, _record_label(session, record_id, existing.kind), ("same id",)
-    found = existing.best(me, automatic=True)
+def _match(existing: PackedIndex, me: Profile, record_id: str) -> tuple[int, int] | None:
+    """The record already there that a row is (its number in ``existing``) and why; ``record_id`` is the
+    row's id column (a file exported from here), empty when it has none."""
+    if record_id:
+        for number in existing.find(("id", record_id)):
+            if existing.ref(number) == record_id:
+                return number, _SAME_ID
+    found = existing.best_number(me, automatic=True)
     if found is not None:
-        return found[0].ref, found[0].label, found[1].reasons
+        return found[0], _COMPARED
     same = _same(existing, me)
     if same is not None:
-        return same.ref, same.label, ("same name and details",)
+        return same, _SAME_DETAILS
     return None
 
 
-def _same(index: PackedIndex, me: Profile) -> Profile | None:
-    """The first profile filed with exactly ``me``'s details (name, company, emails, phones,
-    city), checked (a hash names candidates only)."""
+def _same(index: PackedIndex, me: Profile) -> int | None:
+    """The first profile filed with exactly ``me``'s details (name, company, emails, phones, city), checked
+    (a hash names candidates only): its number."""
     for number in index.find(("same", *_fingerprint(me))):
-        other = index.profile(number)
-        if _fingerprint(other) == _fingerprint(me):
-            return other
+        if _fingerprint(index.profile(number)) == _fingerprint(me):
+            return number
     return None
-
-
-def _record_label(session: Session, record_id: str, kind: str) -> str:
-    """How a person names the record a row's id column names."""
-    found = load_profiles(session, kind, "r.id = :rid", {"rid": record_id})
-    return found[0].label if found else ""
-
-
-def _ids_in_file(session: Session, kind: str, source: Source, options: Options) -> dict[int, str]:
-    """Rows whose id column names a live record of this kind (a file exported from here): line -> id."""
-    if source.format != "csv":
-        return {}
-    mapping = options.mapping if options.mapping is not None else columns.suggest(kind, source.headers)
-    if "id" not in mapping:
-        return {}
-    at = mapping.index("id")
-    wanted = {r.cells[at].strip(): r.line for r in source.rows if r.problem is None and r.cells[at].strip()}
-    found: dict[int, str] = {}
-    keys = list(wanted)
-    for start in range(0, len(keys), 900):
-        chunk = keys[start : start + 900]
-        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-        sql = f"SELECT id FROM {kind} WHERE deleted_at IS NULL AND id IN ({marks})"
-        for (rid,) in session.execute(text(sql), {f"i{n}": v for n, v in enumerate(chunk)}):
-            found[wanted[rid]] = rid
-    return found
 
 
 def _plan_updates(
@@ -527,7 +469,6 @@ def run(session: Session, plan_: Plan, progress: Progress | None = None) -> Resu
             services.update(session, kind, planned.match_id, changes)
             result.updated += 1
     progress.step("Importing", total, total)
-    result.created = len(result.ids)
     return result
 
 
@@ -535,7 +476,7 @@ def _create(
     session: Session, kind: str, batch: list[PlannedRow], rows: list[dict[str, Any]], result: Result
 ) -> None:
     try:
-        result.ids += services.create_many(session, kind, rows)
+        result.created += len(services.create_many(session, kind, rows))
     except ValidationError as exc:
         raise ValidationError(_by_line(exc, batch)) from None
 
@@ -572,3 +513,6 @@ def rejects_csv(plan_: Plan) -> str:
         cells = row.source.cells if source.format == "csv" else [row.source.text]
         writer.writerow([row.line, *csvfiles.row([row.problem_text, *cells])])
     return out.getvalue()
+
+
+__all__ = ["ACTIONS", "Options", "Plan", "PlanRows", "PlannedRow", "Result", "plan", "rejects_csv", "run"]

@@ -200,10 +200,28 @@ class Table:
 
 #: One line of text as ``open(newline="")`` splits it: ended by \r\n, \r or \n, or the last line.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_LINE_BYTES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _text_lines(text: str | bytes, start: int) -> Iterator[tuple[int, str]]:
+    """The lines of ``text`` from offset ``start``, each with the offset where it ends.  ``text`` may be
+    UTF-8 bytes (a file's text held one byte a character where a str of any letter beyond Latin-1 takes
+    two or four): each line is decoded as it is read (no UTF-8 sequence holds a \r or \n byte)."""
+    if isinstance(text, bytes):
+        for found in _LINE_BYTES.finditer(text, start):
+            yield found.end(), found.group().decode("utf-8", "surrogatepass")
+    else:
+        for match in _LINE.finditer(text, start):
+            yield match.end(), match.group()
+
+
+def encoded(text: str) -> bytes:
+    """Text as the UTF-8 bytes :func:`scan_table`, :func:`row_at` and :func:`iter_rows` also read."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _records(
-    text: str, separator: str, start: int = 0, line: int = 1
+    text: str | bytes, separator: str, start: int = 0, line: int = 1
 ) -> Iterator[tuple[int, int, int, list[str]]]:
     """Every CSV record of ``text`` from offset ``start`` (on line ``line``), empty ones too: (its offset,
     first line, last line, cells).  Lines are cut from the text as the csv module asks for them, so no copy
@@ -212,9 +230,9 @@ def _records(
 
     def lines() -> Iterator[str]:
         nonlocal pos
-        for match in _LINE.finditer(text, start):
-            pos = match.end()
-            yield match.group()
+        for end, got in _text_lines(text, start):
+            pos = end
+            yield got
 
     reader = csv.reader(lines(), delimiter=separator)
     at, last = start, line - 1
@@ -237,18 +255,19 @@ class TableScan:
     header: list[str]
     header_line: int
     separator: str
-    offsets: array[int]  # where each row starts in the text
+    offsets: array[int]  # where each row starts in the text (in bytes, for UTF-8 bytes)
     lines: array[int]  # the file line each row starts on
 
 
 def scan_table(
-    text: str, separator: str | None = None, is_header: Callable[[list[str]], bool] | None = None
+    text: str | bytes, separator: str | None = None, is_header: Callable[[list[str]], bool] | None = None
 ) -> TableScan:
-    """The header of CSV text and where its rows start.  ``is_header`` picks the header among the first
-    lines (some exports start with notes); otherwise the first non-empty line is the header."""
+    """The header of CSV text (a str, or its :func:`encoded` bytes) and where its rows start.
+    ``is_header`` picks the header among the first lines (some exports start with notes); otherwise the
+    first non-empty line is the header."""
     if separator is None:
         separator = detect_separator(
-            [m.group().rstrip("\r\n") for m in itertools.islice(_LINE.finditer(text), 40)]
+            [got.rstrip("\r\n") for _end, got in itertools.islice(_text_lines(text, 0), 40)]
         )
     start: list[tuple[int, int, int, list[str]]] = []
     header: list[str] | None = None
@@ -271,13 +290,13 @@ def scan_table(
     return TableScan(header, first, separator, offsets, lines)
 
 
-def row_at(text: str, scan: TableScan, number: int) -> Row:
+def row_at(text: str | bytes, scan: TableScan, number: int) -> Row:
     """Row ``number`` (from 0) of a scanned table, read again from the text."""
     _at, first, last, cells = next(_records(text, scan.separator, scan.offsets[number], scan.lines[number]))
     return _checked((first, last, cells), len(scan.header))
 
 
-def iter_rows(text: str, scan: TableScan) -> Iterator[Row]:
+def iter_rows(text: str | bytes, scan: TableScan) -> Iterator[Row]:
     """Every row of a scanned table, in file order, read as a stream."""
     if not scan.offsets:
         return
