@@ -1,9 +1,11 @@
 """``sfa-desktop``: the GUI entry point.
 
-``sfa-desktop [--data-dir DIR] [--screenshot FILE.png]``.  With ``--screenshot`` the main window opens on
-the Contacts section with the first contact in the detail pane; once the list and the record are loaded
-the window is rendered to FILE.png and the program exits (0, or 1 with a message when the PNG cannot be
-written).  Without a display (no DISPLAY / WAYLAND_DISPLAY) screenshots use Qt's offscreen platform.
+``sfa-desktop [--data-dir DIR] [--screenshot FILE.png] [FILE]``.  With a FILE (a .vcf or .csv: how the
+desktop's "Open with" starts it) the window opens with the import dialog reading that file.  With
+``--screenshot`` the main window opens on the Contacts section with the first contact in the detail pane;
+once the list and the record are loaded the window is rendered to FILE.png and the program exits (0, or 1
+with a message when the PNG cannot be written).  Without a display (no DISPLAY / WAYLAND_DISPLAY)
+screenshots use Qt's offscreen platform.
 
 Bugs (errors that are not a person's to fix) are written to ``logs/sfa.log`` in the data folder and shown
 in a dialog with the details and a "Copy report" button; uncaught exceptions of every thread and Qt's own
@@ -51,7 +53,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="the page the window opens on: today (the default), accounts, contacts, leads, opportunities, "
         "pipeline, knowledge, territories or reports",
     )
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="a .vcf or .csv file to import: the window opens with the import dialog on it",
+    )
     args = parser.parse_args(argv)
+    if args.file is not None:
+        args.file = args.file.expanduser().absolute()
     from sfa_desktop.ui import extensions  # no Qt: the page table only
 
     pages = [*(p.key for p in extensions.PAGES), *extensions.SECTIONS]
@@ -141,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     apply_style(app)
     try:
         window = MainWindow(store, initial=args.page)  # by default Today: a rep's day starts with what is due
+        if args.file is not None and screenshot is None:
+            _import_when_ready(window, args.file)
         if screenshot is not None:
             code = _take_screenshot(app, window, screenshot)
         else:
@@ -161,6 +175,16 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def _import_when_ready(window: MainWindow, path: Path) -> None:
+    """The import dialog on ``path`` once the first page shows its data (the dialog over a blank window
+    would look broken, and its reading job would wait behind the page's anyway)."""
+    from PySide6.QtCore import Qt
+
+    from sfa_desktop.ui.import_dialog import open_import
+
+    window.ready.connect(lambda: open_import(window, str(path)), Qt.ConnectionType.SingleShotConnection)
 
 
 def _take_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:

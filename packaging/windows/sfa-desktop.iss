@@ -28,7 +28,7 @@ WizardStyle=modern
 UninstallDisplayIcon={app}\sfa-desktop.exe
 ; The app's data folder (%LOCALAPPDATA%\sfa-desktop) is not the installer's: never listed, never removed.
 ChangesEnvironment=yes
-ChangesAssociations=no
+ChangesAssociations=yes
 
 [Files]
 Source: "..\..\dist\sfa-desktop\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
@@ -49,6 +49,18 @@ Name: "path"; Description: "Put the sfa command on PATH"
 ; `sfa` on PATH: the install folder appended to the user's (or, for all users, the machine's) Path
 Root: HKA; Subkey: "{code:EnvKey}"; ValueType: expandsz; ValueName: "Path"; \
     ValueData: "{olddata};{app}"; Tasks: path; Check: NeedsAddPath(ExpandConstant('{app}'))
+; .vcf and .csv: SFA Desktop in "Open with" (never the default program: a .csv is Excel's), starting the
+; window with the import dialog on the file (`sfa-desktop FILE`); removed with the app
+Root: HKA; Subkey: "Software\Classes\SFADesktop.Import"; ValueType: string; ValueName: ""; \
+    ValueData: "Contacts to import into SFA Desktop"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\SFADesktop.Import\DefaultIcon"; ValueType: string; ValueName: ""; \
+    ValueData: "{app}\sfa-desktop.exe,0"
+Root: HKA; Subkey: "Software\Classes\SFADesktop.Import\shell\open\command"; ValueType: string; ValueName: ""; \
+    ValueData: """{app}\sfa-desktop.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.vcf\OpenWithProgids"; ValueType: string; ValueName: "SFADesktop.Import"; \
+    ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\.csv\OpenWithProgids"; ValueType: string; ValueName: "SFADesktop.Import"; \
+    ValueData: ""; Flags: uninsdeletevalue
 
 [Code]
 function EnvKey(Param: String): String;

@@ -7,8 +7,8 @@ of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, co
 (sequences, enroll, enrollments, log-outcome, agenda), :mod:`.story` (timeline, log), :mod:`.sales`,
 :mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
 :mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.callsheet`, :mod:`.territories`
-(territories, report) and the subpackage :mod:`.central` (``sfa central``).  The groups import
-:mod:`.common` and the layers below, never each other nor this module.
+(territories, report), :mod:`.updates` (update-check) and the subpackage :mod:`.central` (``sfa central``).
+The groups import :mod:`.common` and the layers below, never each other nor this module.
 
 Errors a person can fix (:class:`~sfa_desktop.core.errors.UserError`) end in ``sfa: error: <line>`` on stderr
 and exit code 1 (argparse usage errors exit 2); never a traceback.  Anything else is a bug: its traceback
@@ -42,6 +42,7 @@ from sfa_desktop.cli import (
     story,
     sync,
     territories,
+    updates,
 )
 from sfa_desktop.cli.common import WORDS, Commands, CommandTree
 from sfa_desktop.cli.records import RECORD_KINDS
@@ -73,6 +74,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     kb.register,
     callsheet.register,
     territories.register,
+    updates.register,
 )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,11 @@ DEFAULTS: dict[str, str] = {
     "report_decline_percent": "20",
     #: JSON: the lead-scoring rules (see core.scoring_rules).
     "lead_scoring_rules": scoring_rules.default_json(),
+    #: Where the company publishes its newest version (issue 18): a JSON document
+    #: ``{"version": "X.Y.Z", "url": "where to download", "notes": "optional"}``; empty: never checked.
+    "update_url": "",
+    #: JSON, written by ``ops.updates``: when the update check last ran and the newer version it found.
+    "update_check": "",
 }
 
 
@@ -85,6 +92,40 @@ def _currency(value: str) -> str:
     return code
 
 
+#: The hosts an update_url may name over plain http (a test server, a proxy on this laptop).
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _update_url(value: str) -> str:
+    url = value.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises ValueError here
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+        return url
+    raise ValueError(
+        f"'{value}' is not an https address; give one such as https://sync.example.com/sfa/latest.json "
+        "(plain http only for localhost), or nothing for no update check."
+    )
+
+
+def _update_check(value: str) -> str:
+    """Empty (check at the next start) or the JSON object the update check writes."""
+    try:
+        ok = not value.strip() or isinstance(json.loads(value), dict)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError("update_check is written by the update check; set it to nothing to check again.")
+    return value.strip()
+
+
 def _report(key: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         return report_settings.check(key, value)
@@ -103,6 +144,8 @@ VALIDATORS: dict[str, Callable[[str], str]] = {
     "sync_interval_minutes": _minutes,
     **{key: _report(key) for key in DEFAULTS if key.startswith(("cost_", "report_"))},
     "lead_scoring_rules": scoring_rules.normalize,
+    "update_url": _update_url,
+    "update_check": _update_check,
 }
 
 

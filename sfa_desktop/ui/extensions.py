@@ -229,6 +229,8 @@ WINDOW_ACTIONS: tuple[WindowActionEntry, ...] = (
 SERVICES: tuple[str, ...] = (
     # guided selling: reminders at due times
     "sfa_desktop.ui.reminders:install_reminders",
+    # version and update (issue 18): the status bar says when the company offers a newer version
+    "sfa_desktop.ui.update_notice:install_update_notice",
 )
 
 

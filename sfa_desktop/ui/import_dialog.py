@@ -492,11 +492,16 @@ class ImportDialog(QDialog):
         self.imported.emit(kind, result.created + result.updated)
 
 
-def open_import(window: Any) -> None:
-    """File > Import… (``extensions.WINDOW_ACTIONS``)."""
+def open_import(window: Any, path: str = "") -> ImportDialog:
+    """File > Import… (``extensions.WINDOW_ACTIONS``); with a ``path`` (``sfa-desktop FILE``, a .vcf or .csv
+    opened with SFA Desktop) the dialog starts reading that file at once."""
     dialog = ImportDialog(window.store, window.runner, window)
     dialog.imported.connect(lambda kind, _n: _refresh(window, kind))
     dialog.open()
+    if path:
+        dialog.set_path(path)
+        dialog.next()
+    return dialog
 
 
 def _refresh(window: Any, kind: str) -> None:

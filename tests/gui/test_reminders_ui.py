@@ -11,6 +11,7 @@ from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.mainwindow import MainWindow
 from sfa_desktop.ui.reminders import ReminderController, message_for
+from sfa_desktop.ui.update_notice import UpdateNotice
 from tests.gui.conftest import Seeded
 
 
@@ -105,8 +106,11 @@ def test_the_window_starts_and_stops_its_reminders(qtbot, store, seeded, runner)
     with qtbot.waitSignal(window.section("contacts").settled, timeout=5000):
         window.show()
     qtbot.waitUntil(lambda: bool(window.services), timeout=5000)
-    [controller] = window.services
-    assert isinstance(controller, ReminderController)
+    # the reminders, and the update notice (issue 18: its own worker, stopped with the window)
+    [controller] = [service for service in window.services if isinstance(service, ReminderController)]
+    [notice] = [service for service in window.services if isinstance(service, UpdateNotice)]
     assert controller._scheduler is not None
+    assert notice.runner._executor is not None
     window.close()
     assert controller._scheduler is None
+    assert notice.runner._executor is None
