@@ -10,12 +10,10 @@ dropped silently: leaving a record with unsaved changes asks first.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -24,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QStackedLayout,
     QTabWidget,
     QVBoxLayout,
@@ -39,51 +36,18 @@ from sfa_desktop.ui import location
 from sfa_desktop.ui.extensions import RecordTab
 from sfa_desktop.ui.failures import problem_text
 from sfa_desktop.ui.fieldwidgets import FieldEditor, make_editor
+from sfa_desktop.ui.form_parts import (
+    GROUPS,
+    WIDE_KINDS,
+    ErrorLine,
+    ask_unsaved,
+    confirm_delete,
+    group_of,
+    stamp,
+)
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
-
-_ADDRESS = ("street", "city", "region", "postcode", "country", "latitude", "longitude")
-_WIDE_KINDS = ("longtext", "email", "url")
-
-
-def _group_of(spec: Field) -> str:
-    if spec.name in _ADDRESS:
-        return "Address"
-    if spec.kind == "bool":
-        return "Contact preferences"
-    if spec.name in ("territory_id", "owner_id"):
-        return "Assignment"
-    if spec.kind == "longtext":
-        return "Notes"
-    return "Details"
-
-
-_GROUPS = ("Details", "Address", "Contact preferences", "Assignment", "Notes")
-
-
-def ask_unsaved(parent: QWidget, what: str) -> QMessageBox.StandardButton:
-    """Save, Discard or Cancel for unsaved changes (tests replace this to answer without a dialog)."""
-    return QMessageBox.question(
-        parent,
-        "Unsaved changes",
-        f"You changed {what} but did not save.\n\nSave the changes before leaving?",
-        QMessageBox.StandardButton.Save
-        | QMessageBox.StandardButton.Discard
-        | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Save,
-    )
-
-
-def confirm_delete(parent: QWidget, text: str) -> bool:
-    answer = QMessageBox.warning(
-        parent,
-        "Delete",
-        text,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class RecordForm(QWidget):
@@ -122,7 +86,7 @@ class RecordForm(QWidget):
         #: duplicate check); None saves at once.
         self.before_create: Callable[[dict[str, Any], Callable[[], None]], None] | None = None
         self.editors: dict[str, FieldEditor] = {}
-        self._error_labels: dict[str, _ErrorLine] = {}
+        self._error_labels: dict[str, ErrorLine] = {}
         self._record_tabs: dict[int, RecordTab] = {}
         self.location: location.LocationGroup | None = None
         self._build()
@@ -192,8 +156,8 @@ class RecordForm(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         row = 0
-        for group in _GROUPS:
-            specs = [s for s in self.entity.fields if _group_of(s) == group]
+        for group in GROUPS:
+            specs = [s for s in self.entity.fields if group_of(s) == group]
             if not specs:
                 continue
             heading = named(QLabel(group.upper()), "formSection")
@@ -203,7 +167,7 @@ class RecordForm(QWidget):
             hidden = [s for s in specs if s.name in location.FIELDS]  # behind the address, out of the way
             for spec in (s for s in specs if s.name not in location.FIELDS):
                 cell = self._field_cell(spec)
-                wide = spec.kind in _WIDE_KINDS or spec.name in ("street", "name")
+                wide = spec.kind in WIDE_KINDS or spec.name in ("street", "name")
                 if wide and column == 1:
                     row, column = row + 1, 0
                 grid.addWidget(cell, row, column, 1, 2 if wide else 1, Qt.AlignmentFlag.AlignTop)
@@ -290,7 +254,7 @@ class RecordForm(QWidget):
             label.setBuddy(editor.widget)
             layout.addWidget(label)
         layout.addWidget(editor.widget)
-        error = named(_ErrorLine(), "fieldError")
+        error = named(ErrorLine(), "fieldError")
         error.hide()
         layout.addWidget(error)
         self.editors[spec.name] = editor
@@ -482,7 +446,7 @@ class RecordForm(QWidget):
             ]
         self.title.setText(name)
         self.subtitle.setText("  ·  ".join(p for p in parts if p))
-        self.stamp.setText(_stamp(values.get("created_at"), values.get("updated_at")))
+        self.stamp.setText(stamp(values.get("created_at"), values.get("updated_at")))
 
     # -- saving and deleting --------------------------------------------------------------------
 
@@ -590,39 +554,3 @@ class RecordForm(QWidget):
         extra = f" and {count - 1} related records" if isinstance(count, int) and count > 1 else ""
         self.reported.emit(f"Deleted “{name}”{extra}.")
         self.deleted.emit(record_id)
-
-
-class _ErrorLine(QLabel):
-    """A field's inline message on the one line kept for it under the field even while there is none (a
-    message appearing as the person leaves a field would otherwise push every field below it down, under
-    the pointer): shortened with … when longer than the field, in full in its tooltip."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.message = ""
-        size = self.sizePolicy()
-        size.setRetainSizeWhenHidden(True)
-        size.setHorizontalPolicy(QSizePolicy.Policy.Ignored)  # as wide as the field, whatever the text
-        self.setSizePolicy(size)
-
-    def set_message(self, message: str) -> None:
-        self.message = message
-        self.setToolTip(message)
-        self._fit()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        text = self.fontMetrics().elidedText(self.message, Qt.TextElideMode.ElideRight, self.width())
-        if text != self.text():
-            self.setText(text)
-
-
-def _stamp(created: Any, updated: Any) -> str:
-    moment = updated or created
-    if not isinstance(moment, dt.datetime):
-        return ""
-    verb = "Created" if updated == created else "Updated"
-    return f"{verb} {moment.astimezone().strftime('%d %b %Y, %H:%M')}"

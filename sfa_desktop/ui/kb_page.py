@@ -404,7 +404,7 @@ class KnowledgePage(QWidget):
         self.page_shown()
 
     def delete_article(self, article_id: str) -> None:
-        from sfa_desktop.ui.forms import confirm_delete
+        from sfa_desktop.ui.form_parts import confirm_delete
 
         if not self.drafts or self.view.article is None:
             return

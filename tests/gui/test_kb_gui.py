@@ -213,7 +213,7 @@ def test_a_manager_writes_edits_and_deletes(qtbot, store, runner, articles, monk
     editor.reject()
     assert not editor.isVisible()
 
-    monkeypatch.setattr("sfa_desktop.ui.forms.confirm_delete", lambda parent, text: True)
+    monkeypatch.setattr("sfa_desktop.ui.form_parts.confirm_delete", lambda parent, text: True)
     with qtbot.waitSignal(page.resultsChanged, timeout=3000):
         page.delete_article(new_id)
     assert shown_article(page) is None
