@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHeaderView,
     QLabel,
-    QScrollArea,
-    QStackedLayout,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -24,7 +22,7 @@ from PySide6.QtWidgets import (
 from sfa_desktop.ops.related import RelatedSection, related_of
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.tasks import Task, TaskRunner
-from sfa_desktop.ui.widgets import named
+from sfa_desktop.ui.widgets import BodyOrState, named
 
 _FIT = ("Phone", "Amount", "Close date", "Date", "Total", "Due")
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -142,18 +140,8 @@ class RelatedTab(QWidget):
             card.rows.chosen.connect(self._open)
             column.addWidget(card)
         column.addStretch(1)
-        scroll = named(QScrollArea(), "salesScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
-        self.state = named(QLabel(), "emptyState")
-        self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.state.setWordWrap(True)
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(scroll)
-        self._stack.addWidget(self.state)
-        self._scroll = scroll
+        self._faces = BodyOrState(self, body, "relatedScroll")
+        self.state = self._faces.state
 
     # -- the record tab protocol ------------------------------------------------------------------
 
@@ -178,8 +166,7 @@ class RelatedTab(QWidget):
         self._show_state("")
 
     def _show_state(self, message: str) -> None:
-        self.state.setText(message)
-        self._stack.setCurrentWidget(self.state)
+        self._faces.show_state(message)
 
     def _on_loaded(self, result: object) -> None:
         assert isinstance(result, list)
@@ -187,7 +174,7 @@ class RelatedTab(QWidget):
         self.sections = result
         for section in result:
             self.cards[section.key].show_section(section)
-        self._stack.setCurrentWidget(self._scroll)
+        self._faces.show_body()
         self.loaded.emit()
 
     # -- opening a row --------------------------------------------------------------------------------

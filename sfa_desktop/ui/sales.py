@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QScrollArea,
-    QStackedLayout,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -29,7 +27,7 @@ from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.orders_model import OrdersModel
 from sfa_desktop.ui.sales_chart import MonthlyChart, ProductBars, compact_money
 from sfa_desktop.ui.tasks import Task, TaskRunner
-from sfa_desktop.ui.widgets import named
+from sfa_desktop.ui.widgets import BodyOrState, named
 
 
 def _day(day: dt.date) -> str:
@@ -153,18 +151,8 @@ class SalesTab(QWidget):
         column.addWidget(orders_card)
         column.addStretch(1)
 
-        scroll = named(QScrollArea(), "salesScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
-        self.empty = named(QLabel(), "emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(scroll)
-        self._stack.addWidget(self.empty)
-        self._scroll = scroll
+        self._faces = BodyOrState(self, body, "salesScroll")
+        self.empty = self._faces.state
 
     # -- the record tab protocol ------------------------------------------------------------------
 
@@ -188,8 +176,7 @@ class SalesTab(QWidget):
         self._show_state("")
 
     def _show_state(self, message: str) -> None:
-        self.empty.setText(message)
-        self._stack.setCurrentWidget(self.empty)
+        self._faces.show_state(message)
 
     def _on_loaded(self, result: object) -> None:
         assert isinstance(result, tuple)
@@ -244,5 +231,5 @@ class SalesTab(QWidget):
             f"Orders  ·  {len(orders):,}"
             + (f" ({len(orders) - counted} not counted)" if counted < len(orders) else "")
         )
-        self._stack.setCurrentWidget(self._scroll)
+        self._faces.show_body()
         self.loaded.emit()
