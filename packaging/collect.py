@@ -9,7 +9,7 @@ Nothing here is a list kept by hand:
   those files by path at run time, so PyInstaller never analyses them, but whatever they import
   (``alembic.op``, ``sqlalchemy``...) must be in the bundle.
 * :func:`migration_datas` lists ``db/local`` and ``db/central`` as data files, where
-  :func:`sfa_desktop.store.migrations.migrations_dir` and :func:`sfa_desktop.sync.central.migrations_dir`
+  :func:`sfa_desktop.store.migrations.migrations_dir` and :func:`sfa_desktop.server.central.migrations_dir`
   look for them in a bundle (``sys._MEIPASS/db/...``).
 
 Run it (``python packaging/collect.py``) to print what it finds.

@@ -1,4 +1,4 @@
-"""Alembic environment for the central store (PostgreSQL or SQLite), run by sfa_desktop.sync.central."""
+"""Alembic environment for the central store (PostgreSQL or SQLite), run by sfa_desktop.server.central."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from alembic import context
 # metadata (nothing here imports the app).
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run central migrations through sfa_desktop.sync.central.init_central()")
+    raise RuntimeError("run central migrations through sfa_desktop.server.central.init_central()")
 
 context.configure(
     connection=connection,

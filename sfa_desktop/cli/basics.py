@@ -97,7 +97,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             label = ENTITIES[kind].plural if kind in ENTITIES else kind
             print(f"  {label.ljust(width)}  {number:>9,}")
         if not args.no_central:
-            from sfa_desktop.sync.demo import publish_and_connect
+            from sfa_desktop.ops.demo_central import publish_and_connect
 
             started = time.perf_counter()
             made = publish_and_connect(store, login=args.login)

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 
 from sfa_desktop.cli.common import Command, Commands, open_store
 from sfa_desktop.ops import sync as sync_ops
+from sfa_desktop.protocol.address import normalize_url, safe_url
+from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central, conflicts, scheduler
-from sfa_desktop.sync.central import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
+from sfa_desktop.sync import conflicts, scheduler
 
 SLOW_SECONDS = 1.0
 
@@ -36,10 +37,10 @@ def _read_password(prompt: str, from_stdin: bool) -> str:
 
 def cmd_connect(args: argparse.Namespace) -> int:
     store = open_store(args, create=True)
-    url = central.normalize_url(args.url)
-    where = central.safe_url(url.set(username=args.user))
+    url = normalize_url(args.url)
+    where = safe_url(url.set(username=args.user))
     password: str | None = None
-    if scheduler.needs_password(args.url):
+    if sync_ops.needs_password(args.url):
         password = url.password or _read_password(
             f"Password for {args.user} at {where}: ", args.password_stdin
         )
@@ -76,7 +77,7 @@ class _Progress:
 def _sync_once(store: LocalStore, password: str | None) -> int:
     progress = _Progress()
     try:
-        report = scheduler.sync_store(store, progress, password=password)
+        report = sync_ops.sync_now(store, progress, password=password)
     finally:
         progress.finish()
     print(f"Synced: {report.summary()}; {report.waiting} changes waiting.")

@@ -1,7 +1,7 @@
 """Who the user is and what they may do: every permission rule, written once.
 
 The window, the command line, the core services and sync all ask here.  The central store applies the
-same rules to each push (``sync.apply``) and, on PostgreSQL, row-level security applies them again in the
+same rules to each push (``server.apply``) and, on PostgreSQL, row-level security applies them again in the
 database (migrations c0002, c0004, c0301); ``tests/integration/test_access_policies.py`` walks these rules
 against those policies so that the two cannot drift.
 
@@ -212,7 +212,7 @@ def may_write_reference(
 
 def may_write_row(who: Who, table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
     """Would the central store accept this write of a synced row (``current``: the row now, None for a new
-    one; ``new``: the values written)?  The one rule ``sync.apply`` applies to every push."""
+    one; ``new``: the values written)?  The one rule ``server.apply`` applies to every push."""
     if who is None:
         return True
     if table in tables.ADMIN_WRITTEN and not may_write_reference(who, table, current, new):

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sfa_desktop.core import access
+from sfa_desktop.ops import links
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central, conflicts, credentials, scheduler, state
-from sfa_desktop.sync.engine import SyncEngine
+from sfa_desktop.sync import conflicts, credentials, state
+from sfa_desktop.sync.engine import Progress, SyncEngine, SyncReport
 from sfa_desktop.sync.state import SyncState
 
 
@@ -60,7 +61,7 @@ class Connected:
 
 def needs_password(url: str) -> bool:
     """Does connecting to this central store take a password (PostgreSQL) or not (a SQLite file)?"""
-    return scheduler.needs_password(url)
+    return links.needs_password(url)
 
 
 def saved_password(url: str, login: str) -> str | None:
@@ -74,12 +75,9 @@ def saved_password(url: str, login: str) -> str | None:
 def connect(store: LocalStore, url: str, login: str, password: str | None) -> Connected:
     """Connect this laptop to a central store as ``login`` (checked there; ``CentralError`` says why not),
     then keep the password in the OS keyring.  Settings… and ``sfa connect``."""
-    engine = scheduler.central_engine(url, login, password)
-    try:
-        SyncEngine(store, engine).connect(login)
-    finally:
-        engine.dispose()
-    saved = sync_state(store).url or central.safe_url(central.normalize_url(url).set(username=login))
+    saved = links.stored_url(url, login)
+    with links.open_link(url, login, password) as link:
+        SyncEngine(store, link).connect(saved)
     if password is None:
         return Connected(saved, False, None)
     try:
@@ -87,6 +85,13 @@ def connect(store: LocalStore, url: str, login: str, password: str | None) -> Co
     except credentials.NoKeyring as exc:
         return Connected(saved, False, str(exc))
     return Connected(saved, True, None)
+
+
+def sync_now(
+    store: LocalStore, progress: Progress | None = None, *, password: str | None = None
+) -> SyncReport:
+    """One sync with the central store this laptop is connected to (the window's runner, ``sfa sync``)."""
+    return links.sync_store(store, progress, password=password)
 
 
 # -- conflicts ----------------------------------------------------------------------------------------------

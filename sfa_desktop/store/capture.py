@@ -28,6 +28,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.protocol.changes import Change
+
 # The DDL here is what the migrations in db/local were generated from: they hold it as pasted text (a
 # migration never imports the app).  Changing it changes nothing in a database until a new migration installs
 # its new output (tests/unit/test_migration_schema.py checks that a new file holds what this generates).
@@ -130,23 +132,6 @@ def capture_suspended(conn: Connection) -> Iterator[None]:
 def set_local_user(conn: Connection, user_id: str | None) -> None:
     """Who this laptop's changes are recorded as."""
     conn.execute(text("UPDATE capture_control SET user_id = :u WHERE id = 1"), {"u": user_id})
-
-
-@dataclass(frozen=True)
-class Change:
-    change_no: int
-    table: str
-    record_id: str
-    op: str
-    changes: dict[str, Any]
-    user_id: str | None
-    recorded_at: str
-
-    def new_values(self) -> dict[str, Any]:
-        """Column -> value after the change."""
-        if self.op == "insert":
-            return dict(self.changes)
-        return {column: pair[1] for column, pair in self.changes.items()}
 
 
 def read_outbox(conn: Connection, *, after: int = 0, limit: int | None = None) -> list[Change]:

@@ -1,7 +1,8 @@
 """The conflict archive on this laptop: list it, re-apply a losing value as a new edit, dismiss an entry.
 
 The engine pulls the central store's archive into the local ``conflicts`` table.  Values there are the JSON of
-their wire form (see :mod:`sfa_desktop.sync.wire`).  Used by ``sfa conflicts`` and the Conflicts view alike.
+their wire form (see :mod:`sfa_desktop.protocol.wire`).  Used by ``sfa conflicts`` and the Conflicts view
+alike.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES, display_value
 from sfa_desktop.core.records.models import Base
+from sfa_desktop.protocol.wire import from_wire, kind_of
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync.wire import from_wire, kind_of
 
 REASONS = {
     "same-field": "edited elsewhere at the same time",

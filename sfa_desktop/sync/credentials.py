@@ -13,7 +13,7 @@ from keyring.backends import chainer, fail
 from sqlalchemy.engine import URL
 
 from sfa_desktop.core.errors import UserError
-from sfa_desktop.sync.central import normalize_url
+from sfa_desktop.protocol.address import normalize_url
 
 SERVICE = "sfa-desktop"
 

@@ -1,4 +1,5 @@
-"""The sync protocol, run by the laptop against the central store through SQLAlchemy.
+"""The sync protocol, run by the laptop against the central store through a
+:class:`~sfa_desktop.sync.link.Link` (sfa-server over HTTPS, or the same server code in process).
 
 One sync = push, then pull (DESIGN.md, "Sync"):
 
@@ -16,31 +17,29 @@ One sync = push, then pull (DESIGN.md, "Sync"):
   one slice of ids are counted and hashed per territory on both sides (``digest``), and a mismatch
   re-primes that territory.
 
-What a pull reads from the central store is in :mod:`sfa_desktop.sync.pull_queries`, how it writes the
-laptop's copy in :mod:`sfa_desktop.sync.replica`, and how a push applies on the central store in
-:mod:`sfa_desktop.sync.apply`; this module runs the protocol.
+What the server does for each call is in :mod:`sfa_desktop.server.service`, how the laptop writes its copy
+in :mod:`sfa_desktop.sync.replica`; this module runs the protocol.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
-
+from sfa_desktop.core.access import Identity
 from sfa_desktop.core.records import merge
 from sfa_desktop.core.records.models import SYNCED_TABLES, new_id, utcnow
+from sfa_desktop.core.records.tables import REFERENCE_TABLES, TERRITORY_TABLES
+from sfa_desktop.protocol import digest
+from sfa_desktop.protocol.errors import CentralError, Revoked
+from sfa_desktop.protocol.limits import HISTORY_DAYS, PULL_PAGE
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import apply, central, digest, pull_queries, replica, state
-from sfa_desktop.sync.central import CentralError, Revoked
-from sfa_desktop.sync.pull_queries import HISTORY_DAYS, PULL_PAGE
-from sfa_desktop.sync.scope import REFERENCE_TABLES, TERRITORY_TABLES, Identity, identify
+from sfa_desktop.sync import replica, state
+from sfa_desktop.sync.link import Link
 
 PUSH_BATCH = 500
 Progress = Callable[[str, int, int], None]
@@ -82,17 +81,17 @@ class SyncEngine:
     def __init__(
         self,
         store: LocalStore,
-        central_engine: Engine,
+        link: Link,
         *,
         progress: Progress | None = None,
         fault: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
-        self.central = central_engine
+        self.link = link
         self.progress = progress or _no_progress
-        #: Called at the points where a real sync can be interrupted ("push.before_commit",
-        #: "push.after_commit", "pull.reading" (inside a page's central transaction), "pull.page_fetched",
-        #: "pull.page_applied"); tests raise there, or cut the connection, to inject faults.
+        #: Called at the points where the laptop's side of a sync can be interrupted ("push.after_commit":
+        #: the answer to a push is lost, "pull.page_fetched", "pull.page_applied"); tests raise there to
+        #: inject faults (the server's own points are on ``server.service.SyncService``).
         self.fault = fault or _no_fault
         #: Set when a pull brings a merged-away record (its history goes to the survivor): see
         #: ``replica.apply_page``.
@@ -100,26 +99,22 @@ class SyncEngine:
 
     # connecting ------------------------------------------------------------------------------------------
 
-    def connect(self, login: str) -> Identity:
-        """Make this laptop a client of the central store as ``login`` (checks the login works)."""
-        with self._central() as cc:
-            central.check_compatible(cc)
-            identity = identify(cc, login)
+    def connect(self, url: str) -> Identity:
+        """Make this laptop a client of the central store at ``url`` (no secret in it) as the user the
+        link signs in as; a laptop that held another user's data is wiped first."""
+        identity = self.link.hello()
         with self.store.engine.begin() as conn:
             current = state.load(conn)
-            if current.login and current.login != login:
+            if current.login and current.login != identity.login:
                 replica.wipe(conn)
                 current = state.SyncState()
             current.client_id = current.client_id or new_id()
-            current.url = central.safe_url(self.central.url)
-            current.login = login
+            current.url = url
+            current.login = identity.login
             current.user_id = identity.user_id
             state.save(conn, current)
             capture.set_local_user(conn, identity.user_id)
         return identity
-
-    def _central(self) -> Any:
-        return central.central_transaction(self.central)
 
     # the whole sync ----------------------------------------------------------------------------------------
 
@@ -135,14 +130,14 @@ class SyncEngine:
         assert st.login is not None
         assert st.client_id is not None
         try:
-            with self._central() as cc:
-                central.check_compatible(cc)
-                identity = identify(cc, st.login)
+            identity = self.link.hello()
         except Revoked:
             with self.store.engine.begin() as conn:
                 replica.wipe(conn)
             raise
-        report.pushed, report.conflicts = self.push(identity, st.client_id)
+        report.pushed, report.conflicts = self.push(st.client_id)
+        if report.pushed and identity.is_manager:
+            identity = self.link.hello()  # a manager's push may have grown the territory tree below them
         report.pulled, report.removed, report.reprimed = self.pull(identity)
         with self.store.engine.begin() as conn:
             st = state.load(conn)
@@ -155,41 +150,27 @@ class SyncEngine:
 
     # push ---------------------------------------------------------------------------------------------------
 
-    def push(self, identity: Identity, client_id: str) -> tuple[int, int]:
+    def push(self, client_id: str) -> tuple[int, int]:
         """Send the outbox; returns (changes applied, conflicts archived)."""
         applied = conflicts = 0
-        regrow = False
         total = self._pending()
         while True:
             with self.store.engine.connect() as conn:
                 batch = capture.read_outbox(conn, limit=PUSH_BATCH)
             if not batch:
                 return applied, conflicts
-            with self._central() as cc:
-                if regrow:  # the last batch changed the territory tree: a manager may now see more
-                    identity = identify(cc, identity.login)
-                confirmed, n_applied, n_conflicts = self.push_batch(cc, identity, client_id, batch)
-                self.fault("push.before_commit")
-            regrow = identity.is_manager and any(c.table == "territories" for c in batch)
+            answer = self.link.push(client_id, batch)
             self.fault("push.after_commit")
             # The central store has committed: only now may the outbox entries go.
             with self.store.engine.begin() as conn:
-                capture.confirm_pushed(conn, confirmed)
-            applied += n_applied
-            conflicts += n_conflicts
+                capture.confirm_pushed(conn, answer.confirmed)
+            applied += answer.applied
+            conflicts += answer.conflicts
             self.progress("push", applied, total)
 
     def _pending(self) -> int:
         with self.store.engine.connect() as conn:
             return capture.pending_count(conn)
-
-    @staticmethod
-    def push_batch(
-        cc: Connection, identity: Identity, client_id: str, batch: Sequence[capture.Change]
-    ) -> tuple[int, int, int]:
-        """Apply one batch in the caller's central transaction (see ``apply``).  Returns (last change
-        number confirmed, changes applied, conflicts archived)."""
-        return apply.apply_batch(cc, identity, client_id, batch)
 
     # pull ---------------------------------------------------------------------------------------------------
 
@@ -198,10 +179,8 @@ class SyncEngine:
         with self.store.engine.connect() as conn:
             st = state.load(conn)
         self._merges_pulled = False
-        with self._central() as cc:
-            hi = central.current_seq(cc)
-            purged = int(central.info(cc, "purged_through_seq") or 0)
-            purged_before = central.info(cc, "purged_before")
+        head = self.link.head()
+        hi, purged, purged_before = head.seq, head.purged_through, head.purged_before
         known = set(st.visible)
         visible = set(identity.territories)
         reprimed: list[str] = []
@@ -254,10 +233,8 @@ class SyncEngine:
         for table in tables:
             after = lo
             while after < hi:
-                with self._central() as cc:
-                    rows, page_hi = pull_queries.fetch_page(cc, identity, table, after, hi, territories)
-                    self.fault("pull.reading")
-                    departures = pull_queries.fetch_departures(cc, table, after, page_hi, territories)
+                page = self.link.page(table, after, hi, sorted(territories))
+                rows, page_hi, departures = page.rows, page.page_hi, page.departures
                 self.fault("pull.page_fetched")
                 if rows or departures:
                     merges = replica.apply_page(self.store, table, rows, departures, changed_only=lo > 0)
@@ -267,8 +244,7 @@ class SyncEngine:
                 self.progress("pull", total, 0)
                 after = page_hi
         if tables and lo < hi:
-            with self._central() as cc:
-                fresh_conflicts = pull_queries.fetch_conflicts(cc, lo, hi, territories)
+            fresh_conflicts = self.link.conflicts(lo, hi, sorted(territories))
             if fresh_conflicts:
                 with self.store.engine.begin() as conn:
                     replica.store_conflicts(conn, fresh_conflicts)
@@ -282,9 +258,7 @@ class SyncEngine:
         since = utcnow() - dt.timedelta(days=HISTORY_DAYS) if lo == 0 else None
         after = lo
         while after < hi:
-            with self._central() as cc:
-                query = pull_queries.history_query(cc, after, hi, territories, since)
-                rows = [tuple(r) for r in cc.execute(query)]
+            rows = self.link.history(after, hi, sorted(territories), since)
             if rows:
                 with self.store.engine.begin() as conn:
                     replica.store_history(conn, rows)
@@ -308,10 +282,9 @@ class SyncEngine:
         # 330,000 rows): an idle sync waits for the slower of the two, not for both in turn.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sfa-verify") as pool:
             local_digest = pool.submit(self._local_digest, slice_no, identity.territories)
-            with central.central_transaction(self.central, snapshot=True) as cc:
-                if central.current_seq(cc) != st.cursor:
-                    return set()  # (leaving the pool waits for the local half)
-                remote = digest.compute(cc, TERRITORY_TABLES, slice_no, identity.territories)
+            remote = self.link.digest(slice_no, sorted(identity.territories), st.cursor)
+            if remote is None:
+                return set()  # (leaving the pool waits for the local half)
             local = local_digest.result()
         with self.store.engine.begin() as conn:
             st.verify_slice = (slice_no + 1) % digest.SLICES
@@ -323,12 +296,4 @@ class SyncEngine:
             return digest.compute(conn, TERRITORY_TABLES, slice_no, territories)
 
 
-__all__ = [
-    "REFERENCE_TABLES",
-    "TERRITORY_TABLES",
-    "DBAPIError",
-    "Identity",
-    "SyncEngine",
-    "SyncReport",
-    "identify",
-]
+__all__ = ["REFERENCE_TABLES", "TERRITORY_TABLES", "Identity", "SyncEngine", "SyncReport"]

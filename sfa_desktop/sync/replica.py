@@ -11,13 +11,15 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core.access import Identity
 from sfa_desktop.core.records.matching import KINDS as MERGEABLE
-from sfa_desktop.core.records.models import SYNCED_TABLES
+from sfa_desktop.core.records.models import SYNCED_MODELS, SYNCED_TABLES
+from sfa_desktop.core.records.tables import TERRITORY_TABLES
+from sfa_desktop.protocol.wire import to_wire
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import schema
-from sfa_desktop.sync.scope import TERRITORY_TABLES, Identity
-from sfa_desktop.sync.wire import to_wire
+
+_MODELS = {m.__tablename__: m for m in SYNCED_MODELS}
 
 
 def apply_page(
@@ -34,7 +36,7 @@ def apply_page(
     ``changed_only`` (an incremental pull, not a prime): a record the laptop holds gets only the columns
     whose values differ (see ``_write_changed``).  Returns whether the page holds a merged-away record, or
     ``table`` has a merge made here and not pushed yet (the history of merged records then follows them)."""
-    names = [c.name for c in schema.SYNCED[table].columns if c.name != "seq"]
+    names = [c.name for c in _MODELS[table].__table__.columns]  # the order pages carry them in
     id_at = names.index("id")
     merges = False
     if table in MERGEABLE:

@@ -13,61 +13,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.engine import Engine
 
-from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central, credentials, demo, state
-from sfa_desktop.sync.central import AuthenticationFailed, CentralError, Revoked, Unreachable
-from sfa_desktop.sync.engine import Progress, SyncEngine, SyncReport
+from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Revoked, Unreachable
+from sfa_desktop.sync.engine import Progress, SyncReport
 
 FIRST_RETRY_SECONDS = 30.0
 
 
 class PasswordNeeded(CentralError):
     """The central store needs a password and none is remembered (or no keyring exists)."""
-
-
-def central_engine(url: str, login: str, password: str | None) -> Engine:
-    """An engine for ``url`` logged in as ``login``; the password is only ever passed in memory."""
-    parsed = central.normalize_url(url)
-    if parsed.drivername.startswith("sqlite"):
-        return central.make_central_engine(parsed)
-    return central.make_central_engine(parsed.set(username=login), password=password)
-
-
-def needs_password(url: str) -> bool:
-    return not central.normalize_url(url).drivername.startswith("sqlite")
-
-
-def sync_store(
-    store: LocalStore, progress: Progress | None = None, *, password: str | None = None
-) -> SyncReport:
-    """One sync of this laptop with the central store it is connected to.
-
-    The password comes from the argument, else the keyring; raises :class:`PasswordNeeded` when neither has
-    one (``credentials.NoKeyring`` is turned into it too, with its explanation).
-    """
-    with store.engine.connect() as conn:
-        st = state.load(conn)
-    if not st.connected:
-        raise CentralError(
-            "This laptop is not connected to a central store. Use 'sfa connect URL --user LOGIN'."
-        )
-    assert st.url is not None
-    assert st.login is not None
-    if password is None and needs_password(st.url):
-        try:
-            password = credentials.get_password(st.url, st.login)
-        except credentials.NoKeyring as exc:
-            raise PasswordNeeded(str(exc)) from None
-        if password is None:
-            raise PasswordNeeded(f"No password is remembered for {st.login} at {central.safe_url(st.url)}.")
-    engine = central_engine(st.url, st.login, password)
-    try:
-        demo.upgrade_if_embedded(store, engine)
-        return SyncEngine(store, engine, progress=progress).sync()
-    finally:
-        engine.dispose()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import credentials, scheduler
+from sfa_desktop.sync import credentials
 from sfa_desktop.sync.engine import Progress, SyncReport
 from sfa_desktop.sync.scheduler import SyncRunner, SyncStatus
 from sfa_desktop.ui.failures import is_bug, report_bug
@@ -217,7 +217,7 @@ class SyncController(QObject):
 
     def _sync(self, progress: Progress) -> SyncReport:
         try:
-            return scheduler.sync_store(self.store, progress, password=self._password)
+            return sync_ops.sync_now(self.store, progress, password=self._password)
         except Exception as exc:
             # The runner turns any failure into the status bar's "Sync failed"; a bug is reported too.
             if is_bug(exc):

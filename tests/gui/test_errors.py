@@ -216,14 +216,14 @@ def state_is(name: str) -> Callable[[object], bool]:
 
 
 def test_a_bug_in_a_sync_is_reported_not_only_a_status_line(qtbot, store, log_file: Path, monkeypatch):
-    from sfa_desktop.sync import scheduler
-    from sfa_desktop.sync.central import Unreachable
+    from sfa_desktop.protocol.errors import Unreachable
+    from sfa_desktop.ops import sync as sync_ops
     from sfa_desktop.ui.sync_status import SyncController
 
     def broken_sync(*_args: object, **_kwargs: object) -> None:
         raise KeyError("cursor")
 
-    monkeypatch.setattr(scheduler, "sync_store", broken_sync)
+    monkeypatch.setattr(sync_ops, "sync_now", broken_sync)
     controller = SyncController(store)
     monkeypatch.setattr(controller, "connected", lambda: True)
     reporter = failures.reporter()
@@ -239,7 +239,7 @@ def test_a_bug_in_a_sync_is_reported_not_only_a_status_line(qtbot, store, log_fi
     def offline(*_args: object, **_kwargs: object) -> None:
         raise Unreachable("The central store cannot be reached.")
 
-    monkeypatch.setattr(scheduler, "sync_store", offline)
+    monkeypatch.setattr(sync_ops, "sync_now", offline)
     with qtbot.waitSignal(controller.statusShown, check_params_cb=state_is("offline"), timeout=10_000):
         controller.sync_now()
     assert failures.reporter().dialog is None  # the status bar's 'Offline' is the message

@@ -13,9 +13,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, text
 
 from sfa_desktop.core.records import services
+from sfa_desktop.server import admin, central
+from sfa_desktop.server.service import SyncService
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import admin, central
 from sfa_desktop.sync.engine import SyncEngine
 from sfa_desktop.sync.scheduler import SyncStatus
 from sfa_desktop.ui.conflicts import ConflictsView
@@ -87,7 +88,7 @@ def _central(tmp_path: Path) -> Engine:
 
 def test_sync_now_updates_status_and_pending(qtbot: QtBot, store: LocalStore, tmp_path: Path) -> None:
     engine = _central(tmp_path)
-    SyncEngine(store, engine).connect("ann")
+    SyncEngine(store, SyncService(engine, "ann")).connect(central.safe_url(engine.url))
     engine.dispose()
     controller = SyncController(store)
     widget = SyncStatusWidget()
@@ -237,18 +238,18 @@ def test_a_sync_that_makes_a_conflict_says_so_and_the_page_opens_its_record(
         admin.add_user(central.Writer(cc, login="admin"), "bob", territories=("NE",))
     bob = LocalStore.open(tmp_path / "bob")
     try:
-        SyncEngine(store, engine).connect("ann")
-        SyncEngine(bob, engine).connect("bob")
-        SyncEngine(bob, engine).sync()
+        SyncEngine(store, SyncService(engine, "ann")).connect(central.safe_url(engine.url))
+        SyncEngine(bob, SyncService(engine, "bob")).connect(central.safe_url(engine.url))
+        SyncEngine(bob, SyncService(engine, "bob")).sync()
         with bob.engine.connect() as conn:
             ne = conn.execute(text("SELECT id FROM territories WHERE code = 'NE'")).scalar()
         with bob.transaction() as session:
             acme = services.create(session, "accounts", {"name": "Acme", "territory_id": ne}).id
-        SyncEngine(bob, engine).sync()
-        SyncEngine(store, engine).sync()
+        SyncEngine(bob, SyncService(engine, "bob")).sync()
+        SyncEngine(store, SyncService(engine, "ann")).sync()
         with bob.transaction() as session:
             services.update(session, "accounts", acme, {"phone": "+1 617 555 0199"})
-        SyncEngine(bob, engine).sync()
+        SyncEngine(bob, SyncService(engine, "bob")).sync()
         with store.transaction() as session:  # ann's edit of the same field reaches the store later
             services.update(session, "accounts", acme, {"phone": "+1 617 555 0100"})
     finally:

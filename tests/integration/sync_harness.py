@@ -15,10 +15,11 @@ from sqlalchemy.engine import make_url
 
 from sfa_desktop.core import access
 from sfa_desktop.core.records import services
+from sfa_desktop.protocol.wire import kind_of, to_wire
+from sfa_desktop.server import admin, central, schema
+from sfa_desktop.server.service import SyncService
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import admin, central, schema
 from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
-from sfa_desktop.sync.wire import kind_of, to_wire
 
 LOGINS = ("admin", "ann", "bob", "cat", "mgr")
 FAULT_POINTS = ("push.before_commit", "push.after_commit", "pull.page_fetched", "pull.page_applied")
@@ -74,6 +75,8 @@ class Laptop:
     store: LocalStore
     engine: SyncEngine
     faults: Faults
+    #: the central store's side of this laptop's requests (its ``engine`` and ``fault`` may be swapped)
+    service: SyncService
 
     def territory(self, code: str) -> str:
         with self.store.engine.connect() as conn:
@@ -142,9 +145,10 @@ class World:
     def laptop(self, login: str, name: str | None = None, *, sync: bool = True) -> Laptop:
         store = LocalStore.open(self.root / (name or f"{login}-{len(self.laptops)}"))
         faults = Faults()
-        engine = SyncEngine(store, self.central, fault=faults)
-        engine.connect(login)
-        lap = Laptop(login, store, engine, faults)
+        service = SyncService(self.central, login, fault=faults)
+        engine = SyncEngine(store, service, fault=faults)
+        engine.connect(central.safe_url(self.central.url))
+        lap = Laptop(login, store, engine, faults, service)
         self.laptops.append(lap)
         if sync:
             lap.sync()
@@ -188,7 +192,7 @@ def wire_rows(rows: Any, table: str) -> dict[str, dict[str, Any]]:
 def central_state(world: World, lap: Laptop) -> dict[str, dict[str, dict[str, Any]]]:
     """The central rows this laptop's user may see, in wire form, per table: all reference rows, and the
     rows of the territories the user may see plus the user's own records that have no territory."""
-    from sfa_desktop.sync.engine import REFERENCE_TABLES, identify
+    from sfa_desktop.server.scope import REFERENCE_TABLES, identify
 
     result: dict[str, dict[str, dict[str, Any]]] = {}
     with world.central.connect() as cc:

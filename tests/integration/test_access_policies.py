@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sfa_desktop.core import access
 from sfa_desktop.core.records import tables
 from sfa_desktop.core.records.models import SYNCED_MODELS, UTCDateTime, new_id
-from sfa_desktop.sync import admin, central, schema
+from sfa_desktop.server import admin, central, schema
 
 DB = "access_policies"
 LOGINS = {"rena": "rep", "mara": "manager", "adam": "admin", "otto": "rep"}

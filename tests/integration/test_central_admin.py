@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from sfa_desktop import cli
-from sfa_desktop.sync import schema
+from sfa_desktop.server import schema
 
 SECRET = "s3cret-Pa55word"
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from sfa_desktop.core.records.models import new_id
-from sfa_desktop.sync import admin, central
+from sfa_desktop.server import admin, central
 
 DB = "central_security"
 LOGINS = ("ann", "bob", "max", "eve")
@@ -169,13 +169,14 @@ def test_revoked_user_cannot_log_in(world: dict[str, Any]) -> None:
 
 
 def test_sync_engine_works_for_a_rep_under_rls(world: dict[str, Any], tmp_path: Any) -> None:
+    from sfa_desktop.server.service import SyncService
     from sfa_desktop.store.database import LocalStore
     from sfa_desktop.sync.engine import SyncEngine
 
     store = LocalStore.open(tmp_path / "ann")
     engine = central.make_central_engine(world["url"].set(username="ann"), password="ann-pw")
-    sync = SyncEngine(store, engine)
-    sync.connect("ann")
+    sync = SyncEngine(store, SyncService(engine, "ann"))
+    sync.connect(central.safe_url(engine.url))
     sync.sync()
     with store.engine.connect() as conn:
         territories = conn.exec_driver_sql("SELECT DISTINCT territory_id FROM accounts").scalars().all()
@@ -216,6 +217,7 @@ def test_a_manager_moving_an_account_moves_its_orders_under_rls(world: dict[str,
     """With the manager's own login, the sync moves the account's orders along (policies and the orders
     guard allow exactly that), and back again."""
     from sfa_desktop.core.records import services
+    from sfa_desktop.server.service import SyncService
     from sfa_desktop.store.database import LocalStore
     from sfa_desktop.sync.engine import SyncEngine
 
@@ -223,8 +225,8 @@ def test_a_manager_moving_an_account_moves_its_orders_under_rls(world: dict[str,
     engine = central.make_central_engine(world["url"].set(username="max"), password="max-pw")
     owner = create_engine(world["url"])
     try:
-        sync = SyncEngine(store, engine)
-        sync.connect("max")
+        sync = SyncEngine(store, SyncService(engine, "max"))
+        sync.connect(central.safe_url(engine.url))
         sync.sync()
         for code in ("SE", "NE"):
             with store.transaction() as session:

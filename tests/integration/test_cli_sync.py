@@ -16,9 +16,10 @@ from sqlalchemy.engine import make_url
 
 from sfa_desktop import cli
 from sfa_desktop.core.records import services
+from sfa_desktop.server import admin, central
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import admin, central, credentials
+from sfa_desktop.sync import credentials
 from tests.integration.sync_harness import pg_database
 from tests.memory_keyring import MemoryKeyring, memory_keyring
 

@@ -11,9 +11,11 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 
 from sfa_desktop.core.records.models import new_id
+from sfa_desktop.ops import links
+from sfa_desktop.ops.demo_central import CENTRAL_FILENAME
+from sfa_desktop.server import central
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central, scheduler, state
-from sfa_desktop.sync.demo import CENTRAL_FILENAME
+from sfa_desktop.sync import state
 
 
 def _older_central(path: Path) -> None:
@@ -50,7 +52,7 @@ def test_a_sync_upgrades_the_embedded_demo_store(tmp_path: Path) -> None:
     _older_central(folder / CENTRAL_FILENAME)
     store = _connected(folder, folder / CENTRAL_FILENAME)
     try:
-        report = scheduler.sync_store(store)
+        report = links.sync_store(store)
         assert report.pulled >= 1
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT login FROM users")).scalars().all() == ["dokafor"]
@@ -70,6 +72,6 @@ def test_another_older_central_store_is_left_to_its_administrator(tmp_path: Path
     store = _connected(folder, elsewhere)
     try:
         with pytest.raises(central.Incompatible, match="is older"):
-            scheduler.sync_store(store)
+            links.sync_store(store)
     finally:
         store.close()

@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 from sfa_desktop.cli import main
 from sfa_desktop.core.kb.articles import article_id
+from sfa_desktop.server import central
+from sfa_desktop.server.kb_import import KbImportError, import_folder
 from sfa_desktop.store import kb_search
-from sfa_desktop.sync import central
-from sfa_desktop.sync.kb_import import KbImportError, import_folder
 from tests.integration.sync_harness import Laptop, World, world_fixture
 
 

@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 from sfa_desktop import cli
 from sfa_desktop.core.records.models import new_id
 from sfa_desktop.core.sales import history as sales
-from sfa_desktop.sync import central, schema
-from sfa_desktop.sync.central import CentralError
-from sfa_desktop.sync.sales_import import ImportRefused, import_orders, import_products
+from sfa_desktop.protocol.errors import CentralError
+from sfa_desktop.server import central, schema
+from sfa_desktop.server.sales_import import ImportRefused, import_orders, import_products
 from tests.integration.sync_harness import World, world_fixture
 
 PRODUCTS = """sku,name,family,unit_price,unit_cost

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.records import services
-from sfa_desktop.sync import central, schema
+from sfa_desktop.server import central, schema
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sfa_desktop.sync import central
+from sfa_desktop.server import central
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 
 pytestmark = pytest.mark.postgres

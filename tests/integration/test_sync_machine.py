@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import select, text
 
+from sfa_desktop.server import central, schema
+from sfa_desktop.server.service import SyncService
 from sfa_desktop.store import capture
-from sfa_desktop.sync import central, schema
-from sfa_desktop.sync.engine import SyncEngine, identify
 from sfa_desktop.sync.state import load as load_state
 from tests.integration.sync_harness import (
     InjectedFault,
@@ -182,8 +182,7 @@ class SyncMachine(RuleBasedStateMachine):
             batch = capture.read_outbox(conn)
             client_id = str(load_state(conn).client_id)
         if batch:
-            with central.central_transaction(self.world.central) as cc:
-                SyncEngine.push_batch(cc, identify(cc, lap.login), client_id, batch)
+            SyncService(self.world.central, lap.login).push(client_id, batch)
 
     @invariant()
     def cursors_only_move_forward(self) -> None:

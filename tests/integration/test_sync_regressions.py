@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from sfa_desktop.protocol import digest
+from sfa_desktop.protocol.errors import Incompatible, Revoked, Unreachable
+from sfa_desktop.server import admin, central
+from sfa_desktop.server.service import SyncService
 from sfa_desktop.store import capture
 from sfa_desktop.store.search import search
-from sfa_desktop.sync import admin, central, digest
-from sfa_desktop.sync.central import Incompatible, Revoked, Unreachable
-from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
+from sfa_desktop.sync.engine import TERRITORY_TABLES
 from tests.integration.sync_harness import InjectedFault, Laptop, World, assert_replica_matches, world_fixture
 
 
@@ -69,16 +71,12 @@ def test_duplicated_push_batch(world: World) -> None:
         batch = capture.read_outbox(conn)
         client_id = conn.execute(text("SELECT value FROM sync_state WHERE key = 'client_id'")).scalar()
     assert client_id is not None
-    with central.central_transaction(world.central) as cc:
-        from sfa_desktop.sync.engine import identify
-
-        identity = identify(cc, "ann")
-        first = SyncEngine.push_batch(cc, identity, str(client_id), batch)
-    with central.central_transaction(world.central) as cc:
-        second = SyncEngine.push_batch(cc, identity, str(client_id), batch)
-    assert first[1] == 1
-    assert second[1] == 0
-    assert first[0] == second[0]
+    service = SyncService(world.central, "ann")
+    first = service.push(str(client_id), batch)
+    second = service.push(str(client_id), batch)
+    assert first.applied == 1
+    assert second.applied == 0
+    assert first.confirmed == second.confirmed
     assert world.count("change_log", record_id=acme) == 1
     ann.sync()
     assert ann.outbox() == 0
@@ -384,7 +382,7 @@ def _closed_port() -> int:
 def _sync_against(lap: Laptop, url: str) -> None:
     # a SQLite path in a missing folder is refused already when the engine is made
     elsewhere = central.make_central_engine(url, connect_timeout=2)
-    lap.engine.central = elsewhere
+    lap.service.engine = elsewhere
     try:
         lap.sync()
     finally:
@@ -402,7 +400,7 @@ def test_unreachable_central_leaves_the_laptop_untouched(world: World, tmp_path:
         url = f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/sfa"
     with pytest.raises(Unreachable):
         _sync_against(ann, url)
-    ann.engine.central = world.central
+    ann.service.engine = world.central
     assert (ann.outbox(), ann.row("accounts", acme), ann.cursor()) == before
     assert not (tmp_path / "missing-folder").exists()
 
@@ -450,7 +448,7 @@ def test_connection_terminated_mid_pull(pg_world: World) -> None:
         ann.create("contacts", {"last_name": f"Doe {i}", "account_id": account})
     ann.sync()
     lap = world.laptop("mgr", sync=False)
-    lap.engine.central = central.make_central_engine(world.url)  # a connection of its own to cut
+    lap.service.engine = central.make_central_engine(world.url)  # a connection of its own to cut
     killer = create_engine(
         world.url, isolation_level="AUTOCOMMIT", connect_args={"application_name": "killer"}
     )
@@ -469,16 +467,16 @@ def test_connection_terminated_mid_pull(pg_world: World) -> None:
                     )
                 )
 
-    lap.engine.fault = cut_third_page
+    lap.service.fault = cut_third_page
     try:
         with pytest.raises(Unreachable, match="cannot be reached"):
             lap.sync()
         assert lap.cursor() == 0
-        lap.engine.fault = lambda point: None
+        lap.service.fault = lambda point: None
         report = lap.sync()
         assert report.pulled > 0
         assert lap.row("accounts", account) is not None
         assert_replica_matches(world, lap)
     finally:
         killer.dispose()
-        lap.engine.central.dispose()
+        lap.service.engine.dispose()

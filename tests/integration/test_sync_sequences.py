@@ -18,7 +18,7 @@ from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.sequences import enrollments
 from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
 from sfa_desktop.core.sequences.enrollments import step_activity_id
-from sfa_desktop.sync import schema
+from sfa_desktop.server import schema
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
 from tests.unit.test_sequences import outreach
 

@@ -37,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from sfa_desktop.core.records import services  # noqa: E402
 from sfa_desktop.core.records.models import Base  # noqa: E402
+from sfa_desktop.server import admin, central, schema  # noqa: E402
+from sfa_desktop.server.service import SyncService  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
-from sfa_desktop.sync import admin, central, schema  # noqa: E402
 from sfa_desktop.sync.engine import SyncEngine  # noqa: E402
 from tests.perf.benchlib import Result, print_results  # noqa: E402
 
@@ -55,12 +56,13 @@ import sys, time, json
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central
+from sfa_desktop.server import central
+from sfa_desktop.server.service import SyncService
 from sfa_desktop.sync.engine import SyncEngine
 store = LocalStore.open(Path({data!r}))
 engine = central.make_central_engine({url!r}, password={password!r})
-sync = SyncEngine(store, engine)
-sync.connect({login!r})
+sync = SyncEngine(store, SyncService(engine, {login!r}))
+sync.connect(central.safe_url(engine.url))
 start = time.perf_counter()
 report = sync.sync()
 print(json.dumps({{"seconds": time.perf_counter() - start, "pulled": report.pulled}}))
@@ -288,7 +290,7 @@ def main() -> int:
 
         store = LocalStore.open(work / "laptop")
         engine = central.make_central_engine(rep_url, password=PASSWORD)
-        laptop = SyncEngine(store, engine)
+        laptop = SyncEngine(store, SyncService(engine, "bench"))
         idle = []
         for _ in range(7):
             start = time.perf_counter()
@@ -303,8 +305,9 @@ def main() -> int:
             for n, record_id in enumerate(ids[:1000]):
                 services.update(session, "contacts", record_id, {"title": f"Director {n}"})
         other = LocalStore.open(work / "other")
-        colleague = SyncEngine(other, central.make_central_engine(rep_url, password=PASSWORD))
-        colleague.connect("bench")
+        colleague_engine = central.make_central_engine(rep_url, password=PASSWORD)
+        colleague = SyncEngine(other, SyncService(colleague_engine, "bench"))
+        colleague.connect(central.safe_url(colleague_engine.url))
         colleague.sync()
         with other.transaction() as session:
             for n, record_id in enumerate(ids[1000:]):

@@ -36,6 +36,7 @@ from sfa_desktop.core.records import lead_status, services
 from sfa_desktop.core.records.fields import ENTITIES, Field
 from sfa_desktop.core.records.models import SYNCED_TABLES, new_id
 from sfa_desktop.core.records.validation import ValidationError
+from sfa_desktop.protocol.changes import Change
 from sfa_desktop.store import capture, search
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 from tests.strategies import has_invalid, invalid_value, valid_value
@@ -483,7 +484,7 @@ class CaptureMachine(RuleBasedStateMachine):
             assert row["id"] == record_id
         assert_same(shadow_tables, original, "the outbox entries folded in Python")
 
-    def check_outbox(self, changes: list[capture.Change]) -> None:
+    def check_outbox(self, changes: list[Change]) -> None:
         previous = self.replayed
         for change in changes:
             assert change.change_no > previous, "change numbers must strictly increase"

@@ -14,8 +14,8 @@ from sfa_desktop import cli
 from sfa_desktop.core.demo.data import load
 from sfa_desktop.core.records import services
 from sfa_desktop.core.sequences import enrollments
+from sfa_desktop.server import central, schema
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import central, schema
 from tests.unit.test_sequences import outreach
 
 

@@ -1,7 +1,9 @@
 """The shape of the house, checked over the package's own imports (lazy imports included).
 
-Layers import one way: ``ui`` and ``cli``, then ``ops``, then ``sync`` and ``printing``, then ``store``, then
-``core``; ``server`` sits on ``core`` alone.  Nothing outside ``ui`` and ``app`` imports Qt, there is no
+Layers import one way: ``ui`` and ``cli``, then ``ops``, then ``sync`` and ``printing``, then ``store``,
+then ``protocol`` (what the laptop and sfa-server share), then ``core``; ``server`` (sfa-server and the
+central store) sits on ``protocol`` and ``core``, and only ``ops`` (the in-process server) and ``cli``
+(``sfa-server``, ``sfa central``) reach it.  Nothing outside ``ui`` and ``app`` imports Qt, there is no
 import cycle anywhere in ``sfa_desktop``, and the window and the command line hold no SQL: they ask ``ops``.
 """
 
@@ -19,13 +21,14 @@ PACKAGE = Path(__file__).resolve().parents[2] / "sfa_desktop"
 #: Which room may import which.
 ALLOWED: dict[str, set[str]] = {
     "core": {"core"},
-    "store": {"store", "core"},
+    "protocol": {"protocol", "core"},
+    "store": {"store", "protocol", "core"},
     "printing": {"printing", "core"},
-    "sync": {"sync", "store", "core"},
-    "server": {"server", "core"},
-    "ops": {"ops", "sync", "printing", "store", "core"},
-    "ui": {"ui", "ops", "sync", "printing", "store", "core"},
-    "cli": {"cli", "ops", "sync", "printing", "store", "core", "server"},
+    "sync": {"sync", "store", "protocol", "core"},
+    "server": {"server", "protocol", "core"},
+    "ops": {"ops", "sync", "server", "printing", "store", "protocol", "core"},
+    "ui": {"ui", "ops", "sync", "printing", "store", "protocol", "core"},
+    "cli": {"cli", "ops", "sync", "printing", "store", "protocol", "core", "server"},
 }
 #: What makes a line SQL in the window or the command line: SQLAlchemy's text() (not Qt's widget.text()),
 #: a session's execute(), or an SQL statement in a string.

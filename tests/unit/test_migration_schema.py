@@ -60,9 +60,13 @@ def test_the_import_check_sees_imports(tmp_path: Path) -> None:
     sample = tmp_path / "m.py"
     sample.write_text(
         "import os\nfrom sfa_desktop.store import capture\nimport sfa_desktop.core\n"
-        "import importlib\nimportlib.import_module('sfa_desktop.sync.schema')\n"
+        "import importlib\nimportlib.import_module('sfa_desktop.server.schema')\n"
     )
-    assert sorted(app_imports(sample)) == ["sfa_desktop.core", "sfa_desktop.store", "sfa_desktop.sync.schema"]
+    assert sorted(app_imports(sample)) == [
+        "sfa_desktop.core",
+        "sfa_desktop.server.schema",
+        "sfa_desktop.store",
+    ]
 
 
 def test_a_new_file_has_the_triggers_and_tables_the_store_generates_today(tmp_path: Path) -> None:

@@ -116,7 +116,7 @@ def test_a_wheel_carries_the_migrations_and_opens_a_database(tmp_path: Path) -> 
     probe = (
         "import sys, sfa_desktop\n"
         "from sfa_desktop.store.database import LocalStore\n"
-        "from sfa_desktop.sync import central\n"
+        "from sfa_desktop.server import central\n"
         "assert sfa_desktop.__file__.startswith(sys.argv[1]), sfa_desktop.__file__\n"
         "LocalStore.open(__import__('pathlib').Path('data')).close()\n"
         "print(central.migrations_dir().relative_to(sys.argv[1]), sfa_desktop.build_id())\n"

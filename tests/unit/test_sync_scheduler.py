@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sfa_desktop.sync.central import AuthenticationFailed, Unreachable
+from sfa_desktop.protocol.errors import AuthenticationFailed, Unreachable
 from sfa_desktop.sync.engine import Progress, SyncReport
 from sfa_desktop.sync.scheduler import SyncRunner, SyncStatus
 

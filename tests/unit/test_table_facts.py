@@ -6,7 +6,7 @@ from __future__ import annotations
 from sfa_desktop.core import access
 from sfa_desktop.core.records import services, tables
 from sfa_desktop.core.records.models import SYNCED_MODELS, SyncedRecord
-from sfa_desktop.sync import merges, scope
+from sfa_desktop.server import merges, scope
 
 
 class Visit(SyncedRecord):

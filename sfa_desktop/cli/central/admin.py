@@ -14,7 +14,7 @@ import sys
 
 from sfa_desktop.cli.central.common import Usage, add, central_url, central_writer, connect
 from sfa_desktop.cli.common import Commands
-from sfa_desktop.sync import admin, central
+from sfa_desktop.server import admin, central
 
 ROLES = ("rep", "manager", "admin")
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from sfa_desktop.cli.common import Command, Commands
-from sfa_desktop.sync import central
+from sfa_desktop.server import central
 
 
 class Usage(central.CentralError):

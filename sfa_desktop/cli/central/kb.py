@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sfa_desktop.cli.central.common import connect, url_option
 from sfa_desktop.cli.common import Commands
-from sfa_desktop.sync import central
+from sfa_desktop.server import central
 
 
 def cmd_central_import(args: argparse.Namespace) -> int:
-    from sfa_desktop.sync.kb_import import KbImportError, import_folder
+    from sfa_desktop.server.kb_import import KbImportError, import_folder
 
     engine, login = connect(args)
     try:

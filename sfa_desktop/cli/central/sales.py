@@ -10,7 +10,7 @@ from pathlib import Path
 from sfa_desktop.cli.central.common import connect, url_option
 from sfa_desktop.cli.common import Commands
 from sfa_desktop.core.sales.csvfile import ORDER_COLUMNS, PRODUCT_COLUMNS, columns_help
-from sfa_desktop.sync import central, sales_import
+from sfa_desktop.server import central, sales_import
 
 SHOWN_PROBLEMS = 50
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from sfa_desktop.cli.central.common import central_writer, url_option
 from sfa_desktop.cli.common import Commands
 from sfa_desktop.core.sequences import template_file
-from sfa_desktop.sync.admin_sequences import import_templates
+from sfa_desktop.server.admin_sequences import import_templates
 
 
 def cmd_central_import(args: argparse.Namespace) -> int:

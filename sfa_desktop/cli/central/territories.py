@@ -1,5 +1,5 @@
 """``sfa central add-rule | rules | remove-rule | move-territory``: the territory tree and its assignment
-rules on the central store (see ``sync.admin_territories``)."""
+rules on the central store (see ``server.admin_territories``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 from sfa_desktop.cli.central.common import Usage, add, central_writer
 from sfa_desktop.cli.common import Commands
 from sfa_desktop.core.records.fields import INDUSTRIES, RULE_SCOPES
-from sfa_desktop.sync import admin_territories
+from sfa_desktop.server import admin_territories
 
 _RULE_OPTIONS = (
     "name",

@@ -6,7 +6,7 @@ the merged-away records to the survivor (an account's contacts, opportunities, a
 enrollments; a contact's or a lead's activities, opportunities and enrollments; the conversion links of
 leads), moves their change history, and tombstones each merged-away record with ``merged_into_id`` set,
 so that its id keeps resolving to the survivor (:func:`survivor_of`).  Every write goes through change
-capture and syncs; the central store re-points what a laptop could not see (see ``sync.merges``).
+capture and syncs; the central store re-points what a laptop could not see (see ``server.merges``).
 
 Orders and order lines are the company's records, read-only on laptops: the central store moves them to
 the surviving account when it applies the merge.

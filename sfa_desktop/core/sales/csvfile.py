@@ -1,5 +1,5 @@
 """The CSV files the company's systems send for the sales history: orders (one row per order line) and
-products.  Reading and checking them needs no database: :mod:`sfa_desktop.sync.sales_import` resolves
+products.  Reading and checking them needs no database: :mod:`sfa_desktop.server.sales_import` resolves
 accounts and products on the central store and writes.
 
 Files are UTF-8 (with or without a byte-order mark; Windows-1252 is accepted too), separated by commas,

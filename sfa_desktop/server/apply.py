@@ -11,7 +11,7 @@ A batch is applied in the caller's central transaction (DESIGN.md, sync rules 1 
 
 The batch's records are read and locked with one query per table, in id order (so concurrent pushes lock
 in the same order and cannot deadlock, and take the sequence counter only after their rows), merged in
-memory change by change, and written by a buffered :class:`~sfa_desktop.sync.central.Writer`.
+memory change by change, and written by a buffered :class:`~sfa_desktop.server.central.Writer`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from sfa_desktop.store import capture
-from sfa_desktop.sync import merges, schema
-from sfa_desktop.sync.central import Writer
-from sfa_desktop.sync.scope import MOVED_WITH_ACCOUNT, Identity, may_write_row
-from sfa_desktop.sync.wire import from_wire, kind_of, to_wire
+from sfa_desktop.protocol.changes import Change
+from sfa_desktop.protocol.wire import from_wire, kind_of, to_wire
+from sfa_desktop.server import merges, schema
+from sfa_desktop.server.central import Writer
+from sfa_desktop.server.scope import MOVED_WITH_ACCOUNT, Identity, may_write_row
 
 Rows = dict[tuple[str, str], dict[str, Any]]  # (table, id) -> the record's current central values
 
@@ -34,7 +34,7 @@ _CHUNK = 1000
 
 
 def apply_batch(
-    cc: Connection, identity: Identity, client_id: str, batch: Sequence[capture.Change]
+    cc: Connection, identity: Identity, client_id: str, batch: Sequence[Change]
 ) -> tuple[int, int, int]:
     """Apply one batch.  Returns (last change number confirmed, changes applied, conflicts archived)."""
     clients = schema.sync_clients
@@ -67,7 +67,7 @@ def apply_batch(
     return confirmed, len(todo), conflicts
 
 
-def _lock_rows(cc: Connection, changes: Sequence[capture.Change]) -> Rows:
+def _lock_rows(cc: Connection, changes: Sequence[Change]) -> Rows:
     """The current central rows of every record the changes touch, locked until commit on PostgreSQL."""
     wanted: dict[str, set[str]] = {}
     for change in changes:
@@ -86,7 +86,7 @@ def _lock_rows(cc: Connection, changes: Sequence[capture.Change]) -> Rows:
 
 
 def _apply_one(
-    writer: Writer, identity: Identity, resolver: merges.Resolver, change: capture.Change, rows: Rows
+    writer: Writer, identity: Identity, resolver: merges.Resolver, change: Change, rows: Rows
 ) -> int:
     """One outbox entry, after the central store's merges were taken into account (see ``merges``)."""
     rewritten, leaves = resolver.rewrite(change)
@@ -112,7 +112,7 @@ def _apply_one(
 
 
 def _merge(
-    writer: Writer, identity: Identity, change: capture.Change, rows: Rows, archive_in: str | None = None
+    writer: Writer, identity: Identity, change: Change, rows: Rows, archive_in: str | None = None
 ) -> int:
     """Apply one outbox entry with field-level merge, keeping ``rows`` current.  Returns the number of
     conflicts archived."""
@@ -239,7 +239,7 @@ def _move_with_account(writer: Writer, account_id: str, old: str | None, new: st
             )
 
 
-def _last_writer(cc: Connection, change: capture.Change) -> str | None:
+def _last_writer(cc: Connection, change: Change) -> str | None:
     """Who wrote the record last on the central store (the loser of a same-field conflict)."""
     log = schema.change_log
     return cc.execute(

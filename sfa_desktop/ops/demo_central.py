@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from sfa_desktop.core.records.models import new_id
+from sfa_desktop.protocol.address import normalize_url, safe_url
+from sfa_desktop.protocol.errors import CentralError
+from sfa_desktop.server import admin, central
+from sfa_desktop.server.service import SyncService
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import admin, central
-from sfa_desktop.sync.engine import SyncEngine, SyncReport, identify
+from sfa_desktop.sync.engine import SyncEngine, SyncReport
 
 CENTRAL_FILENAME = "demo-central.sqlite3"
 ADMIN_LOGIN = "admin"
@@ -32,27 +33,32 @@ class DemoCentral:
     report: SyncReport
 
 
-def is_embedded(store: LocalStore, engine: Engine) -> bool:
+def is_embedded(store: LocalStore, url: str) -> bool:
     """Is this central store the demo's own SQLite file in the laptop's data folder?"""
-    database = engine.url.database
+    parsed = normalize_url(url)
+    database = parsed.database
     return (
-        engine.url.drivername.startswith("sqlite")
+        parsed.drivername.startswith("sqlite")
         and database is not None
         and Path(database).resolve() == (store.path.parent / CENTRAL_FILENAME).resolve()
     )
 
 
-def upgrade_if_embedded(store: LocalStore, engine: Engine) -> None:
+def upgrade_if_embedded(store: LocalStore, url: str) -> None:
     """The embedded demo store belongs to this laptop alone, which is its administrator: bring it to this
     app's schema (an app update would otherwise leave it "older" and sync refused)."""
-    if is_embedded(store, engine):
-        central.init_central(engine)
+    if is_embedded(store, url):
+        engine = central.make_central_engine(url)
+        try:
+            central.init_central(engine)
+        finally:
+            engine.dispose()
 
 
 def publish_and_connect(store: LocalStore, *, login: str = DEMO_REP) -> DemoCentral:
     path = store.path.parent / CENTRAL_FILENAME
     if path.exists():
-        raise central.CentralError(f"{path} already exists; the demo central store is only made once.")
+        raise CentralError(f"{path} already exists; the demo central store is only made once.")
     engine = central.make_central_engine(str(path))
     try:
         central.init_central(engine)
@@ -60,12 +66,10 @@ def publish_and_connect(store: LocalStore, *, login: str = DEMO_REP) -> DemoCent
             admin.add_user(
                 central.Writer(cc, login=ADMIN_LOGIN), ADMIN_LOGIN, full_name="Administrator", role="admin"
             )
-        publisher = SyncEngine(store, engine)
-        with central.central_transaction(engine) as cc:
-            identity = identify(cc, ADMIN_LOGIN)
-        publisher.push(identity, client_id=new_id())  # the whole demo outbox, as the administrator
-        laptop = SyncEngine(store, engine)
-        laptop.connect(login)
+        publisher = SyncEngine(store, SyncService(engine, ADMIN_LOGIN))
+        publisher.push(client_id=new_id())  # the whole demo outbox, as the administrator
+        laptop = SyncEngine(store, SyncService(engine, login))
+        laptop.connect(safe_url(engine.url))
         report = laptop.sync()
     finally:
         engine.dispose()

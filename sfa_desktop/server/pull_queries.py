@@ -1,5 +1,5 @@
 """What a pull reads from the central store: pages of rows, departures, conflicts and change-log entries,
-as SQLAlchemy Core queries that work on PostgreSQL and SQLite (see :mod:`sfa_desktop.sync.engine`)."""
+as SQLAlchemy Core queries that work on PostgreSQL and SQLite (see :mod:`sfa_desktop.server.service`)."""
 
 from __future__ import annotations
 
@@ -23,14 +23,13 @@ from sqlalchemy import (
     union_all,
 )
 
-from sfa_desktop.sync import schema
-from sfa_desktop.sync.scope import REFERENCE_TABLES, Identity
-from sfa_desktop.sync.wire import kind_of
+from sfa_desktop.protocol.limits import PULL_PAGE
+from sfa_desktop.protocol.wire import kind_of
+from sfa_desktop.server import schema
+from sfa_desktop.server.scope import REFERENCE_TABLES, Identity
 
-PULL_PAGE = 10_000
-#: Tables whose change history laptops keep (the customer timeline), and how far back a prime fetches it.
+#: Tables whose change history laptops keep (the customer timeline).
 HISTORY_TABLES = ("accounts", "contacts", "leads", "opportunities")
-HISTORY_DAYS = 365
 
 
 def _wire_column(cc: Connection, table: str, column: Column[Any]) -> Any:

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from sfa_desktop.core.records.fields import ENTITIES, clean
 from sfa_desktop.core.records.models import new_id
-from sfa_desktop.sync import schema
-from sfa_desktop.sync.central import CentralError, Writer
+from sfa_desktop.server import schema
+from sfa_desktop.server.central import CentralError, Writer
 
 USERS = schema.SYNCED["users"]
 TERRITORIES = schema.SYNCED["territories"]

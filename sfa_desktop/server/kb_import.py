@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from sfa_desktop.core.kb.articles import article_id
 from sfa_desktop.core.kb.files import ArticleFile, ArticleFileError, read_folder
-from sfa_desktop.sync import schema
-from sfa_desktop.sync.central import CentralError, Writer
+from sfa_desktop.server import schema
+from sfa_desktop.server.central import CentralError, Writer
 
 ARTICLES = schema.SYNCED["kb_articles"]
 PRODUCTS = schema.SYNCED["products"]

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from sfa_desktop.core.records.models import new_id
 from sfa_desktop.core.sequences.template_file import TemplateFileError
-from sfa_desktop.sync import schema
-from sfa_desktop.sync.central import Writer
+from sfa_desktop.server import schema
+from sfa_desktop.server.central import Writer
 
 TEMPLATES = schema.SYNCED["sequence_templates"]
 

@@ -13,9 +13,9 @@ from sqlalchemy import Connection, select
 from sfa_desktop.core.records.fields import ENTITIES, clean
 from sfa_desktop.core.records.models import new_id
 from sfa_desktop.core.territories.rules import Rule, check_rule, clean_prefixes
-from sfa_desktop.sync import schema
-from sfa_desktop.sync.admin import _territory
-from sfa_desktop.sync.central import CentralError, Writer
+from sfa_desktop.server import schema
+from sfa_desktop.server.admin import _territory
+from sfa_desktop.server.central import CentralError, Writer
 
 TERRITORIES = schema.SYNCED["territories"]
 RULES = schema.SYNCED["territory_rules"]

@@ -29,51 +29,24 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records.models import utcnow
-from sfa_desktop.sync import schema
+from sfa_desktop.protocol.address import normalize_url, safe_url
+from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
+from sfa_desktop.server import schema
 
-
-class CentralError(UserError):
-    """The central store cannot be used now; the message is for a person."""
-
-
-class Unreachable(CentralError):
-    """No connection (offline, server down): keep working, retry later."""
-
-
-class AuthenticationFailed(CentralError):
-    """The server refused the login: the password is wrong (ask again)."""
-
-
-class Revoked(CentralError):
-    """This user may no longer sync: the laptop's copy is wiped."""
-
-
-class Incompatible(CentralError):
-    """The central store and this app speak different protocol or schema versions."""
-
-
-def normalize_url(url: str) -> URL:
-    """Accept what a person types: ``postgresql://...``, a path to a SQLite file, or a SQLAlchemy URL."""
-    if "://" not in url:
-        return make_url(f"sqlite:///{Path(url).expanduser().resolve()}")
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.drivername not in ("postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
-        raise CentralError(
-            f"Unsupported central store '{parsed.drivername}': use postgresql://... or a SQLite file."
-        )
-    return parsed
-
-
-def safe_url(url: URL | str) -> str:
-    """The URL without its password, for messages and logs."""
-    return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
+#: What the server's modules and ``sfa central`` find here though it lives in ``protocol``.
+__all__ = [
+    "AuthenticationFailed",
+    "CentralError",
+    "Incompatible",
+    "Revoked",
+    "Unreachable",
+    "normalize_url",
+    "safe_url",
+]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -27,10 +27,10 @@ from sqlalchemy import Connection, select
 
 from sfa_desktop.core.records import tables
 from sfa_desktop.core.records.merge import REFERENCES
-from sfa_desktop.store import capture
-from sfa_desktop.sync import schema
-from sfa_desktop.sync.central import Writer
-from sfa_desktop.sync.scope import Identity, may_write
+from sfa_desktop.protocol.changes import Change
+from sfa_desktop.server import schema
+from sfa_desktop.server.central import Writer
+from sfa_desktop.server.scope import Identity, may_write
 
 #: Tables whose records can be merged.
 MERGEABLE = ("accounts", "contacts", "leads")
@@ -78,7 +78,7 @@ def _edges_of(table: str) -> list[tuple[str, str]]:
 class Resolver:
     """Which records of a batch's references are merged away, and into what; keeps ``rows`` current."""
 
-    def __init__(self, cc: Connection, rows: Rows, changes: Sequence[capture.Change]) -> None:
+    def __init__(self, cc: Connection, rows: Rows, changes: Sequence[Change]) -> None:
         self.cc = cc
         self.rows = rows
         self._next: dict[tuple[str, str], str | None] = {}  # (table, id) -> merged_into_id, read
@@ -152,7 +152,7 @@ class Resolver:
 
     # -- rewriting pushed changes ------------------------------------------------------------------------
 
-    def rewrite(self, change: capture.Change) -> tuple[capture.Change | None, str | None]:
+    def rewrite(self, change: Change) -> tuple[Change | None, str | None]:
         """The change as the central store applies it: redirected from a merged-away record to its
         survivor, its references re-pointed.  Returns (change or None to drop it, the territory the laptop's
         copy leaves when the record was given another one)."""
@@ -163,7 +163,7 @@ class Resolver:
         redirected = self._redirect(change, target)
         return (None, None) if redirected is None else self._repoint(redirected)
 
-    def _merged_target(self, change: capture.Change) -> str | None:
+    def _merged_target(self, change: Change) -> str | None:
         """The survivor when the change's record was merged away centrally (and this is not that merge)."""
         if change.table not in MERGEABLE or change.op == "insert":
             return None
@@ -172,7 +172,7 @@ class Resolver:
             return None
         return self.survivor(change.table, change.record_id)
 
-    def _redirect(self, change: capture.Change, survivor: str) -> capture.Change | None:
+    def _redirect(self, change: Change, survivor: str) -> Change | None:
         moved = {k: v for k, v in change.changes.items() if k not in _NOT_REDIRECTED}
         if not moved or survivor == change.record_id:
             return None  # a deletion, or nothing a person typed: the record is gone already
@@ -180,7 +180,7 @@ class Resolver:
             return None
         return replace(change, record_id=survivor, op="update", changes=moved)
 
-    def _repoint(self, change: capture.Change) -> tuple[capture.Change, str | None]:
+    def _repoint(self, change: Change) -> tuple[Change, str | None]:
         values = change.new_values()
         changed: dict[str, Any] = {}
         for column, target in _edges_of(change.table):
@@ -212,7 +212,7 @@ class Resolver:
         return replace(change, changes=new_changes), leaves
 
     def _territory_after(
-        self, change: capture.Change, values: dict[str, Any], changed: dict[str, Any]
+        self, change: Change, values: dict[str, Any], changed: dict[str, Any]
     ) -> tuple[str | None] | None:
         """(territory,) the record takes when its account (or lead) was re-pointed; None when unchanged."""
         table = change.table
@@ -224,7 +224,7 @@ class Resolver:
             return (lead["territory_id"] if lead is not None else None,)
         return None
 
-    def closes_cycle(self, change: capture.Change) -> bool:
+    def closes_cycle(self, change: Change) -> bool:
         """True when the change merges its record into one that was merged (maybe by way of others) into
         this very record."""
         if change.table not in MERGEABLE:
@@ -235,7 +235,7 @@ class Resolver:
         return self.survivor(change.table, target) == change.record_id
 
 
-def refuse_cycle(writer: Writer, change: capture.Change, territory: str | None) -> None:
+def refuse_cycle(writer: Writer, change: Change, territory: str | None) -> None:
     """Archive the refused merge and write the record again, so that the laptop that merged it gets it
     back live."""
     writer.conflict(
@@ -258,7 +258,7 @@ def touch(writer: Writer, resolver: Resolver) -> None:
         writer.update(table, record_id, {}, old_territory=territory, old={})
 
 
-def is_merge(change: capture.Change) -> bool:
+def is_merge(change: Change) -> bool:
     return (
         change.table in MERGEABLE
         and "merged_into_id" in change.changes
@@ -266,7 +266,7 @@ def is_merge(change: capture.Change) -> bool:
     )
 
 
-def complete_merge(writer: Writer, identity: Identity, resolver: Resolver, change: capture.Change) -> int:
+def complete_merge(writer: Writer, identity: Identity, resolver: Resolver, change: Change) -> int:
     """After a merged-away record's tombstone was applied: re-point what still points at it.  Returns how
     many records were moved."""
     table, loser = change.table, change.record_id

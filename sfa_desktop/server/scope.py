@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from sfa_desktop.core import access
 from sfa_desktop.core.access import Identity, may_write, may_write_reference, may_write_row
 from sfa_desktop.core.records import tables
-from sfa_desktop.sync.central import Revoked
+from sfa_desktop.server.central import Revoked
 
 TERRITORY_TABLES = tables.TERRITORY_TABLES
 REFERENCE_TABLES = tables.REFERENCE_TABLES

@@ -2,7 +2,7 @@
 
 ``sfa central import-products`` and ``sfa central import-orders`` read a file (see
 :mod:`sfa_desktop.core.sales.csvfile` for the format), resolve what it refers to on the central store and
-write through :class:`~sfa_desktop.sync.central.Writer` in the caller's central transaction, so every row
+write through :class:`~sfa_desktop.server.central.Writer` in the caller's central transaction, so every row
 gets its sequence number and reaches the laptops of its territory.  Everything is checked before anything
 is written: a file with bad rows imports nothing (:class:`ImportRefused` lists them by line).  Importing a
 file again updates what changed and writes nothing else: orders are keyed by their number, their lines
@@ -31,8 +31,8 @@ from sfa_desktop.core.sales.csvfile import (
     parse_products,
     read_table,
 )
-from sfa_desktop.sync import schema
-from sfa_desktop.sync.central import CentralError, Writer
+from sfa_desktop.server import schema
+from sfa_desktop.server.central import CentralError, Writer
 
 _CHUNK = 900
 ACCOUNTS = schema.SYNCED["accounts"]

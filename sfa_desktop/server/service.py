@@ -1,0 +1,123 @@
+"""What a laptop asks of the central store, one call per request, each in its own central transaction.
+
+These are the operations behind sfa-server's endpoints (``server.app``): who am I (``hello``), apply a
+batch of my changes (``push``), where does the store stand (``head``), and the pages of a pull (``page``,
+``conflicts``, ``history``, ``digest``).  Every call identifies the user again from the central store, so a
+user revoked or moved between two requests is judged by what holds now, and every read is narrowed to the
+territories the user may see, whatever the laptop asked for: the server's own scope check, with PostgreSQL's
+row-level security as a second line behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from sfa_desktop.core.access import Identity
+from sfa_desktop.protocol import digest
+from sfa_desktop.protocol.changes import Change
+from sfa_desktop.protocol.messages import Head, Page, PushResult
+from sfa_desktop.server import apply, central, pull_queries
+from sfa_desktop.server.scope import TERRITORY_TABLES, identify
+
+#: Called at the points where a request can be cut short on the server ("push.before_commit" inside the
+#: push's transaction, "pull.reading" inside a page's); tests raise there to stand for a crash.
+Fault = Callable[[str], None]
+
+
+def _no_fault(point: str) -> None:
+    pass
+
+
+class SyncService:
+    """The central store's side of the protocol for one user."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        login: str,
+        *,
+        role: Callable[[Connection], None] | None = None,
+        fault: Fault | None = None,
+    ) -> None:
+        self.engine = engine
+        self.login = login
+        #: Run first in every transaction: makes the connection act as the user (PostgreSQL: the user's
+        #: role, so row-level security applies); None when the connection already is the user.
+        self._role = role
+        self.fault = fault or _no_fault
+
+    @contextmanager
+    def _transaction(self, *, snapshot: bool = False) -> Iterator[tuple[Connection, Identity]]:
+        with central.central_transaction(self.engine, snapshot=snapshot) as cc:
+            if self._role is not None:
+                self._role(cc)
+            yield cc, identify(cc, self.login)
+
+    # -- who -------------------------------------------------------------------------------------------------
+
+    def hello(self) -> Identity:
+        """Check the central store speaks this protocol and the user may sync; returns who the user is."""
+        with central.central_transaction(self.engine) as cc:
+            central.check_compatible(cc)
+            if self._role is not None:
+                self._role(cc)
+            return identify(cc, self.login)
+
+    # -- push ------------------------------------------------------------------------------------------------
+
+    def push(self, client_id: str, batch: Sequence[Change]) -> PushResult:
+        """Apply one batch of a laptop's outbox in one transaction (``apply``); a change at or below the
+        laptop's last applied number is skipped, so a retried push applies nothing twice."""
+        with self._transaction() as (cc, identity):
+            confirmed, applied, conflicts = apply.apply_batch(cc, identity, client_id, batch)
+            self.fault("push.before_commit")
+        return PushResult(confirmed, applied, conflicts)
+
+    # -- pull ------------------------------------------------------------------------------------------------
+
+    def head(self) -> Head:
+        with self._transaction() as (cc, _identity):
+            return Head(
+                central.current_seq(cc),
+                int(central.info(cc, "purged_through_seq") or 0),
+                central.info(cc, "purged_before"),
+            )
+
+    @staticmethod
+    def _visible(identity: Identity, territories: Sequence[str]) -> set[str]:
+        return set(territories) & set(identity.territories)
+
+    def page(self, table: str, after: int, hi: int, territories: Sequence[str]) -> Page:
+        """Rows of ``table`` with after < seq <= hi in these territories (those the user may see), with
+        the departures from them in the same range."""
+        with self._transaction() as (cc, identity):
+            visible = self._visible(identity, territories)
+            rows, page_hi = pull_queries.fetch_page(cc, identity, table, after, hi, visible)
+            self.fault("pull.reading")
+            departures = pull_queries.fetch_departures(cc, table, after, page_hi, visible)
+        return Page(rows, page_hi, departures)
+
+    def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]:
+        with self._transaction() as (cc, identity):
+            return pull_queries.fetch_conflicts(cc, after, hi, self._visible(identity, territories))
+
+    def history(
+        self, after: int, hi: int, territories: Sequence[str], since: dt.datetime | None
+    ) -> list[tuple[Any, ...]]:
+        """Up to a page of change-log entries of these territories' records with after < seq <= hi."""
+        with self._transaction() as (cc, identity):
+            query = pull_queries.history_query(cc, after, hi, self._visible(identity, territories), since)
+            return [tuple(r) for r in cc.execute(query)]
+
+    def digest(self, slice_no: int, territories: Sequence[str], at_seq: int) -> digest.Digest | None:
+        """The integrity digest of one id slice, read in one snapshot; None when the store has moved on
+        from ``at_seq`` (the laptop's cursor), since changes committed meanwhile would look like damage."""
+        with self._transaction(snapshot=True) as (cc, identity):
+            if central.current_seq(cc) != at_seq:
+                return None
+            return digest.compute(cc, TERRITORY_TABLES, slice_no, self._visible(identity, territories))
