@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from sfa_desktop.core.records.fields import ENTITIES, clean
 from sfa_desktop.core.records.models import new_id
-from sfa_desktop.server import schema
+from sfa_desktop.server import auth, schema
 from sfa_desktop.server.central import CentralError, Writer
 
 USERS = schema.SYNCED["users"]
@@ -93,6 +93,8 @@ def add_user(
     record_id = new_id()
     writer.insert("users", {**values, "id": record_id})
     _pg_role(conn, login, password, create=True)
+    if password is not None:
+        auth.set_password(conn, login, password)
     for code in territories:
         assign(writer, login, code)
     return record_id
@@ -153,8 +155,10 @@ def revoke(writer: Writer, login: str) -> None:
 
 
 def set_password(conn: Connection, login: str, password: str) -> None:
+    """The password ``login`` signs in to sfa-server with (an argon2 hash in ``user_secrets``)."""
     _user(conn, login)
     _pg_role(conn, login, password, create=True)
+    auth.set_password(conn, login, password)
 
 
 @dataclass(frozen=True)

@@ -132,4 +132,36 @@ conflicts = Table(
     Index("ix_conflicts_seq", "seq"),
 )
 
+#: Each user's password as an argon2 hash, with failed sign-ins counted and a lock (see ``server.auth``).
+user_secrets = Table(
+    "user_secrets",
+    metadata,
+    Column("login", String(64), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("failed", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UTCDateTime),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
+#: A signed-in laptop: its token as a SHA-256 hash, expiring, rotated by use, revocable (see ``server.auth``).
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("login", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("previous_hash", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("rotated_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_by", String(64)),
+    Column("grace", Boolean, nullable=False, server_default="0"),
+    Index("uq_devices_token_hash", "token_hash", unique=True),
+    Index("ix_devices_previous_hash", "previous_hash"),
+    Index("ix_devices_login", "login"),
+)
+
 BOOKKEEPING = (seq_counter, sync_info, sync_clients, change_log, departures, conflicts)

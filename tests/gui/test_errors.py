@@ -216,8 +216,8 @@ def state_is(name: str) -> Callable[[object], bool]:
 
 
 def test_a_bug_in_a_sync_is_reported_not_only_a_status_line(qtbot, store, log_file: Path, monkeypatch):
-    from sfa_desktop.protocol.errors import Unreachable
     from sfa_desktop.ops import sync as sync_ops
+    from sfa_desktop.protocol.errors import Unreachable
     from sfa_desktop.ui.sync_status import SyncController
 
     def broken_sync(*_args: object, **_kwargs: object) -> None:
