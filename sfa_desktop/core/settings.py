@@ -82,7 +82,12 @@ def distance_unit(session: Session) -> str:
     unit = get(session, "distance_unit")
     if unit in ("km", "mi"):
         return unit
-    return "mi" if get(session, "phone_region").upper() in MILES_REGIONS else "km"
+    return region_unit(get(session, "phone_region"))
+
+
+def region_unit(region: str) -> str:
+    """The distance unit a phone region drives in: 'mi' (the US, the UK, ...) or 'km'."""
+    return "mi" if region.upper() in MILES_REGIONS else "km"
 
 
 def _currency(value: str) -> str:

@@ -155,10 +155,7 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
     on_site = sum(1 for c in calls if c.info.kind != "call")
     km = sum(day.drive_km for day in rep_sheet.days)
     story: list[Any] = [
-        Para("Call sheet", style("title")),
-        Para(
-            f"{escape(rep.name)} · {escape(date_range_text(sheet.start, sheet.end))}", style("cover_subtitle")
-        ),
+        _title(f"{escape(rep.name)} · {escape(date_range_text(sheet.start, sheet.end))}", width),
         _summary(
             [
                 (str(len(calls)), "calls planned"),
@@ -168,7 +165,7 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
             ],
             width,
         ),
-        Spacer(1, 4 * mm),
+        Spacer(1, 3 * mm),
     ]
     if rep.home is not None:
         start = escape(rep.home_base or f"{rep.home[0]:.4f}, {rep.home[1]:.4f}")
@@ -215,6 +212,26 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
     return story
 
 
+def _title(subtitle: str, width: float) -> Table:
+    """'Call sheet' and, on the same line at the right, whose and when."""
+    table = Table(
+        [[Para("Call sheet", style("title")), Para(subtitle, style("cover_subtitle"))]],
+        colWidths=[width * 0.4, width * 0.6],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return table
+
+
 def _summary(figures: list[tuple[str, str]], width: float) -> Table:
     cells = [
         [Para(escape(value), style("figure")) for value, _ in figures],
@@ -226,8 +243,10 @@ def _summary(figures: list[tuple[str, str]], width: float) -> Table:
             [
                 ("BACKGROUND", (0, 0), (-1, -1), PALE),
                 ("LINEBEFORE", (1, 0), (-1, -1), 0.8, colors.white),
-                ("TOPPADDING", (0, 0), (-1, 0), 8),
-                ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, 0), 5),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 5),
+                ("TOPPADDING", (0, 1), (-1, 1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, 0), 1),
                 ("LEFTPADDING", (0, 0), (-1, -1), 10),
             ]
         )
@@ -252,8 +271,8 @@ def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
                 ("LEFTPADDING", (0, 0), (-1, -1), 4),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 4),
             ]
@@ -263,9 +282,11 @@ def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
 
 
 def _place(call: Call) -> Para:
+    """The name, and the address on one line under it."""
     party = call.info.party
     lines = [f"<b>{escape(party.name)}</b>"]
-    lines += [escape(line) for line in party.address]
+    if party.address:
+        lines.append(escape(", ".join(party.address)))
     return Para("<br/>".join(lines), style("cell"))
 
 
@@ -284,7 +305,7 @@ def _route_table(
         rows.append(["", "", Para(f"<i>Start: {base}</i>", style("cell_muted")), "", ""])
     for call in day.route:
         info = call.info
-        what = f"<b>{escape(KIND.get(info.kind, info.kind))}</b><br/>{escape(info.subject)}"
+        what = f"<b>{escape(KIND.get(info.kind, info.kind))}</b> · {escape(info.subject)}"
         leg = format_distance(call.leg_km, unit) if call.leg_km is not None else "start"
         rows.append(
             [
@@ -316,7 +337,7 @@ def _route_table(
         ]
     )
     table = _grid(
-        rows, [10 * mm, 14 * mm, width * 0.46, width - 10 * mm - 14 * mm - width * 0.46 - 20 * mm, 20 * mm]
+        rows, [10 * mm, 14 * mm, width * 0.42, width - 10 * mm - 14 * mm - width * 0.42 - 20 * mm, 20 * mm]
     )
     table.setStyle(
         TableStyle([("LINEABOVE", (0, -1), (-1, -1), 0.8, INK), ("ALIGN", (4, 0), (4, 0), "RIGHT")])
@@ -328,11 +349,11 @@ def _visits_table(calls: list[Call], label_of: dict[int, str], width: float, she
     rows: list[list[Any]] = [["#", "Time", "Where", "What"]]
     for call in calls:
         info = call.info
-        what = f"<b>{escape(KIND.get(info.kind, info.kind))}</b><br/>{escape(info.subject)}"
+        what = f"<b>{escape(KIND.get(info.kind, info.kind))}</b> · {escape(info.subject)}"
         rows.append(
             [_number(label_of[id(call)]), _time(call, sheet), _place(call), Para(what, style("cell"))]
         )
-    return _grid(rows, [10 * mm, 14 * mm, width * 0.46, width - 24 * mm - width * 0.46])
+    return _grid(rows, [10 * mm, 14 * mm, width * 0.42, width - 24 * mm - width * 0.42])
 
 
 def _phone_table(calls: list[Call], label_of: dict[int, str], width: float, sheet: CallSheet) -> Table:

@@ -1,5 +1,8 @@
-"""One call on the call sheet: who and where, why this call, what happened before, what they buy, what
-to say, and room to write what came of it."""
+"""One call on the call sheet, about 80 mm high so that three fit on a page: a band with the number, the
+place and the time; under it two columns, who and why on the left (account, contact, phones, address, the
+reason, the way there), what happened before on the right (last activities, open opportunities, the last
+order, what they buy); the step's script and talking points go under the shorter column; then the outcome
+to tick and lines to write on.  Optional sections are left out when they have nothing to say."""
 
 from __future__ import annotations
 
@@ -15,19 +18,26 @@ from sfa_desktop.core.callsheet.route import format_distance
 from sfa_desktop.core.callsheet.sheet import Call
 from sfa_desktop.core.kb import mdtext
 from sfa_desktop.core.records.validation import format_money, format_phone
-from sfa_desktop.printing.base import ACCENT, FONT, FONT_BOLD, INK, MUTED, RULE
-from sfa_desktop.printing.flowables import Badge, Para, TickBoxes, WritingLines
+from sfa_desktop.printing.base import ACCENT, FONT, FONT_BOLD, INK, RULE
+from sfa_desktop.printing.flowables import Badge, Para, TickBoxes, WritingLines, block_height
 from sfa_desktop.printing.styles import PALE, style
 
 KIND = {"call": "Phone call", "visit": "Visit", "meeting": "Meeting"}
-SCRIPT_CHARS = 420
+SCRIPT_CHARS = 220
 #: Lines of the last order shown (the largest first).
 ORDER_LINES = 2
 NOTES_CHARS = 70
 DASH = "\u2013"
 STAR = "\u2605 "
-MAX_DEALS = 3
-TIMES = " \u00d7 "
+MAX_DEALS = 2
+TIMES = "\u00d7"
+GREY = "#64748b"
+#: The gap between the two columns, a rule in its middle, and the left column's share of the rest.
+GUTTER = 5 * mm
+LEFT = 0.45
+#: Lines to write on: their spacing, and how many for notes.
+LINE = 5.8 * mm
+NOTES_LINES = 2
 
 
 def _p(markup: str, name: str = "text") -> Para:
@@ -36,6 +46,19 @@ def _p(markup: str, name: str = "text") -> Para:
 
 def _label(text: str) -> Para:
     return _p(escape(text.upper()), "label")
+
+
+def _none(label: str, text: str) -> Para:
+    """A section with nothing to show, on one line: its label, then why (in grey)."""
+    return _p(
+        f"<font name='{FONT_BOLD}' size='7.5' color='#2563eb'>{escape(label.upper())}</font>"
+        f"&nbsp;&nbsp;<font color='{GREY}'>{escape(text)}</font>",
+        "label_line",
+    )
+
+
+def _grey(text: str) -> str:
+    return f"<font color='{GREY}'>{text}</font>"
 
 
 def _day(moment: dt.datetime, zone: dt.tzinfo) -> str:
@@ -51,82 +74,81 @@ def _cut(text: str, limit: int) -> str:
 def call_block(
     call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *, show_date: bool
 ) -> list[Any]:
-    """The flowables of one call, to be kept together on a page when they fit (two usually do)."""
-    story: list[Any] = [_header(call, number, width, unit, zone, show_date=show_date), Spacer(1, 1.5 * mm)]
-    story.append(
-        _columns(
-            [_who(call, width * COLUMNS[0] - 8), _why(call), _sales(call, width * COLUMNS[2] - 8)], width
-        )
-    )
-    story += _script(call)
-    story += _history(call, zone, width)
-    story += _talking_points(call)
-    story += _outcome(call, width)
-    story.append(Spacer(1, 3 * mm))
-    return story
+    """The flowables of one call, to be kept together on a page (three fit on most pages)."""
+    widths = ((width - GUTTER) * LEFT, (width - GUTTER) * (1 - LEFT))
+    left = _who(call, unit, widths[0]) + _why(call)
+    right = _history(call, zone) + _deals(call) + _sales(call, widths[1])
+    heights = [block_height(left, widths[0]), block_height(right, widths[1])]
+    for extra in (_script(call), _talking_points(call)):  # each under the column that is shorter then
+        if extra:
+            shorter = 0 if heights[0] <= heights[1] else 1
+            (left, right)[shorter].extend(extra)
+            heights[shorter] += block_height(extra, widths[shorter])
+    return [
+        _header(call, number, width, zone, show_date=show_date),
+        _columns(left, right, width),
+        *_outcome(call, width),
+        Spacer(1, 3 * mm),
+    ]
 
 
-def _header(call: Call, number: str, width: float, unit: str, zone: dt.tzinfo, *, show_date: bool) -> Table:
+def _header(call: Call, number: str, width: float, zone: dt.tzinfo, *, show_date: bool) -> Table:
     info = call.info
     local = info.due_at.astimezone(zone)
-    kind = KIND.get(info.kind, info.kind.capitalize())
-    meta = [kind]
+    meta = [KIND.get(info.kind, info.kind.capitalize())]
+    if info.lead_id and not info.account_id:
+        meta.insert(0, "Lead")
     if info.duration_minutes:
         meta.append(f"{info.duration_minutes} min")
-    if call.stop is not None:
-        meta.append(f"stop {call.stop} of the route")
-        if call.leg_km is not None:
-            meta.append(f"{format_distance(call.leg_km, unit)} from the previous place")
-    elif info.kind != "call":
-        meta.append("not on the route (no coordinates)")
+    if info.person is not None:
+        meta.append(f"with {info.person.name}")
     when = f"{local:%H:%M}"
     when_small = f"{local:%a} {local.day} {local:%b}" if show_date else f"{local:%A}"
     if call.overdue:  # due on an earlier day and still open
         when = "<font color='#b91c1c'>Overdue</font>"
-        when_small = f"since {local:%a} {local.day} {local:%b}"
+        when_small = f"late, since {local:%a} {local.day} {local:%b}"
     cells = [
         [
-            Badge(number, color=ACCENT),
+            Badge(number, color=ACCENT, size=7 * mm),
             [_p(escape(info.party.name), "block_title"), _p(escape(" · ".join(meta)), "block_meta")],
             _p(
-                f"{when}<br/><font name='{FONT}' size='8' color='#64748b'>{escape(when_small)}</font>",
+                f"{when}<br/><font name='{FONT}' size='8.5' color='{GREY}'>{escape(when_small)}</font>",
                 "block_right",
             ),
         ]
     ]
-    table = Table(cells, colWidths=[12 * mm, width - 12 * mm - 30 * mm, 30 * mm])
+    table = Table(cells, colWidths=[10 * mm, width - 10 * mm - 36 * mm, 36 * mm])
     table.setStyle(
         TableStyle(
             [
                 ("BACKGROUND", (0, 0), (-1, -1), PALE),
-                ("LINEABOVE", (0, 0), (-1, 0), 2, ACCENT),
+                ("LINEABOVE", (0, 0), (-1, 0), 1.6, ACCENT),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LEFTPADDING", (0, 0), (0, 0), 7),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("LEFTPADDING", (0, 0), (0, 0), 4),
+                ("RIGHTPADDING", (-1, 0), (-1, 0), 5),
             ]
         )
     )
     return table
 
 
-#: Shares of the width of the three columns: who, why, history.
-COLUMNS = (0.3, 0.33, 0.37)
-
-
-def _columns(cells: list[list[Any]], width: float) -> Table:
-    table = Table([cells], colWidths=[width * share for share in COLUMNS])
+def _columns(left: list[Any], right: list[Any], width: float) -> Table:
+    """Two columns with a rule in the gutter between them."""
+    first = (width - GUTTER) * LEFT + GUTTER / 2
+    table = Table([[left, right]], colWidths=[first, width - first])
     table.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
                 ("LEFTPADDING", (0, 0), (0, 0), 0),
-                ("RIGHTPADDING", (-1, 0), (-1, 0), 0),
-                ("LINEBEFORE", (1, 0), (-1, 0), 0.5, RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (0, 0), GUTTER / 2),
+                ("LEFTPADDING", (1, 0), (1, 0), GUTTER / 2),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                ("LINEBEFORE", (1, 0), (1, 0), 0.5, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
         )
     )
@@ -141,53 +163,67 @@ def _email(address: str, width: float) -> str:
     return f"{escape(local)}@<br/>{escape(domain)}"
 
 
-def _who(call: Call, width: float) -> list[Any]:
+def _who(call: Call, unit: str, width: float) -> list[Any]:
+    """Where to go and whom to ask for: the address, the phones, the way there on the route."""
     info = call.info
     party = info.party
-    lines = [escape(", ".join(party.address))] if party.address else []
+    lines = [escape(", ".join(party.address))] if party.address else [_grey("No address on record.")]
     reach = []
     if party.phone:
         reach.append(f"Phone {escape(format_phone(party.phone))}")
     if party.industry:
-        reach.append(f"<font color='#64748b'>{escape(party.industry)}</font>")
+        reach.append(_grey(escape(party.industry)))
     if reach:
         lines.append(" · ".join(reach))
-    story: list[Any] = [_label("Lead" if info.lead_id and not info.account_id else "Account")]
-    story.append(_p("<br/>".join(lines) if lines else "<font color='#64748b'>No address on record.</font>"))
-    story.append(_label("Contact"))
+    if call.stop is not None:
+        way = f"Route stop {call.stop}"
+        if call.leg_km is not None:
+            came = "the start" if call.stop == 1 else f"stop {call.stop - 1}"
+            way += f", {format_distance(call.leg_km, unit)} from {came}"
+        lines.append(_grey(escape(way)))
+    elif info.kind != "call":
+        lines.append(_grey("Visit not on the route (no coordinates)"))
+    story: list[Any] = [_p("<br/>".join(lines), "first")]
     person = info.person
     if person is None:
-        story.append(_p("<font color='#64748b'>No contact named for this call.</font>"))
+        story.append(_none("Contact", "No contact named for this call."))
         return story
     name = f"<b>{escape(person.name)}</b>"
     parts = [f"{name}, {escape(person.title)}" if person.title else name]
+    phones = []
     if person.phone:
-        parts.append(f"Phone {escape(format_phone(person.phone))}")
+        phones.append(f"Phone {escape(format_phone(person.phone))}")
     if person.mobile:
-        parts.append(f"Mobile {escape(format_phone(person.mobile))}")
+        phones.append(f"Mobile {escape(format_phone(person.mobile))}")
+    if phones:
+        parts.append(" · ".join(phones))
     if person.email:
         parts.append(_email(person.email, width))
-    story.append(_p("<br/>".join(parts)))
+    story += [_label("Contact"), _p("<br/>".join(parts))]
     return story
 
 
 def _why(call: Call) -> list[Any]:
     info = call.info
-    story: list[Any] = [_label("Why this call"), _p(f"<b>{escape(info.subject)}</b>")]
+    lines = [f"<b>{escape(info.subject)}</b>"]
     step = info.step
     if step is not None:
         attempt = f", attempt {step.attempt + 1}" if step.attempt else ""
-        story.append(
-            _p(
-                f"Sequence <b>{escape(step.sequence)}</b>, step {step.number} of {step.total}: "
-                f"{escape(step.title)}{attempt}"
-            )
+        lines.append(
+            f"Sequence <b>{escape(step.sequence)}</b>, step {step.number} of {step.total}: "
+            f"{escape(step.title)}{attempt}"
         )
     if info.notes:
-        story.append(_p(f"<font color='#64748b'>Notes:</font> {escape(_cut(info.notes, 300))}"))
-    story.append(_label("Open opportunities"))
+        lines.append(f"{_grey('Notes:')} {escape(_cut(info.notes, 240))}")
+    return [_label("Why this call"), _p("<br/>".join(lines))]
+
+
+def _deals(call: Call) -> list[Any]:
+    """The open opportunities (none: no section), the one this call is about starred."""
+    info = call.info
     if not info.deals:
-        story.append(_p("<font color='#64748b'>None open.</font>"))
+        return []
+    story: list[Any] = [_label("Open opportunities")]
     for deal in info.deals[:MAX_DEALS]:
         name = deal.name.removeprefix(f"{info.party.name}:").strip() or deal.name
         facts = [deal.stage]
@@ -198,15 +234,15 @@ def _why(call: Call) -> list[Any]:
         mark = STAR if deal.id == info.opportunity_id else ""
         text = f"{mark}<b>{escape(name)}</b> · {escape(' · '.join(facts))}"
         if deal.next_step:
-            text += f" <font color='#64748b'>· next: {escape(deal.next_step)}</font>"
+            text += " " + _grey(f"· next: {escape(_cut(deal.next_step, 60))}")
         story.append(_p(text, "deal"))
     if len(info.deals) > MAX_DEALS:
-        story.append(_p(f"<font color='#64748b'>and {len(info.deals) - MAX_DEALS} more.</font>"))
+        story.append(_p(_grey(f"and {len(info.deals) - MAX_DEALS} more.")))
     return story
 
 
 def _script(call: Call) -> list[Any]:
-    """The step's script across the whole width (a dash before each point)."""
+    """The step's script (a dash before each point)."""
     step = call.info.step
     if step is None or not step.script.strip():
         return []
@@ -225,57 +261,34 @@ def money(cents: int, currency: str) -> str:
     return shown[:-3] if shown.endswith(".00") else shown
 
 
-def _history(call: Call, zone: dt.tzinfo, width: float) -> list[Any]:
-    """The last activities as a compact table: one line each, with what was noted."""
-    story: list[Any] = [_label("Last activities")]
+def _history(call: Call, zone: dt.tzinfo) -> list[Any]:
+    """The last activities, one paragraph each: when, what, what was noted, how it went."""
     if not call.info.history:
-        story.append(_p("<font color='#64748b'>Nothing recorded yet.</font>"))
-        return story
-    rows = []
-    for past in call.info.history:
-        what = escape(past.subject)
-        if past.notes:
-            what += f" <font color='#64748b'>· {escape(_cut(past.notes, NOTES_CHARS))}</font>"
-        rows.append(
-            [
-                _day(past.when, zone),  # short cells as plain strings: set without a paragraph's cost
-                KIND.get(past.kind, past.kind.capitalize()),
-                _p(what, "cell"),
-                (past.outcome or "")[:24],
-            ]
+        return [_none("Last activities", "Nothing recorded yet.")]
+    story: list[Any] = [_label("Last activities")]
+    for number, past in enumerate(call.info.history):
+        text = (
+            f"<b>{escape(_day(past.when, zone))}</b> {escape(KIND.get(past.kind, past.kind.capitalize()))}: "
         )
-    table = Table(rows, colWidths=[24 * mm, 19 * mm, width - 24 * mm - 19 * mm - 30 * mm, 30 * mm])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
-                ("FONT", (0, 0), (0, -1), FONT_BOLD, 8.5),
-                ("FONT", (1, 0), (1, -1), FONT, 8.5),
-                ("FONT", (3, 0), (3, -1), FONT, 8.5),
-                ("TEXTCOLOR", (0, 0), (1, -1), INK),
-                ("TEXTCOLOR", (3, 0), (3, -1), MUTED),
-                ("LEADING", (0, 0), (-1, -1), 10.5),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
-    )
-    story.append(table)
+        text += escape(past.subject)
+        if past.outcome:
+            text += f" <i>({escape(past.outcome[:24])})</i>"
+        if past.notes and number == 0:  # what was noted the last time; before that, what was done
+            text += " " + _grey(f"· {escape(_cut(past.notes, NOTES_CHARS))}")
+        story.append(_p(text, "past"))
     return story
 
 
 def _figures(rows: list[tuple[str, str, str]], width: float) -> Table:
     """A small table of (quantity, what, amount): figures right-aligned, what wraps between them."""
     cells = [[quantity, _p(escape(what), "cell"), amount] for quantity, what, amount in rows]
-    table = Table(cells, colWidths=[7 * mm, width - 7 * mm - 15 * mm, 15 * mm])
+    table = Table(cells, colWidths=[8 * mm, width - 8 * mm - 17 * mm, 17 * mm])
     table.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+                ("LEADING", (0, 0), (-1, -1), 10.5),
                 ("TEXTCOLOR", (0, 0), (-1, -1), INK),
                 ("ALIGN", (0, 0), (0, -1), "RIGHT"),
                 ("ALIGN", (2, 0), (2, -1), "RIGHT"),
@@ -283,8 +296,8 @@ def _figures(rows: list[tuple[str, str, str]], width: float) -> Table:
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ("LEFTPADDING", (1, 0), (1, -1), 5),
                 ("RIGHTPADDING", (1, 0), (1, -1), 4),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
             ]
         )
@@ -294,33 +307,27 @@ def _figures(rows: list[tuple[str, str, str]], width: float) -> Table:
 
 def _sales(call: Call, width: float) -> list[Any]:
     info = call.info
-    story: list[Any] = [_label("Last order")]
     order = info.last_order
     if order is None:
-        story.append(_p("<font color='#64748b'>No orders on record.</font>"))
+        story: list[Any] = [_none("Last order", "No orders on record.")]
     else:
-        story.append(
+        count = len(order.lines)
+        story = [
+            _label("Last order"),
             _p(
-                f"<b>{escape(order.number)}</b> of {order.date.day} {order.date:%b %Y} · "
+                f"<b>{escape(order.number)}</b> · {order.date.day} {order.date:%b %Y} · "
                 f"<b>{escape(money(order.total_cents, order.currency))}</b> · {escape(order.status)}"
-            )
-        )
+                + (_grey(f" · {count} lines") if count > ORDER_LINES else "")
+            ),
+        ]
         lines = [
-            (f"{q}{TIMES.strip()}", name, money(total, order.currency))
+            (f"{q}{TIMES}", name, money(total, order.currency))
             for name, q, total in order.lines[:ORDER_LINES]
         ]
         story.append(_figures(lines, width))
-        if len(order.lines) > ORDER_LINES:
-            more = len(order.lines) - ORDER_LINES
-            story.append(_p(f"<font color='#64748b'>and {more} more line{'s' if more > 1 else ''}.</font>"))
     if info.top_products:
         story.append(_label("Top products, all orders"))
-        shown = [
-            f"{escape(p.name)} <font color='#64748b'>{p.quantity}{TIMES.strip()} "
-            f"{escape(money(p.revenue_cents, p.currency))}</font>"
-            for p in info.top_products
-        ]
-        story.append(_p(" · ".join(shown), "cell"))
+        story.append(_p(" · ".join(escape(p.name) for p in info.top_products)))
     return story
 
 
@@ -336,29 +343,47 @@ def _talking_points(call: Call) -> list[Any]:
 
 
 def _outcome(call: Call, width: float) -> list[Any]:
+    """Lines for notes and the next step with its date on the left; the outcome to tick on the right."""
+    writing = (width - GUTTER) * 0.6
     follow = Table(
         [
             [
-                WritingLines(1, label="Next step", spacing=6 * mm),
-                WritingLines(1, label="Follow up on", spacing=6 * mm),
+                WritingLines(1, label="Next step", spacing=LINE),
+                WritingLines(1, label="Follow up on", spacing=LINE),
             ]
         ],
-        colWidths=[width * 0.62, width * 0.38],
+        colWidths=[writing * 0.58, writing * 0.42],
     )
     follow.setStyle(
         TableStyle(
             [
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (0, 0), 10),
+                ("RIGHTPADDING", (0, 0), (0, 0), 8),
                 ("RIGHTPADDING", (1, 0), (1, 0), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 0),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
             ]
         )
     )
-    return [
-        _label("Outcome"),
-        TickBoxes([o[:1].upper() + o[1:] for o in call.outcomes]),
-        WritingLines(2, label="Notes", spacing=6 * mm),
-        follow,
+    ticks = [
+        _p(escape("OUTCOME"), "label_tight"),
+        TickBoxes([o[:1].upper() + o[1:] for o in call.outcomes], grid=True, gap=3 * mm, row_height=4.7 * mm),
     ]
+    lines = [WritingLines(NOTES_LINES, label="Notes", spacing=LINE), follow]
+    table = Table([[lines, ticks]], colWidths=[writing + GUTTER / 2, width - writing - GUTTER / 2])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+                ("RIGHTPADDING", (0, 0), (0, 0), GUTTER / 2),
+                ("LEFTPADDING", (1, 0), (1, 0), GUTTER / 2),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                ("LINEBEFORE", (1, 0), (1, 0), 0.5, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.5, RULE),
+            ]
+        )
+    )
+    return [table]

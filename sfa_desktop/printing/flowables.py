@@ -17,27 +17,46 @@ BOX = 3.4 * mm
 
 
 class TickBoxes(Flowable):  # type: ignore[misc]  # reportlab has no type hints
-    """Labels each after an empty square, in as many rows as the width needs."""
+    """Labels each after an empty square, in as many rows as the width needs; with ``grid``, in aligned
+    columns as wide as the widest label (as many as fit), filled row by row."""
 
-    def __init__(self, labels: Sequence[str], *, font_size: float = 8.5, gap: float = 5 * mm) -> None:
+    def __init__(
+        self,
+        labels: Sequence[str],
+        *,
+        font_size: float = 8.5,
+        gap: float = 5 * mm,
+        grid: bool = False,
+        row_height: float = BOX + 2.6 * mm,
+    ) -> None:
         super().__init__()
         self.labels = list(labels)
         self.font_size = font_size
         self.gap = gap
+        self.grid = grid
+        self.row_height = row_height
         self._rows: list[list[tuple[float, str]]] = []
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        widths = [BOX + 1.8 * mm + stringWidth(label, FONT, self.font_size) for label in self.labels]
         self._rows = [[]]
-        x = 0.0
-        for label in self.labels:
-            width = BOX + 1.8 * mm + stringWidth(label, FONT, self.font_size)
-            if x and x + width > available_width:
-                self._rows.append([])
-                x = 0.0
-            self._rows[-1].append((x, label))
-            x += width + self.gap
+        if self.grid:
+            cell = max(widths, default=0.0) + self.gap
+            columns = max(1, int((available_width + self.gap) // cell))
+            for number, label in enumerate(self.labels):
+                if number and number % columns == 0:
+                    self._rows.append([])
+                self._rows[-1].append(((number % columns) * cell, label))
+        else:
+            x = 0.0
+            for label, width in zip(self.labels, widths, strict=True):
+                if x and x + width > available_width:
+                    self._rows.append([])
+                    x = 0.0
+                self._rows[-1].append((x, label))
+                x += width + self.gap
         self.width = available_width
-        self.height = len(self._rows) * (BOX + 2.6 * mm)
+        self.height = len(self._rows) * self.row_height
         return self.width, self.height
 
     def draw(self) -> None:
@@ -47,9 +66,9 @@ class TickBoxes(Flowable):  # type: ignore[misc]  # reportlab has no type hints
         canvas.setLineWidth(0.7)
         canvas.setFont(FONT, self.font_size)
         canvas.setFillColor(INK)
-        line_height = BOX + 2.6 * mm
+        line_height = self.row_height
         for number, row in enumerate(self._rows):
-            y = self.height - (number + 1) * line_height + 1.3 * mm
+            y = self.height - (number + 1) * line_height + (line_height - BOX) / 2
             for x, label in row:
                 canvas.rect(x, y, BOX, BOX, stroke=1, fill=0)
                 canvas.drawString(x + BOX + 1.8 * mm, y + 0.7 * mm, label)
@@ -132,7 +151,7 @@ class Badge(Flowable):  # type: ignore[misc]
         radius = self.size / 2
         canvas.circle(radius, radius, radius, stroke=0, fill=1)
         canvas.setFillColor(colors.white)
-        font_size = 11 if len(self.text) < 3 else 8.5
+        font_size = (11 if len(self.text) < 3 else 8.5) * min(1.0, self.size / (8 * mm))
         canvas.setFont(FONT_BOLD, font_size)
         canvas.drawCentredString(radius, radius - font_size * 0.36, self.text)
         canvas.restoreState()
@@ -148,7 +167,9 @@ class Para(Paragraph):  # type: ignore[misc]
     _wrapped_width: float | None = None
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        if self._wrapped_width == available_width and "blPara" in self.__dict__:  # not a fresh copy
+        known = self._wrapped_width
+        # the same width, give or take rounding (a table cell's width is its column's less the paddings)
+        if known is not None and abs(known - available_width) < 1e-6 and "blPara" in self.__dict__:
             return self.width, self.height
         result: tuple[float, float] = super().wrap(available_width, available_height)
         self._wrapped_width = available_width

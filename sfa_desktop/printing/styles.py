@@ -22,13 +22,15 @@ def _all() -> dict[str, ParagraphStyle]:
     cell = ParagraphStyle("cell", body, fontSize=8.5, leading=10.5)
     return {
         **base,
-        "cover_subtitle": ParagraphStyle("cover_subtitle", base["subtitle"], fontSize=13, leading=17),
+        "cover_subtitle": ParagraphStyle(
+            "cover_subtitle", base["subtitle"], fontSize=12, leading=15, spaceAfter=0, alignment=TA_RIGHT
+        ),
         "figure": ParagraphStyle(
-            "figure", body, fontName=FONT_BOLD, fontSize=17, leading=20, textColor=ACCENT
+            "figure", body, fontName=FONT_BOLD, fontSize=15, leading=17, textColor=ACCENT
         ),
         "figure_label": ParagraphStyle("figure_label", body, fontSize=8, leading=10, textColor=MUTED),
         "day": ParagraphStyle(
-            "day", body, fontName=FONT_BOLD, fontSize=13, leading=17, spaceBefore=10, spaceAfter=2
+            "day", body, fontName=FONT_BOLD, fontSize=12.5, leading=15, spaceBefore=7, spaceAfter=1
         ),
         "cover_h": ParagraphStyle(
             "cover_h",
@@ -36,8 +38,8 @@ def _all() -> dict[str, ParagraphStyle]:
             fontName=FONT_BOLD,
             fontSize=10,
             leading=13,
-            spaceBefore=6,
-            spaceAfter=3,
+            spaceBefore=5,
+            spaceAfter=2,
             textColor=ACCENT,
         ),
         "cell": cell,
@@ -51,35 +53,50 @@ def _all() -> dict[str, ParagraphStyle]:
             fontSize=7.5,
             leading=9,
             textColor=ACCENT,
-            spaceBefore=5,
-            spaceAfter=1.5,
+            spaceBefore=2.5,
+            spaceAfter=0.8,
         ),
-        "block_title": ParagraphStyle("block_title", body, fontName=FONT_BOLD, fontSize=13.5, leading=16.5),
-        "block_meta": ParagraphStyle("block_meta", body, fontSize=8.5, leading=11, textColor=MUTED),
+        "label_tight": ParagraphStyle(
+            "label_tight",
+            body,
+            fontName=FONT_BOLD,
+            fontSize=7.5,
+            leading=9,
+            textColor=ACCENT,
+            spaceBefore=0,
+            spaceAfter=0,
+        ),
+        # a label and its text on one line (a section with nothing to show)
+        "label_line": ParagraphStyle("label_line", body, fontSize=8.5, leading=10.2, spaceBefore=2.5),
+        "block_title": ParagraphStyle("block_title", body, fontName=FONT_BOLD, fontSize=11.5, leading=13.5),
+        "block_meta": ParagraphStyle("block_meta", body, fontSize=8.5, leading=10.5, textColor=MUTED),
         "block_right": ParagraphStyle(
             "block_right",
             body,
             fontName=FONT_BOLD,
-            fontSize=15,
-            leading=15.5,
+            fontSize=13,
+            leading=14,
             alignment=TA_RIGHT,
             textColor=INK,
         ),
         "block_right_small": ParagraphStyle(
             "block_right_small", body, fontSize=8, leading=10, alignment=TA_RIGHT, textColor=MUTED
         ),
-        "text": ParagraphStyle("text", body, fontSize=8.5, leading=10.6),
-        "deal": ParagraphStyle("deal", body, fontSize=8.5, leading=10.6, spaceAfter=1.5),
+        "text": ParagraphStyle("text", body, fontSize=8.5, leading=10.2),
+        "first": ParagraphStyle("first", body, fontSize=8.5, leading=10.2, spaceBefore=3),
+        "deal": ParagraphStyle("deal", body, fontSize=8.5, leading=10.2, spaceAfter=0.8),
+        "past": ParagraphStyle("past", body, fontSize=8.5, leading=10.2, spaceAfter=0.8),
         "script": ParagraphStyle(
             "script",
             body,
             fontName="DejaVuSans-Oblique",
             fontSize=8.5,
-            leading=11,
+            leading=10.2,
             textColor=INK,
-            leftIndent=6,
+            leftIndent=7,
+            bulletIndent=0,
         ),
-        "item": ParagraphStyle("item", body, fontSize=8.5, leading=11, leftIndent=9, bulletIndent=1),
+        "item": ParagraphStyle("item", body, fontSize=8.5, leading=10.2, leftIndent=7, bulletIndent=0),
         "small_muted": ParagraphStyle(
             "small_muted", body, fontName=FONT, fontSize=7.5, leading=9.5, textColor=MUTED
         ),

@@ -1,4 +1,5 @@
-"""Settings: the central store (URL, login, password into the keyring), the sync interval, the phone region.
+"""Settings: the central store (URL, login, password into the keyring), the sync interval, the phone region,
+the distance unit of call sheets.
 
 The same dialog is the first-run prompt when this laptop is not connected; it can be skipped, the app works
 fully offline.
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.errors import UserError
+from sfa_desktop.core.settings import region_unit
 from sfa_desktop.ops import settings as settings_ops
 from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.store.database import LocalStore
@@ -63,11 +65,21 @@ class SettingsDialog(QDialog):
         for code in sorted(phonenumbers.SUPPORTED_REGIONS):
             self.region.addItem(code, code)
         self.region.setCurrentIndex(max(self.region.findData(values["phone_region"]), 0))
+        self.distance = QComboBox()
+        self.distance.setObjectName("distanceUnit")
+        self.distance.setToolTip("The unit of the distances on call sheets.")
+        self.distance.addItem("", "auto")
+        self.distance.addItem("Kilometres", "km")
+        self.distance.addItem("Miles", "mi")
+        self.distance.setCurrentIndex(max(self.distance.findData(values["distance_unit"]), 0))
+        self._show_automatic_unit()
+        self.region.currentIndexChanged.connect(self._show_automatic_unit)
         form.addRow("Central store", self.url)
         form.addRow("Login", self.login)
         form.addRow("Password", self.password)
         form.addRow("Sync every", self.interval)
         form.addRow("Phone region", self.region)
+        form.addRow("Distances in", self.distance)
         self.message = QLabel()
         self.message.setObjectName("settingsMessage")
         self.message.setWordWrap(True)
@@ -82,6 +94,12 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self._connected = (st.url or "", st.login or "")
+
+    def _show_automatic_unit(self) -> None:
+        """'Automatic' says what it means for the phone region chosen: miles in the US, else kilometres."""
+        unit = region_unit(str(self.region.currentData()))
+        shown = "miles" if unit == "mi" else "kilometres"
+        self.distance.setItemText(0, f"Automatic ({shown}, from the phone region)")
 
     def accept(self) -> None:
         self.message.setText("")
@@ -109,5 +127,6 @@ class SettingsDialog(QDialog):
             {
                 "sync_interval_minutes": str(self.interval.value()),
                 "phone_region": str(self.region.currentData()),
+                "distance_unit": str(self.distance.currentData()),
             },
         )

@@ -287,3 +287,32 @@ def test_a_sync_that_makes_a_conflict_says_so_and_the_page_opens_its_record(
     assert window.current_key() == "accounts"
     qtbot.waitUntil(lambda: accounts.form.record_id == acme, timeout=5000)
     window.sync.stop()
+
+
+def test_settings_dialog_sets_the_distance_unit_of_call_sheets(qtbot: QtBot, store: LocalStore) -> None:
+    """Issue 14: distance_unit (auto, km, mi) could be set with 'sfa settings set' only."""
+    from sfa_desktop.core import settings
+    from sfa_desktop.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(store)
+    qtbot.addWidget(dialog)
+    assert dialog.distance.currentData() == "auto"  # the default
+    dialog.region.setCurrentIndex(dialog.region.findData("US"))
+    assert dialog.distance.itemText(0) == "Automatic (miles, from the phone region)"
+    dialog.region.setCurrentIndex(dialog.region.findData("DE"))
+    assert dialog.distance.itemText(0) == "Automatic (kilometres, from the phone region)"
+    assert [dialog.distance.itemText(n) for n in (1, 2)] == ["Kilometres", "Miles"]
+    dialog.distance.setCurrentIndex(dialog.distance.findData("mi"))
+    dialog.accept()
+    assert dialog.message.text() == ""
+    with store.reading() as session:
+        assert settings.get(session, "distance_unit") == "mi"
+        assert settings.distance_unit(session) == "mi"  # miles though the region drives in km
+    again = SettingsDialog(store)  # shows what is saved
+    qtbot.addWidget(again)
+    assert again.distance.currentText() == "Miles"
+    again.distance.setCurrentIndex(again.distance.findData("auto"))
+    again.accept()
+    with store.reading() as session:
+        assert settings.get(session, "distance_unit") == "auto"
+        assert settings.distance_unit(session) == "km"  # region DE

@@ -443,3 +443,53 @@ def test_a_day_for_a_car_time_order_the_leg_home_overdue_calls_and_the_distance_
         assert set(re.findall(r"\d+\.\d (km|mi)", first)) == {"mi"}
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("size", ["A4", "Letter"])
+def test_a_realistic_day_of_eight_calls_fits_on_four_pages_in_time_order(tmp_path: Path, size: str) -> None:
+    """Issue 14, item 6: a demo day of 9 calls printed on 7 pages (blocks of 105-130 mm).  The demo's own
+    data (accounts, contacts, open opportunities, histories, sequence steps with scripts) for a day of 8
+    calls: the cover and the eight blocks on at most four pages, each call's name, phone and time in the
+    text, in time order."""
+    from sqlalchemy import text
+
+    from sfa_desktop.core.demo import generator as demo
+
+    today = dt.date(2026, 11, 2)
+    store = LocalStore.open(tmp_path / "data")
+    try:
+        with store.transaction() as s:
+            demo.seed(s, accounts=200, seed=3, today=today, tz=dt.UTC)
+            rep = s.execute(text("SELECT id FROM users WHERE login = 'dokafor'")).scalar_one()
+        with store.reading() as s:
+            planned = callsheet.build(s, [rep], today, tz=dt.UTC).calls
+        assert len(planned) >= 8
+        with store.transaction() as s:  # the rest of the day done: eight calls left
+            for call in planned[8:]:
+                s.execute(
+                    text("UPDATE activities SET done_at = due_at WHERE id = :id"),
+                    {"id": call.info.activity_id},
+                )
+        sheet = _sheet(store, [rep], today)
+        calls = sheet.calls
+        assert len(calls) == 8
+        assert any(c.info.step is not None and c.info.step.script for c in calls)  # a script to print
+        path = tmp_path / "day.pdf"
+        pages = render(sheet, path, size=size)
+        texts = _text(path)
+        assert len(texts) == pages <= 4
+        whole = " ".join(texts)
+        position = 0
+        for call in calls:  # each block: the name and time in its band, the phones in its left column
+            info = call.info
+            start = whole.index(f"WHY THIS CALL {info.subject}", position)
+            header = whole.rindex(info.party.name, position, start)
+            block = whole[header:start]
+            assert f"{info.due_at.astimezone(dt.UTC):%H:%M}" in block, info.party.name
+            phones = [info.party.phone, *((info.person.phone, info.person.mobile) if info.person else ())]
+            shown = [format_phone(p) for p in phones if p]
+            assert shown, info.party.name
+            assert all(p in block for p in shown), info.party.name
+            position = start  # the next call after this one
+    finally:
+        store.close()
