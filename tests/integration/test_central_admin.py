@@ -162,3 +162,61 @@ def test_missing_url(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
     monkeypatch.delenv("SFA_CENTRAL_URL", raising=False)
     assert cli.main(["central", "users"]) == 1
     assert "--url" in capsys.readouterr().err
+
+
+def test_passwords_and_devices(
+    central_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Passwords are set for sign-in on either kind of store (hashed; never shown); signed-in devices are
+    listed and revoked one by one or all of a user's at once, with or without grace."""
+    from sfa_desktop.server import auth, central
+
+    monkeypatch.delenv("SFA_CENTRAL_URL", raising=False)
+    assert run(capsys, monkeypatch, central_url, "init")[0] == 0
+    assert run(capsys, monkeypatch, central_url, "add-territory", "E", "--name", "East")[0] == 0
+    code, out, err = run(
+        capsys, monkeypatch, central_url, "add-user", "ann", "--role", "rep", "--territory", "E",
+        "--password-stdin", stdin=SECRET + "\n",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = run(
+        capsys, monkeypatch, central_url, "set-password", "ann", "--password-stdin", stdin="short\n"
+    )
+    assert code == 1
+    assert "at least 8 characters" in err
+    assert "short" not in err
+    engine = central.make_central_engine(central_url)
+    try:
+        laptop = auth.sign_in(engine, "ann", SECRET, "ann's laptop")
+        spare = auth.sign_in(engine, "ann", SECRET, "spare")
+        code, out, err = run(
+            capsys, monkeypatch, central_url, "set-password", "ann", "--password-stdin", stdin="n3w-Secret!\n"
+        )
+        assert code == 0, err
+        with pytest.raises(auth.Refused):
+            auth.sign_in(engine, "ann", SECRET, "again")
+        assert auth.sign_in(engine, "ann", "n3w-Secret!", "third").login == "ann"
+
+        code, out, _err = run(capsys, monkeypatch, central_url, "devices", "ann")
+        assert code == 0
+        assert [line.split("\t")[2] for line in out.splitlines()] == ["ann's laptop", "spare", "third"]
+        assert laptop.token not in out
+        code, out, err = run(capsys, monkeypatch, central_url, "revoke-device", laptop.device_id[:8])
+        assert code == 0, err
+        assert "ann's device 'ann's laptop'" in out
+        with pytest.raises(auth.Revoked), central.central_transaction(engine) as cc:
+            auth.authenticate(cc, laptop.token)
+        code, out, err = run(capsys, monkeypatch, central_url, "revoke", "ann", "--grace")
+        assert code == 0, err
+        assert "2 devices" in out
+        assert "hand in their waiting changes" in out
+        with central.central_transaction(engine) as cc:
+            assert auth.authenticate(cc, spare.token).leaving
+        code, out, _err = run(capsys, monkeypatch, central_url, "devices")
+        assert out.count("leaving") == 2
+        assert out.count("\trevoked") == 1
+        code, _out, err = run(capsys, monkeypatch, central_url, "revoke-device", "zzzz")
+        assert code == 1
+        assert "No device has the id 'zzzz'" in err
+    finally:
+        engine.dispose()

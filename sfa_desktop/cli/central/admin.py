@@ -1,9 +1,10 @@
-"""``sfa central init|add-territory|add-user|assign|unassign|revoke|set-password|purge|users|territories``:
-administering the central store from the command line.
+"""``sfa central init|add-territory|add-user|assign|unassign|revoke|set-password|devices|revoke-device|purge|
+users|territories``: administering the central store from the command line.
 
-A new user's password comes from a prompt (twice) or one line of standard input (``--password-stdin``),
-never from an argument.  Each command runs in one central transaction and writes through
-:class:`central.Writer` (see :mod:`sfa_desktop.cli.central.common` for the store and the admin's password).
+A user's password (what they sign in to sfa-server with, kept as an argon2 hash) comes from a prompt (twice)
+or one line of standard input (``--password-stdin``), never from an argument.  Each command runs in one
+central transaction and writes through :class:`central.Writer` (see :mod:`sfa_desktop.cli.central.common`
+for the store and the admin's password).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 
 from sfa_desktop.cli.central.common import Usage, add, central_url, central_writer, connect
 from sfa_desktop.cli.common import Commands
-from sfa_desktop.server import admin, central
+from sfa_desktop.server import admin, auth, central
 
 ROLES = ("rep", "manager", "admin")
 
@@ -23,18 +24,24 @@ def _is_postgres(args: argparse.Namespace) -> bool:
     return not central_url(args).drivername.startswith("sqlite")
 
 
-def _new_password(args: argparse.Namespace, login: str) -> str | None:
-    """The new user's password on PostgreSQL: a prompt on a terminal, else one line of standard input."""
-    if not _is_postgres(args):
-        return None
-    if args.password_stdin or not sys.stdin.isatty():
+def _new_password(args: argparse.Namespace, login: str, *, required: bool) -> str | None:
+    """A user's new password: one line of standard input (``--password-stdin``, or PostgreSQL without a
+    terminal, as before), else a prompt on a terminal; None when not ``required`` and neither is there."""
+    piped = args.password_stdin or (_is_postgres(args) and not sys.stdin.isatty())
+    if piped:
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
             raise Usage(f"No password for '{login}' on standard input: give it as one line.")
+        auth.check_new_password(line)
         return line
+    if not sys.stdin.isatty():
+        if required:
+            raise Usage(f"No password for '{login}': type it at a terminal or use --password-stdin.")
+        return None
     first = getpass.getpass(f"New password for {login}: ")
     if not first:
         raise Usage("An empty password is not allowed.")
+    auth.check_new_password(first)
     if getpass.getpass("Again: ") != first:
         raise Usage("The two passwords differ; nothing was changed.")
     return first
@@ -60,7 +67,7 @@ def cmd_add_territory(args: argparse.Namespace) -> int:
 def cmd_add_user(args: argparse.Namespace) -> int:
     if args.role not in ROLES:
         raise Usage(f"Unknown role '{args.role}': use one of {', '.join(ROLES)}.")
-    password = _new_password(args, args.login)
+    password = _new_password(args, args.login, required=False)
     with central_writer(args) as writer:
         admin.add_user(
             writer,
@@ -72,7 +79,8 @@ def cmd_add_user(args: argparse.Namespace) -> int:
             email=args.email,
             password=password,
         )
-    print(f"Added user {args.login} ({args.role}).")
+    later = "" if password else f" Give them a password with 'sfa central set-password {args.login}'."
+    print(f"Added user {args.login} ({args.role}).{later}")
     return 0
 
 
@@ -93,14 +101,42 @@ def cmd_unassign(args: argparse.Namespace) -> int:
 def cmd_revoke(args: argparse.Namespace) -> int:
     with central_writer(args) as writer:
         admin.revoke(writer, args.login)
-    print(f"Revoked {args.login}: the next sync wipes their laptop's copy.")
+        devices = auth.revoke_login(writer.conn, args.login, by=writer.user, grace=args.grace)
+    then = "hand in their waiting changes, then wipe" if args.grace else "wipe"
+    print(f"Revoked {args.login} and their {_devices(devices)}: at their next sync their laptops {then}.")
+    return 0
+
+
+def _devices(n: int) -> str:
+    return f"{n} device" if n == 1 else f"{n} devices"
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    with central_writer(args) as writer:
+        found = auth.list_devices(writer.conn, args.login)
+    if not found:
+        print("No device is signed in." if args.login is None else f"{args.login} has no device signed in.")
+        return 0
+    for d in found:
+        seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
+        if d.revoked_at is not None:
+            state = "leaving (hands in its changes)" if d.grace else "revoked"
+        else:
+            state = f"until {d.expires_at:%Y-%m-%d}"
+        print(f"{d.id[:8]}\t{d.login}\t{d.name}\tlast seen {seen}\t{state}")
+    return 0
+
+
+def cmd_revoke_device(args: argparse.Namespace) -> int:
+    with central_writer(args) as writer:
+        device = auth.revoke_device(writer.conn, args.device, by=writer.user, grace=args.grace)
+    then = "hands in its waiting changes, then wipes" if args.grace else "wipes its synced data"
+    print(f"Revoked {device.login}'s device '{device.name}' ({device.id[:8]}): at its next sync it {then}.")
     return 0
 
 
 def cmd_set_password(args: argparse.Namespace) -> int:
-    if not _is_postgres(args):
-        raise Usage("A SQLite central store has no passwords; set-password needs PostgreSQL.")
-    password = _new_password(args, args.login)
+    password = _new_password(args, args.login, required=True)
     assert password is not None
     with central_writer(args) as writer:
         admin.set_password(writer.conn, args.login, password)
@@ -165,9 +201,7 @@ def register(commands: Commands) -> None:
     territory.add_argument("--name", required=True, metavar="NAME")
     territory.add_argument("--parent", default=None, metavar="CODE", help="the parent territory")
 
-    user = add(
-        commands, "add-user", cmd_add_user, "add a user (on PostgreSQL also a login role with a password)"
-    )
+    user = add(commands, "add-user", cmd_add_user, "add a user (with the password they sign in with)")
     user.add_argument("login", metavar="LOGIN")
     user.add_argument("--role", required=True, metavar="ROLE", help="rep, manager or admin")
     user.add_argument("--name", default=None, metavar="NAME")
@@ -184,8 +218,18 @@ def register(commands: Commands) -> None:
         parser.add_argument("login", metavar="LOGIN")
         parser.add_argument("code", metavar="CODE")
 
-    add(commands, "revoke", cmd_revoke, "revoke a user's access").add_argument("login", metavar="LOGIN")
-    password = add(commands, "set-password", cmd_set_password, "set a user's password (PostgreSQL)")
+    grace_help = "let the laptops hand in their waiting changes before they wipe (a leaving rep, not a theft)"
+    revoke = add(commands, "revoke", cmd_revoke, "revoke a user's access and every device of theirs")
+    revoke.add_argument("login", metavar="LOGIN")
+    revoke.add_argument("--grace", action="store_true", help=grace_help)
+    devices = add(commands, "devices", cmd_devices, "list the signed-in devices (of one user)")
+    devices.add_argument("login", metavar="LOGIN", nargs="?", default=None)
+    revoke_device = add(commands, "revoke-device", cmd_revoke_device, "sign a device out and wipe it")
+    revoke_device.add_argument(
+        "device", metavar="ID", help="the id from 'sfa central devices' (or its start)"
+    )
+    revoke_device.add_argument("--grace", action="store_true", help=grace_help)
+    password = add(commands, "set-password", cmd_set_password, "set the password a user signs in with")
     password.add_argument("login", metavar="LOGIN")
     password.add_argument("--password-stdin", action="store_true", help="read it from standard input")
     purge = add(
