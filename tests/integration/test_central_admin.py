@@ -204,7 +204,7 @@ def test_passwords_and_devices(
         code, out, err = run(capsys, monkeypatch, central_url, "revoke-device", laptop.device_id[:8])
         assert code == 0, err
         assert "ann's device 'ann's laptop'" in out
-        with pytest.raises(auth.Revoked), central.central_transaction(engine) as cc:
+        with pytest.raises(central.Revoked), central.central_transaction(engine) as cc:
             auth.authenticate(cc, laptop.token)
         code, out, err = run(capsys, monkeypatch, central_url, "revoke", "ann", "--grace")
         assert code == 0, err
