@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QFocusEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -31,6 +31,28 @@ from sfa_desktop.ui.widgets import named
 
 FILTER_DELAY_MS = 200
 _WIDTHS = {"name": 180, "account": 170, "company": 180, "email": 250, "title": 165, "phone": 150, "city": 120}
+
+
+class RecordTable(QTableView):
+    """The section's list.  Qt makes the first row current when a list with no current row gets the
+    keyboard focus (without selecting it): here the focus alone changes nothing, so the list never marks a
+    row the form does not show; the arrow keys then start from the top as before."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: True while the focus comes in (the page ignores the current row Qt moves meanwhile)
+        self.entering = False
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        had_current = self.currentIndex().isValid()
+        self.entering = True
+        try:
+            super().focusInEvent(event)
+            selection = self.selectionModel()
+            if not had_current and selection is not None and not selection.hasSelection():
+                selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+        finally:
+            self.entering = False
 
 
 class SectionPage(QWidget):
@@ -97,7 +119,7 @@ class SectionPage(QWidget):
         bar.addSpacing(8)
         bar.addWidget(self.new_button)
 
-        self.table = named(QTableView(), "recordTable")
+        self.table = named(RecordTable(), "recordTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # Several rows may be selected (for actions on many, such as Enroll in sequence…); the current row
@@ -256,7 +278,7 @@ class SectionPage(QWidget):
     def _current_changed(
         self, current: QModelIndex | QPersistentModelIndex, _previous: QModelIndex | QPersistentModelIndex
     ) -> None:
-        if self._moving_highlight:
+        if self._moving_highlight or self.table.entering:
             return
         record_id = self.model.id_at(current.row())
         if record_id is None or record_id == self.form.shown_id:

@@ -187,3 +187,26 @@ def test_a_refused_switch_puts_the_highlight_back(qtbot, store, seeded, runner, 
     qtbot.wait(50)
     assert page.form.record_id == first
     assert_one_truth(page)
+
+
+def test_focus_alone_marks_no_row_the_form_does_not_show(qtbot, store, seeded, runner):
+    """Qt makes the first row current when a list without a current row gets the focus: that must neither
+    open the first record nor mark it while the form shows another one (the filter hides it)."""
+    _window, page = accounts_window(qtbot, store, runner)
+    page.table.setFocus()
+    with qtbot.waitSignal(page.form.loaded):
+        qtbot.keyClick(page.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    last = page.form.record_id
+    filter_by(qtbot, page, str(page.model.index(0, 0).data()))
+    assert page.model.row_of(last) is None
+    assert not page.table.currentIndex().isValid()
+    page.filter.setFocus()
+    page.table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.wait(50)
+    assert page.table.hasFocus()
+    assert page.form.record_id == last  # nothing opened by the focus alone
+    assert_one_truth(page)
+    with qtbot.waitSignal(page.form.loaded):
+        qtbot.keyClick(page.table, Qt.Key.Key_Down)  # the keys start from the top
+    assert page.form.record_id == page.model.id_at(0)
+    assert_one_truth(page)
