@@ -197,6 +197,7 @@ def test_focus_alone_marks_no_row_the_form_does_not_show(qtbot, store, seeded, r
     with qtbot.waitSignal(page.form.loaded):
         qtbot.keyClick(page.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     last = page.form.record_id
+    assert last is not None
     filter_by(qtbot, page, str(page.model.index(0, 0).data()))
     assert page.model.row_of(last) is None
     assert not page.table.currentIndex().isValid()
