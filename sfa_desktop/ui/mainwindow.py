@@ -115,6 +115,17 @@ class MainWindow(QMainWindow):
     sectionShown = Signal(str)
     ready = Signal()
 
+    @staticmethod
+    def first_size() -> QSize:
+        """1380 x 860, or the screen's free area where that is smaller (a 1280 x 720 laptop screen): a
+        window larger than its screen hides its right edge and its status bar."""
+        wanted = QSize(1380, 860)
+        screen = QApplication.primaryScreen()
+        if screen is None:
+            return wanted
+        free = screen.availableGeometry().size()
+        return wanted.boundedTo(free).expandedTo(QSize(1000, 640))
+
     def __init__(
         self, store: LocalStore, runner: TaskRunner | None = None, initial: str = "contacts"
     ) -> None:
@@ -124,7 +135,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("SFA Desktop")
         self.setWindowIcon(icon("logo"))
-        self.resize(1380, 860)
+        self.resize(self.first_size())
         # An explicit minimum keeps the layout from re-sending size hints to the window system each
         # time the content changes (the offscreen platform warns about every such hint).
         self.setMinimumSize(1000, 640)
