@@ -6,7 +6,7 @@ opens the account's Sales tab."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -25,6 +25,11 @@ from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import BodyOrState, named
 
 _FIT = ("Phone", "Amount", "Close date", "Date", "Total", "Due")
+#: Columns left out, in this order, while the card is too narrow for every name to show in full enough:
+#: the tooltip and the record itself still have them.
+_DROP_FIRST = ("Email", "Title", "Stage")
+#: The least a stretching column (names, subjects) is given before a column is left out.
+_MIN_STRETCH = 150
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 _ID_ROLE = Qt.ItemDataRole.UserRole + 2
 _EMPTY = {
@@ -111,6 +116,28 @@ class _Card(QFrame):
             self.rows.addTopLevelItem(item)
         self.rows.fit()
         self.empty.setVisible(not section.rows)
+        self._fit_columns()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Leave out the least needed columns (email, title, stage) while the stretching ones would get
+        less than ``_MIN_STRETCH`` pixels each: 'Ethan E…' is no use to a rep, 'Ethan Evans' is."""
+        titles = [self.rows.headerItem().text(c) for c in range(self.rows.columnCount())]
+        for column in range(len(titles)):
+            self.rows.setColumnHidden(column, False)
+        width = self.rows.viewport().width() or self.width() - 34
+        fixed = sum(self.rows.sizeHintForColumn(c) + 12 for c, title in enumerate(titles) if title in _FIT)
+        stretching = [c for c, title in enumerate(titles) if title not in _FIT]
+        for title in _DROP_FIRST:
+            if len(stretching) <= 1 or (width - fixed) >= _MIN_STRETCH * len(stretching):
+                break
+            if title in titles and titles.index(title) in stretching:
+                column = titles.index(title)
+                self.rows.setColumnHidden(column, True)
+                stretching.remove(column)
 
 
 class RelatedTab(QWidget):

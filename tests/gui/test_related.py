@@ -144,3 +144,34 @@ def test_accounts_show_prints_the_related_summary(store, seeded: Seeded, account
     assert "Recent orders (12)" in out
     assert "… and 2 more" in out
     assert out.index("Contacts (25)") > out.index("Name")
+
+
+def test_a_narrow_related_tab_leaves_out_email_then_title_so_names_show(
+    qtbot, store, seeded: Seeded, runner, account: str
+) -> None:
+    """At 1280x720 the form pane is about 410 px wide: four elided columns ('Ethan E…', 'Chief T…') helped
+    no one; the least needed columns go first and come back when there is room."""
+    window = MainWindow(store, runner, initial="accounts")
+    qtbot.addWidget(window)
+    page = window.section("accounts")
+    with qtbot.waitSignal(page.settled):
+        window.show()
+    titles = [page.form.tabs.tabText(i) for i in range(page.form.tabs.count())]
+    tab = page.form.tabs.widget(titles.index("Related"))
+    assert isinstance(tab, RelatedTab)
+    page.open_record(account)
+    with qtbot.waitSignal(tab.loaded, timeout=10_000):
+        page.form.tabs.setCurrentIndex(titles.index("Related"))
+    card = tab.cards["contacts"]
+    rows = card.rows
+    names = [rows.headerItem().text(c) for c in range(rows.columnCount())]
+
+    def shown() -> list[str]:
+        return [n for c, n in enumerate(names) if not rows.isColumnHidden(c)]
+
+    card.resize(380, card.height())
+    qtbot.waitUntil(lambda: "Email" not in shown())
+    assert shown()[0] == "Name"
+    assert rows.columnWidth(0) >= 120
+    card.resize(900, card.height())
+    qtbot.waitUntil(lambda: shown() == names)
