@@ -120,10 +120,10 @@ class MainWindow(QMainWindow):
         """1380 x 860, or the screen's free area where that is smaller (a 1280 x 720 laptop screen): a
         window larger than its screen hides its right edge and its status bar."""
         wanted = QSize(1380, 860)
-        screen = QApplication.primaryScreen()
-        if screen is None:
+        screens = QApplication.screens()  # none when the platform has no screen at all
+        if not screens:
             return wanted
-        free = screen.availableGeometry().size()
+        free = QApplication.primaryScreen().availableGeometry().size()
         return wanted.boundedTo(free).expandedTo(QSize(1000, 640))
 
     def __init__(
