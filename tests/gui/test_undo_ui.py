@@ -94,7 +94,8 @@ def test_edit_menu_undo_shows_the_merged_away_record_back(qtbot, store, seeded, 
 
     window, page = accounts_window(qtbot, store, runner)
     survivor, loser = page.model.id_at(0), page.model.id_at(1)
-    assert survivor is not None and loser is not None
+    assert survivor is not None
+    assert loser is not None
     data_ops.merge_records(store, "accounts", survivor, [loser], {})
     window.refresh_lists()
     window.undo_action.refresh()
