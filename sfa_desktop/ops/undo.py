@@ -54,8 +54,12 @@ class Undone:
     focus: tuple[str, str]
     records: int
 
+    def short(self) -> str:
+        """What the window's status bar says (narrow at 1280 pixels)."""
+        return f"Undid the {self.what.rstrip('.')}."
+
     def message(self) -> str:
-        return f"Undid the {self.what}. The undo is sent at the next sync."
+        return f"{self.short()} The undo is sent at the next sync."
 
 
 def next_undo(store: LocalStore) -> str | None:

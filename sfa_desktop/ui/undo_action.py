@@ -89,7 +89,7 @@ class UndoAction(QAction):
             board.reload().finished.connect(lambda _loaded: board.select(record_id))
         else:
             window.open_record(kind, record_id)
-        window.show_message(done.message())
+        window.show_message(done.short())
         self.refresh()
 
     def _refused(self, exc: object) -> None:

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 from sqlalchemy import text
 
 from sfa_desktop.store import capture
 from sfa_desktop.ui import forms
 from sfa_desktop.ui.mainwindow import MainWindow
+from sfa_desktop.ui.sections import SectionPage
 from sfa_desktop.ui.undo_action import NOTHING
 
 
@@ -24,7 +27,7 @@ def type_into(qtbot, editor, value: str) -> None:
     qtbot.keyClick(editor.widget, Qt.Key.Key_Return)
 
 
-def accounts_window(qtbot, store, runner):
+def accounts_window(qtbot: Any, store: Any, runner: Any) -> tuple[MainWindow, SectionPage]:
     window = MainWindow(store, runner, initial="accounts")
     qtbot.addWidget(window)
     page = window.section("accounts")
@@ -33,9 +36,9 @@ def accounts_window(qtbot, store, runner):
     return window, page
 
 
-def edit_city(qtbot, window, page, city: str) -> str:
+def edit_city(qtbot: Any, window: MainWindow, page: SectionPage, city: str) -> str:
     record_id = page.form.record_id
-    assert record_id is not None
+    assert isinstance(record_id, str)
     type_into(qtbot, page.form.editors["city"], city)
     with qtbot.waitSignals([page.form.saved, page.model.loaded]):
         qtbot.mouseClick(page.form.save_button, Qt.MouseButton.LeftButton)
@@ -61,6 +64,7 @@ def test_edit_undo_names_the_edit_and_ctrl_z_undoes_outside_text_fields(
 
     # in a text field Ctrl+Z is the field's own undo: nothing is undone in the data
     field = page.form.editors["phone"].widget
+    assert isinstance(field, QLineEdit)
     field.setFocus()
     before_text = field.text()
     qtbot.keyClicks(field, "12")
@@ -79,9 +83,7 @@ def test_edit_undo_names_the_edit_and_ctrl_z_undoes_outside_text_fields(
     qtbot.waitUntil(lambda: page.form.editors["city"].raw() in (city_before, None, ""))
     assert page.form.record_id == account
     qtbot.waitUntil(lambda: page.selected_ids() == [account])
-    assert window.statusBar().currentMessage() == (
-        f"Undid the edit of {name}. The undo is sent at the next sync."
-    )
+    assert window.statusBar().currentMessage() == (f"Undid the edit of {name.rstrip('.')}.")
     qtbot.waitUntil(lambda: action.text() == NOTHING)
     assert not action.isEnabled()
     with store.engine.connect() as conn:
