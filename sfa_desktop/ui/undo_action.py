@@ -10,7 +10,7 @@ was undone, and a refusal comes as a message box (``ui.failures``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
@@ -19,14 +19,12 @@ from sfa_desktop.ops import undo as undo_ops
 from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 
-if TYPE_CHECKING:
-    from sfa_desktop.ui.mainwindow import MainWindow
-
 NOTHING = "Nothing to undo"
 
 
 class UndoAction(QAction):
-    def __init__(self, window: MainWindow, menu: QMenu) -> None:
+    def __init__(self, window: Any, menu: QMenu) -> None:
+        """``window``: the main window (``ui.mainwindow``, which builds this; not imported back)."""
         super().__init__(NOTHING, window)
         self.window_ = window
         self.setObjectName("undoAction")
