@@ -11,8 +11,9 @@ from typing import Any, TextIO
 
 from sfa_desktop.core import access
 from sfa_desktop.core.progress import Progress
-from sfa_desktop.core.records import duplicates, merge, services
+from sfa_desktop.core.records import duplicates, merge, services, undo
 from sfa_desktop.core.transfer import exporter, import_source, importer
+from sfa_desktop.ops import undo as undo_ops
 from sfa_desktop.store import saved_filters
 from sfa_desktop.store.database import LocalStore
 
@@ -140,8 +141,16 @@ def load_for_merge(store: LocalStore, kind: str, ids: Sequence[str]) -> MergeRec
 def merge_records(
     store: LocalStore, kind: str, survivor: str, others: Sequence[str], take: Mapping[str, str]
 ) -> merge.MergeResult:
+    """Merge ``others`` into ``survivor`` in one transaction; the merge goes into the undo history
+    (``ops.undo``), with the change history it gives the survivor."""
     with store.transaction() as session:
-        return merge.merge(session, kind, survivor, others, take=take)
+        since = undo_ops.begin(session)
+        names = [undo.name_of(session, kind, rid) for rid in (survivor, *others)]
+        moved_history = merge.history_of(session, kind, others)
+        result = merge.merge(session, kind, survivor, others, take=take)
+        what = f"merge of {', '.join(names[1:])} into {names[0]}"
+        undo_ops.note(session, since, "merge", what, (kind, result.merged_ids[0]), moved_history)
+        return result
 
 
 def record_exists(store: LocalStore, kind: str, record_id: str) -> bool:

@@ -15,6 +15,7 @@ from sfa_desktop.core import access
 from sfa_desktop.core.records import pipeline
 from sfa_desktop.core.records.pipeline import BoardColumn, PipelineTotals, StageEdit
 from sfa_desktop.core.records.stages import Stage, StageIndex, all_stages
+from sfa_desktop.ops import undo as undo_ops
 from sfa_desktop.store.database import LocalStore
 
 
@@ -53,13 +54,20 @@ def load_totals(store: LocalStore, owner_id: str | None) -> PipelineTotals:
 
 
 def move_card(store: LocalStore, opportunity_id: str, stage_key: str) -> str:
-    """Move an opportunity to an open stage; returns the stage's name."""
+    """Move an opportunity to an open stage (undoable, ``ops.undo``); returns the stage's name."""
     with store.transaction() as session:
+        since = undo_ops.begin(session)
         record = pipeline.set_stage(session, opportunity_id, stage_key)
-        name = session.execute(
-            text("SELECT name FROM pipeline_stages WHERE key = :k"), {"k": record.stage}
-        ).scalar()
-        return str(name or record.stage)
+        name = str(
+            session.execute(
+                text("SELECT name FROM pipeline_stages WHERE key = :k"), {"k": record.stage}
+            ).scalar()
+            or record.stage
+        )
+        undo_ops.note(
+            session, since, "stage", f"move of {record.name} to {name}", ("opportunities", record.id)
+        )
+        return name
 
 
 @dataclass(frozen=True)
@@ -73,10 +81,15 @@ class Closed:
 def close(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> Closed:
     """Won or lost with the reason: the opportunity's name, its stage and its close date."""
     with store.transaction() as session:
+        since = undo_ops.begin(session)
         mark = pipeline.mark_won if outcome == "won" else pipeline.mark_lost
         record = mark(session, opportunity_id, reason)
         stage = StageIndex.load(session).find(record.stage)
-        return Closed(record.name, stage.name if stage else record.stage, record.close_date)
+        closed = Closed(record.name, stage.name if stage else record.stage, record.close_date)
+        undo_ops.note(
+            session, since, "stage", f"move of {record.name} to {closed.stage}", ("opportunities", record.id)
+        )
+        return closed
 
 
 def close_opportunity(store: LocalStore, opportunity_id: str, outcome: str, reason: str) -> str:

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from sfa_desktop.core import settings
 from sfa_desktop.core.errors import UserError
-from sfa_desktop.core.records import services
+from sfa_desktop.core.records import services, undo
 from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.core.records.merge import survivor_of
 from sfa_desktop.core.records.services import NotFound
+from sfa_desktop.ops import undo as undo_ops
 from sfa_desktop.store import search
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.store.lists import LISTS
@@ -134,11 +135,15 @@ def lookup_refs(store: LocalStore, ref: str, typed: str, limit: int = 50) -> lis
 
 
 def save_record(store: LocalStore, kind: str, record_id: str | None, values: Mapping[str, Any]) -> str:
-    """Create (no id) or update a record in one transaction; ValidationError names the bad fields."""
+    """Create (no id) or update a record in one transaction; ValidationError names the bad fields.  An
+    update goes into the undo history (``ops.undo``)."""
     with store.transaction() as session:
         if record_id is None:
             return services.create(session, kind, values).id
-        services.update(session, kind, record_id, values)
+        since = undo_ops.begin(session)
+        record = services.update(session, kind, record_id, values)
+        what = f"edit of {undo.record_name(kind, services.as_dict(record))}"
+        undo_ops.note(session, since, "edit", what, (kind, record_id))
         return record_id
 
 

@@ -150,6 +150,11 @@ def read_outbox(conn: Connection, *, after: int = 0, limit: int | None = None) -
     ]
 
 
+def last_change_no(conn: Connection) -> int:
+    """The number of the newest entry waiting (0 when none waits): what a write made later follows."""
+    return int(conn.execute(text("SELECT coalesce(max(change_no), 0) FROM outbox")).scalar_one())
+
+
 def pending_count(conn: Connection) -> int:
     """How many changes wait to be pushed."""
     return int(conn.execute(text("SELECT count(*) FROM outbox")).scalar_one())

@@ -240,6 +240,10 @@ class MainWindow(QMainWindow):
         self._file_end = file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         edit_menu = menus.addMenu("&Edit")
+        from sfa_desktop.ui.undo_action import UndoAction
+
+        self.undo_action = UndoAction(self, edit_menu)
+        edit_menu.addSeparator()
         self.find_action = self._action("&Find…", "Ctrl+K", self.search.focus_search)
         self.find_action.setIcon(icon("search"))
         edit_menu.addAction(self.find_action)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sfa_desktop.core.records.models import SYNCED_TABLES
-from sfa_desktop.store import assignment_log, capture, kb_search, saved_filters, search
+from sfa_desktop.store import assignment_log, capture, kb_search, saved_filters, search, undo_log
 from sfa_desktop.store.database import LocalStore
 from tests.unit import migration_snapshot
 
@@ -86,6 +86,7 @@ def test_a_new_file_has_the_triggers_and_tables_the_store_generates_today(tmp_pa
                 *kb_search.kb_trigger_ddl(),
                 *saved_filters.SAVED_FILTERS_DDL,
                 *assignment_log.ASSIGNMENT_RUNS_DDL,
+                *undo_log.UNDO_DDL,
             ]
             for table in SYNCED_TABLES:
                 generated += capture.capture_ddl(table, capture.table_columns(conn, table))

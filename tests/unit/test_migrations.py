@@ -27,6 +27,7 @@ INFRASTRUCTURE = {
     "sync_state",
     "saved_filters",
     "assignment_runs",
+    "undo_history",
     "search_doc",
     "search_fts",
     "search_fts_config",

@@ -180,6 +180,17 @@ def merge(
     return result
 
 
+def history_of(session: Session, kind: str, record_ids: Sequence[str]) -> tuple[tuple[int, str], ...]:
+    """(change history entry, record) of these records: what :func:`merge` gives the survivor (an undo of the
+    merge gives it back)."""
+    rows = session.execute(
+        sa.select(ChangeHistory.seq, ChangeHistory.record_id).where(
+            ChangeHistory.table_name == kind, ChangeHistory.record_id.in_(list(record_ids))
+        )
+    )
+    return tuple((int(seq), str(record_id)) for seq, record_id in rows)
+
+
 def _repoint(
     session: Session,
     kind: str,
