@@ -15,6 +15,7 @@ from sfa_desktop.ops import data as data_ops
 from sfa_desktop.ops import pipeline as pipeline_ops
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.ops import undo
+from sfa_desktop.protocol.changes import Change
 from sfa_desktop.store import capture, undo_log
 from sfa_desktop.store.database import LocalStore
 
@@ -30,7 +31,7 @@ def _row(store: LocalStore, table: str, record_id: str) -> dict[str, Any]:
     return dict(row)
 
 
-def _outbox(store: LocalStore) -> list[capture.Change]:
+def _outbox(store: LocalStore) -> list[Change]:
     with store.engine.connect() as conn:
         return capture.read_outbox(conn)
 
