@@ -108,6 +108,8 @@ def _apply_one(
     row = rows.get((rewritten.table, rewritten.record_id))
     if merges.is_merge(rewritten) and row is not None and row.get("merged_into_id"):
         merges.complete_merge(writer, identity, resolver, rewritten)
+    elif (rewritten.table, rewritten.record_id) in resolver.unmerged:
+        merges.undo_merge(writer, identity, resolver, rewritten)
     return conflicts
 
 

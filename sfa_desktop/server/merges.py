@@ -14,11 +14,15 @@ store completes the merge for what that laptop could not change or did not know 
   resurrected; and a record created or changed to point at the merged-away id points at the survivor
   instead, taking the survivor's territory (the laptop's copy leaves the old territory as a departure);
 * a merge that would close a cycle (two laptops merging A into B and B into A while offline) is refused:
-  the record stays live and the refusal is archived as a conflict.
+  the record stays live and the refusal is archived as a conflict;
+* an undone merge (a laptop that saw the merge restores the merged-away record: ``merged_into_id`` from the
+  survivor back to none) is applied as it is, not redirected, and the orders the central store had moved to
+  the survivor for that merge move back (``undo_merge``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -85,8 +89,14 @@ class Resolver:
         #: Merged-away records that a push still changed: written again (unchanged) so that the laptop
         #: that pushed gets them back as they are, tombstoned and pointing at their survivor.
         self.touched: dict[tuple[str, str], None] = {}
+        #: Records whose merge this batch undoes -> the survivor they were merged into: no longer merged
+        #: away for this batch's other changes either (its contacts moving back must not be re-pointed).
+        self.unmerged: dict[tuple[str, str], str] = {}
         wanted: dict[str, set[str]] = {t: set() for t in MERGEABLE}
         for change in changes:
+            undone = _undone_merge(change, rows.get((change.table, change.record_id)))
+            if undone is not None:
+                self.unmerged[(change.table, change.record_id)] = undone
             if change.table in MERGEABLE:
                 # the batch's own records were read (and locked) already: absent from ``rows``, they do not
                 # exist on the central store
@@ -124,6 +134,8 @@ class Resolver:
         """The id at the end of the record's chain of merges (the record itself when not merged)."""
         current = record_id
         for _ in range(_MAX_CHAIN):
+            if (table, current) in self.unmerged:
+                return current
             row = self.rows.get((table, current))
             if row is None and (table, current) not in self._next:
                 self._load({t: ({current} if t == table else set()) for t in MERGEABLE})
@@ -166,6 +178,8 @@ class Resolver:
     def _merged_target(self, change: Change) -> str | None:
         """The survivor when the change's record was merged away centrally (and this is not that merge)."""
         if change.table not in MERGEABLE or change.op == "insert":
+            return None
+        if (change.table, change.record_id) in self.unmerged:
             return None
         row = self.rows.get((change.table, change.record_id))
         if row is None or not row.get("merged_into_id"):
@@ -264,6 +278,55 @@ def is_merge(change: Change) -> bool:
         and "merged_into_id" in change.changes
         and bool(change.new_values().get("merged_into_id"))
     )
+
+
+def _undone_merge(change: Change, row: dict[str, Any] | None) -> str | None:
+    """The survivor, when ``change`` undoes the merge the central row shows (the laptop saw that merge
+    and sets ``merged_into_id`` back to none); None otherwise."""
+    if change.table not in MERGEABLE or change.op == "insert" or row is None:
+        return None
+    pair = change.changes.get("merged_into_id")
+    if not isinstance(pair, list) or len(pair) != 2 or pair[1] is not None:
+        return None
+    return str(pair[0]) if pair[0] and pair[0] == row.get("merged_into_id") else None
+
+
+def undo_merge(writer: Writer, identity: Identity, resolver: Resolver, change: Change) -> int:
+    """After an undone merge was applied: move back the company's records the central store itself
+    moved to the survivor when the merge arrived (orders and order lines: laptops hold them read-only, so
+    the laptop's undo could not).  Found in the change log: each moved one logged ``[loser, survivor]``
+    for the reference column.  Returns how many moved."""
+    table, loser = change.table, change.record_id
+    survivor = resolver.unmerged.get((table, loser))
+    back = resolver.row(table, loser)
+    if survivor is None or back is None or back.get("merged_into_id"):
+        return 0
+    log = schema.change_log
+    moved = 0
+    for child, column, follows in SWEEP[table]:
+        if child not in tables.COMPANY_TABLES:
+            continue  # the laptop moved these back itself
+        t = schema.SYNCED[child]
+        marker = json.dumps({column: [loser, survivor]})[1:-1]  # '"account_id": ["loser", "survivor"]'
+        logged = select(log.c.record_id).where(
+            log.c.table_name == child, log.c.op == "update", log.c.changes.contains(marker, autoescape=True)
+        )
+        query = select(t).where(t.c.id.in_(logged), t.c[column] == survivor, t.c.deleted_at.is_(None))
+        for found in writer.conn.execute(query.order_by(t.c.id)).mappings().all():
+            row = resolver.rows.get((child, found["id"]), dict(found))
+            updates: dict[str, Any] = {column: loser}
+            if follows:
+                updates["territory_id"] = back.get("territory_id")
+            old_territory = row.get("territory_id")
+            if not may_write(identity, updates.get("territory_id", old_territory), row.get("owner_id")):
+                continue
+            writer.update(
+                child, found["id"], updates, old_territory=old_territory, old={k: row.get(k) for k in updates}
+            )
+            row.update(updates)
+            resolver.rows[(child, found["id"])] = row
+            moved += 1
+    return moved
 
 
 def complete_merge(writer: Writer, identity: Identity, resolver: Resolver, change: Change) -> int:

@@ -260,3 +260,43 @@ def test_history_follows_merges_only_after_a_pull_that_brought_one(
         "SELECT count(*) FROM change_history WHERE record_id = :r AND op = 'update'", r=survivor
     )
     assert updates >= 1  # the city edit of the merged-away record, now the survivor's
+
+
+def test_an_undone_merge_brings_the_record_back_everywhere_with_its_orders(world: World) -> None:
+    """Undo of a merge (issue 14, item 12) on the laptop that merged: the central store restores the
+    merged-away record (not redirecting the restore to the survivor as an edit of a merged-away record)
+    and moves back the orders it had moved to the survivor itself; every laptop ends with both records."""
+    from sfa_desktop.ops import data as data_ops
+    from sfa_desktop.ops import undo as undo_ops
+
+    admin = world.laptop("admin")
+    ne = world.territory("NE")
+    survivor = admin.create("accounts", {"name": "Acme Corporation", "territory_id": ne})
+    loser = admin.create("accounts", {"name": "ACME Corp", "territory_id": ne, "website": "acme.com"})
+    contact = admin.create("contacts", {"last_name": "Doe", "account_id": loser})
+    order, line = _with_order(admin, loser)
+    admin.sync()
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    data_ops.merge_records(ann.store, "accounts", survivor, [loser], {})
+    ann.sync()
+    assert _central(world, "orders", order)["account_id"] == survivor
+    assert undo_ops.undo_last(ann.store).focus == ("accounts", loser)
+    ann.sync()
+    back = _central(world, "accounts", loser)
+    assert (back["deleted_at"], back["merged_into_id"]) == (None, None)
+    assert _central(world, "contacts", contact)["account_id"] == loser
+    assert _central(world, "orders", order)["account_id"] == loser
+    assert _central(world, "order_lines", line)["account_id"] == loser
+    for lap in (ann, mgr, admin):
+        lap.sync()
+        lap.sync()
+        row = lap.row("accounts", loser)
+        assert row is not None
+        assert (row["deleted_at"], row["merged_into_id"]) == (None, None), lap.login
+        assert_replica_matches(world, lap)
+
+
+def _central(world: World, table: str, record_id: str) -> dict[str, Any]:
+    row = world.central_row(table, record_id)
+    assert row is not None, f"{table} {record_id} is not on the central store"
+    return row
