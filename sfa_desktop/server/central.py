@@ -73,7 +73,11 @@ def make_central_engine(url: str | URL, *, password: str | None = None, connect_
         engine = create_engine(
             parsed,
             connect_args={"timeout": 10.0, "isolation_level": None},
-            **({"creator": _existing_file(parsed.database)} if _is_file(parsed.database) else {}),
+            **(
+                {"creator": _existing_file(parsed.database)}
+                if parsed.database and _is_file(parsed.database)
+                else {}
+            ),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
