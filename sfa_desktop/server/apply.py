@@ -124,6 +124,10 @@ def _merge(
     scoped = "territory_id" in t.c
     territory_now = current["territory_id"] if current is not None and scoped else None
     territory_new = new_values.get("territory_id", territory_now) if scoped else None
+    unowned = territory_new is None and new_values.get("owner_id") is None
+    if current is None and change.op == "insert" and scoped and "owner_id" in t.c and unowned:
+        # a record made with no territory and no owner (a lead added on a laptop): its maker's
+        new_values["owner_id"] = identity.user_id
     if not may_write_row(identity, change.table, current, new_values):
         writer.conflict(
             table=change.table,
