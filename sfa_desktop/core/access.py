@@ -46,6 +46,9 @@ class Identity:
     role: str
     territories: frozenset[str]  # visible: memberships and everything below them
     full_name: str = ""
+    #: A manager's team: the users who are members of a territory the manager sees, whose leads without a
+    #: territory yet the manager sees too (:data:`TEAM_TABLES`).  Empty for everyone else.
+    team: frozenset[str] = frozenset()
 
     @property
     def is_admin(self) -> bool:
@@ -119,7 +122,17 @@ def identify(
         select(members.c.territory_id).where(members.c.user_id == user.id, members.c.deleted_at.is_(None))
     ).scalars()
     visible = visible_territories(role, roots, [(t.id, t.parent_id) for t in tree])
-    return Identity(str(user.id), str(user.login), role, visible, str(user.full_name or user.login))
+    team: frozenset[str] = frozenset()
+    if role == "manager" and visible:
+        team = frozenset(
+            str(u)
+            for u in conn.execute(
+                select(members.c.user_id)
+                .where(members.c.territory_id.in_(sorted(visible)), members.c.deleted_at.is_(None))
+                .distinct()
+            ).scalars()
+        )
+    return Identity(str(user.id), str(user.login), role, visible, str(user.full_name or user.login), team)
 
 
 def signed_in(db: Connection | Session) -> tuple[str | None, str | None]:
@@ -165,19 +178,26 @@ def record_defaults(db: Connection | Session) -> dict[str, str]:
 # -- records of a territory -----------------------------------------------------------------------------
 
 
-def sees(who: Who, territory_id: str | None, owner_id: str | None = None) -> bool:
-    """May the user see (hold) a record of this territory, or one without a territory of this owner?"""
+#: Records that a rep may make with no territory yet (a lead of their own), which their manager sees too.
+TEAM_TABLES = frozenset({"leads"})
+
+
+def sees(who: Who, territory_id: str | None, owner_id: str | None = None, table: str | None = None) -> bool:
+    """May the user see (hold) a record of this territory, or one without a territory of this owner?  A
+    manager also sees the records of ``TEAM_TABLES`` without a territory that their team own."""
     if who is None or who.is_admin:
         return True
     if territory_id is None:
-        return owner_id is not None and owner_id == who.user_id
+        if owner_id is None:
+            return False
+        return owner_id == who.user_id or (table in TEAM_TABLES and who.is_manager and owner_id in who.team)
     return territory_id in who.territories
 
 
-def may_write(who: Who, territory_id: str | None, owner_id: str | None) -> bool:
+def may_write(who: Who, territory_id: str | None, owner_id: str | None, table: str | None = None) -> bool:
     """May the user write a record of this territory (or, without one, of this owner)?  The same as seeing
     it: everyone edits the records they hold."""
-    return sees(who, territory_id, owner_id)
+    return sees(who, territory_id, owner_id, table)
 
 
 def may_move(who: Who, from_id: str | None, to_id: str | None, owner_id: str | None) -> bool:
@@ -221,9 +241,9 @@ def may_write_row(who: Who, table: str, current: Mapping[str, Any] | None, new: 
         territory_now = current.get("territory_id") if current is not None else None
         owner_now = current.get("owner_id") if current is not None else None
         territory = new.get("territory_id", territory_now)
-        if not may_write(who, territory, new.get("owner_id", owner_now)):
+        if not may_write(who, territory, new.get("owner_id", owner_now), table):
             return False
-        if current is not None and not may_write(who, territory_now, owner_now):
+        if current is not None and not may_write(who, territory_now, owner_now, table):
             return False
     return True
 
@@ -233,7 +253,7 @@ def may_see_row(who: Who, table: str, row: Mapping[str, Any]) -> bool:
     :func:`sees` its territory (or owner)."""
     if table in tables.REFERENCE_TABLES:
         return True
-    return sees(who, row.get("territory_id"), row.get("owner_id"))
+    return sees(who, row.get("territory_id"), row.get("owner_id"), table)
 
 
 def may_carry_with_account(who: Who, from_id: str | None, to_id: str | None) -> bool:

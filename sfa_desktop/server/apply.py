@@ -16,6 +16,7 @@ memory change by change, and written by a buffered :class:`~sfa_desktop.server.c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -125,6 +126,10 @@ def _merge(
     scoped = "territory_id" in t.c
     territory_now = current["territory_id"] if current is not None and scoped else None
     territory_new = new_values.get("territory_id", territory_now) if scoped else None
+    unowned = territory_new is None and new_values.get("owner_id") is None
+    if current is None and change.op == "insert" and scoped and "owner_id" in t.c and unowned:
+        # a record made with no territory and no owner (a lead added on a laptop): its maker's
+        new_values["owner_id"] = identity.user_id
     if not may_write_row(identity, change.table, current, new_values):
         writer.conflict(
             table=change.table,
@@ -182,17 +187,24 @@ def _merge(
             conflicts += 1
         apply[name] = value
     if current["deleted_at"] is not None and change.op == "update" and apply:
-        writer.conflict(
-            table=change.table,
-            record_id=change.record_id,
-            territory=territory_new,
-            field="*",
-            lost=None,
-            won={k: new_values[k] for k in apply},
-            lost_by=None,
-            reason="edit-after-delete",
-        )
-        conflicts += 1
+        # an edit of a record deleted meanwhile: it changes a tombstone, so each value is archived (where
+        # it can be restored, which brings the record back with it)
+        for name in apply:
+            if name in ("deleted_at", "updated_at"):
+                continue
+            writer.conflict(
+                table=change.table,
+                record_id=change.record_id,
+                territory=territory_new,
+                field=name,
+                lost=new_values[name],
+                won=None,
+                lost_by=identity.login,
+                reason="edit-after-delete",
+            )
+            conflicts += 1
+    if current["deleted_at"] is None and apply.get("deleted_at") is not None:
+        conflicts += _archive_edits_deleted(writer, change, current, kinds, territory_now)
     if apply:
         writer.update(
             change.table,
@@ -207,6 +219,52 @@ def _merge(
         if change.table == "accounts" and "territory_id" in apply and apply["territory_id"] != territory_now:
             _move_with_account(writer, change.record_id, territory_now, apply["territory_id"])
     return conflicts
+
+
+def _archive_edits_deleted(
+    writer: Writer,
+    change: Change,
+    current: Mapping[str, Any],
+    kinds: Mapping[str, str],
+    territory: str | None,
+) -> int:
+    """A delete of a record others changed since the deleting laptop last saw it: the fields they changed
+    lose to the delete, so their values are archived ("deleted-after-edit"), restorable.  What the laptop
+    saw is told by the record's ``updated_at`` it held (the old value of its delete): later central writes
+    of other laptops (or an administrator) are the edits it never saw."""
+    seen = change.changes.get("updated_at")
+    if not isinstance(seen, list) or not seen or seen[0] is None:
+        return 0
+    if to_wire(kinds["updated_at"], current["updated_at"]) == seen[0]:
+        return 0  # nothing written since the deleting laptop saw the record
+    log = schema.change_log
+    entries = writer.conn.execute(
+        select(log.c.changes, log.c.db_user)
+        .where(
+            log.c.table_name == change.table,
+            log.c.record_id == change.record_id,
+            log.c.applied_at > from_wire("datetime", seen[0]),
+            log.c.client_id.is_distinct_from(writer.client_id),
+        )
+        .order_by(log.c.seq)
+    ).all()
+    edited: dict[str, str | None] = {}  # field -> who changed it last
+    for changes, who in entries:
+        for name in json.loads(changes):
+            if name in kinds and name not in ("id", "seq", "updated_at", "deleted_at", "created_at"):
+                edited[name] = who
+    for name, who in edited.items():
+        writer.conflict(
+            table=change.table,
+            record_id=change.record_id,
+            territory=territory,
+            field=name,
+            lost=to_wire(kinds[name], current[name]),
+            won=None,
+            lost_by=who,
+            reason="deleted-after-edit",
+        )
+    return len(edited)
 
 
 def _grown(identity: Identity, rows: Rows) -> Identity:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import sqlite3
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -66,7 +68,17 @@ def make_central_engine(url: str | URL, *, password: str | None = None, connect_
             raise Unreachable(f"The folder of the central store {parsed.database} does not exist.")
         # Writers take the lock when they begin (BEGIN IMMEDIATE), so two laptops' pushes queue up instead
         # of failing on a stale read snapshot; the driver's own transaction handling is switched off.
-        engine = create_engine(parsed, connect_args={"timeout": 10.0, "isolation_level": None})
+        # The file is opened read-write and never created: a sync must not leave an empty central store
+        # where one was moved away (``init_central`` is the only creator).
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": 10.0, "isolation_level": None},
+            **(
+                {"creator": _existing_file(parsed.database)}
+                if parsed.database and _is_file(parsed.database)
+                else {}
+            ),
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
@@ -77,8 +89,29 @@ def make_central_engine(url: str | URL, *, password: str | None = None, connect_
     )
 
 
+def _is_file(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
+def _existing_file(database: str) -> Callable[[], sqlite3.Connection]:
+    """Opens the central file read-write, refusing (as unreachable) one that is not there."""
+    uri = "file:" + urllib.parse.quote(str(Path(database).absolute())) + "?mode=rw"
+
+    def connect() -> sqlite3.Connection:
+        if not Path(database).exists():
+            raise sqlite3.OperationalError(
+                f"the file {database} is missing (moved, renamed or deleted?); no new one was made"
+            )
+        return sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False)
+
+    return connect
+
+
 _AUTH = re.compile(r"password authentication failed|no password supplied|authentication failed", re.I)
-_REVOKED = re.compile(r"is not permitted to log in|role .* does not exist", re.I)
+#: PostgreSQL says a login role may not log in only after the password was checked: an authenticated answer.
+#: ("role ... does not exist" is not one: a server of another company says it too, so it never wipes.)
+_REVOKED = re.compile(r"is not permitted to log in", re.I)
+_NO_ROLE = re.compile(r"role .* does not exist", re.I)
 
 
 def explain(exc: BaseException, url: str | URL) -> CentralError:
@@ -89,10 +122,20 @@ def explain(exc: BaseException, url: str | URL) -> CentralError:
     where = safe_url(url)
     if _REVOKED.search(message):
         return Revoked(f"The central store no longer accepts this user ({where}): access was revoked.")
+    if _NO_ROLE.search(message):
+        return Incompatible(
+            f"The central store {where} does not know this user: it is not the store this laptop syncs with, "
+            "or the user was never granted access. Nothing on this laptop was changed; check the address."
+        )
     if _AUTH.search(message):
         return AuthenticationFailed(f"The central store refused the password for {where}. Enter it again.")
     if isinstance(exc, OperationalError):
         first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+        if "no new one was made" in first:
+            return Unreachable(
+                f"The central store {where} is not there: {first}. Nothing on this laptop was lost: your "
+                "work and the changes waiting are kept, and sync will try again once the file is back."
+            )
         return Unreachable(
             f"The central store {where} cannot be reached ({first}). Your work is kept; sync will try again."
         )
@@ -149,6 +192,9 @@ def init_central(engine: Engine) -> str:
     from alembic.config import Config
 
     known, head = _revisions()
+    database = engine.url.database
+    if engine.url.drivername.startswith("sqlite") and database and _is_file(database):
+        sqlite3.connect(database).close()  # the one place a central SQLite file is created
     try:
         with engine.begin() as conn:
             current = _current_revision(conn)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from sfa_desktop.core.access import TEAM_TABLES
 from sfa_desktop.protocol.limits import PULL_PAGE
 from sfa_desktop.protocol.wire import kind_of
 from sfa_desktop.server import schema
@@ -104,6 +105,10 @@ def page_query(
     conditions = [t.c.territory_id == territory for territory in sorted(territories)]
     if "owner_id" in t.c:
         conditions.append(and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id))
+        team = sorted(identity.team - {identity.user_id})
+        if table in TEAM_TABLES and identity.is_manager and team:
+            # a manager's team's records of their own with no territory yet (access.sees)
+            conditions.append(and_(t.c.territory_id.is_(None), t.c.owner_id.in_(team)))
     return _first_page(
         [select(*columns).where(bounds, c).order_by(t.c.seq).limit(PULL_PAGE) for c in conditions]
     )
@@ -133,11 +138,16 @@ def fetch_departures(
     return [dict(r) for r in cc.execute(query).mappings()]
 
 
-def fetch_conflicts(cc: Connection, after: int, page_hi: int, territories: set[str]) -> list[dict[str, Any]]:
+def fetch_conflicts(
+    cc: Connection, identity: Identity, after: int, page_hi: int, territories: set[str]
+) -> list[dict[str, Any]]:
+    """The conflicts archived with after < seq <= page_hi in these territories, and those whose losing
+    value was this user's wherever they are (a refused record without a territory, an edit of a territory
+    taken away meanwhile): never one of a record the user may not see that they did not write."""
     c = schema.conflicts
     query = select(c).where(
         c.c.seq > after,
         c.c.seq <= page_hi,
-        or_(c.c.territory_id.in_(sorted(territories)), c.c.territory_id.is_(None)),
+        or_(c.c.territory_id.in_(sorted(territories)), c.c.lost_by == identity.login),
     )
     return [dict(r) for r in cc.execute(query).mappings()]

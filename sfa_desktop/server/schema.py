@@ -126,7 +126,8 @@ conflicts = Table(
     Column("won_value", Text),  # JSON
     Column("lost_by", String(128)),
     Column("won_by", String(128), nullable=False),
-    Column("reason", String(32), nullable=False),  # same-field | edit-after-delete | not-permitted
+    # same-field | edit-after-delete | deleted-after-edit | not-permitted | missing
+    Column("reason", String(32), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("dismissed", Boolean, nullable=False, default=False),
     Index("ix_conflicts_seq", "seq"),

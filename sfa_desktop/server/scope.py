@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from sfa_desktop.core import access
 from sfa_desktop.core.access import Identity, may_write, may_write_reference, may_write_row
 from sfa_desktop.core.records import tables
-from sfa_desktop.server.central import Revoked
+from sfa_desktop.server.central import Incompatible, Revoked
 
 TERRITORY_TABLES = tables.TERRITORY_TABLES
 REFERENCE_TABLES = tables.REFERENCE_TABLES
@@ -41,8 +41,17 @@ __all__ = [
 
 
 def identify(conn: Connection, login: str) -> Identity:
-    """The identity of an active user of the central store; Revoked when there is none."""
+    """The identity of an active user of the central store.
+
+    Revoked (the one answer that wipes a laptop) only when the store knows the user and says they may no
+    longer sync (made inactive or removed); a store that has no such user at all is another company's, or
+    one restored from before the user existed: Incompatible, and nothing is wiped."""
     found = access.identify(conn, login=login, active=True)
-    if found is None:
-        raise Revoked(f"The central store has no active user '{login}': access was revoked or never granted.")
-    return found
+    if found is not None:
+        return found
+    if access.identify(conn, login=login) is None:
+        raise Incompatible(
+            f"This central store has no user '{login}': it is not the store this laptop syncs with, or the "
+            "user was never granted access. Nothing on this laptop was changed; check the store's address."
+        )
+    raise Revoked(f"The central store no longer accepts '{login}': access was revoked.")

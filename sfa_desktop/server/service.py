@@ -104,7 +104,7 @@ class SyncService:
 
     def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]:
         with self._transaction() as (cc, identity):
-            return pull_queries.fetch_conflicts(cc, after, hi, self._visible(identity, territories))
+            return pull_queries.fetch_conflicts(cc, identity, after, hi, self._visible(identity, territories))
 
     def history(
         self, after: int, hi: int, territories: Sequence[str], since: dt.datetime | None

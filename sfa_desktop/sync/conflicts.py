@@ -25,6 +25,7 @@ REASONS = {
     "not-permitted": "not allowed for this user",
     "missing": "the record no longer exists",
     "edit-after-delete": "edited after it was deleted",
+    "deleted-after-edit": "deleted after this edit",
 }
 
 
@@ -165,6 +166,11 @@ def use_value(store: LocalStore, conflict_id: str) -> Conflict:
                 "This conflict is about the whole record, not one value; open the record and edit it instead."
             )
         value = _typed(table, field, _decode(row["lost_value"]))
+        record = session.get(ENTITIES[table].model, row["record_id"])
+        if record is not None and record.deleted_at is not None:
+            # the value lost to a delete (or was made after one): using it brings the record back
+            record.deleted_at = None
+            session.flush()
         try:
             services.update(session, table, row["record_id"], {field: value})
         except services.NotFound:

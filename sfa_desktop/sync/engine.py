@@ -103,11 +103,13 @@ class SyncEngine:
         """Make this laptop a client of the central store at ``url`` (no secret in it) as the user the
         link signs in as; a laptop that held another user's data is wiped first."""
         identity = self.link.hello()
+        with self.store.engine.connect() as conn:
+            previous = state.load(conn).login
+        wiped = bool(previous and previous != identity.login)
+        if wiped:
+            replica.wipe_store(self.store)
         with self.store.engine.begin() as conn:
-            current = state.load(conn)
-            if current.login and current.login != identity.login:
-                replica.wipe(conn)
-                current = state.SyncState()
+            current = state.SyncState() if wiped else state.load(conn)
             current.client_id = current.client_id or new_id()
             current.url = url
             current.login = identity.login
@@ -131,9 +133,8 @@ class SyncEngine:
         assert st.client_id is not None
         try:
             identity = self.link.hello()
-        except Revoked:
-            with self.store.engine.begin() as conn:
-                replica.wipe(conn)
+        except Revoked:  # the one answer that wipes (a store missing, empty or foreign raises others)
+            replica.wipe_store(self.store)
             raise
         report.pushed, report.conflicts = self.push(st.client_id)
         if report.pushed and identity.is_manager:

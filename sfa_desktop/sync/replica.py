@@ -139,8 +139,16 @@ def remove_invisible(store: LocalStore, identity: Identity) -> int:
     return removed
 
 
+#: Tables of this laptop alone that are made from company records (scores, reminders, what a territory
+#: assignment moved, filters naming customers): a wipe empties them with the records.
+_DERIVED = ("lead_scores", "lead_scores_pending", "reminders", "assignment_runs", "saved_filters")
+#: The full-text indexes (FTS5): their segments keep the words of deleted rows until merged away.
+_FULL_TEXT = ("search_fts", "kb_fts")
+
+
 def wipe(conn: Connection) -> None:
-    """Forget everything synced (a revoked user, or another user on this laptop); keep the client id."""
+    """Forget everything synced (a revoked user, or another user on this laptop), in the caller's
+    transaction; keep the client id.  :func:`wipe_store` also leaves none of it readable in the file."""
     with capture.capture_suspended(conn):
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         for table in reversed(SYNCED_TABLES):
@@ -148,8 +156,37 @@ def wipe(conn: Connection) -> None:
         capture.clear_outbox(conn)
         conn.execute(text("DELETE FROM conflicts"))
         conn.execute(text("DELETE FROM change_history"))
+        present = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for table in _DERIVED:
+            if table in present:
+                conn.execute(text(f"DELETE FROM {table}"))
+        for index in _FULL_TEXT:
+            if index in present:
+                conn.exec_driver_sql(f"DELETE FROM {index}")
+                # merge every segment into one: the deleted rows' words leave the index's pages
+                conn.exec_driver_sql(f"INSERT INTO {index} ({index}) VALUES ('optimize')")
     conn.execute(text("DELETE FROM sync_state WHERE key <> 'client_id'"))
     capture.set_local_user(conn, None)
+
+
+def wipe_store(store: LocalStore) -> None:
+    """:func:`wipe` in one transaction (all or nothing: after it the laptop holds no synced data and no
+    outbox), then leave nothing of it readable in the data folder: the deleted content is overwritten
+    (``secure_delete``), the file rebuilt without its free pages (VACUUM, which cannot run inside a
+    transaction) and the write-ahead log emptied and truncated."""
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")  # for this connection, outside any transaction
+        conn.commit()
+        try:
+            with conn.begin():
+                wipe(conn)
+            for statement in ("VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"):
+                conn.exec_driver_sql(statement)  # the driver opens no transaction for these
+                conn.commit()
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql("PRAGMA secure_delete = OFF")
+            conn.commit()
 
 
 def store_history(conn: Connection, rows: list[tuple[Any, ...]]) -> None:

@@ -191,7 +191,8 @@ def wire_rows(rows: Any, table: str) -> dict[str, dict[str, Any]]:
 
 def central_state(world: World, lap: Laptop) -> dict[str, dict[str, dict[str, Any]]]:
     """The central rows this laptop's user may see, in wire form, per table: all reference rows, and the
-    rows of the territories the user may see plus the user's own records that have no territory."""
+    rows of the territories the user may see plus the user's own records that have no territory (and a
+    manager's team's leads without one)."""
     from sfa_desktop.server.scope import REFERENCE_TABLES, identify
 
     result: dict[str, dict[str, dict[str, Any]]] = {}
@@ -201,10 +202,13 @@ def central_state(world: World, lap: Laptop) -> dict[str, dict[str, dict[str, An
             t = schema.SYNCED[table]
             query = select(t)
             if table in TERRITORY_TABLES:
+                owners = {identity.user_id}
+                if table in access.TEAM_TABLES and identity.is_manager:
+                    owners |= identity.team  # a manager's team's leads without a territory
                 query = query.where(
                     or_(
                         t.c.territory_id.in_(sorted(identity.territories)),
-                        and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id),
+                        and_(t.c.territory_id.is_(None), t.c.owner_id.in_(sorted(owners))),
                     )
                 )
             result[table] = wire_rows(cc.execute(query).mappings(), table)
