@@ -8,7 +8,7 @@ by the user whose value lost (``server.pull_queries.fetch_conflicts`` says the s
 PostgreSQL only; a no-op on SQLite.
 
 Revision ID: c0403
-Revises: c0301
+Revises: c0401
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision: str = "c0403"
-down_revision: str | None = "c0301"
+down_revision: str | None = "c0401"
 branch_labels = None
 depends_on = None
 
