@@ -37,6 +37,18 @@ def _read_password(prompt: str, from_stdin: bool) -> str:
 
 def cmd_connect(args: argparse.Namespace) -> int:
     store = open_store(args, create=True)
+    if sync_ops.is_server(args.url):
+        secret = _read_password(f"Password for {args.user} at {args.url}: ", args.password_stdin)
+        connected = sync_ops.sign_in(store, args.url, args.user, secret, ca_file=args.ca_file)
+        kept = (
+            " The sign-in is kept in this computer's keyring."
+            if connected.remembered
+            else f" {connected.keyring_problem}"
+        )
+        print(f"Signed in to {connected.url} as {args.user}.{kept} Run 'sfa sync' to get your data.")
+        return 0
+    if args.ca_file is not None:
+        raise CentralError("--ca-file is for a sync server (https://HOST:PORT), not a database.")
     url = normalize_url(args.url)
     where = safe_url(url.set(username=args.user))
     password: str | None = None
@@ -51,6 +63,16 @@ def cmd_connect(args: argparse.Namespace) -> int:
     elif connected.keyring_problem is not None:
         remembered = f" {connected.keyring_problem}"
     print(f"Connected to {where} as {args.user}.{remembered} Run 'sfa sync' to get your data.")
+    return 0
+
+
+def cmd_disconnect(args: argparse.Namespace) -> int:
+    store = open_store(args, create=True)
+    told = sync_ops.disconnect(store)
+    if told:
+        print("Signed out: the sync server forgot this device's sign-in. The data on this laptop stays.")
+    else:
+        print("This device's sign-in is forgotten here (the sync server was not told). The data stays.")
     return 0
 
 
@@ -104,9 +126,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise CentralError(
             f"central store unreachable: {exc} {waiting} changes waiting on this laptop."
         ) from None
-    except AuthenticationFailed:
+    except AuthenticationFailed as exc:
         raise CentralError(
-            f"password refused by the central store; run 'sfa connect' again. "
+            f"sign-in refused by the central store: {exc} Run 'sfa connect' again. "
             f"{sync_ops.pending_changes(store)} changes waiting on this laptop."
         ) from None
     except Revoked as exc:
@@ -182,12 +204,18 @@ def register(commands: Commands) -> None:
 
     connect = add("connect", cmd_connect, "connect this laptop to the central store")
     connect.add_argument(
-        "url", metavar="URL", help="postgresql://host/db or the path of a SQLite central store"
+        "url",
+        metavar="URL",
+        help="https://HOST:PORT (the sync server), postgresql://host/db or a SQLite central store file",
+    )
+    connect.add_argument(
+        "--ca-file", metavar="FILE", help="your company's certificate authority (PEM), to check the server"
     )
     connect.add_argument("--user", required=True, metavar="LOGIN", help="your login on the central store")
     connect.add_argument(
         "--password-stdin", action="store_true", help="read the password as one line of standard input"
     )
+    add("disconnect", cmd_disconnect, "sign this device out of the sync server (the data stays)")
     sync = add("sync", cmd_sync, "send this laptop's changes and receive everyone else's")
     sync.add_argument("--status", action="store_true", help="show the last sync and the changes waiting")
     commands.group(

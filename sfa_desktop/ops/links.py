@@ -1,29 +1,44 @@
 """How this laptop reaches its central store: the :class:`~sfa_desktop.sync.link.Link` a sync runs over.
 
-A central store given by a database URL is served by the server code in process, signed in as the laptop's
-user with that user's own database login (the single-office and demo set-up; a company's laptops reach
-sfa-server over HTTPS instead)."""
+Always the same client and server code (``sync.http.HttpLink`` talking to ``server.app``):
+
+* ``https://HOST:PORT`` (or ``http://`` to this computer): sfa-server over the network, with this
+  device's token from the OS keyring (``sfa connect`` signed it in with the password).
+* A database URL (a single-office SQLite file, the embedded demo, a PostgreSQL store reached with the
+  user's own database login): the server app runs in this process over an in-process transport
+  (``sync.asgi_transport``); no socket, no server to start.  For a SQLite file there is no password to check
+  (the process holds the file): the device is signed in directly through ``server.auth`` when it connects
+  and keeps its token in the keyring like any other, so an administrator can revoke it.  Without a kept
+  token (no keyring) and for PostgreSQL reached with the user's own login the in-process app trusts the
+  process as that user (the database itself already checked who it is).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Engine
 
+from sfa_desktop.ops.inprocess import device_name, grant_local, keep_token, kept_token, serve_in_process
 from sfa_desktop.protocol.address import normalize_url, safe_url
+from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError
 from sfa_desktop.server import central
-from sfa_desktop.server.service import SyncService
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import credentials, state
+from sfa_desktop.sync import credentials, http, state
 from sfa_desktop.sync.engine import Progress, SyncEngine, SyncReport
-from sfa_desktop.sync.link import Link
 from sfa_desktop.sync.scheduler import PasswordNeeded
 
 
+def is_server(url: str) -> bool:
+    """Is ``url`` an sfa-server address (not a database URL)?"""
+    return http.is_server_url(url)
+
+
 def needs_password(url: str) -> bool:
-    """Does reaching this central store take a password (PostgreSQL) or not (a SQLite file)?"""
-    return not normalize_url(url).drivername.startswith("sqlite")
+    """Does connecting take a password: sfa-server (to sign in) and PostgreSQL reached directly do; a SQLite
+    file does not."""
+    return is_server(url) or not normalize_url(url).drivername.startswith("sqlite")
 
 
 def central_engine(url: str, login: str, password: str | None) -> Engine:
@@ -36,20 +51,63 @@ def central_engine(url: str, login: str, password: str | None) -> Engine:
 
 def stored_url(url: str, login: str) -> str:
     """The central store's address as the laptop keeps it: with the login, without any password."""
+    if is_server(url):
+        return http.check_url(url)
     parsed = normalize_url(url)
     if not parsed.drivername.startswith("sqlite"):
         parsed = parsed.set(username=login)
     return safe_url(parsed)
 
 
+# -- a database served in process ---------------------------------------------------------------------------
+
+
+def _local_token(url: str, login: str) -> str | None:
+    """The token of a SQLite store's device, None for trusted (PostgreSQL by the user's own login, or no
+    token kept)."""
+    if not normalize_url(url).drivername.startswith("sqlite"):
+        return None
+    return kept_token(url, login)
+
+
 @contextmanager
-def open_link(url: str, login: str, password: str | None) -> Iterator[Link]:
-    """A link to the central store at ``url`` as ``login``, closed on leaving."""
+def open_link(url: str, login: str, password: str | None) -> Iterator[http.HttpLink]:
+    """A link to the central store at database ``url`` as ``login``, served in process, closed on leaving."""
     engine = central_engine(url, login, password)
     try:
-        yield SyncService(engine, login)
+        with serve_in_process(
+            engine, _local_token(stored_url(url, login), login), login, stored_url(url, login)
+        ) as link:
+            yield link
     finally:
         engine.dispose()
+
+
+# -- sfa-server ----------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def open_server_link(url: str, login: str, token: str, ca_file: str | None) -> Iterator[http.HttpLink]:
+    link = http.HttpLink(url, token, ca_file=ca_file, on_token=keep_token(url, login))
+    try:
+        yield link
+    finally:
+        link.close()
+
+
+def sign_in(url: str, login: str, password: str, ca_file: str | None) -> tuple[str, bool]:
+    """Sign this device in to sfa-server; returns (token, kept in the keyring)."""
+    grant = http.sign_in(url, login, password, device_name(), ca_file=ca_file)
+    try:
+        credentials.store_token(url, login, grant.token)
+    except credentials.NoKeyring:
+        return grant.token, False
+    return grant.token, True
+
+
+def sign_out(url: str, token: str, ca_file: str | None) -> None:
+    with open_server_link(url, "", token, ca_file) as link:
+        link.sign_out()
 
 
 def _password(url: str, login: str, password: str | None) -> str | None:
@@ -64,15 +122,42 @@ def _password(url: str, login: str, password: str | None) -> str | None:
     return remembered
 
 
+def _sync_server(
+    st: state.SyncState, store: LocalStore, progress: Progress | None, password: str | None
+) -> SyncReport:
+    assert st.url is not None
+    assert st.login is not None
+    kept = True
+    if password is None:
+        try:
+            token = credentials.get_token(st.url, st.login)
+        except credentials.NoKeyring as exc:
+            raise PasswordNeeded(str(exc)) from None
+        if token is None:
+            raise PasswordNeeded(
+                f"This device is not signed in to {st.url} as {st.login}; give your password."
+            )
+    else:
+        token, kept = sign_in(st.url, st.login, password, st.ca_file)
+    with open_server_link(st.url, st.login, token, st.ca_file) as link:
+        try:
+            return SyncEngine(store, link, progress=progress).sync()
+        finally:
+            if not kept:  # no keyring: the token served this sync only
+                with suppress(CentralError):
+                    link.sign_out()
+
+
 def sync_store(
     store: LocalStore, progress: Progress | None = None, *, password: str | None = None
 ) -> SyncReport:
     """One sync of this laptop with the central store it is connected to.
 
-    The password comes from the argument, else the keyring; raises :class:`PasswordNeeded` when neither has
-    one (``credentials.NoKeyring`` is turned into it too, with its explanation)."""
+    sfa-server: with the device's token from the keyring, or signing in with ``password``; a database URL:
+    served in process (the password, for PostgreSQL reached directly, from the argument or the keyring).
+    Raises :class:`PasswordNeeded` when a password is needed and none is given or kept
+    (``credentials.NoKeyring`` is turned into it too, with its explanation)."""
     from sfa_desktop.ops import demo_central
-    from sfa_desktop.protocol.errors import CentralError
 
     with store.engine.connect() as conn:
         st = state.load(conn)
@@ -82,7 +167,22 @@ def sync_store(
         )
     assert st.url is not None
     assert st.login is not None
+    if is_server(st.url):
+        return _sync_server(st, store, progress, password)
     secret = _password(st.url, st.login, password)
     demo_central.upgrade_if_embedded(store, st.url)
-    with open_link(st.url, st.login, secret) as link:
-        return SyncEngine(store, link, progress=progress).sync()
+    try:
+        with open_link(st.url, st.login, secret) as link:
+            return SyncEngine(store, link, progress=progress).sync()
+    except AuthenticationFailed:
+        if _local_token(st.url, st.login) is None:
+            raise
+        # the kept token expired or was forgotten centrally: the process holds the file, so sign in again
+        engine = central_engine(st.url, st.login, secret)
+        try:
+            if grant_local(engine, st.url, st.login) is None:
+                raise
+        finally:
+            engine.dispose()
+        with open_link(st.url, st.login, secret) as link:
+            return SyncEngine(store, link, progress=progress).sync()

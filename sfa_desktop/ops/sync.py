@@ -6,12 +6,14 @@ to a store (Settings…, ``sfa connect``) and the conflicts a sync archived (the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sfa_desktop.core import access
-from sfa_desktop.ops import links
+from sfa_desktop.ops import inprocess, links
+from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import conflicts, credentials, state
+from sfa_desktop.sync import conflicts, credentials, http, state
 from sfa_desktop.sync.engine import Progress, SyncEngine, SyncReport
 from sfa_desktop.sync.state import SyncState
 
@@ -60,31 +62,107 @@ class Connected:
 
 
 def needs_password(url: str) -> bool:
-    """Does connecting to this central store take a password (PostgreSQL) or not (a SQLite file)?"""
+    """Does connecting to this central store take a password (sfa-server, PostgreSQL) or not (a SQLite
+    file)?"""
     return links.needs_password(url)
 
 
+def is_server(url: str) -> bool:
+    """Is ``url`` an sfa-server address (https://HOST:PORT) rather than a database?"""
+    return links.is_server(url)
+
+
 def saved_password(url: str, login: str) -> str | None:
-    """The password the OS keyring keeps for this store and login (None: none, or no keyring)."""
+    """The password the OS keyring keeps for this store and login (None: none, or no keyring).  Only a
+    PostgreSQL store reached directly keeps a password; sfa-server keeps a device token instead."""
+    if links.is_server(url):
+        return None
     try:
         return credentials.get_password(url, login)
     except credentials.NoKeyring:
         return None
 
 
-def connect(store: LocalStore, url: str, login: str, password: str | None) -> Connected:
-    """Connect this laptop to a central store as ``login`` (checked there; ``CentralError`` says why not),
-    then keep the password in the OS keyring.  Settings… and ``sfa connect``."""
+def test_connection(url: str, *, ca_file: str | None = None) -> http.ServerStatus:  # noqa: PT028
+    """Is there an sfa-server speaking this app's protocol at ``url``? No sign-in needed (the sign-in
+    dialog's "Test connection").  Raises ``CentralError`` (``Unreachable``, ``Incompatible``, a
+    certificate that does not verify, a clear-text address that is not this computer) with a message."""
+    return http.status(url, ca_file=ca_file)
+
+
+def sign_in(
+    store: LocalStore, url: str, login: str, password: str, *, ca_file: str | None = None
+) -> Connected:
+    """Connect this laptop to sfa-server at ``url``: the password is checked there once and the device gets a
+    token, kept in the OS keyring (never in a file); the password itself is not kept.  The sign-in dialog
+    and ``sfa connect https://...``.  Raises ``AuthenticationFailed`` (wrong login or password, or locked),
+    ``Unreachable``, ``Incompatible`` or ``CentralError`` (certificate, address)."""
+    saved = links.stored_url(url, login)
+    token, kept = links.sign_in(saved, login, password, ca_file)
+    with links.open_server_link(saved, login, token, ca_file) as link:
+        SyncEngine(store, link).connect(saved)
+        if not kept:
+            link.sign_out()  # the next sync signs in again with the password
+    with store.engine.begin() as conn:
+        st = state.load(conn)
+        st.ca_file = str(Path(ca_file).expanduser().resolve()) if ca_file else None
+        state.save(conn, st, "ca_file")
+    if kept:
+        return Connected(saved, True, None)
+    return Connected(
+        saved,
+        False,
+        "No keyring is available on this computer to keep the sign-in, so each sync asks for the password.",
+    )
+
+
+def connect(
+    store: LocalStore, url: str, login: str, password: str | None, *, ca_file: str | None = None
+) -> Connected:
+    """Connect this laptop to a central store as ``login`` (checked there; ``CentralError`` says why not).
+    sfa-server: see :func:`sign_in`.  A database: a PostgreSQL password is kept in the OS keyring; a SQLite
+    store signs this device in and keeps its token there.  Settings… and ``sfa connect``."""
+    if links.is_server(url):
+        if not password:
+            raise CentralError("Signing in to the sync server needs your password.")
+        return sign_in(store, url, login, password, ca_file=ca_file)
     saved = links.stored_url(url, login)
     with links.open_link(url, login, password) as link:
         SyncEngine(store, link).connect(saved)
     if password is None:
+        engine = links.central_engine(url, login, None)
+        try:
+            inprocess.grant_local(engine, saved, login)
+        finally:
+            engine.dispose()
         return Connected(saved, False, None)
     try:
         credentials.store_password(saved, login, password)
     except credentials.NoKeyring as exc:
         return Connected(saved, False, str(exc))
     return Connected(saved, True, None)
+
+
+def disconnect(store: LocalStore) -> bool:
+    """Sign this device out of sfa-server (the server forgets its token) and forget the token here; the data
+    on the laptop stays.  Returns whether the server was told (False: it could not be reached, or the laptop
+    is not connected to sfa-server; the token is forgotten here anyway)."""
+    st = sync_state(store)
+    if not (st.connected and st.url and st.login and links.is_server(st.url)):
+        return False
+    try:
+        token = credentials.get_token(st.url, st.login)
+    except credentials.NoKeyring:
+        return False
+    told = False
+    if token is not None:
+        try:
+            links.sign_out(st.url, token, st.ca_file)
+            told = True
+        except CentralError:
+            told = False
+        credentials.delete_token(st.url, st.login)
+    return told
 
 
 def sync_now(

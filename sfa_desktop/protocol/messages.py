@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from sfa_desktop.core.access import Identity
+from sfa_desktop.protocol.changes import Change
+from sfa_desktop.protocol.digest import Digest
+from sfa_desktop.protocol.wire import from_wire, to_wire
 
 
 @dataclass(frozen=True)
@@ -30,3 +38,282 @@ class Page:
     #: the pull continues after this sequence number
     page_hi: int
     departures: list[dict[str, Any]]
+
+
+# -- on the wire ------------------------------------------------------------------------------------------
+#
+# sfa-server and the laptop exchange JSON (see ``server.app`` and ``sync.http``); these functions are the one
+# definition of each message's shape.  Rows and digest keys travel as lists, datetimes as naive-UTC ISO text
+# in the wire format (``protocol.wire``: ``YYYY-MM-DD HH:MM:SS.ffffff``).  A decoder given a message of the
+# wrong shape raises :class:`BadMessage` (the server answers 400, the laptop reports a server fault).
+
+#: The version of the HTTP protocol, in every path (``/v1/...``) and in ``GET /v1/status``.
+HTTP_VERSION = 1
+PREFIX = f"/v{HTTP_VERSION}"
+#: The header a rotated token comes back in (the laptop keeps the new token at once).
+TOKEN_HEADER = "X-SFA-Token"
+
+
+class BadMessage(ValueError):
+    """A message that does not have the shape its endpoint expects."""
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return to_wire("datetime", value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _field(message: Any, name: str, kind: type | tuple[type, ...]) -> Any:
+    if not isinstance(message, dict):
+        raise BadMessage("the request body must be a JSON object")
+    if name not in message:
+        raise BadMessage(f"'{name}' is missing")
+    value = message[name]
+    # bool is an int in Python; a count or a sequence number given as true/false is malformed
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise BadMessage(f"'{name}' has the wrong type")
+    return value
+
+
+def _strings(message: Any, name: str) -> list[str]:
+    values = _field(message, name, list)
+    if not all(isinstance(v, str) for v in values):
+        raise BadMessage(f"'{name}' must be a list of strings")
+    return list(values)
+
+
+def _optional_time(value: Any, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadMessage(f"'{name}' must be a time as text")
+    try:
+        parsed: dt.datetime = from_wire("datetime", value)
+    except ValueError:
+        raise BadMessage(f"'{name}' is not a time") from None
+    return parsed
+
+
+def _row(values: Any) -> tuple[Any, ...]:
+    if not isinstance(values, list):
+        raise BadMessage("a row must be a list")
+    return tuple(values)
+
+
+def _records(values: Any, name: str) -> list[dict[str, Any]]:
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise BadMessage(f"'{name}' must be a list of objects")
+    return [dict(v) for v in values]
+
+
+def encode_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    return [[_json_value(v) for v in row] for row in rows]
+
+
+def encode_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: _json_value(v) for k, v in r.items()} for r in records]
+
+
+# identity
+
+
+def encode_identity(identity: Identity) -> dict[str, Any]:
+    return {
+        "user_id": identity.user_id,
+        "login": identity.login,
+        "role": identity.role,
+        "territories": sorted(identity.territories),
+        "full_name": identity.full_name,
+    }
+
+
+def decode_identity(message: Any) -> Identity:
+    return Identity(
+        user_id=_field(message, "user_id", str),
+        login=_field(message, "login", str),
+        role=_field(message, "role", str),
+        territories=frozenset(_strings(message, "territories")),
+        full_name=_field(message, "full_name", str),
+    )
+
+
+# push
+
+
+def encode_change(change: Change) -> dict[str, Any]:
+    return {
+        "change_no": change.change_no,
+        "table": change.table,
+        "record_id": change.record_id,
+        "op": change.op,
+        "changes": change.changes,
+        "user_id": change.user_id,
+        "recorded_at": change.recorded_at,
+    }
+
+
+def decode_change(message: Any) -> Change:
+    user_id = message.get("user_id") if isinstance(message, dict) else None
+    if user_id is not None and not isinstance(user_id, str):
+        raise BadMessage("'user_id' has the wrong type")
+    return Change(
+        change_no=_field(message, "change_no", int),
+        table=_field(message, "table", str),
+        record_id=_field(message, "record_id", str),
+        op=_field(message, "op", str),
+        changes=_field(message, "changes", dict),
+        user_id=user_id,
+        recorded_at=_field(message, "recorded_at", str),
+    )
+
+
+def encode_push(client_id: str, batch: Sequence[Change]) -> dict[str, Any]:
+    return {"client_id": client_id, "changes": [encode_change(c) for c in batch]}
+
+
+def decode_push(message: Any) -> tuple[str, list[Change]]:
+    client_id = _field(message, "client_id", str)
+    if not client_id:
+        raise BadMessage("'client_id' is empty")
+    return client_id, [decode_change(c) for c in _field(message, "changes", list)]
+
+
+def encode_push_result(result: PushResult) -> dict[str, Any]:
+    return {"confirmed": result.confirmed, "applied": result.applied, "conflicts": result.conflicts}
+
+
+def decode_push_result(message: Any) -> PushResult:
+    return PushResult(
+        _field(message, "confirmed", int), _field(message, "applied", int), _field(message, "conflicts", int)
+    )
+
+
+# pull
+
+
+def encode_head(head: Head) -> dict[str, Any]:
+    return {"seq": head.seq, "purged_through": head.purged_through, "purged_before": head.purged_before}
+
+
+def decode_head(message: Any) -> Head:
+    purged_before = message.get("purged_before") if isinstance(message, dict) else None
+    if purged_before is not None and not isinstance(purged_before, str):
+        raise BadMessage("'purged_before' has the wrong type")
+    return Head(_field(message, "seq", int), _field(message, "purged_through", int), purged_before)
+
+
+def encode_range(after: int, hi: int, territories: Sequence[str], **more: Any) -> dict[str, Any]:
+    """The body of a page, conflicts or history request."""
+    return {"after": after, "hi": hi, "territories": list(territories), **more}
+
+
+def decode_range(message: Any) -> tuple[int, int, list[str]]:
+    return _field(message, "after", int), _field(message, "hi", int), _strings(message, "territories")
+
+
+def encode_page_request(table: str, after: int, hi: int, territories: Sequence[str]) -> dict[str, Any]:
+    return encode_range(after, hi, territories, table=table)
+
+
+def decode_page_request(message: Any) -> tuple[str, int, int, list[str]]:
+    return (_field(message, "table", str), *decode_range(message))
+
+
+def encode_page(page: Page) -> dict[str, Any]:
+    return {
+        "rows": encode_rows(page.rows),
+        "page_hi": page.page_hi,
+        "departures": encode_records(page.departures),
+    }
+
+
+def decode_page(message: Any) -> Page:
+    rows = [_row(r) for r in _field(message, "rows", list)]
+    return Page(
+        rows, _field(message, "page_hi", int), _records(_field(message, "departures", list), "departures")
+    )
+
+
+def encode_conflicts(conflicts: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"conflicts": encode_records(conflicts)}
+
+
+def decode_conflicts(message: Any) -> list[dict[str, Any]]:
+    return _records(_field(message, "conflicts", list), "conflicts")
+
+
+def encode_history_request(
+    after: int, hi: int, territories: Sequence[str], since: dt.datetime | None
+) -> dict[str, Any]:
+    return encode_range(after, hi, territories, since=_json_value(since))
+
+
+def decode_history_request(message: Any) -> tuple[int, int, list[str], dt.datetime | None]:
+    since = _optional_time(message.get("since") if isinstance(message, dict) else None, "since")
+    return (*decode_range(message), since)
+
+
+def encode_history(rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
+    return {"rows": encode_rows(rows)}
+
+
+def decode_history(message: Any) -> list[tuple[Any, ...]]:
+    return [_row(r) for r in _field(message, "rows", list)]
+
+
+def encode_digest_request(slice_no: int, territories: Sequence[str], at_seq: int) -> dict[str, Any]:
+    return {"slice": slice_no, "territories": list(territories), "at_seq": at_seq}
+
+
+def decode_digest_request(message: Any) -> tuple[int, list[str], int]:
+    return _field(message, "slice", int), _strings(message, "territories"), _field(message, "at_seq", int)
+
+
+def encode_digest(value: Digest | None) -> dict[str, Any]:
+    if value is None:
+        return {"digest": None}
+    return {
+        "digest": [[table, territory, count, total] for (table, territory), (count, total) in value.items()]
+    }
+
+
+def decode_digest(message: Any) -> Digest | None:
+    if not isinstance(message, dict) or "digest" not in message:
+        raise BadMessage("'digest' is missing")
+    entries = message["digest"]
+    if entries is None:
+        return None
+    if not isinstance(entries, list):
+        raise BadMessage("'digest' must be a list")
+    result: Digest = {}
+    for entry in entries:
+        if (
+            not isinstance(entry, list)
+            or len(entry) != 4
+            or not all(isinstance(v, str) for v in entry[:2])
+            or not all(isinstance(v, int) for v in entry[2:])
+        ):
+            raise BadMessage("a digest entry must be [table, territory, count, hash]")
+        result[(entry[0], entry[1])] = (entry[2], entry[3])
+    return result
+
+
+# signing in
+
+
+def encode_grant(token: str, device_id: str, login: str, expires_at: dt.datetime) -> dict[str, Any]:
+    return {"token": token, "device_id": device_id, "login": login, "expires_at": _json_value(expires_at)}
+
+
+def decode_sign_in(message: Any) -> tuple[str, str, str]:
+    """(login, password, device name)"""
+    return _field(message, "login", str), _field(message, "password", str), _field(message, "device", str)
+
+
+def encode_error(kind: str, message: str) -> dict[str, Any]:
+    return {"error": kind, "message": message}

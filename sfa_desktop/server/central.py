@@ -59,7 +59,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_central_engine(url: str | URL, *, password: str | None = None, connect_timeout: int = 5) -> Engine:
+def make_central_engine(
+    url: str | URL, *, password: str | None = None, connect_timeout: int = 5, pool_size: int | None = None
+) -> Engine:
     parsed = normalize_url(url) if isinstance(url, str) else url
     if password is not None:
         parsed = parsed.set(password=password)
@@ -82,10 +84,13 @@ def make_central_engine(url: str | URL, *, password: str | None = None, connect_
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
+    # pool_size (sfa-server): the process never holds more connections than that, however busy it is
+    sized: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     return create_engine(
         parsed,
         connect_args={"connect_timeout": connect_timeout, "application_name": "sfa-desktop"},
         pool_pre_ping=True,
+        **sized,
     )
 
 

@@ -1,7 +1,9 @@
-"""The central store password in the operating system's keyring, never in a file.
+"""Secrets in the operating system's keyring, never in a file: the central store password (a PostgreSQL
+store reached directly) and this device's sync token (sfa-server, or a SQLite store served in process).
 
-Service name ``sfa-desktop``; the keyring username is ``<login>@<url without password>``. When the machine
-has no usable keyring, :class:`NoKeyring` says so and callers ask for the password when a sync needs it.
+Service names ``sfa-desktop`` (passwords) and ``sfa-desktop-token`` (tokens); the keyring username is
+``<login>@<url without password>``. When the machine has no usable keyring, :class:`NoKeyring` says so and
+callers ask for the password when a sync needs it (there is never a fallback to a file).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sfa_desktop.core.errors import UserError
 from sfa_desktop.protocol.address import normalize_url
 
 SERVICE = "sfa-desktop"
+TOKEN_SERVICE = "sfa-desktop-token"
 
 
 class NoKeyring(UserError):
@@ -70,6 +73,44 @@ def delete_password(url: str, login: str) -> bool:
     backend = _backend()
     try:
         backend.delete_password(SERVICE, account_name(url, login))
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyring(f"the keyring could not be changed: {type(exc).__name__}") from None
+    return True
+
+
+# -- device tokens ---------------------------------------------------------------------------------------
+
+
+def token_account(url: str, login: str) -> str:
+    """``login@url``: a server address as the laptop keeps it (no secret in it), trailing slash dropped."""
+    return f"{login}@{url.strip().rstrip('/')}"
+
+
+def store_token(url: str, login: str, token: str) -> None:
+    """Keep this device's token for login at url; raises :class:`NoKeyring`."""
+    backend = _backend()
+    try:
+        backend.set_password(TOKEN_SERVICE, token_account(url, login), token)
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyring(f"the keyring refused to store the sign-in: {type(exc).__name__}") from None
+
+
+def get_token(url: str, login: str) -> str | None:
+    """This device's token, or None when none is kept; raises :class:`NoKeyring`."""
+    backend = _backend()
+    try:
+        return backend.get_password(TOKEN_SERVICE, token_account(url, login))
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyring(f"the keyring could not be read: {type(exc).__name__}") from None
+
+
+def delete_token(url: str, login: str) -> bool:
+    """Forget the token; True when one was kept.  Raises :class:`NoKeyring`."""
+    backend = _backend()
+    try:
+        backend.delete_password(TOKEN_SERVICE, token_account(url, login))
     except keyring.errors.PasswordDeleteError:
         return False
     except keyring.errors.KeyringError as exc:

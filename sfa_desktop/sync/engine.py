@@ -133,13 +133,15 @@ class SyncEngine:
         assert st.client_id is not None
         try:
             identity = self.link.hello()
-        except Revoked:  # the one answer that wipes (a store missing, empty or foreign raises others)
+            report.pushed, report.conflicts = self.push(st.client_id)
+            if report.pushed and identity.is_manager:
+                identity = self.link.hello()  # a manager's push may have grown the territory tree below them
+            report.pulled, report.removed, report.reprimed = self.pull(identity)
+        except Revoked:
+            # Only the server's "revoked" wipes (never unreachable, refused or incompatible); a device
+            # revoked with grace hears it after its push, so its waiting changes were handed in first.
             replica.wipe_store(self.store)
             raise
-        report.pushed, report.conflicts = self.push(st.client_id)
-        if report.pushed and identity.is_manager:
-            identity = self.link.hello()  # a manager's push may have grown the territory tree below them
-        report.pulled, report.removed, report.reprimed = self.pull(identity)
         with self.store.engine.begin() as conn:
             st = state.load(conn)
             st.last_sync_at = utcnow().isoformat(timespec="seconds")

@@ -12,6 +12,8 @@ from sqlalchemy import Connection, text
 class SyncState:
     client_id: str | None = None
     url: str | None = None  # without password
+    #: the company certificate authority the sync server's certificate is checked against (--ca-file)
+    ca_file: str | None = None
     login: str | None = None
     user_id: str | None = None
     cursor: int = 0
@@ -31,6 +33,7 @@ class SyncState:
 _KEYS = (
     "client_id",
     "url",
+    "ca_file",
     "login",
     "user_id",
     "cursor",

@@ -1,6 +1,6 @@
 """Shared helpers for the sync tests: a central store (SQLite file or a fresh PostgreSQL database) with an
 admin, territories NE/SE/MA under EAST, reps and a manager; laptops as real LocalStores each with a
-SyncEngine; a fault injector."""
+SyncEngine over the real protocol (HttpLink to sfa-server's app, served in process); a fault injector."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from sqlalchemy.engine import make_url
 from sfa_desktop.core import access
 from sfa_desktop.core.records import services
 from sfa_desktop.protocol.wire import kind_of, to_wire
-from sfa_desktop.server import admin, central, schema
+from sfa_desktop.server import admin, auth, central, schema
+from sfa_desktop.server.app import build_app
 from sfa_desktop.server.service import SyncService
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.sync.asgi_transport import InProcessTransport
 from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
+from sfa_desktop.sync.http import HttpLink
 
 LOGINS = ("admin", "ann", "bob", "cat", "mgr")
 FAULT_POINTS = ("push.before_commit", "push.after_commit", "pull.page_fetched", "pull.page_applied")
@@ -77,6 +80,9 @@ class Laptop:
     faults: Faults
     #: the central store's side of this laptop's requests (its ``engine`` and ``fault`` may be swapped)
     service: SyncService
+    #: the laptop's side: HTTP to sfa-server's app served in process
+    link: HttpLink
+    transport: InProcessTransport
 
     def territory(self, code: str) -> str:
         with self.store.engine.connect() as conn:
@@ -146,9 +152,16 @@ class World:
         store = LocalStore.open(self.root / (name or f"{login}-{len(self.laptops)}"))
         faults = Faults()
         service = SyncService(self.central, login, fault=faults)
-        engine = SyncEngine(store, service, fault=faults)
+        # The laptop reaches the central store as every laptop does: HttpLink -> sfa-server's app (in
+        # process), signed in with a device token; the app serves this laptop's requests with ``service``,
+        # so tests can still swap its engine or its fault hook.
+        with central.central_transaction(self.central) as cc:
+            grant = auth.grant_device(cc, login, name or login)
+        transport = InProcessTransport(build_app(self.central, service_for=lambda _login: service))
+        link = HttpLink("http://localhost", grant.token, transport=transport)
+        engine = SyncEngine(store, link, fault=faults)
         engine.connect(central.safe_url(self.central.url))
-        lap = Laptop(login, store, engine, faults, service)
+        lap = Laptop(login, store, engine, faults, service, link, transport)
         self.laptops.append(lap)
         if sync:
             lap.sync()
@@ -179,6 +192,8 @@ class World:
 
     def close(self) -> None:
         for lap in self.laptops:
+            lap.link.close()
+            lap.transport.close()
             lap.store.engine.dispose()
         self.central.dispose()
 

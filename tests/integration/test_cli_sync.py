@@ -84,7 +84,8 @@ def test_connect_sync_status(
     code, out, _ = run(capsys, "sync", "--data-dir", str(ann))
     assert "sent 1" in out
     assert "0 changes waiting" in out
-    assert not keys.items  # a SQLite central store has no password
+    # a SQLite central store has no password: the keyring keeps only this device's sync token
+    assert [service for service, _account in keys.items] == [credentials.TOKEN_SERVICE]
 
 
 def test_unreachable_says_so_and_counts_waiting_changes(
