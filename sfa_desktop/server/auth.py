@@ -31,6 +31,8 @@ from sfa_desktop.server import central, schema
 
 TOKEN_DAYS = 30
 ROTATE_AFTER = dt.timedelta(days=1)
+#: How stale a device's "last seen" may get before a request writes it again.
+SEEN_EVERY = dt.timedelta(minutes=10)
 #: Failed sign-ins before the login is locked, and for how long.
 LOCK_AFTER = 10
 LOCK_FOR = dt.timedelta(minutes=15)
@@ -225,7 +227,9 @@ def authenticate(conn: Connection, token: str, *, now: dt.datetime | None = None
         )
     if row["expires_at"] <= now:
         raise AuthenticationFailed("This device's sign-in has expired. Sign in again with your password.")
-    values: dict[str, object] = {"last_seen_at": now}
+    values: dict[str, object] = {}
+    if row["last_seen_at"] is None or now - row["last_seen_at"] >= SEEN_EVERY:
+        values["last_seen_at"] = now  # not on every request: 10,000 reps would write a row each
     rotated = None
     if row["token_hash"] == hashed and now - row["rotated_at"] >= ROTATE_AFTER:
         rotated = _new_token()
@@ -241,7 +245,8 @@ def authenticate(conn: Connection, token: str, *, now: dt.datetime | None = None
         values.update(token_hash=token_hash(rotated), rotated_at=now)
     elif row["previous_hash"] is not None:
         values["previous_hash"] = None  # the new token is in use: the old one goes
-    conn.execute(update(DEVICES).where(DEVICES.c.id == row["id"]).values(values))
+    if values:
+        conn.execute(update(DEVICES).where(DEVICES.c.id == row["id"]).values(values))
     return Caller(row["login"], row["id"], rotated=rotated)
 
 

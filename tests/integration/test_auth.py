@@ -137,3 +137,23 @@ def test_revoking_a_device_or_a_user_is_the_authenticated_instruction_to_wipe(st
         listed = auth.list_devices(cc, "ann")
     assert [d.name for d in listed] == ["laptop", "spare"]
     assert all(d.revoked_at for d in listed)
+
+
+def test_last_seen_is_written_at_most_every_ten_minutes(store: World) -> None:
+    """Every sync request authenticates: writing the device row each time would be a write per request
+    for every rep of the company."""
+    _set(store, "ann", "correct horse")
+    start = utcnow()
+    grant = auth.sign_in(store.central, "ann", "correct horse", "laptop", now=start)
+
+    def seen() -> dt.datetime:
+        with _tx(store) as cc:
+            return cc.execute(select(schema.devices.c.last_seen_at)).scalar_one()  # type: ignore[no-any-return]
+
+    with _tx(store) as cc:
+        auth.authenticate(cc, grant.token, now=start + dt.timedelta(minutes=3))
+    assert abs((seen() - start).total_seconds()) < 1
+    later = start + auth.SEEN_EVERY + dt.timedelta(seconds=1)
+    with _tx(store) as cc:
+        auth.authenticate(cc, grant.token, now=later)
+    assert abs((seen() - later).total_seconds()) < 1
