@@ -91,7 +91,6 @@ class SettingsDialog(QDialog):
         self.runner = runner or TaskRunner(self)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Connect to the central store" if first_run else "Settings")
-        self.setMinimumSize(580, 420)
         #: A password the keyring could not keep: the caller may hold it in memory for this session.
         self.unsaved_password: str | None = None
         st = sync_ops.sync_state(store)
@@ -161,10 +160,19 @@ class SettingsDialog(QDialog):
             cancel.setText("Skip — work offline")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        layout.addStretch(1)
         layout.addSpacing(8)
         layout.addWidget(buttons)
         self._connected = (st.url or "", st.login or "")
         self.show_connection()
+        # As tall as its content, the connection's note included (Sign out shows one while it is open): a
+        # fixed minimum keeps it from shrinking below its content or resizing under the pointer.
+        shown = self.connection_note.text()
+        self._note(shown or "A note about the connection.")
+        needed = layout.totalMinimumSize()
+        self.setMinimumSize(max(580, needed.width()), needed.height())
+        self.connection_note.setText(shown)
+        self.form.setRowVisible(self.connection_note, bool(shown))
 
     # -- the connection ---------------------------------------------------------------------------------
 

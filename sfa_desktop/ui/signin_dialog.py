@@ -328,6 +328,8 @@ class SignInDialog(QDialog):
         self._task.finished.connect(lambda result: self._signed_in(result, password))
 
     def _run(self, what: str, fn: Any, *args: Any) -> None:
+        for field in (self.address, self.login, self.password):
+            self._mark(field, False)
         self._set_busy(what)
         self._task = self.runner.submit(fn, *args)
         self._task.failed.connect(self._failed)
