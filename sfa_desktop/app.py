@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             code = _take_screenshot(app, window, screenshot)
         else:
             window.show()
+            if args.file is None:
+                _sign_in_on_first_start(window)
             return app.exec()
     except Exception as exc:
         # Raised out of main (the window could not be built): logged, then Python prints it as ever.
@@ -185,6 +187,16 @@ def _import_when_ready(window: MainWindow, path: Path) -> None:
     from sfa_desktop.ui.import_dialog import open_import
 
     window.ready.connect(lambda: open_import(window, str(path)), Qt.ConnectionType.SingleShotConnection)
+
+
+def _sign_in_on_first_start(window: MainWindow) -> None:
+    """A laptop's first start (no data, not connected): the sign-in dialog over the window, once the
+    window is on screen (Work offline closes it; never on demo data or once connected)."""
+    from PySide6.QtCore import QTimer
+
+    from sfa_desktop.ui.signin_dialog import sign_in_at_first_start
+
+    QTimer.singleShot(0, window, lambda: sign_in_at_first_start(window))
 
 
 def _take_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:

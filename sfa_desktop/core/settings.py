@@ -21,6 +21,8 @@ DEFAULTS: dict[str, str] = {
     #: km or mi for the call sheet's distances; "auto": miles where the phone region drives in miles
     "distance_unit": "auto",
     "sync_interval_minutes": "15",
+    #: the sync server address last typed in the sign-in dialog (remembered even when not signed in)
+    "sync_server": "",
     # territory report: what each activity and each order costs (cost to serve, in the currency's units),
     # and the thresholds of its coverage and at-risk sections (see core.reports.settings)
     "cost_call": "15",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sfa_desktop.core import access
 from sfa_desktop.ops import inprocess, links
+from sfa_desktop.ops import records as record_ops
 from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
@@ -46,6 +47,38 @@ def local_user(store: LocalStore) -> access.Identity | None:
     """The user this laptop syncs as, with their role; None when it was never connected."""
     with store.engine.connect() as conn:
         return access.this_user(conn)
+
+
+#: What a laptop that "holds data" holds: any one of these rows (deleted ones too) means it is not new.
+_DATA_KINDS = ("accounts", "contacts", "leads", "opportunities", "activities", "territories", "users")
+
+
+def first_start(store: LocalStore) -> bool:
+    """Is this a laptop's first start: not connected to a central store and holding no data at all?  The
+    window then offers the sign-in dialog (never on demo data, never once connected)."""
+    if sync_state(store).connected:
+        return False
+    counts = record_ops.section_counts(store, _DATA_KINDS, deleted_too=True)
+    return not any(counts.values())
+
+
+def this_device() -> str:
+    """How this laptop is named among the user's devices on the server (the name sent at sign-in)."""
+    return inprocess.device_name()
+
+
+def signed_in(store: LocalStore) -> bool:
+    """Can this laptop sync without asking: connected, and for sfa-server with a device token kept here
+    (False after Sign out, or when the keyring cannot keep it)."""
+    st = sync_state(store)
+    if not (st.connected and st.url and st.login):
+        return False
+    if not links.is_server(st.url):
+        return True
+    try:
+        return credentials.get_token(st.url, st.login) is not None
+    except credentials.NoKeyring:
+        return False
 
 
 # -- connecting ---------------------------------------------------------------------------------------------

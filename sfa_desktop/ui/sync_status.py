@@ -48,8 +48,13 @@ def _changes(n: int) -> str:
     return f"{n:,} change{'s' if n != 1 else ''} waiting"
 
 
-def describe(status: SyncStatus, now: datetime | None = None) -> str:
-    """What the status bar says for a status."""
+def describe(status: SyncStatus, now: datetime | None = None, *, server: bool = False) -> str:
+    """What the status bar says for a status (``server``: the laptop syncs through sfa-server, where a
+    device signs in rather than giving a password each time)."""
+    if server and status.state == "password_refused":
+        return f"Sign-in needed — {_changes(status.waiting)}"
+    if server and status.state == "password_needed":
+        return f"Not signed in — {_changes(status.waiting)}"
     if status.state == "syncing":
         if status.total:
             return f"Syncing… {status.stage} {status.done:,} of {status.total:,}"
@@ -107,16 +112,26 @@ class SyncStatusWidget(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.link)
         self.status = SyncStatus(state="not_connected")
+        #: the laptop syncs through sfa-server: the link signs in again instead of asking a password
+        self.server = False
         self.show_status(self.status)
         #: "Synced 3 min ago" moves on by itself.
         self._ticker = QTimer(self)
         self._ticker.setInterval(TICK_MS)
-        self._ticker.timeout.connect(lambda: self.label.setText(describe(self.status)))
+        self._ticker.timeout.connect(lambda: self.label.setText(describe(self.status, server=self.server)))
         self._ticker.start()
+
+    def use_server(self, server: bool) -> None:
+        """Say "Sign in…" (sfa-server) or "Enter password…" (a database reached directly) on the link."""
+        self.server = server
+        self.link.setText(
+            "<a href='#password'>Sign in…</a>" if server else "<a href='#password'>Enter password…</a>"
+        )
+        self.show_status(self.status)
 
     def show_status(self, status: SyncStatus) -> None:
         self.status = status
-        self.label.setText(describe(status))
+        self.label.setText(describe(status, server=self.server))
         self.label.setToolTip(status.message)
         syncing = status.state == "syncing"
         self.progress.setVisible(syncing)

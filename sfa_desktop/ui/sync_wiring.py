@@ -11,7 +11,13 @@ from PySide6.QtWidgets import QToolBar, QToolButton
 from sfa_desktop.ops import settings as settings_ops
 from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.ui.icons import icon
+from sfa_desktop.ui.signin_dialog import after_sign_in, open_sign_in
 from sfa_desktop.ui.sync_status import PasswordDialog, SyncController, SyncStatusWidget
+
+
+def _on_server(store: Any) -> bool:
+    url = sync_ops.sync_state(store).url
+    return bool(url and sync_ops.is_server(url))
 
 
 def install_sync(window: Any) -> SyncController:
@@ -23,6 +29,7 @@ def install_sync(window: Any) -> SyncController:
     window.sync.statusShown.connect(lambda _status: window.refresh_pending())
     window.sync.synced.connect(window.refresh_lists)
     window.sync_status.show_status(window.sync.status)
+    window.sync_status.use_server(_on_server(store))
     window.statusBar().insertPermanentWidget(0, window.sync_status)
     window.conflicts_view = None
 
@@ -32,7 +39,9 @@ def install_sync(window: Any) -> SyncController:
     def open_settings() -> None:
         from sfa_desktop.ui.settings_dialog import SettingsDialog  # on first use: not needed to start
 
-        dialog = SettingsDialog(store, window)
+        dialog = SettingsDialog(store, window, runner=window.runner)
+        dialog.signedIn.connect(lambda dialog: after_sign_in(window, dialog))
+        dialog.signedOut.connect(lambda: window.sync_status.use_server(_on_server(store)))
         if dialog.exec():
             if dialog.unsaved_password:
                 window.sync.use_password(dialog.unsaved_password)
@@ -43,6 +52,10 @@ def install_sync(window: Any) -> SyncController:
     def enter_password() -> None:
         st = sync_ops.sync_state(store)
         if not st.connected:
+            return
+        if st.url and sync_ops.is_server(st.url):
+            said = window.sync.status.message or "This device is not signed in to the sync server."
+            open_sign_in(window, reason=f"{said} Your changes wait on this laptop until you sign in.")
             return
         dialog = PasswordDialog(st.url or "", st.login or "", window)
         if dialog.exec():
@@ -80,6 +93,11 @@ def install_sync(window: Any) -> SyncController:
     conflicts_action = QAction("&Conflicts", window)
     conflicts_action.triggered.connect(show_conflicts)
     menu.addAction(conflicts_action)
+    sign_in_action = QAction("Sign &in…", window)
+    sign_in_action.setObjectName("signIn")
+    sign_in_action.setToolTip("Sign this laptop in to the company's sync server")
+    sign_in_action.triggered.connect(lambda: open_sign_in(window))
+    menu.addAction(sign_in_action)
     settings_action = QAction("&Settings…", window)
     settings_action.triggered.connect(open_settings)
     menu.addAction(settings_action)
