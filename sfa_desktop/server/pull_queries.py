@@ -133,11 +133,15 @@ def fetch_departures(
     return [dict(r) for r in cc.execute(query).mappings()]
 
 
-def fetch_conflicts(cc: Connection, after: int, page_hi: int, territories: set[str]) -> list[dict[str, Any]]:
+def fetch_conflicts(
+    cc: Connection, after: int, page_hi: int, territories: set[str], login: str
+) -> list[dict[str, Any]]:
+    """Conflicts of these territories, and those with no territory that ``login`` won or lost."""
     c = schema.conflicts
+    mine = and_(c.c.territory_id.is_(None), or_(c.c.won_by == login, c.c.lost_by == login))
     query = select(c).where(
         c.c.seq > after,
         c.c.seq <= page_hi,
-        or_(c.c.territory_id.in_(sorted(territories)), c.c.territory_id.is_(None)),
+        or_(c.c.territory_id.in_(sorted(territories)), mine),
     )
     return [dict(r) for r in cc.execute(query).mappings()]
