@@ -136,9 +136,10 @@ def fetch_departures(
 def fetch_conflicts(
     cc: Connection, after: int, page_hi: int, territories: set[str], login: str
 ) -> list[dict[str, Any]]:
-    """Conflicts of these territories, and those with no territory that ``login`` won or lost."""
+    """Conflicts of these territories, and those with no territory that ``login``'s own pushes archived
+    (a refused change, a conflict on a record of no territory: ``won_by``)."""
     c = schema.conflicts
-    mine = and_(c.c.territory_id.is_(None), or_(c.c.won_by == login, c.c.lost_by == login))
+    mine = and_(c.c.territory_id.is_(None), c.c.won_by == login)
     query = select(c).where(
         c.c.seq > after,
         c.c.seq <= page_hi,

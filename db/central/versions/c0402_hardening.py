@@ -20,7 +20,7 @@ the user as ``current_user``.  What this revision does:
   transaction ("fresh"): above every committed number, so laptops pulling by ``seq > cursor`` see it; a
   change-log row must name the record's own territory (or the record was rewritten in this transaction),
   a departure a territory the record is no longer in (or the record was rewritten after it), a conflict a
-  territory the user sees (or none: then only its author reads it); ``change_log.db_user`` is always
+  territory the user sees (or none: then only the user who archived it, its ``won_by``, reads it); ``change_log.db_user`` is always
   ``current_user`` and a user's conflict's ``won_by`` the user;
 * reading: other territories' change log, departures and conflicts, and change-log rows and conflicts with
   no territory written by someone else, are hidden; ``sync_clients`` rows are the user's own; any table
@@ -285,7 +285,7 @@ def _policies() -> None:
     readers = {
         "change_log": f"({visible} OR (territory_id IS NULL AND db_user = current_user))",
         "departures": f"({visible})",
-        "conflicts": f"({visible} OR (territory_id IS NULL AND (won_by = current_user OR lost_by = current_user)))",
+        "conflicts": f"({visible} OR (territory_id IS NULL AND won_by = current_user))",
     }
     writers = {
         "change_log": f"({visible} OR territory_id IS NULL)",
