@@ -201,7 +201,8 @@ def test_a_direct_update_without_a_fresh_number_is_refused(world: World, scene: 
             i=contact,
         )
     row = world.central_row("contacts", contact)
-    assert row is not None and row["last_name"] == "Doe NE"
+    assert row is not None
+    assert row["last_name"] == "Doe NE"
     # the same change with a fresh number reaches every laptop that holds the record
     attack(
         world,

@@ -20,14 +20,17 @@ the user as ``current_user``.  What this revision does:
   transaction ("fresh"): above every committed number, so laptops pulling by ``seq > cursor`` see it; a
   change-log row must name the record's own territory (or the record was rewritten in this transaction),
   a departure a territory the record is no longer in (or the record was rewritten after it), a conflict a
-  territory the user sees (or none: then only the user who archived it, its ``won_by``, reads it); ``change_log.db_user`` is always
-  ``current_user`` and a user's conflict's ``won_by`` the user;
+  territory the user sees (or none: then only the user who archived it, its ``won_by``, reads it);
+  ``change_log.db_user`` and a conflict's ``won_by`` are always ``current_user``; the checks run once per
+  statement (transition tables); a number allocated by this transaction is above every committed one
+  and commits in order, since the counter row stays locked by this transaction until it commits;
 * reading: other territories' change log, departures and conflicts, and change-log rows and conflicts with
   no territory written by someone else, are hidden; ``sync_clients`` rows are the user's own; any table
   named ``user_secrets`` or ``devices`` is closed to user roles.
 
 Synced tables are found as those with ``seq``, ``updated_at`` and ``deleted_at`` columns (a table added by a
-later revision needs ``sfa_fresh_seq`` as a trigger: see ``_fence``).  PostgreSQL only; a no-op on SQLite.
+later revision needs the ``sfa_seq_fresh_insert``/``_update`` triggers, as ``upgrade`` makes them).
+PostgreSQL only, but for the two counter columns.
 
 Revision ID: c0402
 Revises: c0301
@@ -145,16 +148,6 @@ BEGIN
 END
 $$;
 
--- True when ``s`` was handed to this transaction by sfa_allocate_seq: the counter row is locked by this
--- transaction until it commits, so such a number is above every committed one and commits in order.
-CREATE OR REPLACE FUNCTION sfa_seq_is_fresh(s bigint) RETURNS boolean
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
-    SELECT EXISTS (
-        SELECT 1 FROM seq_counter
-        WHERE id = 1 AND holder = sfa_xact() AND s BETWEEN lo AND value
-    )
-$$;
-
 CREATE OR REPLACE FUNCTION sfa_seq_counter_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -182,68 +175,102 @@ $$;
 """
 
 _FENCES = """
--- A synced table's row written by a user role carries a number its own transaction allocated.
+-- The numbers this transaction allocated (lo, hi), or nulls when it took none.
+CREATE OR REPLACE FUNCTION sfa_fresh_range(OUT lo bigint, OUT hi bigint)
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+    SELECT c.lo, c.value FROM (SELECT 1) one
+    LEFT JOIN seq_counter c ON c.id = 1 AND c.holder = sfa_xact()
+$$;
+
+-- A statement of a user role writing a synced table: every row it wrote carries a number its own
+-- transaction allocated.  Once per statement (transition table), not per row.
 CREATE OR REPLACE FUNCTION sfa_fresh_seq() RETURNS trigger
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = {schema}, pg_temp AS $$
+DECLARE
+    r record;
 BEGIN
-    IF sfa_acting_as_user() AND NOT sfa_seq_is_fresh(NEW.seq) THEN
+    IF NOT sfa_acting_as_user() THEN
+        RETURN NULL;
+    END IF;
+    r := sfa_fresh_range();
+    IF EXISTS (SELECT 1 FROM sfa_new n WHERE r.lo IS NULL OR n.seq NOT BETWEEN r.lo AND r.hi) THEN
         RAISE EXCEPTION 'a change to % must carry a sequence number allocated in its own transaction '
             '(sfa_allocate_seq) and be logged', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
     END IF;
+    RETURN NULL;
+END
+$$;
+
+-- A conflict names who archived it: the role acting.
+CREATE OR REPLACE FUNCTION sfa_set_won_by() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.won_by := current_user;
     RETURN NEW;
 END
 $$;
 
--- change_log, departures, conflicts: who and where a user role's row may claim.
+-- change_log, departures, conflicts written by a user role: fresh numbers, synced tables only, and the
+-- territory each row claims (see the module's docstring).  Once per statement and table named.
 CREATE OR REPLACE FUNCTION sfa_logged_guard() RETURNS trigger
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = {schema}, pg_temp AS $$
 DECLARE
+    r record;
+    named text;
     scoped boolean;
     synced boolean;
-    found_row boolean := false;
-    rec_territory text;
-    rec_seq bigint;
+    bad boolean;
 BEGIN
-    IF TG_TABLE_NAME = 'conflicts' AND sfa_acting_as_user() THEN
-        NEW.won_by := current_user;
-    END IF;
     IF NOT sfa_acting_as_user() THEN
-        RETURN NEW;
+        RETURN NULL;
     END IF;
-    IF NOT sfa_seq_is_fresh(NEW.seq) THEN
+    r := sfa_fresh_range();
+    IF EXISTS (SELECT 1 FROM sfa_new n WHERE r.lo IS NULL OR n.seq NOT BETWEEN r.lo AND r.hi) THEN
         RAISE EXCEPTION 'a % row must carry a sequence number allocated in its own transaction', TG_TABLE_NAME
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    SELECT bool_or(a.attname = 'territory_id'),
-           count(*) FILTER (WHERE a.attname IN ('seq', 'updated_at', 'deleted_at')) = 3
-      INTO scoped, synced
-      FROM pg_attribute a
-     WHERE a.attrelid = to_regclass(quote_ident(NEW.table_name)) AND a.attnum > 0 AND NOT a.attisdropped;
-    IF NOT coalesce(synced, false) THEN
-        RAISE EXCEPTION '% is not a synced table', NEW.table_name USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF scoped THEN
-        EXECUTE format('SELECT true, territory_id, seq FROM %I WHERE id = $1', NEW.table_name)
-           INTO found_row, rec_territory, rec_seq USING NEW.record_id;
-        found_row := coalesce(found_row, false);
-    ELSIF NEW.territory_id IS NOT NULL THEN
-        RAISE EXCEPTION '% has no territories: a % row about it names none', NEW.table_name, TG_TABLE_NAME
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF TG_TABLE_NAME = 'change_log' THEN
-        IF scoped AND (NOT found_row OR (NEW.territory_id IS DISTINCT FROM rec_territory
-                                         AND NOT sfa_seq_is_fresh(rec_seq))) THEN
-            RAISE EXCEPTION 'a change-log row names the territory of its record'
-                USING ERRCODE = 'insufficient_privilege';
+    FOR named IN SELECT DISTINCT n.table_name FROM sfa_new n LOOP
+        SELECT bool_or(a.attname = 'territory_id'),
+               count(*) FILTER (WHERE a.attname IN ('seq', 'updated_at', 'deleted_at')) = 3
+          INTO scoped, synced
+          FROM pg_attribute a
+         WHERE a.attrelid = to_regclass(quote_ident(named)) AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT coalesce(synced, false) THEN
+            RAISE EXCEPTION '% is not a synced table', named USING ERRCODE = 'insufficient_privilege';
         END IF;
-    ELSIF TG_TABLE_NAME = 'departures' THEN
-        IF NOT scoped OR (found_row AND NEW.territory_id IS NOT DISTINCT FROM rec_territory
-                          AND NOT (sfa_seq_is_fresh(rec_seq) AND rec_seq > NEW.seq)) THEN
-            RAISE EXCEPTION 'a departure names a territory its record has left'
-                USING ERRCODE = 'insufficient_privilege';
+        IF NOT scoped THEN
+            IF TG_TABLE_NAME = 'departures'
+               OR EXISTS (SELECT 1 FROM sfa_new n WHERE n.table_name = named AND n.territory_id IS NOT NULL) THEN
+                RAISE EXCEPTION '% has no territories: a % row about it names none', named, TG_TABLE_NAME
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            CONTINUE;
         END IF;
-    END IF;
-    RETURN NEW;
+        IF TG_TABLE_NAME = 'change_log' THEN
+            -- the record's own territory, unless this transaction rewrote the record (a move and back)
+            EXECUTE format(
+                'SELECT EXISTS (SELECT 1 FROM sfa_new n LEFT JOIN %I t ON t.id = n.record_id '
+                'WHERE n.table_name = $1 AND (t.id IS NULL OR (n.territory_id IS DISTINCT FROM t.territory_id '
+                'AND NOT t.seq BETWEEN $2 AND $3)))', named)
+               INTO bad USING named, r.lo, r.hi;
+            IF bad THEN
+                RAISE EXCEPTION 'a change-log row names the territory of its record'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+        ELSIF TG_TABLE_NAME = 'departures' THEN
+            -- a territory the record has left, unless this transaction rewrote the record after it
+            EXECUTE format(
+                'SELECT EXISTS (SELECT 1 FROM sfa_new n JOIN %I t ON t.id = n.record_id '
+                'WHERE n.table_name = $1 AND n.territory_id IS NOT DISTINCT FROM t.territory_id '
+                'AND NOT (t.seq BETWEEN $2 AND $3 AND t.seq > n.seq))', named)
+               INTO bad USING named, r.lo, r.hi;
+            IF bad THEN
+                RAISE EXCEPTION 'a departure names a territory its record has left'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+        END IF;
+    END LOOP;
+    RETURN NULL;
 END
 $$;
 """
@@ -315,21 +342,26 @@ def upgrade() -> None:
     run(_SEQ_REFUSE)
     run(_SEQ.format(schema=schema, step=SEQ_STEP_MAX, ceiling=SEQ_CEILING))
     run("REVOKE UPDATE, INSERT, DELETE, TRUNCATE ON seq_counter FROM sfa_user")
-    for name in ("sfa_allocate_seq(bigint)", "sfa_seq_is_fresh(bigint)"):
-        run(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
-        run(f"GRANT EXECUTE ON FUNCTION {name} TO sfa_user")
     # the fences
     run(_FENCES.format(schema=schema))
+    for name in ("sfa_allocate_seq(bigint)", "sfa_fresh_range()"):
+        run(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
+        run(f"GRANT EXECUTE ON FUNCTION {name} TO sfa_user")
     for table in _synced_tables():
-        run(
-            f"CREATE TRIGGER sfa_seq_fresh BEFORE INSERT OR UPDATE ON {_ident(table)} "
-            "FOR EACH ROW EXECUTE FUNCTION sfa_fresh_seq()"
-        )
+        for event in ("INSERT", "UPDATE"):
+            run(
+                f"CREATE TRIGGER sfa_seq_fresh_{event.lower()} AFTER {event} ON {_ident(table)} "
+                "REFERENCING NEW TABLE AS sfa_new FOR EACH STATEMENT EXECUTE FUNCTION sfa_fresh_seq()"
+            )
     for table in LOGGED_TABLES:
         run(
-            f"CREATE TRIGGER sfa_logged_guard BEFORE INSERT ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION sfa_logged_guard()"
+            f"CREATE TRIGGER sfa_logged_guard AFTER INSERT ON {table} "
+            "REFERENCING NEW TABLE AS sfa_new FOR EACH STATEMENT EXECUTE FUNCTION sfa_logged_guard()"
         )
+    run(
+        "CREATE TRIGGER conflicts_won_by BEFORE INSERT ON conflicts "
+        "FOR EACH ROW EXECUTE FUNCTION sfa_set_won_by()"
+    )
     _policies()
     # secrets another revision may keep (password hashes, device tokens): never readable by a user role
     for table in SECRET_TABLES:
@@ -374,14 +406,17 @@ def downgrade() -> None:
         "USING (login = session_user OR sfa_is_admin()) WITH CHECK (login = session_user OR sfa_is_admin())"
     )
     for table in _synced_tables():
-        run(f"DROP TRIGGER IF EXISTS sfa_seq_fresh ON {_ident(table)}")
+        run(f"DROP TRIGGER IF EXISTS sfa_seq_fresh_insert ON {_ident(table)}")
+        run(f"DROP TRIGGER IF EXISTS sfa_seq_fresh_update ON {_ident(table)}")
+    run("DROP TRIGGER IF EXISTS conflicts_won_by ON conflicts")
+    run("DROP FUNCTION IF EXISTS sfa_set_won_by()")
     run("DROP FUNCTION IF EXISTS sfa_logged_guard()")
     run("DROP FUNCTION IF EXISTS sfa_fresh_seq()")
     run("DROP TRIGGER IF EXISTS sfa_seq_counter_guard ON seq_counter")
     run("DROP TRIGGER IF EXISTS sfa_seq_counter_no_delete ON seq_counter")
     run("DROP FUNCTION IF EXISTS sfa_seq_counter_guard()")
     run("DROP FUNCTION IF EXISTS sfa_seq_counter_refuse()")
-    run("DROP FUNCTION IF EXISTS sfa_seq_is_fresh(bigint)")
+    run("DROP FUNCTION IF EXISTS sfa_fresh_range()")
     run("DROP FUNCTION IF EXISTS sfa_allocate_seq(bigint)")
     run("DROP FUNCTION IF EXISTS sfa_xact()")
     run("ALTER TABLE seq_counter DROP COLUMN holder, DROP COLUMN lo")
