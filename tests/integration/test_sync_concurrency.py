@@ -142,9 +142,6 @@ def test_a_push_held_mid_batch_does_not_hold_up_another(world: World) -> None:
     assert mgr.row("accounts", slow) is not None
     assert_replica_matches(world, mgr)
     with world.central.connect() as cc:
-        seqs = dict(
-            cc.execute(
-                text("SELECT id, seq FROM accounts WHERE id IN (:a, :b)"), {"a": slow, "b": quick}
-            ).all()
-        )
+        query = text("SELECT id, seq FROM accounts WHERE id IN (:a, :b)")
+        seqs: dict[str, int] = {r.id: r.seq for r in cc.execute(query, {"a": slow, "b": quick})}
     assert seqs[slow] > seqs[quick]
