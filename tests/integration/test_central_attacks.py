@@ -313,3 +313,40 @@ def test_a_reps_role_cannot_log_in(world: World, scene: dict[str, Any]) -> None:
     # the service's login reads nothing until it acts as a user
     with pytest.raises(DBAPIError, match="permission denied"), world.service_engine.connect() as cc:
         cc.execute(text("SELECT count(*) FROM accounts"))
+
+
+def test_a_login_is_an_identifier_never_sql(world: World) -> None:
+    """act_as and the role's creation quote the login (psycopg.sql): a login full of SQL is just a name."""
+    from sfa_desktop.server import roles
+
+    login = 'eve"; DROP TABLE accounts; --'
+    ann = world.laptop("ann")
+    ann.create("accounts", {"name": "Still here", "territory_id": ann.territory("NE")})
+    ann.sync()
+    with world.central.begin() as cc:
+        roles.ensure_user_role(cc, login)
+    try:
+        with world.acting_as(login) as cc:
+            assert cc.execute(text("SELECT current_user, current_setting('sfa.login')")).one() == (
+                login,
+                login,
+            )
+            assert cc.execute(text("SELECT count(*) FROM accounts")).scalar() == 0  # not a user: sees nothing
+        assert world.count("accounts", name="Still here") == 1
+    finally:
+        with world.central.begin() as cc:
+            cc.exec_driver_sql('DROP ROLE "eve""; DROP TABLE accounts; --"')
+
+
+def test_acting_is_a_no_op_on_sqlite(tmp_path: Path) -> None:
+    from sfa_desktop.server import roles
+
+    engine = central.make_central_engine(str(tmp_path / "central.sqlite3"))
+    central.init_central(engine)
+    try:
+        with central.central_transaction(engine) as cc:
+            roles.act_as(cc, "ann")
+            roles.ensure_user_role(cc, "ann")
+            assert central.db_user(cc, "ann") == "ann"
+    finally:
+        engine.dispose()
