@@ -95,8 +95,10 @@ def ensure_user_role(conn: Connection, login: str) -> None:
     _run(conn, sql.SQL("GRANT {} TO {}").format(role, sql.Identifier(SERVER_GROUP)))
 
 
-def create_server_login(conn: Connection, name: str) -> None:
-    """A login role for sfa-server (no password: set it with psql's ``\\password NAME``)."""
+def create_server_login(conn: Connection, name: str, password: str | None = None) -> None:
+    """A login role for sfa-server, a member of ``sfa_server``, with the timeouts (``sfa central
+    add-server-login``).  ``password``: hashed here (SCRAM, by libpq, as psql's ``\\password`` does), so
+    only the verifier reaches the server, never the password as SQL text; without one, set it later."""
     if conn.dialect.name != "postgresql":
         return
     from psycopg import sql
@@ -106,3 +108,9 @@ def create_server_login(conn: Connection, name: str) -> None:
         _run(conn, sql.SQL("CREATE ROLE {} LOGIN").format(role))
     _run(conn, sql.SQL("GRANT {} TO {}").format(sql.Identifier(SERVER_GROUP), role))
     _set_timeouts(conn, name)
+    if password is not None:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        pgconn = raw.pgconn
+        verifier = pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
+        _run(conn, sql.SQL("ALTER ROLE {} PASSWORD {}").format(role, sql.Literal(verifier)))

@@ -350,3 +350,40 @@ def test_acting_is_a_no_op_on_sqlite(tmp_path: Path) -> None:
             assert central.db_user(cc, "ann") == "ann"
     finally:
         engine.dispose()
+
+
+def test_add_server_login_hashes_the_password_before_it_leaves(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sfa central add-server-login``: a login role that may act as every user and nothing more; its
+    password reaches PostgreSQL only as a SCRAM verifier, never as SQL text."""
+    import io
+
+    from sfa_desktop import cli
+
+    secret = "Srv-s3cret-pw"
+    monkeypatch.setattr("sys.stdin", io.StringIO(secret + "\n"))
+    name = "sfa_sync_cli"
+    try:
+        code = cli.main(["central", "add-server-login", name, "--password-stdin", "--url", world.url])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert secret not in out + err
+        with world.central.connect() as cc:
+            query = text("SELECT rolpassword FROM pg_authid WHERE rolname = :n")
+            stored = str(cc.execute(query, {"n": name}).scalar())
+        assert stored.startswith("SCRAM-SHA-256$")
+        assert secret not in stored
+        login = create_engine(make_url(world.url).set(username=name, password=secret))
+        try:
+            with login.connect() as cc:
+                with pytest.raises(DBAPIError, match="permission denied"), cc.begin():
+                    cc.execute(text("SELECT count(*) FROM accounts"))
+                with cc.begin():
+                    cc.execute(text('SET LOCAL ROLE "ann"'))
+                    assert cc.execute(text("SELECT current_user")).scalar() == "ann"
+        finally:
+            login.dispose()
+    finally:
+        with world.central.begin() as cc:
+            cc.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
