@@ -387,3 +387,13 @@ def test_add_server_login_hashes_the_password_before_it_leaves(
     finally:
         with world.central.begin() as cc:
             cc.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+
+
+def test_the_group_roles_are_fenced_too(world: World, scene: dict[str, Any]) -> None:
+    """The service's login may also switch to sfa_user (every user's group) or sfa_server: neither writes."""
+    before = world.count("change_log")
+    forged = LOG + "VALUES (:s, 'users', 'x', NULL, 'update', '{}', 'x', now())"
+    refused(world, "sfa_user", forged, "allocated in its own transaction", s=counter(world) - 1)
+    refused(world, "sfa_server", forged, "permission denied", s=counter(world) - 1)
+    refused(world, "sfa_user", "UPDATE seq_counter SET value = 0", "permission denied")
+    assert world.count("change_log") == before

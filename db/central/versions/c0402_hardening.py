@@ -15,7 +15,7 @@ the user as ``current_user``.  What this revision does:
   UPDATE): numbers come from ``sfa_allocate_seq(n)`` (SECURITY DEFINER, increments only, 1..1,000,000 at a
   time, never past 2^62), which records the range it handed to the current transaction; a trigger refuses
   any update of the counter that rewinds it or takes it past the bound, whoever runs it;
-* for a user role (a member of ``sfa_user``), every insert or update of a synced table and every insert
+* for a user role (one holding ``sfa_user``'s privileges), every insert or update of a synced table and every insert
   into ``change_log``, ``departures`` and ``conflicts`` must carry a sequence number allocated by the same
   transaction ("fresh"): above every committed number, so laptops pulling by ``seq > cursor`` see it; a
   change-log row must name the record's own territory (or the record was rewritten in this transaction),
@@ -113,11 +113,11 @@ BEGIN
 END
 $$;
 
--- A user role (member of sfa_user, not a superuser): the fences below apply to it; the store's owner
--- (``sfa central``, migrations) is not fenced, it can drop any trigger anyway.
+-- A user role (one holding sfa_user's privileges, not a superuser): the fences below apply to it; the
+-- store's owner (``sfa central``, migrations) is not fenced, it can drop any trigger anyway.
 CREATE OR REPLACE FUNCTION sfa_acting_as_user() RETURNS boolean
 LANGUAGE sql STABLE SECURITY INVOKER SET search_path = {schema}, pg_temp AS $$
-    SELECT pg_has_role(current_user, 'sfa_user', 'MEMBER')
+    SELECT pg_has_role(current_user, 'sfa_user', 'USAGE')
        AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
 $$;
 """
