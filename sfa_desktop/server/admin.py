@@ -3,7 +3,8 @@ old tombstones.
 
 Each function runs in the caller's central transaction and writes through :class:`central.Writer`, so
 every change is numbered, logged and reaches the laptops like any other.  On PostgreSQL each user is also
-a login role (member of ``sfa_user``) whose password the admin sets; row-level security keys on it.
+a role (member of ``sfa_user``, NOLOGIN: see ``roles``) that sfa-server acts as; row-level security
+keys on it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from sfa_desktop.core.records.fields import ENTITIES, clean
 from sfa_desktop.core.records.models import new_id
-from sfa_desktop.server import auth, schema
+from sfa_desktop.server import auth, roles, schema
 from sfa_desktop.server.central import CentralError, Writer
 
 USERS = schema.SYNCED["users"]
@@ -53,21 +54,10 @@ def add_territory(writer: Writer, code: str, name: str, parent: str | None = Non
 
 
 def _pg_role(conn: Connection, login: str, password: str | None, *, create: bool) -> None:
-    if conn.dialect.name != "postgresql":
-        return
-    from psycopg import sql
-
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    exists = conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).first()
-    if create and not exists:
-        statement = sql.SQL("CREATE ROLE {} LOGIN IN ROLE sfa_user").format(sql.Identifier(login))
-        conn.exec_driver_sql(statement.as_string(raw))  # type: ignore[arg-type]
-    if password is not None:
-        statement = sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
-            sql.Identifier(login), sql.Literal(password)
-        )
-        conn.exec_driver_sql(statement.as_string(raw))  # type: ignore[arg-type]
+    """The user's database role (``roles.ensure_user_role``): NOLOGIN, so ``password`` is not put on it;
+    sfa-server acts as the role (``roles.act_as``)."""
+    if create:
+        roles.ensure_user_role(conn, login)
 
 
 def add_user(

@@ -17,7 +17,7 @@ memory change by change, and written by a buffered :class:`~sfa_desktop.server.c
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -35,9 +35,16 @@ _CHUNK = 1000
 
 
 def apply_batch(
-    cc: Connection, identity: Identity, client_id: str, batch: Sequence[Change]
+    cc: Connection,
+    identity: Identity,
+    client_id: str,
+    batch: Sequence[Change],
+    before_flush: Callable[[], None] | None = None,
 ) -> tuple[int, int, int]:
-    """Apply one batch.  Returns (last change number confirmed, changes applied, conflicts archived)."""
+    """Apply one batch.  Returns (last change number confirmed, changes applied, conflicts archived).
+
+    The sequence numbers are taken when the merged batch is written (``Writer.flush``, just before the
+    commit), so another push waits for this one only that long; ``before_flush`` runs just before."""
     clients = schema.sync_clients
     writer = Writer(cc, login=identity.login, client_id=client_id, buffered=True)
     last = cc.execute(select(clients.c.last_change_no).where(clients.c.client_id == client_id)).scalar()
@@ -58,6 +65,8 @@ def apply_batch(
         if change.table == "territories" and identity.is_manager:
             identity = _grown(identity, current)
     merges.touch(writer, resolver)
+    if before_flush is not None:
+        before_flush()
     writer.flush()
     confirmed = max(last, batch[-1].change_no) if batch else last
     cc.execute(
@@ -104,7 +113,7 @@ def _apply_one(
         rewritten = replace(rewritten, op="update", changes=kept)
     # a record the laptop placed in ``leaves``: a refusal is archived there, where that laptop sees it
     conflicts += _merge(writer, identity, rewritten, rows, archive_in=leaves)
-    if leaves is not None:
+    if leaves is not None and leaves in identity.territories:  # a laptop only holds what it may see
         writer.depart(rewritten.table, rewritten.record_id, leaves)
     row = rows.get((rewritten.table, rewritten.record_id))
     if merges.is_merge(rewritten) and row is not None and row.get("merged_into_id"):
@@ -131,10 +140,13 @@ def _merge(
         # a record made with no territory and no owner (a lead added on a laptop): its maker's
         new_values["owner_id"] = identity.user_id
     if not may_write_row(identity, change.table, current, new_values):
+        # archived where the pusher sees it (never in a territory the pusher may not see): with no
+        # territory, only its author reads it
+        seen = [t for t in (archive_in, territory_now, territory_new) if t and t in identity.territories]
         writer.conflict(
             table=change.table,
             record_id=change.record_id,
-            territory=archive_in or territory_now or territory_new,
+            territory=seen[0] if seen else None,
             field="*",
             lost=change.new_values(),
             won=None,

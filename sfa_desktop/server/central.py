@@ -262,13 +262,32 @@ def info(conn: Connection, key: str) -> str | None:
 # -- writing --------------------------------------------------------------------------------------------
 
 
+#: The most numbers one call of the central store's ``sfa_allocate_seq`` hands out (revision c0402).
+SEQ_STEP_MAX = 1_000_000
+
+
 def allocate_seq(conn: Connection, count: int) -> int:
-    """Reserve ``count`` sequence numbers; returns the first.  Locks the counter row until commit, so
-    numbers follow commit order."""
-    new_value = conn.execute(
-        text("UPDATE seq_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": count}
-    ).scalar_one()
-    return int(new_value) - count + 1
+    """Reserve ``count`` consecutive sequence numbers; returns the first.  Locks the counter row until
+    commit, so numbers follow commit order: take them just before committing.
+
+    On PostgreSQL through ``sfa_allocate_seq`` (user roles may not update the counter themselves; the
+    database then knows which numbers are this transaction's own, see revision c0402)."""
+    if count < 1:
+        raise ValueError("allocate at least one sequence number")
+    if conn.dialect.name != "postgresql":
+        new_value = conn.execute(
+            text("UPDATE seq_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": count}
+        ).scalar_one()
+        return int(new_value) - count + 1
+    first = None
+    left = count
+    while left:
+        step = min(left, SEQ_STEP_MAX)
+        got = int(conn.execute(text("SELECT sfa_allocate_seq(:n)"), {"n": step}).scalar_one())
+        first = got if first is None else first
+        left -= step
+    assert first is not None
+    return first
 
 
 def current_seq(conn: Connection) -> int:
@@ -276,9 +295,10 @@ def current_seq(conn: Connection) -> int:
 
 
 def db_user(conn: Connection, claimed: str) -> str:
-    """Who the database says is connected; SQLite has no users, so the claimed login stands."""
+    """Who the database says is acting (the user's role the sync service switched to, see ``roles``);
+    SQLite has no users, so the claimed login stands."""
     if conn.dialect.name == "postgresql":
-        return str(conn.execute(text("SELECT session_user")).scalar_one())
+        return str(conn.execute(text("SELECT current_user")).scalar_one())
     return claimed
 
 
@@ -298,10 +318,6 @@ class Writer:
     batch become one row write, each still numbered and logged.  Unbuffered (the admin commands), every
     call is written at once, so what it wrote can be read back in the same transaction."""
 
-    #: Sequence numbers are reserved this many at a time (numbers left unused at commit are gaps, which a
-    #: pull by ``seq > cursor`` does not mind).
-    SEQ_BLOCK = 256
-
     def __init__(
         self, conn: Connection, *, login: str, client_id: str | None = None, buffered: bool = False
     ) -> None:
@@ -310,19 +326,23 @@ class Writer:
         self.user = db_user(conn, login)
         self.now = utcnow()
         self.buffered = buffered
-        self._next = self._end = 0
+        self._pending = 0  # numbers promised since the last flush (placeholders 1..n, in order)
+        self._base = 0  # the first real number of the last flush
         self._rows: dict[tuple[str, str], tuple[bool, dict[str, Any]]] = {}  # key -> (insert?, values)
         self._logs: list[dict[str, Any]] = []
         self._departures: list[dict[str, Any]] = []
         self._conflicts: list[dict[str, Any]] = []
 
     def next_seq(self) -> int:
-        if self._next >= self._end:
-            self._next = allocate_seq(self.conn, self.SEQ_BLOCK)
-            self._end = self._next + self.SEQ_BLOCK
-        seq = self._next
-        self._next += 1
-        return seq
+        """The next number of this writer's changes, as a placeholder: the real sequence numbers are
+        allocated at :meth:`flush`, just before the transaction commits, so the counter's lock (commit
+        order, DESIGN.md sync rule 3) is held only for the flush and the commit, not the whole batch."""
+        self._pending += 1
+        return self._pending
+
+    def _stamped(self, placeholder: int) -> int:
+        """The real number of a placeholder once flushed (what the unbuffered writer's calls return)."""
+        return placeholder if self.buffered else self._base + placeholder - 1
 
     def _log(
         self,
@@ -346,7 +366,7 @@ class Writer:
             "applied_at": self.now,
         }
         if self.conn.dialect.name != "postgresql":
-            values["db_user"] = self.user  # on PostgreSQL a trigger sets it from session_user
+            values["db_user"] = self.user  # on PostgreSQL a trigger sets it: current_user
         self._logs.append(values)
 
     def _write_row(self, table: str, record_id: str, values: dict[str, Any], *, insert: bool) -> None:
@@ -369,7 +389,7 @@ class Writer:
         self._write_row(table, str(row["id"]), {**values, "seq": seq}, insert=True)
         self._log(seq, table, str(row["id"]), row.get("territory_id"), "insert", values, change_no)
         self._done()
-        return seq
+        return self._stamped(seq)
 
     def update(
         self,
@@ -404,7 +424,7 @@ class Writer:
         territory = changes.get("territory_id", old_territory) if "territory_id" in t.c else None
         self._log(seq, table, record_id, territory, op, logged, change_no)
         self._done()
-        return seq
+        return self._stamped(seq)
 
     def depart(self, table: str, record_id: str, territory: str) -> None:
         """Record that a copy of the record in ``territory`` is no longer there (laptops drop it)."""
@@ -458,7 +478,16 @@ class Writer:
         self._done()
 
     def flush(self) -> None:
-        """Write what is buffered: one statement per table and set of columns."""
+        """Write what is buffered: one statement per table and set of columns, after allocating the
+        sequence numbers and stamping them on the rows."""
+        if self._pending:
+            self._base = allocate_seq(self.conn, self._pending)
+            offset = self._base - 1
+            for _is_insert, values in self._rows.values():
+                values["seq"] += offset
+            for item in (*self._logs, *self._departures, *self._conflicts):
+                item["seq"] += offset
+            self._pending = 0
         groups: dict[tuple[str, bool, tuple[str, ...]], list[dict[str, Any]]] = {}
         for (table, record_id), (insert, values) in self._rows.items():
             row = dict(values) if insert else {**values, "_record_id": record_id}
@@ -466,7 +495,7 @@ class Writer:
         for (table, insert, columns), rows in groups.items():
             t = schema.SYNCED[table]
             if insert:
-                self.conn.execute(t.insert(), rows)
+                _insert(self.conn, t, rows)
             elif self.conn.dialect.name == "postgresql":
                 _update_from_arrays(self.conn, t, columns, rows)
             else:
@@ -477,8 +506,21 @@ class Writer:
             (schema.conflicts, self._conflicts),
         ):
             if items:
-                self.conn.execute(table_.insert(), items)
+                _insert(self.conn, table_, items)
         self._rows, self._logs, self._departures, self._conflicts = {}, [], [], []
+
+
+def _insert(conn: Connection, t: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys) into ``t``: on PostgreSQL with one statement,
+    ``INSERT ... SELECT FROM unnest(one typed array per column)``, so the central store's statement-level
+    checks (revision c0402) run once for the lot instead of once per row."""
+    if conn.dialect.name != "postgresql" or len(rows) < 2:
+        conn.execute(t.insert(), rows)
+        return
+    columns = list(rows[0])
+    arrays = [bindparam(f"v_{c}", [r[c] for r in rows], type_=ARRAY(t.c[c].type)) for c in columns]
+    source = func.unnest(*arrays).table_valued(*columns).render_derived(name="v")
+    conn.execute(t.insert().from_select(columns, select(*(source.c[c] for c in columns))))
 
 
 def _update_from_arrays(

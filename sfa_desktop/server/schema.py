@@ -61,6 +61,9 @@ seq_counter = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("value", BigInteger, nullable=False),
+    # PostgreSQL: the transaction holding the counter and the first number it took (revision c0402)
+    Column("holder", BigInteger, nullable=True),
+    Column("lo", BigInteger, nullable=True),
 )
 
 sync_info = Table(

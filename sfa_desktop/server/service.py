@@ -24,8 +24,9 @@ from sfa_desktop.protocol.messages import Head, Page, PushResult
 from sfa_desktop.server import apply, central, pull_queries
 from sfa_desktop.server.scope import TERRITORY_TABLES, identify
 
-#: Called at the points where a request can be cut short on the server ("push.before_commit" inside the
-#: push's transaction, "pull.reading" inside a page's); tests raise there to stand for a crash.
+#: Called at the points where a request can be cut short on the server ("push.before_flush" when the batch
+#: is merged but not written, "push.before_commit" inside the push's transaction once written,
+#: "pull.reading" inside a page's); tests raise (or wait) there to stand for a crash (or a slow push).
 Fault = Callable[[str], None]
 
 
@@ -63,9 +64,9 @@ class SyncService:
     def hello(self) -> Identity:
         """Check the central store speaks this protocol and the user may sync; returns who the user is."""
         with central.central_transaction(self.engine) as cc:
-            central.check_compatible(cc)
-            if self._role is not None:
+            if self._role is not None:  # the service's own login may read nothing until it acts as the user
                 self._role(cc)
+            central.check_compatible(cc)
             return identify(cc, self.login)
 
     # -- push ------------------------------------------------------------------------------------------------
@@ -74,7 +75,9 @@ class SyncService:
         """Apply one batch of a laptop's outbox in one transaction (``apply``); a change at or below the
         laptop's last applied number is skipped, so a retried push applies nothing twice."""
         with self._transaction() as (cc, identity):
-            confirmed, applied, conflicts = apply.apply_batch(cc, identity, client_id, batch)
+            confirmed, applied, conflicts = apply.apply_batch(
+                cc, identity, client_id, batch, before_flush=lambda: self.fault("push.before_flush")
+            )
             self.fault("push.before_commit")
         return PushResult(confirmed, applied, conflicts)
 

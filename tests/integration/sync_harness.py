@@ -6,25 +6,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, func, or_, select, text
+from sqlalchemy import Connection, Engine, and_, create_engine, func, or_, select, text
 from sqlalchemy.engine import make_url
 
 from sfa_desktop.core import access
 from sfa_desktop.core.records import services
 from sfa_desktop.protocol.wire import kind_of, to_wire
-from sfa_desktop.server import admin, auth, central, schema
+from sfa_desktop.server import admin, auth, central, roles, schema
 from sfa_desktop.server.app import build_app
 from sfa_desktop.server.service import SyncService
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.asgi_transport import InProcessTransport
 from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
 from sfa_desktop.sync.http import HttpLink
+from tests.integration import acting
 
 LOGINS = ("admin", "ann", "bob", "cat", "mgr")
+#: The login role the sync service connects as on PostgreSQL (a member of sfa_server), acting as each user.
+SERVICE_LOGIN = acting.SERVICE_LOGIN
 FAULT_POINTS = ("push.before_commit", "push.after_commit", "pull.page_fetched", "pull.page_applied")
 
 
@@ -146,12 +150,33 @@ class World:
             admin.add_user(w, "bob", territories=("SE",))
             admin.add_user(w, "cat", territories=("MA",))
             admin.add_user(w, "mgr", role="manager", territories=("EAST",))
+            roles.create_server_login(cc, SERVICE_LOGIN)
+        #: what laptops' requests run on: on PostgreSQL the sync service's own login, which acts as the
+        #: laptop's user in each transaction (``roles.act_as``), as sfa-server does
+        self.postgres = self.central.dialect.name == "postgresql"
+        self.service_engine = (
+            central.make_central_engine(make_url(url).set(username=SERVICE_LOGIN))
+            if self.postgres
+            else self.central
+        )
         self.laptops: list[Laptop] = []
+
+    @contextmanager
+    def acting_as(self, login: str) -> Iterator[Connection]:
+        """A central transaction as the sync service runs a request of ``login`` (its role on PostgreSQL)."""
+        with central.central_transaction(self.service_engine) as cc:
+            roles.act_as(cc, login)
+            yield cc
+
+    def service(self, login: str, faults: Faults | None = None) -> SyncService:
+        """The sync service's side of ``login``'s requests (as the user's role on PostgreSQL)."""
+        role = roles.role_hook(login) if self.postgres else None
+        return SyncService(self.service_engine, login, role=role, fault=faults)
 
     def laptop(self, login: str, name: str | None = None, *, sync: bool = True) -> Laptop:
         store = LocalStore.open(self.root / (name or f"{login}-{len(self.laptops)}"))
         faults = Faults()
-        service = SyncService(self.central, login, fault=faults)
+        service = self.service(login, faults)
         # The laptop reaches the central store as every laptop does: HttpLink -> sfa-server's app (in
         # process), signed in with a device token; the app serves this laptop's requests with ``service``,
         # so tests can still swap its engine or its fault hook.
@@ -195,6 +220,7 @@ class World:
             lap.link.close()
             lap.transport.close()
             lap.store.engine.dispose()
+        self.service_engine.dispose()
         self.central.dispose()
 
 

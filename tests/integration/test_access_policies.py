@@ -1,8 +1,10 @@
 """The permission rules of ``core.access`` against PostgreSQL's row-level security, so that the two cannot
 drift: for each role (rep, manager, admin), each synced table and each territory situation (the user's own
 territory, one below a manager's, one outside, none with the user or someone else as owner), what the rule
-answers is what PostgreSQL lets that role's own login do on the central store: read the row, insert it,
-change it, move it to another territory; for the territory tree, add, rename and move territories.
+answers is what PostgreSQL lets that role do on the central store (as sfa-server runs it: its own login
+switched to the user's role, ``server.roles.act_as``; each write with a sequence number its transaction
+allocated, as the server's writes have): read the row, insert it, change it, move it to another territory;
+for the territory tree, add, rename and move territories.
 
 Where PostgreSQL is knowingly looser than the rule (the second line of defence, DESIGN.md sync rule 6), the
 difference is listed in ``LOOSER_IN_POSTGRES`` and the test checks that list is exact.
@@ -16,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, text, update
+from sqlalchemy import Engine, create_engine, func, insert, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -24,6 +26,7 @@ from sfa_desktop.core import access
 from sfa_desktop.core.records import tables
 from sfa_desktop.core.records.models import SYNCED_MODELS, UTCDateTime, new_id
 from sfa_desktop.server import admin, central, schema
+from tests.integration import acting
 
 DB = "access_policies"
 LOGINS = {"rena": "rep", "mara": "manager", "adam": "admin", "otto": "rep"}
@@ -122,7 +125,8 @@ def world(pg_url: str) -> Iterator[dict[str, Any]]:
         ids["who"] = {login: access.identify(conn, login=login, active=True) for login in LOGINS}
     engine.dispose()
     ids["url"] = url
-    engines = {login: create_engine(url.set(username=login, password=f"{login}-pw")) for login in LOGINS}
+    service = acting.service_login(url)
+    engines = {login: acting.acting_engine(service, login) for login in LOGINS}
     ids["engines"] = engines
     ids["owner"] = create_engine(url)
     try:
@@ -145,6 +149,8 @@ def _attempt(world: Mapping[str, Any], login: str, seed: dict[str, Any] | None, 
         with owner.begin() as conn:
             conn.execute(insert(schema.SYNCED[seed["table"]]).values(seed["row"]))
     try:
+        if statement.is_insert or statement.is_update:  # a fresh number, as every write the server makes
+            statement = statement.values(seq=func.sfa_allocate_seq(1))
         with world["engines"][login].connect() as conn, conn.begin() as trans:
             try:
                 result = conn.execute(statement)

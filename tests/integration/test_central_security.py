@@ -1,4 +1,7 @@
-"""Row-level security on the PostgreSQL central store, enforced by PostgreSQL itself (migration c0002)."""
+"""Row-level security on the PostgreSQL central store, enforced by PostgreSQL itself (migrations c0002,
+c0402).  Reps cannot log in: each user's SQL runs as the sync service does it, on the service's login
+switched to the user's role (``server.roles.act_as``); a write carries a sequence number its transaction
+allocated (``sfa_allocate_seq``), as every write the server makes does."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from sfa_desktop.core.records.models import new_id
-from sfa_desktop.server import admin, central
+from sfa_desktop.server import admin, central, roles
+from tests.integration import acting
 
 DB = "central_security"
 LOGINS = ("ann", "bob", "max", "eve")
@@ -69,6 +73,7 @@ def world(pg_url: str) -> Iterator[dict[str, Any]]:
         admin.revoke(writer, "eve")
     engine.dispose()
     ids["url"] = url
+    ids["service"] = acting.service_login(url)
     try:
         yield ids
     finally:
@@ -80,7 +85,14 @@ def world(pg_url: str) -> Iterator[dict[str, Any]]:
 
 
 def as_user(world: dict[str, Any], login: str) -> Engine:
-    return create_engine(world["url"].set(username=login, password=f"{login}-pw"))
+    return acting.acting_engine(world["service"], login)
+
+
+def service_for(world: dict[str, Any], login: str) -> Any:
+    from sfa_desktop.server.service import SyncService
+
+    engine = central.make_central_engine(world["service"])
+    return engine, SyncService(engine, login, role=roles.role_hook(login))
 
 
 def scalar(engine: Engine, sql: str, **params: Any) -> Any:
@@ -95,7 +107,7 @@ def rowcount(engine: Engine, sql: str, **params: Any) -> int:
 
 def test_rep_reads_only_own_territory(world: dict[str, Any]) -> None:
     ann = as_user(world, "ann")
-    assert scalar(ann, "SELECT session_user") == "ann"
+    assert scalar(ann, "SELECT current_user") == "ann"
     assert scalar(ann, "SELECT count(*) FROM accounts WHERE territory_id = :t", t=world["NE"]) == 1
     assert scalar(ann, "SELECT count(*) FROM accounts WHERE territory_id = :t", t=world["SE"]) == 0
     assert scalar(ann, "SELECT count(*) FROM sync_clients WHERE login = 'bob'") == 0
@@ -111,14 +123,17 @@ def test_rep_cannot_write_outside(world: dict[str, Any]) -> None:
         rowcount(
             ann,
             "INSERT INTO accounts (id, name, territory_id, owner_id, seq, created_at, updated_at) "
-            "VALUES (:i, 'Sneaky', :t, :o, 999999, now(), now())",
+            "VALUES (:i, 'Sneaky', :t, :o, sfa_allocate_seq(1), now(), now())",
             i=new_id(),
             t=world["SE"],
             o=world["ann"],
         )
     with pytest.raises(DBAPIError, match="row-level security"):
         rowcount(
-            ann, "UPDATE accounts SET territory_id = :t WHERE id = :i", t=world["SE"], i=world["acct_NE"]
+            ann,
+            "UPDATE accounts SET territory_id = :t, seq = sfa_allocate_seq(1) WHERE id = :i",
+            t=world["SE"],
+            i=world["acct_NE"],
         )
     with pytest.raises(DBAPIError, match="permission denied"):
         rowcount(ann, "DELETE FROM accounts WHERE id = :i", i=world["acct_NE"])
@@ -129,11 +144,12 @@ def test_rep_cannot_write_outside(world: dict[str, Any]) -> None:
         rowcount(
             ann,
             "INSERT INTO territories (id, code, name, seq, created_at, updated_at) "
-            "VALUES (:i, 'X', 'X', 1, now(), now())",
+            "VALUES (:i, 'X', 'X', sfa_allocate_seq(1), now(), now())",
             i=new_id(),
         )
     # Own territory stays writable.
-    assert rowcount(ann, "UPDATE accounts SET name = 'Acme NE2' WHERE id = :i", i=world["acct_NE"]) == 1
+    renamed = "UPDATE accounts SET name = 'Acme NE2', seq = sfa_allocate_seq(1) WHERE id = :i"
+    assert rowcount(ann, renamed, i=world["acct_NE"]) == 1
     ann.dispose()
 
 
@@ -150,32 +166,31 @@ def test_manager_sees_region(world: dict[str, Any]) -> None:
 
 def test_db_user_is_the_real_login(world: dict[str, Any]) -> None:
     ann = as_user(world, "ann")
-    rowcount(
+    seq = scalar(
         ann,
         "INSERT INTO change_log (seq, table_name, record_id, territory_id, op, changes, db_user, applied_at) "
-        "VALUES (888888, 'accounts', :r, :t, 'update', '{}', 'bob', now())",
+        "VALUES (sfa_allocate_seq(1), 'accounts', :r, :t, 'update', '{}', 'bob', now()) RETURNING seq",
         r=world["acct_NE"],
         t=world["NE"],
     )
-    assert scalar(ann, "SELECT db_user FROM change_log WHERE seq = 888888") == "ann"
+    assert scalar(ann, "SELECT db_user FROM change_log WHERE seq = :s", s=seq) == "ann"
     ann.dispose()
 
 
 def test_revoked_user_cannot_log_in(world: dict[str, Any]) -> None:
-    eve = as_user(world, "eve")
+    eve = create_engine(world["url"].set(username="eve", password="eve-pw"))
     with pytest.raises(DBAPIError, match="not permitted to log in"):
         scalar(eve, "SELECT 1")
     eve.dispose()
 
 
 def test_sync_engine_works_for_a_rep_under_rls(world: dict[str, Any], tmp_path: Any) -> None:
-    from sfa_desktop.server.service import SyncService
     from sfa_desktop.store.database import LocalStore
     from sfa_desktop.sync.engine import SyncEngine
 
     store = LocalStore.open(tmp_path / "ann")
-    engine = central.make_central_engine(world["url"].set(username="ann"), password="ann-pw")
-    sync = SyncEngine(store, SyncService(engine, "ann"))
+    engine, service = service_for(world, "ann")
+    sync = SyncEngine(store, service)
     sync.connect(central.safe_url(engine.url))
     sync.sync()
     with store.engine.connect() as conn:
@@ -199,14 +214,16 @@ def test_orders_are_read_by_territory_and_only_moved_by_reps(world: dict[str, An
                 ann,
                 "INSERT INTO orders (id, account_id, number, order_date, status, currency, total_cents, "
                 "territory_id, created_at, updated_at, seq) VALUES "
-                "(:i, :a, 'X', '2026-10-02', 'open', 'USD', 1, :t, now(), now(), 1)",
+                "(:i, :a, 'X', '2026-10-02', 'open', 'USD', 1, :t, now(), now(), sfa_allocate_seq(1))",
                 i=new_id(),
                 a=world["acct_NE"],
                 t=world["NE"],
             )
         assert rowcount(ann, "UPDATE orders SET total_cents = 1 WHERE id = :i", i=world["order_SE"]) == 0
         moved = rowcount(
-            ann, "UPDATE orders SET territory_id = territory_id, seq = seq WHERE id = :i", i=world["order_NE"]
+            ann,
+            "UPDATE orders SET territory_id = territory_id, seq = sfa_allocate_seq(1) WHERE id = :i",
+            i=world["order_NE"],
         )
         assert moved == 1
     finally:
@@ -217,15 +234,14 @@ def test_a_manager_moving_an_account_moves_its_orders_under_rls(world: dict[str,
     """With the manager's own login, the sync moves the account's orders along (policies and the orders
     guard allow exactly that), and back again."""
     from sfa_desktop.core.records import services
-    from sfa_desktop.server.service import SyncService
     from sfa_desktop.store.database import LocalStore
     from sfa_desktop.sync.engine import SyncEngine
 
     store = LocalStore.open(tmp_path / "max")
-    engine = central.make_central_engine(world["url"].set(username="max"), password="max-pw")
+    engine, service = service_for(world, "max")
     owner = create_engine(world["url"])
     try:
-        sync = SyncEngine(store, SyncService(engine, "max"))
+        sync = SyncEngine(store, service)
         sync.connect(central.safe_url(engine.url))
         sync.sync()
         for code in ("SE", "NE"):
@@ -252,27 +268,28 @@ def test_managers_write_knowledge_sequences_and_their_own_territory_tree(world: 
     max_, ann = as_user(world, "max"), as_user(world, "ann")
     now = "now(), now()"
     article = "INSERT INTO kb_articles (id, title, body, published, created_at, updated_at, seq) VALUES "
+    fresh = "sfa_allocate_seq(1)"
     try:
-        assert (
-            rowcount(max_, article + f"(:i, 'Pricing rules', '# Pricing', true, {now}, 1)", i=new_id()) == 1
-        )
+        pricing = article + f"(:i, 'Pricing rules', '# Pricing', true, {now}, {fresh})"
+        assert rowcount(max_, pricing, i=new_id()) == 1
         with pytest.raises(DBAPIError, match="row-level security"):
-            rowcount(ann, article + f"(:i, 'Mine', 'x', true, {now}, 1)", i=new_id())
+            rowcount(ann, article + f"(:i, 'Mine', 'x', true, {now}, {fresh})", i=new_id())
         rule = (
             "INSERT INTO territory_rules (id, territory_id, name, priority, applies_to, active, created_at, "
-            f"updated_at, seq) VALUES (:i, :t, 'Boston', 10, 'both', true, {now}, 1)"
+            f"updated_at, seq) VALUES (:i, :t, 'Boston', 10, 'both', true, {now}, {fresh})"
         )
         assert rowcount(max_, rule, i=new_id(), t=world["NE"]) == 1
         with pytest.raises(DBAPIError, match="row-level security"):
             rowcount(max_, rule, i=new_id(), t=world["W"])  # not below the manager's territory
         territory = (
             "INSERT INTO territories (id, code, name, parent_id, created_at, updated_at, seq) "
-            f"VALUES (:i, :c, 'Sub', :p, {now}, 1)"
+            f"VALUES (:i, :c, 'Sub', :p, {now}, {fresh})"
         )
         assert rowcount(max_, territory, i=new_id(), c="NE-1", p=world["NE"]) == 1
         with pytest.raises(DBAPIError, match="row-level security"):
             rowcount(max_, territory, i=new_id(), c="W-1", p=world["W"])
-        assert rowcount(max_, "UPDATE territories SET name = 'Wild West' WHERE id = :i", i=world["W"]) == 0
+        wild = "UPDATE territories SET name = 'Wild West', seq = sfa_allocate_seq(1) WHERE id = :i"
+        assert rowcount(max_, wild, i=world["W"]) == 0
         with pytest.raises(DBAPIError, match="row-level security"):
             rowcount(ann, territory, i=new_id(), c="NE-2", p=world["NE"])
     finally:

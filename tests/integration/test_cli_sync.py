@@ -175,6 +175,9 @@ def test_postgres_connect_keeps_the_password_in_the_keyring_only(
         admin.add_user(w, "admin", role="admin")
         admin.add_territory(w, "NE", "New England")
         admin.add_user(w, "ann", territories=("NE",), password="Ann-s3cret")
+        # Rep roles cannot log in (sfa-server acts as them); this test is about the laptop's keyring with a
+        # direct database URL, so it lets ann's role log in as a store before issue 19 did.
+        cc.execute(text("ALTER ROLE ann LOGIN CONNECTION LIMIT -1 PASSWORD 'Ann-s3cret'"))
     engine.dispose()
     bare = make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
     folder = tmp_path / "ann"

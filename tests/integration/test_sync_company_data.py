@@ -117,7 +117,7 @@ def test_change_history_reaches_the_laptops_with_old_and_new_values(world: World
     ann.update("accounts", account, {"phone": "+16175550199", "city": "Boston"})
     ann.sync()
     mgr.sync()
-    with world.central.connect() as cc:
+    with world.acting_as("ann") as cc:  # who the database says ann's requests run as
         who = central.db_user(cc, "ann")
     with mgr.store.engine.connect() as conn:
         rows = conn.execute(

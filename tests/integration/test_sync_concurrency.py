@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from sfa_desktop.server import central
 from tests.integration.sync_harness import Laptop, World, assert_replica_matches, world_fixture
@@ -92,3 +93,55 @@ def test_early_seq_late_commit_is_not_skipped(world: World) -> None:
     assert mgr.scalar("SELECT count(*) FROM accounts WHERE name = 'Quick'") == 1
     assert report.reprimed == []
     assert_replica_matches(world, mgr)
+
+
+def test_a_push_held_mid_batch_does_not_hold_up_another(world: World) -> None:
+    """Sequence numbers are taken when a batch is written, just before commit: a push that is slow while
+    merging (held here before its flush) does not make another push wait, and the puller still gets both,
+    the late one included (numbers in commit order)."""
+    ann, bob, mgr = world.laptop("ann"), world.laptop("bob"), world.laptop("mgr")
+    slow = ann.create("accounts", {"name": "Slow", "territory_id": ann.territory("NE")})
+    quick = bob.create("accounts", {"name": "Quick", "territory_id": bob.territory("SE")})
+    reached, release = threading.Event(), threading.Event()
+
+    def hold(point: str) -> None:
+        if point == "push.before_flush":
+            reached.set()
+            assert release.wait(30)
+
+    ann.service.fault = hold
+    errors: list[BaseException] = []
+
+    def push() -> None:
+        try:
+            ann.sync()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=push)
+    thread.start()
+    try:
+        assert reached.wait(30)
+        started = time.monotonic()
+        report = bob.sync()  # ann's push is open mid-batch meanwhile
+        waited = time.monotonic() - started
+        assert report.pushed == 1
+        assert world.central_row("accounts", quick) is not None
+        assert waited < 5, f"bob's push waited {waited:.1f} s behind ann's open batch"
+        assert thread.is_alive()
+        assert world.central_row("accounts", slow) is None
+        mgr.sync()  # pulls bob's; ann's is not committed yet
+        assert mgr.row("accounts", quick) is not None
+        assert mgr.row("accounts", slow) is None
+    finally:
+        release.set()
+        thread.join()
+    assert errors == []
+    report = mgr.sync()  # ann's committed after bob's with higher numbers: not skipped
+    assert report.reprimed == []
+    assert mgr.row("accounts", slow) is not None
+    assert_replica_matches(world, mgr)
+    with world.central.connect() as cc:
+        query = text("SELECT id, seq FROM accounts WHERE id IN (:a, :b)")
+        seqs: dict[str, int] = {r.id: r.seq for r in cc.execute(query, {"a": slow, "b": quick})}
+    assert seqs[slow] > seqs[quick]

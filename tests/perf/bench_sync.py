@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sfa_desktop.core.records import services  # noqa: E402
 from sfa_desktop.core.records.models import Base  # noqa: E402
-from sfa_desktop.server import admin, central, schema  # noqa: E402
+from sfa_desktop.server import admin, central, roles, schema  # noqa: E402
 from sfa_desktop.server.service import SyncService  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
 from sfa_desktop.sync.engine import SyncEngine  # noqa: E402
@@ -51,6 +51,7 @@ COUNTS = {
     "activities": 200_000,
 }
 PASSWORD = "bench-secret"
+SERVICE_LOGIN = "sfa_bench_sync"
 _PRIME = """
 import sys, time, json
 sys.path.insert(0, {root!r})
@@ -60,8 +61,9 @@ from sfa_desktop.server import central
 from sfa_desktop.server.service import SyncService
 from sfa_desktop.sync.engine import SyncEngine
 store = LocalStore.open(Path({data!r}))
+from sfa_desktop.server import roles
 engine = central.make_central_engine({url!r}, password={password!r})
-sync = SyncEngine(store, SyncService(engine, {login!r}))
+sync = SyncEngine(store, SyncService(engine, {login!r}, role=roles.role_hook({login!r})))
 sync.connect(central.safe_url(engine.url))
 start = time.perf_counter()
 report = sync.sync()
@@ -173,7 +175,8 @@ def load_central(url: str, scale: float) -> tuple[str, int]:
         writer = central.Writer(cc, login="postgres")
         admin.add_user(writer, "admin", role="admin")
         territory = admin.add_territory(writer, "NE", "New England")
-        owner = admin.add_user(writer, "bench", role="rep", territories=("NE",), password=PASSWORD)
+        owner = admin.add_user(writer, "bench", role="rep", territories=("NE",))
+        roles.create_server_login(cc, SERVICE_LOGIN)  # reps cannot log in: the service acts as them
     rows = synthetic_rows(territory, owner, scale)
     total = 0
     raw = engine.raw_connection()
@@ -271,7 +274,9 @@ def main() -> int:
         floor = floor_seconds(url, work, territory)
         from sqlalchemy.engine import make_url
 
-        rep_url = make_url(url).set(username="bench", password=None).render_as_string(hide_password=False)
+        # the sync service's login, acting as the rep 'bench' in each transaction (server.roles)
+        service = make_url(url).set(username=SERVICE_LOGIN, password=None)
+        rep_url = service.render_as_string(hide_password=False)
         outcome, peak = run_child(
             _PRIME.format(
                 root=str(ROOT), data=str(work / "laptop"), url=rep_url, password=PASSWORD, login="bench"
@@ -290,7 +295,7 @@ def main() -> int:
 
         store = LocalStore.open(work / "laptop")
         engine = central.make_central_engine(rep_url, password=PASSWORD)
-        laptop = SyncEngine(store, SyncService(engine, "bench"))
+        laptop = SyncEngine(store, SyncService(engine, "bench", role=roles.role_hook("bench")))
         idle = []
         for _ in range(7):
             start = time.perf_counter()
@@ -306,7 +311,7 @@ def main() -> int:
                 services.update(session, "contacts", record_id, {"title": f"Director {n}"})
         other = LocalStore.open(work / "other")
         colleague_engine = central.make_central_engine(rep_url, password=PASSWORD)
-        colleague = SyncEngine(other, SyncService(colleague_engine, "bench"))
+        colleague = SyncEngine(other, SyncService(colleague_engine, "bench", role=roles.role_hook("bench")))
         colleague.connect(central.safe_url(colleague_engine.url))
         colleague.sync()
         with other.transaction() as session:

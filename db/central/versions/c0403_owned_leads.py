@@ -8,7 +8,7 @@ by the user whose value lost (``server.pull_queries.fetch_conflicts`` says the s
 PostgreSQL only; a no-op on SQLite.
 
 Revision ID: c0403
-Revises: c0401
+Revises: c0402
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -17,27 +17,25 @@ from __future__ import annotations
 from alembic import op
 
 revision: str = "c0403"
-down_revision: str | None = "c0401"
+down_revision: str | None = "c0402"
 branch_labels = None
 depends_on = None
 
 VISIBLE = "(territory_id IN (SELECT sfa_visible_territories()) OR sfa_is_admin())"
 OWN = "(territory_id IS NULL AND owner_id = sfa_current_user_id())"
 TEAM = "(territory_id IS NULL AND sfa_team_owns(owner_id))"
+CONFLICTS_READ = f"{VISIBLE} OR lost_by = current_user OR (territory_id IS NULL AND won_by = current_user)"
 
+# Run as the caller (not SECURITY DEFINER): since c0402 the helpers read current_user, the user sfa-server
+# acts as, which inside a SECURITY DEFINER function would be the function's owner.
 _FUNCTIONS = """
 CREATE OR REPLACE FUNCTION sfa_team_owns(owner text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+LANGUAGE sql STABLE SET search_path = {schema}, pg_temp AS $$
     SELECT sfa_is_manager() AND EXISTS (
         SELECT 1 FROM territory_memberships m
         WHERE m.user_id = owner AND m.deleted_at IS NULL
           AND m.territory_id IN (SELECT sfa_visible_territories())
     )
-$$;
-
-CREATE OR REPLACE FUNCTION sfa_current_login() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
-    SELECT login FROM users WHERE id = sfa_current_user_id()
 $$;
 """
 
@@ -48,16 +46,15 @@ def upgrade() -> None:
     schema = op.get_bind().exec_driver_sql("SELECT current_schema()").scalar_one()
     run = op.execute
     run(_FUNCTIONS.format(schema=f'"{schema}"'))
-    for name in ("sfa_team_owns(text)", "sfa_current_login()"):
-        run(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
-        run(f"GRANT EXECUTE ON FUNCTION {name} TO sfa_user")
+    run("REVOKE ALL ON FUNCTION sfa_team_owns(text) FROM PUBLIC")
+    run("GRANT EXECUTE ON FUNCTION sfa_team_owns(text) TO sfa_user")
     rule = f"({VISIBLE} OR {OWN} OR {TEAM})"
     run("DROP POLICY sfa_rows ON leads")
     run(f"CREATE POLICY sfa_rows ON leads FOR ALL TO PUBLIC USING {rule} WITH CHECK {rule}")
     run("DROP POLICY sfa_read ON conflicts")
-    run(
-        f"CREATE POLICY sfa_read ON conflicts FOR SELECT TO PUBLIC USING ({VISIBLE} OR lost_by = sfa_current_login())"
-    )
+    # in the territories the user sees; their own losing values wherever they are; and those with no
+    # territory that their own pushes archived (c0402)
+    run(f"CREATE POLICY sfa_read ON conflicts FOR SELECT TO PUBLIC USING ({CONFLICTS_READ})")
 
 
 def downgrade() -> None:
@@ -65,9 +62,11 @@ def downgrade() -> None:
         return
     run = op.execute
     run("DROP POLICY sfa_read ON conflicts")
-    run(f"CREATE POLICY sfa_read ON conflicts FOR SELECT TO PUBLIC USING ({VISIBLE} OR territory_id IS NULL)")
+    run(
+        f"CREATE POLICY sfa_read ON conflicts FOR SELECT TO PUBLIC "
+        f"USING ({VISIBLE} OR (territory_id IS NULL AND won_by = current_user))"
+    )
     rule = f"({VISIBLE} OR {OWN})"
     run("DROP POLICY sfa_rows ON leads")
     run(f"CREATE POLICY sfa_rows ON leads FOR ALL TO PUBLIC USING {rule} WITH CHECK {rule}")
     run("DROP FUNCTION IF EXISTS sfa_team_owns(text)")
-    run("DROP FUNCTION IF EXISTS sfa_current_login()")

@@ -1,5 +1,5 @@
-"""``sfa central init|add-territory|add-user|assign|unassign|revoke|set-password|devices|revoke-device|purge|
-users|territories``: administering the central store from the command line.
+"""``sfa central init|add-territory|add-user|assign|unassign|revoke|set-password|devices|revoke-device|
+add-server-login|purge|users|territories``: administering the central store from the command line.
 
 A user's password (what they sign in to sfa-server with, kept as an argon2 hash) comes from a prompt (twice)
 or one line of standard input (``--password-stdin``), never from an argument.  Each command runs in one
@@ -15,7 +15,7 @@ import sys
 
 from sfa_desktop.cli.central.common import Usage, add, central_url, central_writer, connect
 from sfa_desktop.cli.common import Commands
-from sfa_desktop.server import admin, auth, central
+from sfa_desktop.server import admin, auth, central, roles
 
 ROLES = ("rep", "manager", "admin")
 
@@ -144,6 +144,19 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add_server_login(args: argparse.Namespace) -> int:
+    if not _is_postgres(args):
+        raise Usage("A SQLite central store has no database roles; add-server-login needs PostgreSQL.")
+    password = _new_password(args, args.name, required=True)
+    with central_writer(args) as writer:
+        roles.create_server_login(writer.conn, args.name, password)
+    print(
+        f"Login role {args.name} may now act as every user (a member of {roles.SERVER_GROUP}); "
+        "give sfa-server a --central URL with it."
+    )
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     if args.days is not None and args.days < 1:
         raise Usage("--days must be at least 1.")
@@ -232,6 +245,14 @@ def register(commands: Commands) -> None:
     password = add(commands, "set-password", cmd_set_password, "set the password a user signs in with")
     password.add_argument("login", metavar="LOGIN")
     password.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    server = add(
+        commands,
+        "add-server-login",
+        cmd_add_server_login,
+        "create the login role sfa-server connects as (PostgreSQL)",
+    )
+    server.add_argument("name", metavar="NAME")
+    server.add_argument("--password-stdin", action="store_true", help="read its password from standard input")
     purge = add(
         commands,
         "purge",
