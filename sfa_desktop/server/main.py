@@ -90,9 +90,13 @@ def app_from_settings() -> Any:
     starts workers by import string)."""
     from sfa_desktop.server.app import build_app
 
+    from sfa_desktop.server import roles
+
     settings = json.loads(os.environ[_SETTINGS_ENV])
     engine = check_central(settings["central"], settings["pool"])
-    return build_app(engine)
+    # On PostgreSQL every request acts as its user's role, so row-level security stands behind the
+    # server's own checks and the change log is stamped with the user; SQLite has no roles.
+    return build_app(engine, role=roles.act_as if engine.dialect.name == "postgresql" else None)
 
 
 def build_parser() -> argparse.ArgumentParser:

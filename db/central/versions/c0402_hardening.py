@@ -33,7 +33,7 @@ later revision needs the ``sfa_seq_fresh_insert``/``_update`` triggers, as ``upg
 PostgreSQL only, but for the two counter columns.
 
 Revision ID: c0402
-Revises: c0301
+Revises: c0401
 Create Date: 2026-12-06 16:40:00
 """
 
@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0402"
-down_revision: str | None = "c0301"
+down_revision: str | None = "c0401"
 branch_labels = None
 depends_on = None
 
