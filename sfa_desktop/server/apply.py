@@ -112,14 +112,16 @@ def _apply_one(
             return conflicts
         rewritten = replace(rewritten, op="update", changes=kept)
     # a record the laptop placed in ``leaves``: a refusal is archived there, where that laptop sees it
+    if (rewritten.table, rewritten.record_id) in resolver.unmerged:
+        # the orders a merge moved go back first, while the account is still merged (the guard's rule)
+        merges.undo_merge(writer, identity, resolver, rewritten)
     conflicts += _merge(writer, identity, rewritten, rows, archive_in=leaves)
     if leaves is not None and leaves in identity.territories:  # a laptop only holds what it may see
         writer.depart(rewritten.table, rewritten.record_id, leaves)
     row = rows.get((rewritten.table, rewritten.record_id))
     if merges.is_merge(rewritten) and row is not None and row.get("merged_into_id"):
         merges.complete_merge(writer, identity, resolver, rewritten)
-    elif (rewritten.table, rewritten.record_id) in resolver.unmerged:
-        merges.undo_merge(writer, identity, resolver, rewritten)
+
     return conflicts
 
 

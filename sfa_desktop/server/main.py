@@ -88,9 +88,8 @@ def check_central(url: str | URL, pool: int | None = None) -> Any:
 def app_from_settings() -> Any:
     """The app of one worker process, from the settings the parent passed in the environment (uvicorn
     starts workers by import string)."""
-    from sfa_desktop.server.app import build_app
-
     from sfa_desktop.server import roles
+    from sfa_desktop.server.app import build_app
 
     settings = json.loads(os.environ[_SETTINGS_ENV])
     engine = check_central(settings["central"], settings["pool"])

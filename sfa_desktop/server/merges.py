@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from sfa_desktop.core.records import tables
 from sfa_desktop.core.records.merge import REFERENCES
@@ -86,6 +86,8 @@ class Resolver:
         self.cc = cc
         self.rows = rows
         self._next: dict[tuple[str, str], str | None] = {}  # (table, id) -> merged_into_id, read
+        #: (table, id) -> territory of the mergeable records read by ``_load`` (that exist)
+        self._territory: dict[tuple[str, str], str | None] = {}
         #: Merged-away records that a push still changed: written again (unchanged) so that the laptop
         #: that pushed gets them back as they are, tombstoned and pointing at their survivor.
         self.touched: dict[tuple[str, str], None] = {}
@@ -121,14 +123,48 @@ class Resolver:
                 for start in range(0, len(ordered), _CHUNK):
                     chunk = ordered[start : start + _CHUNK]
                     self._next.update(dict.fromkeys(((table, i) for i in chunk), None))
-                    query = select(t.c.id, t.c.merged_into_id).where(
-                        t.c.id.in_(chunk), t.c.merged_into_id.is_not(None)
-                    )
-                    for record_id, target in self.cc.execute(query):
+                    for record_id, target, territory in self._facts(t, chunk):
+                        self._territory[(table, record_id)] = territory
+                        if not target:
+                            continue
                         self._next[(table, record_id)] = target
                         if (table, target) not in self._next:
                             more[table].add(target)
             wanted = more
+
+    def _facts(self, t: Any, ids: list[str]) -> list[tuple[str, str | None, str | None]]:
+        """(id, merged_into_id, territory_id) of these records.  On PostgreSQL the request acts as its
+        user, who may not see where a merge sent a record: ``sfa_merge_facts`` (c0405) tells these two
+        facts of the ids asked, and nothing else of the rows."""
+        if self.cc.dialect.name == "postgresql":
+            found = self.cc.execute(
+                text("SELECT id, merged_into_id, territory_id FROM sfa_merge_facts(:t, :ids)"),
+                {"t": t.name, "ids": ids},
+            )
+        else:
+            found = self.cc.execute(
+                select(t.c.id, t.c.merged_into_id, t.c.territory_id).where(t.c.id.in_(ids))
+            )
+        return [(str(r[0]), r[1], r[2]) for r in found]
+
+    def territory_of(self, table: str, record_id: str) -> str | None:
+        """The record's territory, also when the user may not see the record (see ``_facts``)."""
+        row = self.row(table, record_id)
+        if row is not None:
+            return row.get("territory_id")
+        if (table, record_id) not in self._next:
+            self._load({t: ({record_id} if t == table else set()) for t in MERGEABLE})
+        return self._territory.get((table, record_id))
+
+    def exists(self, table: str, record_id: str) -> bool:
+        """Is there such a record on the central store (seen by the user or not)?"""
+        if self.row(table, record_id) is not None:
+            return True
+        if table not in MERGEABLE:
+            return False
+        if (table, record_id) not in self._next:
+            self._load({t: ({record_id} if t == table else set()) for t in MERGEABLE})
+        return (table, record_id) in self._territory
 
     def survivor(self, table: str, record_id: str) -> str:
         """The id at the end of the record's chain of merges (the record itself when not merged)."""
@@ -190,7 +226,7 @@ class Resolver:
         moved = {k: v for k, v in change.changes.items() if k not in _NOT_REDIRECTED}
         if not moved or survivor == change.record_id:
             return None  # a deletion, or nothing a person typed: the record is gone already
-        if self.row(change.table, survivor) is None:
+        if not self.exists(change.table, survivor):
             return None
         return replace(change, record_id=survivor, op="update", changes=moved)
 
@@ -231,11 +267,9 @@ class Resolver:
         """(territory,) the record takes when its account (or lead) was re-pointed; None when unchanged."""
         table = change.table
         if table in _FOLLOW_ACCOUNT and "account_id" in changed:
-            account = self.row("accounts", changed["account_id"])
-            return (account["territory_id"] if account is not None else None,)
+            return (self.territory_of("accounts", changed["account_id"]),)
         if table in _FOLLOW_LEAD and "lead_id" in changed and not values.get("account_id"):
-            lead = self.row("leads", changed["lead_id"])
-            return (lead["territory_id"] if lead is not None else None,)
+            return (self.territory_of("leads", changed["lead_id"]),)
         return None
 
     def closes_cycle(self, change: Change) -> bool:
@@ -292,15 +326,17 @@ def _undone_merge(change: Change, row: dict[str, Any] | None) -> str | None:
 
 
 def undo_merge(writer: Writer, identity: Identity, resolver: Resolver, change: Change) -> int:
-    """After an undone merge was applied: move back the company's records the central store itself
-    moved to the survivor when the merge arrived (orders and order lines: laptops hold them read-only, so
-    the laptop's undo could not).  Found in the change log: each moved one logged ``[loser, survivor]``
-    for the reference column.  Returns how many moved."""
+    """Before an undone merge is applied: move back the company's records the central store itself moved
+    to the survivor when the merge arrived (orders and order lines: laptops hold them read-only, so the
+    laptop's undo could not), while the account is still merged (the orders guard allows that move then).
+    Found in the change log: each moved one logged ``[loser, survivor]`` for the reference column.
+    Returns how many moved."""
     table, loser = change.table, change.record_id
     survivor = resolver.unmerged.get((table, loser))
     back = resolver.row(table, loser)
-    if survivor is None or back is None or back.get("merged_into_id"):
+    if survivor is None or back is None or back.get("merged_into_id") != survivor:
         return 0
+    territory = change.new_values().get("territory_id", back.get("territory_id"))
     log = schema.change_log
     moved = 0
     for child, column, follows in SWEEP[table]:
@@ -309,14 +345,16 @@ def undo_merge(writer: Writer, identity: Identity, resolver: Resolver, change: C
         t = schema.SYNCED[child]
         marker = json.dumps({column: [loser, survivor]})[1:-1]  # '"account_id": ["loser", "survivor"]'
         logged = select(log.c.record_id).where(
-            log.c.table_name == child, log.c.op == "update", log.c.changes.contains(marker, autoescape=True)
+            log.c.table_name == child,
+            log.c.op == "update",
+            log.c.changes.contains(marker, autoescape=True),
         )
         query = select(t).where(t.c.id.in_(logged), t.c[column] == survivor, t.c.deleted_at.is_(None))
         for found in writer.conn.execute(query.order_by(t.c.id)).mappings().all():
             row = resolver.rows.get((child, found["id"]), dict(found))
             updates: dict[str, Any] = {column: loser}
             if follows:
-                updates["territory_id"] = back.get("territory_id")
+                updates["territory_id"] = territory
             old_territory = row.get("territory_id")
             if not may_write(identity, updates.get("territory_id", old_territory), row.get("owner_id")):
                 continue

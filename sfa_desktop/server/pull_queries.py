@@ -141,15 +141,15 @@ def fetch_departures(
 def fetch_conflicts(
     cc: Connection, identity: Identity, after: int, page_hi: int, territories: set[str]
 ) -> list[dict[str, Any]]:
-    """The conflicts archived with after < seq <= page_hi in these territories, and those whose losing
-    value was this user's wherever they are (a refused record without a territory, an edit of a territory
-    taken away meanwhile), and those with no territory that the user's own pushes archived (``won_by``):
-    never one of a record the user may not see that they did not write."""
+    """The conflicts archived with after < seq <= page_hi in these territories, and those with no territory
+    that the user's own pushes archived (``won_by``: a refused record without a territory, an edit of a
+    territory taken away meanwhile, see ``apply``): never one of a record the user may not see that they
+    did not write.  ``lost_by`` is named by the pusher, so it decides nothing here."""
     c = schema.conflicts
     mine = and_(c.c.territory_id.is_(None), c.c.won_by == identity.login)
     query = select(c).where(
         c.c.seq > after,
         c.c.seq <= page_hi,
-        or_(c.c.territory_id.in_(sorted(territories)), c.c.lost_by == identity.login, mine),
+        or_(c.c.territory_id.in_(sorted(territories)), mine),
     )
     return [dict(r) for r in cc.execute(query).mappings()]

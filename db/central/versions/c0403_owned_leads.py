@@ -3,7 +3,8 @@
 A rep may add a lead of their own with no territory yet; their manager (a manager who sees a territory the
 rep is a member of) sees it and may work on it, as ``core.access.sees`` says for ``TEAM_TABLES``.  A
 conflict without a territory no longer reaches everyone: conflicts are read in the user's territories, and
-by the user whose value lost (``server.pull_queries.fetch_conflicts`` says the same).
+(with no territory) by the user whose push archived it (``server.pull_queries.fetch_conflicts`` says the
+same).
 
 PostgreSQL only; a no-op on SQLite.
 
@@ -24,7 +25,8 @@ depends_on = None
 VISIBLE = "(territory_id IN (SELECT sfa_visible_territories()) OR sfa_is_admin())"
 OWN = "(territory_id IS NULL AND owner_id = sfa_current_user_id())"
 TEAM = "(territory_id IS NULL AND sfa_team_owns(owner_id))"
-CONFLICTS_READ = f"{VISIBLE} OR lost_by = current_user OR (territory_id IS NULL AND won_by = current_user)"
+#: ``lost_by`` is not a reader: the pusher names it (the other party), so a forged conflict could reach anyone
+CONFLICTS_READ = f"{VISIBLE} OR (territory_id IS NULL AND won_by = current_user)"
 
 # Run as the caller (not SECURITY DEFINER): since c0402 the helpers read current_user, the user sfa-server
 # acts as, which inside a SECURITY DEFINER function would be the function's owner.
@@ -52,8 +54,8 @@ def upgrade() -> None:
     run("DROP POLICY sfa_rows ON leads")
     run(f"CREATE POLICY sfa_rows ON leads FOR ALL TO PUBLIC USING {rule} WITH CHECK {rule}")
     run("DROP POLICY sfa_read ON conflicts")
-    # in the territories the user sees; their own losing values wherever they are; and those with no
-    # territory that their own pushes archived (c0402)
+    # in the territories the user sees, and those with no territory that their own pushes archived (c0402:
+    # a change refused after a territory was taken away is archived so)
     run(f"CREATE POLICY sfa_read ON conflicts FOR SELECT TO PUBLIC USING ({CONFLICTS_READ})")
 
 
