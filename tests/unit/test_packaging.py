@@ -78,7 +78,7 @@ def test_version_and_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_the_bundle_carries_sqlcipher() -> None:
-    """The encrypted database's driver: a C extension the bundle must hold (with the libcrypto beside it),
+    """The encrypted database's driver: a C extension (SQLCipher and OpenSSL linked in) the bundle must hold,
     for the window and the command line alike."""
     spec = (ROOT / "packaging" / "sfa-desktop.spec").read_text(encoding="utf-8")
     common = spec[spec.index("common = [") : spec.index("]", spec.index("common = ["))]
