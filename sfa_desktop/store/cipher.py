@@ -168,8 +168,10 @@ def forget_key(key: Key) -> None:
 
 
 def existing_key(path: Path, source: PassphraseSource | None = None) -> Key:
-    """The key of the encrypted database at ``path``, checked: it opens the file.  Raises
-    :class:`WrongPassphrase`, :class:`KeyMissing` or :class:`PassphraseNeeded` with a message for a person."""
+    """The key of the encrypted database at ``path``.  One from the environment or a passphrase is checked
+    here (it opens the file); one the keyring keeps under the file's salt belongs to that file, so a first
+    page it does not open is damaged (the open's checks say so).  Raises :class:`WrongPassphrase`,
+    :class:`KeyMissing` or :class:`PassphraseNeeded` with a message for a person."""
     with path.open("rb") as fh:
         salt = fh.read(SALT_BYTES)
     raw = _env_key()
@@ -211,7 +213,8 @@ def _missing_message(path: Path) -> str:
     return (
         f"{path} is not an SFA Desktop data file this computer can open: it is not an SQLite database, or it "
         "was encrypted on another computer or its key is gone. It was left untouched. Restore your data from "
-        "the central store by signing in again in a new data folder (--data-dir), or move the file away."
+        "the central store by signing in again in a new data folder (--data-dir), or move the file away. "
+        f"(Protected by a passphrase? Give it in {ENV_PASSPHRASE} or with --passphrase-stdin.)"
     )
 
 
