@@ -17,11 +17,12 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 fail() { printf 'check_bundle: FAILED: %s\n' "$*" >&2; exit 1; }
-# run NAME CMD...: run in a clean environment; stderr must stay empty (warnings count as failures)
+# run NAME CMD...: run in a clean environment; stderr must stay empty (warnings count as failures).  A clean
+# machine has no keyring: the data is encrypted with a passphrase (SQLCipher's KDF, the bundled driver).
 run() {
     local name=$1
     shift
-    if ! env -i "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null; then
+    if ! env -i SFA_PASSPHRASE=bundle-check "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null; then
         cat "$WORK/$name.out" "$WORK/$name.err" >&2
         fail "$name exited with an error"
     fi

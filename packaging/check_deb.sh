@@ -26,7 +26,8 @@ snapshot >"$WORK/before"
 
 echo "check_deb: dpkg -i $DEB"
 dpkg -i "$DEB" >"$WORK/dpkg-i.log" 2>&1 || { cat "$WORK/dpkg-i.log" >&2; fail "dpkg -i"; }
-clean() { env -i PATH=/usr/bin:/bin "$@"; }
+# no keyring in a clean environment: the data is encrypted with a passphrase
+clean() { env -i PATH=/usr/bin:/bin SFA_PASSPHRASE=deb-check "$@"; }
 on_path() { env -i PATH=/usr/bin:/bin sh -c 'command -v "$1"' sh "$1"; }
 on_path sfa | grep -qx /usr/bin/sfa || fail "sfa is not on PATH"
 on_path sfa-desktop | grep -qx /usr/bin/sfa-desktop || fail "sfa-desktop is not on PATH"

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from sfa_desktop.store.database import LocalStore
     from sfa_desktop.ui.mainwindow import MainWindow
 
 
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from sfa_desktop import __version__
     from sfa_desktop.ops import errorlog
-    from sfa_desktop.store.database import LocalStore, StoreError
+    from sfa_desktop.store.database import StoreError
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sfa-desktop"])
     assert isinstance(app, QApplication)
@@ -139,12 +140,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Opened on this thread on purpose: importing modules on two threads at once can deadlock
         # with PySide6's import hook (seen in testing), and opening imports lazily.
-        store = LocalStore.open(args.data_dir)
+        store = _open_store(args.data_dir, ask=screenshot is None)
     except StoreError as exc:
         if screenshot is not None:
             print(f"sfa-desktop: {exc}", file=sys.stderr)
         else:
             QMessageBox.critical(None, "SFA Desktop cannot open its data", str(exc))
+        return 1
+    if store is None:  # the person chose Quit at the passphrase
+        return 1
+    if not _unlocked(store, interactive=screenshot is None):
+        store.close()
         return 1
 
     # Once the data folder is known good (a refused folder is left as it was found, without a logs folder).
@@ -177,6 +183,50 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def _open_store(data_dir: Path | None, *, ask: bool) -> LocalStore | None:
+    """The local store; where the computer has no keyring, its passphrase asked in a dialog before the
+    window (again while it is wrong).  None: the person chose Quit."""
+    from sfa_desktop.store.cipher import PassphraseNeeded, WrongPassphrase
+    from sfa_desktop.store.database import LocalStore
+
+    if not ask:
+        return LocalStore.open(data_dir)  # SFA_PASSPHRASE or the keyring, never a dialog
+    from sfa_desktop.ui.unlock import ask_passphrase
+
+    problem = ""
+    while True:
+        try:
+            return LocalStore.open(data_dir, passphrase=ask_passphrase(problem))
+        except WrongPassphrase as exc:
+            problem = str(exc)
+        except PassphraseNeeded:
+            return None
+
+
+def _unlocked(store: LocalStore, *, interactive: bool) -> bool:
+    """Offline expiry at start: past the second limit the synced data is wiped (said so); past the first it
+    is locked: the locked screen until a sync succeeds.  False: it stays locked (the person quit)."""
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    from sfa_desktop.ops import expiry as expiry_ops
+
+    enforced = expiry_ops.enforce(store)
+    if enforced.wiped:
+        if interactive:
+            QMessageBox.warning(None, "SFA Desktop: data wiped", enforced.expiry.wiped_message)
+        else:
+            print(f"sfa-desktop: {enforced.expiry.wiped_message}", file=sys.stderr)
+        return True
+    if not enforced.locked:
+        return True
+    if not interactive:
+        print(f"sfa-desktop: {enforced.expiry.locked_message}", file=sys.stderr)
+        return False
+    from sfa_desktop.ui.unlock import LockedDialog
+
+    return LockedDialog(store, enforced.expiry.locked_message).exec() == QDialog.DialogCode.Accepted
 
 
 def _import_when_ready(window: MainWindow, path: Path) -> None:

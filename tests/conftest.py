@@ -10,8 +10,13 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("SFA_DATA_DIR", None)
+#: Every store the tests open is encrypted with this fixed key (no keyring needed, no key derivation, and
+#: the subprocesses the tests start inherit it); the tests of the keyring and passphrase paths unset it.
+TEST_DATABASE_KEY = "5fa0" * 16
+os.environ["SFA_DATABASE_KEY"] = TEST_DATABASE_KEY
+os.environ.pop("SFA_PASSPHRASE", None)
 
-from sfa_desktop.store.database import LocalStore
+from sfa_desktop.store.database import LocalStore  # noqa: E402
 
 
 @pytest.fixture

@@ -58,6 +58,10 @@ __all__ = ["GROUPS", "RECORD_KINDS", "build_parser", "main"]
 EXIT_BUG = 70
 
 DATA_DIR_HELP = "folder of the local database (default: $SFA_DATA_DIR, else the platform's user data folder)"
+PASSPHRASE_HELP = (
+    "where the computer has no keyring: read the passphrase of the encrypted data as the first line of "
+    "standard input (or set SFA_PASSPHRASE)"
+)
 
 #: Every group's ``register``.  ``sfa --help`` (and every command group's help) lists commands in this order:
 #: by the place of the group that declared them here, then in the order that group declared them.
@@ -85,6 +89,9 @@ def command_tree(order: Sequence[int] | None = None) -> CommandTree:
     """Every command, declared by the groups; ``order`` is the order to call them in (any gives the same)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS, help=DATA_DIR_HELP)
+    common.add_argument(
+        "--passphrase-stdin", action="store_true", default=argparse.SUPPRESS, help=PASSPHRASE_HELP
+    )
     tree = CommandTree(common)
     for rank in range(len(GROUPS)) if order is None else order:
         GROUPS[rank](tree.part(rank))
@@ -98,6 +105,7 @@ def build_parser(tree: CommandTree | None = None) -> argparse.ArgumentParser:
         epilog="Every command has --help, for example 'sfa contacts add --help'.",
     )
     parser.add_argument("--data-dir", metavar="DIR", type=Path, default=None, help=DATA_DIR_HELP)
+    parser.add_argument("--passphrase-stdin", action="store_true", default=False, help=PASSPHRASE_HELP)
     parser.add_argument("--version", action="version", version=f"sfa {version_line()}")
     (tree or command_tree()).build(parser, dest="command", metavar="COMMAND", required=True)
     return parser

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
 from sfa_desktop.core.errors import UserError
+from sfa_desktop.ops import expiry as expiry_ops
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.database import LocalStore, default_data_dir
 
@@ -53,9 +56,45 @@ def resolve(store: LocalStore, kind: str, given: str) -> str:
     return record_ops.resolve_ref(store, kind, given)
 
 
-def open_store(args: argparse.Namespace, *, create: bool = False) -> LocalStore:
+def passphrase_source(args: argparse.Namespace) -> Callable[[bool], str | None]:
+    """How ``sfa`` gets the data's passphrase where the machine has no keyring (``SFA_PASSPHRASE`` is read by
+    the store first): one line of standard input with ``--passphrase-stdin``, else a prompt on a terminal
+    (twice for a new one), else none (the store then says how to give one)."""
+
+    def ask(new: bool) -> str | None:
+        if getattr(args, "passphrase_stdin", False):
+            return sys.stdin.readline().rstrip("\r\n") or None
+        if not sys.stdin.isatty():
+            return None
+        if new:
+            sys.stderr.write(
+                "This computer has no keyring: choose a passphrase to encrypt this laptop's SFA Desktop data "
+                "(it is asked at every start; forgotten, the data must be downloaded again).\n"
+            )
+        first = getpass.getpass("Passphrase for the SFA Desktop data: ")
+        if new and first and getpass.getpass("The same passphrase again: ") != first:
+            raise CliError("The two passphrases differ; nothing was created. Try again.")
+        return first or None
+
+    return ask
+
+
+def open_store(args: argparse.Namespace, *, create: bool = False, locked_ok: bool = False) -> LocalStore:
+    """The local store of ``--data-dir``.  Unless ``locked_ok`` (sync, connect, status), a laptop past the
+    company's offline limit is refused (its data locked), or wiped past the second limit."""
     folder = args.data_dir if getattr(args, "data_dir", None) is not None else default_data_dir()
-    return LocalStore.open(folder, create=create)
+    store = LocalStore.open(folder, create=create, passphrase=passphrase_source(args))
+    if locked_ok:
+        return store
+    try:
+        enforced = expiry_ops.enforce(store)
+    except BaseException:
+        store.close()
+        raise
+    if enforced.wiped or enforced.locked:
+        store.close()
+        raise CliError(enforced.expiry.wiped_message if enforced.wiped else enforced.expiry.locked_message)
+    return store
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sfa_desktop.cli.common import Command, Commands, open_store
+from sfa_desktop.ops import expiry as expiry_ops
 from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.protocol.address import normalize_url, safe_url
 from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
@@ -36,7 +37,7 @@ def _read_password(prompt: str, from_stdin: bool) -> str:
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
-    store = open_store(args, create=True)
+    store = open_store(args, create=True, locked_ok=True)
     if sync_ops.is_server(args.url):
         secret = _read_password(f"Password for {args.user} at {args.url}: ", args.password_stdin)
         connected = sync_ops.sign_in(store, args.url, args.user, secret, ca_file=args.ca_file)
@@ -107,7 +108,11 @@ def _sync_once(store: LocalStore, password: str | None) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    store = open_store(args, create=True)
+    store = open_store(args, create=True, locked_ok=True)
+    if not args.status:
+        enforced = expiry_ops.enforce(store)  # past the second limit: wiped first, as everywhere
+        if enforced.wiped:
+            raise CentralError(enforced.expiry.wiped_message)
     if args.status:
         return _status(store)
     try:
@@ -167,6 +172,21 @@ def _status(store: LocalStore) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """``sfa status``: what protects this laptop's data and where it stands against the offline limits."""
+    with open_store(args, locked_ok=True) as store:
+        facts = expiry_ops.protection(store)
+    width = max(len(label) for label, _ in facts.lines())
+    for label, value in facts.lines():
+        print(f"{label + ':':<{width + 1}} {value}")
+    e = facts.expiry
+    if e.locked:
+        print(e.locked_message)
+    elif e.warning:
+        print(e.warning)
+    return 0
+
+
 def cmd_conflicts(args: argparse.Namespace) -> int:
     store = open_store(args, create=True)
     try:
@@ -216,6 +236,7 @@ def register(commands: Commands) -> None:
         "--password-stdin", action="store_true", help="read the password as one line of standard input"
     )
     add("disconnect", cmd_disconnect, "sign this device out of the sync server (the data stays)")
+    add("status", cmd_status, "encryption, where its key is kept, the last sync and the offline limits")
     sync = add("sync", cmd_sync, "send this laptop's changes and receive everyone else's")
     sync.add_argument("--status", action="store_true", help="show the last sync and the changes waiting")
     commands.group(

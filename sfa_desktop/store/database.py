@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sfa_desktop.core.records.services import AFTER_UPDATE
 from sfa_desktop.core.sequences import upkeep as enrollment_upkeep
+from sfa_desktop.store import cipher
 
 # re-exported: the callers that open the store catch it from here
 from sfa_desktop.store.errors import StoreError as StoreError  # noqa: PLC0414
@@ -26,7 +27,8 @@ from sfa_desktop.store.errors import StoreError as StoreError  # noqa: PLC0414
 DB_FILENAME = "sfa.sqlite3"
 APP_NAME = "sfa-desktop"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-#: Files up to this size get a full integrity check on every open; larger ones a cheap one (see verify()).
+#: Plain files up to this size get a full integrity check on every open (encrypted ones up to an eighth of
+#: it); larger ones a cheap one (see verify()).
 FULL_CHECK_MAX_BYTES = 48 * 1024 * 1024
 
 
@@ -48,19 +50,25 @@ def default_data_dir() -> Path:
     return data_folder(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
-def _check_existing_file(path: Path) -> str | None:
-    """Read-only checks of a file that already exists.  Returns its schema revision (None: empty file)."""
+def _header(path: Path) -> tuple[int, bytes]:
+    """The file's size and first bytes (the SQLite magic of a plain file, the salt of an encrypted one)."""
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
-            header = fh.read(len(_SQLITE_MAGIC))
+            return size, fh.read(len(_SQLITE_MAGIC))
     except OSError as exc:
         raise StoreError(
             f"Cannot read the data file {path}: {exc.strerror}. Check its permissions."
         ) from None
+
+
+def _check_existing_file(path: Path, key: cipher.Key | None = None) -> str | None:
+    """Read-only checks of a file that already exists: a plain one (``key`` None) or one encrypted with
+    ``key`` (checked already to open it).  Returns its schema revision (None: empty file)."""
+    size, header = _header(path)
     if size == 0:
         return None
-    if header != _SQLITE_MAGIC:
+    if key is None and header != _SQLITE_MAGIC:
         raise StoreError(
             f"{path} is not an SFA Desktop data file (it is not an SQLite database). It was left untouched; "
             "move it away or choose another data folder with --data-dir."
@@ -69,19 +77,26 @@ def _check_existing_file(path: Path) -> str | None:
         # A read-only open of a WAL-mode file would create -wal/-shm beside it; with no -wal there is no
         # uncheckpointed data, so reading it as immutable is exact and leaves the folder as it was.
         immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro{immutable}", uri=True)
-    except sqlite3.Error as exc:
+        uri = f"{path.absolute().as_uri()}?mode=ro{immutable}"
+        conn = sqlite3.connect(uri, uri=True) if key is None else cipher.connect(uri, key, uri=True)
+    except (sqlite3.Error, cipher.Error) as exc:
         raise StoreError(f"Cannot open {path}: {exc}.") from None
     try:
-        if size <= FULL_CHECK_MAX_BYTES:
+        # An encrypted file costs ~3x a plain one to read whole (every page decrypted and its HMAC checked),
+        # so it is read whole at open up to an eighth of the size; past it the cheap check, as for a large
+        # file.  Its pages cannot be misread: a damaged one fails its HMAC whenever it is read, and verify()
+        # reads them all in the background.
+        limit = FULL_CHECK_MAX_BYTES if key is None else FULL_CHECK_MAX_BYTES // 8
+        if size <= limit:
             check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
             if check != "ok":
                 raise StoreError(_corrupt_message(path, check))
         else:
             # A full check reads every page (~0.6 s for 350 MB): too slow for every start.  Check what is
             # cheap (a truncated file, an unreadable schema) now; LocalStore.verify() does the rest later.
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            # (int(): SQLCipher answers PRAGMA page_size with a string)
+            pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+            page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
             if pages * page_size > size and not Path(f"{path}-wal").exists():
                 raise StoreError(_corrupt_message(path, "the file is shorter than its header says"))
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -94,7 +109,7 @@ def _check_existing_file(path: Path) -> str | None:
             )
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return str(row[0]) if row else None
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, cipher.DatabaseError) as exc:
         raise StoreError(_corrupt_message(path, str(exc))) from None
     finally:
         conn.close()
@@ -107,19 +122,23 @@ def _corrupt_message(path: Path, detail: str) -> str:
     )
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
+    # sorts and temporary tables stay in memory: no plaintext temporary file on the disk
+    cursor.execute("PRAGMA temp_store = MEMORY")
     cursor.execute("PRAGMA busy_timeout = 5000")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA cache_size = -32000")
     cursor.close()
 
 
-def make_engine(path: Path) -> Engine:
+def make_engine(path: Path, key: cipher.Key) -> Engine:
+    """The engine over the encrypted file: every connection SQLCipher's, keyed before anything reads."""
     engine = create_engine(
         f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": 5.0},
+        creator=lambda: cipher.connect(path, key),
+        module=cipher.dbapi,  # SQLAlchemy's errors wrap SQLCipher's exceptions, not the sqlite3 module's
     )
     event.listen(engine, "connect", _on_connect)
     return engine
@@ -128,9 +147,11 @@ def make_engine(path: Path) -> Engine:
 class LocalStore:
     """The opened database: an engine and a session factory.  One session per user action or job."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, key: cipher.Key) -> None:
         self.path = path
         self.engine = engine
+        #: The database key, and where it is kept (``key.kept``, for ``sfa status``).
+        self.key = key
         #: Each session carries what reacts to record updates (see ``services.AFTER_UPDATE``).
         self.Session = sessionmaker(
             engine, expire_on_commit=False, info={AFTER_UPDATE: (enrollment_upkeep.on_record_updated,)}
@@ -151,17 +172,43 @@ class LocalStore:
             self.writes += 1
 
     @classmethod
-    def open(cls, data_dir: Path | None = None, *, create: bool = True) -> LocalStore:
+    def open(
+        cls,
+        data_dir: Path | None = None,
+        *,
+        create: bool = True,
+        passphrase: cipher.PassphraseSource | None = None,
+    ) -> LocalStore:
+        """Open (create, upgrade, encrypt) the data file of ``data_dir``.  ``passphrase`` asks a person for
+        one where the machine has no keyring (see :mod:`sfa_desktop.store.cipher`)."""
         from sfa_desktop.store import migrations
 
         folder = data_folder(data_dir) if data_dir is not None else default_data_dir()
         path = folder / DB_FILENAME
         kept: Path | None = None  # the copy made before upgrading an older version's file
+        if folder.is_dir():
+            cipher.recover(path)
         if path.exists():
-            revision = _check_existing_file(path)
-            migrations.check_revision(path, revision)
+            size, header = _header(path)
+            if size > 0 and header == _SQLITE_MAGIC:
+                # an older version's plain file: checked as it is, then encrypted before anything else
+                revision = _check_existing_file(path)
+                migrations.check_revision(path, revision)
+                key = cipher.new_key(path, passphrase)
+                try:
+                    cipher.encrypt_plain(path, key)
+                except StoreError:
+                    cipher.forget_key(key)
+                    raise
+            elif size > 0:
+                key = cipher.existing_key(path, passphrase)
+                revision = _check_existing_file(path, key)
+                migrations.check_revision(path, revision)
+            else:
+                key = cipher.new_key(path, passphrase)
+                revision = None
             if revision is not None and migrations.needs_backup(revision):
-                kept = migrations.backup(path, revision)
+                kept = migrations.backup(path, revision, key)
         elif not create:
             raise StoreError(f"There is no SFA Desktop data in {folder}. Run 'sfa --data-dir {folder} init'.")
         else:
@@ -169,7 +216,8 @@ class LocalStore:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"Cannot create the data folder {folder}: {exc.strerror}.") from None
-        engine = make_engine(path)
+            key = cipher.new_key(path, passphrase)
+        engine = make_engine(path, key)
         try:
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode = WAL")
@@ -178,7 +226,7 @@ class LocalStore:
             engine.dispose()
             if kept is not None:
                 # the upgrade may have changed part of the file: put it back as it was, keep the copy
-                migrations.restore(kept, path)
+                migrations.restore(kept, path, key)
                 raise StoreError(
                     f"Upgrading the data file {path} to this version of SFA Desktop failed ({exc}). The file "
                     f"was put back as it was, and the copy made before the upgrade is kept at {kept}. "
@@ -190,7 +238,7 @@ class LocalStore:
             raise StoreError(f"Cannot prepare the data file {path}: {exc}") from exc
         if kept is not None:
             kept.unlink()  # upgraded: the copy is no longer needed
-        return cls(path, engine)
+        return cls(path, engine, key)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -7,7 +7,6 @@ actually needs an upgrade, so a normal start-up does not pay for it.
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy import Engine, text
 
 from sfa_desktop.core import resources
 from sfa_desktop.core.records.models import Base
+from sfa_desktop.store import cipher
 from sfa_desktop.store.errors import StoreError
 
 
@@ -71,7 +71,7 @@ def needs_backup(revision: str | None) -> bool:
     return revision is not None and revision != known_revisions()[1]
 
 
-def backup(path: Path, revision: str) -> Path:
+def backup(path: Path, revision: str, key: cipher.Key) -> Path:
     """A consistent copy of the data file (its write-ahead log included) made before upgrading it from
     ``revision``: ``sfa.sqlite3.before-upgrade-<revision>-<time>`` beside it.  A copy an earlier, interrupted
     upgrade left is never overwritten."""
@@ -82,8 +82,8 @@ def backup(path: Path, revision: str) -> Path:
         n += 1
         target = path.with_name(f"{path.name}.before-upgrade-{revision}-{stamp}-{n}")
     try:
-        _copy_database(path, target)
-    except (OSError, sqlite3.Error) as exc:
+        _copy_database(path, target, key)
+    except (OSError, cipher.Error) as exc:
         target.unlink(missing_ok=True)
         raise StoreError(
             f"The data file {path} needs upgrading to this version of SFA Desktop, but no backup of it "
@@ -93,26 +93,27 @@ def backup(path: Path, revision: str) -> Path:
     return target
 
 
-def restore(copy: Path, path: Path) -> None:
+def restore(copy: Path, path: Path, key: cipher.Key) -> None:
     """Put the backup ``copy`` back as the data file ``path`` (after an upgrade that failed)."""
-    _copy_database(copy, path)
+    _copy_database(copy, path, key)
 
 
-def _copy_database(source: Path, target: Path, *, wait: float = 10.0) -> None:
-    """Copy with SQLite's backup API (consistent, the write-ahead log included); gives up with
-    ``sqlite3.OperationalError`` when another program keeps either file locked for ``wait`` seconds."""
+def _copy_database(source: Path, target: Path, key: cipher.Key, *, wait: float = 10.0) -> None:
+    """Copy with SQLite's backup API (consistent, the write-ahead log included; both files encrypted with
+    ``key``); gives up with ``OperationalError`` when another program keeps either file locked for ``wait``
+    seconds."""
     pause = 0.05
     tries = {"left": int(wait / pause)}
 
     def progress(status: int, _remaining: int, _total: int) -> None:
-        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        if status in (cipher.dbapi.SQLITE_BUSY, cipher.dbapi.SQLITE_LOCKED):
             tries["left"] -= 1
             if tries["left"] < 0:
-                raise sqlite3.OperationalError(f"{target} is in use by another program")
+                raise cipher.dbapi.OperationalError(f"{target} is in use by another program")
 
-    src = sqlite3.connect(str(source), timeout=wait)
+    src = cipher.connect(source, key, timeout=wait)
     try:
-        dst = sqlite3.connect(str(target), timeout=wait)
+        dst = cipher.connect(target, key, timeout=wait)
         try:
             src.backup(dst, progress=progress, sleep=pause)
         finally:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail
 from sqlalchemy.engine import URL
 
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.protocol.address import normalize_url
+from sfa_desktop.store import cipher
 
 SERVICE = "sfa-desktop"
 TOKEN_SERVICE = "sfa-desktop-token"
@@ -42,10 +42,8 @@ def account_name(url: str, login: str) -> str:
 
 
 def _backend() -> KeyringBackend:
-    backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring):
-        raise NoKeyring()
-    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+    backend = cipher.keyring_backend()  # the same test as for the database key
+    if backend is None:
         raise NoKeyring()
     return backend
 

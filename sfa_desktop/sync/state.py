@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core.expiry import DEFAULT_LOCK_DAYS, DEFAULT_WIPE_DAYS
+
 
 @dataclass
 class SyncState:
@@ -24,6 +26,10 @@ class SyncState:
     verify_slice: int = 0
     #: The central store's last tombstone purge cut-off that this laptop applied to its own tombstones.
     purged_before: str | None = None
+    #: The company's offline limits (days without a successful sync): the data locks, then is wiped (see
+    #: ``core.expiry``); the central store sends them with a sync.
+    lock_after_days: int = DEFAULT_LOCK_DAYS
+    wipe_after_days: int = DEFAULT_WIPE_DAYS
 
     @property
     def connected(self) -> bool:
@@ -42,8 +48,10 @@ _KEYS = (
     "last_error",
     "verify_slice",
     "purged_before",
+    "lock_after_days",
+    "wipe_after_days",
 )
-_INTS = ("cursor", "verify_slice")
+_INTS = ("cursor", "verify_slice", "lock_after_days", "wipe_after_days")
 
 
 def load(conn: Connection) -> SyncState:

@@ -299,14 +299,28 @@ class MainWindow(QMainWindow):
         self.path_label = named(QLabel(str(self.store.path)), "statusPath")
         self.path_label.setToolTip(f"Data file: {self.store.path}")
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        #: "Sync within N days or this laptop's data locks" (offline expiry), shown days ahead
+        self.expiry_label = named(QLabel(), "statusExpiry")
+        self.expiry_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        status.addPermanentWidget(self.expiry_label)
         status.addPermanentWidget(self.count_label)
         status.addPermanentWidget(self.pending_label)
         status.addPermanentWidget(self.path_label)
+        self.refresh_expiry()
+
+    def refresh_expiry(self) -> None:
+        """The offline-expiry warning in the status bar (after start and after every sync)."""
+        from sfa_desktop.ops import expiry as expiry_ops
+
+        warning = expiry_ops.assess(self.store).warning or ""
+        self.expiry_label.setText(warning)
+        self.expiry_label.setVisible(bool(warning))
 
     def _build_sync(self) -> None:
         from sfa_desktop.ui.sync_wiring import install_sync
 
         self.sync = install_sync(self)
+        self.sync.synced.connect(self.refresh_expiry)
 
     # -- sections -------------------------------------------------------------------------------
 
@@ -500,8 +514,23 @@ class MainWindow(QMainWindow):
             f"<p>Build: <code>{build_id()}</code></p>"
             "<p>Offline-first sales force automation: your accounts, contacts, leads and opportunities "
             "on your laptop, synced with the company when you are online.</p>"
-            f"<p>Data file: <code>{self.store.path}</code></p>",
+            f"<p>Data file: <code>{self.store.path}</code></p>" + self._protection_html(),
         )
+
+    def _protection_html(self) -> str:
+        """What protects the data (encryption, the key, the last contact, the offline limits): the facts
+        ``sfa status`` prints."""
+        from html import escape
+
+        from sfa_desktop.ops import expiry as expiry_ops
+
+        facts = expiry_ops.protection(self.store)
+        rows = "".join(
+            f"<tr><td>{escape(label)}:&nbsp;</td><td>{escape(value)}</td></tr>"
+            for label, value in facts.lines()
+            if label != "Data file"
+        )
+        return f"<table>{rows}</table>"
 
     # -- closing --------------------------------------------------------------------------------
 

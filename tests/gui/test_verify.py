@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -11,13 +10,14 @@ from PySide6.QtWidgets import QMessageBox
 from sfa_desktop.store import database
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.mainwindow import MainWindow
+from tests import local_files
 
 from .conftest import seed_store
 
 
 def _damage_contacts_page(store: LocalStore) -> None:
-    with sqlite3.connect(store.path) as conn:
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    with local_files.connect(store.path) as conn:
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
         root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'contacts'").fetchone()[0]
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

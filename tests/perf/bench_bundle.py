@@ -63,7 +63,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="sfa-bench-bundle-"))
     try:
         data = work / "data"
-        clean = {"PATH": "/usr/bin:/bin"}
+        # no keyring in a clean environment: the tests' fixed database key (no key derivation in the times)
+        clean = {"PATH": "/usr/bin:/bin", "SFA_DATABASE_KEY": "5fa0" * 16}
         subprocess.run(
             [str(bundle / "sfa"), "--data-dir", str(data), "demo"], env=clean, check=True, capture_output=True
         )

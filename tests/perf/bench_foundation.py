@@ -34,6 +34,7 @@ from sfa_desktop.store import lists, search
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests import local_files
 from tests.perf.benchlib import Result, print_results
 
 TODAY = dt.date(2026, 11, 2)
@@ -65,7 +66,7 @@ def seed_floor(source: Path, folder: Path) -> float:
     engine = create_engine(f"sqlite:///{target}")
     Base.metadata.create_all(engine)
     engine.dispose()
-    src = sqlite3.connect(source)
+    src = local_files.connect(source)
     tables = {t: src.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in SYNCED_TABLES}
     columns = {t: [r[1] for r in src.execute(f"PRAGMA table_info({t})")] for t in SYNCED_TABLES}
     src.close()

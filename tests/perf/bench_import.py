@@ -28,7 +28,6 @@ import os
 import random
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from sfa_desktop.core.demo.data import load  # noqa: E402
 from sfa_desktop.core.records.models import Base  # noqa: E402
 from sfa_desktop.core.transfer import exporter, import_source, importer  # noqa: E402
 from sfa_desktop.store.database import DB_FILENAME, LocalStore  # noqa: E402
+from tests import local_files  # noqa: E402
 from tests.perf.benchlib import Result, print_results  # noqa: E402
 
 RATIO = 3.0
@@ -112,7 +112,7 @@ def floor(path: Path, folder: Path, *, triggers: bool) -> float:
         engine = create_engine(f"sqlite:///{folder / DB_FILENAME}")
         Base.metadata.create_all(engine)
         engine.dispose()
-    conn = sqlite3.connect(folder / DB_FILENAME)
+    conn = local_files.connect(folder / DB_FILENAME)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -35,6 +35,7 @@ from sfa_desktop.printing.territory_report import write_pdf
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests import local_files
 from tests.perf.benchlib import Result, print_results
 
 TODAY = dt.date(2026, 11, 2)
@@ -85,7 +86,7 @@ def insert(db: sqlite3.Connection, table: str, rows: list[Row]) -> None:
 def generate(path: Path, accounts: int, seed: int = 11) -> dict[str, int]:
     """Write the data set straight into the SQLite file (one transaction, capture suspended)."""
     rng = random.Random(seed)
-    db = sqlite3.connect(path)
+    db = local_files.connect(path)
     db.execute("PRAGMA foreign_keys = OFF")
     counts: dict[str, int] = {}
     with db:

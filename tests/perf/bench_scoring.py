@@ -21,7 +21,6 @@ import argparse
 import datetime as dt
 import random
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from sfa_desktop.store import lists
 from sfa_desktop.store.database import LocalStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+from tests import local_files
 from tests.perf.benchlib import Result, print_results
 
 TODAY = dt.date.today()
@@ -95,7 +95,7 @@ def build(folder: Path, leads: int) -> LocalStore:
 
 def floor(path: Path) -> float:
     """The same reads and writes as a full scoring, in plain sqlite3, with no rule evaluated."""
-    conn = sqlite3.connect(path)
+    conn = local_files.connect(path)
     conn.execute(
         "CREATE TEMP TABLE floor_scores (lead_id TEXT PRIMARY KEY, score INT, fit INT, engagement INT, "
         "reasons TEXT, basis TEXT)"

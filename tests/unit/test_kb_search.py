@@ -17,6 +17,7 @@ from sfa_desktop.core.kb import articles as kb
 from sfa_desktop.core.records import services
 from sfa_desktop.store import capture, kb_search
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
+from tests import local_files
 from tests.unit.test_migrations import _migrate
 
 ON, OFF = kb_search.MARK_ON, kb_search.MARK_OFF
@@ -219,7 +220,7 @@ def test_the_migration_indexes_articles_already_there(tmp_path: Path) -> None:
     finally:
         store.close()
     _migrate(path, "0003", down=True)
-    engine = create_engine(f"sqlite:///{path}")
+    engine = local_files.engine(path)
     with engine.connect() as conn:
         tables = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
     engine.dispose()

@@ -18,6 +18,7 @@ from sfa_desktop.core.records.models import Base
 from sfa_desktop.store import migrations
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
 from sfa_desktop.store.search import search
+from tests import local_files
 
 #: Tables the store makes besides the models: outbox and capture control, the search index, sync state.
 INFRASTRUCTURE = {
@@ -78,7 +79,7 @@ def _config() -> Config:
 
 
 def _migrate(path: Path, revision: str, *, down: bool = False) -> None:
-    engine = create_engine(f"sqlite:///{path}")
+    engine = local_files.engine(path)
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA foreign_keys = ON")
@@ -141,7 +142,7 @@ def test_downgrade_to_0002_and_upgrade_again(tmp_path: Path) -> None:
     store.close()
     path = tmp_path / DB_FILENAME
     _migrate(path, "0002", down=True)
-    engine = create_engine(f"sqlite:///{path}")
+    engine = local_files.engine(path)
     with engine.begin() as conn:
         tables = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars())
         assert "orders" not in tables

@@ -4,6 +4,7 @@ the migrations and the resources and opens a database, and the version names the
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -76,6 +77,20 @@ def test_version_and_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().out == f"sfa {sfa_desktop.__version__} (build development)\n"
 
 
+def test_the_bundle_carries_sqlcipher() -> None:
+    """The encrypted database's driver: a C extension (SQLCipher and OpenSSL linked in) the bundle must hold,
+    for the window and the command line alike."""
+    spec = (ROOT / "packaging" / "sfa-desktop.spec").read_text(encoding="utf-8")
+    common = spec[spec.index("common = [") : spec.index("]", spec.index("common = ["))]
+    for module in ("sqlcipher3", "sqlcipher3.dbapi2", "sqlcipher3._sqlite3"):
+        assert f'"{module}"' in common
+    import sqlcipher3.dbapi2
+
+    assert (
+        sqlcipher3.dbapi2.connect(":memory:").execute("PRAGMA cipher_version").fetchone()[0].startswith("4.")
+    )
+
+
 @pytest.mark.slow
 def test_a_wheel_carries_the_migrations_and_opens_a_database(tmp_path: Path) -> None:
     """``pip install .`` (not editable): the wheel holds resources/, db/local, db/central and BUILD, and the
@@ -125,7 +140,12 @@ def test_a_wheel_carries_the_migrations_and_opens_a_database(tmp_path: Path) -> 
         [sys.executable, "-c", probe, str(site)],
         check=False,
         cwd=elsewhere,
-        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        # the tests' fixed database key (no keyring in a bare environment)
+        env={
+            "PYTHONPATH": str(site),
+            "PATH": "/usr/bin:/bin",
+            "SFA_DATABASE_KEY": os.environ["SFA_DATABASE_KEY"],
+        },
         capture_output=True,
         text=True,
     )

@@ -22,6 +22,7 @@ from sfa_desktop.store import database, migrations
 from sfa_desktop.store.capture import capture_suspended, pending_count, read_outbox
 from sfa_desktop.store.database import DB_FILENAME, LocalStore, StoreError
 from sfa_desktop.store.search import search
+from tests import local_files
 
 NOW = "2026-11-22 09:00:00.000000"
 
@@ -138,8 +139,8 @@ def _truncated(target: Path, source: Path) -> None:
 
 def _page_overwritten(target: Path, source: Path) -> None:
     shutil.copyfile(source, target)
-    with sqlite3.connect(target) as conn:
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    with local_files.connect(target) as conn:
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
         root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'contacts'").fetchone()[0]
     conn.close()
     with target.open("r+b") as fh:
@@ -157,7 +158,7 @@ def _foreign(target: Path, _source: Path) -> None:
 
 def _future_revision(target: Path, source: Path) -> None:
     shutil.copyfile(source, target)
-    conn = sqlite3.connect(target)
+    conn = local_files.connect(target)
     with conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
     conn.close()

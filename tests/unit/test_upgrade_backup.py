@@ -3,15 +3,16 @@ upgrade that fails puts the file back as it was and names the backup (issue 18, 
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from sqlite3.dump import _iterdump  # type: ignore[attr-defined]
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from sfa_desktop.store import migrations
+from sfa_desktop.store import cipher, migrations
 from sfa_desktop.store.database import DB_FILENAME, LocalStore, StoreError
+from tests import local_files
 from tests.unit.test_migrations import _migrate
 
 
@@ -32,9 +33,11 @@ def _old_file(folder: Path) -> Path:
 
 
 def _dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(str(path))
+    """The file's content as SQL statements, whether it is still plain (an older version's) or encrypted
+    already; sorted, since encrypting (sqlcipher_export) lists indexes and triggers in another order."""
+    conn = local_files.connect(path) if cipher.is_encrypted(path) else cipher.connect(path, None)
     try:
-        return list(conn.iterdump())
+        return sorted(_iterdump(conn))  # sqlite3's own dump, over the SQLCipher connection
     finally:
         conn.close()
 
@@ -48,8 +51,8 @@ def test_a_successful_upgrade_leaves_no_backup_behind(tmp_path: Path) -> None:
     made: list[Path] = []
     real_backup = migrations.backup
 
-    def spy(path: Path, revision: str) -> Path:
-        copy = real_backup(path, revision)
+    def spy(path: Path, revision: str, key: cipher.Key) -> Path:
+        copy = real_backup(path, revision, key)
         made.append(copy)
         assert revision == "0002"
         assert any("Acme Tools" in line for line in _dump(copy))
@@ -81,7 +84,7 @@ def test_a_failed_upgrade_leaves_the_file_intact_and_names_the_backup(
 
     def failing_upgrade(config: Any, revision: str) -> None:
         # a migration that changes part of the file (committed on its own connection) and then fails
-        conn = sqlite3.connect(str(path))
+        conn = local_files.connect(path)
         try:
             conn.execute("UPDATE accounts SET name = 'half upgraded'")
             conn.execute("CREATE TABLE half_done (x)")
@@ -119,7 +122,7 @@ def test_no_backup_no_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     path = _old_file(tmp_path)
     before = _dump(path)
 
-    def no_space(source: Path, target: Path) -> None:
+    def no_space(source: Path, target: Path, key: cipher.Key) -> None:
         target.write_bytes(b"partial")
         raise OSError(28, "No space left on device")
 

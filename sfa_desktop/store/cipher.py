@@ -1,0 +1,357 @@
+"""The laptop's database encrypted at rest: SQLCipher 4 (AES-256, an HMAC on every page, the WAL included).
+
+Where the key comes from, in this order:
+
+* ``SFA_DATABASE_KEY`` (64 hex digits) in the environment: the key itself, for automation and the tests;
+* the operating system's keyring: a random 256-bit key per database, kept under the service ``sfa-desktop``
+  and the name ``database:<salt>``, the salt being the 16 random bytes that open every SQLCipher file (it
+  moves with the file, so a data folder moved or renamed keeps its key);
+* where the machine has no keyring (a headless Linux): a passphrase, asked at start (the window's dialog,
+  ``sfa``'s prompt, ``SFA_PASSPHRASE`` or ``--passphrase-stdin``), turned into the key by SQLCipher 4's own
+  key derivation (PBKDF2-HMAC-SHA512, 256,000 iterations, over the file's salt); it is derived once per open
+  here and given to SQLCipher as a raw key with its salt, so that every further connection costs nothing
+  (the file also opens with ``PRAGMA key = 'the passphrase'`` in any SQLCipher 4 tool).
+
+Never a silent plaintext fallback: no key, no database.  A plain database (an older version's) is encrypted
+on upgrade: exported into a new file, verified (every table's row count), swapped in, then the plain file is
+overwritten and removed (:func:`encrypt_plain`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.errors
+import sqlcipher3.dbapi2 as _dbapi
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail
+
+from sfa_desktop.store.errors import StoreError
+
+SERVICE = "sfa-desktop"
+ENV_KEY = "SFA_DATABASE_KEY"
+ENV_PASSPHRASE = "SFA_PASSPHRASE"
+KEY_BYTES = 32
+SALT_BYTES = 16
+#: SQLCipher 4's defaults for a passphrase: PBKDF2-HMAC-SHA512, this many iterations, a 256-bit key.
+KDF_ITERATIONS = 256_000
+#: Beside the data file while it is being encrypted, and the plain original until it is removed.
+ENCRYPTING_SUFFIX = ".encrypting"
+PLAIN_SUFFIX = ".plaintext"
+_SQLITE_NOTADB = 26
+
+#: Asks a person for the passphrase; ``new``: a new one is being set (ask twice).  None: they declined.
+PassphraseSource = Callable[[bool], "str | None"]
+
+#: The DB-API module (SQLAlchemy's ``module=``; its exceptions and constants).
+dbapi: Any = _dbapi
+Error = dbapi.Error
+DatabaseError = dbapi.DatabaseError
+
+
+class WrongPassphrase(StoreError):
+    """The passphrase given does not open the data file (the window asks again)."""
+
+
+class KeyMissing(StoreError):
+    """No key for this data file on this computer."""
+
+
+class PassphraseNeeded(StoreError):
+    """No keyring, and no passphrase was given."""
+
+
+@dataclass(frozen=True)
+class Key:
+    raw: bytes
+    salt: bytes
+    #: Where it is kept, for a person: "the keyring (SecretService Keyring)", "a passphrase"...
+    kept: str
+
+    def pragma(self) -> str:
+        return f"PRAGMA key = \"x'{self.raw.hex()}{self.salt.hex()}'\""
+
+
+def keyring_backend() -> KeyringBackend | None:
+    """The operating system's keyring, or None where there is none (keyring's fail backend)."""
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        return None
+    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+        return None
+    return backend
+
+
+def backend_name(backend: KeyringBackend) -> str:
+    name = getattr(backend, "name", "") or type(backend).__name__
+    return str(name)
+
+
+def derive(passphrase: str, salt: bytes) -> bytes:
+    """SQLCipher 4's key derivation for a passphrase (what ``PRAGMA key = 'passphrase'`` computes)."""
+    return hashlib.pbkdf2_hmac("sha512", passphrase.encode("utf-8"), salt, KDF_ITERATIONS, KEY_BYTES)
+
+
+def _account(salt: bytes) -> str:
+    return f"database:{salt.hex()}"
+
+
+def _env_key() -> bytes | None:
+    value = os.environ.get(ENV_KEY)
+    if not value:
+        return None
+    try:
+        raw = bytes.fromhex(value.strip())
+    except ValueError:
+        raw = b""
+    if len(raw) != KEY_BYTES:
+        raise StoreError(f"{ENV_KEY} must be {KEY_BYTES * 2} hexadecimal digits (a 256-bit key).")
+    return raw
+
+
+def _passphrase(source: PassphraseSource | None, *, new: bool) -> str | None:
+    given = os.environ.get(ENV_PASSPHRASE)
+    if given:
+        return given
+    if source is None:
+        return None
+    return source(new)
+
+
+def _no_keyring_message(path: Path) -> str:
+    return (
+        f"This computer has no keyring to keep the key of the encrypted data file {path}, so SFA Desktop "
+        "protects it with a passphrase. Start it in a terminal to be asked for one, or give it in "
+        f"{ENV_PASSPHRASE} or with --passphrase-stdin."
+    )
+
+
+def new_key(path: Path, source: PassphraseSource | None = None) -> Key:
+    """The key for a database about to be created (or encrypted) at ``path``: kept in the keyring, or made
+    from a passphrase where there is none.  Raises :class:`PassphraseNeeded` rather than go on in plain."""
+    salt = secrets.token_bytes(SALT_BYTES)
+    raw = _env_key()
+    if raw is not None:
+        return Key(raw, salt, f"the environment ({ENV_KEY})")
+    backend = keyring_backend()
+    if backend is not None:
+        raw = secrets.token_bytes(KEY_BYTES)
+        try:
+            backend.set_password(SERVICE, _account(salt), raw.hex())
+        except keyring.errors.KeyringError as exc:
+            raise StoreError(
+                f"The keyring refused to keep the key of the data file {path} ({type(exc).__name__}); "
+                "unlock the keyring and start again."
+            ) from None
+        return Key(raw, salt, f"the keyring ({backend_name(backend)})")
+    passphrase = _passphrase(source, new=True)
+    if not passphrase:
+        raise PassphraseNeeded(_no_keyring_message(path))
+    return Key(derive(passphrase, salt), salt, "a passphrase")
+
+
+def forget_key(key: Key) -> None:
+    """Remove a key this module put in the keyring (a database made with it was not kept)."""
+    backend = keyring_backend()
+    if backend is None or not key.kept.startswith("the keyring"):
+        return
+    with contextlib.suppress(keyring.errors.KeyringError):
+        backend.delete_password(SERVICE, _account(key.salt))
+
+
+def existing_key(path: Path, source: PassphraseSource | None = None) -> Key:
+    """The key of the encrypted database at ``path``.  One from the environment or a passphrase is checked
+    here (it opens the file); one the keyring keeps under the file's salt belongs to that file, so a first
+    page it does not open is damaged (the open's checks say so).  Raises :class:`WrongPassphrase`,
+    :class:`KeyMissing` or :class:`PassphraseNeeded` with a message for a person."""
+    with path.open("rb") as fh:
+        salt = fh.read(SALT_BYTES)
+    raw = _env_key()
+    if raw is not None:
+        key = Key(raw, salt, f"the environment ({ENV_KEY})")
+        if not opens(path, key):
+            raise KeyMissing(
+                f"{path} is not an SFA Desktop data file (it is not an SQLite database), or it is "
+                f"encrypted with another key than {ENV_KEY}. It was left untouched; move it away or choose "
+                "another data folder with --data-dir."
+            )
+        return key
+    backend = keyring_backend()
+    if backend is not None:
+        try:
+            stored = backend.get_password(SERVICE, _account(salt))
+        except keyring.errors.KeyringError as exc:
+            raise StoreError(
+                f"The keyring could not be read ({type(exc).__name__}), so the encrypted data file {path} "
+                "cannot be opened; unlock the keyring and start again."
+            ) from None
+        if stored:
+            return Key(bytes.fromhex(stored), salt, f"the keyring ({backend_name(backend)})")
+    passphrase = _passphrase(source, new=False)
+    if not passphrase:
+        if backend is None:
+            raise PassphraseNeeded(_no_keyring_message(path))
+        raise KeyMissing(_missing_message(path))
+    key = Key(derive(passphrase, salt), salt, "a passphrase")
+    if not opens(path, key):
+        raise WrongPassphrase(
+            f"The passphrase is wrong: it does not open the data file {path}. Try again (mind the keyboard "
+            "layout and Caps Lock)."
+        )
+    return key
+
+
+def _missing_message(path: Path) -> str:
+    return (
+        f"{path} is not an SFA Desktop data file this computer can open: it is not an SQLite database, or it "
+        "was encrypted on another computer or its key is gone. It was left untouched. Restore your data from "
+        "the central store by signing in again in a new data folder (--data-dir), or move the file away. "
+        f"(Protected by a passphrase? Give it in {ENV_PASSPHRASE} or with --passphrase-stdin.)"
+    )
+
+
+def connect(path: Path | str, key: Key | None, *, uri: bool = False, timeout: float = 5.0) -> Any:
+    """An SQLCipher connection to ``path`` with ``key`` given first (None: a plain file)."""
+    conn = dbapi.connect(str(path), uri=uri, timeout=timeout, check_same_thread=False)
+    try:
+        # a wrong key is reported by us, not printed by SQLCipher on stderr
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if key is not None:
+            conn.execute(key.pragma())
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def opens(path: Path, key: Key) -> bool:
+    """Whether ``key`` decrypts the file's first page (read-only; the rest may be damaged: checked later)."""
+    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
+    try:
+        conn = connect(f"{path.absolute().as_uri()}?mode=ro{immutable}", key, uri=True)
+    except dbapi.Error:
+        return False
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+    except dbapi.DatabaseError as exc:
+        # a wrong key reads as "not a database"; a damaged file opened with its key is for the checks
+        return getattr(exc, "sqlite_errorcode", None) != _SQLITE_NOTADB
+    finally:
+        conn.close()
+    return True
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether the file on the disk is encrypted (it does not start as a plain SQLite file does)."""
+    with path.open("rb") as fh:
+        return fh.read(16) != b"SQLite format 3\x00"
+
+
+# -- encrypting an older version's plain file -------------------------------------------------------------
+
+
+def shred(path: Path) -> None:
+    """Overwrite a file with zeros, flush it to the disk, then remove it (missing: nothing to do).
+
+    On a solid-state disk or a copy-on-write file system the old blocks may survive the overwrite: the
+    disk's own encryption is the answer there; this removes what a file-level reader could find."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    with path.open("r+b") as fh:
+        chunk = b"\0" * (1 << 20)
+        left = size
+        while left > 0:
+            n = min(left, len(chunk))
+            fh.write(chunk[:n])
+            left -= n
+        fh.flush()
+        os.fsync(fh.fileno())
+    path.unlink()
+
+
+def _tables(conn: Any) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+
+
+def _counts(conn: Any, tables: list[str]) -> dict[str, int]:
+    return {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
+
+
+def recover(path: Path) -> None:
+    """Finish or undo an encryption that stopped half-way (the app closed, the power failed)."""
+    encrypting = Path(f"{path}{ENCRYPTING_SUFFIX}")
+    plain = Path(f"{path}{PLAIN_SUFFIX}")
+    if plain.exists():
+        if not path.exists() and encrypting.exists():
+            # stopped between the two renames: the encrypted copy was verified before the first
+            os.replace(encrypting, path)
+        if path.exists():
+            shred(plain)
+        else:
+            os.replace(plain, path)  # the encrypted copy is gone: the plain file is the data; encrypt again
+    if encrypting.exists():
+        encrypting.unlink()  # an export that did not finish (encrypted: nothing to overwrite)
+
+
+def encrypt_plain(path: Path, key: Key) -> None:
+    """Encrypt the plain database at ``path`` with ``key``, in place as far as anyone can see.
+
+    The plain file is first made whole (its WAL checkpointed into it and removed), exported with
+    ``sqlcipher_export`` into ``<path>.encrypting``, that copy verified (it opens, passes a quick check and
+    holds as many rows in every table), then swapped in by two renames (``recover`` finishes a swap that was
+    cut short), and the plain original overwritten and removed.  Any failure before the swap leaves the plain
+    file as it was, and raises :class:`StoreError`."""
+    encrypting = Path(f"{path}{ENCRYPTING_SUFFIX}")
+    plain = Path(f"{path}{PLAIN_SUFFIX}")
+    encrypting.unlink(missing_ok=True)
+    try:
+        source = connect(path, None)
+        try:
+            source.execute("PRAGMA temp_store = MEMORY")
+            busy = source.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy is not None and busy[0]:
+                raise StoreError(
+                    f"The data file {path} is in use by another program; close it and start again."
+                )
+            source.execute("PRAGMA journal_mode = DELETE")
+            tables = _tables(source)
+            expected = _counts(source, tables)
+            version = int(source.execute("PRAGMA user_version").fetchone()[0])
+            source.execute(
+                f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.raw.hex()}{key.salt.hex()}'\"",
+                (str(encrypting),),
+            )
+            source.execute("SELECT sqlcipher_export('encrypted')")
+            source.execute(f"PRAGMA encrypted.user_version = {version}")
+            source.execute("DETACH DATABASE encrypted")
+        finally:
+            source.close()
+        check = connect(encrypting, key)
+        try:
+            result = check.execute("PRAGMA quick_check(1)").fetchone()[0]
+            got = _counts(check, _tables(check))
+        finally:
+            check.close()
+        if result != "ok" or got != expected:
+            raise StoreError(f"the encrypted copy does not match the original ({result})")
+    except (dbapi.Error, OSError, StoreError) as exc:
+        encrypting.unlink(missing_ok=True)
+        raise StoreError(
+            f"The data file {path} could not be encrypted ({exc}); it was left as it was. Free some disk "
+            "space or check the folder's permissions, then start again."
+        ) from None
+    for suffix in ("-wal", "-shm", "-journal"):
+        shred(Path(f"{path}{suffix}"))
+    os.replace(path, plain)
+    os.replace(encrypting, path)
+    shred(plain)
