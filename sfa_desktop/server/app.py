@@ -68,6 +68,12 @@ ServiceFor = Callable[[str], SyncService]
 #: Seconds a client has to send a request's body; a slower one is answered 408 and dropped.
 READ_TIMEOUT = 30.0
 
+#: Passwords checked at once by one server process.  An argon2 check takes 64 MiB and a CPU for about a
+#: tenth of a second: unbounded, a burst of sign-ins (a morning after the tokens expired, or someone trying
+#: passwords) ran one per worker thread and took a process from 90 MB to 270 MB with five at once.  The
+#: others wait their turn without holding a thread or a database connection.
+PASSWORD_CHECKS = 2
+
 
 class TooLarge(Exception):
     pass
@@ -84,6 +90,7 @@ class _Settings:
     read_timeout: float
     authenticate: Authenticate
     service_for: ServiceFor
+    password_checks: anyio.CapacityLimiter
 
 
 def _error(status: int, kind: str, message: str) -> JSONResponse:
@@ -246,7 +253,9 @@ def _sign_in(settings: _Settings) -> Callable[[Request], Awaitable[Response]]:
             login, password, device = messages.decode_sign_in(
                 await _body(request, settings.max_body, settings.read_timeout)
             )
-            grant = await anyio.to_thread.run_sync(auth.sign_in, settings.engine, login, password, device)
+            grant = await anyio.to_thread.run_sync(
+                auth.sign_in, settings.engine, login, password, device, limiter=settings.password_checks
+            )
         except auth.Refused as exc:
             await anyio.sleep(exc.delay)
             return _answer_error(exc)
@@ -278,6 +287,21 @@ async def _status(request: Request) -> Response:
     return JSONResponse({"service": "sfa-server", "protocol": messages.HTTP_VERSION, "app": __version__})
 
 
+async def _other_version(request: Request) -> Response:
+    """A path of another protocol version: a laptop older or newer than this server is told which side to
+    update (409: ``sync.http`` raises Incompatible), instead of a bare 404."""
+    version = int(request.path_params["version"])
+    if version == messages.HTTP_VERSION:
+        return _error(404, "not-found", f"This sync server has no {request.url.path}.")
+    side = "SFA Desktop on this laptop" if version < messages.HTTP_VERSION else "the sync server"
+    return _error(
+        409,
+        "incompatible",
+        f"This sync server speaks protocol {messages.HTTP_VERSION} and this app protocol {version}: update "
+        f"{side} (ask your administrator). Your work is kept on the laptop.",
+    )
+
+
 def build_app(
     engine: Engine,
     *,
@@ -299,7 +323,12 @@ def build_app(
         return SyncService(engine, login, role=hook, fault=fault)
 
     settings = _Settings(
-        engine, max_body, read_timeout, authenticate or _server_auth(engine), service_for or default_service
+        engine,
+        max_body,
+        read_timeout,
+        authenticate or _server_auth(engine),
+        service_for or default_service,
+        anyio.CapacityLimiter(PASSWORD_CHECKS),
     )
     prefix = messages.PREFIX
 
@@ -321,6 +350,7 @@ def build_app(
         route("conflicts", _conflicts, body=True),
         route("history", _history, body=True),
         route("digest", _digest, body=True),
+        Route("/v{version:int}/{rest:path}", _other_version, methods=["GET", "POST"]),
     ]
     return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
 

@@ -60,8 +60,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_central_engine(
-    url: str | URL, *, password: str | None = None, connect_timeout: int = 5, pool_size: int | None = None
+    url: str | URL,
+    *,
+    password: str | None = None,
+    connect_timeout: int = 5,
+    pool_size: int | None = None,
+    application_name: str = "sfa-desktop",
 ) -> Engine:
+    """An engine on the central store.  ``pool_size`` (sfa-server): the process never holds more
+    connections than that; ``application_name``: how its connections show in PostgreSQL's
+    ``pg_stat_activity`` (sfa-server's say ``sfa-server``)."""
     parsed = normalize_url(url) if isinstance(url, str) else url
     if password is not None:
         parsed = parsed.set(password=password)
@@ -84,11 +92,10 @@ def make_central_engine(
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    # pool_size (sfa-server): the process never holds more connections than that, however busy it is
     sized: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     return create_engine(
         parsed,
-        connect_args={"connect_timeout": connect_timeout, "application_name": "sfa-desktop"},
+        connect_args={"connect_timeout": connect_timeout, "application_name": application_name},
         pool_pre_ping=True,
         **sized,
     )

@@ -35,6 +35,9 @@ from sfa_desktop.server import central
 _SETTINGS_ENV = "SFA_SERVER_SETTINGS"
 KEEP_ALIVE_SECONDS = 5
 MAX_HEAD_BYTES = 64 * 1024
+#: How the server's database connections show in PostgreSQL's pg_stat_activity (and PgBouncer's SHOW
+#: CLIENTS): a DBA counts and watches them by this name.
+APPLICATION_NAME = "sfa-server"
 
 
 def _listen(value: str) -> tuple[str, int]:
@@ -75,7 +78,7 @@ def check_central(url: str | URL, pool: int | None = None) -> Any:
         raise CentralError(
             f"There is no central store at {safe_url(parsed)}. Create one with 'sfa central init URL'."
         )
-    engine = central.make_central_engine(parsed, pool_size=pool)
+    engine = central.make_central_engine(parsed, pool_size=pool, application_name=APPLICATION_NAME)
     try:
         with central.central_transaction(engine) as conn:
             central.check_compatible(conn)
