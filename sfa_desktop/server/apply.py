@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.wire import from_wire, kind_of, to_wire
@@ -52,9 +52,10 @@ def apply_batch(
     todo = [c for c in batch if c.change_no > last and c.table in schema.SYNCED]
     current = _lock_rows(cc, todo)
     resolver = merges.Resolver(cc, current, todo)
+    seen = _seen_stamps(todo)
     conflicts = 0
     for change in todo:
-        conflicts += _apply_one(writer, identity, resolver, change, current)
+        conflicts += _apply_one(writer, identity, resolver, change, current, seen)
         if change.table == "territories" and identity.is_manager:
             identity = _grown(identity, current)
     merges.touch(writer, resolver)
@@ -66,6 +67,27 @@ def apply_batch(
         .values(last_change_no=confirmed, last_push_at=writer.now)
     )
     return confirmed, len(todo), conflicts
+
+
+#: ``_seen_stamps``: the record was made in this batch (no one else can have changed it before)
+_MADE_HERE = "made-here"
+
+
+def _seen_stamps(changes: Sequence[Change]) -> dict[tuple[str, str], Any]:
+    """What the laptop had seen of each record it changes in this batch: the ``updated_at`` it held before
+    its first change here (a delete's own old ``updated_at`` is the laptop's clock when it also edited the
+    record before deleting it, and tells nothing of what it had pulled)."""
+    seen: dict[tuple[str, str], Any] = {}
+    for change in changes:
+        key = (change.table, change.record_id)
+        if key in seen:
+            continue
+        if change.op == "insert":
+            seen[key] = _MADE_HERE
+            continue
+        pair = change.changes.get("updated_at")
+        seen[key] = pair[0] if isinstance(pair, list) and pair else None
+    return seen
 
 
 def _lock_rows(cc: Connection, changes: Sequence[Change]) -> Rows:
@@ -87,7 +109,12 @@ def _lock_rows(cc: Connection, changes: Sequence[Change]) -> Rows:
 
 
 def _apply_one(
-    writer: Writer, identity: Identity, resolver: merges.Resolver, change: Change, rows: Rows
+    writer: Writer,
+    identity: Identity,
+    resolver: merges.Resolver,
+    change: Change,
+    rows: Rows,
+    seen: Mapping[tuple[str, str], Any],
 ) -> int:
     """One outbox entry, after the central store's merges were taken into account (see ``merges``)."""
     rewritten, leaves = resolver.rewrite(change)
@@ -103,7 +130,9 @@ def _apply_one(
             return conflicts
         rewritten = replace(rewritten, op="update", changes=kept)
     # a record the laptop placed in ``leaves``: a refusal is archived there, where that laptop sees it
-    conflicts += _merge(writer, identity, rewritten, rows, archive_in=leaves)
+    conflicts += _merge(
+        writer, identity, rewritten, rows, archive_in=leaves, seen=seen.get((change.table, change.record_id))
+    )
     if leaves is not None:
         writer.depart(rewritten.table, rewritten.record_id, leaves)
     row = rows.get((rewritten.table, rewritten.record_id))
@@ -115,10 +144,15 @@ def _apply_one(
 
 
 def _merge(
-    writer: Writer, identity: Identity, change: Change, rows: Rows, archive_in: str | None = None
+    writer: Writer,
+    identity: Identity,
+    change: Change,
+    rows: Rows,
+    archive_in: str | None = None,
+    seen: Any = None,
 ) -> int:
     """Apply one outbox entry with field-level merge, keeping ``rows`` current.  Returns the number of
-    conflicts archived."""
+    conflicts archived.  ``seen``: what the laptop had seen of the record (``_seen_stamps``)."""
     t = schema.SYNCED[change.table]
     current = rows.get((change.table, change.record_id))
     kinds = {c.name: kind_of(change.table, c) for c in t.columns}
@@ -204,7 +238,7 @@ def _merge(
             )
             conflicts += 1
     if current["deleted_at"] is None and apply.get("deleted_at") is not None:
-        conflicts += _archive_edits_deleted(writer, change, current, kinds, territory_now)
+        conflicts += _archive_edits_deleted(writer, change, current, kinds, territory_now, seen)
     if apply:
         writer.update(
             change.table,
@@ -227,25 +261,40 @@ def _archive_edits_deleted(
     current: Mapping[str, Any],
     kinds: Mapping[str, str],
     territory: str | None,
+    seen: Any = None,
 ) -> int:
     """A delete of a record others changed since the deleting laptop last saw it: the fields they changed
-    lose to the delete, so their values are archived ("deleted-after-edit"), restorable.  What the laptop
-    saw is told by the record's ``updated_at`` it held (the old value of its delete): later central writes
-    of other laptops (or an administrator) are the edits it never saw."""
-    seen = change.changes.get("updated_at")
-    if not isinstance(seen, list) or not seen or seen[0] is None:
+    lose to the delete, so their values are archived ("deleted-after-edit"), restorable.
+
+    What the laptop saw is told by the record's ``updated_at`` it held before its first change in this
+    batch (``seen``).  When that is a central stamp (the laptop had pulled the record as it was then),
+    later central writes of other laptops (or an administrator) are the edits it never saw.  Otherwise it
+    is the laptop's own clock (it edited the record, and pushed that in an earlier batch, since it last
+    pulled it): its clock says nothing of central time, so the edits it never saw are those of others
+    after its own last write landed, and when none of its writes did, all of them."""
+    if seen is None:
+        pair = change.changes.get("updated_at")
+        seen = pair[0] if isinstance(pair, list) and pair else None
+    if seen is None or seen == _MADE_HERE:
         return 0
-    if to_wire(kinds["updated_at"], current["updated_at"]) == seen[0]:
+    if to_wire(kinds["updated_at"], current["updated_at"]) == seen:
         return 0  # nothing written since the deleting laptop saw the record
     log = schema.change_log
+    of_record = (log.c.table_name == change.table, log.c.record_id == change.record_id)
+    stamp = from_wire("datetime", seen)
+    central_stamp = writer.conn.execute(
+        select(log.c.seq).where(*of_record, log.c.applied_at == stamp).limit(1)
+    )
+    if central_stamp.first() is not None:
+        since = log.c.applied_at > stamp
+    else:
+        own = writer.conn.execute(
+            select(func.max(log.c.seq)).where(*of_record, log.c.client_id == writer.client_id)
+        ).scalar()
+        since = log.c.seq > (own or 0)
     entries = writer.conn.execute(
         select(log.c.changes, log.c.db_user)
-        .where(
-            log.c.table_name == change.table,
-            log.c.record_id == change.record_id,
-            log.c.applied_at > from_wire("datetime", seen[0]),
-            log.c.client_id.is_distinct_from(writer.client_id),
-        )
+        .where(*of_record, since, log.c.client_id.is_distinct_from(writer.client_id))
         .order_by(log.c.seq)
     ).all()
     edited: dict[str, str | None] = {}  # field -> who changed it last
