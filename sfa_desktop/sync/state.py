@@ -16,6 +16,8 @@ class SyncState:
     user_id: str | None = None
     cursor: int = 0
     visible: list[str] = field(default_factory=list)
+    #: A manager's team when the laptop last pulled (whose leads without a territory it holds).
+    team: list[str] = field(default_factory=list)
     last_sync_at: str | None = None
     last_error: str | None = None
     #: The id slice the next integrity check covers (see ``digest``).
@@ -35,12 +37,14 @@ _KEYS = (
     "user_id",
     "cursor",
     "visible",
+    "team",
     "last_sync_at",
     "last_error",
     "verify_slice",
     "purged_before",
 )
 _INTS = ("cursor", "verify_slice")
+_LISTS = ("visible", "team")
 
 
 def load(conn: Connection) -> SyncState:
@@ -54,8 +58,8 @@ def load(conn: Connection) -> SyncState:
         raw = values[key]
         if key in _INTS:
             setattr(state, key, int(raw))
-        elif key == "visible":
-            state.visible = list(json.loads(raw))
+        elif key in _LISTS:
+            setattr(state, key, list(json.loads(raw)))
         else:
             setattr(state, key, raw)
     return state
@@ -68,7 +72,7 @@ def save(conn: Connection, state: SyncState, *keys: str) -> None:
         if value is None:
             conn.execute(text("DELETE FROM sync_state WHERE key = :k"), {"k": key})
             continue
-        raw = json.dumps(value) if key == "visible" else str(value)
+        raw = json.dumps(value) if key in _LISTS else str(value)
         conn.execute(
             text(
                 "INSERT INTO sync_state (key, value) VALUES (:k, :v) "
