@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.wire import from_wire, kind_of, to_wire
@@ -248,6 +248,7 @@ def _merge(
             change_no=change.change_no,
             old_territory=territory_now,
             old={k: current[k] for k in apply},
+            laptop_stamp=_stamp_pair(change),
         )
         current.update(apply)
         if change.table == "accounts" and "territory_id" in apply and apply["territory_id"] != territory_now:
@@ -285,13 +286,9 @@ def _archive_edits_deleted(
     central_stamp = writer.conn.execute(
         select(log.c.seq).where(*of_record, log.c.applied_at == stamp).limit(1)
     )
-    if central_stamp.first() is not None:
-        since = log.c.applied_at > stamp
-    else:
-        own = writer.conn.execute(
-            select(func.max(log.c.seq)).where(*of_record, log.c.client_id == writer.client_id)
-        ).scalar()
-        since = log.c.seq > (own or 0)
+    since = (
+        log.c.applied_at > stamp if central_stamp.first() is not None else _unseen_since(writer, change, seen)
+    )
     entries = writer.conn.execute(
         select(log.c.changes, log.c.db_user)
         .where(*of_record, since, log.c.client_id.is_distinct_from(writer.client_id))
@@ -314,6 +311,49 @@ def _archive_edits_deleted(
             reason="deleted-after-edit",
         )
     return len(edited)
+
+
+def _stamp_pair(change: Change) -> list[Any] | None:
+    pair = change.changes.get("updated_at")
+    return pair if change.op != "insert" and isinstance(pair, list) and len(pair) == 2 else None
+
+
+def _unseen_since(writer: Writer, change: Change, seen: str) -> Any:
+    """Which central writes of the record a laptop had not seen, when the ``updated_at`` it held is a stamp
+    of its own clock (it changed the record after it last pulled it, and pushed that earlier).
+
+    Its earlier changes of the record were logged with its stamps (``Writer.update``'s ``laptop_stamp``):
+    followed back, they lead to the central stamp it had pulled (the writes after it are unseen), or to
+    the record it made itself (the writes after that landed).  A chain that breaks (changes logged before
+    stamps were) ends at the laptop's own last write."""
+    log = schema.change_log
+    of_record = (log.c.table_name == change.table, log.c.record_id == change.record_id)
+    mine = writer.conn.execute(
+        select(log.c.seq, log.c.op, log.c.changes)
+        .where(*of_record, log.c.client_id == writer.client_id)
+        .order_by(log.c.seq)
+    ).all()
+    back: dict[Any, Any] = {}  # the laptop's stamp after a change -> its stamp before
+    made = None
+    for seq, op, changes in mine:
+        pair = json.loads(changes).get("updated_at")
+        if op == "insert":
+            made = made if made is not None else seq
+        elif isinstance(pair, list) and len(pair) == 2:
+            back[pair[1]] = pair[0]
+    stamp: Any = seen
+    while stamp in back:
+        stamp = back.pop(stamp)
+        if stamp is None:
+            break
+        moment = from_wire("datetime", stamp)
+        if writer.conn.execute(
+            select(log.c.seq).where(*of_record, log.c.applied_at == moment).limit(1)
+        ).first():
+            return log.c.applied_at > moment
+    if made is not None:
+        return log.c.seq > made
+    return log.c.seq > (max((seq for seq, _op, _changes in mine), default=0))
 
 
 def _grown(identity: Identity, rows: Rows) -> Identity:

@@ -219,8 +219,12 @@ def wipe_store(store: LocalStore) -> None:
 
 def store_history(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Keep change-log entries (seq, table, record, territory, op, changes, db user, time) for the
-    timeline."""
-    select_list = ", ".join(f"value ->> {i}" for i in range(len(rows[0])))
+    timeline; without the ``updated_at`` the central store logs of a pushed change (the pushing laptop's own
+    clock, kept there to tell what it had seen)."""
+    select_list = ", ".join(
+        "json_remove(value ->> 5, '$.updated_at')" if i == 5 else f"value ->> {i}"
+        for i in range(len(rows[0]))
+    )
     conn.execute(
         text(
             "INSERT OR IGNORE INTO change_history (seq, table_name, record_id, territory_id,"

@@ -37,6 +37,7 @@ import datetime as dt
 import json
 import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -45,8 +46,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from sfa_desktop.core.errors import UserError
-from sfa_desktop.core.records import merge as records_merge
-from sfa_desktop.core.records import models, services
+from sfa_desktop.core.records import models
 from sfa_desktop.ops import undo
 from sfa_desktop.protocol.errors import CentralError, Revoked
 from sfa_desktop.server import central, schema
@@ -104,39 +104,44 @@ class SoakFailure(AssertionError):
 # -- the laptops' clocks ---------------------------------------------------------------------------------
 
 _SKEW: contextvars.ContextVar[dt.timedelta] = contextvars.ContextVar("soak_skew", default=dt.timedelta(0))
-_real_utcnow = models.utcnow
 
 
-def skewed_utcnow() -> dt.datetime:
-    """The laptop's clock: the real time plus the offset of the laptop whose operation runs here."""
-    return _real_utcnow() + _SKEW.get()
+def _real_utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _skewed_body() -> dt.datetime:  # run as ``models.utcnow``, with that module's globals
+    return dt.datetime.now(dt.UTC) + _soak_skew.get()  # type: ignore[name-defined,no-any-return]  # noqa: F821
 
 
 @contextlib.contextmanager
 def laptop_clocks() -> Iterator[None]:
-    """Make the local services stamp records with :func:`skewed_utcnow` (``created_at``/``updated_at``
-    column defaults, a delete's ``deleted_at``, moves and merges); the offset is a context variable set
-    around one laptop's operations (:func:`laptop_clock`), so other threads and the central store's side
-    keep the real time."""
-    patched: list[tuple[Any, str, Any]] = []
-
-    def patch(owner: Any, name: str, value: Any) -> None:
-        patched.append((owner, name, getattr(owner, name)))
-        setattr(owner, name, value)
-
-    for module in (services, records_merge):
-        patch(module, "utcnow", skewed_utcnow)
-    for model in models.SYNCED_MODELS:
-        for column_name in ("created_at", "updated_at"):
-            column = model.__table__.c[column_name]
-            for default in (column.default, column.onupdate):
-                if default is not None and getattr(default, "is_callable", False):
-                    patch(default, "arg", lambda _ctx: skewed_utcnow())
+    """Make ``models.utcnow`` (what the local services stamp ``created_at``, ``updated_at`` and a delete's
+    ``deleted_at`` with) add the offset of the laptop whose operation runs: a context variable set around one
+    laptop's operations (:func:`laptop_clock`), so other threads and the central store's side keep the real
+    time.  The function's code is swapped, not the name: column defaults and SQLAlchemy's compiled
+    statements hold the function itself (patching the name, or a default's ``arg``, missed every statement
+    compiled before)."""
+    utcnow: Any = models.utcnow
+    original = utcnow.__code__
+    models._soak_skew = _SKEW  # type: ignore[attr-defined]
+    utcnow.__code__ = _skewed_body.__code__
     try:
         yield
     finally:
-        for owner, name, value in reversed(patched):
-            setattr(owner, name, value)
+        utcnow.__code__ = original
+
+
+@contextlib.contextmanager
+def seeded_ids(rng: random.Random) -> Iterator[None]:
+    """Record ids (``uuid.uuid4``) drawn from ``rng``: the model picks records in id order, so a run is
+    reproduced by its seed only when the ids are too."""
+    original = uuid.uuid4
+    uuid.uuid4 = lambda: uuid.UUID(int=rng.getrandbits(128), version=4)
+    try:
+        yield
+    finally:
+        uuid.uuid4 = original
 
 
 @contextlib.contextmanager
@@ -223,9 +228,10 @@ class SoakModel:
         self.wiped_now: list[int] = []  # devices wiped during the current sync
         self.entries: dict[tuple[str, int], Entry] = {}
         self.devices: list[Device] = []
+        self.ids = random.Random(seed + 1)
         for index, (login, name) in enumerate(DEVICES):
             offset = dt.timedelta(seconds=self.rng.randint(-172800, 172800)) if index else dt.timedelta(0)
-            with laptop_clock(offset):
+            with seeded_ids(self.ids), laptop_clock(offset):
                 lap = world.laptop(login, name)
             device = Device(index, login, name, lap, offset)
             self._connected(device)
@@ -237,7 +243,7 @@ class SoakModel:
         self, steps: int, *, deadline: float | None = None, progress: Callable[[str], None] | None = None
     ) -> Stats:
         started = time.perf_counter()
-        with laptop_clocks(), self._watching_wipes():
+        with seeded_ids(self.ids), laptop_clocks(), self._watching_wipes():
             try:
                 while self.step_no < steps and (deadline is None or time.monotonic() < deadline):
                     self.step_no += 1
