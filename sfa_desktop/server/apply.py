@@ -59,9 +59,10 @@ def apply_batch(
     todo = [c for c in batch if c.change_no > last and c.table in schema.SYNCED]
     current = _lock_rows(cc, todo)
     resolver = merges.Resolver(cc, current, todo)
+    seen = _seen_stamps(todo)
     conflicts = 0
     for change in todo:
-        conflicts += _apply_one(writer, identity, resolver, change, current)
+        conflicts += _apply_one(writer, identity, resolver, change, current, seen)
         if change.table == "territories" and identity.is_manager:
             identity = _grown(identity, current)
     merges.touch(writer, resolver)
@@ -75,6 +76,27 @@ def apply_batch(
         .values(last_change_no=confirmed, last_push_at=writer.now)
     )
     return confirmed, len(todo), conflicts
+
+
+#: ``_seen_stamps``: the record was made in this batch (no one else can have changed it before)
+_MADE_HERE = "made-here"
+
+
+def _seen_stamps(changes: Sequence[Change]) -> dict[tuple[str, str], Any]:
+    """What the laptop had seen of each record it changes in this batch: the ``updated_at`` it held before
+    its first change here (a delete's own old ``updated_at`` is the laptop's clock when it also edited the
+    record before deleting it, and tells nothing of what it had pulled)."""
+    seen: dict[tuple[str, str], Any] = {}
+    for change in changes:
+        key = (change.table, change.record_id)
+        if key in seen:
+            continue
+        if change.op == "insert":
+            seen[key] = _MADE_HERE
+            continue
+        pair = change.changes.get("updated_at")
+        seen[key] = pair[0] if isinstance(pair, list) and pair else None
+    return seen
 
 
 def _lock_rows(cc: Connection, changes: Sequence[Change]) -> Rows:
@@ -96,7 +118,12 @@ def _lock_rows(cc: Connection, changes: Sequence[Change]) -> Rows:
 
 
 def _apply_one(
-    writer: Writer, identity: Identity, resolver: merges.Resolver, change: Change, rows: Rows
+    writer: Writer,
+    identity: Identity,
+    resolver: merges.Resolver,
+    change: Change,
+    rows: Rows,
+    seen: Mapping[tuple[str, str], Any],
 ) -> int:
     """One outbox entry, after the central store's merges were taken into account (see ``merges``)."""
     rewritten, leaves = resolver.rewrite(change)
@@ -115,7 +142,9 @@ def _apply_one(
     if (rewritten.table, rewritten.record_id) in resolver.unmerged:
         # the orders a merge moved go back first, while the account is still merged (the guard's rule)
         merges.undo_merge(writer, identity, resolver, rewritten)
-    conflicts += _merge(writer, identity, rewritten, rows, archive_in=leaves)
+    conflicts += _merge(
+        writer, identity, rewritten, rows, archive_in=leaves, seen=seen.get((change.table, change.record_id))
+    )
     if leaves is not None and leaves in identity.territories:  # a laptop only holds what it may see
         writer.depart(rewritten.table, rewritten.record_id, leaves)
     row = rows.get((rewritten.table, rewritten.record_id))
@@ -126,10 +155,15 @@ def _apply_one(
 
 
 def _merge(
-    writer: Writer, identity: Identity, change: Change, rows: Rows, archive_in: str | None = None
+    writer: Writer,
+    identity: Identity,
+    change: Change,
+    rows: Rows,
+    archive_in: str | None = None,
+    seen: Any = None,
 ) -> int:
     """Apply one outbox entry with field-level merge, keeping ``rows`` current.  Returns the number of
-    conflicts archived."""
+    conflicts archived.  ``seen``: what the laptop had seen of the record (``_seen_stamps``)."""
     t = schema.SYNCED[change.table]
     current = rows.get((change.table, change.record_id))
     kinds = {c.name: kind_of(change.table, c) for c in t.columns}
@@ -218,7 +252,7 @@ def _merge(
             )
             conflicts += 1
     if current["deleted_at"] is None and apply.get("deleted_at") is not None:
-        conflicts += _archive_edits_deleted(writer, change, current, kinds, territory_now)
+        conflicts += _archive_edits_deleted(writer, change, current, kinds, territory_now, seen)
     if apply:
         writer.update(
             change.table,
@@ -228,6 +262,7 @@ def _merge(
             change_no=change.change_no,
             old_territory=territory_now,
             old={k: current[k] for k in apply},
+            laptop_stamp=_stamp_pair(change),
         )
         current.update(apply)
         if change.table == "accounts" and "territory_id" in apply and apply["territory_id"] != territory_now:
@@ -241,25 +276,36 @@ def _archive_edits_deleted(
     current: Mapping[str, Any],
     kinds: Mapping[str, str],
     territory: str | None,
+    seen: Any = None,
 ) -> int:
     """A delete of a record others changed since the deleting laptop last saw it: the fields they changed
-    lose to the delete, so their values are archived ("deleted-after-edit"), restorable.  What the laptop
-    saw is told by the record's ``updated_at`` it held (the old value of its delete): later central writes
-    of other laptops (or an administrator) are the edits it never saw."""
-    seen = change.changes.get("updated_at")
-    if not isinstance(seen, list) or not seen or seen[0] is None:
+    lose to the delete, so their values are archived ("deleted-after-edit"), restorable.
+
+    What the laptop saw is told by the record's ``updated_at`` it held before its first change in this
+    batch (``seen``).  When that is a central stamp (the laptop had pulled the record as it was then),
+    later central writes of other laptops (or an administrator) are the edits it never saw.  Otherwise it
+    is the laptop's own clock (it edited the record, and pushed that in an earlier batch, since it last
+    pulled it): its clock says nothing of central time, so the edits it never saw are those of others
+    after its own last write landed, and when none of its writes did, all of them."""
+    if seen is None:
+        pair = change.changes.get("updated_at")
+        seen = pair[0] if isinstance(pair, list) and pair else None
+    if seen is None or seen == _MADE_HERE:
         return 0
-    if to_wire(kinds["updated_at"], current["updated_at"]) == seen[0]:
+    if to_wire(kinds["updated_at"], current["updated_at"]) == seen:
         return 0  # nothing written since the deleting laptop saw the record
     log = schema.change_log
+    of_record = (log.c.table_name == change.table, log.c.record_id == change.record_id)
+    stamp = from_wire("datetime", seen)
+    central_stamp = writer.conn.execute(
+        select(log.c.seq).where(*of_record, log.c.applied_at == stamp).limit(1)
+    )
+    since = (
+        log.c.applied_at > stamp if central_stamp.first() is not None else _unseen_since(writer, change, seen)
+    )
     entries = writer.conn.execute(
         select(log.c.changes, log.c.db_user)
-        .where(
-            log.c.table_name == change.table,
-            log.c.record_id == change.record_id,
-            log.c.applied_at > from_wire("datetime", seen[0]),
-            log.c.client_id.is_distinct_from(writer.client_id),
-        )
+        .where(*of_record, since, log.c.client_id.is_distinct_from(writer.client_id))
         .order_by(log.c.seq)
     ).all()
     edited: dict[str, str | None] = {}  # field -> who changed it last
@@ -279,6 +325,49 @@ def _archive_edits_deleted(
             reason="deleted-after-edit",
         )
     return len(edited)
+
+
+def _stamp_pair(change: Change) -> list[Any] | None:
+    pair = change.changes.get("updated_at")
+    return pair if change.op != "insert" and isinstance(pair, list) and len(pair) == 2 else None
+
+
+def _unseen_since(writer: Writer, change: Change, seen: str) -> Any:
+    """Which central writes of the record a laptop had not seen, when the ``updated_at`` it held is a stamp
+    of its own clock (it changed the record after it last pulled it, and pushed that earlier).
+
+    Its earlier changes of the record were logged with its stamps (``Writer.update``'s ``laptop_stamp``):
+    followed back, they lead to the central stamp it had pulled (the writes after it are unseen), or to
+    the record it made itself (the writes after that landed).  A chain that breaks (changes logged before
+    stamps were) ends at the laptop's own last write."""
+    log = schema.change_log
+    of_record = (log.c.table_name == change.table, log.c.record_id == change.record_id)
+    mine = writer.conn.execute(
+        select(log.c.seq, log.c.op, log.c.changes)
+        .where(*of_record, log.c.client_id == writer.client_id)
+        .order_by(log.c.seq)
+    ).all()
+    back: dict[Any, Any] = {}  # the laptop's stamp after a change -> its stamp before
+    made = None
+    for seq, op, changes in mine:
+        pair = json.loads(changes).get("updated_at")
+        if op == "insert":
+            made = made if made is not None else seq
+        elif isinstance(pair, list) and len(pair) == 2:
+            back[pair[1]] = pair[0]
+    stamp: Any = seen
+    while stamp in back:
+        stamp = back.pop(stamp)
+        if stamp is None:
+            break
+        moment = from_wire("datetime", stamp)
+        if writer.conn.execute(
+            select(log.c.seq).where(*of_record, log.c.applied_at == moment).limit(1)
+        ).first():
+            return log.c.applied_at > moment
+    if made is not None:
+        return log.c.seq > made
+    return log.c.seq > (max((seq for seq, _op, _changes in mine), default=0))
 
 
 def _grown(identity: Identity, rows: Rows) -> Identity:

@@ -408,8 +408,11 @@ class Writer:
         change_no: int | None = None,
         old_territory: str | None = None,
         old: Mapping[str, Any] | None = None,
+        laptop_stamp: Sequence[Any] | None = None,
     ) -> int:
-        """Change a record; the log keeps each field as ``[old, new]`` (``old`` read here if not given)."""
+        """Change a record; the log keeps each field as ``[old, new]`` (``old`` read here if not given).
+        ``laptop_stamp``: a pushed change's ``updated_at`` on its laptop, ``[before, after]``, logged so
+        that what the laptop had seen can be told later (``apply._unseen_since``)."""
         t = schema.SYNCED[table]
         moving = "territory_id" in changes and changes["territory_id"] != old_territory and old_territory
         if moving:
@@ -426,6 +429,8 @@ class Writer:
         if old is None:
             old = self._current(table, record_id, list(values))
         logged = {k: [jsonable(old.get(k)), jsonable(v)] for k, v in values.items()}
+        if laptop_stamp is not None:
+            logged["updated_at"] = [laptop_stamp[0], laptop_stamp[1]]
         values["updated_at"] = self.now
         self._write_row(table, record_id, {**values, "seq": seq}, insert=False)
         territory = changes.get("territory_id", old_territory) if "territory_id" in t.c else None

@@ -200,14 +200,24 @@ class SyncEngine:
             # First sync (or a re-prime): the laptop may hold records, already pushed, of territories this
             # user may not see (demo data, a laptop handed over).  They leave before the prime.
             removed += replica.remove_invisible(self.store, identity)
-        pulled = self._pull_range(identity, st.cursor, hi, known & visible, reference=st.cursor > 0)
+        # the user's own records without a territory come with every pull, also when no territory is left
+        pulled = self._pull_range(
+            identity, st.cursor, hi, known & visible, reference=st.cursor > 0, owned=True
+        )
         new = visible - known
         if st.cursor == 0 or new:
             pulled += self._pull_range(identity, 0, hi, new, reference=st.cursor == 0)
+        team = sorted(identity.team) if identity.is_manager else []
+        if st.cursor and team != sorted(st.team):
+            # a manager's team changed: the leads without a territory of those who left go, those of who
+            # joined come (whatever their seq: they were not this laptop's to pull before)
+            removed += replica.remove_unowned(self.store, identity)
+            pulled += self._pull_range(identity, 0, hi, set(), reference=False, owned=True)
         with self.store.engine.begin() as conn:
             st.cursor = hi
             st.visible = sorted(visible)
-            state.save(conn, st, "cursor", "visible")
+            st.team = team
+            state.save(conn, st, "cursor", "visible", "team")
         if purged_before and purged_before != st.purged_before:
             removed += replica.drop_tombstones(self.store, purged_before)
             with self.store.engine.begin() as conn:
@@ -224,14 +234,23 @@ class SyncEngine:
         return pulled, removed, reprimed
 
     def _pull_range(
-        self, identity: Identity, lo: int, hi: int, territories: set[str], *, reference: bool
+        self,
+        identity: Identity,
+        lo: int,
+        hi: int,
+        territories: set[str],
+        *,
+        reference: bool,
+        owned: bool = False,
     ) -> int:
-        """Apply every row with lo < seq <= hi in ``territories`` (and reference tables when asked)."""
+        """Apply every row with lo < seq <= hi in ``territories`` (and reference tables when asked); the
+        pages of territory tables always hold the user's own records without a territory (and a manager's
+        team's), which ``owned`` asks for even when ``territories`` is empty."""
         total = 0
         tables = [
             t
             for t in SYNCED_TABLES
-            if (t in REFERENCE_TABLES and reference) or (t in TERRITORY_TABLES and territories)
+            if (t in REFERENCE_TABLES and reference) or (t in TERRITORY_TABLES and (territories or owned))
         ]
         for table in tables:
             after = lo

@@ -139,9 +139,37 @@ def remove_invisible(store: LocalStore, identity: Identity) -> int:
     return removed
 
 
+def remove_unowned(store: LocalStore, identity: Identity) -> int:
+    """Drop the records without a territory that are neither the user's nor (a manager's) their team's."""
+    owners = sorted({identity.user_id} | (set(identity.team) if identity.is_manager else set()))
+    marks = ", ".join(f":o{i}" for i in range(len(owners)))
+    params = {f"o{i}": v for i, v in enumerate(owners)}
+    removed = 0
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        for table in reversed(TERRITORY_TABLES):
+            unsent = json.dumps(sorted(capture.unsent_record_ids(conn, table)))  # a laptop's own work stays
+            result = conn.execute(
+                text(
+                    f"DELETE FROM {table} WHERE territory_id IS NULL AND owner_id NOT IN ({marks}) "
+                    "AND id NOT IN (SELECT value FROM json_each(:unsent))"
+                ),
+                {**params, "unsent": unsent},
+            )
+            removed += result.rowcount
+    return removed
+
+
 #: Tables of this laptop alone that are made from company records (scores, reminders, what a territory
-#: assignment moved, filters naming customers): a wipe empties them with the records.
-_DERIVED = ("lead_scores", "lead_scores_pending", "reminders", "assignment_runs", "saved_filters")
+#: assignment moved, filters naming customers, the undo history's values): a wipe empties them with the
+#: records.
+_DERIVED = (
+    "lead_scores",
+    "lead_scores_pending",
+    "reminders",
+    "assignment_runs",
+    "saved_filters",
+    "undo_history",
+)
 #: The full-text indexes (FTS5): their segments keep the words of deleted rows until merged away.
 _FULL_TEXT = ("search_fts", "kb_fts")
 
@@ -191,8 +219,12 @@ def wipe_store(store: LocalStore) -> None:
 
 def store_history(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Keep change-log entries (seq, table, record, territory, op, changes, db user, time) for the
-    timeline."""
-    select_list = ", ".join(f"value ->> {i}" for i in range(len(rows[0])))
+    timeline; without the ``updated_at`` the central store logs of a pushed change (the pushing laptop's own
+    clock, kept there to tell what it had seen)."""
+    select_list = ", ".join(
+        "json_remove(value ->> 5, '$.updated_at')" if i == 5 else f"value ->> {i}"
+        for i in range(len(rows[0]))
+    )
     conn.execute(
         text(
             "INSERT OR IGNORE INTO change_history (seq, table_name, record_id, territory_id,"

@@ -20,6 +20,8 @@ class SyncState:
     user_id: str | None = None
     cursor: int = 0
     visible: list[str] = field(default_factory=list)
+    #: A manager's team when the laptop last pulled (whose leads without a territory it holds).
+    team: list[str] = field(default_factory=list)
     last_sync_at: str | None = None
     last_error: str | None = None
     #: The id slice the next integrity check covers (see ``digest``).
@@ -44,6 +46,7 @@ _KEYS = (
     "user_id",
     "cursor",
     "visible",
+    "team",
     "last_sync_at",
     "last_error",
     "verify_slice",
@@ -52,6 +55,7 @@ _KEYS = (
     "wipe_after_days",
 )
 _INTS = ("cursor", "verify_slice", "lock_after_days", "wipe_after_days")
+_LISTS = ("visible", "team")
 
 
 def load(conn: Connection) -> SyncState:
@@ -65,8 +69,8 @@ def load(conn: Connection) -> SyncState:
         raw = values[key]
         if key in _INTS:
             setattr(state, key, int(raw))
-        elif key == "visible":
-            state.visible = list(json.loads(raw))
+        elif key in _LISTS:
+            setattr(state, key, list(json.loads(raw)))
         else:
             setattr(state, key, raw)
     return state
@@ -79,7 +83,7 @@ def save(conn: Connection, state: SyncState, *keys: str) -> None:
         if value is None:
             conn.execute(text("DELETE FROM sync_state WHERE key = :k"), {"k": key})
             continue
-        raw = json.dumps(value) if key == "visible" else str(value)
+        raw = json.dumps(value) if key in _LISTS else str(value)
         conn.execute(
             text(
                 "INSERT INTO sync_state (key, value) VALUES (:k, :v) "

@@ -3,6 +3,7 @@ and a real PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from sfa_desktop.core.records import services
+from sfa_desktop.ops import undo
 from sfa_desktop.protocol import digest
 from sfa_desktop.protocol.errors import Incompatible, Revoked, Unreachable
 from sfa_desktop.server import admin, central
@@ -19,6 +22,7 @@ from sfa_desktop.server.service import SyncService
 from sfa_desktop.store import capture
 from sfa_desktop.store.search import search
 from sfa_desktop.sync.engine import TERRITORY_TABLES
+from tests.integration.soak_model import laptop_clock, laptop_clocks
 from tests.integration.sync_harness import InjectedFault, Laptop, World, assert_replica_matches, world_fixture
 
 
@@ -183,17 +187,18 @@ def test_retried_insert_is_applied_once(world: World) -> None:
     assert ann.outbox() == 0
 
 
-def test_laptop_clock_a_year_ahead(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_laptop_clock_a_year_ahead(world: World) -> None:
     ann, mgr = world.laptop("ann"), world.laptop("mgr")
     acme = ann.create("accounts", {"name": "Acme", "territory_id": ann.territory("NE")})
     ann.sync()
     mgr.sync()
-    from sfa_desktop.core.records import models
-
-    real = models.utcnow
-    monkeypatch.setattr(models, "utcnow", lambda: real() + timedelta(days=365))
-    ann.update("accounts", acme, {"phone": "+16175550100"})
-    monkeypatch.setattr(models, "utcnow", real)
+    # (patching models.utcnow alone did not reach the column defaults that stamp updated_at)
+    with laptop_clocks(), laptop_clock(timedelta(days=365)):
+        ann.update("accounts", acme, {"phone": "+16175550100"})
+    ahead, now = ann.row("accounts", acme), mgr.row("accounts", acme)
+    assert ahead is not None
+    assert now is not None
+    assert str(ahead["updated_at"])[:4] > str(now["updated_at"])[:4], "the laptop's clock was not ahead"
     ann.sync()
     mgr.update("accounts", acme, {"phone": "+16175550199"})
     mgr.sync()
@@ -480,3 +485,143 @@ def test_connection_terminated_mid_pull(pg_world: World) -> None:
     finally:
         killer.dispose()
         lap.service.engine.dispose()
+
+
+# -- found by the soak (tests/perf/soak_sync.py) ------------------------------------------------------------
+
+
+def _archived(world: World, record_id: str) -> list[tuple[str, str, str]]:
+    with world.central.connect() as cc:
+        rows = cc.execute(
+            text("SELECT field, lost_value, reason FROM conflicts WHERE record_id = :r ORDER BY seq"),
+            {"r": record_id},
+        ).all()
+    return [(f, json.loads(lost), reason) for f, lost, reason in rows]
+
+
+def test_edit_then_delete_on_one_laptop_archives_what_another_changed_meanwhile(world: World) -> None:
+    """Soak seed 5: a laptop edits a record and deletes it before it pulls again; the delete's old
+    ``updated_at`` is then the laptop's own clock, and the edit another laptop made meanwhile was lost
+    with nothing archived."""
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    acme = ann.create("accounts", {"name": "Acme", "territory_id": ann.territory("NE")})
+    ann.sync()
+    mgr.sync()
+    mgr.update("accounts", acme, {"city": "Salem"})
+    mgr.sync()
+    ann.update("accounts", acme, {"industry": "Logistics"})  # ann has not pulled mgr's edit
+    ann.delete("accounts", acme)
+    ann.sync()
+    row = world.central_row("accounts", acme)
+    assert row is not None
+    assert row["deleted_at"] is not None
+    assert ("city", "Salem", "deleted-after-edit") in _archived(world, acme)
+    for lap in (ann, mgr):
+        lap.sync()
+        assert_replica_matches(world, lap)
+
+
+def test_a_delete_from_a_laptop_whose_clock_runs_ahead_archives_the_edit_it_never_saw(world: World) -> None:
+    """A laptop two days ahead pushes an edit, its pull is cut short, another laptop edits another field,
+    then the first deletes the record: its ``updated_at`` is its own clock, which said every later central
+    write came before it."""
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    acme = ann.create("accounts", {"name": "Acme", "territory_id": ann.territory("NE")})
+    ann.sync()
+    mgr.sync()
+    with laptop_clocks(), laptop_clock(timedelta(days=2)):
+        ann.update("accounts", acme, {"industry": "Logistics"})
+    ann.faults.arm("pull.page_fetched")
+    with pytest.raises(InjectedFault):
+        ann.sync()
+    assert ann.outbox() == 0  # the edit was confirmed; the pull did not bring it back
+    mgr.update("accounts", acme, {"city": "Salem"})
+    mgr.sync()
+    with laptop_clocks(), laptop_clock(timedelta(days=2)):
+        ann.delete("accounts", acme)
+    ann.sync()
+    assert ("city", "Salem", "deleted-after-edit") in _archived(world, acme)
+    for lap in (ann, mgr):
+        lap.sync()
+        assert_replica_matches(world, lap)
+
+
+def test_a_rep_with_no_territory_gets_their_own_leads_back(world: World) -> None:
+    """Soak seed 3: with every territory taken away, a rep's pull skipped the territory tables, so the
+    rep's own leads without a territory never came back (the central store's owner, a manager's edits)
+    while the cursor moved past them."""
+    cat = world.laptop("cat")
+    world.admin("unassign", "cat", "MA")
+    cat.sync()
+    lead = cat.create("leads", {"last_name": "Loner", "company": "Solo Ltd"})
+    cat.sync()
+    cat.sync()
+    held = cat.row("leads", lead)
+    assert held is not None
+    assert held["owner_id"] is not None, "the central store's owner never came back"
+    assert_replica_matches(world, cat)
+    world.admin("assign", "cat", "MA")
+    cat.sync()
+    assert_replica_matches(world, cat)
+
+
+def test_a_manager_receives_and_drops_team_leads_as_the_team_changes(world: World) -> None:
+    """Soak seed 2: a rep who joins a territory the manager sees joins the manager's team; the rep's
+    leads without a territory made before (below the manager's cursor) never reached the manager, and those
+    of a rep who left stayed on the manager's laptop."""
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    world.admin("unassign", "ann", "NE")
+    ann.sync()
+    lead = ann.create("leads", {"last_name": "Early", "company": "Before Inc"})
+    ann.sync()
+    mgr.sync()
+    assert mgr.row("leads", lead) is None  # ann is in no territory of mgr's: not mgr's team
+    assert_replica_matches(world, mgr)
+    world.admin("assign", "ann", "NE")
+    mgr.sync()
+    assert mgr.row("leads", lead) is not None, "the lead of a rep who joined the team never came"
+    assert_replica_matches(world, mgr)
+    world.admin("unassign", "ann", "NE")
+    mgr.sync()
+    assert mgr.row("leads", lead) is None, "the lead of a rep who left the team stayed"
+    assert_replica_matches(world, mgr)
+
+
+def test_a_revoke_wipe_empties_the_undo_history(world: World) -> None:
+    """Soak seed 1: the undo history (what an edit changed, from what to what, as the window logs it) was
+    left whole by a revoke wipe, customer values readable in the laptop's file."""
+    ann = world.laptop("ann")
+    acme = ann.create("accounts", {"name": "Acme", "territory_id": ann.territory("NE")})
+    ann.sync()
+    with ann.store.transaction() as session:
+        since = undo.begin(session)
+        services.update(session, "accounts", acme, {"city": "Quahogville"})
+        undo.note(session, since, "edit", "edit of Acme", ("accounts", acme))
+    assert ann.scalar("SELECT count(*) FROM undo_history") == 1
+    world.admin("revoke", "ann")
+    with pytest.raises(Revoked):
+        ann.sync()
+    assert ann.scalar("SELECT count(*) FROM undo_history") == 0
+    ann.store.engine.dispose()
+    for path in ann.store.path.parent.rglob("*"):
+        if path.is_file():
+            assert b"Quahogville" not in path.read_bytes(), f"{path.name} still holds an edited value"
+
+
+def test_a_delete_after_a_cut_pull_archives_an_edit_made_before_the_laptops_own(world: World) -> None:
+    """Soak seed 13: a laptop whose pull was cut after its edit was pushed deletes the record; its
+    ``updated_at`` is its own clock, and the edit another laptop made before that edit landed was lost with
+    nothing archived (what it had pulled is now followed back through its logged stamps)."""
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    acme = ann.create("accounts", {"name": "Acme", "territory_id": ann.territory("NE")})
+    ann.sync()
+    mgr.sync()
+    mgr.update("accounts", acme, {"city": "Salem"})
+    mgr.sync()  # lands before ann's edit; ann never pulls it
+    ann.update("accounts", acme, {"street": "1 Harbor Way"})
+    ann.faults.arm("pull.page_fetched")
+    with pytest.raises(InjectedFault):
+        ann.sync()
+    ann.delete("accounts", acme)
+    ann.sync()
+    assert ("city", "Salem", "deleted-after-edit") in _archived(world, acme)

@@ -1,0 +1,54 @@
+"""The quick version of the sync soak (``tests/perf/soak_sync.py`` runs it for 10,000 steps): the randomized
+model of ``soak_model`` for a few hundred steps with fixed seeds, against a SQLite central file and a real
+PostgreSQL, every invariant checked at checkpoints and at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.soak_model import SoakModel
+from tests.integration.sync_harness import World, world_fixture
+
+
+@pytest.fixture
+def sqlite_world(tmp_path: Path) -> Iterator[World]:
+    yield from world_fixture("sqlite", tmp_path, None)
+
+
+@pytest.fixture
+def pg_world(tmp_path: Path, pg_url: str) -> Iterator[World]:
+    yield from world_fixture("postgresql", tmp_path, pg_url)
+
+
+def _soak(world: World, seed: int, steps: int) -> None:
+    model = SoakModel(world, seed, check_every=100)
+    stats = model.run(steps)
+    assert stats.steps == steps
+    # the run did what it is for: faults struck, edits were confirmed, conflicts arose and were checked
+    assert sum(stats.faults.values()) > steps // 20
+    assert stats.confirmed > steps // 10
+    assert stats.checks["(a) confirmed value kept"] > 0
+    assert stats.checks["(d) laptop converged"] >= 5
+
+
+def test_soak_sqlite(sqlite_world: World) -> None:
+    _soak(sqlite_world, 1, 300)
+
+
+def test_soak_postgresql(pg_world: World) -> None:
+    _soak(pg_world, 2, 150)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3, 4, 5, 6])
+def test_soak_sqlite_more_seeds(sqlite_world: World, seed: int) -> None:
+    _soak(sqlite_world, seed, 400)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [7, 8])
+def test_soak_postgresql_more_seeds(pg_world: World, seed: int) -> None:
+    _soak(pg_world, seed, 300)
