@@ -129,6 +129,7 @@ def encode_identity(identity: Identity) -> dict[str, Any]:
         "role": identity.role,
         "territories": sorted(identity.territories),
         "full_name": identity.full_name,
+        "team": sorted(identity.team),
     }
 
 
@@ -139,6 +140,7 @@ def decode_identity(message: Any) -> Identity:
         role=_field(message, "role", str),
         territories=frozenset(_strings(message, "territories")),
         full_name=_field(message, "full_name", str),
+        team=frozenset(_strings(message, "team")),
     )
 
 
