@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,7 +35,9 @@ class Head:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[tuple[Any, ...]]
+    #: wire values in the central table's column order without seq, then seq (tuples, or lists as a
+    #: primed page's JSON gives them)
+    rows: Sequence[Sequence[Any]]
     #: the pull continues after this sequence number
     page_hi: int
     departures: list[dict[str, Any]]
@@ -234,6 +237,37 @@ def encode_page(page: Page) -> dict[str, Any]:
 
 def decode_page(message: Any) -> Page:
     rows = [_row(r) for r in _field(message, "rows", list)]
+    return Page(
+        rows, _field(message, "page_hi", int), _records(_field(message, "departures", list), "departures")
+    )
+
+
+# a prime: a stream of pages, one JSON object a line, ending with the page that reaches ``hi`` (a stream that
+# stops before it was cut short); a failure after the stream began is a last line {error, message, status}
+
+
+def encode_page_line(page: Page) -> bytes:
+    """One page of a prime's stream: compact JSON (rows as arrays; the database already gave wire values,
+    so only an odd value needs ``_json_value``) and a newline."""
+    body = {"rows": page.rows, "page_hi": page.page_hi, "departures": page.departures}
+    return json.dumps(body, separators=(",", ":"), default=_json_value).encode() + b"\n"
+
+
+def encode_error_line(status: int, kind: str, message: str) -> bytes:
+    return json.dumps({**encode_error(kind, message), "status": status}).encode() + b"\n"
+
+
+def decode_page_line(line: bytes) -> Page | tuple[int, str]:
+    """A page of a prime's stream, or the (status, message) of the error that ended it."""
+    try:
+        message = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadMessage("a line of the stream is not JSON") from None
+    if isinstance(message, dict) and "error" in message:
+        return _field(message, "status", int), str(message.get("message", ""))
+    rows = _field(message, "rows", list)
+    if not all(type(r) is list for r in rows):
+        raise BadMessage("a row must be a list")
     return Page(
         rows, _field(message, "page_hi", int), _records(_field(message, "departures", list), "departures")
     )

@@ -11,7 +11,7 @@ row-level security as a second line behind it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -101,6 +101,18 @@ class SyncService:
             self.fault("pull.reading")
             departures = pull_queries.fetch_departures(cc, table, after, page_hi, visible)
         return Page(rows, page_hi, departures)
+
+    def prime(
+        self, table: str, after: int, hi: int, territories: Sequence[str]
+    ) -> Generator[Page, None, None]:
+        """The pages of ``table`` from ``after`` to ``hi``, one after the other (each read as ``page``
+        reads it, in its own transaction, the user identified again); the last one reaches ``hi``."""
+        while True:
+            page = self.page(table, after, hi, territories)
+            yield page
+            if page.page_hi >= hi:
+                return
+            after = page.page_hi
 
     def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]:
         with self._transaction() as (cc, identity):

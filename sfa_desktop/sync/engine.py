@@ -27,6 +27,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from sfa_desktop.core.access import Identity
@@ -234,6 +235,9 @@ class SyncEngine:
             if (t in REFERENCE_TABLES and reference) or (t in TERRITORY_TABLES and territories)
         ]
         for table in tables:
+            if lo == 0:
+                total = self._prime_table(table, hi, territories, total)
+                continue
             after = lo
             while after < hi:
                 page = self.link.page(table, after, hi, sorted(territories))
@@ -253,6 +257,20 @@ class SyncEngine:
                     replica.store_conflicts(conn, fresh_conflicts)
         if territories and lo < hi:
             self._pull_history(lo, hi, territories)
+        return total
+
+    def _prime_table(self, table: str, hi: int, territories: set[str], total: int) -> int:
+        """Every row of ``table`` up to ``hi`` in these territories, streamed by the server and written in
+        one local transaction (in bulk when the table is empty: ``replica.bulk_load``)."""
+        pages = self.link.prime(table, 0, hi, sorted(territories))
+        with closing(pages), replica.bulk_load(self.store, table) as load:
+            for page in pages:
+                self.fault("pull.page_fetched")
+                load.add(page.rows, page.departures)
+                self.fault("pull.page_applied")
+                total += len(page.rows)
+                self.progress("pull", total, 0)
+        self._merges_pulled = self._merges_pulled or load.merges
         return total
 
     def _pull_history(self, lo: int, hi: int, territories: set[str]) -> None:

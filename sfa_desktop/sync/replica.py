@@ -16,7 +16,7 @@ from sfa_desktop.core.records.matching import KINDS as MERGEABLE
 from sfa_desktop.core.records.models import SYNCED_MODELS, SYNCED_TABLES
 from sfa_desktop.core.records.tables import TERRITORY_TABLES
 from sfa_desktop.protocol.wire import to_wire
-from sfa_desktop.store import capture
+from sfa_desktop.store import capture, search
 from sfa_desktop.store.database import LocalStore
 
 _MODELS = {m.__tablename__: m for m in SYNCED_MODELS}
@@ -25,7 +25,7 @@ _MODELS = {m.__tablename__: m for m in SYNCED_MODELS}
 def apply_page(
     store: LocalStore,
     table: str,
-    rows: list[tuple[Any, ...]],
+    rows: Sequence[Sequence[Any]],
     departures: list[dict[str, Any]],
     *,
     changed_only: bool = False,
@@ -36,7 +36,23 @@ def apply_page(
     ``changed_only`` (an incremental pull, not a prime): a record the laptop holds gets only the columns
     whose values differ (see ``_write_changed``).  Returns whether the page holds a merged-away record, or
     ``table`` has a merge made here and not pushed yet (the history of merged records then follows them)."""
-    names = [c.name for c in _MODELS[table].__table__.columns]  # the order pages carry them in
+    # a filtered replica may hold dangling references: foreign keys are not enforced while applying
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        return _apply_events(conn, table, rows, departures, changed_only=changed_only)
+
+
+def _apply_events(
+    conn: Connection,
+    table: str,
+    rows: Sequence[Sequence[Any]],
+    departures: list[dict[str, Any]],
+    *,
+    changed_only: bool = False,
+    bulk: bool = False,
+) -> bool:
+    """:func:`apply_page`'s work in the caller's transaction; ``bulk``: new rows go in with a plain
+    INSERT (a prime into an empty table, see :class:`BulkLoad`)."""
+    names = _names(table)  # the order pages carry them in
     id_at = names.index("id")
     merges = False
     if table in MERGEABLE:
@@ -45,29 +61,85 @@ def apply_page(
     events: list[tuple[int, str, Any]] = [(r[-1], "row", r[:-1]) for r in rows]
     events += [(d["seq"], "departure", d) for d in departures]
     events.sort(key=lambda e: e[0])
-    # a filtered replica may hold dangling references: foreign keys are not enforced while applying
-    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
-        pending = capture.unsent_fields(conn, table, [r[id_at] for r in rows])
-        if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
-            merges = True  # merged here, not pushed yet: the local value stays
-        batch: list[tuple[Any, ...]] = []
-        for _seq, what, item in events:
-            if what == "row":
-                if item[id_at] in pending:
-                    _flush(conn, table, names, batch, changed_only=changed_only)
-                    batch = []
-                    _upsert_keeping(conn, table, names, list(item), pending[item[id_at]])
-                else:
-                    batch.append(item)
-            else:
-                _flush(conn, table, names, batch, changed_only=changed_only)
+    flush = _insert_many if bulk else _flush
+    pending = capture.unsent_fields(conn, table, [r[id_at] for r in rows])
+    if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
+        merges = True  # merged here, not pushed yet: the local value stays
+    batch: list[Sequence[Any]] = []
+    for _seq, what, item in events:
+        if what == "row":
+            if item[id_at] in pending:
+                flush(conn, table, names, batch, changed_only=changed_only)
                 batch = []
-                conn.execute(
-                    text(f"DELETE FROM {table} WHERE id = :id AND territory_id IS :territory"),
-                    {"id": item["record_id"], "territory": item["territory_id"]},
-                )
-        _flush(conn, table, names, batch, changed_only=changed_only)
+                _upsert_keeping(conn, table, names, list(item), pending[item[id_at]])
+            else:
+                batch.append(item)
+        else:
+            flush(conn, table, names, batch, changed_only=changed_only)
+            batch = []
+            conn.execute(
+                text(f"DELETE FROM {table} WHERE id = :id AND territory_id IS :territory"),
+                {"id": item["record_id"], "territory": item["territory_id"]},
+            )
+    flush(conn, table, names, batch, changed_only=changed_only)
     return merges
+
+
+def _names(table: str) -> list[str]:
+    return [c.name for c in _MODELS[table].__table__.columns]
+
+
+class BulkLoad:
+    """A prime of one table into the laptop, page by page, in one local transaction (see :func:`bulk_load`):
+    a failure at any point leaves the table as it was."""
+
+    def __init__(self, conn: Connection, table: str, bulk: bool) -> None:
+        self.conn = conn
+        self.table = table
+        #: the table was empty: rows go in with plain INSERTs, indexes and search entries are built after
+        self.bulk = bulk
+        self.merges = False
+
+    def add(self, rows: Sequence[Sequence[Any]], departures: list[dict[str, Any]]) -> None:
+        if rows or departures:
+            merges = _apply_events(self.conn, self.table, rows, departures, bulk=self.bulk)
+            self.merges = self.merges or merges
+
+
+#: The triggers a prime into an empty table sets aside: capturing does nothing while a pull applies (it is
+#: suspended), and the search index of the rows is built in one statement after (``search.index_missing``).
+_BULK_TRIGGERS = ("capture_{table}_insert", "search_{table}_insert")
+
+
+@contextmanager
+def bulk_load(store: LocalStore, table: str) -> Iterator[BulkLoad]:
+    """Prime ``table``: one local transaction, without capture and foreign-key checks.
+
+    When the table holds no row yet (a new laptop's first sync, a re-prime after a wipe), per-row work is
+    set aside for the transaction: its secondary indexes and the insert triggers of ``_BULK_TRIGGERS`` are
+    dropped, rows go in with executemany, then the indexes are created again (a sort each, instead of a
+    random insert per row and index), the triggers restored from their own SQL, and the search index
+    given the new rows.  DDL is transactional in SQLite: a failure rolls all of it back, and no other
+    connection ever sees the table without them."""
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        empty = conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first() is None
+        set_aside: list[str] = []
+        if empty:
+            wanted = {name.format(table=table) for name in _BULK_TRIGGERS}
+            for kind, name, sql in conn.exec_driver_sql(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL AND ("
+                "(type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') "
+                "OR (type = 'trigger' AND name IN (SELECT value FROM json_each(?))))",
+                (table, json.dumps(sorted(wanted))),
+            ).fetchall():
+                conn.exec_driver_sql(f"DROP {kind.upper()} {name}")
+                set_aside.append(sql)
+        load = BulkLoad(conn, table, empty)
+        yield load
+        for sql in set_aside:
+            conn.exec_driver_sql(sql)
+        if empty and table in search.SEARCH_KINDS:
+            search.index_missing(conn, table)
 
 
 def remove(store: LocalStore, territories: set[str] | None) -> int:
@@ -235,6 +307,30 @@ def _flush(
         f"ON CONFLICT (id) DO UPDATE SET {updates}"
     )
     conn.execute(text(sql), {"rows": json.dumps(batch)})
+
+
+def _insert_many(
+    conn: Connection,
+    table: str,
+    names: Sequence[str],
+    batch: Sequence[Sequence[Any]],
+    *,
+    changed_only: bool = False,
+) -> None:
+    """Rows into a table being primed (it held none of them, but a page may bring a record twice: the later
+    row wins)."""
+    if not batch:
+        return
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:  # the driver's own executemany takes the rows as they come (lists from JSON)
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}",
+            batch,
+        )
+    finally:
+        cursor.close()
 
 
 def _write_changed(
