@@ -11,7 +11,7 @@ from typing import Any
 
 from sfa_desktop.core.access import Identity
 from sfa_desktop.protocol.changes import Change
-from sfa_desktop.protocol.digest import Digest
+from sfa_desktop.protocol.digest import SLICES, Digest
 from sfa_desktop.protocol.wire import from_wire, to_wire
 
 
@@ -334,6 +334,49 @@ def decode_digest(message: Any) -> Digest | None:
         ):
             raise BadMessage("a digest entry must be [table, territory, count, hash]")
         result[(entry[0], entry[1])] = (entry[2], entry[3])
+    return result
+
+
+def encode_digests_request(territories: Sequence[str], at_seq: int) -> dict[str, Any]:
+    return {"territories": list(territories), "at_seq": at_seq}
+
+
+def decode_digests_request(message: Any) -> tuple[list[str], int]:
+    return _strings(message, "territories"), _field(message, "at_seq", int)
+
+
+def encode_digests(value: dict[int, Digest] | None) -> dict[str, Any]:
+    if value is None:
+        return {"digests": None}
+    return {
+        "digests": [
+            [slice_no, table, territory, count, total]
+            for slice_no, entries in sorted(value.items())
+            for (table, territory), (count, total) in entries.items()
+        ]
+    }
+
+
+def decode_digests(message: Any) -> dict[int, Digest] | None:
+    if not isinstance(message, dict) or "digests" not in message:
+        raise BadMessage("'digests' is missing")
+    entries = message["digests"]
+    if entries is None:
+        return None
+    if not isinstance(entries, list):
+        raise BadMessage("'digests' must be a list")
+    result: dict[int, Digest] = {n: {} for n in range(SLICES)}
+    for entry in entries:
+        if (
+            not isinstance(entry, list)
+            or len(entry) != 5
+            or not isinstance(entry[0], int)
+            or entry[0] not in result
+            or not all(isinstance(v, str) for v in entry[1:3])
+            or not all(isinstance(v, int) for v in entry[3:])
+        ):
+            raise BadMessage("a digests entry must be [slice, table, territory, count, hash]")
+        result[entry[0]][(entry[1], entry[2])] = (entry[3], entry[4])
     return result
 
 

@@ -7,8 +7,9 @@ Every endpoint is versioned (``/v1/...``) and speaks JSON in the shapes of ``pro
   sign-in is answered only after the delay ``server.auth`` asks for.
 * With ``Authorization: Bearer <token>``: ``POST /v1/sign-out``, ``GET /v1/hello`` (who, and whether this
   device is ``leaving``), ``POST /v1/push``, ``GET /v1/head``, ``POST /v1/page``, ``POST /v1/conflicts``,
-  ``POST /v1/history``, ``POST /v1/digest``, and ``POST /v1/prime`` (a page request answered with every
-  page up to ``hi``, one JSON line each, gzip level 1 when asked for: a new laptop's prime in one request).
+  ``POST /v1/history``, ``POST /v1/digest`` (``/v1/digests``: every slice at once), and ``POST /v1/prime``
+  (a page request answered with every page up to ``hi``, one JSON line each, gzip level 1 when asked for:
+  a new laptop's prime in one request).
   A token the server rotated comes back in the ``X-SFA-Token`` header of the answer.  A device revoked
   with grace may still say hello and push; its next other call ends the grace and is answered "revoked".
 
@@ -282,6 +283,10 @@ def _digest(service: SyncService, message: Any) -> dict[str, Any]:
     return messages.encode_digest(service.digest(*messages.decode_digest_request(message)))
 
 
+def _digests(service: SyncService, message: Any) -> dict[str, Any]:
+    return messages.encode_digests(service.digests(*messages.decode_digests_request(message)))
+
+
 def _sign_in(settings: _Settings) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
@@ -364,6 +369,7 @@ def build_app(
         route("conflicts", _conflicts, body=True),
         route("history", _history, body=True),
         route("digest", _digest, body=True),
+        route("digests", _digests, body=True),
     ]
     return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
 

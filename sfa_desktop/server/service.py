@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 from sfa_desktop.core.access import Identity
 from sfa_desktop.protocol import digest
 from sfa_desktop.protocol.changes import Change
+from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.messages import Head, Page, PushResult
 from sfa_desktop.server import apply, central, pull_queries
 from sfa_desktop.server.scope import TERRITORY_TABLES, identify
@@ -133,3 +134,11 @@ class SyncService:
             if central.current_seq(cc) != at_seq:
                 return None
             return digest.compute(cc, TERRITORY_TABLES, slice_no, self._visible(identity, territories))
+
+    def digests(self, territories: Sequence[str], at_seq: int) -> dict[int, Digest] | None:
+        """The integrity digest of every slice at once (one pass over the rows: a new laptop's prime is
+        checked whole), read in one snapshot; None when the store has moved on from ``at_seq``."""
+        with self._transaction(snapshot=True) as (cc, identity):
+            if central.current_seq(cc) != at_seq:
+                return None
+            return digest.compute_all(cc, TERRITORY_TABLES, self._visible(identity, territories))

@@ -368,6 +368,11 @@ class HttpLink:
         result: Digest | None = self._get(messages.decode_digest, "POST", "digest", body)
         return result
 
+    def digests(self, territories: Sequence[str], at_seq: int) -> dict[int, Digest] | None:
+        body = messages.encode_digests_request(territories, at_seq)
+        result: dict[int, Digest] | None = self._get(messages.decode_digests, "POST", "digests", body)
+        return result
+
     def sign_out(self) -> None:
         """Forget this device's token on the server (its data stays on the laptop)."""
         self._call("POST", "sign-out", {})

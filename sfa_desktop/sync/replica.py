@@ -107,8 +107,9 @@ class BulkLoad:
 
 
 #: The triggers a prime into an empty table sets aside: capturing does nothing while a pull applies (it is
-#: suspended), and the search index of the rows is built in one statement after (``search.index_missing``).
-_BULK_TRIGGERS = ("capture_{table}_insert", "search_{table}_insert")
+#: suspended), the search index of the rows is built in one statement after (``search.index_missing``),
+#: and a prime is checked whole by the integrity check whatever slices it wrote (``replica_marks``).
+_BULK_TRIGGERS = ("capture_{table}_insert", "search_{table}_insert", "replica_marks_{table}_insert")
 
 
 @contextmanager

@@ -22,6 +22,10 @@ class SyncState:
     last_error: str | None = None
     #: The id slice the next integrity check covers (see ``digest``).
     verify_slice: int = 0
+    #: Slices whose integrity check passed and whose rows have not changed since, on either side (their
+    #: check stands: see ``SyncEngine._verify``), as of the cursor ``verified_at``.
+    verified: list[int] = field(default_factory=list)
+    verified_at: int = 0
     #: The central store's last tombstone purge cut-off that this laptop applied to its own tombstones.
     purged_before: str | None = None
 
@@ -42,8 +46,11 @@ _KEYS = (
     "last_error",
     "verify_slice",
     "purged_before",
+    "verified",
+    "verified_at",
 )
-_INTS = ("cursor", "verify_slice")
+_INTS = ("cursor", "verify_slice", "verified_at")
+_LISTS = ("visible", "verified")
 
 
 def load(conn: Connection) -> SyncState:
@@ -57,8 +64,8 @@ def load(conn: Connection) -> SyncState:
         raw = values[key]
         if key in _INTS:
             setattr(state, key, int(raw))
-        elif key == "visible":
-            state.visible = list(json.loads(raw))
+        elif key in _LISTS:
+            setattr(state, key, list(json.loads(raw)))
         else:
             setattr(state, key, raw)
     return state
@@ -71,7 +78,7 @@ def save(conn: Connection, state: SyncState, *keys: str) -> None:
         if value is None:
             conn.execute(text("DELETE FROM sync_state WHERE key = :k"), {"k": key})
             continue
-        raw = json.dumps(value) if key == "visible" else str(value)
+        raw = json.dumps(value) if key in _LISTS else str(value)
         conn.execute(
             text(
                 "INSERT INTO sync_state (key, value) VALUES (:k, :v) "
