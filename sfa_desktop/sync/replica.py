@@ -58,13 +58,16 @@ def _apply_events(
     if table in MERGEABLE:
         merged_at = names.index("merged_into_id")
         merges = any(r[merged_at] is not None for r in rows)
+    pending = capture.unsent_fields(conn, table, [r[id_at] for r in rows])
+    if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
+        merges = True  # merged here, not pushed yet: the local value stays
+    if bulk and not departures and not pending:
+        _insert_many(conn, table, names, rows, with_seq=True)  # the common page of a prime: rows as they came
+        return merges
     events: list[tuple[int, str, Any]] = [(r[-1], "row", r[:-1]) for r in rows]
     events += [(d["seq"], "departure", d) for d in departures]
     events.sort(key=lambda e: e[0])
     flush = _insert_many if bulk else _flush
-    pending = capture.unsent_fields(conn, table, [r[id_at] for r in rows])
-    if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
-        merges = True  # merged here, not pushed yet: the local value stays
     batch: list[Sequence[Any]] = []
     for _seq, what, item in events:
         if what == "row":
@@ -317,16 +320,19 @@ def _insert_many(
     batch: Sequence[Sequence[Any]],
     *,
     changed_only: bool = False,
+    with_seq: bool = False,
 ) -> None:
     """Rows into a table being primed (it held none of them, but a page may bring a record twice: the later
-    row wins)."""
+    row wins).  ``with_seq``: each row still ends with its seq, which is bound and not stored."""
     if not batch:
         return
     updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
+    values = ", ".join(f"?{n}" for n in range(1, len(names) + 1))
+    seq = f"?{len(names) + 1} IS NOT NULL" if with_seq else "true"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:  # the driver's own executemany takes the rows as they come (lists from JSON)
         cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} WHERE {seq} "
             f"ON CONFLICT (id) DO UPDATE SET {updates}",
             batch,
         )
