@@ -253,6 +253,14 @@ def encode_page_line(page: Page) -> bytes:
     return json.dumps(body, separators=(",", ":"), default=_json_value).encode() + b"\n"
 
 
+def encode_page_json_line(rows: str, page_hi: int, departures: list[dict[str, Any]]) -> bytes:
+    """:func:`encode_page_line` of rows already encoded as a JSON array of arrays (by the database)."""
+    rest = json.dumps(
+        {"page_hi": page_hi, "departures": departures}, separators=(",", ":"), default=_json_value
+    )
+    return b'{"rows":' + rows.encode() + b"," + rest[1:].encode() + b"\n"
+
+
 def encode_error_line(status: int, kind: str, message: str) -> bytes:
     return json.dumps({**encode_error(kind, message), "status": status}).encode() + b"\n"
 

@@ -185,10 +185,11 @@ def _end_grace(engine: Engine, device_id: str) -> None:
 
 @dataclass
 class _Stream:
-    """A prime's pages, the first already read (a failure before it is answered with its status)."""
+    """A prime's lines (``messages.encode_page_line``), the first already read (a failure before it is
+    answered with its status)."""
 
-    first: messages.Page
-    rest: Iterator[messages.Page]
+    first: bytes
+    rest: Iterator[bytes]
 
     def response(self, request: Request) -> Response:
         compress = "gzip" in request.headers.get("accept-encoding", "").lower()
@@ -205,17 +206,16 @@ class _Stream:
             yield deflate.flush()
 
     def _pages(self) -> Iterator[bytes]:
-        yield messages.encode_page_line(self.first)
+        yield self.first
         try:
-            for page in self.rest:
-                yield messages.encode_page_line(page)
+            yield from self.rest
         except _ANSWERED as exc:  # the answer has begun: the error is its last line
             yield messages.encode_error_line(*_error_of(exc))
 
 
 def _prime(service: SyncService, message: Any) -> _Stream:
-    pages = service.prime(*messages.decode_page_request(message))
-    return _Stream(next(pages), pages)
+    lines = service.prime_lines(*messages.decode_page_request(message))
+    return _Stream(next(lines), lines)
 
 
 Work = Callable[[SyncService, Any], Any]

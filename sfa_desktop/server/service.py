@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from sfa_desktop.core.access import Identity
-from sfa_desktop.protocol import digest
+from sfa_desktop.protocol import digest, messages
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.messages import Head, Page, PushResult
-from sfa_desktop.server import apply, central, pull_queries
+from sfa_desktop.server import apply, central, pull_queries, schema
 from sfa_desktop.server.scope import TERRITORY_TABLES, identify
 
 #: Called at the points where a request can be cut short on the server ("push.before_commit" inside the
@@ -114,6 +114,27 @@ class SyncService:
             if page.page_hi >= hi:
                 return
             after = page.page_hi
+
+    def prime_lines(
+        self, table: str, after: int, hi: int, territories: Sequence[str]
+    ) -> Generator[bytes, None, None]:
+        """:meth:`prime`'s pages as the lines of sfa-server's answer (``messages.encode_page_line``); on
+        PostgreSQL the rows' JSON is made by the database."""
+        columns = len(schema.SYNCED[table].columns) if table in schema.SYNCED else 0
+        if self.engine.dialect.name != "postgresql" or columns > pull_queries.MAX_JSON_COLUMNS:
+            for page in self.prime(table, after, hi, territories):
+                yield messages.encode_page_line(page)
+            return
+        while True:
+            with self._transaction() as (cc, identity):
+                visible = self._visible(identity, territories)
+                rows, page_hi = pull_queries.fetch_page_json(cc, identity, table, after, hi, visible)
+                self.fault("pull.reading")
+                departures = pull_queries.fetch_departures(cc, table, after, page_hi, visible)
+            yield messages.encode_page_json_line(rows, page_hi, departures)
+            if page_hi >= hi:
+                return
+            after = page_hi
 
     def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]:
         with self._transaction() as (cc, identity):

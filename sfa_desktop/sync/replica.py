@@ -93,20 +93,28 @@ def _names(table: str) -> list[str]:
 
 
 class BulkLoad:
-    """A prime of one table into the laptop, page by page, in one local transaction (see :func:`bulk_load`):
-    a failure at any point leaves the table as it was."""
+    """A prime of one table into the laptop, page by page (see :func:`bulk_load`)."""
 
-    def __init__(self, conn: Connection, table: str, bulk: bool) -> None:
+    def __init__(self, store: LocalStore, conn: Connection | None, table: str) -> None:
+        self.store = store
+        #: the table was empty: every page goes into this one transaction, in bulk (None: a transaction a
+        #: page, as an incremental pull writes them)
         self.conn = conn
         self.table = table
-        #: the table was empty: rows go in with plain INSERTs, indexes and search entries are built after
-        self.bulk = bulk
         self.merges = False
 
+    @property
+    def bulk(self) -> bool:
+        return self.conn is not None
+
     def add(self, rows: Sequence[Sequence[Any]], departures: list[dict[str, Any]]) -> None:
-        if rows or departures:
-            merges = _apply_events(self.conn, self.table, rows, departures, bulk=self.bulk)
-            self.merges = self.merges or merges
+        if not (rows or departures):
+            return
+        if self.conn is None:
+            merges = apply_page(self.store, self.table, rows, departures)
+        else:
+            merges = _apply_events(self.conn, self.table, rows, departures, bulk=True)
+        self.merges = self.merges or merges
 
 
 #: The triggers a prime into an empty table sets aside: capturing does nothing while a pull applies (it is
@@ -117,18 +125,20 @@ _BULK_TRIGGERS = ("capture_{table}_insert", "search_{table}_insert", "replica_ma
 
 @contextmanager
 def bulk_load(store: LocalStore, table: str) -> Iterator[BulkLoad]:
-    """Prime ``table``: one local transaction, without capture and foreign-key checks.
+    """Prime ``table``, without capture and foreign-key checks.
 
-    When the table holds no row yet (a new laptop's first sync, a re-prime after a wipe), per-row work is
-    set aside for the transaction: its secondary indexes and the insert triggers of ``_BULK_TRIGGERS`` are
-    dropped, rows go in with executemany, then the indexes are created again (a sort each, instead of a
-    random insert per row and index), the triggers restored from their own SQL, and the search index
-    given the new rows.  DDL is transactional in SQLite: a failure rolls all of it back, and no other
-    connection ever sees the table without them."""
+    When the table holds no row yet (a new laptop's first sync, a re-prime after a wipe), the whole prime
+    of the table is one local transaction, with per-row work set aside: the table's secondary indexes and
+    the insert triggers of ``_BULK_TRIGGERS`` are dropped, rows go in with executemany, then the indexes
+    are created again (a sort each, instead of a random insert per row and index), the triggers restored
+    from their own SQL, and the search index given the new rows.  DDL is transactional in SQLite: a
+    failure rolls all of it back, and no other connection ever sees the table without them.  A table that
+    holds rows (another territory's) gets each page in a transaction of its own, as a pull writes them."""
+    # (capture_suspended's write takes the lock before the look at the table)
     with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
         empty = conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first() is None
-        set_aside: list[str] = []
         if empty:
+            set_aside: list[str] = []
             wanted = {name.format(table=table) for name in _BULK_TRIGGERS}
             for kind, name, sql in conn.exec_driver_sql(
                 "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL AND ("
@@ -138,12 +148,13 @@ def bulk_load(store: LocalStore, table: str) -> Iterator[BulkLoad]:
             ).fetchall():
                 conn.exec_driver_sql(f"DROP {kind.upper()} {name}")
                 set_aside.append(sql)
-        load = BulkLoad(conn, table, empty)
-        yield load
-        for sql in set_aside:
-            conn.exec_driver_sql(sql)
-        if empty and table in search.SEARCH_KINDS:
-            search.index_missing(conn, table)
+            yield BulkLoad(store, conn, table)
+            for sql in set_aside:
+                conn.exec_driver_sql(sql)
+            if table in search.SEARCH_KINDS:
+                search.index_missing(conn, table)
+    if not empty:
+        yield BulkLoad(store, None, table)
 
 
 def remove(store: LocalStore, territories: set[str] | None) -> int:

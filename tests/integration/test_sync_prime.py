@@ -107,24 +107,27 @@ def test_a_prime_cut_short_leaves_nothing_half_written(world: World, small_pages
     assert_replica_matches(world, ann)
 
 
-def test_a_server_error_in_the_middle_of_a_prime_reaches_the_laptop(world: World, small_pages: None) -> None:
+def test_a_server_error_in_the_middle_of_a_prime_reaches_the_laptop(
+    world: World, small_pages: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _company(world)
     ann = world.laptop("ann", sync=False)
-    calls = 0
-    original = ann.service.page
+    original = pull_queries.fetch_departures
+    failed: list[int] = []
 
-    def page(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 4:  # the answer has begun: the error is the stream's last line
+    def fetch_departures(cc: Any, table: str, after: int, *args: Any) -> Any:
+        if table == "contacts" and after > 0 and not failed:  # a later page: the answer has begun
+            failed.append(after)
             raise CentralError("The central store refused: boom.")
-        return original(*args, **kwargs)
+        return original(cc, table, after, *args)
 
-    ann.service.page = page  # type: ignore[method-assign]
-    with pytest.raises(CentralError, match="boom"):
+    monkeypatch.setattr(pull_queries, "fetch_departures", fetch_departures)
+    # the error travels as the answer's last line, and the laptop raises what its status stands for
+    with pytest.raises(CentralError, match="sync server .* refused the request: The central store refused"):
         ann.sync()
+    assert failed
     assert ann.cursor() == 0
-    ann.service.page = original  # type: ignore[method-assign]
+    assert ann.scalar("SELECT count(*) FROM contacts") == 0
     ann.sync()
     assert_replica_matches(world, ann)
 
