@@ -258,7 +258,9 @@ def encode_page_json_line(rows: str, page_hi: int, departures: list[dict[str, An
     rest = json.dumps(
         {"page_hi": page_hi, "departures": departures}, separators=(",", ":"), default=_json_value
     )
-    return b'{"rows":' + rows.encode() + b"," + rest[1:].encode() + b"\n"
+    # a raw newline in JSON text is whitespace between values (inside a string it is escaped): the line
+    # stays one line
+    return b'{"rows":' + rows.replace("\n", " ").encode() + b"," + rest[1:].encode() + b"\n"
 
 
 def encode_error_line(status: int, kind: str, message: str) -> bytes:
