@@ -123,7 +123,7 @@ def test_a_server_error_in_the_middle_of_a_prime_reaches_the_laptop(
 
     monkeypatch.setattr(pull_queries, "fetch_departures", fetch_departures)
     # the error travels as the answer's last line, and the laptop raises what its status stands for
-    with pytest.raises(CentralError, match="sync server .* refused the request: The central store refused"):
+    with pytest.raises(CentralError, match=r"sync server .* refused the request: The central store refused"):
         ann.sync()
     assert failed
     assert ann.cursor() == 0
