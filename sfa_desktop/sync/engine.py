@@ -10,12 +10,15 @@ One sync = push, then pull (DESIGN.md, "Sync"):
   value this laptop last saw was changed by someone else; the later arrival (this push) wins and the
   other value goes to the conflict archive.
 * Pull asks for rows whose ``seq`` is above the laptop's cursor, in the territories the user may see plus
-  reference data, a page at a time; each page is applied together with the cursor in one local
-  transaction.  Rows that left a visible territory arrive as departures and are dropped.  A territory
-  newly visible is primed in full; one no longer visible is removed from the laptop.
+  reference data, a page at a time; each page is applied in one local transaction, and the cursor moves
+  once the whole range is in.  Rows that left a visible territory arrive as departures and are dropped.
+  A territory newly visible is primed in full: the server streams every page of a table in one answer
+  (``Link.prime``), written in one local transaction, in bulk when the table is empty
+  (``replica.bulk_load``).  One no longer visible is removed from the laptop.
 * A laptop whose cursor is older than the tombstone purge is re-primed; after every pull the live rows of
   one slice of ids are counted and hashed per territory on both sides (``digest``), and a mismatch
-  re-primes that territory.
+  re-primes that territory.  A slice's passed check stands while nothing changed on either side, so an
+  idle sync hashes nothing; a prime is checked whole at once (see ``_verify``).
 
 What the server does for each call is in :mod:`sfa_desktop.server.service`, how the laptop writes its copy
 in :mod:`sfa_desktop.sync.replica`; this module runs the protocol.
