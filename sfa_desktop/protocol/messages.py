@@ -227,6 +227,20 @@ def decode_page_request(message: Any) -> tuple[str, int, int, list[str]]:
     return (_field(message, "table", str), *decode_range(message))
 
 
+def encode_prime_request(
+    table: str, after: int, hi: int, territories: Sequence[str], pages: int
+) -> dict[str, Any]:
+    return encode_range(after, hi, territories, table=table, pages=pages)
+
+
+def decode_prime_request(message: Any) -> tuple[str, int, int, list[str], int]:
+    """A page request, and how many pages at most the answer streams."""
+    pages = _field(message, "pages", int)
+    if pages < 1:
+        raise BadMessage("'pages' must be at least 1")
+    return (*decode_page_request(message), pages)
+
+
 def encode_page(page: Page) -> dict[str, Any]:
     return {
         "rows": encode_rows(page.rows),

@@ -214,7 +214,7 @@ class _Stream:
 
 
 def _prime(service: SyncService, message: Any) -> _Stream:
-    lines = service.prime_lines(*messages.decode_page_request(message))
+    lines = service.prime_lines(*messages.decode_prime_request(message))
     return _Stream(next(lines), lines)
 
 

@@ -104,28 +104,31 @@ class SyncService:
         return Page(rows, page_hi, departures)
 
     def prime(
-        self, table: str, after: int, hi: int, territories: Sequence[str]
+        self, table: str, after: int, hi: int, territories: Sequence[str], pages: int | None = None
     ) -> Generator[Page, None, None]:
         """The pages of ``table`` from ``after`` to ``hi``, one after the other (each read as ``page``
-        reads it, in its own transaction, the user identified again); the last one reaches ``hi``."""
-        while True:
+        reads it, in its own transaction, the user identified again), ``pages`` of them at most; the last
+        one reaches ``hi``."""
+        sent = 0
+        while pages is None or sent < pages:
             page = self.page(table, after, hi, territories)
             yield page
+            sent += 1
             if page.page_hi >= hi:
                 return
             after = page.page_hi
 
     def prime_lines(
-        self, table: str, after: int, hi: int, territories: Sequence[str]
+        self, table: str, after: int, hi: int, territories: Sequence[str], pages: int
     ) -> Generator[bytes, None, None]:
         """:meth:`prime`'s pages as the lines of sfa-server's answer (``messages.encode_page_line``); on
         PostgreSQL the rows' JSON is made by the database."""
         columns = len(schema.SYNCED[table].columns) if table in schema.SYNCED else 0
         if self.engine.dialect.name != "postgresql" or columns > pull_queries.MAX_JSON_COLUMNS:
-            for page in self.prime(table, after, hi, territories):
+            for page in self.prime(table, after, hi, territories, pages):
                 yield messages.encode_page_line(page)
             return
-        while True:
+        for _ in range(pages):
             with self._transaction() as (cc, identity):
                 visible = self._visible(identity, territories)
                 rows, page_hi = pull_queries.fetch_page_json(cc, identity, table, after, hi, visible)

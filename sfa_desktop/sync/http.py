@@ -33,6 +33,7 @@ from sfa_desktop.protocol import messages
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
+from sfa_desktop.protocol.limits import PRIME_PAGES
 from sfa_desktop.protocol.messages import BadMessage, Head, Page, PushResult
 
 CONNECT_TIMEOUT = 5.0
@@ -335,21 +336,26 @@ class HttpLink:
     def prime(
         self, table: str, after: int, hi: int, territories: Sequence[str]
     ) -> Generator[Page, None, None]:
-        """The pages of ``table`` up to ``hi`` in one streamed answer (gzip-compressed, except from a server
-        on this computer, where compressing costs more than it saves)."""
-        body = messages.encode_page_request(table, after, hi, territories)
+        """The pages of ``table`` up to ``hi``, PRIME_PAGES a streamed answer (gzip-compressed, except from a
+        server on this computer, where compressing costs more than it saves)."""
         where = self._caller.where
         encoding = "identity" if self._caller.local else "gzip"
-        with self._caller.stream("POST", "prime", body, self.token, accept_encoding=encoding) as response:
-            self._rotated(response)
-            for line in _lines(response.iter_bytes()):
-                page = _decode(messages.decode_page_line, line, where)
-                if isinstance(page, tuple):
-                    _raise_for(where, *page)
-                yield page
-                if page.page_hi >= hi:
-                    return
-        raise Unreachable(f"The sync server {where} stopped before sending every page. {_KEPT}")
+        while True:
+            body = messages.encode_prime_request(table, after, hi, territories, PRIME_PAGES)
+            received = 0
+            with self._caller.stream("POST", "prime", body, self.token, accept_encoding=encoding) as answer:
+                self._rotated(answer)
+                for line in _lines(answer.iter_bytes()):
+                    page = _decode(messages.decode_page_line, line, where)
+                    if isinstance(page, tuple):
+                        _raise_for(where, *page)
+                    yield page
+                    received += 1
+                    if page.page_hi >= hi:
+                        return
+                    after = page.page_hi
+            if received < PRIME_PAGES:
+                raise Unreachable(f"The sync server {where} stopped before sending every page. {_KEPT}")
 
     def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]:
         body = messages.encode_range(after, hi, territories)

@@ -12,6 +12,7 @@ import pytest
 from sfa_desktop.protocol import messages
 from sfa_desktop.protocol.errors import CentralError, Revoked, Unreachable
 from sfa_desktop.protocol.messages import Page
+from sfa_desktop.sync import http
 from sfa_desktop.sync.http import HttpLink
 
 
@@ -69,3 +70,24 @@ def test_a_stream_cut_short_is_unreachable() -> None:
 def test_a_malformed_line_is_a_server_fault() -> None:
     with pytest.raises(CentralError, match="cannot read"):
         list(_link(b'{"rows": [1, 2], "page_hi": 9, "departures": []}\n').prime("accounts", 0, 9, ["NE"]))
+
+
+def test_a_long_prime_is_asked_for_again_from_where_an_answer_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An answer streams at most PRIME_PAGES pages (one held whole in memory stays small); the laptop asks
+    again from the last page it got."""
+    monkeypatch.setattr(http, "PRIME_PAGES", 2)
+    asked: list[tuple[int, int]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        asked.append((body["after"], body["pages"]))
+        first = body["after"] + 1
+        lines = b"".join(
+            _page([f"r{n}"], min(n, 5), seq=n) for n in range(first, min(first + body["pages"], 6))
+        )
+        return httpx.Response(200, stream=Chunks(lines, 3))
+
+    link = HttpLink("http://localhost", "token", transport=httpx.MockTransport(answer))
+    pages = list(link.prime("accounts", 0, 5, ["NE"]))
+    assert [p.page_hi for p in pages] == [1, 2, 3, 4, 5]
+    assert asked == [(0, 2), (2, 2), (4, 2)]
