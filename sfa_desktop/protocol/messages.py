@@ -228,17 +228,21 @@ def decode_page_request(message: Any) -> tuple[str, int, int, list[str]]:
 
 
 def encode_prime_request(
-    table: str, after: int, hi: int, territories: Sequence[str], pages: int
+    table: str, after: int, hi: int, territories: Sequence[str], pages: int | None
 ) -> dict[str, Any]:
-    return encode_range(after, hi, territories, table=table, pages=pages)
+    more = {} if pages is None else {"pages": pages}
+    return encode_range(after, hi, territories, table=table, **more)
 
 
-def decode_prime_request(message: Any) -> tuple[str, int, int, list[str], int]:
-    """A page request, and how many pages at most the answer streams."""
+def decode_prime_request(message: Any) -> tuple[str, int, int, list[str], int | None]:
+    """A page request, and how many pages at most the answer streams (None: up to ``hi``)."""
+    request = decode_page_request(message)
+    if "pages" not in message:
+        return (*request, None)
     pages = _field(message, "pages", int)
     if pages < 1:
         raise BadMessage("'pages' must be at least 1")
-    return (*decode_page_request(message), pages)
+    return (*request, pages)
 
 
 def encode_page(page: Page) -> dict[str, Any]:

@@ -119,7 +119,7 @@ class SyncService:
             after = page.page_hi
 
     def prime_lines(
-        self, table: str, after: int, hi: int, territories: Sequence[str], pages: int
+        self, table: str, after: int, hi: int, territories: Sequence[str], pages: int | None
     ) -> Generator[bytes, None, None]:
         """:meth:`prime`'s pages as the lines of sfa-server's answer (``messages.encode_page_line``); on
         PostgreSQL the rows' JSON is made by the database."""
@@ -128,7 +128,9 @@ class SyncService:
             for page in self.prime(table, after, hi, territories, pages):
                 yield messages.encode_page_line(page)
             return
-        for _ in range(pages):
+        sent = 0
+        while pages is None or sent < pages:
+            sent += 1
             with self._transaction() as (cc, identity):
                 visible = self._visible(identity, territories)
                 rows, page_hi = pull_queries.fetch_page_json(cc, identity, table, after, hi, visible)

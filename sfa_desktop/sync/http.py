@@ -152,6 +152,8 @@ class _Caller:
         self.urls = [check_url(u) for u in listed]
         #: every server is on this computer (or in this process)
         self.local = transport is not None or all(_loopback(httpx.URL(u).host) for u in self.urls)
+        #: answers come whole, not as they are sent (a transport handed in: the in-process server, tests)
+        self.held_whole = transport is not None
         self._next = 0
         #: a transport handed in belongs to the caller (closing the client would close it)
         self._owned = transport is None
@@ -336,12 +338,15 @@ class HttpLink:
     def prime(
         self, table: str, after: int, hi: int, territories: Sequence[str]
     ) -> Generator[Page, None, None]:
-        """The pages of ``table`` up to ``hi``, PRIME_PAGES a streamed answer (gzip-compressed, except from a
-        server on this computer, where compressing costs more than it saves)."""
+        """The pages of ``table`` up to ``hi`` in one streamed answer (gzip-compressed, except from a server
+        on this computer, where compressing costs more than it saves).  Over a socket the answer is read as
+        it arrives; a transport that hands answers over whole (the in-process server) is asked for
+        PRIME_PAGES pages an answer, again and again from where the last one ended."""
         where = self._caller.where
         encoding = "identity" if self._caller.local else "gzip"
+        limit = PRIME_PAGES if self._caller.held_whole else None
         while True:
-            body = messages.encode_prime_request(table, after, hi, territories, PRIME_PAGES)
+            body = messages.encode_prime_request(table, after, hi, territories, limit)
             received = 0
             with self._caller.stream("POST", "prime", body, self.token, accept_encoding=encoding) as answer:
                 self._rotated(answer)
@@ -354,7 +359,7 @@ class HttpLink:
                     if page.page_hi >= hi:
                         return
                     after = page.page_hi
-            if received < PRIME_PAGES:
+            if limit is None or received < limit:
                 raise Unreachable(f"The sync server {where} stopped before sending every page. {_KEPT}")
 
     def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]:
