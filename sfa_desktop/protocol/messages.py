@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import Any
 
 from sfa_desktop.core.access import Identity
 from sfa_desktop.protocol.changes import Change
-from sfa_desktop.protocol.digest import Digest
+from sfa_desktop.protocol.digest import SLICES, Digest
 from sfa_desktop.protocol.wire import from_wire, to_wire
 
 
@@ -34,7 +35,9 @@ class Head:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[tuple[Any, ...]]
+    #: wire values in the central table's column order without seq, then seq (tuples, or lists as a
+    #: primed page's JSON gives them)
+    rows: Sequence[Sequence[Any]]
     #: the pull continues after this sequence number
     page_hi: int
     departures: list[dict[str, Any]]
@@ -226,6 +229,24 @@ def decode_page_request(message: Any) -> tuple[str, int, int, list[str]]:
     return (_field(message, "table", str), *decode_range(message))
 
 
+def encode_prime_request(
+    table: str, after: int, hi: int, territories: Sequence[str], pages: int | None
+) -> dict[str, Any]:
+    more = {} if pages is None else {"pages": pages}
+    return encode_range(after, hi, territories, table=table, **more)
+
+
+def decode_prime_request(message: Any) -> tuple[str, int, int, list[str], int | None]:
+    """A page request, and how many pages at most the answer streams (None: up to ``hi``)."""
+    request = decode_page_request(message)
+    if "pages" not in message:
+        return (*request, None)
+    pages = _field(message, "pages", int)
+    if pages < 1:
+        raise BadMessage("'pages' must be at least 1")
+    return (*request, pages)
+
+
 def encode_page(page: Page) -> dict[str, Any]:
     return {
         "rows": encode_rows(page.rows),
@@ -236,6 +257,47 @@ def encode_page(page: Page) -> dict[str, Any]:
 
 def decode_page(message: Any) -> Page:
     rows = [_row(r) for r in _field(message, "rows", list)]
+    return Page(
+        rows, _field(message, "page_hi", int), _records(_field(message, "departures", list), "departures")
+    )
+
+
+# a prime: a stream of pages, one JSON object a line, ending with the page that reaches ``hi`` (a stream that
+# stops before it was cut short); a failure after the stream began is a last line {error, message, status}
+
+
+def encode_page_line(page: Page) -> bytes:
+    """One page of a prime's stream: compact JSON (rows as arrays; the database already gave wire values,
+    so only an odd value needs ``_json_value``) and a newline."""
+    body = {"rows": page.rows, "page_hi": page.page_hi, "departures": page.departures}
+    return json.dumps(body, separators=(",", ":"), default=_json_value).encode() + b"\n"
+
+
+def encode_page_json_line(rows: str, page_hi: int, departures: list[dict[str, Any]]) -> bytes:
+    """:func:`encode_page_line` of rows already encoded as a JSON array of arrays (by the database)."""
+    rest = json.dumps(
+        {"page_hi": page_hi, "departures": departures}, separators=(",", ":"), default=_json_value
+    )
+    # a raw newline in JSON text is whitespace between values (inside a string it is escaped): the line
+    # stays one line
+    return b'{"rows":' + rows.replace("\n", " ").encode() + b"," + rest[1:].encode() + b"\n"
+
+
+def encode_error_line(status: int, kind: str, message: str) -> bytes:
+    return json.dumps({**encode_error(kind, message), "status": status}).encode() + b"\n"
+
+
+def decode_page_line(line: bytes) -> Page | tuple[int, str]:
+    """A page of a prime's stream, or the (status, message) of the error that ended it."""
+    try:
+        message = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadMessage("a line of the stream is not JSON") from None
+    if isinstance(message, dict) and "error" in message:
+        return _field(message, "status", int), str(message.get("message", ""))
+    rows = _field(message, "rows", list)
+    if not all(type(r) is list for r in rows):
+        raise BadMessage("a row must be a list")
     return Page(
         rows, _field(message, "page_hi", int), _records(_field(message, "departures", list), "departures")
     )
@@ -302,6 +364,49 @@ def decode_digest(message: Any) -> Digest | None:
         ):
             raise BadMessage("a digest entry must be [table, territory, count, hash]")
         result[(entry[0], entry[1])] = (entry[2], entry[3])
+    return result
+
+
+def encode_digests_request(territories: Sequence[str], at_seq: int) -> dict[str, Any]:
+    return {"territories": list(territories), "at_seq": at_seq}
+
+
+def decode_digests_request(message: Any) -> tuple[list[str], int]:
+    return _strings(message, "territories"), _field(message, "at_seq", int)
+
+
+def encode_digests(value: dict[int, Digest] | None) -> dict[str, Any]:
+    if value is None:
+        return {"digests": None}
+    return {
+        "digests": [
+            [slice_no, table, territory, count, total]
+            for slice_no, entries in sorted(value.items())
+            for (table, territory), (count, total) in entries.items()
+        ]
+    }
+
+
+def decode_digests(message: Any) -> dict[int, Digest] | None:
+    if not isinstance(message, dict) or "digests" not in message:
+        raise BadMessage("'digests' is missing")
+    entries = message["digests"]
+    if entries is None:
+        return None
+    if not isinstance(entries, list):
+        raise BadMessage("'digests' must be a list")
+    result: dict[int, Digest] = {n: {} for n in range(SLICES)}
+    for entry in entries:
+        if (
+            not isinstance(entry, list)
+            or len(entry) != 5
+            or not isinstance(entry[0], int)
+            or entry[0] not in result
+            or not all(isinstance(v, str) for v in entry[1:3])
+            or not all(isinstance(v, int) for v in entry[3:])
+        ):
+            raise BadMessage("a digests entry must be [slice, table, territory, count, hash]")
+        result[entry[0]][(entry[1], entry[2])] = (entry[3], entry[4])
     return result
 
 

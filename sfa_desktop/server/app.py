@@ -7,9 +7,11 @@ Every endpoint is versioned (``/v1/...``) and speaks JSON in the shapes of ``pro
   sign-in is answered only after the delay ``server.auth`` asks for.
 * With ``Authorization: Bearer <token>``: ``POST /v1/sign-out``, ``GET /v1/hello`` (who, and whether this
   device is ``leaving``), ``POST /v1/push``, ``GET /v1/head``, ``POST /v1/page``, ``POST /v1/conflicts``,
-  ``POST /v1/history``, ``POST /v1/digest``.  A token the server rotated comes back in the ``X-SFA-Token``
-  header of the answer.  A device revoked with grace may still say hello and push; its next other call ends
-  the grace and is answered "revoked".
+  ``POST /v1/history``, ``POST /v1/digest`` (``/v1/digests``: every slice at once), and ``POST /v1/prime``
+  (a page request answered with every page up to ``hi``, one JSON line each, gzip level 1 when asked for:
+  a new laptop's prime in one request).
+  A token the server rotated comes back in the ``X-SFA-Token`` header of the answer.  A device revoked
+  with grace may still say hello and push; its next other call ends the grace and is answered "revoked".
 
 Errors are JSON {error, message} with a message for a person: 400 malformed, 401 sign in again, 408 a
 body not sent in time (a slow client), 409 incompatible versions, 410 revoked (the only answer on which a
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +38,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from sfa_desktop import __version__
@@ -97,23 +99,28 @@ def _error(status: int, kind: str, message: str) -> JSONResponse:
     return JSONResponse(messages.encode_error(kind, message), status_code=status)
 
 
-def _answer_error(exc: Exception) -> JSONResponse:
+def _error_of(exc: Exception) -> tuple[int, str, str]:
+    """(status, kind, message) of an error answered to the laptop."""
     if isinstance(exc, Revoked):
-        return _error(410, "revoked", str(exc))
+        return 410, "revoked", str(exc)
     if isinstance(exc, AuthenticationFailed):
-        return _error(401, "auth", str(exc))
+        return 401, "auth", str(exc)
     if isinstance(exc, Incompatible):
-        return _error(409, "incompatible", str(exc))
+        return 409, "incompatible", str(exc)
     if isinstance(exc, Unreachable):
-        return _error(503, "unavailable", str(exc))
+        return 503, "unavailable", str(exc)
     if isinstance(exc, BadMessage):
-        return _error(400, "bad-request", f"The request is malformed: {exc}.")
+        return 400, "bad-request", f"The request is malformed: {exc}."
     if isinstance(exc, TooLarge):
-        return _error(413, "too-large", str(exc))
+        return 413, "too-large", str(exc)
     if isinstance(exc, TooSlow):
-        return _error(408, "timeout", str(exc))
+        return 408, "timeout", str(exc)
     assert isinstance(exc, CentralError)
-    return _error(422, "central", str(exc))
+    return 422, "central", str(exc)
+
+
+def _answer_error(exc: Exception) -> JSONResponse:
+    return _error(*_error_of(exc))
 
 
 _ANSWERED = (CentralError, BadMessage, TooLarge, TooSlow)
@@ -183,7 +190,42 @@ def _end_grace(engine: Engine, device_id: str) -> None:
         auth.end_grace(conn, device_id)
 
 
-Work = Callable[[SyncService, Any], dict[str, Any]]
+@dataclass
+class _Stream:
+    """A prime's lines (``messages.encode_page_line``), the first already read (a failure before it is
+    answered with its status)."""
+
+    first: bytes
+    rest: Iterator[bytes]
+
+    def response(self, request: Request) -> Response:
+        compress = "gzip" in request.headers.get("accept-encoding", "").lower()
+        headers = {"Content-Encoding": "gzip"} if compress else {}
+        return StreamingResponse(self._lines(compress), media_type="application/x-ndjson", headers=headers)
+
+    def _lines(self, compress: bool) -> Iterator[bytes]:
+        # gzip level 1: on JSON nearly the ratio of level 9 at a fraction of the time (each page is flushed,
+        # so the laptop writes one while the next is read)
+        deflate = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS) if compress else None
+        for line in self._pages():
+            yield line if deflate is None else deflate.compress(line) + deflate.flush(zlib.Z_SYNC_FLUSH)
+        if deflate is not None:
+            yield deflate.flush()
+
+    def _pages(self) -> Iterator[bytes]:
+        yield self.first
+        try:
+            yield from self.rest
+        except _ANSWERED as exc:  # the answer has begun: the error is its last line
+            yield messages.encode_error_line(*_error_of(exc))
+
+
+def _prime(service: SyncService, message: Any) -> _Stream:
+    lines = service.prime_lines(*messages.decode_prime_request(message))
+    return _Stream(next(lines), lines)
+
+
+Work = Callable[[SyncService, Any], Any]
 
 
 def _endpoint(
@@ -193,6 +235,7 @@ def _endpoint(
 
     async def endpoint(request: Request) -> Response:
         rotated = None
+        response: Response
         try:
             message = await _body(request, settings.max_body, settings.read_timeout) if body else None
             token = _token(request)
@@ -208,7 +251,7 @@ def _endpoint(
             answer = await anyio.to_thread.run_sync(work, service, message)
             if work is _hello:
                 answer["leaving"] = caller.leaving
-            response: Response = JSONResponse(answer)
+            response = answer.response(request) if isinstance(answer, _Stream) else JSONResponse(answer)
         except _ANSWERED as exc:
             response = _answer_error(exc)
         if rotated is not None:
@@ -245,6 +288,10 @@ def _history(service: SyncService, message: Any) -> dict[str, Any]:
 
 def _digest(service: SyncService, message: Any) -> dict[str, Any]:
     return messages.encode_digest(service.digest(*messages.decode_digest_request(message)))
+
+
+def _digests(service: SyncService, message: Any) -> dict[str, Any]:
+    return messages.encode_digests(service.digests(*messages.decode_digests_request(message)))
 
 
 def _sign_in(settings: _Settings) -> Callable[[Request], Awaitable[Response]]:
@@ -347,9 +394,11 @@ def build_app(
         route("push", _push, body=True, leaving_may=True),
         route("head", _head, body=False),
         route("page", _page, body=True),
+        route("prime", _prime, body=True),
         route("conflicts", _conflicts, body=True),
         route("history", _history, body=True),
         route("digest", _digest, body=True),
+        route("digests", _digests, body=True),
         Route("/v{version:int}/{rest:path}", _other_version, methods=["GET", "POST"]),
     ]
     return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])

@@ -22,6 +22,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from sfa_desktop.core.access import TEAM_TABLES
 from sfa_desktop.protocol.limits import PULL_PAGE
@@ -121,6 +122,22 @@ def fetch_page(
     rows = [tuple(r) for r in cc.execute(page_query(cc, identity, table, after, hi, territories))]
     page_hi = rows[-1][-1] if len(rows) == PULL_PAGE else hi
     return rows, page_hi
+
+
+def fetch_page_json(
+    cc: Connection, identity: Identity, table: str, after: int, hi: int, territories: set[str]
+) -> tuple[str, int]:
+    """:func:`fetch_page` as the JSON text of its rows, made by PostgreSQL (a prime's page reaches the
+    laptop with no per-row work in Python), and the seq the pull continues after."""
+    page = page_query(cc, identity, table, after, hi, territories).subquery()
+    rows = func.json_agg(aggregate_order_by(func.json_build_array(*page.c), page.c.seq))
+    query = select(func.coalesce(cast(rows, Text), literal("[]")), func.count(), func.max(page.c.seq))
+    encoded, count, last = cc.execute(query).one()
+    return str(encoded), (int(last) if count == PULL_PAGE else hi)
+
+
+#: PostgreSQL takes at most 100 arguments to a function (json_build_array of a page's columns).
+MAX_JSON_COLUMNS = 100
 
 
 def fetch_departures(

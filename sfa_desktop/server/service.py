@@ -11,17 +11,18 @@ row-level security as a second line behind it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from sfa_desktop.core.access import Identity
-from sfa_desktop.protocol import digest
+from sfa_desktop.protocol import digest, messages
 from sfa_desktop.protocol.changes import Change
+from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.messages import Head, Page, PushResult
-from sfa_desktop.server import apply, central, pull_queries
+from sfa_desktop.server import apply, central, pull_queries, schema
 from sfa_desktop.server.scope import TERRITORY_TABLES, identify
 
 #: Called at the points where a request can be cut short on the server ("push.before_flush" when the batch
@@ -105,6 +106,44 @@ class SyncService:
             departures = pull_queries.fetch_departures(cc, table, after, page_hi, visible)
         return Page(rows, page_hi, departures)
 
+    def prime(
+        self, table: str, after: int, hi: int, territories: Sequence[str], pages: int | None = None
+    ) -> Generator[Page, None, None]:
+        """The pages of ``table`` from ``after`` to ``hi``, one after the other (each read as ``page``
+        reads it, in its own transaction, the user identified again), ``pages`` of them at most; the last
+        one reaches ``hi``."""
+        sent = 0
+        while pages is None or sent < pages:
+            page = self.page(table, after, hi, territories)
+            yield page
+            sent += 1
+            if page.page_hi >= hi:
+                return
+            after = page.page_hi
+
+    def prime_lines(
+        self, table: str, after: int, hi: int, territories: Sequence[str], pages: int | None
+    ) -> Generator[bytes, None, None]:
+        """:meth:`prime`'s pages as the lines of sfa-server's answer (``messages.encode_page_line``); on
+        PostgreSQL the rows' JSON is made by the database."""
+        columns = len(schema.SYNCED[table].columns) if table in schema.SYNCED else 0
+        if self.engine.dialect.name != "postgresql" or columns > pull_queries.MAX_JSON_COLUMNS:
+            for page in self.prime(table, after, hi, territories, pages):
+                yield messages.encode_page_line(page)
+            return
+        sent = 0
+        while pages is None or sent < pages:
+            sent += 1
+            with self._transaction() as (cc, identity):
+                visible = self._visible(identity, territories)
+                rows, page_hi = pull_queries.fetch_page_json(cc, identity, table, after, hi, visible)
+                self.fault("pull.reading")
+                departures = pull_queries.fetch_departures(cc, table, after, page_hi, visible)
+            yield messages.encode_page_json_line(rows, page_hi, departures)
+            if page_hi >= hi:
+                return
+            after = page_hi
+
     def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]:
         with self._transaction() as (cc, identity):
             return pull_queries.fetch_conflicts(cc, identity, after, hi, self._visible(identity, territories))
@@ -124,3 +163,11 @@ class SyncService:
             if central.current_seq(cc) != at_seq:
                 return None
             return digest.compute(cc, TERRITORY_TABLES, slice_no, self._visible(identity, territories))
+
+    def digests(self, territories: Sequence[str], at_seq: int) -> dict[int, Digest] | None:
+        """The integrity digest of every slice at once (one pass over the rows: a new laptop's prime is
+        checked whole), read in one snapshot; None when the store has moved on from ``at_seq``."""
+        with self._transaction(snapshot=True) as (cc, identity):
+            if central.current_seq(cc) != at_seq:
+                return None
+            return digest.compute_all(cc, TERRITORY_TABLES, self._visible(identity, territories))

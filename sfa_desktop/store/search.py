@@ -153,6 +153,24 @@ def rebuild(conn: Connection) -> None:
         )
 
 
+def index_missing(conn: Connection, kind: str) -> None:
+    """Index the live rows of ``kind`` that have no search entry (rows loaded with the insert trigger set
+    aside, see ``sync.replica.bulk_load``): what the trigger would have written for each."""
+    _, exprs = _SOURCES[kind]
+    select = ", ".join(e.replace("NEW.", "r.") for e in exprs)
+    first = conn.exec_driver_sql("SELECT coalesce(max(docid), 0) FROM search_doc").scalar_one()
+    conn.exec_driver_sql(
+        f"INSERT INTO search_doc (kind, record_id) SELECT '{kind}', r.id FROM {kind} r "
+        "WHERE r.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM search_doc d WHERE d.record_id = r.id)"
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO search_fts (rowid, name, company, email, phone, city) "
+        f"SELECT d.docid, {select} FROM search_doc d JOIN {kind} r ON r.id = d.record_id "
+        f"WHERE d.docid > ? AND d.kind = '{kind}'",
+        (first,),
+    )
+
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_TERMS = 8
 #: Scripts written without spaces between words: Han (with its extensions and compatibility forms), kana,

@@ -10,12 +10,15 @@ One sync = push, then pull (DESIGN.md, "Sync"):
   value this laptop last saw was changed by someone else; the later arrival (this push) wins and the
   other value goes to the conflict archive.
 * Pull asks for rows whose ``seq`` is above the laptop's cursor, in the territories the user may see plus
-  reference data, a page at a time; each page is applied together with the cursor in one local
-  transaction.  Rows that left a visible territory arrive as departures and are dropped.  A territory
-  newly visible is primed in full; one no longer visible is removed from the laptop.
+  reference data, a page at a time; each page is applied in one local transaction, and the cursor moves
+  once the whole range is in.  Rows that left a visible territory arrive as departures and are dropped.
+  A territory newly visible is primed in full: the server streams every page of a table in one answer
+  (``Link.prime``), written in one local transaction, in bulk when the table is empty
+  (``replica.bulk_load``).  One no longer visible is removed from the laptop.
 * A laptop whose cursor is older than the tombstone purge is re-primed; after every pull the live rows of
   one slice of ids are counted and hashed per territory on both sides (``digest``), and a mismatch
-  re-primes that territory.
+  re-primes that territory.  A slice's passed check stands while nothing changed on either side, so an
+  idle sync hashes nothing; a prime is checked whole at once (see ``_verify``).
 
 What the server does for each call is in :mod:`sfa_desktop.server.service`, how the laptop writes its copy
 in :mod:`sfa_desktop.sync.replica`; this module runs the protocol.
@@ -27,6 +30,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from sfa_desktop.core.access import Identity
@@ -36,7 +40,7 @@ from sfa_desktop.core.records.tables import REFERENCE_TABLES, TERRITORY_TABLES
 from sfa_desktop.protocol import digest
 from sfa_desktop.protocol.errors import CentralError, Revoked
 from sfa_desktop.protocol.limits import HISTORY_DAYS, PULL_PAGE
-from sfa_desktop.store import capture
+from sfa_desktop.store import capture, replica_marks
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import replica, state
 from sfa_desktop.sync.link import Link
@@ -186,6 +190,7 @@ class SyncEngine:
         hi, purged, purged_before = head.seq, head.purged_through, head.purged_before
         known = set(st.visible)
         visible = set(identity.territories)
+        cursor_before = st.cursor
         reprimed: list[str] = []
         removed = 0
         if st.cursor and st.cursor < purged:
@@ -226,11 +231,17 @@ class SyncEngine:
         if self._merges_pulled:  # a record's history arrives with the record, which carries its latest change
             with self.store.engine.begin() as conn:
                 merge.follow_merges_in_history(conn)  # the history of merged-away records is the survivor's
-        mismatched = self._verify(identity)
+        # anything primed or removed: no earlier check of a slice stands, and a new laptop's prime is
+        # checked whole at once
+        fresh = bool(reprimed or gone or new) or cursor_before == 0
+        mismatched = self._verify(identity, hi, fresh=fresh)
         if mismatched:
             removed += replica.remove(self.store, mismatched)
             pulled += self._pull_range(identity, 0, hi, mismatched, reference=False)
             reprimed += sorted(mismatched)
+            with self.store.engine.begin() as conn:
+                st.verified = []
+                state.save(conn, st, "verified")
         return pulled, removed, reprimed
 
     def _pull_range(
@@ -253,6 +264,9 @@ class SyncEngine:
             if (t in REFERENCE_TABLES and reference) or (t in TERRITORY_TABLES and (territories or owned))
         ]
         for table in tables:
+            if lo == 0:
+                total = self._prime_table(table, hi, territories, total)
+                continue
             after = lo
             while after < hi:
                 page = self.link.page(table, after, hi, sorted(territories))
@@ -274,6 +288,20 @@ class SyncEngine:
             self._pull_history(lo, hi, territories)
         return total
 
+    def _prime_table(self, table: str, hi: int, territories: set[str], total: int) -> int:
+        """Every row of ``table`` up to ``hi`` in these territories, streamed by the server and written in
+        one local transaction (in bulk when the table is empty: ``replica.bulk_load``)."""
+        pages = self.link.prime(table, 0, hi, sorted(territories))
+        with closing(pages), replica.bulk_load(self.store, table) as load:
+            for page in pages:
+                self.fault("pull.page_fetched")
+                load.add(page.rows, page.departures)
+                self.fault("pull.page_applied")
+                total += len(page.rows)
+                self.progress("pull", total, 0)
+        self._merges_pulled = self._merges_pulled or load.merges
+        return total
+
     def _pull_history(self, lo: int, hi: int, territories: set[str]) -> None:
         """The change log of these territories' records (who changed which field, from what to what), for
         the timeline; a prime fetches the last HISTORY_DAYS of it."""
@@ -286,32 +314,72 @@ class SyncEngine:
                     replica.store_history(conn, rows)
             after = rows[-1][0] if len(rows) == PULL_PAGE else hi
 
-    def _verify(self, identity: Identity) -> set[str]:
+    def _verify(self, identity: Identity, head: int, *, fresh: bool) -> set[str]:
         """Territories whose live rows differ between the laptop and the central store, checked over one
         slice of ids per sync (see ``digest``); the next sync checks the next slice.
 
         The laptop holds the central state as of its cursor, so the comparison is made only when the
         central store has not moved on since (read in one snapshot with the digest); otherwise changes
-        committed during this sync would look like damage, and the check waits for the next sync."""
+        committed during this sync would look like damage, and the check waits for the next sync.
+
+        A slice whose check passed stands, and is not hashed again, while nothing has changed on either
+        side since: the central store has not moved (its head is the one the check was made at) and no
+        row of the slice was written on the laptop, by the app or behind its back (``replica_marks``).
+        So a sync with nothing to do costs the same whatever the laptop holds, and every row is still
+        compared every SLICES syncs.  After a prime the whole replica is checked at once."""
         if not identity.territories:
             return set()
-        with self.store.engine.connect() as conn:
+        with self.store.engine.begin() as conn:
             if capture.pending_count(conn):
                 return set()  # local work in flight: the replica may legitimately differ
             st = state.load(conn)
-        slice_no = st.verify_slice % digest.SLICES
-        # The laptop's half runs in a thread while the central store computes its own (about 80 ms each for
-        # 330,000 rows): an idle sync waits for the slower of the two, not for both in turn.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sfa-verify") as pool:
-            local_digest = pool.submit(self._local_digest, slice_no, identity.territories)
-            remote = self.link.digest(slice_no, sorted(identity.territories), st.cursor)
-            if remote is None:
-                return set()  # (leaving the pool waits for the local half)
-            local = local_digest.result()
-        with self.store.engine.begin() as conn:
+            written = replica_marks.take(conn)
+        standing = set() if fresh or st.verified_at != head else set(st.verified) - written
+        territories = sorted(identity.territories)
+        mismatched: set[str] = set()
+        if fresh:
+            checked = self._verify_all(territories, st.cursor)
+            if checked is not None:
+                standing = {n for n, found in checked.items() if not found}
+                mismatched = set().union(*checked.values())
+        else:
+            slice_no = st.verify_slice % digest.SLICES
+            if slice_no not in standing:
+                found = self._verify_slice(slice_no, territories, st.cursor)
+                if found is None:
+                    return set()  # the store moved on: this slice waits for the next sync
+                mismatched = found
+                if not found:
+                    standing.add(slice_no)
             st.verify_slice = (slice_no + 1) % digest.SLICES
-            state.save(conn, st, "verify_slice")
-        return digest.mismatched(local, remote)
+        with self.store.engine.begin() as conn:
+            st.verified, st.verified_at = sorted(standing), head
+            state.save(conn, st, "verify_slice", "verified", "verified_at")
+        return mismatched
+
+    def _verify_slice(self, slice_no: int, territories: list[str], at_seq: int) -> set[str] | None:
+        # The laptop's half runs in a thread while the central store computes its own: the check waits for
+        # the slower of the two, not for both in turn.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sfa-verify") as pool:
+            local_digest = pool.submit(self._local_digest, slice_no, territories)
+            remote = self.link.digest(slice_no, territories, at_seq)
+            if remote is None:
+                return None  # (leaving the pool waits for the local half)
+            return digest.mismatched(local_digest.result(), remote)
+
+    def _verify_all(self, territories: list[str], at_seq: int) -> dict[int, set[str]] | None:
+        """Every slice checked at once: slice -> the territories that differ in it."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sfa-verify") as pool:
+            local_digests = pool.submit(self._local_digests, territories)
+            remote = self.link.digests(territories, at_seq)
+            if remote is None:
+                return None
+            local = local_digests.result()
+        return {n: digest.mismatched(local[n], remote.get(n, {})) for n in range(digest.SLICES)}
+
+    def _local_digests(self, territories: Iterable[str]) -> dict[int, digest.Digest]:
+        with self.store.engine.connect() as conn:
+            return digest.compute_all(conn, TERRITORY_TABLES, territories)
 
     def _local_digest(self, slice_no: int, territories: Iterable[str]) -> digest.Digest:
         with self.store.engine.connect() as conn:

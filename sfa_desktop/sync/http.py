@@ -19,7 +19,8 @@ import gzip
 import ipaddress
 import json
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from sfa_desktop.protocol import messages
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
+from sfa_desktop.protocol.limits import PRIME_PAGES
 from sfa_desktop.protocol.messages import BadMessage, Head, Page, PushResult
 
 CONNECT_TIMEOUT = 5.0
@@ -148,6 +150,10 @@ class _Caller:
         if not listed:
             raise CentralError("No server address given.")
         self.urls = [check_url(u) for u in listed]
+        #: every server is on this computer (or in this process)
+        self.local = transport is not None or all(_loopback(httpx.URL(u).host) for u in self.urls)
+        #: answers come whole, not as they are sent (a transport handed in: the in-process server, tests)
+        self.held_whole = transport is not None
         self._next = 0
         #: a transport handed in belongs to the caller (closing the client would close it)
         self._owned = transport is None
@@ -158,11 +164,29 @@ class _Caller:
         return self.urls[0] if len(self.urls) == 1 else ", ".join(self.urls)
 
     def request(self, method: str, path: str, body: Any = None, token: str | None = None) -> httpx.Response:
+        with self.stream(method, path, body, token) as response:
+            response.read()
+            return response
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        *,
+        accept_encoding: str | None = None,
+    ) -> Iterator[httpx.Response]:
+        """A request whose answer is read as it arrives (a failure reaching the server or reading the
+        answer raises the sync error it stands for); an error status is raised before anything is read."""
         base = self.urls[self._next % len(self.urls)]
         self._next += 1
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
+        if accept_encoding is not None:
+            headers["Accept-Encoding"] = accept_encoding
         content = None
         if body is not None:
             content = json.dumps(body, separators=(",", ":")).encode("utf-8")
@@ -171,9 +195,13 @@ class _Caller:
                 content = gzip.compress(content, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
         try:
-            response = self.client.request(
+            with self.client.stream(
                 method, f"{base}{messages.PREFIX}/{path}", content=content, headers=headers
-            )
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._check(base, response)
+                yield response
         except httpx.TransportError as exc:
             problem = _certificate_problem(exc)
             if problem is not None:
@@ -186,24 +214,11 @@ class _Caller:
                 "timed out" if isinstance(exc, httpx.TimeoutException) else (str(exc) or type(exc).__name__)
             )
             raise Unreachable(f"The sync server {base} cannot be reached ({what}). {_KEPT}") from None
-        self._check(base, response)
-        return response
 
     @staticmethod
     def _check(base: str, response: httpx.Response) -> None:
-        status = response.status_code
-        if status < 400:
-            return
-        message = _server_message(response)
-        if status >= 500:
-            raise Unreachable(f"The sync server {base} could not answer now: {message} {_KEPT}")
-        if status == 401:
-            raise AuthenticationFailed(message)
-        if status == 410:
-            raise Revoked(message)
-        if status == 409:
-            raise Incompatible(message)
-        raise CentralError(f"The sync server {base} refused the request: {message}")
+        if response.status_code >= 400:
+            _raise_for(base, response.status_code, _server_message(response))
 
     @staticmethod
     def json(response: httpx.Response) -> Any:
@@ -218,6 +233,33 @@ class _Caller:
     def close(self) -> None:
         if self._owned:
             self.client.close()
+
+
+def _raise_for(base: str, status: int, message: str) -> None:
+    """Raise the sync error an error status of the server stands for."""
+    if status >= 500:
+        raise Unreachable(f"The sync server {base} could not answer now: {message} {_KEPT}")
+    if status == 401:
+        raise AuthenticationFailed(message)
+    if status == 410:
+        raise Revoked(message)
+    if status == 409:
+        raise Incompatible(message)
+    raise CentralError(f"The sync server {base} refused the request: {message}")
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The newline-ended lines of a byte stream (a last line without its newline is not yielded)."""
+    parts: list[bytes] = []
+    for chunk in chunks:
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            parts.append(chunk[start:end])
+            yield b"".join(parts)
+            parts = []
+            start = end + 1
+        if start < len(chunk):
+            parts.append(chunk[start:])
 
 
 def _decode(decoder: Callable[[Any], Any], message: Any, where: str) -> Any:
@@ -251,12 +293,15 @@ class HttpLink:
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         response = self._caller.request(method, path, body, self.token)
+        self._rotated(response)
+        return self._caller.json(response)
+
+    def _rotated(self, response: httpx.Response) -> None:
         rotated = response.headers.get(messages.TOKEN_HEADER)
         if rotated and rotated != self.token:
             self.token = rotated
             if self._on_token is not None:
                 self._on_token(rotated)
-        return self._caller.json(response)
 
     def _get(self, decoder: Callable[[Any], Any], method: str, path: str, body: Any = None) -> Any:
         return _decode(decoder, self._call(method, path, body), self._caller.where)
@@ -290,6 +335,33 @@ class HttpLink:
         result: Page = self._get(messages.decode_page, "POST", "page", body)
         return result
 
+    def prime(
+        self, table: str, after: int, hi: int, territories: Sequence[str]
+    ) -> Generator[Page, None, None]:
+        """The pages of ``table`` up to ``hi`` in one streamed answer (gzip-compressed, except from a server
+        on this computer, where compressing costs more than it saves).  Over a socket the answer is read as
+        it arrives; a transport that hands answers over whole (the in-process server) is asked for
+        PRIME_PAGES pages an answer, again and again from where the last one ended."""
+        where = self._caller.where
+        encoding = "identity" if self._caller.local else "gzip"
+        limit = PRIME_PAGES if self._caller.held_whole else None
+        while True:
+            body = messages.encode_prime_request(table, after, hi, territories, limit)
+            received = 0
+            with self._caller.stream("POST", "prime", body, self.token, accept_encoding=encoding) as answer:
+                self._rotated(answer)
+                for line in _lines(answer.iter_bytes()):
+                    page = _decode(messages.decode_page_line, line, where)
+                    if isinstance(page, tuple):
+                        _raise_for(where, *page)
+                    yield page
+                    received += 1
+                    if page.page_hi >= hi:
+                        return
+                    after = page.page_hi
+            if limit is None or received < limit:
+                raise Unreachable(f"The sync server {where} stopped before sending every page. {_KEPT}")
+
     def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]:
         body = messages.encode_range(after, hi, territories)
         result: list[dict[str, Any]] = self._get(messages.decode_conflicts, "POST", "conflicts", body)
@@ -305,6 +377,11 @@ class HttpLink:
     def digest(self, slice_no: int, territories: Sequence[str], at_seq: int) -> Digest | None:
         body = messages.encode_digest_request(slice_no, territories, at_seq)
         result: Digest | None = self._get(messages.decode_digest, "POST", "digest", body)
+        return result
+
+    def digests(self, territories: Sequence[str], at_seq: int) -> dict[int, Digest] | None:
+        body = messages.encode_digests_request(territories, at_seq)
+        result: dict[int, Digest] | None = self._get(messages.decode_digests, "POST", "digests", body)
         return result
 
     def sign_out(self) -> None:

@@ -9,7 +9,7 @@ device or user may no longer sync: the only answer that wipes the laptop), ``Inc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from typing import Any, Protocol
 
 from sfa_desktop.core.access import Identity
@@ -27,6 +27,13 @@ class Link(Protocol):
 
     def page(self, table: str, after: int, hi: int, territories: Sequence[str]) -> Page: ...
 
+    def prime(
+        self, table: str, after: int, hi: int, territories: Sequence[str]
+    ) -> Generator[Page, None, None]:
+        """Every page of ``table`` from ``after`` to ``hi`` (what successive ``page`` calls give), sent
+        one after the other without being asked for each: a prime."""
+        ...
+
     def conflicts(self, after: int, hi: int, territories: Sequence[str]) -> list[dict[str, Any]]: ...
 
     def history(
@@ -34,3 +41,5 @@ class Link(Protocol):
     ) -> list[tuple[Any, ...]]: ...
 
     def digest(self, slice_no: int, territories: Sequence[str], at_seq: int) -> Digest | None: ...
+
+    def digests(self, territories: Sequence[str], at_seq: int) -> dict[int, Digest] | None: ...

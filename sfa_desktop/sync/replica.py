@@ -16,7 +16,7 @@ from sfa_desktop.core.records.matching import KINDS as MERGEABLE
 from sfa_desktop.core.records.models import SYNCED_MODELS, SYNCED_TABLES
 from sfa_desktop.core.records.tables import TERRITORY_TABLES
 from sfa_desktop.protocol.wire import to_wire
-from sfa_desktop.store import capture
+from sfa_desktop.store import capture, search
 from sfa_desktop.store.database import LocalStore
 
 _MODELS = {m.__tablename__: m for m in SYNCED_MODELS}
@@ -25,7 +25,7 @@ _MODELS = {m.__tablename__: m for m in SYNCED_MODELS}
 def apply_page(
     store: LocalStore,
     table: str,
-    rows: list[tuple[Any, ...]],
+    rows: Sequence[Sequence[Any]],
     departures: list[dict[str, Any]],
     *,
     changed_only: bool = False,
@@ -36,38 +36,125 @@ def apply_page(
     ``changed_only`` (an incremental pull, not a prime): a record the laptop holds gets only the columns
     whose values differ (see ``_write_changed``).  Returns whether the page holds a merged-away record, or
     ``table`` has a merge made here and not pushed yet (the history of merged records then follows them)."""
-    names = [c.name for c in _MODELS[table].__table__.columns]  # the order pages carry them in
+    # a filtered replica may hold dangling references: foreign keys are not enforced while applying
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        return _apply_events(conn, table, rows, departures, changed_only=changed_only)
+
+
+def _apply_events(
+    conn: Connection,
+    table: str,
+    rows: Sequence[Sequence[Any]],
+    departures: list[dict[str, Any]],
+    *,
+    changed_only: bool = False,
+    bulk: bool = False,
+) -> bool:
+    """:func:`apply_page`'s work in the caller's transaction; ``bulk``: new rows go in with a plain
+    INSERT (a prime into an empty table, see :class:`BulkLoad`)."""
+    names = _names(table)  # the order pages carry them in
     id_at = names.index("id")
     merges = False
     if table in MERGEABLE:
         merged_at = names.index("merged_into_id")
         merges = any(r[merged_at] is not None for r in rows)
+    pending = capture.unsent_fields(conn, table, [r[id_at] for r in rows])
+    if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
+        merges = True  # merged here, not pushed yet: the local value stays
+    if bulk and not departures and not pending:
+        _insert_many(conn, table, names, rows, with_seq=True)  # the common page of a prime: rows as they came
+        return merges
     events: list[tuple[int, str, Any]] = [(r[-1], "row", r[:-1]) for r in rows]
     events += [(d["seq"], "departure", d) for d in departures]
     events.sort(key=lambda e: e[0])
-    # a filtered replica may hold dangling references: foreign keys are not enforced while applying
-    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
-        pending = capture.unsent_fields(conn, table, [r[id_at] for r in rows])
-        if table in MERGEABLE and any("merged_into_id" in fields for fields in pending.values()):
-            merges = True  # merged here, not pushed yet: the local value stays
-        batch: list[tuple[Any, ...]] = []
-        for _seq, what, item in events:
-            if what == "row":
-                if item[id_at] in pending:
-                    _flush(conn, table, names, batch, changed_only=changed_only)
-                    batch = []
-                    _upsert_keeping(conn, table, names, list(item), pending[item[id_at]])
-                else:
-                    batch.append(item)
-            else:
-                _flush(conn, table, names, batch, changed_only=changed_only)
+    flush = _insert_many if bulk else _flush
+    batch: list[Sequence[Any]] = []
+    for _seq, what, item in events:
+        if what == "row":
+            if item[id_at] in pending:
+                flush(conn, table, names, batch, changed_only=changed_only)
                 batch = []
-                conn.execute(
-                    text(f"DELETE FROM {table} WHERE id = :id AND territory_id IS :territory"),
-                    {"id": item["record_id"], "territory": item["territory_id"]},
-                )
-        _flush(conn, table, names, batch, changed_only=changed_only)
+                _upsert_keeping(conn, table, names, list(item), pending[item[id_at]])
+            else:
+                batch.append(item)
+        else:
+            flush(conn, table, names, batch, changed_only=changed_only)
+            batch = []
+            conn.execute(
+                text(f"DELETE FROM {table} WHERE id = :id AND territory_id IS :territory"),
+                {"id": item["record_id"], "territory": item["territory_id"]},
+            )
+    flush(conn, table, names, batch, changed_only=changed_only)
     return merges
+
+
+def _names(table: str) -> list[str]:
+    return [c.name for c in _MODELS[table].__table__.columns]
+
+
+class BulkLoad:
+    """A prime of one table into the laptop, page by page (see :func:`bulk_load`)."""
+
+    def __init__(self, store: LocalStore, conn: Connection | None, table: str) -> None:
+        self.store = store
+        #: the table was empty: every page goes into this one transaction, in bulk (None: a transaction a
+        #: page, as an incremental pull writes them)
+        self.conn = conn
+        self.table = table
+        self.merges = False
+
+    @property
+    def bulk(self) -> bool:
+        return self.conn is not None
+
+    def add(self, rows: Sequence[Sequence[Any]], departures: list[dict[str, Any]]) -> None:
+        if not (rows or departures):
+            return
+        if self.conn is None:
+            merges = apply_page(self.store, self.table, rows, departures)
+        else:
+            merges = _apply_events(self.conn, self.table, rows, departures, bulk=True)
+        self.merges = self.merges or merges
+
+
+#: The triggers a prime into an empty table sets aside: capturing does nothing while a pull applies (it is
+#: suspended), the search index of the rows is built in one statement after (``search.index_missing``),
+#: and a prime is checked whole by the integrity check whatever slices it wrote (``replica_marks``).
+_BULK_TRIGGERS = ("capture_{table}_insert", "search_{table}_insert", "replica_marks_{table}_insert")
+
+
+@contextmanager
+def bulk_load(store: LocalStore, table: str) -> Iterator[BulkLoad]:
+    """Prime ``table``, without capture and foreign-key checks.
+
+    When the table holds no row yet (a new laptop's first sync, a re-prime after a wipe), the whole prime
+    of the table is one local transaction, with per-row work set aside: the table's secondary indexes and
+    the insert triggers of ``_BULK_TRIGGERS`` are dropped, rows go in with executemany, then the indexes
+    are created again (a sort each, instead of a random insert per row and index), the triggers restored
+    from their own SQL, and the search index given the new rows.  DDL is transactional in SQLite: a
+    failure rolls all of it back, and no other connection ever sees the table without them.  A table that
+    holds rows (another territory's) gets each page in a transaction of its own, as a pull writes them."""
+    # (capture_suspended's write takes the lock before the look at the table)
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        empty = conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first() is None
+        if empty:
+            set_aside: list[str] = []
+            wanted = {name.format(table=table) for name in _BULK_TRIGGERS}
+            for kind, name, sql in conn.exec_driver_sql(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL AND ("
+                "(type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') "
+                "OR (type = 'trigger' AND name IN (SELECT value FROM json_each(?))))",
+                (table, json.dumps(sorted(wanted))),
+            ).fetchall():
+                conn.exec_driver_sql(f"DROP {kind.upper()} {name}")
+                set_aside.append(sql)
+            yield BulkLoad(store, conn, table)
+            for sql in set_aside:
+                conn.exec_driver_sql(sql)
+            if table in search.SEARCH_KINDS:
+                search.index_missing(conn, table)
+    if not empty:
+        yield BulkLoad(store, None, table)
 
 
 def remove(store: LocalStore, territories: set[str] | None) -> int:
@@ -267,6 +354,33 @@ def _flush(
         f"ON CONFLICT (id) DO UPDATE SET {updates}"
     )
     conn.execute(text(sql), {"rows": json.dumps(batch)})
+
+
+def _insert_many(
+    conn: Connection,
+    table: str,
+    names: Sequence[str],
+    batch: Sequence[Sequence[Any]],
+    *,
+    changed_only: bool = False,
+    with_seq: bool = False,
+) -> None:
+    """Rows into a table being primed (it held none of them, but a page may bring a record twice: the later
+    row wins).  ``with_seq``: each row still ends with its seq, which is bound and not stored."""
+    if not batch:
+        return
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
+    values = ", ".join(f"?{n}" for n in range(1, len(names) + 1))
+    seq = f"?{len(names) + 1} IS NOT NULL" if with_seq else "true"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:  # the driver's own executemany takes the rows as they come (lists from JSON)
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} WHERE {seq} "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}",
+            batch,
+        )
+    finally:
+        cursor.close()
 
 
 def _write_changed(

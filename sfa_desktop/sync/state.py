@@ -26,6 +26,10 @@ class SyncState:
     last_error: str | None = None
     #: The id slice the next integrity check covers (see ``digest``).
     verify_slice: int = 0
+    #: Slices whose integrity check passed and whose rows have not changed since, on either side (their
+    #: check stands: see ``SyncEngine._verify``), as of the cursor ``verified_at``.
+    verified: list[int] = field(default_factory=list)
+    verified_at: int = 0
     #: The central store's last tombstone purge cut-off that this laptop applied to its own tombstones.
     purged_before: str | None = None
     #: The company's offline limits (days without a successful sync): the data locks, then is wiped (see
@@ -53,9 +57,11 @@ _KEYS = (
     "purged_before",
     "lock_after_days",
     "wipe_after_days",
+    "verified",
+    "verified_at",
 )
-_INTS = ("cursor", "verify_slice", "lock_after_days", "wipe_after_days")
-_LISTS = ("visible", "team")
+_INTS = ("cursor", "verify_slice", "lock_after_days", "wipe_after_days", "verified_at")
+_LISTS = ("visible", "team", "verified")
 
 
 def load(conn: Connection) -> SyncState:

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from sfa_desktop.core.records.models import SYNCED_TABLES
-from sfa_desktop.store import assignment_log, capture, kb_search, saved_filters, search, undo_log
+from sfa_desktop.core.records.tables import TERRITORY_TABLES
+from sfa_desktop.store import (
+    assignment_log,
+    capture,
+    kb_search,
+    replica_marks,
+    saved_filters,
+    search,
+    undo_log,
+)
 from sfa_desktop.store.database import LocalStore
 from tests.unit import migration_snapshot
 
@@ -87,7 +96,10 @@ def test_a_new_file_has_the_triggers_and_tables_the_store_generates_today(tmp_pa
                 *saved_filters.SAVED_FILTERS_DDL,
                 *assignment_log.ASSIGNMENT_RUNS_DDL,
                 *undo_log.UNDO_DDL,
+                *replica_marks.MARKS_DDL,
             ]
+            for table in TERRITORY_TABLES:
+                generated += replica_marks.marks_trigger_ddl(table)
             for table in SYNCED_TABLES:
                 generated += capture.capture_ddl(table, capture.table_columns(conn, table))
     finally:

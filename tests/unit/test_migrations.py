@@ -29,6 +29,7 @@ INFRASTRUCTURE = {
     "saved_filters",
     "assignment_runs",
     "undo_history",
+    "replica_marks",
     "search_doc",
     "search_fts",
     "search_fts_config",
