@@ -31,6 +31,10 @@ class Head:
     purged_through: int
     #: the cut-off time of the last purge (laptops drop their own older tombstones)
     purged_before: str | None
+    #: the company's offline limits: days without reaching the central store before a laptop's data locks,
+    #: and before it is wiped (None: the store sets none, the laptop keeps its defaults)
+    lock_after_days: int | None = None
+    wipe_after_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -202,14 +206,26 @@ def decode_push_result(message: Any) -> PushResult:
 
 
 def encode_head(head: Head) -> dict[str, Any]:
-    return {"seq": head.seq, "purged_through": head.purged_through, "purged_before": head.purged_before}
+    return {
+        "seq": head.seq,
+        "purged_through": head.purged_through,
+        "purged_before": head.purged_before,
+        "lock_after_days": head.lock_after_days,
+        "wipe_after_days": head.wipe_after_days,
+    }
 
 
 def decode_head(message: Any) -> Head:
     purged_before = message.get("purged_before") if isinstance(message, dict) else None
     if purged_before is not None and not isinstance(purged_before, str):
         raise BadMessage("'purged_before' has the wrong type")
-    return Head(_field(message, "seq", int), _field(message, "purged_through", int), purged_before)
+    limits = []
+    for name in ("lock_after_days", "wipe_after_days"):
+        value = message.get(name) if isinstance(message, dict) else None
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise BadMessage(f"'{name}' must be a number of days")
+        limits.append(value)
+    return Head(_field(message, "seq", int), _field(message, "purged_through", int), purged_before, *limits)
 
 
 def encode_range(after: int, hi: int, territories: Sequence[str], **more: Any) -> dict[str, Any]:

@@ -192,6 +192,36 @@ def purge_tombstones(writer: Writer, retention_days: int | None = None) -> Purge
     return Purged(rows, departed, through, days)
 
 
+@dataclass(frozen=True)
+class OfflineLimits:
+    lock_after_days: int | None
+    wipe_after_days: int | None
+
+
+def offline_limits(conn: Connection) -> OfflineLimits:
+    """The company's offline limits (None: not set; laptops keep their defaults, 30 and 60 days)."""
+    info = schema.sync_info
+    values = dict(
+        conn.execute(
+            select(info.c.key, info.c.value).where(info.c.key.in_(("offline_lock_days", "offline_wipe_days")))
+        ).all()
+    )
+    lock, wipe = values.get("offline_lock_days"), values.get("offline_wipe_days")
+    return OfflineLimits(int(lock) if lock else None, int(wipe) if wipe else None)
+
+
+def set_offline_limits(conn: Connection, lock_after_days: int, wipe_after_days: int) -> OfflineLimits:
+    """How many days a laptop may go without reaching the central store before its synced data locks,
+    and before it is wiped; laptops learn them at their next sync."""
+    if not 1 <= lock_after_days <= 3650:
+        raise CentralError("--lock must be between 1 and 3650 days; nothing was changed.")
+    if not lock_after_days <= wipe_after_days <= 3650:
+        raise CentralError("--wipe must be at least --lock and at most 3650 days; nothing was changed.")
+    _set_info(conn, "offline_lock_days", str(lock_after_days))
+    _set_info(conn, "offline_wipe_days", str(wipe_after_days))
+    return OfflineLimits(lock_after_days, wipe_after_days)
+
+
 def _set_info(conn: Connection, key: str, value: str) -> None:
     info = schema.sync_info
     if conn.execute(update(info).where(info.c.key == key).values(value=value)).rowcount == 0:

@@ -86,10 +86,13 @@ class SyncService:
 
     def head(self) -> Head:
         with self._transaction() as (cc, _identity):
+            lock, wipe = (central.info(cc, key) for key in ("offline_lock_days", "offline_wipe_days"))
             return Head(
                 central.current_seq(cc),
                 int(central.info(cc, "purged_through_seq") or 0),
                 central.info(cc, "purged_before"),
+                int(lock) if lock else None,
+                int(wipe) if wipe else None,
             )
 
     @staticmethod

@@ -42,7 +42,7 @@ from sfa_desktop.protocol.errors import CentralError, Revoked
 from sfa_desktop.protocol.limits import HISTORY_DAYS, PULL_PAGE
 from sfa_desktop.store import capture, replica_marks
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import replica, state
+from sfa_desktop.sync import expiry, replica, state
 from sfa_desktop.sync.link import Link
 
 PUSH_BATCH = 500
@@ -188,11 +188,19 @@ class SyncEngine:
         self._merges_pulled = False
         head = self.link.head()
         hi, purged, purged_before = head.seq, head.purged_through, head.purged_before
+        if head.lock_after_days is not None and head.wipe_after_days is not None:
+            expiry.set_limits(self.store, head.lock_after_days, head.wipe_after_days)
         known = set(st.visible)
         visible = set(identity.territories)
         cursor_before = st.cursor
         reprimed: list[str] = []
         removed = 0
+        if st.cursor > hi:
+            # The central store is behind what this laptop pulled: it was restored from a backup.  What
+            # the laptop holds may include changes the store no longer has: start again from the store.
+            removed += replica.remove(self.store, None)
+            known, st.cursor = set(), 0
+            reprimed.append("everything (the central store was restored to an earlier point)")
         if st.cursor and st.cursor < purged:
             # Away longer than the tombstone retention: what we hold cannot be trusted.
             removed += replica.remove(self.store, None)

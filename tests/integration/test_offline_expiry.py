@@ -157,3 +157,36 @@ def test_warned_days_ahead_and_status(
     assert "Sync within 4 days or this laptop's data locks" in out
     code, out, err = run(capsys, "accounts", "list", "--data-dir", str(folder))
     assert code == 0, err  # warned, not locked
+
+
+def test_the_company_sets_the_offline_limits_and_laptops_learn_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sfa central offline-limits --lock N --wipe M`` is the company's; a laptop learns it at its next
+    sync (issue 17, item 3), and an out-of-range value changes nothing."""
+    import io
+
+    from sfa_desktop import cli
+    from sfa_desktop.sync import state as sync_state
+    from tests.integration.sync_harness import World
+
+    world = World(str(tmp_path / "central.sqlite3"), tmp_path)
+    try:
+        ann = world.laptop("ann")
+        with ann.store.engine.connect() as conn:
+            before = sync_state.load(conn)
+        assert (before.lock_after_days, before.wipe_after_days) == (30, 60)
+        monkeypatch.setattr("sys.stdin", io.StringIO(""))
+        url = str(tmp_path / "central.sqlite3")
+        assert cli.main(["central", "offline-limits", "--url", url]) == 0
+        assert "No offline limits are set" in capsys.readouterr().out
+        assert cli.main(["central", "offline-limits", "--lock", "10", "--wipe", "5", "--url", url]) == 1
+        assert "--wipe must be at least --lock" in capsys.readouterr().err
+        assert cli.main(["central", "offline-limits", "--lock", "7", "--wipe", "21", "--url", url]) == 0
+        assert "lock after 7 days" in capsys.readouterr().out
+        ann.sync()
+        with ann.store.engine.connect() as conn:
+            after = sync_state.load(conn)
+        assert (after.lock_after_days, after.wipe_after_days) == (7, 21)
+    finally:
+        world.close()

@@ -625,3 +625,36 @@ def test_a_delete_after_a_cut_pull_archives_an_edit_made_before_the_laptops_own(
     ann.delete("accounts", acme)
     ann.sync()
     assert ("city", "Salem", "deleted-after-edit") in _archived(world, acme)
+
+
+def test_a_central_store_restored_from_a_backup_re_primes_the_laptops(tmp_path: Path) -> None:
+    """A store restored to an earlier point is behind what a laptop pulled (its cursor is above the head):
+    the laptop starts again from the store rather than keep rows the store no longer has, and the next
+    changes reach it (before, a cursor above the head skipped every change until the store caught up)."""
+    import shutil
+
+    world = World(str(tmp_path / "central.sqlite3"), tmp_path)
+    try:
+        ann = world.laptop("ann")
+        ne = ann.territory("NE")
+        kept = ann.create("accounts", {"name": "In the backup", "territory_id": ne})
+        ann.sync()
+        world.central.dispose()
+        shutil.copy(tmp_path / "central.sqlite3", tmp_path / "backup.sqlite3")
+        for n in range(5):
+            ann.create("accounts", {"name": f"Lost in the restore {n}", "territory_id": ne})
+        ann.sync()
+        world.central.dispose()
+        shutil.copy(tmp_path / "backup.sqlite3", tmp_path / "central.sqlite3")  # the restore
+        for suffix in ("-wal", "-shm"):
+            (tmp_path / f"central.sqlite3{suffix}").unlink(missing_ok=True)
+        bob = world.laptop("mgr")
+        later = bob.create("accounts", {"name": "After the restore", "territory_id": ne})
+        bob.sync()
+        report = ann.sync()
+        assert "restored to an earlier point" in " ".join(report.reprimed)
+        assert ann.row("accounts", kept) is not None
+        assert ann.row("accounts", later) is not None  # not skipped below a cursor from before the restore
+        assert_replica_matches(world, ann)
+    finally:
+        world.close()

@@ -1,5 +1,6 @@
 """``sfa central init|add-territory|add-user|assign|unassign|revoke|set-password|devices|revoke-device|
-add-server-login|purge|users|territories``: administering the central store from the command line.
+add-server-login|offline-limits|purge|users|territories``: administering the central store from the command
+line.
 
 A user's password (what they sign in to sfa-server with, kept as an argon2 hash) comes from a prompt (twice)
 or one line of standard input (``--password-stdin``), never from an argument.  Each command runs in one
@@ -109,6 +110,24 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 def _devices(n: int) -> str:
     return f"{n} device" if n == 1 else f"{n} devices"
+
+
+def cmd_offline_limits(args: argparse.Namespace) -> int:
+    if (args.lock is None) != (args.wipe is None):
+        raise Usage("Give both --lock and --wipe, or neither to see the limits.")
+    with central_writer(args) as writer:
+        if args.lock is None:
+            limits = admin.offline_limits(writer.conn)
+        else:
+            limits = admin.set_offline_limits(writer.conn, args.lock, args.wipe)
+    if limits.lock_after_days is None or limits.wipe_after_days is None:
+        print("No offline limits are set: laptops lock after 30 days without a sync and wipe after 60.")
+    else:
+        print(
+            f"Laptops lock after {limits.lock_after_days} days without reaching the central store and are "
+            f"wiped after {limits.wipe_after_days}; they learn this at their next sync."
+        )
+    return 0
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -235,6 +254,14 @@ def register(commands: Commands) -> None:
     revoke = add(commands, "revoke", cmd_revoke, "revoke a user's access and every device of theirs")
     revoke.add_argument("login", metavar="LOGIN")
     revoke.add_argument("--grace", action="store_true", help=grace_help)
+    limits = add(
+        commands,
+        "offline-limits",
+        cmd_offline_limits,
+        "show or set how long a laptop may go without a sync before its data locks, then is wiped",
+    )
+    limits.add_argument("--lock", type=int, default=None, metavar="DAYS", help="days until the data locks")
+    limits.add_argument("--wipe", type=int, default=None, metavar="DAYS", help="days until it is wiped")
     devices = add(commands, "devices", cmd_devices, "list the signed-in devices (of one user)")
     devices.add_argument("login", metavar="LOGIN", nargs="?", default=None)
     revoke_device = add(commands, "revoke-device", cmd_revoke_device, "sign a device out and wipe it")
