@@ -48,34 +48,45 @@ def _backend() -> KeyringBackend:
     return backend
 
 
-def store_password(url: str, login: str, password: str) -> None:
-    """Remember the password for login at url; raises :class:`NoKeyring`."""
-    backend = _backend()
+def _keep(service: str, account: str, secret: str, what: str) -> None:
     try:
-        backend.set_password(SERVICE, account_name(url, login), password)
+        _backend().set_password(service, account, secret)
     except keyring.errors.KeyringError as exc:
-        raise NoKeyring(f"the keyring refused to store it: {type(exc).__name__}") from None
+        raise NoKeyring(f"the keyring refused to store {what}: {type(exc).__name__}") from None
 
 
-def get_password(url: str, login: str) -> str | None:
-    """The remembered password, or None when none is stored; raises :class:`NoKeyring`."""
+def _read(service: str, account: str) -> str | None:
     backend = _backend()
     try:
-        return backend.get_password(SERVICE, account_name(url, login))
+        return backend.get_password(service, account)
     except keyring.errors.KeyringError as exc:
         raise NoKeyring(f"the keyring could not be read: {type(exc).__name__}") from None
 
 
-def delete_password(url: str, login: str) -> bool:
-    """Forget the password; True when one was stored. Raises :class:`NoKeyring`."""
+def _forget(service: str, account: str) -> bool:
     backend = _backend()
     try:
-        backend.delete_password(SERVICE, account_name(url, login))
+        backend.delete_password(service, account)
     except keyring.errors.PasswordDeleteError:
         return False
     except keyring.errors.KeyringError as exc:
         raise NoKeyring(f"the keyring could not be changed: {type(exc).__name__}") from None
     return True
+
+
+def store_password(url: str, login: str, password: str) -> None:
+    """Remember the password for login at url; raises :class:`NoKeyring`."""
+    _keep(SERVICE, account_name(url, login), password, "it")
+
+
+def get_password(url: str, login: str) -> str | None:
+    """The remembered password, or None when none is stored; raises :class:`NoKeyring`."""
+    return _read(SERVICE, account_name(url, login))
+
+
+def delete_password(url: str, login: str) -> bool:
+    """Forget the password; True when one was stored. Raises :class:`NoKeyring`."""
+    return _forget(SERVICE, account_name(url, login))
 
 
 # -- device tokens ---------------------------------------------------------------------------------------
@@ -88,29 +99,14 @@ def token_account(url: str, login: str) -> str:
 
 def store_token(url: str, login: str, token: str) -> None:
     """Keep this device's token for login at url; raises :class:`NoKeyring`."""
-    backend = _backend()
-    try:
-        backend.set_password(TOKEN_SERVICE, token_account(url, login), token)
-    except keyring.errors.KeyringError as exc:
-        raise NoKeyring(f"the keyring refused to store the sign-in: {type(exc).__name__}") from None
+    _keep(TOKEN_SERVICE, token_account(url, login), token, "the sign-in")
 
 
 def get_token(url: str, login: str) -> str | None:
     """This device's token, or None when none is kept; raises :class:`NoKeyring`."""
-    backend = _backend()
-    try:
-        return backend.get_password(TOKEN_SERVICE, token_account(url, login))
-    except keyring.errors.KeyringError as exc:
-        raise NoKeyring(f"the keyring could not be read: {type(exc).__name__}") from None
+    return _read(TOKEN_SERVICE, token_account(url, login))
 
 
 def delete_token(url: str, login: str) -> bool:
     """Forget the token; True when one was kept.  Raises :class:`NoKeyring`."""
-    backend = _backend()
-    try:
-        backend.delete_password(TOKEN_SERVICE, token_account(url, login))
-    except keyring.errors.PasswordDeleteError:
-        return False
-    except keyring.errors.KeyringError as exc:
-        raise NoKeyring(f"the keyring could not be changed: {type(exc).__name__}") from None
-    return True
+    return _forget(TOKEN_SERVICE, token_account(url, login))
