@@ -82,6 +82,15 @@ PAGES: tuple[PageEntry, ...] = (
         order=10,
         tooltip="Overdue, today's and upcoming steps and tasks",
     ),
+    # the agenda as a day or week calendar, and the map of the day's route (issue 16, items 2 and 3)
+    PageEntry(
+        "calendar",
+        "Calendar",
+        "calendar",
+        "sfa_desktop.ui.calendar_page:calendar_page",
+        order=52,
+        tooltip="Your activities by day or week: drag to reschedule",
+    ),
     # -- Pipeline (issue 4, item 3): the board by stage
     PageEntry(
         "pipeline",

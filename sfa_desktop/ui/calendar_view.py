@@ -1,0 +1,468 @@
+"""The calendar's grid, painted by hand: a time gutter, one column per day, the working hours band, the
+events as blocks sized by their duration (overlapping ones side by side), today's line, done activities
+greyed.  Drag a block to another time or day (it snaps to 15 minutes) and ``moveRequested(id, day,
+minutes)`` asks the page to reschedule it; double-click or Enter: ``openRequested(id)``.
+
+Keyboard: the arrow keys walk the events in time order (Left and Right: the previous or next day's first
+one), Alt+Up/Down moves the selected one 15 minutes earlier or later, Alt+Left/Right a day; Escape cancels
+a drag.  What a block shows is in its accessible text (the page's status line says it too).
+
+The grid paints only what is exposed; a week of 120 events paints in a few milliseconds
+(tests/perf/bench_calendar.py).  The day names are a separate header (:class:`DayHeader`) that stays put
+while the grid scrolls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from sfa_desktop.core.calendar import layout
+from sfa_desktop.core.calendar.events import Event
+
+GUTTER = 56
+#: (fill, edge, text) of a block by activity kind; done blocks are grey.
+KIND_COLORS = {
+    "visit": ("#dcfce7", "#16a34a", "#14532d"),
+    "meeting": ("#ede9fe", "#7c3aed", "#3b0764"),
+    "call": ("#dbeafe", "#2563eb", "#1e3a8a"),
+    "email": ("#e0f2fe", "#0284c7", "#0c4a6e"),
+    "task": ("#fef3c7", "#d97706", "#78350f"),
+}
+OTHER_COLORS = ("#f1f5f9", "#64748b", "#1e293b")
+DONE_COLORS = ("#f1f5f9", "#cbd5e1", "#94a3b8")
+DRAG_THRESHOLD = 5
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def kind_colors(kind: str, done: bool) -> tuple[str, str, str]:
+    return DONE_COLORS if done else KIND_COLORS.get(kind, OTHER_COLORS)
+
+
+@dataclass
+class _Drag:
+    block: layout.Block
+    press: QPoint
+    #: Minutes between the block's start and where it was grabbed.
+    grab_offset: float
+    active: bool = False
+    day: int = 0
+    minutes: int = 0
+
+
+class CalendarGrid(QWidget):
+    moveRequested = Signal(str, object, int)  # activity id, local date, minutes after midnight
+    openRequested = Signal(str)
+    selectionChanged = Signal(object)  # the selected Event or None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("calendarGrid")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.days: list[dt.date] = [dt.date.today()]
+        self.tz: dt.tzinfo = layout.local_zone()
+        self.blocks: list[layout.Block] = []
+        self.hour_height = 48.0
+        self.selected: str | None = None
+        self.work_start = layout.WORK_START
+        self.work_end = layout.WORK_END
+        self._drag: _Drag | None = None
+        #: What "now" is (tests and the benchmark fix it); None: the clock.
+        self.now: dt.datetime | None = None
+        self._font = QFont(self.font())
+        self._font.setPixelSize(12)
+        self._bold = QFont(self._font)
+        self._bold.setWeight(QFont.Weight.DemiBold)
+        self._small = QFont(self._font)
+        self._small.setPixelSize(11)
+        self._bold_metrics = QFontMetrics(self._bold)
+        self._small_metrics = QFontMetrics(self._small)
+        self._timer = QTimer(self)  # the today line moves
+        self._timer.timeout.connect(self.update)
+        self._timer.start(60_000)
+        self._fix_height()
+
+    # -- content ------------------------------------------------------------------------------------------
+
+    def set_events(self, days: Sequence[dt.date], events: Sequence[Event], tz: dt.tzinfo) -> None:
+        self.days = list(days)
+        self.tz = tz
+        self.blocks = layout.lay_out(events, self.days, tz)
+        if self.selected is not None and self.block_of(self.selected) is None:
+            self.selected = None
+            self.selectionChanged.emit(None)
+        self.update()
+
+    def set_hour_height(self, height: float) -> None:
+        self.hour_height = max(28.0, height)
+        self._fix_height()
+        self.update()
+
+    def _fix_height(self) -> None:
+        self.setFixedHeight(int(24 * self.hour_height) + 1)
+
+    def sizeHint(self) -> QSize:
+        return QSize(800, int(24 * self.hour_height) + 1)
+
+    def block_of(self, activity_id: str) -> layout.Block | None:
+        return next((b for b in self.blocks if b.event.activity_id == activity_id), None)
+
+    def select(self, activity_id: str | None) -> None:
+        if activity_id == self.selected:
+            return
+        self.selected = activity_id
+        block = self.block_of(activity_id) if activity_id else None
+        self.selectionChanged.emit(block.event if block else None)
+        self.update()
+
+    def selected_event(self) -> Event | None:
+        block = self.block_of(self.selected) if self.selected else None
+        return block.event if block else None
+
+    # -- geometry -----------------------------------------------------------------------------------------
+
+    def day_width(self) -> float:
+        return max(1.0, (self.width() - GUTTER) / max(1, len(self.days)))
+
+    def y_of(self, minutes: float) -> float:
+        return minutes * self.hour_height / 60.0
+
+    def minutes_at(self, y: float) -> float:
+        return y * 60.0 / self.hour_height
+
+    def day_at(self, x: float) -> int:
+        return max(0, min(len(self.days) - 1, int((x - GUTTER) // self.day_width())))
+
+    def block_rect(self, block: layout.Block, day: int | None = None, top: float | None = None) -> QRectF:
+        width = self.day_width()
+        left = GUTTER + (block.day if day is None else day) * width + 2
+        inner = width - 6
+        column_width = inner / block.columns if day is None else inner
+        x = left + (block.column * column_width if day is None else 0)
+        minutes = block.top if top is None else top
+        height = max(self.y_of(max(block.length, layout.MIN_BLOCK_MINUTES)), 16.0)
+        return QRectF(x, self.y_of(minutes) + 1, column_width - 2, height - 2)
+
+    def block_at(self, point: QPointF) -> layout.Block | None:
+        for block in reversed(self.blocks):  # the one drawn last is on top
+            if self.block_rect(block).contains(point):
+                return block
+        return None
+
+    def ensure_visible_minutes(self) -> int:
+        """Where to scroll when the page opens: half an hour before the working day."""
+        return max(0, self.work_start.hour * 60 + self.work_start.minute - 30)
+
+    # -- painting -----------------------------------------------------------------------------------------
+
+    def current_time(self) -> dt.datetime:
+        return self.now or dt.datetime.now(dt.UTC)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            self.paint(painter, event.rect())
+        finally:
+            painter.end()
+
+    def paint(self, painter: QPainter, exposed: QRect) -> None:
+        width = self.day_width()
+        height = self.height()
+        painter.fillRect(exposed, QColor("#ffffff"))
+        now = self.current_time().astimezone(self.tz)
+        start_y = self.y_of(self.work_start.hour * 60 + self.work_start.minute)
+        end_y = self.y_of(self.work_end.hour * 60 + self.work_end.minute)
+        off_hours = QColor("#f6f7f9")
+        for n, day in enumerate(self.days):
+            x = GUTTER + n * width
+            if day.weekday() >= 5:
+                painter.fillRect(QRectF(x, 0, width, height), off_hours)
+                continue
+            painter.fillRect(QRectF(x, 0, width, start_y), off_hours)
+            painter.fillRect(QRectF(x, end_y, width, height - end_y), off_hours)
+            if day == now.date():
+                painter.fillRect(QRectF(x, start_y, width, end_y - start_y), QColor("#f5f9ff"))
+        self._paint_lines(painter, exposed)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for block in self.blocks:
+            rect = self.block_rect(block)
+            if rect.bottom() < exposed.top() or rect.top() > exposed.bottom():
+                continue
+            dragging = self._drag is not None and self._drag.active and self._drag.block is block
+            self._paint_block(painter, block, rect, faded=dragging)
+        if self._drag is not None and self._drag.active:
+            drag = self._drag
+            ghost = self.block_rect(drag.block, day=drag.day, top=drag.minutes)
+            self._paint_block(painter, drag.block, ghost, ghost_at=drag.minutes)
+        self._paint_now(painter, now)
+
+    def _paint_lines(self, painter: QPainter, exposed: QRect) -> None:
+        width = self.day_width()
+        height = self.height()
+        hour_pen = QPen(QColor("#e2e8f0"))
+        half_pen = QPen(QColor("#f1f5f9"))
+        first = max(0, int(self.minutes_at(exposed.top()) // 60))
+        last = min(24, int(self.minutes_at(exposed.bottom()) // 60) + 1)
+        painter.setFont(self._small)
+        label_pen = QPen(QColor("#94a3b8"))
+        for hour in range(first, last + 1):
+            y = round(self.y_of(hour * 60))
+            painter.setPen(hour_pen)
+            painter.drawLine(GUTTER - 6, y, self.width(), y)
+            if hour < 24:
+                half = round(self.y_of(hour * 60 + 30))
+                painter.setPen(half_pen)
+                painter.drawLine(GUTTER, half, self.width(), half)
+            if 0 < hour < 24:
+                painter.setPen(label_pen)
+                painter.drawText(
+                    QRect(0, y - 8, GUTTER - 10, 16),
+                    _RIGHT,
+                    f"{hour:02d}:00",
+                )
+        painter.setPen(QPen(QColor("#e2e8f0")))
+        for n in range(len(self.days) + 1):
+            x = round(GUTTER + n * width)
+            painter.drawLine(x, 0, x, height)
+
+    def _paint_block(
+        self,
+        painter: QPainter,
+        block: layout.Block,
+        rect: QRectF,
+        *,
+        faded: bool = False,
+        ghost_at: int | None = None,
+    ) -> None:
+        event = block.event
+        fill, edge, ink = kind_colors(event.kind, event.done)
+        selected = event.activity_id == self.selected
+        painter.setOpacity(0.35 if faded else 0.92 if ghost_at is not None else 1.0)
+        painter.setPen(QPen(QColor(edge), 2 if selected or ghost_at is not None else 1))
+        painter.setBrush(QColor(fill))
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), QColor(edge))
+        painter.setOpacity(1.0)
+        text_rect = rect.adjusted(7, 1, -3, -1)
+        if text_rect.width() < 8 or text_rect.height() < 8:
+            return
+        painter.save()
+        painter.setClipRect(text_rect)
+        painter.setPen(QColor(ink))
+        minutes = block.top if ghost_at is None else ghost_at
+        when = f"{minutes // 60:02d}:{minutes % 60:02d}"
+        title = f"{when}  {event.subject}" if rect.height() < 30 else event.subject
+        metrics = self._bold_metrics
+        line = metrics.height()
+        painter.setFont(self._bold)
+        if event.done:
+            title = "✓ " + title
+        painter.drawText(
+            QRectF(text_rect.left(), text_rect.top(), text_rect.width(), line),
+            _LEFT,
+            metrics.elidedText(title, Qt.TextElideMode.ElideRight, int(text_rect.width())),
+        )
+        y = text_rect.top() + line
+        painter.setFont(self._small)
+        small = self._small_metrics
+        end = minutes + event.minutes
+        for text in (f"{when}\u2013{end // 60 % 24:02d}:{end % 60:02d}", event.party):
+            if not text or y + small.height() > text_rect.bottom() + 2:
+                break
+            painter.drawText(
+                QRectF(text_rect.left(), y, text_rect.width(), small.height()),
+                _LEFT,
+                small.elidedText(text, Qt.TextElideMode.ElideRight, int(text_rect.width())),
+            )
+            y += small.height()
+        painter.restore()
+
+    def _paint_now(self, painter: QPainter, now: dt.datetime) -> None:
+        if now.date() not in self.days:
+            return
+        day = self.days.index(now.date())
+        y = self.y_of(now.hour * 60 + now.minute)
+        x = GUTTER + day * self.day_width()
+        red = QColor("#ef4444")
+        painter.setPen(QPen(red, 2))
+        painter.drawLine(QPointF(x, y), QPointF(x + self.day_width(), y))
+        painter.setBrush(red)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(QPointF(x, y), 4.5, 4.5)
+
+    # -- mouse --------------------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        block = self.block_at(event.position())
+        self.select(block.event.activity_id if block else None)
+        if block is not None and not block.event.done:
+            grab = self.minutes_at(event.position().y()) - block.top
+            self._drag = _Drag(block, event.position().toPoint(), grab, day=block.day, minutes=block.top)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        drag = self._drag
+        if drag is None:
+            block = self.block_at(event.position())
+            if block is None:
+                self.unsetCursor()
+            else:
+                shape = Qt.CursorShape.ArrowCursor if block.event.done else Qt.CursorShape.OpenHandCursor
+                self.setCursor(shape)
+            return
+        if not drag.active and (event.position().toPoint() - drag.press).manhattanLength() < DRAG_THRESHOLD:
+            return
+        drag.active = True
+        self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        drag.day = self.day_at(event.position().x())
+        drag.minutes = layout.snap(self.minutes_at(event.position().y()) - drag.grab_offset)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag, self._drag = self._drag, None
+        self.unsetCursor()
+        if drag is None or not drag.active:
+            return
+        self.update()
+        if (drag.day, drag.minutes) != (drag.block.day, drag.block.top):
+            self.moveRequested.emit(drag.block.event.activity_id, self.days[drag.day], drag.minutes)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        block = self.block_at(event.position())
+        if block is not None:
+            self._drag = None
+            self.select(block.event.activity_id)
+            self.openRequested.emit(block.event.activity_id)
+
+    # -- keyboard -----------------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        if key == Qt.Key.Key_Escape and self._drag is not None:
+            self._drag = None
+            self.unsetCursor()
+            self.update()
+            return
+        ordered = sorted(self.blocks, key=lambda b: (b.day, b.top, b.column))
+        current = self.block_of(self.selected) if self.selected else None
+        if (
+            alt
+            and current is not None
+            and key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
+        ):
+            if current.event.done:
+                return
+            day, minutes = current.day, current.top
+            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                minutes = layout.snap(
+                    minutes + (layout.SNAP_MINUTES if key == Qt.Key.Key_Down else -layout.SNAP_MINUTES)
+                )
+                when = self.days[day]
+            else:
+                when = self.days[day] + dt.timedelta(days=1 if key == Qt.Key.Key_Right else -1)
+            if (when, minutes) != (self.days[day], current.top):
+                self.moveRequested.emit(current.event.activity_id, when, minutes)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current is not None:
+            self.openRequested.emit(current.event.activity_id)
+            return
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right) and ordered:
+            self.select(self._neighbour(ordered, current, key).event.activity_id)
+            return
+        super().keyPressEvent(event)
+
+    def _neighbour(self, ordered: list[layout.Block], current: layout.Block | None, key: int) -> layout.Block:
+        if current is None:
+            return ordered[0]
+        at = ordered.index(current)
+        if key == Qt.Key.Key_Down:
+            return ordered[min(at + 1, len(ordered) - 1)]
+        if key == Qt.Key.Key_Up:
+            return ordered[max(at - 1, 0)]
+        if key == Qt.Key.Key_Right:
+            later = [b for b in ordered if b.day > current.day]
+            return later[0] if later else current
+        earlier = [b for b in ordered if b.day < current.day]
+        if not earlier:
+            return current
+        return next(b for b in earlier if b.day == earlier[-1].day)
+
+
+class DayHeader(QWidget):
+    """The day names above the grid ('Mon 23', today in blue), with the gutter's width on the left and
+    room for the grid's scroll bar on the right."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("calendarHeader")
+        self.days: list[dt.date] = [dt.date.today()]
+        self.counts: list[int] = [0]
+        self.today = dt.date.today()
+        self.right_margin = 0
+        self.setFixedHeight(46)
+
+    def set_days(self, days: Sequence[dt.date], counts: Sequence[int], today: dt.date) -> None:
+        self.days, self.counts, self.today = list(days), list(counts), today
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#ffffff"))
+        width = max(1.0, (self.width() - GUTTER - self.right_margin) / max(1, len(self.days)))
+        name_font = QFont(self.font())
+        name_font.setPixelSize(11)
+        number_font = QFont(self.font())
+        number_font.setPixelSize(17)
+        number_font.setWeight(QFont.Weight.DemiBold)
+        for n, day in enumerate(self.days):
+            x = GUTTER + n * width
+            today = day == self.today
+            painter.setFont(name_font)
+            painter.setPen(QColor("#2563eb" if today else "#64748b"))
+            name = f"{day:%a}".upper()
+            count = self.counts[n] if n < len(self.counts) else 0
+            painter.drawText(QRectF(x, 4, width, 16), Qt.AlignmentFlag.AlignCenter, name)
+            number_rect = QRectF(x + width / 2 - 15, 20, 30, 24)
+            if today:
+                painter.setBrush(QColor("#2563eb"))
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.drawRoundedRect(number_rect, 12, 12)
+                painter.setPen(QColor("#ffffff"))
+            else:
+                painter.setPen(QColor("#1e293b"))
+            painter.setFont(number_font)
+            painter.drawText(number_rect, Qt.AlignmentFlag.AlignCenter, str(day.day))
+            if count:
+                painter.setFont(name_font)
+                painter.setPen(QColor("#94a3b8"))
+                words = f"{count} item{'s' if count != 1 else ''}" if width > 120 else str(count)
+                painter.drawText(
+                    QRectF(x + 4, 4, width - 10, 16),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    words,
+                )
+        painter.setPen(QColor("#e2e8f0"))
+        painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
+        painter.end()

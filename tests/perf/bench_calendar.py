@@ -1,0 +1,137 @@
+"""Calendar benchmark (issue 16, item 2).  Not a test: run ``python tests/perf/bench_calendar.py``.
+
+A week with 120 events (visits, calls, meetings, a third of them done, overlapping clusters), laid out the
+way the Calendar page does it, on a grid 1,300 pixels wide with 72-pixel hours (a 1600x1000 screen).
+Budgets, each measured in this run (median of 30 paints):
+
+- the week view's paint, the part on screen (the working day, 800 pixels high): <= 200 ms absolute, and
+  within 15x of the floor, a bare QPainter that fills the same area and draws 120 rectangles with their
+  subjects (the least any calendar paints);
+- the whole day's height painted (24 hours, as when the window is scrolled all the way): <= 200 ms;
+- laying out the week (``core.calendar.layout.lay_out``): <= 20 ms.
+
+Prints a table and exits 1 when a budget is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests is importable
+
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QRegion
+from PySide6.QtWidgets import QApplication
+
+from sfa_desktop.core.calendar import layout
+from sfa_desktop.core.calendar.events import Event
+from sfa_desktop.ui.calendar_view import CalendarGrid
+from tests.perf.benchlib import Result, print_results
+
+SUBJECTS = ("Site visit", "Quarterly business review", "Check-in call", "Product demo", "Renewal call")
+ZONE = dt.UTC
+
+
+def week_events(count: int, monday: dt.date, seed: int = 16) -> list[Event]:
+    rng = random.Random(seed)
+    events = []
+    for n in range(count):
+        day = monday + dt.timedelta(days=n % 7)
+        minutes = rng.randrange(7 * 60, 18 * 60, 15)
+        kind = rng.choice(("visit", "call", "meeting", "task", "email"))
+        start = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), ZONE)
+        events.append(
+            Event(
+                f"a{n:04d}",
+                kind,
+                f"{rng.choice(SUBJECTS)} {n}",
+                start,
+                rng.choice((15, 30, 45, 60, 90)),
+                n % 3 == 0,
+                None,
+                f"Account {n % 40}",
+                None,
+                None,
+                False,
+            )
+        )
+    return events
+
+
+def median_ms(action: Callable[[], object], runs: int) -> float:
+    action()  # warm up (fonts, glyph caches)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=120)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    monday = layout.week_start(dt.date(2026, 12, 7))
+    events = week_events(args.events, monday)
+    days = layout.days_from(monday, 7)
+    grid = CalendarGrid()
+    grid.resize(1300, 24 * 72)
+    grid.set_hour_height(72)
+    grid.now = dt.datetime.combine(monday + dt.timedelta(days=2), dt.time(11, 30), ZONE)
+    grid.set_events(days, events, ZONE)
+    assert len(grid.blocks) == args.events
+    top = int(grid.y_of(7 * 60 + 30))
+    screen = QRect(0, top, 1300, 800)
+    image = QImage(1300, 24 * 72 + 1, QImage.Format.Format_ARGB32_Premultiplied)
+
+    def paint_screen() -> None:
+        grid.render(image, QPoint(0, top), QRegion(screen))
+
+    def paint_day() -> None:
+        grid.render(image)
+
+    floor_image = QImage(1300, 800, QImage.Format.Format_ARGB32_Premultiplied)
+    rects = [grid.block_rect(b).translated(0, -top) for b in grid.blocks]
+
+    def floor() -> None:
+        painter = QPainter(floor_image)
+        painter.fillRect(floor_image.rect(), QColor("#ffffff"))
+        for rect, block in zip(rects, grid.blocks, strict=True):
+            painter.fillRect(rect, QColor("#dbeafe"))
+            painter.drawText(QRectF(rect), Qt.AlignmentFlag.AlignLeft, block.event.subject)
+        painter.end()
+
+    floor_ms = median_ms(floor, args.runs)
+    screen_ms = median_ms(paint_screen, args.runs)
+    day_ms = median_ms(paint_day, args.runs)
+    layout_ms = median_ms(lambda: layout.lay_out(events, days, ZONE), args.runs)
+    ratio = screen_ms / floor_ms if floor_ms else float("inf")
+    results: list[Result] = [
+        (
+            f"week view paint, on screen ({args.events} events)",
+            f"{screen_ms:7.2f} ms",
+            "<= 200 ms",
+            screen_ms <= 200,
+        ),
+        ("  against the floor (bare QPainter)", f"{ratio:7.2f}x ({floor_ms:.2f} ms)", "<= 15x", ratio <= 15),
+        ("week view paint, whole day height", f"{day_ms:7.2f} ms", "<= 200 ms", day_ms <= 200),
+        ("week layout", f"{layout_ms:7.2f} ms", "<= 20 ms", layout_ms <= 20),
+    ]
+    del app
+    return print_results(results)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
