@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.maps.slippy import DEFAULT_TILE_URL, check_tile_url
 from sfa_desktop.core.records.models import Setting
 from sfa_desktop.core.reports import settings as report_settings
 from sfa_desktop.core.scoring import rules as scoring_rules
@@ -42,6 +43,10 @@ DEFAULTS: dict[str, str] = {
     "update_url": "",
     #: JSON, written by ``ops.updates``: when the update check last ran and the newer version it found.
     "update_check": "",
+    #: the map (issue 16): "on" draws OpenStreetMap tiles when online, "off" only the schematic
+    "map_tiles": "on",
+    #: where map tiles come from (an https URL template with {z}, {x} and {y})
+    "map_tile_url": DEFAULT_TILE_URL,
 }
 
 
@@ -133,6 +138,23 @@ def _update_check(value: str) -> str:
     return value.strip()
 
 
+def _on_off(value: str) -> str:
+    answer = {
+        "on": "on",
+        "yes": "on",
+        "true": "on",
+        "1": "on",
+        "off": "off",
+        "no": "off",
+        "false": "off",
+        "0": "off",
+    }
+    found = answer.get(value.strip().lower())
+    if found is None:
+        raise ValueError(f"'{value}' is not on or off.")
+    return found
+
+
 def _report(key: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         return report_settings.check(key, value)
@@ -153,6 +175,8 @@ VALIDATORS: dict[str, Callable[[str], str]] = {
     "lead_scoring_rules": scoring_rules.normalize,
     "update_url": _update_url,
     "update_check": _update_check,
+    "map_tiles": _on_off,
+    "map_tile_url": check_tile_url,
 }
 
 
