@@ -89,7 +89,7 @@ def start(port: int = 0) -> TileServer:
     holder: dict[str, TileServer] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             state = holder["state"]
             state.requests.append((self.path, dict(self.headers.items())))
             match = re.fullmatch(r"/(\d+)/(\d+)/(\d+)\.png", self.path)

@@ -91,6 +91,14 @@ PAGES: tuple[PageEntry, ...] = (
         order=52,
         tooltip="Your activities by day or week: drag to reschedule",
     ),
+    PageEntry(
+        "map",
+        "Map",
+        "map",
+        "sfa_desktop.ui.map_page:map_page",
+        order=53,
+        tooltip="The day's route and your accounts by segment and due state",
+    ),
     # -- Pipeline (issue 4, item 3): the board by stage
     PageEntry(
         "pipeline",

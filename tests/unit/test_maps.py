@@ -157,7 +157,7 @@ def test_trim_removes_the_oldest_tiles_first(tmp_path: Path) -> None:
     assert cache.get(4, 3, 0) is not None
 
 
-# -- fetching from a local server ------------------------------------------------------------------------------
+# -- fetching from a local server -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -207,27 +207,18 @@ def test_a_failing_server_gives_the_stale_tile_or_unavailable(
         assert tiles.TileCache(tmp_path, "local", clock).get(7, 1, 3) is None
     finally:
         source.close()
-    port = server.server.server_address[1]
-    server.stop()
-    offline = tiles.TileSource(
-        f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png", tiles.TileCache(tmp_path, "off", clock)
-    )
+
+
+def test_an_unreachable_server_gives_unavailable(tmp_path: Path) -> None:
+    gone = tile_server.start()
+    url = gone.url
+    gone.stop()  # nothing listens there any more
+    offline = tiles.TileSource(url, tiles.TileCache(tmp_path, "off", Clock()))
     try:
         with pytest.raises(tiles.TileUnavailable, match="could not be reached"):
             offline.fetch(7, 2, 2)
     finally:
         offline.close()
-    server.server = _Stopped()  # the fixture's stop() has nothing left to stop
-
-
-class _Stopped:
-    server_address = ("127.0.0.1", 0)
-
-    def shutdown(self) -> None:
-        pass
-
-    def server_close(self) -> None:
-        pass
 
 
 def test_lifetime_follows_the_headers_within_limits() -> None:
