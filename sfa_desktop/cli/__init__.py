@@ -4,7 +4,8 @@ This module is the top: :func:`main` (the ``sfa`` script) and :func:`build_parse
 group in :data:`GROUPS` to declare its commands on a :class:`~sfa_desktop.cli.common.CommandTree`.  One module
 per group: :mod:`.basics` (init, demo, search, settings), :mod:`.records` (list, add, show, edit and delete
 of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, conflicts), :mod:`.sequences`
-(sequences, enroll, enrollments, log-outcome, agenda), :mod:`.story` (timeline, log), :mod:`.sales`,
+(sequences, enroll, enrollments, log-outcome, agenda), :mod:`.calendar` (agenda week|move),
+:mod:`.story` (timeline, log), :mod:`.sales`,
 :mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
 :mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.callsheet`, :mod:`.territories`
 (territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo) and the subpackage
@@ -31,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sfa_desktop import version_line
 from sfa_desktop.cli import (
     basics,
+    calendar,
     callsheet,
     central,
     data,
@@ -72,6 +74,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     *central.GROUPS,
     sync.register,
     sequences.register,
+    calendar.register,
     story.register,
     sales.register,
     pipeline.register,

@@ -253,10 +253,11 @@ class CommandTree:
         for node in nodes:
             sub = actions.add_parser(node.words[-1], **node.options)
             node.command.add_to(sub)
-            if node.subcommands is None:
+            if node.subcommands is None or not node.subcommands["required"]:
                 sub.set_defaults(**node.command.defaults, **{WORDS: " ".join(node.words)})
             else:
                 sub.set_defaults(**node.command.defaults)
+            if node.subcommands is not None:
                 self._add(sub, node.subcommands, node.children)
 
 
@@ -280,7 +281,17 @@ class Commands:
     def command(self, words: str, **options: Any) -> Command:
         return self._tree.declare(words, self._rank, options, None)
 
-    def group(self, words: str, *, dest: str = "action", metavar: str = "ACTION", **options: Any) -> Command:
+    def group(
+        self,
+        words: str,
+        *,
+        dest: str = "action",
+        metavar: str = "ACTION",
+        required: bool = True,
+        **options: Any,
+    ) -> Command:
+        """``required=False``: a command that also works alone (``sfa agenda``, ``sfa agenda week``); its
+        handler is set with ``set_defaults`` like a command's."""
         return self._tree.declare(
-            words, self._rank, options, {"dest": dest, "metavar": metavar, "required": True}
+            words, self._rank, options, {"dest": dest, "metavar": metavar, "required": required}
         )

@@ -303,12 +303,14 @@ def register(commands: Commands) -> None:
     log.add_argument("--minutes", type=_days, default=None, metavar="N", help="how long it took")
     log.set_defaults(handler=cmd_log_outcome)
 
-    agenda_parser = commands.command(
+    agenda_parser = commands.group(
         "agenda",
+        required=False,
         parents=[common],
         help="overdue, today's and upcoming activities, or an iCalendar file of them",
         description="Your agenda: open activities (sequence steps and tasks) overdue, due today and in the "
-        "next days, grouped by account. With --ics, write them as an iCalendar file for your calendar.",
+        "next days, grouped by account. With --ics, write them as an iCalendar file for your calendar. "
+        "'sfa agenda week' lists a week as a calendar and 'sfa agenda move' reschedules an activity.",
     )
     agenda_parser.add_argument(
         "--days", type=_days, default=7, metavar="N", help="upcoming days to include (7)"

@@ -220,3 +220,24 @@ def test_moving_a_sequence_step_moves_its_enrollment_and_undo_both(store: LocalS
     assert enrollment_due().startswith("2026-11-27 20:00")
     undo_ops.undo_last(store)
     assert not enrollment_due().startswith("2026-11-27 20:00")
+
+
+def test_the_system_zone_follows_the_computers_changes_of_clocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        zone = layout.local_zone()
+        summer = dt.datetime(2026, 7, 1, 9, 0, tzinfo=zone)
+        winter = dt.datetime(2026, 12, 1, 9, 0, tzinfo=zone)
+        assert summer.astimezone(dt.UTC).hour == 13
+        assert winter.astimezone(dt.UTC).hour == 14
+        back = dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.UTC).astimezone(zone)
+        assert (back.hour, back.utcoffset()) == (9, dt.timedelta(hours=-5))
+        assert layout.at_local(dt.date(2026, 7, 1), 9 * 60, zone) == dt.datetime(
+            2026, 7, 1, 13, 0, tzinfo=dt.UTC
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -11,6 +11,7 @@ takes the first column free at its start (the greedy interval colouring calendar
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -47,9 +48,42 @@ def days_from(first: dt.date, count: int) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range(count)]
 
 
+class SystemZone(dt.tzinfo):
+    """The computer's time zone with its changes of clocks (a fixed offset, such as ``now().astimezone()``
+    gives, would put next month's 9:00 at 8:00 across a change to winter time): the offsets are the C
+    library's, as naive ``datetime.astimezone()`` uses them."""
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        if moment is None:
+            return dt.timedelta(seconds=time.localtime().tm_gmtoff)
+        stamp = time.mktime((*moment.replace(tzinfo=None).timetuple()[:8], -1))
+        return dt.timedelta(seconds=time.localtime(stamp).tm_gmtoff)
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(0)
+
+    def tzname(self, moment: dt.datetime | None) -> str:
+        return (
+            time.localtime().tm_zone
+            if moment is None
+            else str(moment.astimezone(dt.UTC).astimezone().tzname())
+        )
+
+    def fromutc(self, moment: dt.datetime) -> dt.datetime:
+        utc = moment.replace(tzinfo=dt.UTC)
+        offset = time.localtime(utc.timestamp()).tm_gmtoff
+        return (moment + dt.timedelta(seconds=offset)).replace(tzinfo=self)
+
+    def __repr__(self) -> str:
+        return "SystemZone()"
+
+
+_SYSTEM = SystemZone()
+
+
 def local_zone() -> dt.tzinfo:
-    zone = dt.datetime.now().astimezone().tzinfo
-    return zone if zone is not None else dt.UTC
+    """This computer's time zone (changes of clocks included)."""
+    return _SYSTEM
 
 
 def bounds(days: Sequence[dt.date], tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:

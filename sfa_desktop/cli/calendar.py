@@ -1,0 +1,122 @@
+"""The calendar from the command line (issue 16, item 2): ``sfa agenda week [--from DATE] [--rep LOGIN]
+[--format table|json]`` lists a week of activities with a due time, done ones too, as the Calendar page
+shows them; ``sfa agenda move ACTIVITY --to "YYYY-MM-DD HH:MM"`` reschedules one (local time), undoable
+with ``sfa undo`` and sent at the next sync, like a drag on the Calendar page.  Both sit under the
+``sfa agenda`` command of :mod:`.sequences`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+
+from sfa_desktop.cli.common import Commands, date, open_store, print_table, resolve, short
+from sfa_desktop.core.calendar import layout
+from sfa_desktop.ops import agenda as agenda_ops
+from sfa_desktop.ops import calendar as calendar_ops
+from sfa_desktop.ops import sync as sync_ops
+
+
+def local_time(value: str) -> dt.datetime:
+    """An argument type: a local day and time, 'YYYY-MM-DD HH:MM' (or with a T), as an aware instant."""
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a day and time like \"2026-12-08 14:30\""
+        ) from None
+    if moment.tzinfo is not None:
+        return moment
+    return layout.at_local(moment.date(), moment.hour * 60 + moment.minute, layout.local_zone())
+
+
+def cmd_week(args: argparse.Namespace) -> int:
+    zone = layout.local_zone()
+    first = args.start or layout.week_start(dt.datetime.now(zone).date())
+    with open_store(args) as store:
+        if args.rep:
+            owners: list[str] | None = [resolve(store, "users", login) for login in args.rep]
+        else:
+            me = sync_ops.sync_state(store).user_id
+            owners = [me] if me else None
+        loaded = calendar_ops.load_days(store, owners, first, 7, zone)
+    if args.format == "json":
+        json.dump([_as_json(e, zone) for e in loaded.events], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    last = loaded.days[-1]
+    span = f"{first:%a} {first.day} {first:%b} \u2013 {last:%a} {last.day} {last:%b %Y}"
+    print(f"{span}: {len(loaded.events)} activities")
+    if not loaded.events:
+        return 0
+    rows = []
+    for event in loaded.events:
+        start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+        rows.append(
+            [f"{start:%a %d}", f"{start:%H:%M}\u2013{end:%H:%M}", event.kind, event.subject, event.party,
+             "done" if event.done else "", short(event.activity_id)]
+        )  # fmt: skip
+    print_table(["Day", "Time", "Kind", "Subject", "With", "Status", "Id"], rows, sys.stdout)
+    return 0
+
+
+def _as_json(event: calendar_ops.Event, zone: dt.tzinfo) -> dict[str, object]:
+    return {
+        "id": event.activity_id,
+        "kind": event.kind,
+        "subject": event.subject,
+        "with": event.party,
+        "account_id": event.account_id,
+        "start": event.start.astimezone(zone).isoformat(timespec="minutes"),
+        "end": event.end.astimezone(zone).isoformat(timespec="minutes"),
+        "minutes": event.minutes,
+        "done": event.done,
+        "outcome": event.outcome,
+        "sequence_step": event.is_step,
+    }
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        activity_id = agenda_ops.activity_id(store, args.activity)
+        moved = calendar_ops.move_activity(store, activity_id, args.to)
+    if moved.before == moved.after:
+        print(f"“{moved.subject}” is already due then; nothing changed.")
+    else:
+        print(moved.message() + " Undo with 'sfa undo'; it is sent at the next sync.")
+    return 0
+
+
+def register(commands: Commands) -> None:
+    common = commands.data_dir
+    week = commands.command(
+        "agenda week",
+        parents=[common],
+        help="a week of activities as a calendar (done ones too)",
+        description="The activities with a due time of a week (Monday to Sunday), done ones too, in time "
+        "order: yours unless --rep.",
+    )
+    week.add_argument(
+        "--from", dest="start", type=date, default=None, metavar="DATE", help="first day (this week's Monday)"
+    )
+    week.add_argument("--rep", action="append", metavar="LOGIN", help="whose activities (may be repeated)")
+    week.add_argument("--format", choices=("table", "json"), default="table", help="(table)")
+    week.set_defaults(handler=cmd_week)
+    move = commands.command(
+        "agenda move",
+        parents=[common],
+        help="reschedule an activity",
+        description="Give an activity that is not done a new due time (local time). 'sfa undo' puts it "
+        "back; the change is sent at the next sync.",
+    )
+    move.add_argument("activity", metavar="ACTIVITY", help="the activity's id or id prefix")
+    move.add_argument(
+        "--to", type=local_time, required=True, metavar='"YYYY-MM-DD HH:MM"', help="new due time"
+    )
+    move.set_defaults(handler=cmd_move)
+
+
+__all__: Sequence[str] = ("register",)

@@ -1,0 +1,110 @@
+"""``sfa agenda week`` and ``sfa agenda move`` (issue 16, item 2), and ``sfa agenda`` alone as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from sfa_desktop.cli import main
+from sfa_desktop.core.calendar import layout
+from sfa_desktop.core.records import services
+from sfa_desktop.ops import calendar as calendar_ops
+from sfa_desktop.store.database import LocalStore
+
+
+def _run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--data-dir", str(data), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return layout.at_local(day, hour * 60 + minute, layout.local_zone())
+
+
+MONDAY = dt.date(2026, 12, 7)
+
+
+def _plan(data: Path) -> dict[str, str]:
+    store = LocalStore.open(data)
+    try:
+        with store.transaction() as s:
+            acme = services.create(s, "accounts", {"name": "Acme"}).id
+            visit = services.create(
+                s, "activities",
+                {"kind": "visit", "subject": "Site visit", "due_at": _local(MONDAY, 10), "account_id": acme},
+            ).id  # fmt: skip
+            done = services.create(
+                s, "activities",
+                {"kind": "call", "subject": "Old call", "due_at": _local(MONDAY, 9),
+                 "done_at": _local(MONDAY, 9, 10), "duration_minutes": 10},
+            ).id  # fmt: skip
+            services.create(
+                s,
+                "activities",
+                {"kind": "task", "subject": "Next week", "due_at": _local(MONDAY + dt.timedelta(days=9), 9)},
+            )
+    finally:
+        store.close()
+    return {"visit": visit, "done": done}
+
+
+def test_agenda_week_lists_the_week_as_table_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    ids = _plan(data)
+    code, out, _err = _run(capsys, data, "agenda", "week", "--from", "2026-12-07")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Mon 7 Dec \u2013 Sun 13 Dec 2026: 2 activities"
+    assert "09:00\u201309:10" in lines[3]
+    assert "done" in lines[3]
+    assert "10:00\u201310:45" in lines[4]
+    assert "Site visit" in lines[4]
+    assert "Acme" in lines[4]
+    code, out, _err = _run(capsys, data, "agenda", "week", "--from", "2026-12-07", "--format", "json")
+    shown = json.loads(out)
+    assert [e["id"] for e in shown] == [ids["done"], ids["visit"]]
+    assert shown[1]["minutes"] == 45
+    assert shown[1]["start"].startswith("2026-12-07T10:00")
+    assert shown[0]["done"] is True
+    code, out, _err = _run(capsys, data, "agenda", "week", "--from", "2026-12-14")
+    assert out.startswith("Mon 14 Dec")
+    assert "1 activities" in out
+    # 'sfa agenda' alone still lists the open agenda
+    code, out, _err = _run(capsys, data, "agenda", "--days", "366")
+    assert code == 0
+    assert "Site visit" in out
+
+
+def test_agenda_move_reschedules_and_undo_puts_it_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    ids = _plan(data)
+    code, out, err = _run(capsys, data, "agenda", "move", ids["visit"][:8], "--to", "2026-12-09 14:30")
+    assert (code, err) == (0, "")
+    assert out == (
+        "Moved “Site visit” from Mon 7 Dec, 10:00 to Wed 9 Dec, 14:30. Undo with 'sfa undo'; it is sent "
+        "at the next sync.\n"
+    )
+    store = LocalStore.open(data)
+    try:
+        events = calendar_ops.load_days(store, None, MONDAY, 7).events
+        assert next(e for e in events if e.activity_id == ids["visit"]).start == _local(
+            MONDAY + dt.timedelta(days=2), 14, 30
+        )
+    finally:
+        store.close()
+    code, out, _err = _run(capsys, data, "undo")
+    assert out.startswith("Undid the reschedule of Site visit.")
+    code, out, err = _run(capsys, data, "agenda", "move", ids["done"][:8], "--to", "2026-12-09 14:30")
+    assert code == 1
+    assert "is done" in err
+    code, _out, err = _run(capsys, data, "agenda", "move", ids["visit"][:8], "--to", "next tuesday")
+    assert code == 2
+    assert "is not a day and time" in err
