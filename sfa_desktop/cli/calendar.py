@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from sfa_desktop.cli.common import Commands, date, open_store, print_table, resolve, short
 from sfa_desktop.core.calendar import layout
+from sfa_desktop.core.calendar.events import Event
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import calendar as calendar_ops
 from sfa_desktop.ops import sync as sync_ops
@@ -63,7 +64,7 @@ def cmd_week(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_json(event: calendar_ops.Event, zone: dt.tzinfo) -> dict[str, object]:
+def _as_json(event: Event, zone: dt.tzinfo) -> dict[str, object]:
     return {
         "id": event.activity_id,
         "kind": event.kind,
