@@ -167,7 +167,7 @@ class CalendarPage(QWidget):
 
     def _build_detail(self) -> QWidget:
         pane = named(QFrame(), "agendaDetail")
-        pane.setMinimumWidth(250)
+        pane.setMinimumWidth(290)
         pane.setMaximumWidth(380)
         box = QVBoxLayout(pane)
         box.setContentsMargins(18, 18, 18, 16)

@@ -105,9 +105,11 @@ class CalendarGrid(QWidget):
         self.days = list(days)
         self.tz = tz
         self.blocks = layout.lay_out(events, self.days, tz)
-        if self.selected is not None and self.block_of(self.selected) is None:
-            self.selected = None
-            self.selectionChanged.emit(None)
+        if self.selected is not None:  # the pane shows the selected activity as it is now
+            block = self.block_of(self.selected)
+            if block is None:
+                self.selected = None
+            self.selectionChanged.emit(block.event if block else None)
         self.update()
 
     def set_hour_height(self, height: float) -> None:

@@ -165,6 +165,7 @@ class MapPage(QWidget):
         self.stops = named(QListWidget(), "mapStops")
         self.stops.setWordWrap(True)
         self.stops.setFrameShape(QFrame.Shape.NoFrame)
+        self.stops.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stops.currentItemChanged.connect(lambda item, _old: self._stop_chosen(item))
         box.addWidget(self.stops, 3)
         box.addWidget(named(QLabel("ACCOUNT"), "formSection"))

@@ -18,7 +18,7 @@ import math
 import time
 from collections import OrderedDict
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QUrl, Signal
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -322,10 +322,22 @@ class MapView(QWidget):
             self._paint_home(painter, self.screen_of(data.home))
         painter.setFont(self._bold)
         metrics = QFontMetrics(self._bold)
-        for stop in data.stops:  # the name beside each stop, on a white tag
+        # the name beside each stop on a white tag: right of it, else left, above or below; none where
+        # every place would cover another tag, a stop or home (the list beside the map names them all)
+        taken = [QRectF(self.screen_of(s.position) - QPointF(13, 13), QSizeF(26, 26)) for s in data.stops]
+        if data.home is not None:
+            taken.append(QRectF(self.screen_of(data.home) - QPointF(12, 13), QSizeF(24, 24)))
+        for stop in data.stops:
             point = self.screen_of(stop.position)
             name = metrics.elidedText(stop.party, Qt.TextElideMode.ElideRight, 180)
-            tag = QRectF(point.x() + 15, point.y() - 10, metrics.horizontalAdvance(name) + 10, 20)
+            width = metrics.horizontalAdvance(name) + 10
+            for x, y in ((15, -10), (-15 - width, -10), (-width / 2, -36), (-width / 2, 16)):
+                tag = QRectF(point.x() + x, point.y() + y, width, 20)
+                if not any(tag.intersects(other) for other in taken):
+                    break
+            else:
+                continue
+            taken.append(tag)
             painter.setPen(QPen(QColor("#cbd5e1")))
             painter.setBrush(QColor(255, 255, 255, 230))
             painter.drawRoundedRect(tag, 4, 4)

@@ -93,6 +93,7 @@ def test_drag_a_block_to_another_day_and_time_then_undo(qtbot, store, runner) ->
     tuesday = grid.block_of(ids["visit"])
     assert tuesday is not None
     assert (tuesday.day, tuesday.top) == (1, 11 * 60)
+    assert "11:00\u201311:45" in page.detail_meta.text()  # the pane shows the moved activity as it is now
     assert undo_ops.next_undo(store) == "reschedule of Site visit"
     undo_ops.undo_last(store)
     assert _due(store, ids["visit"]) == _local(ids["monday"], 10).astimezone(dt.UTC)
