@@ -62,7 +62,6 @@ def set_tiles(store: LocalStore, enabled: bool) -> None:
 
 
 def tile_source(url: str, folder: Path | None = None) -> tiles.TileSource:
-    """Tiles of ``url`` through the cache (the user's cache folder unless ``folder``), trimmed first."""
-    cache = tiles.TileCache(folder or tiles.cache_folder(), tiles.server_name(url))
-    cache.trim()
-    return tiles.TileSource(url, cache)
+    """Tiles of ``url`` through the cache (the user's cache folder unless ``folder``); the window's loader
+    trims the cache on its worker thread (``TileCache.trim``)."""
+    return tiles.TileSource(url, tiles.TileCache(folder or tiles.cache_folder(), tiles.server_name(url)))

@@ -427,4 +427,9 @@ def calendar_page(window: Any) -> CalendarPage:
     page = CalendarPage(window.store, window.runner)
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
+    sync = getattr(window, "sync", None)
+    if sync is not None:  # what a sync brought (it runs beside the task runner)
+        sync.statusShown.connect(
+            lambda status: page.page_shown() if status.state == "idle" and page.isVisible() else None
+        )
     return page

@@ -350,4 +350,9 @@ def map_page(window: Any) -> MapPage:
     page = MapPage(window.store, window.runner)
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
+    sync = getattr(window, "sync", None)
+    if sync is not None:  # what a sync brought
+        sync.statusShown.connect(
+            lambda status: page.page_shown() if status.state == "idle" and page.isVisible() else None
+        )
     return page

@@ -45,6 +45,7 @@ class TileLoader(QObject):
         if self._source is not None and self._source.url == url:
             return
         old, self._source = self._source, self._factory(url)
+        self._pool.submit(self._source.cache.trim)  # the oldest tiles go when the cache grew too large
         if old is not None:
             self._pool.submit(old.close)
 

@@ -146,3 +146,33 @@ def test_week_navigation_and_day_view(qtbot, store, runner) -> None:
     with qtbot.waitSignal(page.settled, timeout=5000):
         page.prev_button.click()
     assert page.grid.days == [ids["monday"] + dt.timedelta(days=1)]
+
+
+def test_double_click_opens_the_activity_and_a_done_one_opens_its_record(
+    qtbot, store, runner, monkeypatch
+) -> None:
+    from sfa_desktop.ui import agenda_page
+
+    ids = _plan(store)
+    page = _page(qtbot, store, runner)
+    shown: list[str] = []
+
+    def answer(dialog: Any) -> bool:
+        shown.append(dialog.detail.subject)
+        return False  # cancelled: nothing logged
+
+    monkeypatch.setattr(agenda_page, "exec_dialog", answer)
+    grid = page.grid
+    block = grid.block_of(ids["visit"])
+    assert block is not None
+    qtbot.mouseDClick(grid, Qt.MouseButton.LeftButton, pos=grid.block_rect(block).center().toPoint())
+    assert shown == ["Site visit"]
+    done = grid.block_of(ids["done"])
+    assert done is not None
+    with qtbot.assertNotEmitted(page.recordRequested):  # a done call without account or person: no record
+        qtbot.mouseDClick(grid, Qt.MouseButton.LeftButton, pos=grid.block_rect(done).center().toPoint())
+    assert len(shown) == 1  # no Log outcome for a done one
+    grid.select(ids["visit"])
+    with qtbot.waitSignal(page.recordRequested) as opened:
+        page.record_button.click()
+    assert opened.args[0] == "accounts"
