@@ -6,8 +6,8 @@ Budgets, each measured in this run (median of 30 paints; the paint and its floor
 both see the same load on a shared machine):
 
 - the week view's paint, the part on screen (the working day, 800 pixels high): <= 200 ms absolute
-  (median), and within 25x of the floor (fastest runs compared), a bare QPainter that fills the same area and draws 120 rectangles with their
-  subjects (the least any calendar paints);
+  (median), and within 25x of the floor (fastest runs compared), a bare QPainter that fills the same
+  area and draws 120 rectangles with their subjects (the least any calendar paints);
 - the whole day's height painted (24 hours, as when the window is scrolled all the way): <= 200 ms;
 - laying out the week (``core.calendar.layout.lay_out``): <= 20 ms.
 
