@@ -120,16 +120,28 @@ def unread_count(session: Session, user_id: str) -> int:
 
 def mark_read(session: Session, user_id: str, keys: Sequence[str]) -> int:
     """Mark these notifications of the user read (a synced write: it reaches the user's other laptops);
-    returns how many were unread.  A key the user has no notification of is refused."""
-    n = _NOTIFICATIONS
-    wanted = list(dict.fromkeys(keys))
-    found = set(session.execute(select(n.c.key).where(n.c.user_id == user_id, n.c.key.in_(wanted))).scalars())
-    missing = [k for k in wanted if k not in found]
-    if missing:
-        raise UnknownNotification(
-            f"There is no notification '{missing[0]}'. 'sfa notifications' lists them with their keys."
-        )
+    returns how many were unread.  A key may be given by its start, when only one key starts so."""
+    wanted = list(dict.fromkeys(resolve_key(session, user_id, k) for k in keys))
     return _mark(session, user_id, wanted)
+
+
+def resolve_key(session: Session, user_id: str, given: str) -> str:
+    """The key of the user's notification that ``given`` names: the key, or the start of only one."""
+    n = _NOTIFICATIONS
+    mine = n.c.user_id == user_id
+    exact = session.execute(select(n.c.key).where(mine, n.c.key == given)).scalar()
+    if exact is not None:
+        return str(exact)
+    pattern = given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = select(n.c.key).where(mine, n.c.key.like(pattern, escape="\\")).limit(2)
+    found = session.execute(query).scalars().all()
+    if len(found) == 1:
+        return str(found[0])
+    if found:
+        raise UnknownNotification(f"'{given}' starts more than one notification's key; give more of it.")
+    raise UnknownNotification(
+        f"There is no notification '{given}'. 'sfa notifications' lists them with their keys."
+    )
 
 
 def mark_all_read(session: Session, user_id: str, kind: str | None = None) -> int:
