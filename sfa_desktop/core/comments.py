@@ -209,8 +209,12 @@ def mentionable(session: Session, table: str, record_id: str) -> list[Person]:
     territory = getattr(record, "territory_id", None)
     owner = getattr(record, "owner_id", None)
     people = []
+    connected = access.signed_in(session)[0] is not None
     for person in access.people(session):
         if not person.active:
+            continue
+        if not connected:  # a laptop of one person's own data: anyone it knows
+            people.append(Person(person.user_id, person.login, person.full_name))
             continue
         who = access.identify(session, user_id=person.user_id, active=True)
         if who is not None and access.sees(who, territory, owner, table):

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -72,6 +72,7 @@ class NotificationModel(QAbstractTableModel):
         self.items: list[Item] = []
         self._bold = QFont()
         self._bold.setBold(True)
+        self._grey = QColor("#64748b")
         self._now = dt.datetime.now(dt.UTC)
 
     def set_items(self, items: list[Item]) -> None:
@@ -114,7 +115,7 @@ class NotificationModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole and not item.read:
             return self._bold
         if role == Qt.ItemDataRole.ForegroundRole and item.read:
-            return Qt.GlobalColor.darkGray
+            return self._grey
         if role == ITEM_ROLE:
             return item
         return None

@@ -87,9 +87,19 @@ def record(session: Session | Connection, user_id: str, events: Iterable[Notific
     return [str(r["key"]) for r in fresh]
 
 
+def _owner(user_id: str) -> str | None:
+    """The ``owner_id`` of the user's read state: none on a laptop never connected (its one person)."""
+    return user_id or None
+
+
+def _owned_by(user_id: str) -> Any:
+    owner = _owner(user_id)
+    return _READS.c.owner_id.is_(None) if owner is None else _READS.c.owner_id == owner
+
+
 def _is_read(user_id: str) -> object:
     n, r = _NOTIFICATIONS, _READS
-    return exists().where(r.c.owner_id == user_id, r.c.key == n.c.key, r.c.deleted_at.is_(None))
+    return exists().where(_owned_by(user_id), r.c.key == n.c.key, r.c.deleted_at.is_(None))
 
 
 def listing(
@@ -170,7 +180,7 @@ def _mark(session: Session, user_id: str, keys: Sequence[str]) -> int:
                 "id": rid,
                 "key": key,
                 "read_at": now,
-                "owner_id": user_id,
+                "owner_id": _owner(user_id),
                 "territory_id": None,
                 "created_at": now,
                 "updated_at": now,
