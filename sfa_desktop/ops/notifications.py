@@ -34,10 +34,23 @@ def refresh(store: LocalStore, registry: Registry = REGISTRY) -> list[str]:
 
 
 def listing(
-    store: LocalStore, *, unread: bool = False, kind: str | None = None, limit: int | None = None
+    store: LocalStore,
+    *,
+    unread: bool = False,
+    kind: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Item]:
     with store.reading() as session:
-        return inbox.listing(session, _user(session), unread=unread, kind=kind, limit=limit)
+        return inbox.listing(session, _user(session), unread=unread, kind=kind, limit=limit, offset=offset)
+
+
+def first_page(store: LocalStore, kind: str | None, size: int) -> tuple[int, list[Item]]:
+    """How many notifications there are (of a kind) and the newest ``size`` of them: what the centre
+    opens with (it reads further pages as the list scrolls)."""
+    with store.reading() as session:
+        user = _user(session)
+        return inbox.count(session, user, kind=kind), inbox.listing(session, user, kind=kind, limit=size)
 
 
 def unread_count(store: LocalStore) -> int:

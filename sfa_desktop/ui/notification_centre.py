@@ -10,6 +10,7 @@ list is read on the runner as well and the popup shows the last one read at once
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
@@ -64,22 +65,51 @@ def when_text(at: dt.datetime, now: dt.datetime | None = None) -> str:
     return local.strftime("%Y-%m-%d")
 
 
+#: Rows the centre reads at a time: the first page when it opens, the next ones as the list scrolls.
+PAGE = 200
+Fetch = Callable[[int, int], list[Item]]
+
+
 class NotificationModel(QAbstractTableModel):
-    """The notifications as a table: when, kind, what (unread rows in bold)."""
+    """The notifications as a table: when, kind, what (unread rows in bold).  Loaded a page at a time:
+    ``set_page(total, first, fetch)``, and ``fetch(offset, limit)`` reads the next pages on demand."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.items: list[Item] = []
+        self.total = 0
+        self._fetch: Fetch | None = None
         self._bold = QFont()
         self._bold.setBold(True)
         self._grey = QColor("#64748b")
         self._now = dt.datetime.now(dt.UTC)
 
     def set_items(self, items: list[Item]) -> None:
+        """Every notification at once."""
+        self.set_page(len(items), items, None)
+
+    def set_page(self, total: int, first: list[Item], fetch: Fetch | None) -> None:
         self.beginResetModel()
-        self.items = list(items)
+        self.items = list(first)
+        self.total = max(total, len(self.items))
+        self._fetch = fetch
         self._now = dt.datetime.now(dt.UTC)
         self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._fetch is not None and len(self.items) < self.total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        assert self._fetch is not None
+        more = self._fetch(len(self.items), PAGE)
+        if not more:  # fewer than counted (some went meanwhile)
+            self.total = len(self.items)
+            return
+        self.beginInsertRows(QModelIndex(), len(self.items), len(self.items) + len(more) - 1)
+        self.items.extend(more)
+        self.endInsertRows()
 
     def mark_read(self, keys: set[str]) -> None:
         """Show these as read (the store was told already)."""
@@ -182,24 +212,31 @@ class NotificationCentre(QFrame):
         value = self.kind_box.currentData()
         return str(value) if value else None
 
-    def show_items(self, items: list[Item]) -> None:
-        self.model.set_items(items)
+    def show_page(self, total: int, first: list[Item]) -> None:
+        """The first page of the list (``total`` in all); further pages are read as the list scrolls."""
+        kind = self.kind
+        store = self.store
+
+        def fetch(offset: int, limit: int) -> list[Item]:
+            return notification_ops.listing(store, kind=kind, limit=limit, offset=offset)
+
+        self.model.set_page(total, first, fetch)
         self.empty.setText(
             "Nothing to tell you yet." if self.kind is None else f"No {KIND_LABELS[self.kind].lower()}."
         )
-        self.empty.setVisible(not items)
-        self.view.setVisible(bool(items))
-        self.mark_all.setEnabled(any(not i.read for i in items))
+        self.empty.setVisible(not first)
+        self.view.setVisible(bool(first))
+        self.mark_all.setEnabled(any(not i.read for i in first) or total > len(first))
 
     def load_now(self) -> None:
-        """Read the list on this thread (what opening the centre does when nothing was read yet)."""
-        self.show_items(notification_ops.listing(self.store, kind=self.kind))
+        """Read the first page on this thread (what opening the centre does when nothing was read yet)."""
+        self.show_page(*notification_ops.first_page(self.store, self.kind, PAGE))
 
     def reload(self) -> Task:
         if self._task is not None:
             self._task.discard()
-        self._task = self.runner.submit(notification_ops.listing, self.store, kind=self.kind)
-        self._task.finished.connect(lambda items: self.show_items(list(items)))
+        self._task = self.runner.submit(notification_ops.first_page, self.store, self.kind, PAGE)
+        self._task.finished.connect(lambda found: self.show_page(*found))
         return self._task
 
     def popup_at(self, where: QPoint) -> None:
@@ -227,8 +264,12 @@ class NotificationCentre(QFrame):
         self.model.mark_read({i.key for i in self.model.items})
         self.mark_all.setEnabled(False)
         task = self.runner.submit(notification_ops.mark_all_read, self.store, self.kind)
-        task.finished.connect(lambda _n: self.changed.emit())
+        task.finished.connect(self._all_marked)
         task.failed.connect(lambda exc: show_problem(self, "Marking read", exc))
+
+    def _all_marked(self, _count: object) -> None:
+        self.changed.emit()
+        self.reload()  # the pages not read yet show as read too
 
 
 class Bell(QToolButton):

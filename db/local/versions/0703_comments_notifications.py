@@ -107,7 +107,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "key", name=op.f("pk_notifications")),
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.create_index("ix_notifications_user_at", ["user_id", "at"], unique=False)
+        batch_op.create_index("ix_notifications_user_at", ["user_id", "at", "key"], unique=False)
 
     conn = op.get_bind()
     for statement in TRIGGER_DDL:

@@ -109,6 +109,7 @@ def listing(
     unread: bool = False,
     kind: str | None = None,
     limit: int | None = None,
+    offset: int = 0,
 ) -> list[Item]:
     """The user's notifications, newest first (``unread``: only those not read; ``kind``: of one kind)."""
     if kind is not None and kind not in KINDS:
@@ -119,7 +120,18 @@ def listing(
         conditions.append(~_is_read(user_id))  # type: ignore[operator]
     if kind is not None:
         conditions.append(n.c.kind == kind)
-    return _items(session, user_id, *conditions, limit=limit)
+    return _items(session, user_id, *conditions, limit=limit, offset=offset)
+
+
+def count(session: Session, user_id: str, *, unread: bool = False, kind: str | None = None) -> int:
+    """How many notifications :func:`listing` gives with these filters."""
+    n = _NOTIFICATIONS
+    query = select(func.count()).select_from(n).where(n.c.user_id == user_id)
+    if unread:
+        query = query.where(~_is_read(user_id))  # type: ignore[operator]
+    if kind is not None:
+        query = query.where(n.c.kind == kind)
+    return int(session.execute(query).scalar_one())
 
 
 def unread_count(session: Session, user_id: str) -> int:
@@ -208,7 +220,9 @@ def to_show_in_tray(session: Session, user_id: str) -> list[Item]:
     return found
 
 
-def _items(session: Session, user_id: str, *conditions: Any, limit: int | None = None) -> list[Item]:
+def _items(
+    session: Session, user_id: str, *conditions: Any, limit: int | None = None, offset: int = 0
+) -> list[Item]:
     n = _NOTIFICATIONS
     query = (
         select(
@@ -227,6 +241,8 @@ def _items(session: Session, user_id: str, *conditions: Any, limit: int | None =
     )
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     return [Item(*row) for row in session.execute(query)]
 
 

@@ -72,9 +72,13 @@ def mentions(session: Session, user_id: str, since: dt.datetime | None) -> list[
         )
     ).all()
     events = []
+    titles: dict[tuple[str, str], str] = {}
     for row in rows:
         author = row.full_name or row.login or "Someone"
-        record = title_of(session, row.table_name, row.record_id)
+        where = (row.table_name, row.record_id)
+        if where not in titles:
+            titles[where] = title_of(session, row.table_name, row.record_id)
+        record = titles[where]
         events.append(
             NotificationEvent(
                 key=f"mention:{row.id}",

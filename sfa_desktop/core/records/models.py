@@ -498,7 +498,8 @@ class Notification(Base):
     #: When the tray showed it (urgent ones only, once).
     shown_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_notifications_user_at", "user_id", "at"),)
+    #: newest first, a page at a time, from the index alone
+    __table_args__ = (Index("ix_notifications_user_at", "user_id", "at", "key"),)
 
 
 class ChangeHistory(Base):
