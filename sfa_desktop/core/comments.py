@@ -176,9 +176,11 @@ def listing(session: Session, table: str, record_id: str) -> list[CommentView]:
     """The live comments on a record, oldest first."""
     _check_record(session, table, record_id)
     c = Comment.__table__
+    # an account's own comments by their account: those of accounts merged into it come along
+    mine = c.c.account_id == record_id if table == Account.__tablename__ else c.c.record_id == record_id
     rows = session.execute(
         select(c.c.id, c.c.author_id, c.c.body, c.c.mentions, c.c.created_at, c.c.edited_at)
-        .where(c.c.table_name == table, c.c.record_id == record_id, c.c.deleted_at.is_(None))
+        .where(c.c.table_name == table, mine, c.c.deleted_at.is_(None))
         .order_by(c.c.created_at, c.c.id)
     ).all()
     by_id, by_login = _names(session)
