@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSystemTrayIcon,
     QTableView,
+    QTabWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -165,6 +166,8 @@ class NotificationCentre(QFrame):
         self.store = store
         self.runner = runner
         self._task: Task | None = None
+        #: The notification last activated (what ``recordRequested`` came from).
+        self.activated: Item | None = None
         self.resize(720, 480)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 12)
@@ -248,6 +251,7 @@ class NotificationCentre(QFrame):
         item = self.model.data(index, ITEM_ROLE)
         if not isinstance(item, Item):
             return
+        self.activated = item
         if not item.read:
             self._mark([item.key])
         if item.table and item.record_id:
@@ -373,7 +377,15 @@ class NotificationService:
         self.centre.popup_at(below)
 
     def open_record(self, table: str, record_id: str) -> None:
+        """Open the record; a mention opens its Comments tab."""
         self.window.open_record(table, record_id)
+        item = self.centre.activated
+        page = getattr(self.window, "sections", {}).get(table)
+        tabs = getattr(getattr(page, "form", None), "tabs", None)
+        if item is not None and item.kind == "mention" and isinstance(tabs, QTabWidget):
+            for index in range(tabs.count()):
+                if tabs.tabText(index) == "Comments":
+                    tabs.setCurrentIndex(index)
 
     def stop(self) -> None:
         self.centre.hide()

@@ -140,6 +140,8 @@ def test_the_window_has_the_bell_and_the_tray_tells_urgent_ones_once(
         service.centre.activate(service.centre.model.index(0, 2))
     qtbot.waitUntil(lambda: service.bell.count == 1)
     assert window.current_kind() == "accounts"
+    tabs = window.sections["accounts"].form.tabs
+    assert tabs.tabText(tabs.currentIndex()) == "Comments"  # a mention opens the thread
     service.stop()
 
 
