@@ -175,7 +175,8 @@ class CommentsTab(QWidget):
     def _people(self, people: object) -> None:
         assert isinstance(people, list)
         self.editor.set_people({p.login: p.name for p in people})
-        self.hint.setText(f"{len(people)} people can see this record and be mentioned.")
+        self.hint.setText(f"@ reaches {len(people)} {'person' if len(people) == 1 else 'people'}")
+        self.hint.setToolTip("The people who can see this record: a mention tells them when it reaches them.")
 
     def post(self) -> Task | None:
         text = self.editor.toPlainText().strip()

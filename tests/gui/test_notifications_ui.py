@@ -152,7 +152,7 @@ def test_the_comments_tab_posts_and_shows_the_thread(
     tab = CommentsTab(store, runner, "accounts")
     qtbot.addWidget(tab)
     tab.show_record(account)
-    qtbot.waitUntil(lambda: "people can see" in tab.hint.text())
+    qtbot.waitUntil(lambda: tab.hint.text().startswith("@ reaches"))
     assert "cwalsh" in tab.editor.people
     tab.editor.setPlainText("Renewal is due, @cwalsh please join the call")
     with qtbot.waitSignal(tab.posted):
