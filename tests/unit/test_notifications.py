@@ -335,3 +335,25 @@ def test_sfa_notifications_and_comments(
     assert "On it @Ann Archer" in listed
     assert main(["--data-dir", str(data_dir), "comments", "add", "leads", "x", "hello"]) == 1
     assert "Comments go on accounts, opportunities" in capsys.readouterr().err
+
+
+def test_a_failed_sync_is_remembered_and_told(store: LocalStore, office: Office) -> None:
+    """``sync_now`` keeps the failure for the centre and raises it again: no token for the sync server in
+    the keyring is a sign-in to do (urgent); a good sync clears it."""
+    from sfa_desktop.ops import sync as sync_ops
+    from sfa_desktop.protocol.errors import CentralError
+
+    with store.engine.begin() as conn:
+        current = state.load(conn)
+        current.url, current.client_id = "https://127.0.0.1:9", "laptop-1"
+        state.save(conn, current, "url", "client_id")
+    with pytest.raises(CentralError):
+        sync_ops.sync_now(store)
+    st = sync_ops.sync_state(store)
+    assert st.last_error_kind == "sign-in"
+    assert st.last_error
+    (told,) = notification_ops.listing(store, kind="sync")
+    assert (told.key, told.urgent, told.title) == ("sync:sign-in:never", True, "Sign in again to sync")
+    with pytest.raises(CentralError):
+        sync_ops.sync_now(store)
+    assert len(notification_ops.listing(store, kind="sync")) == 1  # the same stretch: told once
