@@ -124,3 +124,23 @@ def test_an_account_moved_out_of_a_territory_tells_its_rep(world: World) -> None
     (arrived,) = notification_ops.listing(bob.store, kind="territory")
     assert arrived.title == "Account Quayside Ltd moved into your territory Southeast"
     assert (arrived.table, arrived.record_id) == ("accounts", account)
+
+
+def test_a_territory_gained_or_lost_is_told(world: World) -> None:
+    cat = world.laptop("cat")
+    ma_rep = world.laptop("ann")
+    account = ma_rep.create(
+        "accounts", {"name": "Liberty Bell Foods", "territory_id": ma_rep.territory("NE")}
+    )
+    _sync(ma_rep)
+    world.admin("assign", "cat", "NE")
+    _sync(cat)
+    (gained,) = notification_ops.listing(cat.store, kind="territory")
+    assert gained.title == "Territory New England is now yours"
+    assert cat.row("accounts", account) is not None
+    world.admin("unassign", "cat", "NE")
+    _sync(cat)
+    lost = [i for i in notification_ops.listing(cat.store, kind="territory") if i.key != gained.key]
+    assert [(i.title, i.urgent) for i in lost] == [("Territory New England is no longer yours", True)]
+    assert lost[0].body.startswith("Its 1 account and their records left this laptop")
+    assert cat.row("accounts", account) is None

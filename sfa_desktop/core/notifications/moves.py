@@ -71,7 +71,8 @@ def note_territories(
         events.append(
             NotificationEvent(
                 f"territory-removed:{territory}:{day}", "territory", f"Territory {name} is no longer yours",
-                f"Its {count} accounts and their records left this laptop (your changes were sent first).",
+                f"Its {count} account{'' if count == 1 else 's'} and their records left this laptop (your "
+                "changes were sent first).",
                 None, None, now, True,
             )
         )  # fmt: skip
