@@ -1,7 +1,8 @@
-"""Demo comment threads with @mentions on accounts and opportunities (``resources/demo/comments.json``):
-the demo's manager and reps talking about their customers, so the notification centre has mentions to show.
-Each thread goes on a record of its territory picked in a fixed order; ids and times follow from the seed
-and the day, so the same demo gives the same comments."""
+"""Demo comment threads with @mentions on accounts and opportunities (``resources/demo/comments.json``,
+read with the other demo files by ``core.demo.data``): the demo's manager and reps talking about their
+customers, so the notification centre has mentions to show.  Each thread goes on a record of its territory
+picked in a fixed order; ids and times follow from the seed and the day, so the same demo gives the same
+comments."""
 
 from __future__ import annotations
 
@@ -14,15 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.comments import resolve_mentions
+from sfa_desktop.core.demo import data
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import Account, Comment, Opportunity, Territory, User
-from sfa_desktop.core.resources import resources_dir
-
-
-def _threads() -> list[dict[str, Any]]:
-    document = json.loads((resources_dir() / "demo" / "comments.json").read_text(encoding="utf-8"))
-    threads: list[dict[str, Any]] = document["threads"]
-    return threads
 
 
 def seed(session: Session, *, seed: int, today: dt.date) -> int:
@@ -32,13 +27,13 @@ def seed(session: Session, *, seed: int, today: dt.date) -> int:
     used: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     times: dict[str, dt.datetime] = {}
-    for number, thread in enumerate(_threads()):
-        territory = territories.get(thread["territory"])
+    for number, thread in enumerate(data.load().comment_threads):
+        territory = territories.get(thread.territory)
         if territory is None:
             continue
-        which = used.get(thread["territory"] + thread["on"], 0)
-        used[thread["territory"] + thread["on"]] = which + 1
-        if thread["on"] == "account":
+        which = used.get(thread.territory + thread.on, 0)
+        used[thread.territory + thread.on] = which + 1
+        if thread.on == "account":
             query = select(Account.id, Account.name, Account.id).where(Account.territory_id == territory)
             table = "accounts"
         else:
@@ -50,13 +45,13 @@ def seed(session: Session, *, seed: int, today: dt.date) -> int:
         if len(found) <= which:
             continue
         record_id, name, account_id = found[(seed + which * 7) % len(found)]
-        for index, comment in enumerate(thread["comments"]):
-            text = comment["text"].replace("{account}", name).replace("{opportunity}", name)
+        for index, comment in enumerate(thread.comments):
+            text = comment.text.replace("{account}", name).replace("{opportunity}", name)
             at = dt.datetime.combine(
-                today - dt.timedelta(days=comment["days_ago"]), dt.time(comment["hour"], 5 * index), dt.UTC
+                today - dt.timedelta(days=comment.days_ago), dt.time(comment.hour, 5 * index), dt.UTC
             )
             mentions = resolve_mentions(session, text)
-            author = logins[comment["author"]]
+            author = logins[comment.author]
             rows.append(
                 {
                     "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"sfa-demo:comment:{seed}:{number}:{index}")),
