@@ -7,7 +7,8 @@ of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, co
 (sequences, enroll, enrollments, log-outcome, agenda), :mod:`.calendar` (agenda week|move),
 :mod:`.story` (timeline, log), :mod:`.sales`,
 :mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
-:mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.callsheet`, :mod:`.territories`
+:mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.notifications` (notifications,
+comments), :mod:`.callsheet`, :mod:`.territories`
 (territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo) and the subpackage
 :mod:`.central` (``sfa central``).
 The groups import :mod:`.common` and the layers below, never each other nor this module.
@@ -38,6 +39,7 @@ from sfa_desktop.cli import (
     data,
     kb,
     leads,
+    notifications,
     pipeline,
     records,
     sales,
@@ -81,6 +83,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     leads.register,
     data.register,
     kb.register,
+    notifications.register,
     callsheet.register,
     territories.register,
     updates.register,

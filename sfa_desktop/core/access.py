@@ -184,7 +184,10 @@ TEAM_TABLES = frozenset({"leads"})
 
 def sees(who: Who, territory_id: str | None, owner_id: str | None = None, table: str | None = None) -> bool:
     """May the user see (hold) a record of this territory, or one without a territory of this owner?  A
-    manager also sees the records of ``TEAM_TABLES`` without a territory that their team own."""
+    manager also sees the records of ``TEAM_TABLES`` without a territory that their team own.  Rows of an
+    owner-only table (``tables.OWNER_ONLY``: a user's read state) are their owner's alone, whoever asks."""
+    if table in tables.OWNER_ONLY:
+        return who is None or (territory_id is None and owner_id is not None and owner_id == who.user_id)
     if who is None or who.is_admin:
         return True
     if territory_id is None:
@@ -274,6 +277,15 @@ def may_write_here(who: Who, table: str, current: Mapping[str, Any] | None, new:
         if new.get("territory_id", territory_now) is None and territory_now is None:
             return True
     return may_write_row(who, table, current, new)
+
+
+# -- comments -------------------------------------------------------------------------------------------
+
+
+def may_edit_comment(who: Who, author_id: str | None) -> bool:
+    """May the user change or delete this comment?  Its author (and anyone on a laptop never connected,
+    which holds one person's data)."""
+    return who is None or (author_id is not None and author_id == who.user_id)
 
 
 # -- territories ----------------------------------------------------------------------------------------

@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sfa_desktop.core import access
+from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.ops import inprocess, links
+from sfa_desktop.ops import notifications as notification_ops
 from sfa_desktop.ops import records as record_ops
-from sfa_desktop.protocol.errors import CentralError
+from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Revoked, Unreachable
 from sfa_desktop.store import capture
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import conflicts, credentials, http, state
 from sfa_desktop.sync.engine import Progress, SyncEngine, SyncReport
+from sfa_desktop.sync.scheduler import PasswordNeeded
 from sfa_desktop.sync.state import SyncState
 
 
@@ -201,8 +204,28 @@ def disconnect(store: LocalStore) -> bool:
 def sync_now(
     store: LocalStore, progress: Progress | None = None, *, password: str | None = None
 ) -> SyncReport:
-    """One sync with the central store this laptop is connected to (the window's runner, ``sfa sync``)."""
-    return links.sync_store(store, progress, password=password)
+    """One sync with the central store this laptop is connected to (the window's runner, ``sfa sync``).
+
+    A failure is remembered for the notification centre (sign-in, unreachable, failed) and raised again;
+    the notification sources run after the sync either way."""
+    try:
+        report = links.sync_store(store, progress, password=password)
+    except Revoked:
+        raise  # the laptop was wiped: nothing is left to tell
+    except (CentralError, PasswordNeeded) as exc:
+        kind = (
+            "sign-in"
+            if isinstance(exc, AuthenticationFailed | PasswordNeeded)
+            else "unreachable"
+            if isinstance(exc, Unreachable)
+            else "failed"
+        )
+        with store.engine.begin() as conn:
+            state.note_failure(conn, str(exc), kind, utcnow().isoformat(timespec="seconds"))
+        notification_ops.refresh(store)
+        raise
+    notification_ops.refresh(store)
+    return report
 
 
 # -- conflicts ----------------------------------------------------------------------------------------------

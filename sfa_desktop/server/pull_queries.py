@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from sfa_desktop.core.access import TEAM_TABLES
+from sfa_desktop.core.records.tables import OWNER_ONLY
 from sfa_desktop.protocol.limits import PULL_PAGE
 from sfa_desktop.protocol.wire import kind_of
 from sfa_desktop.server import schema
@@ -103,6 +104,9 @@ def page_query(
     bounds = and_(t.c.seq > after, t.c.seq <= hi)
     if table in REFERENCE_TABLES:
         return select(*columns).where(bounds).order_by(t.c.seq).limit(PULL_PAGE)
+    own = and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id)
+    if table in OWNER_ONLY:  # a user's own rows, never a territory's (access.sees)
+        return select(*columns).where(bounds, own).order_by(t.c.seq).limit(PULL_PAGE)
     conditions = [t.c.territory_id == territory for territory in sorted(territories)]
     if "owner_id" in t.c:
         conditions.append(and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id))

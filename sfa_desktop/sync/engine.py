@@ -34,6 +34,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 from sfa_desktop.core.access import Identity
+from sfa_desktop.core.notifications import moves
 from sfa_desktop.core.records import merge
 from sfa_desktop.core.records.models import SYNCED_TABLES, new_id, utcnow
 from sfa_desktop.core.records.tables import REFERENCE_TABLES, TERRITORY_TABLES
@@ -149,8 +150,8 @@ class SyncEngine:
         with self.store.engine.begin() as conn:
             st = state.load(conn)
             st.last_sync_at = utcnow().isoformat(timespec="seconds")
-            st.last_error = None
-            state.save(conn, st, "last_sync_at", "last_error")
+            st.last_error = st.last_error_at = st.last_error_kind = None
+            state.save(conn, st, "last_sync_at", "last_error", "last_error_at", "last_error_kind")
             report.waiting = capture.pending_count(conn)
         report.seconds = time.perf_counter() - started
         return report
@@ -207,6 +208,9 @@ class SyncEngine:
             known, st.cursor = set(), 0
             reprimed.append("everything (away longer than the tombstone retention)")
         gone = known - visible
+        if st.cursor and (gone or visible - known):  # told before the records of those lost go
+            with self.store.engine.begin() as conn:
+                moves.note_territories(conn, identity.user_id, visible - known, gone)
         if gone:
             removed += replica.remove(self.store, gone)
         if st.cursor == 0 and not identity.is_admin:

@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core import access
 from sfa_desktop.core.access import Identity
+from sfa_desktop.core.notifications import moves
 from sfa_desktop.core.records.matching import KINDS as MERGEABLE
 from sfa_desktop.core.records.models import SYNCED_MODELS, SYNCED_TABLES
 from sfa_desktop.core.records.tables import TERRITORY_TABLES
@@ -64,6 +66,8 @@ def _apply_events(
     if bulk and not departures and not pending:
         _insert_many(conn, table, names, rows, with_seq=True)  # the common page of a prime: rows as they came
         return merges
+    if departures and table in moves.TOLD:  # named while still here: the user is told they left
+        moves.note_departures(conn, access.signed_in(conn)[0], table, departures)
     events: list[tuple[int, str, Any]] = [(r[-1], "row", r[:-1]) for r in rows]
     events += [(d["seq"], "departure", d) for d in departures]
     events.sort(key=lambda e: e[0])
@@ -250,6 +254,7 @@ def remove_unowned(store: LocalStore, identity: Identity) -> int:
 #: assignment moved, filters naming customers, the undo history's values): a wipe empties them with the
 #: records.
 _DERIVED = (
+    "notifications",
     "lead_scores",
     "lead_scores_pending",
     "reminders",

@@ -24,6 +24,10 @@ class SyncState:
     team: list[str] = field(default_factory=list)
     last_sync_at: str | None = None
     last_error: str | None = None
+    #: When the last sync failed, and how: sign-in (expired or refused), unreachable, failed (see
+    #: ``ops.sync.sync_now``; the notification centre tells the user).  Cleared by a good sync.
+    last_error_at: str | None = None
+    last_error_kind: str | None = None
     #: The id slice the next integrity check covers (see ``digest``).
     verify_slice: int = 0
     #: Slices whose integrity check passed and whose rows have not changed since, on either side (their
@@ -53,6 +57,8 @@ _KEYS = (
     "team",
     "last_sync_at",
     "last_error",
+    "last_error_at",
+    "last_error_kind",
     "verify_slice",
     "purged_before",
     "lock_after_days",
@@ -80,6 +86,14 @@ def load(conn: Connection) -> SyncState:
         else:
             setattr(state, key, raw)
     return state
+
+
+def note_failure(conn: Connection, message: str, kind: str, at: str) -> None:
+    """Remember the last sync's failure (``kind``: sign-in, unreachable, failed) in the caller's
+    transaction."""
+    current = load(conn)
+    current.last_error, current.last_error_kind, current.last_error_at = message, kind, at
+    save(conn, current, "last_error", "last_error_kind", "last_error_at")
 
 
 def save(conn: Connection, state: SyncState, *keys: str) -> None:

@@ -145,6 +145,8 @@ DETAIL_TABS: tuple[TabEntry, ...] = (
     TabEntry(("leads", "contacts", "opportunities"), "Sequence", "sfa_desktop.ui.sequence_tab:SequenceTab"),
     # -- Leads (issue 4, item 4): the score and its reasons
     TabEntry(("leads",), "Score", "sfa_desktop.ui.score_tab:ScoreTab"),
+    # comments with @mentions (issue 15, item 3)
+    TabEntry(("accounts", "opportunities"), "Comments", "sfa_desktop.ui.comments_tab:CommentsTab"),
 )
 RECORD_ACTIONS: tuple[ActionEntry, ...] = (
     # quick activity logging
@@ -248,6 +250,8 @@ SERVICES: tuple[str, ...] = (
     "sfa_desktop.ui.reminders:install_reminders",
     # version and update (issue 18): the status bar says when the company offers a newer version
     "sfa_desktop.ui.update_notice:install_update_notice",
+    # the notification centre (issue 15, item 4): the bell, its popup, urgent ones in the tray
+    "sfa_desktop.ui.notification_centre:install_notifications",
 )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from sfa_desktop.core import comments
 from sfa_desktop.core.records import merge, services
 from sfa_desktop.core.records.merge import MergeError
 from sfa_desktop.store import capture
@@ -54,6 +55,10 @@ def pair(store: LocalStore) -> dict[str, str]:
     ids["enrollment"] = _create(store, "sequence_enrollments", template_id=template, account_id=ids["loser"])
     ids["lead"] = _create(store, "leads", last_name="Doe", company="Acme")
     with store.transaction() as session:
+        ids["comment"] = comments.add(
+            session, "accounts", ids["loser"], "Same company as Acme Corporation"
+        ).id
+    with store.transaction() as session:
         services.update(session, "leads", ids["lead"], {"converted_account_id": ids["loser"]})
     with store.engine.begin() as conn:
         conn.execute(
@@ -81,6 +86,7 @@ def test_merge_keeps_chosen_values_and_moves_everything_to_the_survivor(
         "activities": 1,
         "sequence_enrollments": 1,
         "leads": 1,
+        "comments": 1,
     }
     kept = _row(store, "accounts", survivor)
     assert (kept["name"], kept["phone"], kept["website"], kept["city"]) == (
@@ -94,10 +100,15 @@ def test_merge_keeps_chosen_values_and_moves_everything_to_the_survivor(
         ("opportunities", "opportunity"),
         ("activities", "activity"),
         ("sequence_enrollments", "enrollment"),
+        ("comments", "comment"),
     ):
         row = _row(store, table, pair[key])
         assert (row["account_id"], row["territory_id"]) == (survivor, pair["ne"]), table
     assert _row(store, "contacts", pair["gone"])["account_id"] == loser  # deleted ones stay as they were
+    with store.reading() as session:  # the comments on the account merged away show on the survivor's page
+        assert [c.body for c in comments.listing(session, "accounts", survivor)] == [
+            "Same company as Acme Corporation"
+        ]
     assert _row(store, "leads", pair["lead"])["converted_account_id"] == survivor
     gone = _row(store, "accounts", loser)
     assert gone["deleted_at"] is not None
@@ -113,7 +124,7 @@ def test_merge_keeps_chosen_values_and_moves_everything_to_the_survivor(
     tombstone = [c for c in outbox if c.record_id == loser and c.op == "delete"]
     assert len(tombstone) == 1
     assert tombstone[0].changes["merged_into_id"] == [None, survivor]
-    assert len(outbox) - before == 1 + 5 + 1  # survivor, five moved records, the tombstone
+    assert len(outbox) - before == 1 + 6 + 1  # survivor, six moved records, the tombstone
 
 
 def test_a_merge_is_one_transaction(

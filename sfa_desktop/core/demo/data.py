@@ -96,6 +96,22 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class DemoComment:
+    author: str  # login
+    #: ``{account}``/``{opportunity}`` name the record; ``@login`` mentions a colleague
+    text: str
+    days_ago: int
+    hour: int
+
+
+@dataclass(frozen=True)
+class CommentThread:
+    on: str  # account | opportunity
+    territory: str  # code
+    comments: tuple[DemoComment, ...]
+
+
+@dataclass(frozen=True)
 class DemoData:
     cities: tuple[City, ...]
     #: territory code -> (name, states)
@@ -130,6 +146,8 @@ class DemoData:
     #: sequence templates: name, description, target and steps as the import file gives them
     sequence_templates: tuple[dict[str, Any], ...]
     kb_articles: tuple[kb_files.ArticleFile, ...]
+    #: comment threads with @mentions (``comments.json``): each on an account or an opportunity of a territory
+    comment_threads: tuple[CommentThread, ...] = ()
 
     @functools.cached_property
     def products(self) -> dict[str, Product]:
@@ -280,6 +298,7 @@ class _Reader:
             self.rules(),
             self.sequence_templates(),
             self.kb_articles(),
+            self.comment_threads(),
         )
 
     def cities(self) -> tuple[City, ...]:
@@ -343,6 +362,29 @@ class _Reader:
             )
 
         return tuple(self.each("rule", rule, self.items(data, "rules")))
+
+    def comment_threads(self) -> tuple[CommentThread, ...]:
+        data = self.json("comments.json")
+
+        def comment(row: dict[str, Any]) -> DemoComment:
+            hour = self.number(row, "hour", int)
+            if not 0 <= hour <= 23:
+                raise self.fail("'hour' must be from 0 to 23.")
+            return DemoComment(
+                self.text_of(row, "author"),
+                self.text_of(row, "text"),
+                self.number(row, "days_ago", int),
+                hour,
+            )
+
+        def thread(row: dict[str, Any]) -> CommentThread:
+            on = self.text_of(row, "on")
+            if on not in ("account", "opportunity"):
+                raise self.fail("'on' must be 'account' or 'opportunity'.")
+            comments = tuple(self.each("comment", comment, self.items(row, "comments")))
+            return CommentThread(on, self.text_of(row, "territory"), comments)
+
+        return tuple(self.each("thread", thread, self.items(data, "threads")))
 
     def sequence_templates(self) -> tuple[dict[str, Any], ...]:
         """The templates as ``sfa central sequences import`` reads them, each checked by the same

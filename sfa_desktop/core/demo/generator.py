@@ -58,6 +58,8 @@ class DemoSummary:
     duplicates: int = 0
     kb_articles: int = 0
     territory_rules: int = 0
+    #: Comment threads with @mentions (the notification centre's mentions).
+    comments: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -170,4 +172,7 @@ def seed(
     counts["kb_articles"] += demo_kb.seed(session)
     counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed, tz=zone)
     counts["territory_rules"] = demo_territories.seed(session, gen.territory_ids, REGION_CODE, seed)
+    from sfa_desktop.core.demo import comments as demo_comments
+
+    counts["comments"] = demo_comments.seed(session, seed=seed, today=gen.today)
     return DemoSummary(**counts)

@@ -34,6 +34,7 @@ __all__ = [
     "ACTIVITIES",
     "ACTIVITY_KINDS",
     "ACTIVITY_OUTCOMES",
+    "COMMENTS",
     "CONTACTS",
     "ENROLLMENT_STATUSES",
     "ENTITIES",
@@ -43,6 +44,7 @@ __all__ = [
     "LEAD_SOURCES",
     "LEAD_STATUSES",
     "MEMBERSHIPS",
+    "NOTIFICATION_READS",
     "OPPORTUNITIES",
     "OPPORTUNITY_STAGES",
     "ORDERS",
@@ -389,6 +391,34 @@ ORDER_LINES = Entity(
     ),
 )
 
+COMMENTS = Entity(
+    "comments",
+    models.Comment,
+    "comment",
+    "comments",
+    (
+        Field("table_name", "On", required=True, max_length=64),
+        Field("record_id", "Record", required=True, max_length=36),
+        Field("account_id", "Account", "ref", ref="accounts"),
+        Field("author_id", "Author", "ref", ref="users"),
+        Field("body", "Comment", "longtext", required=True),
+        Field("edited_at", "Edited", "datetime"),
+        Field("owner_id", "Owner", "ref", ref="users"),
+    ),
+    system_fields=(Field("mentions", "Mentions", "longtext"),),
+)
+NOTIFICATION_READS = Entity(
+    "notification_reads",
+    models.NotificationRead,
+    "read notification",
+    "read notifications",
+    (
+        Field("key", "Notification", required=True, max_length=200),
+        Field("read_at", "Read", "datetime"),
+        Field("owner_id", "User", "ref", ref="users"),
+    ),
+)
+
 ENTITIES: dict[str, Entity] = {
     e.key: e
     for e in (
@@ -408,5 +438,7 @@ ENTITIES: dict[str, Entity] = {
         TERRITORY_RULES,
         ORDERS,
         ORDER_LINES,
+        COMMENTS,
+        NOTIFICATION_READS,
     )
 }

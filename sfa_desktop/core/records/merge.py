@@ -37,6 +37,7 @@ REFERENCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("activities", "account_id", True),
         ("sequence_enrollments", "account_id", True),
         ("leads", "converted_account_id", False),
+        ("comments", "account_id", True),
     ),
     "contacts": (
         ("opportunities", "contact_id", False),

@@ -100,6 +100,9 @@ class SyncedRecord(Base):
     #: The company's records (from its systems, imported on the central store): only admins write them,
     #: laptops hold them read-only, and the central store moves them with their account.
     company_records: ClassVar[bool] = False
+    #: Rows of one user alone (``owner_id``, never a territory): they go to that user's laptops only, and
+    #: nobody else reads or writes them, administrators included (a user's read state of notifications).
+    owner_only: ClassVar[bool] = False
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -438,6 +441,67 @@ class TerritoryRule(SyncedRecord):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class Comment(SyncedRecord):
+    """A comment on a record (an account, an opportunity; any record table and id): plain text in which
+    ``@login`` names a user, who is told (``core.notifications``).  It follows the account the record
+    belongs to, so it reaches the laptops that see that account's territory."""
+
+    __tablename__ = "comments"
+    follows_account = True
+
+    #: The record commented on: its table and id.
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(36))
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: JSON list of the ids of the users the body mentions (resolved from ``@login`` when written).
+    mentions: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    __table_args__ = (Index("ix_comments_record", "table_name", "record_id", "created_at"),)
+
+
+class NotificationRead(SyncedRecord):
+    """That a user read a notification (by its key): the user's alone, on every laptop of theirs.  The id
+    is derived from the user and the key, so two laptops marking the same notification write one row."""
+
+    __tablename__ = "notification_reads"
+    owner_only = True
+
+    key: Mapped[str] = mapped_column(String(200))
+    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Always empty: the row is its owner's, not a territory's.
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"))
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (Index("ix_notification_reads_owner_key", "owner_id", "key"),)
+
+
+class Notification(Base):
+    """Something this laptop's user should be told (local, not synced: made again on each laptop from the
+    synced records by ``core.notifications``; the read state is the synced ``notification_reads``)."""
+
+    __tablename__ = "notifications"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    table_name: Mapped[str | None] = mapped_column(String(64))
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When the tray showed it (urgent ones only, once).
+    shown_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    #: newest first, a page at a time, from the index alone
+    __table_args__ = (Index("ix_notifications_user_at", "user_id", "at", "key"),)
+
+
 class ChangeHistory(Base):
     """Who changed what, from the central store's change log (pulled, not synced back): the timeline.
 
@@ -524,5 +588,7 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     Activity,
     Order,
     OrderLine,
+    Comment,
+    NotificationRead,
 )
 SYNCED_TABLES: tuple[str, ...] = tuple(m.__tablename__ for m in SYNCED_MODELS)

@@ -59,7 +59,13 @@ def lead_children(models: Models = SYNCED_MODELS) -> tuple[str, ...]:
     return tuple(m.__tablename__ for m in models if m.follows_lead and not m.company_records)
 
 
+def owner_only(models: Models = SYNCED_MODELS) -> frozenset[str]:
+    """Tables whose rows are their owner's alone (see ``SyncedRecord.owner_only``)."""
+    return frozenset(m.__tablename__ for m in models if m.owner_only)
+
+
 TERRITORY_TABLES = territory_tables()
+OWNER_ONLY = owner_only()
 REFERENCE_TABLES = reference_tables()
 COMPANY_TABLES = company_tables()
 ADMIN_WRITTEN = admin_written()
