@@ -6,9 +6,9 @@ per group: :mod:`.basics` (init, demo, search, settings), :mod:`.records` (list,
 of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, conflicts), :mod:`.sequences`
 (sequences, enroll, enrollments, log-outcome, agenda), :mod:`.story` (timeline, log), :mod:`.sales`,
 :mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
-:mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.callsheet`, :mod:`.territories`
-(territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo) and the subpackage
-:mod:`.central` (``sfa central``).
+:mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.announcements`, :mod:`.callsheet`,
+:mod:`.territories` (territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo) and the
+subpackage :mod:`.central` (``sfa central``).
 The groups import :mod:`.common` and the layers below, never each other nor this module.
 
 Errors a person can fix (:class:`~sfa_desktop.core.errors.UserError`) end in ``sfa: error: <line>`` on stderr
@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from sfa_desktop import version_line
 from sfa_desktop.cli import (
+    announcements,
     basics,
     callsheet,
     central,
@@ -78,6 +79,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     leads.register,
     data.register,
     kb.register,
+    announcements.register,
     callsheet.register,
     territories.register,
     updates.register,
