@@ -97,7 +97,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         }
     bold = _bold()
     print(f"{bold[0]}{detail.title}{bold[1]}" + ("  [pinned]" if detail.pinned else ""))
-    facts = [f"For {detail.audience}", f"by {detail.author}", _when(detail.published_at)]
+    audience = "everyone" if detail.audience == "Everyone" else detail.audience
+    facts = [f"For {audience}", f"by {detail.author}", _when(detail.published_at)]
     if detail.expires_on:
         facts.append(f"{'expired' if detail.expired else 'until'} {detail.expires_on:%Y-%m-%d}")
     print(" · ".join(facts))

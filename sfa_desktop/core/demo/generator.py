@@ -58,6 +58,8 @@ class DemoSummary:
     duplicates: int = 0
     kb_articles: int = 0
     territory_rules: int = 0
+    announcements: int = 0
+    announcement_receipts: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -170,4 +172,7 @@ def seed(
     counts["kb_articles"] += demo_kb.seed(session)
     counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed, tz=zone)
     counts["territory_rules"] = demo_territories.seed(session, gen.territory_ids, REGION_CODE, seed)
+    from sfa_desktop.core.demo import announcements as demo_announcements
+
+    counts.update(demo_announcements.seed(session, gen.today))
     return DemoSummary(**counts)
