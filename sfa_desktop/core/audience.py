@@ -95,7 +95,8 @@ def addressed_to(who: Who, row: Mapping[str, Any]) -> bool:
 
 def oversees_announcement(who: Who, row: Mapping[str, Any]) -> bool:
     """Does the user oversee the announcement (sees it and who has read it)?  Its writer, admins, and a
-    manager whose territories hold its audience (a territory they manage, or reps)."""
+    manager whose territories hold its audience (a territory they manage, reps, or everyone: for the
+    people of their team)."""
     if who is None or who.is_admin or row.get("author_id") == who.user_id:
         return True
     if not who.is_manager:
@@ -103,7 +104,8 @@ def oversees_announcement(who: Who, row: Mapping[str, Any]) -> bool:
     audience = row.get("audience")
     if audience == "territory":
         return row.get("audience_territory_id") in who.territories
-    return audience == "role" and row.get("audience_role") == "rep"
+    # their team is part of everyone, and reps are who they manage
+    return audience == "everyone" or (audience == "role" and row.get("audience_role") == "rep")
 
 
 def receives_announcement(who: Who, row: Mapping[str, Any]) -> bool:

@@ -96,3 +96,9 @@ def article_title(store: LocalStore, article_id: str) -> str | None:
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+def articles(store: LocalStore) -> list[tuple[str, str]]:
+    """(id, title) of the published articles, by title: what an announcement may link to."""
+    with store.engine.connect() as conn:
+        return [(a.id, a.title) for a in kb.list_articles(conn)]

@@ -63,6 +63,8 @@ class Summary:
     expired: bool
     #: this user may see who has read it
     may_see_receipts: bool
+    #: this user may pin, unpin and withdraw it (its writer, the office)
+    may_change: bool
 
     @property
     def unread(self) -> bool:
@@ -137,10 +139,12 @@ def _summary(
         "expires_on": expires,
         "author": str(row["author_name"] or row["author_login"] or "The office"),
         "audience": audience_text(row, names),
-        "addressed": who is None or rules.addressed_to(who, row),
+        # a writer's own announcement is not one for them to read
+        "addressed": who is None or (rules.addressed_to(who, row) and row["author_id"] != who.user_id),
         "read_at": reads.get(str(row["id"])),
         "expired": expires is not None and expires < today,
         "may_see_receipts": rules.may_see_read_receipts(who, row),
+        "may_change": rules.may_write_announcement(who, row, {}),
     }
 
 
@@ -302,13 +306,17 @@ def withdraw(session: Session, announcement_id: str) -> None:
 
 def mark_read(session: Session, announcement_id: str) -> bool:
     """Note that this laptop's user opened the announcement (once: the first time counts).  True when a
-    receipt was written now; nothing for a laptop never connected (no user to name)."""
+    receipt was written now; nothing for a laptop never connected (no user to name), nor for an
+    announcement the user wrote or only oversees."""
     who = access.user_of(session)
     if who is None or not who.user_id:
         return False
     record = session.get(Announcement, announcement_id)
     if record is None or record.deleted_at is not None:
         raise AnnouncementNotFound(f"There is no announcement {announcement_id} on this laptop.")
+    audience = {c: getattr(record, c) for c in ("audience", "audience_territory_id", "audience_role")}
+    if record.author_id == who.user_id or not rules.addressed_to(who, audience):
+        return False  # a writer's own, or one the user oversees: not theirs to read, no receipt
     key = receipt_id(announcement_id, who.user_id)
     found = session.get(AnnouncementReceipt, key)
     if found is not None and found.deleted_at is None:
