@@ -79,7 +79,7 @@ def test_an_unknown_page_is_refused_with_the_choices(data_dir: Path, tmp_path: P
         "--data-dir", str(data_dir), "--page", "calendar", "--screenshot", str(tmp_path / "x.png")
     )
     assert result.returncode == 2
-    assert "there is no page 'calendar'; choose one of: accounts, contacts" in result.stderr
+    assert "there is no page 'calendar'; choose one of: accounts, announcements, contacts" in result.stderr
     assert "today" in result.stderr
 
 
