@@ -8,18 +8,16 @@ so the same demo always has the same announcements.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.announcements import links as link_rules
 from sfa_desktop.core.announcements.board import receipt_id
+from sfa_desktop.core.demo import data
 from sfa_desktop.core.kb.articles import article_id
 from sfa_desktop.core.records.models import Announcement, AnnouncementReceipt, Territory, User
-from sfa_desktop.core.resources import resources_dir
 
 _NAMESPACE = uuid.UUID("7d3a7f8e-5c1b-4b0e-9b5e-0d3f2a6c9e11")
 
@@ -34,9 +32,7 @@ def _links(pairs: list[list[str]]) -> str | None:
 
 def seed(session: Session, today: dt.date) -> dict[str, int]:
     """Write the demo announcements and receipts; returns how many of each."""
-    entries: list[dict[str, Any]] = json.loads(
-        (resources_dir() / "demo" / "announcements.json").read_text(encoding="utf-8")
-    )["announcements"]
+    entries = data.load().announcements
     users = {str(login): str(i) for login, i in session.execute(select(User.login, User.id))}
     territories = {str(code): str(i) for code, i in session.execute(select(Territory.code, Territory.id))}
     noon = dt.time(12, 0, tzinfo=dt.UTC)

@@ -130,6 +130,8 @@ class DemoData:
     #: sequence templates: name, description, target and steps as the import file gives them
     sequence_templates: tuple[dict[str, Any], ...]
     kb_articles: tuple[kb_files.ArticleFile, ...]
+    #: the demo's announcements as ``announcements.json`` gives them (``core.demo.announcements``)
+    announcements: tuple[dict[str, Any], ...]
 
     @functools.cached_property
     def products(self) -> dict[str, Product]:
@@ -280,6 +282,7 @@ class _Reader:
             self.rules(),
             self.sequence_templates(),
             self.kb_articles(),
+            tuple(self.items(self.json("announcements.json"), "announcements")),
         )
 
     def cities(self) -> tuple[City, ...]:
