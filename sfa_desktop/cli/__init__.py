@@ -7,8 +7,8 @@ of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, co
 (sequences, enroll, enrollments, log-outcome, agenda), :mod:`.calendar` (agenda week|move),
 :mod:`.story` (timeline, log), :mod:`.sales`,
 :mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
-:mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.notifications` (notifications,
-comments), :mod:`.callsheet`, :mod:`.territories`
+:mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.announcements`,
+:mod:`.notifications` (notifications, comments), :mod:`.callsheet`, :mod:`.territories`
 (territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo) and the subpackage
 :mod:`.central` (``sfa central``).
 The groups import :mod:`.common` and the layers below, never each other nor this module.
@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from sfa_desktop import version_line
 from sfa_desktop.cli import (
+    announcements,
     basics,
     calendar,
     callsheet,
@@ -83,6 +84,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     leads.register,
     data.register,
     kb.register,
+    announcements.register,
     notifications.register,
     callsheet.register,
     territories.register,

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import audience
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import tables
 from sfa_desktop.core.records.models import SYNCED_MODELS, Territory, TerritoryMembership, User
@@ -49,6 +50,8 @@ class Identity:
     #: A manager's team: the users who are members of a territory the manager sees, whose leads without a
     #: territory yet the manager sees too (:data:`TEAM_TABLES`).  Empty for everyone else.
     team: frozenset[str] = frozenset()
+    #: Their memberships and every territory above them (an announcement to one is addressed to them).
+    above: frozenset[str] = frozenset()
 
     @property
     def is_admin(self) -> bool:
@@ -95,6 +98,18 @@ def visible_territories(
     return frozenset(found)
 
 
+def territories_above(memberships: Iterable[str], tree: Iterable[tuple[str, str | None]]) -> frozenset[str]:
+    """The live territories among ``memberships`` and every one above them.  ``tree``: (id, parent id)."""
+    parent_of = dict(tree)
+    found: set[str] = set()
+    for start in memberships:
+        current: str | None = start
+        while current is not None and current in parent_of and current not in found:
+            found.add(current)
+            current = parent_of[current]
+    return frozenset(found)
+
+
 def _conn(db: Connection | Session) -> Connection:
     return db.connection() if isinstance(db, Session) else db
 
@@ -118,10 +133,11 @@ def identify(
     tree = conn.execute(
         select(territories.c.id, territories.c.parent_id).where(territories.c.deleted_at.is_(None))
     )
-    roots = conn.execute(
-        select(members.c.territory_id).where(members.c.user_id == user.id, members.c.deleted_at.is_(None))
-    ).scalars()
-    visible = visible_territories(role, roots, [(t.id, t.parent_id) for t in tree])
+    mine = select(members.c.territory_id).where(members.c.user_id == user.id, members.c.deleted_at.is_(None))
+    roots = list(conn.execute(mine).scalars())
+    edges = [(str(t.id), t.parent_id) for t in tree]
+    visible = visible_territories(role, roots, edges)
+    above = territories_above(roots, edges)
     team: frozenset[str] = frozenset()
     if role == "manager" and visible:
         team = frozenset(
@@ -132,7 +148,9 @@ def identify(
                 .distinct()
             ).scalars()
         )
-    return Identity(str(user.id), str(user.login), role, visible, str(user.full_name or user.login), team)
+    return Identity(
+        str(user.id), str(user.login), role, visible, str(user.full_name or user.login), team, above
+    )
 
 
 def signed_in(db: Connection | Session) -> tuple[str | None, str | None]:
@@ -238,6 +256,10 @@ def may_write_row(who: Who, table: str, current: Mapping[str, Any] | None, new: 
     one; ``new``: the values written)?  The one rule ``server.apply`` applies to every push."""
     if who is None:
         return True
+    if table == audience.ANNOUNCEMENTS:  # announcements and receipts: ``core.audience``
+        return audience.may_write_announcement(who, current, new)
+    if table == audience.RECEIPTS:
+        return audience.may_write_receipt(who, current, new)
     if table in tables.ADMIN_WRITTEN and not may_write_reference(who, table, current, new):
         return False
     if table in TERRITORY_COLUMNED:
@@ -256,6 +278,12 @@ def may_see_row(who: Who, table: str, row: Mapping[str, Any]) -> bool:
     :func:`sees` its territory (or owner)."""
     if table in tables.REFERENCE_TABLES:
         return True
+    if table == audience.ANNOUNCEMENTS:
+        return audience.receives_announcement(who, row)
+    if (
+        table == audience.RECEIPTS
+    ):  # own ones; the writer's and managers' need the announcement (may_see_receipt)
+        return who is None or who.is_admin or row.get("user_id") == who.user_id
     return sees(who, row.get("territory_id"), row.get("owner_id"), table)
 
 
@@ -335,6 +363,19 @@ def may_author_articles(who: Who) -> bool:
 def may_manage_sequences(who: Who) -> bool:
     """May the user add and change sequence templates?  Managers and admins."""
     return may_write_reference(who, "sequence_templates")
+
+
+# -- announcements (their audience rules: ``core.audience``) ---------------------------------------------
+
+
+def announcement_refusal(who: Identity) -> NotPermitted:
+    """Why ``who`` may not post (or change) an announcement."""
+    if who.is_manager:
+        return NotPermitted(
+            f"Managers post announcements to the territories they manage; {who.signed_in_as()}. Choose one "
+            "of your territories as the audience, or ask the office to post to everyone or a role."
+        )
+    return NotPermitted(f"Announcements are posted by managers and the office; {who.signed_in_as()}.")
 
 
 # -- people: call sheets and agendas --------------------------------------------------------------------

@@ -137,6 +137,7 @@ def encode_identity(identity: Identity) -> dict[str, Any]:
         "territories": sorted(identity.territories),
         "full_name": identity.full_name,
         "team": sorted(identity.team),
+        "above": sorted(identity.above),
     }
 
 
@@ -148,6 +149,7 @@ def decode_identity(message: Any) -> Identity:
         territories=frozenset(_strings(message, "territories")),
         full_name=_field(message, "full_name", str),
         team=frozenset(_strings(message, "team")),
+        above=frozenset(_strings(message, "above")) if "above" in message else frozenset(),
     )
 
 

@@ -26,9 +26,10 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from sfa_desktop.core.access import TEAM_TABLES
 from sfa_desktop.core.records.tables import OWNER_ONLY
+from sfa_desktop.core.records.tables import AUDIENCE_TABLES
 from sfa_desktop.protocol.limits import PULL_PAGE
 from sfa_desktop.protocol.wire import kind_of
-from sfa_desktop.server import schema
+from sfa_desktop.server import audience, schema
 from sfa_desktop.server.scope import REFERENCE_TABLES, Identity
 
 #: Tables whose change history laptops keep (the customer timeline).
@@ -104,6 +105,13 @@ def page_query(
     bounds = and_(t.c.seq > after, t.c.seq <= hi)
     if table in REFERENCE_TABLES:
         return select(*columns).where(bounds).order_by(t.c.seq).limit(PULL_PAGE)
+    if table in AUDIENCE_TABLES:
+        return (
+            select(*columns)
+            .where(bounds, audience.condition(table, identity))
+            .order_by(t.c.seq)
+            .limit(PULL_PAGE)
+        )
     own = and_(t.c.territory_id.is_(None), t.c.owner_id == identity.user_id)
     if table in OWNER_ONLY:  # a user's own rows, never a territory's (access.sees)
         return select(*columns).where(bounds, own).order_by(t.c.seq).limit(PULL_PAGE)
@@ -147,7 +155,7 @@ MAX_JSON_COLUMNS = 100
 def fetch_departures(
     cc: Connection, table: str, after: int, page_hi: int, territories: set[str]
 ) -> list[dict[str, Any]]:
-    if table in REFERENCE_TABLES or not territories:
+    if table in REFERENCE_TABLES or table in AUDIENCE_TABLES or not territories:
         return []
     d = schema.departures
     query = select(d).where(

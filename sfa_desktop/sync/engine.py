@@ -37,7 +37,7 @@ from sfa_desktop.core.access import Identity
 from sfa_desktop.core.notifications import moves
 from sfa_desktop.core.records import merge
 from sfa_desktop.core.records.models import SYNCED_TABLES, new_id, utcnow
-from sfa_desktop.core.records.tables import REFERENCE_TABLES, TERRITORY_TABLES
+from sfa_desktop.core.records.tables import AUDIENCE_TABLES, REFERENCE_TABLES, TERRITORY_TABLES
 from sfa_desktop.protocol import digest
 from sfa_desktop.protocol.errors import CentralError, Revoked
 from sfa_desktop.protocol.limits import HISTORY_DAYS, PULL_PAGE
@@ -217,6 +217,7 @@ class SyncEngine:
             # First sync (or a re-prime): the laptop may hold records, already pushed, of territories this
             # user may not see (demo data, a laptop handed over).  They leave before the prime.
             removed += replica.remove_invisible(self.store, identity)
+            removed += replica.remove_audience(self.store)
         # the user's own records without a territory come with every pull, also when no territory is left
         pulled = self._pull_range(
             identity, st.cursor, hi, known & visible, reference=st.cursor > 0, owned=True
@@ -230,11 +231,18 @@ class SyncEngine:
             # joined come (whatever their seq: they were not this laptop's to pull before)
             removed += replica.remove_unowned(self.store, identity)
             pulled += self._pull_range(identity, 0, hi, set(), reference=False, owned=True)
+        reach = audience_reach(identity)
+        if st.cursor and st.audience != reach:
+            # the announcements (and read receipts) addressed to the user changed with their territories,
+            # team or role: what they receive now is fetched again
+            removed += replica.remove_audience(self.store)
+            pulled += self._pull_audience(identity, hi)
         with self.store.engine.begin() as conn:
             st.cursor = hi
             st.visible = sorted(visible)
             st.team = team
-            state.save(conn, st, "cursor", "visible", "team")
+            st.audience = reach
+            state.save(conn, st, "cursor", "visible", "team", "audience")
         if purged_before and purged_before != st.purged_before:
             removed += replica.drop_tombstones(self.store, purged_before)
             with self.store.engine.begin() as conn:
@@ -273,7 +281,9 @@ class SyncEngine:
         tables = [
             t
             for t in SYNCED_TABLES
-            if (t in REFERENCE_TABLES and reference) or (t in TERRITORY_TABLES and (territories or owned))
+            if (t in REFERENCE_TABLES and reference)
+            or (t in AUDIENCE_TABLES and reference)
+            or (t in TERRITORY_TABLES and (territories or owned))
         ]
         for table in tables:
             if lo == 0:
@@ -298,6 +308,13 @@ class SyncEngine:
                     replica.store_conflicts(conn, fresh_conflicts)
         if territories and lo < hi:
             self._pull_history(lo, hi, territories)
+        return total
+
+    def _pull_audience(self, identity: Identity, hi: int) -> int:
+        """Every announcement and read receipt the user receives now, up to ``hi``."""
+        total = 0
+        for table in AUDIENCE_TABLES:
+            total = self._prime_table(table, hi, set(), total)
         return total
 
     def _prime_table(self, table: str, hi: int, territories: set[str], total: int) -> int:
@@ -396,6 +413,12 @@ class SyncEngine:
     def _local_digest(self, slice_no: int, territories: Iterable[str]) -> digest.Digest:
         with self.store.engine.connect() as conn:
             return digest.compute(conn, TERRITORY_TABLES, slice_no, territories)
+
+
+def audience_reach(identity: Identity) -> str:
+    """What decides which announcements and read receipts reach the user (``server.audience``)."""
+    parts = [identity.role, *sorted(identity.above), "|", *sorted(identity.territories), "|"]
+    return " ".join(parts + sorted(identity.team))
 
 
 __all__ = ["REFERENCE_TABLES", "TERRITORY_TABLES", "Identity", "SyncEngine", "SyncReport"]

@@ -16,7 +16,7 @@ from sfa_desktop.core.access import Identity
 from sfa_desktop.core.notifications import moves
 from sfa_desktop.core.records.matching import KINDS as MERGEABLE
 from sfa_desktop.core.records.models import SYNCED_MODELS, SYNCED_TABLES
-from sfa_desktop.core.records.tables import TERRITORY_TABLES
+from sfa_desktop.core.records.tables import AUDIENCE_TABLES, TERRITORY_TABLES
 from sfa_desktop.protocol.wire import to_wire
 from sfa_desktop.store import capture, search
 from sfa_desktop.store.database import LocalStore
@@ -187,6 +187,21 @@ def remove(store: LocalStore, territories: set[str] | None) -> int:
                 text(f"DELETE FROM change_history WHERE territory_id IN ({marks})"),
                 {f"t{i}": v for i, v in enumerate(ids)},
             )
+    return removed
+
+
+def remove_audience(store: LocalStore) -> int:
+    """Drop the announcements and read receipts (to be fetched again for a new audience), but for those
+    with changes not pushed yet."""
+    removed = 0
+    with without_foreign_keys(store) as conn, conn.begin(), capture.capture_suspended(conn):
+        for table in reversed(AUDIENCE_TABLES):
+            unsent = json.dumps(sorted(capture.unsent_record_ids(conn, table)))
+            result = conn.execute(
+                text(f"DELETE FROM {table} WHERE id NOT IN (SELECT value FROM json_each(:unsent))"),
+                {"unsent": unsent},
+            )
+            removed += result.rowcount
     return removed
 
 

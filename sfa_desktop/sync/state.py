@@ -22,6 +22,8 @@ class SyncState:
     visible: list[str] = field(default_factory=list)
     #: A manager's team when the laptop last pulled (whose leads without a territory it holds).
     team: list[str] = field(default_factory=list)
+    #: What decided the announcements the laptop received (``engine.audience_reach``) when it last pulled.
+    audience: str | None = None
     last_sync_at: str | None = None
     last_error: str | None = None
     #: When the last sync failed, and how: sign-in (expired or refused), unreachable, failed (see
@@ -55,6 +57,7 @@ _KEYS = (
     "cursor",
     "visible",
     "team",
+    "audience",
     "last_sync_at",
     "last_error",
     "last_error_at",

@@ -458,6 +458,9 @@ def export_agenda(page: TodayPage) -> Task | None:
 
 def today_page(window: Any) -> TodayPage:
     page = TodayPage(window.store, window.runner)
+    from sfa_desktop.ui import announcements_today
+
+    announcements_today.install(page, window)  # the pinned announcements not read yet
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
     sync = getattr(window, "sync", None)

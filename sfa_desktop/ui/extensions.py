@@ -117,6 +117,15 @@ PAGES: tuple[PageEntry, ...] = (
         order=60,
         tooltip="Product sheets, objection handling, pricing rules",
     ),
+    # announcements from managers and the office (issue 15, item 1)
+    PageEntry(
+        "announcements",
+        "Announcements",
+        "announcements",
+        "sfa_desktop.ui.announcements_page:announcements_page",
+        order=65,
+        tooltip="Bulletins from your managers and the office: pinned first, unread in bold",
+    ),
     # territory management and manager reports (issue 6)
     PageEntry(
         "territories",

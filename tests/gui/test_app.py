@@ -79,7 +79,7 @@ def test_an_unknown_page_is_refused_with_the_choices(data_dir: Path, tmp_path: P
         "--data-dir", str(data_dir), "--page", "gantt", "--screenshot", str(tmp_path / "x.png")
     )  # (the example was 'calendar', a page since issue 16)
     assert result.returncode == 2
-    assert "there is no page 'gantt'; choose one of: accounts, calendar, contacts" in result.stderr
+    assert "there is no page 'gantt'; choose one of: accounts, announcements, calendar" in result.stderr
     assert "today" in result.stderr
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0703"
-down_revision: str | None = "c0405"
+down_revision: str | None = "c0702"
 branch_labels = None
 depends_on = None
 

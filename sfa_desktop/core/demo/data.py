@@ -146,6 +146,8 @@ class DemoData:
     #: sequence templates: name, description, target and steps as the import file gives them
     sequence_templates: tuple[dict[str, Any], ...]
     kb_articles: tuple[kb_files.ArticleFile, ...]
+    #: the demo's announcements as ``announcements.json`` gives them (``core.demo.announcements``)
+    announcements: tuple[dict[str, Any], ...]
     #: comment threads with @mentions (``comments.json``): each on an account or an opportunity of a territory
     comment_threads: tuple[CommentThread, ...] = ()
 
@@ -298,6 +300,7 @@ class _Reader:
             self.rules(),
             self.sequence_templates(),
             self.kb_articles(),
+            tuple(self.items(self.json("announcements.json"), "announcements")),
             self.comment_threads(),
         )
 

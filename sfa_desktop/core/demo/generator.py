@@ -60,6 +60,8 @@ class DemoSummary:
     territory_rules: int = 0
     #: Comment threads with @mentions (the notification centre's mentions).
     comments: int = 0
+    announcements: int = 0
+    announcement_receipts: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -175,4 +177,8 @@ def seed(
     from sfa_desktop.core.demo import comments as demo_comments
 
     counts["comments"] = demo_comments.seed(session, seed=seed, today=gen.today)
+
+    from sfa_desktop.core.demo import announcements as demo_announcements
+
+    counts.update(demo_announcements.seed(session, gen.today))
     return DemoSummary(**counts)

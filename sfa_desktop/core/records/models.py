@@ -103,6 +103,10 @@ class SyncedRecord(Base):
     #: Rows of one user alone (``owner_id``, never a territory): they go to that user's laptops only, and
     #: nobody else reads or writes them, administrators included (a user's read state of notifications).
     owner_only: ClassVar[bool] = False
+    #: Addressed to an audience (announcements and their read receipts): neither reference data nor
+    #: territory-scoped; the central store sends a row to the laptops whose user it is addressed to or who
+    #: oversee it (``core.announcements.audience``), and row-level security says the same (c0702).
+    audience_scoped: ClassVar[bool] = False
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -502,6 +506,41 @@ class Notification(Base):
     __table_args__ = (Index("ix_notifications_user_at", "user_id", "at", "key"),)
 
 
+class Announcement(SyncedRecord):
+    """A bulletin from a manager or the office: Markdown, links to articles or pages, an audience (everyone,
+    a territory with its children, or a role), pinned or not, until an expiry date."""
+
+    __tablename__ = "announcements"
+    audience_scoped = True
+
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: JSON list of {"label", "target"}: ``kb:<article id>`` or an http(s) address.
+    links: Mapped[str | None] = mapped_column(Text)
+    #: everyone | territory | role
+    audience: Mapped[str] = mapped_column(String(16), default="everyone")
+    audience_territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    #: rep | manager, when ``audience`` is role
+    audience_role: Mapped[str | None] = mapped_column(String(16))
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The last day it is shown (None: until withdrawn).
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnnouncementReceipt(SyncedRecord):
+    """That a user opened an announcement, and when: one per user and announcement (its id is derived
+    from both, so two laptops of one user make the same record)."""
+
+    __tablename__ = "announcement_receipts"
+    audience_scoped = True
+
+    announcement_id: Mapped[str] = mapped_column(ForeignKey("announcements.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ChangeHistory(Base):
     """Who changed what, from the central store's change log (pulled, not synced back): the timeline.
 
@@ -590,5 +629,7 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     OrderLine,
     Comment,
     NotificationRead,
+    Announcement,
+    AnnouncementReceipt,
 )
 SYNCED_TABLES: tuple[str, ...] = tuple(m.__tablename__ for m in SYNCED_MODELS)

@@ -16,7 +16,12 @@ Models = Sequence[type[SyncedRecord]]
 
 def territory_tables(models: Models = SYNCED_MODELS) -> tuple[str, ...]:
     """Tables whose rows belong to one territory (or, without one, to their owner)."""
-    return tuple(m.__tablename__ for m in models if not m.is_reference_data)
+    return tuple(m.__tablename__ for m in models if not m.is_reference_data and not m.audience_scoped)
+
+
+def audience_tables(models: Models = SYNCED_MODELS) -> tuple[str, ...]:
+    """Tables whose rows go to the laptops of the users they are addressed to (announcements, receipts)."""
+    return tuple(m.__tablename__ for m in models if m.audience_scoped)
 
 
 def reference_tables(models: Models = SYNCED_MODELS) -> tuple[str, ...]:
@@ -67,6 +72,7 @@ def owner_only(models: Models = SYNCED_MODELS) -> frozenset[str]:
 TERRITORY_TABLES = territory_tables()
 OWNER_ONLY = owner_only()
 REFERENCE_TABLES = reference_tables()
+AUDIENCE_TABLES = audience_tables()
 COMPANY_TABLES = company_tables()
 ADMIN_WRITTEN = admin_written()
 MANAGER_WRITTEN = manager_written()

@@ -1,0 +1,1 @@
+"""Announcements from managers and the office, and their read receipts (issue 15, item 1)."""
