@@ -2,7 +2,10 @@
 
 Where the key comes from, in this order:
 
-* ``SFA_DATABASE_KEY`` (64 hex digits) in the environment: the key itself, for automation and the tests;
+* ``SFA_DATABASE_KEY`` (64 hex digits) in the environment: the key itself, for the automated tests only, and
+  honoured only beside ``SFA_DATABASE_KEY_FOR_TESTS=1``; set alone it is refused (a key in the environment is
+  readable by every program of the user and ends up in shell profiles and service files: on the disk), so
+  that it can never silently stand in for the keyring on a real installation;
 * the operating system's keyring: a random 256-bit key per database, kept under the service ``sfa-desktop``
   and the name ``database:<salt>``, the salt being the 16 random bytes that open every SQLCipher file (it
   moves with the file, so a data folder moved or renamed keeps its key);
@@ -49,6 +52,8 @@ from sfa_desktop.store.errors import StoreError
 
 SERVICE = "sfa-desktop"
 ENV_KEY = "SFA_DATABASE_KEY"
+#: Set to 1 with ENV_KEY: the explicit statement that this is a test run (see above).
+ENV_KEY_FOR_TESTS = "SFA_DATABASE_KEY_FOR_TESTS"
 ENV_PASSPHRASE = "SFA_PASSPHRASE"
 KEY_BYTES = 32
 SALT_BYTES = 16
@@ -146,6 +151,12 @@ def _env_key() -> bytes | None:
     value = os.environ.get(ENV_KEY)
     if not value:
         return None
+    if os.environ.get(ENV_KEY_FOR_TESTS) != "1":
+        raise StoreError(
+            f"{ENV_KEY} is set, but a database key in the environment is for automated tests only (any "
+            "program of this user can read it, and it ends up in files). Unset it: SFA Desktop keeps the key "
+            f"in the keyring, or asks for a passphrase. (Tests set {ENV_KEY_FOR_TESTS}=1 beside it.)"
+        )
     try:
         raw = bytes.fromhex(value.strip())
     except ValueError:
@@ -178,7 +189,7 @@ def new_key(path: Path, source: PassphraseSource | None = None) -> Key:
     salt = secrets.token_bytes(SALT_BYTES)
     raw = _env_key()
     if raw is not None:
-        return Key(raw, salt, f"the environment ({ENV_KEY})")
+        return Key(raw, salt, f"the environment ({ENV_KEY}, for tests only)")
     backend = keyring_backend()
     if backend is not None:
         raw = secrets.token_bytes(KEY_BYTES)
@@ -214,7 +225,7 @@ def existing_key(path: Path, source: PassphraseSource | None = None) -> Key:
         salt = fh.read(SALT_BYTES)
     raw = _env_key()
     if raw is not None:
-        key = _which_format(path, Key(raw, salt, f"the environment ({ENV_KEY})"))
+        key = _which_format(path, Key(raw, salt, f"the environment ({ENV_KEY}, for tests only)"))
         if key is None:
             raise KeyMissing(
                 f"{path} is not an SFA Desktop data file (it is not an SQLite database), or it is "

@@ -297,6 +297,27 @@ def test_a_wrong_key_from_the_environment_is_refused_clearly(
         LocalStore.open(tmp_path / "a")
 
 
+def test_a_key_in_the_environment_needs_the_tests_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SFA_DATABASE_KEY alone (a real installation's environment) never stands in for the keyring."""
+    LocalStore.open(tmp_path / "a").close()
+    before = (tmp_path / "a" / DB_FILENAME).read_bytes()
+    monkeypatch.delenv(cipher.ENV_KEY_FOR_TESTS)
+    for folder in ("a", "new"):
+        with pytest.raises(StoreError, match=r"SFA_DATABASE_KEY is set, but .* for automated tests only"):
+            LocalStore.open(tmp_path / folder)
+    assert (tmp_path / "a" / DB_FILENAME).read_bytes() == before
+    assert not (tmp_path / "new" / DB_FILENAME).exists()
+    assert cli.main(["--data-dir", str(tmp_path / "a"), "status"]) == 1
+    err = capsys.readouterr().err
+    assert "for automated tests only" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv(cipher.ENV_KEY_FOR_TESTS, "1")
+    with LocalStore.open(tmp_path / "a") as store:
+        assert store.key.kept == "the environment (SFA_DATABASE_KEY, for tests only)"
+
+
 # -- no keyring: a passphrase ----------------------------------------------------------------------------
 
 
