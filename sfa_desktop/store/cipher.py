@@ -280,9 +280,13 @@ def _missing_message(path: Path) -> str:
     )
 
 
-def connect(path: Path | str, key: Key | None, *, uri: bool = False, timeout: float = 5.0) -> Any:
-    """An SQLCipher connection to ``path`` with ``key`` given first (None: a plain file)."""
-    conn = dbapi.connect(str(path), uri=uri, timeout=timeout, check_same_thread=False)
+def connect(
+    path: Path | str, key: Key | None, *, uri: bool = False, timeout: float = 5.0, **options: Any
+) -> Any:
+    """An SQLCipher connection to ``path`` with ``key`` given first (None: a plain file); ``options``: more
+    of ``sqlite3.connect``'s arguments (``isolation_level``)."""
+    options.setdefault("check_same_thread", False)
+    conn = dbapi.connect(str(path), uri=uri, timeout=timeout, **options)
     try:
         # a wrong key is reported by us, not printed by SQLCipher on stderr
         conn.execute("PRAGMA cipher_log_level = NONE")

@@ -142,6 +142,9 @@ def make_engine(path: Path, key: cipher.Key) -> Engine:
         f"sqlite:///{path}",
         creator=lambda: cipher.connect(path, key),
         module=cipher.dbapi,  # SQLAlchemy's errors wrap SQLCipher's exceptions, not the sqlite3 module's
+        # a database error names the statement, never its values: the error log (a bug's traceback) and the
+        # bug dialog hold no record data that way (the log is a plain file beside the encrypted database)
+        hide_parameters=True,
     )
     event.listen(engine, "connect", _on_connect)
     return engine
