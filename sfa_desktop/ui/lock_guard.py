@@ -51,6 +51,7 @@ class LockGuard(QObject):
         self.timer.timeout.connect(self.check)
         self.timer.start()
         app = QApplication.instance()
+        self._listening = isinstance(app, QApplication)
         if isinstance(app, QApplication):
             app.applicationStateChanged.connect(self._on_state)
 
@@ -63,10 +64,12 @@ class LockGuard(QObject):
             self.check()
 
     def stop(self) -> None:
+        """No more checks (the window closes; closing may run more than once)."""
         self.timer.stop()
         app = QApplication.instance()
-        if isinstance(app, QApplication):
+        if self._listening and isinstance(app, QApplication):
             app.applicationStateChanged.disconnect(self._on_state)
+        self._listening = False
 
     def check(self) -> None:
         """Apply the limits now: lock the window past the first, wipe past the second."""

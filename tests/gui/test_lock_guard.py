@@ -57,6 +57,9 @@ def test_checked_every_few_minutes(window: MainWindow) -> None:
     guard = window.lock_guard
     assert guard.timer.isActive()
     assert guard.timer.interval() == lock_guard.CHECK_EVERY_MS <= 5 * 60 * 1000
+    window.close()
+    window.close()  # closing twice stops the checks once
+    assert not guard.timer.isActive()
 
 
 def test_a_window_left_open_past_the_limit_locks_then_a_sync_unlocks_it(
