@@ -87,7 +87,7 @@ class LockGuard(QObject):
         from sfa_desktop.ui.unlock import LockedDialog
 
         for widget in (self.window.centralWidget(), self.window.menuBar(), *self._toolbars()):
-            if widget is not None and widget.isVisible():
+            if widget is not None and not widget.isHidden():
                 widget.hide()
                 self._hidden.append(widget)
         if self.on_locked is not None:
