@@ -13,13 +13,14 @@ Where the key comes from, in this order:
   ``sfa``'s prompt, ``SFA_PASSPHRASE`` or ``--passphrase-stdin``), turned into the key by SQLCipher 4's own
   key derivation (PBKDF2-HMAC-SHA512, 256,000 iterations, over the file's salt); it is derived once per open
   here and given to SQLCipher as a raw key with its salt, so that every further connection costs nothing
-  (the file also opens with ``PRAGMA key = 'the passphrase'`` in any SQLCipher 4 tool).
+  (the file also opens with ``PRAGMA key = 'the passphrase'`` and the page format's two settings, below,
+  in any SQLCipher 4 tool).
 
 The pages: AES-256 with an HMAC-SHA256 on every 8 KiB page (:data:`PAGE_FORMAT`), not SQLCipher 4's
 defaults (HMAC-SHA512 on 4 KiB pages).  The HMAC is most of what reading costs (every page read from the disk
 into SQLite's cache is checked, then decrypted): SHA-256 runs in the processor's SHA instructions on current
 x86 and ARM laptops (~2.3x the speed of SHA-512 here), and larger pages mean half the checks, which brought
-opening the contact list from 1.36x a plain file's time to ~1.05x (tests/perf/bench_cipher.py).  The
+opening the contact list from ~1.35x a plain file's time to ~1.1x (tests/perf/bench_cipher.py).  The
 security is the same: a 256-bit key, a 256-bit HMAC.  Another SQLCipher 4 tool opens a file with
 ``PRAGMA key`` followed by the two settings (``PRAGMA cipher_hmac_algorithm = HMAC_SHA256`` and
 ``PRAGMA cipher_page_size = 8192``).  A file the first encrypted version wrote (SQLCipher's defaults,
