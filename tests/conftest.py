@@ -14,6 +14,7 @@ os.environ.pop("SFA_DATA_DIR", None)
 #: the subprocesses the tests start inherit it); the tests of the keyring and passphrase paths unset it.
 TEST_DATABASE_KEY = "5fa0" * 16
 os.environ["SFA_DATABASE_KEY"] = TEST_DATABASE_KEY
+os.environ["SFA_DATABASE_KEY_FOR_TESTS"] = "1"  # without it the key in the environment is refused
 os.environ.pop("SFA_PASSPHRASE", None)
 
 from sfa_desktop.store.database import LocalStore  # noqa: E402

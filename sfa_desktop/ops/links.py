@@ -41,9 +41,15 @@ def needs_password(url: str) -> bool:
     return is_server(url) or not normalize_url(url).drivername.startswith("sqlite")
 
 
-def central_engine(url: str, login: str, password: str | None) -> Engine:
-    """An engine for ``url`` logged in as ``login``; the password is only ever passed in memory."""
+def central_engine(url: str, login: str, password: str | None, store: LocalStore | None = None) -> Engine:
+    """An engine for ``url`` logged in as ``login``; the password is only ever passed in memory.  ``store``:
+    the laptop's, whose embedded demo store (encrypted with its key) ``url`` may be."""
     parsed = normalize_url(url)
+    if store is not None:
+        from sfa_desktop.ops import demo_central
+
+        if demo_central.is_embedded(store, url):
+            return demo_central.embedded_engine(store)
     if parsed.drivername.startswith("sqlite"):
         return central.make_central_engine(parsed)
     return central.make_central_engine(parsed.set(username=login), password=password)
@@ -71,9 +77,12 @@ def _local_token(url: str, login: str) -> str | None:
 
 
 @contextmanager
-def open_link(url: str, login: str, password: str | None) -> Iterator[http.HttpLink]:
-    """A link to the central store at database ``url`` as ``login``, served in process, closed on leaving."""
-    engine = central_engine(url, login, password)
+def open_link(
+    url: str, login: str, password: str | None, store: LocalStore | None = None
+) -> Iterator[http.HttpLink]:
+    """A link to the central store at database ``url`` as ``login``, served in process, closed on leaving
+    (``store``: see :func:`central_engine`)."""
+    engine = central_engine(url, login, password, store)
     try:
         with serve_in_process(
             engine, _local_token(stored_url(url, login), login), login, stored_url(url, login)
@@ -172,17 +181,17 @@ def sync_store(
     secret = _password(st.url, st.login, password)
     demo_central.upgrade_if_embedded(store, st.url)
     try:
-        with open_link(st.url, st.login, secret) as link:
+        with open_link(st.url, st.login, secret, store) as link:
             return SyncEngine(store, link, progress=progress).sync()
     except AuthenticationFailed:
         if _local_token(st.url, st.login) is None:
             raise
         # the kept token expired or was forgotten centrally: the process holds the file, so sign in again
-        engine = central_engine(st.url, st.login, secret)
+        engine = central_engine(st.url, st.login, secret, store)
         try:
             if grant_local(engine, st.url, st.login) is None:
                 raise
         finally:
             engine.dispose()
-        with open_link(st.url, st.login, secret) as link:
+        with open_link(st.url, st.login, secret, store) as link:
             return SyncEngine(store, link, progress=progress).sync()

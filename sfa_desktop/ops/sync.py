@@ -163,10 +163,10 @@ def connect(
             raise CentralError("Signing in to the sync server needs your password.")
         return sign_in(store, url, login, password, ca_file=ca_file)
     saved = links.stored_url(url, login)
-    with links.open_link(url, login, password) as link:
+    with links.open_link(url, login, password, store) as link:
         SyncEngine(store, link).connect(saved)
     if password is None:
-        engine = links.central_engine(url, login, None)
+        engine = links.central_engine(url, login, None, store)
         try:
             inprocess.grant_local(engine, saved, login)
         finally:

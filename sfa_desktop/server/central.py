@@ -66,10 +66,14 @@ def make_central_engine(
     connect_timeout: int = 5,
     pool_size: int | None = None,
     application_name: str = "sfa-desktop",
+    sqlite_connect: Callable[..., Any] | None = None,
+    sqlite_module: Any = None,
 ) -> Engine:
     """An engine on the central store.  ``pool_size`` (sfa-server): the process never holds more
     connections than that; ``application_name``: how its connections show in PostgreSQL's
-    ``pg_stat_activity`` (sfa-server's say ``sfa-server``)."""
+    ``pg_stat_activity`` (sfa-server's say ``sfa-server``); ``sqlite_connect``: opens a SQLite file instead
+    of ``sqlite3.connect`` (same arguments; the laptop's embedded demo store is encrypted this way), with
+    ``sqlite_module`` its DB-API module (whose errors SQLAlchemy then wraps)."""
     parsed = normalize_url(url) if isinstance(url, str) else url
     if password is not None:
         parsed = parsed.set(password=password)
@@ -84,10 +88,11 @@ def make_central_engine(
             parsed,
             connect_args={"timeout": 10.0, "isolation_level": None},
             **(
-                {"creator": _existing_file(parsed.database)}
+                {"creator": _existing_file(parsed.database, sqlite_connect or sqlite3.connect)}
                 if parsed.database and _is_file(parsed.database)
                 else {}
             ),
+            **({"module": sqlite_module} if sqlite_module is not None else {}),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
@@ -105,16 +110,16 @@ def _is_file(database: str | None) -> bool:
     return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
-def _existing_file(database: str) -> Callable[[], sqlite3.Connection]:
+def _existing_file(database: str, opener: Callable[..., Any]) -> Callable[[], Any]:
     """Opens the central file read-write, refusing (as unreachable) one that is not there."""
     uri = "file:" + urllib.parse.quote(str(Path(database).absolute())) + "?mode=rw"
 
-    def connect() -> sqlite3.Connection:
+    def connect() -> Any:
         if not Path(database).exists():
             raise sqlite3.OperationalError(
                 f"the file {database} is missing (moved, renamed or deleted?); no new one was made"
             )
-        return sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False)
+        return opener(uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False)
 
     return connect
 

@@ -25,8 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from sfa_desktop.core.access import TEAM_TABLES
-from sfa_desktop.core.records.tables import OWNER_ONLY
-from sfa_desktop.core.records.tables import AUDIENCE_TABLES
+from sfa_desktop.core.records.tables import AUDIENCE_TABLES, OWNER_ONLY
 from sfa_desktop.protocol.limits import PULL_PAGE
 from sfa_desktop.protocol.wire import kind_of
 from sfa_desktop.server import audience, schema

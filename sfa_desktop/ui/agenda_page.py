@@ -457,10 +457,14 @@ def export_agenda(page: TodayPage) -> Task | None:
 
 
 def today_page(window: Any) -> TodayPage:
+    from sfa_desktop.ui import expiry_banner
+
     page = TodayPage(window.store, window.runner)
     from sfa_desktop.ui import announcements_today
 
     announcements_today.install(page, window)  # the pinned announcements not read yet
+    # "Sync within N days or this laptop's data locks" with Sync now, days ahead of the offline lock
+    expiry_banner.install(page, window)
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
     sync = getattr(window, "sync", None)

@@ -321,6 +321,17 @@ class MainWindow(QMainWindow):
 
         self.sync = install_sync(self)
         self.sync.synced.connect(self.refresh_expiry)
+        from sfa_desktop.ui.lock_guard import LockGuard
+
+        #: Locks the window when it stays open past the offline limit (checked every few minutes).
+        self.lock_guard = LockGuard(
+            self, self.store, on_locked=self.search.close_popup, on_unlocked=self._after_unlock
+        )
+        self.lock_guard.timer.timeout.connect(self.refresh_expiry)  # the days left go down while open
+
+    def _after_unlock(self) -> None:
+        self.refresh_expiry()
+        self.refresh_lists()
 
     # -- sections -------------------------------------------------------------------------------
 
@@ -565,6 +576,7 @@ class MainWindow(QMainWindow):
             if callable(stop):
                 stop()
         self.sync.stop()
+        self.lock_guard.stop()
         self.store.stop_verify()  # else closing waits for the check of a large file to finish
         self.runner.shutdown()
         super().closeEvent(event)

@@ -11,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 
 from sfa_desktop.core.records.models import new_id
-from sfa_desktop.ops import links
+from sfa_desktop.ops import demo_central, links
 from sfa_desktop.ops.demo_central import CENTRAL_FILENAME
 from sfa_desktop.server import central
 from sfa_desktop.store.database import LocalStore
@@ -56,7 +56,7 @@ def test_a_sync_upgrades_the_embedded_demo_store(tmp_path: Path) -> None:
         assert report.pulled >= 1
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT login FROM users")).scalars().all() == ["dokafor"]
-        engine = central.make_central_engine(str(folder / CENTRAL_FILENAME))
+        engine = demo_central.embedded_engine(store)  # encrypted on the way (it was plain)
         with engine.connect() as cc:
             central.check_compatible(cc)  # at this app's schema now
         engine.dispose()

@@ -64,7 +64,7 @@ def main() -> int:
     try:
         data = work / "data"
         # no keyring in a clean environment: the tests' fixed database key (no key derivation in the times)
-        clean = {"PATH": "/usr/bin:/bin", "SFA_DATABASE_KEY": "5fa0" * 16}
+        clean = {"PATH": "/usr/bin:/bin", "SFA_DATABASE_KEY": "5fa0" * 16, "SFA_DATABASE_KEY_FOR_TESTS": "1"}
         subprocess.run(
             [str(bundle / "sfa"), "--data-dir", str(data), "demo"], env=clean, check=True, capture_output=True
         )

@@ -7,6 +7,7 @@ import os
 #: Run as scripts (no tests/conftest.py): the stores are encrypted with a fixed key, as in the tests, so
 #: that no keyring (or passphrase) is needed.
 os.environ.setdefault("SFA_DATABASE_KEY", "5fa0" * 16)
+os.environ.setdefault("SFA_DATABASE_KEY_FOR_TESTS", "1")
 
 #: One line of a benchmark's table: what was measured, the figure, the budget, and whether it was kept.
 Result = tuple[str, str, str, bool]

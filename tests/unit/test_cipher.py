@@ -192,6 +192,69 @@ def test_an_encryption_that_fails_leaves_the_plain_file_as_it_was(
     assert sorted(p.name for p in folder.iterdir()) == [DB_FILENAME]
 
 
+# -- the first encrypted version's page format ------------------------------------------------------------
+
+
+def _legacy_copy(current: Path, legacy: Path) -> None:
+    """The same data, key and salt in SQLCipher 4's default page format (HMAC-SHA512, 4 KiB pages): what the
+    first encrypted version wrote."""
+    key = local_files.test_key(current)
+    conn = local_files.connect(current)
+    conn.execute(f"ATTACH DATABASE ? AS legacy KEY {key.literal}", (str(legacy),))
+    conn.execute("SELECT sqlcipher_export('legacy')")
+    conn.execute(f"PRAGMA legacy.user_version = {conn.execute('PRAGMA user_version').fetchone()[0]}")
+    conn.execute("DETACH DATABASE legacy")
+    conn.close()
+
+
+def _opens_as(path: Path, *settings: str) -> bool:
+    conn = sqlcipher.connect(str(path))
+    try:
+        conn.execute(local_files.test_key(path).pragma())
+        for pragma in settings:
+            conn.execute(pragma)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher.DatabaseError:
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+def test_this_versions_page_format_hmac_sha256_on_8k_pages(store: LocalStore) -> None:
+    _fill(store, 3)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cipher_hmac_algorithm").scalar() == "HMAC_SHA256"
+        assert int(conn.exec_driver_sql("PRAGMA page_size").scalar_one()) == 8192
+    assert _opens_as(store.path, *store.key.settings())
+    assert not _opens_as(store.path)  # not SQLCipher 4's defaults
+
+
+def test_a_file_in_the_first_encrypted_versions_format_is_converted(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    with LocalStore.open(source) as store:
+        _fill(store)
+        with store.engine.connect() as conn:
+            before = _counts(conn.connection.dbapi_connection)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / DB_FILENAME
+    _legacy_copy(source / DB_FILENAME, path)
+    salt = path.read_bytes()[:16]
+    assert _opens_as(path)
+    assert not _opens_as(path, *local_files.test_key(path).settings())
+
+    with LocalStore.open(folder) as store:
+        assert not store.key.legacy
+        with store.engine.connect() as conn:
+            assert _counts(conn.connection.dbapi_connection) == before
+        assert _found(store, "Quince") == 1
+    assert path.read_bytes()[:16] == salt  # the same key and salt: the keyring's entry stays valid
+    assert _opens_as(path, *local_files.test_key(path).settings())
+    assert sorted(p.name for p in folder.iterdir()) == [DB_FILENAME]
+    assert NAME.encode() not in _folder_bytes(folder)
+
+
 # -- the keyring --------------------------------------------------------------------------------------------
 
 
@@ -234,6 +297,27 @@ def test_a_wrong_key_from_the_environment_is_refused_clearly(
         LocalStore.open(tmp_path / "a")
 
 
+def test_a_key_in_the_environment_needs_the_tests_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SFA_DATABASE_KEY alone (a real installation's environment) never stands in for the keyring."""
+    LocalStore.open(tmp_path / "a").close()
+    before = (tmp_path / "a" / DB_FILENAME).read_bytes()
+    monkeypatch.delenv(cipher.ENV_KEY_FOR_TESTS)
+    for folder in ("a", "new"):
+        with pytest.raises(StoreError, match=r"SFA_DATABASE_KEY is set, but .* for automated tests only"):
+            LocalStore.open(tmp_path / folder)
+    assert (tmp_path / "a" / DB_FILENAME).read_bytes() == before
+    assert not (tmp_path / "new" / DB_FILENAME).exists()
+    assert cli.main(["--data-dir", str(tmp_path / "a"), "status"]) == 1
+    err = capsys.readouterr().err
+    assert "for automated tests only" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv(cipher.ENV_KEY_FOR_TESTS, "1")
+    with LocalStore.open(tmp_path / "a") as store:
+        assert store.key.kept == "the environment (SFA_DATABASE_KEY, for tests only)"
+
+
 # -- no keyring: a passphrase ----------------------------------------------------------------------------
 
 
@@ -261,9 +345,11 @@ def test_a_passphrase_opens_it_and_is_sqlciphers_own_kdf(
     with LocalStore.open(tmp_path / "a", passphrase=ask) as store, store.reading() as session:
         assert session.execute(text("SELECT count(*) FROM contacts")).scalar() == 4
     assert asked == [True, False]
-    # any SQLCipher 4 tool opens it with PRAGMA key = 'the passphrase'
+    # any SQLCipher 4 tool opens it with PRAGMA key = 'the passphrase' and the page format's two settings
     conn = sqlcipher.connect(str(tmp_path / "a" / DB_FILENAME))
     conn.execute("PRAGMA key = 'correct horse'")
+    conn.execute("PRAGMA cipher_hmac_algorithm = HMAC_SHA256")
+    conn.execute("PRAGMA cipher_page_size = 8192")
     assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 4
     conn.close()
     with pytest.raises(cipher.WrongPassphrase, match="The passphrase is wrong"):

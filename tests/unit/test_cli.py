@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy import text
 
 from sfa_desktop.cli import RECORD_KINDS, main
 from sfa_desktop.store.database import DB_FILENAME, LocalStore
+from tests import local_files
 
 
 def run(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
@@ -82,8 +82,11 @@ def test_data_dir_from_the_environment(
 
 
 def _central_count(data: Path, table: str) -> int:
-    with sqlite3.connect(data / "demo-central.sqlite3") as conn:
+    conn = local_files.connect(data / "demo-central.sqlite3")  # encrypted with the laptop's key
+    try:
         return int(conn.execute(f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def test_demo_prints_counts_and_fills_the_lists(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

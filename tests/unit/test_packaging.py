@@ -145,6 +145,7 @@ def test_a_wheel_carries_the_migrations_and_opens_a_database(tmp_path: Path) -> 
             "PYTHONPATH": str(site),
             "PATH": "/usr/bin:/bin",
             "SFA_DATABASE_KEY": os.environ["SFA_DATABASE_KEY"],
+            "SFA_DATABASE_KEY_FOR_TESTS": "1",
         },
         capture_output=True,
         text=True,

@@ -1,14 +1,12 @@
 """What the notification centre tells a user about announcements (WAVE_CONTEXT contract 1): a new
 announcement addressed to them, not opened yet and not expired; urgent when it is pinned.
 
-``NotificationEvent`` is the notify lane's (``core/notifications/events.py``); this is the same frozen
-dataclass, field for field, until the lead points this module at that one.
+Registered in ``core.notifications.sources.REGISTRY``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,21 +15,10 @@ from sfa_desktop.core import access
 from sfa_desktop.core import audience as rules
 from sfa_desktop.core.announcements import board
 from sfa_desktop.core.kb import mdtext
+from sfa_desktop.core.notifications.events import NotificationEvent
 from sfa_desktop.core.records.models import Announcement
 
 BODY_CHARS = 160
-
-
-@dataclass(frozen=True)
-class NotificationEvent:
-    key: str
-    kind: str
-    title: str
-    body: str
-    table: str | None
-    record_id: str | None
-    at: dt.datetime
-    urgent: bool
 
 
 def notification_events(session: Session, user_id: str, since: dt.datetime | None) -> list[NotificationEvent]:

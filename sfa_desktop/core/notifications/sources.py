@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import access
+from sfa_desktop.core.announcements import events as announcement_events
 from sfa_desktop.core.notifications.events import NotificationEvent
 from sfa_desktop.core.notifications.registry import Registry
 from sfa_desktop.core.records.models import ChangeHistory, Comment, Notification, User
@@ -227,4 +228,5 @@ REGISTRY = (
     .with_source("conflicts", conflicts)
     .with_source("territory", moved_in)
     .with_source("sync", sync_failures)
+    .with_source("announcements", announcement_events.notification_events)
 )
