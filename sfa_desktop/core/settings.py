@@ -42,6 +42,10 @@ DEFAULTS: dict[str, str] = {
     "update_url": "",
     #: JSON, written by ``ops.updates``: when the update check last ran and the newer version it found.
     "update_check": "",
+    #: Attachments (visit photos and files, issue 16): the largest file accepted, and the most this laptop
+    #: keeps in all, in megabytes.
+    "attachment_max_file_mb": "25",
+    "attachment_max_device_mb": "2048",
 }
 
 
@@ -57,6 +61,12 @@ def _phone_region(value: str) -> str:
 def _minutes(value: str) -> str:
     if not value.strip().isdigit() or int(value) < 1:
         raise ValueError(f"'{value}' is not a number of minutes; use a whole number such as 15.")
+    return str(int(value))
+
+
+def _megabytes(value: str) -> str:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"'{value}' is not a number of megabytes; use a whole number such as 25.")
     return str(int(value))
 
 
@@ -153,6 +163,8 @@ VALIDATORS: dict[str, Callable[[str], str]] = {
     "lead_scoring_rules": scoring_rules.normalize,
     "update_url": _update_url,
     "update_check": _update_check,
+    "attachment_max_file_mb": _megabytes,
+    "attachment_max_device_mb": _megabytes,
 }
 
 
