@@ -116,14 +116,18 @@ def put_chunk(cc: Connection, identity: Identity, sha: str, offset: int, size: i
     return BlobState(size, received, False)
 
 
-def finalize(cc: Connection, identity: Identity, sha: str) -> BlobState:
-    """Check the whole blob against its hash and mark it complete."""
+MISMATCH = "The uploaded bytes do not match their hash; they were dropped and will be sent again."
+
+
+def finalize(cc: Connection, identity: Identity, sha: str) -> tuple[BlobState, bool]:
+    """Check the whole blob against its hash and mark it complete; (state, whether the bytes did not match:
+    then they were dropped, and the caller says so once this is committed)."""
     _require(cc, identity, sha)
     state = _state(cc, sha, lock=True)
     if state is None:
-        return BlobState(0, 0, False)
+        return BlobState(0, 0, False), False
     if state.complete or state.received < state.size:
-        return state
+        return state, False
     digest = hashlib.sha256()
     for (data,) in cc.execute(
         select(_CHUNKS.c.data).where(_CHUNKS.c.sha256 == sha).order_by(_CHUNKS.c.offset)
@@ -132,11 +136,9 @@ def finalize(cc: Connection, identity: Identity, sha: str) -> BlobState:
     if digest.hexdigest() != sha:
         cc.execute(delete(_CHUNKS).where(_CHUNKS.c.sha256 == sha))
         cc.execute(update(_BLOBS).where(_BLOBS.c.sha256 == sha).values(received_bytes=0))
-        raise CentralError(
-            "The uploaded bytes do not match their hash; they were dropped and will be sent again."
-        )
+        return BlobState(state.size, 0, False), True
     cc.execute(update(_BLOBS).where(_BLOBS.c.sha256 == sha).values(complete=True, completed_at=utcnow()))
-    return BlobState(state.size, state.size, True)
+    return BlobState(state.size, state.size, True), False
 
 
 def read(cc: Connection, identity: Identity, sha: str, offset: int = 0) -> bytes:

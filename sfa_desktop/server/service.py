@@ -22,6 +22,7 @@ from sfa_desktop.protocol import digest, messages
 from sfa_desktop.protocol.blobs import BlobState
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.digest import Digest
+from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.protocol.messages import Head, Page, PushResult
 from sfa_desktop.server import apply, blobs, central, pull_queries, schema
 from sfa_desktop.server.scope import TERRITORY_TABLES, identify
@@ -190,7 +191,10 @@ class SyncService:
 
     def blob_finalize(self, sha: str) -> BlobState:
         with self._transaction() as (cc, identity):
-            return blobs.finalize(cc, identity, sha)
+            state, mismatch = blobs.finalize(cc, identity, sha)
+        if mismatch:  # the bytes were dropped (committed): the laptop sends them again
+            raise CentralError(blobs.MISMATCH)
+        return state
 
     def blob_read(self, sha: str, offset: int) -> bytes:
         with self._transaction() as (cc, identity):

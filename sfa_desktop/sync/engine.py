@@ -38,6 +38,7 @@ from sfa_desktop.core.records import merge
 from sfa_desktop.core.records.models import SYNCED_TABLES, new_id, utcnow
 from sfa_desktop.core.records.tables import REFERENCE_TABLES, TERRITORY_TABLES
 from sfa_desktop.protocol import digest
+from sfa_desktop.protocol.blobs import CHUNK
 from sfa_desktop.protocol.errors import CentralError, Revoked
 from sfa_desktop.protocol.limits import HISTORY_DAYS, PULL_PAGE
 from sfa_desktop.store import capture, replica_marks
@@ -100,12 +101,15 @@ class SyncEngine:
         progress: Progress | None = None,
         fault: Callable[[str], None] | None = None,
         blob_seconds: float | None = BLOB_SECONDS,
+        blob_chunk: int = CHUNK,
     ) -> None:
         self.store = store
         self.link = link
         #: How long a sync may spend sending attachments' bytes once its records are in (None: no limit);
         #: what is left goes with the next sync.
         self.blob_seconds = blob_seconds
+        #: The bytes of one upload request.
+        self.blob_chunk = blob_chunk
         self.progress = progress or _no_progress
         #: Called at the points where the laptop's side of a sync can be interrupted ("push.after_commit":
         #: the answer to a push is lost, "pull.page_fetched", "pull.page_applied"); tests raise there to
@@ -178,7 +182,9 @@ class SyncEngine:
         if not isinstance(self.link, blobs.BlobLink):
             return blobs.UploadReport()
         try:
-            return blobs.upload_pending(self.store, self.link, seconds=self.blob_seconds, fault=self.fault)
+            return blobs.upload_pending(
+                self.store, self.link, seconds=self.blob_seconds, chunk=self.blob_chunk, fault=self.fault
+            )
         except Revoked:
             raise
         except CentralError as exc:
