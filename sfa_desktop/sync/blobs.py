@@ -149,7 +149,7 @@ def _upload(
             return False
         answer = link.blob_put(sha, offset, size, data[offset : offset + chunk])
         fault("blob.chunk_sent")
-        if answer.complete:
+        if answer.complete:  # someone else's upload of the same content finished meanwhile
             offset = size
             break
         report.sent_bytes += max(answer.received - offset, 0)

@@ -206,13 +206,11 @@ def save_report(
     moment = now or utcnow()
     activity = visit_activity(session, activity_id)
     report = ensure_report(session, activity, segment_of)
-    if report.submitted_at is not None and submit:
-        raise VisitError(f"The report of '{activity.subject}' was already submitted.")
     template = templates.template_by_id(session, report.template_id)
     merged = {**answers_of(report), **answers}
     cleaned = templates.check_answers(template, merged, photo_counts(session, report.id), complete=submit)
     changes: dict[str, Any] = {"answers": json.dumps(cleaned, sort_keys=True, separators=(",", ":"))}
-    if submit:
+    if submit and report.submitted_at is None:  # a submitted report may still be corrected
         changes["submitted_at"] = moment
         if report.checkin_at is not None and report.checkout_at is None:
             changes["checkout_at"] = max(moment, report.checkin_at)
