@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
@@ -31,10 +32,10 @@ def _visit(store: LocalStore) -> str:
 
 
 def _sign(qtbot: QtBot, pad: SignaturePad) -> None:
-    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 60))
+    QTest.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 60))
     for x in range(30, 200, 10):
-        qtbot.mouseMove(pad, QPoint(x, 60 + (x % 40)))
-    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(200, 70))
+        QTest.mouseMove(pad, QPoint(x, 60 + (x % 40)))
+    QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(200, 70))
 
 
 def test_the_signature_pad_draws_clears_and_saves_a_png(qtbot: QtBot) -> None:
@@ -49,7 +50,8 @@ def test_the_signature_pad_draws_clears_and_saves_a_png(qtbot: QtBot) -> None:
     with Image.open(io.BytesIO(pad.to_png())) as picture:
         assert picture.format == "PNG"
         assert picture.size == (800, 300)
-        assert picture.convert("L").getextrema()[0] < 100  # dark ink on white
+        extrema: tuple[int, int] = picture.convert("L").getextrema()  # type: ignore[assignment]
+        assert extrema[0] < 100  # dark ink on white
     pad.clear()
     assert pad.is_empty()
 
@@ -81,9 +83,11 @@ def test_the_report_form_has_a_widget_per_item_and_refuses_missing_answers(
     strip = inputs["photo"]
     assert isinstance(strip, PhotoStrip)
     assert strip.row.count() == 3  # the thumbnail, the button, the stretch
-    inputs["met_customer"].setCurrentIndex(1)  # type: ignore[attr-defined]
-    inputs["order_taken"].setCurrentIndex(2)  # type: ignore[attr-defined]
-    inputs["notes"].setPlainText("New shelf layout agreed")  # type: ignore[attr-defined]
+    inputs["met_customer"].setCurrentIndex(1)
+    order_taken = inputs["order_taken"]
+    assert isinstance(order_taken, QComboBox)
+    order_taken.setCurrentIndex(2)
+    inputs["notes"].setPlainText("New shelf layout agreed")
     _sign(qtbot, dialog.pad)
     dialog.signer.setText("Jane Buyer")
     assert dialog.save(submit=True)

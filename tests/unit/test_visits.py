@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from sfa_desktop.store.attachments import MB, AttachmentProblem, ContentStore, c
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import replica
 
-ITEMS = [
+ITEMS: list[dict[str, object]] = [
     {"key": "shelf_ok", "label": "Shelf check", "type": "yesno", "required": True},
     {"key": "facings", "label": "Facings", "type": "number", "required": True, "min": 0, "max": 50},
     {"key": "remarks", "label": "Remarks", "type": "text"},
@@ -46,7 +47,7 @@ def visit(store: LocalStore, *, kind: str = "visit") -> str:
         return str(activity.id)
 
 
-def template(store: LocalStore, name: str, segment: str | None, items: list[dict[str, object]]) -> str:
+def template(store: LocalStore, name: str, segment: str | None, items: Sequence[Mapping[str, object]]) -> str:
     with store.transaction() as session:
         from sfa_desktop.core.records.models import ChecklistTemplate
 
