@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.sequences.agenda import Detail
@@ -32,8 +32,11 @@ class VisitBar(QWidget):
         self.page = page
         self.location = location
         self.detail: Detail | None = None
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 4, 0, 0)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 4, 0, 0)
+        column.setSpacing(4)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         self.checkin_button = QPushButton("Check in")
         self.checkin_button.setToolTip("You are at the customer's: note the time (and place, when known)")
         self.checkin_button.clicked.connect(self.check_in)
@@ -43,9 +46,12 @@ class VisitBar(QWidget):
         self.report_button.setToolTip("Answer the visit's checklist, add photos, have the customer sign")
         self.report_button.clicked.connect(self.open_report)
         self.state = named(QLabel(), "agendaMeta")
+        self.state.setWordWrap(True)
         for widget in (self.checkin_button, self.checkout_button, self.report_button):
             row.addWidget(widget)
-        row.addWidget(self.state, 1)
+        row.addStretch(1)
+        column.addLayout(row)
+        column.addWidget(self.state)
         self.hide()
 
     def _source(self) -> LocationSource:

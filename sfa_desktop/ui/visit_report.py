@@ -148,7 +148,10 @@ class VisitReportDialog(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
         body.setObjectName("visitReportBody")
-        form = QFormLayout(body)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 8, 0)
+        column.setSpacing(10)
+        form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(10)
@@ -157,9 +160,10 @@ class VisitReportDialog(QDialog):
             form.addRow(label, self._input(item))
         self.strips[None] = PhotoStrip(self, None, "Attach file…")
         form.addRow("Files", self.strips[None])
-        form.addRow(named(QLabel("CUSTOMER'S SIGNATURE"), "formSection"))
+        column.addLayout(form)
         self.pad = SignaturePad()
-        form.addRow(self.pad)
+        form.addRow("Customer's signature", self.pad)
+        after = form
         signer = QHBoxLayout()
         self.signer = QLineEdit()
         self.signer.setPlaceholderText("Name of the person signing")
@@ -167,13 +171,15 @@ class VisitReportDialog(QDialog):
         clear.clicked.connect(self.pad.clear)
         signer.addWidget(self.signer, 1)
         signer.addWidget(clear)
-        form.addRow("Signed by", signer)
+        after.addRow("Signed by", signer)
         self.signed = named(QLabel(), "formHint")
-        form.addRow("", self.signed)
+        after.addRow("", self.signed)
+        self._form = form
         self.outcome = QComboBox()
         for name in outcomes:
             self.outcome.addItem(name.capitalize(), name)
-        form.addRow("Outcome", self.outcome)
+        after.addRow("Outcome", self.outcome)
+        column.addStretch(1)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
 
@@ -196,6 +202,9 @@ class VisitReportDialog(QDialog):
         outer.addLayout(buttons)
         self._show_state()
         self._fill_answers()
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is not None:  # tall enough for the checklist, never taller than the screen
+            self.resize(min(680, screen.width() - 40), min(860, screen.height() - 60))
 
     # -- building -----------------------------------------------------------------------------------------
 
@@ -262,6 +271,7 @@ class VisitReportDialog(QDialog):
                 )
             else:
                 strip.show_attachments(view.photos(key))
+        self._form.setRowVisible(self.signed, bool(view.signer_name))
         if view.signer_name:
             self.signed.setText(f"Signed by {view.signer_name} at {_clock(view.signed_at)}.")
             if not self.signer.text():
