@@ -7,7 +7,8 @@ again (by anyone, for any record) is already complete and costs one status reque
 
 Chunks arrive in order: one at another offset than what the store holds is not written and the answer says
 where to go on from, so a retried chunk whose answer was lost is harmless.  ``finalize`` hashes what arrived;
-bytes that do not match their hash are dropped and the upload starts again.
+bytes that do not match their hash are dropped and the upload starts again.  A blob sent whole in one chunk
+(a photo, with the default chunk size) is hashed as it arrives and is complete at once.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sfa_desktop.server import schema
 _ATTACHMENTS = schema.SYNCED["attachments"]
 _BLOBS = schema.blobs
 _CHUNKS = schema.blob_chunks
+MISMATCH = "The uploaded bytes do not match their hash; they were dropped and will be sent again."
 
 
 def _readers(cc: Connection, hashes: Iterable[str]) -> dict[str, list[tuple[str | None, str | None]]]:
@@ -110,13 +112,15 @@ def put_chunk(cc: Connection, identity: Identity, sha: str, offset: int, size: i
         raise CentralError(f"This content was announced as {state.size} bytes, not {size}.")
     if offset != state.received:
         return state
+    whole = offset == 0 and len(data) == size
+    if whole and hashlib.sha256(data).hexdigest() != sha:
+        raise CentralError(MISMATCH)  # nothing was written: the laptop sends it again
     cc.execute(insert(_CHUNKS).values(sha256=sha, offset=offset, data=data))
     received = offset + len(data)
-    cc.execute(update(_BLOBS).where(_BLOBS.c.sha256 == sha).values(received_bytes=received))
-    return BlobState(size, received, False)
-
-
-MISMATCH = "The uploaded bytes do not match their hash; they were dropped and will be sent again."
+    # a blob sent in one chunk is checked here, in memory: it is complete without a finalize
+    done = {"complete": True, "completed_at": utcnow()} if whole else {}
+    cc.execute(update(_BLOBS).where(_BLOBS.c.sha256 == sha).values(received_bytes=received, **done))
+    return BlobState(size, received, whole)
 
 
 def finalize(cc: Connection, identity: Identity, sha: str) -> tuple[BlobState, bool]:

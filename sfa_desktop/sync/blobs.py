@@ -149,9 +149,11 @@ def _upload(
             return False
         answer = link.blob_put(sha, offset, size, data[offset : offset + chunk])
         fault("blob.chunk_sent")
-        if answer.complete:  # someone else's upload of the same content finished meanwhile
-            offset = size
-            break
+        if answer.complete:  # sent whole (checked on arrival), or someone else's upload finished meanwhile
+            report.sent_bytes += size - offset
+            with store.engine.begin() as conn:
+                _note(conn, sha, size, size, done=True)
+            return True
         report.sent_bytes += max(answer.received - offset, 0)
         offset = answer.received
         with store.engine.begin() as conn:

@@ -154,11 +154,20 @@ def test_bytes_that_do_not_match_their_hash_are_refused(pg_world: World, tmp_pat
     shelf = visits.attach(ann.store, activity, photo)
     ann.engine.blob_seconds = 0  # the records only
     ann.sync()
-    assert ann.link.blob_put(shelf.sha256, 0, 1000, os.urandom(1000)) == BlobState(1000, 1000, False)
+    # sent whole: checked on arrival, nothing kept
+    with pytest.raises(CentralError, match="do not match their hash"):
+        ann.link.blob_put(shelf.sha256, 0, 1000, os.urandom(1000))
+    with world.central.connect() as cc:
+        assert cc.execute(text("SELECT count(*) FROM blobs")).scalar() == 0
+    # sent in chunks: checked at the end, then dropped so that the upload starts again
+    wrong = os.urandom(1000)
+    assert ann.link.blob_put(shelf.sha256, 0, 1000, wrong[:600]) == BlobState(1000, 600, False)
+    assert ann.link.blob_put(shelf.sha256, 600, 1000, wrong[600:]) == BlobState(1000, 1000, False)
     with pytest.raises(CentralError, match="do not match their hash"):
         ann.link.blob_finalize(shelf.sha256)
     with world.central.connect() as cc:
         assert cc.execute(text("SELECT received_bytes FROM blobs")).scalar() == 0
+        assert cc.execute(text("SELECT count(*) FROM blob_chunks")).scalar() == 0
     ann.engine.blob_seconds = None
     assert ann.sync().blobs.uploaded == 1
     assert ann.link.blob_get(shelf.sha256) == photo.read_bytes()

@@ -136,6 +136,8 @@ def upgrade() -> None:
 
 def _secure() -> None:
     run = op.execute
+    # photos do not compress: stored out of line as they are, without PostgreSQL trying to compress them
+    run("ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL")
     for table in (*REFERENCE, *SCOPED):
         run(f"GRANT SELECT, INSERT, UPDATE ON {table} TO sfa_user")
         for event in ("INSERT", "UPDATE"):
