@@ -55,6 +55,7 @@ from sfa_desktop.protocol.errors import (
 )
 from sfa_desktop.protocol.messages import BadMessage
 from sfa_desktop.server import auth, central
+from sfa_desktop.server.blob_files import BlobFolder
 from sfa_desktop.server.service import Fault, SyncService
 
 #: The largest request body accepted (after decompression); a push batch of 500 changes is far below it.
@@ -429,16 +430,18 @@ def build_app(
     fault: Fault | None = None,
     authenticate: Authenticate | None = None,
     service_for: ServiceFor | None = None,
+    blob_folder: BlobFolder | None = None,
 ) -> Starlette:
     """The sync service over the central store behind ``engine``.
 
     ``role``: see :data:`RoleHook`; ``fault``: the SyncService fault hook (tests); ``authenticate``: who a
     token stands for (default: ``server.auth``); ``service_for``: the SyncService of a login (default: a new
-    one per request over ``engine``)."""
+    one per request over ``engine``); ``blob_folder``: where attachments' bytes go (default: the store's
+    table, see ``server.blob_files``)."""
 
     def default_service(login: str) -> SyncService:
         hook = None if role is None else (lambda conn: role(conn, login))
-        return SyncService(engine, login, role=hook, fault=fault)
+        return SyncService(engine, login, role=hook, fault=fault, blob_folder=blob_folder)
 
     settings = _Settings(
         engine,

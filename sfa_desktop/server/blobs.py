@@ -24,6 +24,7 @@ from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.protocol.blobs import MAX_CHUNK, BlobState
 from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.server import schema
+from sfa_desktop.server.blob_files import BlobFolder
 
 _ATTACHMENTS = schema.SYNCED["attachments"]
 _BLOBS = schema.blobs
@@ -80,7 +81,15 @@ def status(cc: Connection, identity: Identity, hashes: Iterable[str]) -> dict[st
     return {r[0]: BlobState(int(r[1]), int(r[2]), bool(r[3])) for r in rows}
 
 
-def put_chunk(cc: Connection, identity: Identity, sha: str, offset: int, size: int, data: bytes) -> BlobState:
+def put_chunk(
+    cc: Connection,
+    identity: Identity,
+    sha: str,
+    offset: int,
+    size: int,
+    data: bytes,
+    folder: BlobFolder | None = None,
+) -> BlobState:
     """Write one chunk at ``offset`` of a blob of ``size`` bytes (see the module's docstring)."""
     if len(data) > MAX_CHUNK:
         raise CentralError(f"A chunk is at most {MAX_CHUNK // 1024 // 1024} MB.")
@@ -115,7 +124,12 @@ def put_chunk(cc: Connection, identity: Identity, sha: str, offset: int, size: i
     whole = offset == 0 and len(data) == size
     if whole and hashlib.sha256(data).hexdigest() != sha:
         raise CentralError(MISMATCH)  # nothing was written: the laptop sends it again
-    cc.execute(insert(_CHUNKS).values(sha256=sha, offset=offset, data=data))
+    if folder is None:
+        cc.execute(insert(_CHUNKS).values(sha256=sha, offset=offset, data=data))
+    elif whole:
+        folder.put_whole(sha, data)
+    else:
+        folder.write_chunk(sha, offset, data)
     received = offset + len(data)
     # a blob sent in one chunk is checked here, in memory: it is complete without a finalize
     done = {"complete": True, "completed_at": utcnow()} if whole else {}
@@ -123,7 +137,9 @@ def put_chunk(cc: Connection, identity: Identity, sha: str, offset: int, size: i
     return BlobState(size, received, whole)
 
 
-def finalize(cc: Connection, identity: Identity, sha: str) -> tuple[BlobState, bool]:
+def finalize(
+    cc: Connection, identity: Identity, sha: str, folder: BlobFolder | None = None
+) -> tuple[BlobState, bool]:
     """Check the whole blob against its hash and mark it complete; (state, whether the bytes did not match:
     then they were dropped, and the caller says so once this is committed)."""
     _require(cc, identity, sha)
@@ -132,12 +148,16 @@ def finalize(cc: Connection, identity: Identity, sha: str) -> tuple[BlobState, b
         return BlobState(0, 0, False), False
     if state.complete or state.received < state.size:
         return state, False
-    digest = hashlib.sha256()
-    for (data,) in cc.execute(
-        select(_CHUNKS.c.data).where(_CHUNKS.c.sha256 == sha).order_by(_CHUNKS.c.offset)
-    ):
-        digest.update(data)
-    if digest.hexdigest() != sha:
+    if folder is not None:
+        matches = folder.finish(sha)
+    else:
+        digest = hashlib.sha256()
+        for (data,) in cc.execute(
+            select(_CHUNKS.c.data).where(_CHUNKS.c.sha256 == sha).order_by(_CHUNKS.c.offset)
+        ):
+            digest.update(data)
+        matches = digest.hexdigest() == sha
+    if not matches:
         cc.execute(delete(_CHUNKS).where(_CHUNKS.c.sha256 == sha))
         cc.execute(update(_BLOBS).where(_BLOBS.c.sha256 == sha).values(received_bytes=0))
         return BlobState(state.size, 0, False), True
@@ -145,7 +165,9 @@ def finalize(cc: Connection, identity: Identity, sha: str) -> tuple[BlobState, b
     return BlobState(state.size, state.size, True), False
 
 
-def read(cc: Connection, identity: Identity, sha: str, offset: int = 0) -> bytes:
+def read(
+    cc: Connection, identity: Identity, sha: str, offset: int = 0, folder: BlobFolder | None = None
+) -> bytes:
     """The blob's bytes from ``offset``; a blob not yet complete on the store cannot be read."""
     _require(cc, identity, sha)
     state = _state(cc, sha)
@@ -154,6 +176,8 @@ def read(cc: Connection, identity: Identity, sha: str, offset: int = 0) -> bytes
             "This attachment's bytes have not reached the central store yet (the laptop that added it has "
             "not finished uploading); try again after its next sync."
         )
+    if folder is not None and folder.final(sha).is_file():
+        return folder.read(sha, offset)
     rows = cc.execute(
         select(_CHUNKS.c.offset, _CHUNKS.c.data).where(_CHUNKS.c.sha256 == sha).order_by(_CHUNKS.c.offset)
     )

@@ -10,8 +10,10 @@ fetched on demand (``fetch``), when someone opens one.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -23,6 +25,9 @@ from sfa_desktop.protocol.errors import CentralError, Unreachable
 from sfa_desktop.store import capture
 from sfa_desktop.store.attachments import ContentStore
 from sfa_desktop.store.database import LocalStore
+
+#: Blobs uploaded at once.
+PARALLEL = 3
 
 
 @runtime_checkable
@@ -90,9 +95,11 @@ def upload_pending(
     *,
     seconds: float | None = None,
     chunk: int = CHUNK,
+    parallel: int = PARALLEL,
     fault: Callable[[str], None] = _no_fault,
 ) -> UploadReport:
-    """Send the bytes waiting, for at most ``seconds`` (None: until done); see the module's docstring.
+    """Send the bytes waiting, for at most ``seconds`` (None: until done), ``parallel`` blobs at a time (the
+    laptop reads and decrypts one while the server stores another); see the module's docstring.
     Unreachable stops the round (the rest waits for the next sync); another refusal is noted on its blob
     and the next one goes on."""
     deadline = None if seconds is None else time.monotonic() + seconds
@@ -103,30 +110,51 @@ def upload_pending(
     if not waiting:
         return report
     states = link.blob_status([sha for sha, _size in waiting])
-    for number, (sha, size) in enumerate(waiting):
-        if deadline is not None and time.monotonic() > deadline:
-            report.waiting = len(waiting) - number
-            return report
+    lock = threading.Lock()
+    stop = threading.Event()
+    unreachable: list[Unreachable] = []
+
+    def one(sha: str, size: int) -> None:
+        if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
+            with lock:
+                report.waiting += 1
+            return
         state = states.get(sha)
         if state is not None and state.complete:
             with store.engine.begin() as conn:
                 _note(conn, sha, size, size, done=True)
-            report.known += 1
-            continue
+            with lock:
+                report.known += 1
+            return
         try:
-            sent = _upload(store, content, link, sha, size, state, chunk, deadline, fault, report)
-        except Unreachable:
-            report.waiting = len(waiting) - number
-            raise
+            sent = _upload(store, content, link, sha, size, state, chunk, deadline, fault, report, lock)
+        except Unreachable as exc:
+            stop.set()
+            with lock:
+                report.waiting += 1
+                unreachable.append(exc)
+            return
         except CentralError as exc:
             with store.engine.begin() as conn:
                 _note(conn, sha, size, 0, done=False, problem=str(exc))
-            report.problem = str(exc)
-            continue
-        if not sent:  # out of time mid-blob
-            report.waiting = len(waiting) - number
-            return report
-        report.uploaded += 1
+            with lock:
+                report.problem = str(exc)
+            return
+        with lock:
+            if sent:
+                report.uploaded += 1
+            else:  # out of time mid-blob
+                report.waiting += 1
+
+    if parallel <= 1:
+        for sha, size in waiting:
+            one(sha, size)
+    else:
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="sfa-upload") as pool:
+            for future in [pool.submit(one, sha, size) for sha, size in waiting]:
+                future.result()
+    if unreachable:
+        raise unreachable[0]
     return report
 
 
@@ -141,8 +169,9 @@ def _upload(
     deadline: float | None,
     fault: Callable[[str], None],
     report: UploadReport,
+    lock: threading.Lock,
 ) -> bool:
-    data = content.get(sha)
+    data = content.get(sha, verify=False)  # the cipher's tag proves the bytes; the server checks the hash
     offset = state.received if state is not None and state.size == size else 0
     while offset < size:
         if deadline is not None and time.monotonic() > deadline:
@@ -150,11 +179,13 @@ def _upload(
         answer = link.blob_put(sha, offset, size, data[offset : offset + chunk])
         fault("blob.chunk_sent")
         if answer.complete:  # sent whole (checked on arrival), or someone else's upload finished meanwhile
-            report.sent_bytes += size - offset
+            with lock:
+                report.sent_bytes += size - offset
             with store.engine.begin() as conn:
                 _note(conn, sha, size, size, done=True)
             return True
-        report.sent_bytes += max(answer.received - offset, 0)
+        with lock:
+            report.sent_bytes += max(answer.received - offset, 0)
         offset = answer.received
         with store.engine.begin() as conn:
             _note(conn, sha, size, offset, done=False)

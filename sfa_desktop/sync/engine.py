@@ -102,6 +102,7 @@ class SyncEngine:
         fault: Callable[[str], None] | None = None,
         blob_seconds: float | None = BLOB_SECONDS,
         blob_chunk: int = CHUNK,
+        blob_parallel: int = blobs.PARALLEL,
     ) -> None:
         self.store = store
         self.link = link
@@ -110,6 +111,8 @@ class SyncEngine:
         self.blob_seconds = blob_seconds
         #: The bytes of one upload request.
         self.blob_chunk = blob_chunk
+        #: Blobs uploaded at once.
+        self.blob_parallel = blob_parallel
         self.progress = progress or _no_progress
         #: Called at the points where the laptop's side of a sync can be interrupted ("push.after_commit":
         #: the answer to a push is lost, "pull.page_fetched", "pull.page_applied"); tests raise there to
@@ -183,7 +186,12 @@ class SyncEngine:
             return blobs.UploadReport()
         try:
             return blobs.upload_pending(
-                self.store, self.link, seconds=self.blob_seconds, chunk=self.blob_chunk, fault=self.fault
+                self.store,
+                self.link,
+                seconds=self.blob_seconds,
+                chunk=self.blob_chunk,
+                parallel=self.blob_parallel,
+                fault=self.fault,
             )
         except Revoked:
             raise

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sfa_desktop.ops import visits
 from sfa_desktop.protocol.blobs import BlobState
 from sfa_desktop.protocol.errors import CentralError, Unreachable
+from sfa_desktop.server.blob_files import BlobFolder
 from tests.integration.sync_harness import Laptop, World, world_fixture
 
 CHUNK = 64 * 1024
@@ -62,6 +63,7 @@ def test_photos_made_offline_reach_the_store_resume_and_are_fetched_by_who_may(
     world = pg_world
     ann, mgr, bob = world.laptop("ann"), world.laptop("mgr"), world.laptop("bob")
     ann.engine.blob_chunk = CHUNK
+    ann.engine.blob_parallel = 1  # one blob at a time: the cut falls in the big photo, after its third chunk
     activity = _visit(ann, "NE", "Harbor Foods")
     big = tmp_path / "shelf.jpg"
     big.write_bytes(os.urandom(10 * CHUNK + 123))
@@ -171,3 +173,46 @@ def test_bytes_that_do_not_match_their_hash_are_refused(pg_world: World, tmp_pat
     ann.engine.blob_seconds = None
     assert ann.sync().blobs.uploaded == 1
     assert ann.link.blob_get(shelf.sha256) == photo.read_bytes()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    yield from world_fixture("sqlite", tmp_path, None)
+
+
+def test_a_server_given_a_folder_keeps_the_bytes_there(world: World, tmp_path: Path) -> None:
+    """sfa-server --blobs DIR: the rows in the store, the bytes in the folder (whole and in chunks), read
+    back by who may; a chunked upload that does not match its hash is dropped."""
+    folder = BlobFolder(tmp_path / "blobs")
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    ann.service.blob_folder = mgr.service.blob_folder = folder
+    ann.engine.blob_chunk = CHUNK
+    activity = _visit(ann, "NE", "Harbor Foods")
+    whole, chunked = tmp_path / "whole.jpg", tmp_path / "chunked.jpg"
+    whole.write_bytes(os.urandom(CHUNK // 3))
+    chunked.write_bytes(os.urandom(3 * CHUNK + 5))
+    view = visits.save_report(ann.store, activity, {}, photos=[("photo", whole), ("photo", chunked)])
+    assert ann.sync().blobs.uploaded == 2
+    for path in (whole, chunked):
+        sha = next(a.sha256 for a in view.attachments if a.file_name == path.name)
+        assert folder.final(sha).read_bytes() == path.read_bytes()
+    assert world.count("blob_chunks") == 0
+    assert world.count("blobs", complete=True) == 2
+    assert not any((tmp_path / "blobs" / "partial").iterdir())
+    mgr.sync()
+    shelf = next(a for a in view.attachments if a.file_name == "chunked.jpg")
+    _view, data = visits.attachment_bytes(mgr.store, shelf.id, fetch=lambda _store: nullcontext(mgr.link))
+    assert data == chunked.read_bytes()
+
+    other = tmp_path / "other.jpg"
+    other.write_bytes(os.urandom(2 * CHUNK))
+    sha = visits.attach(ann.store, activity, other).sha256
+    ann.engine.blob_seconds = 0
+    ann.sync()
+    wrong = os.urandom(2 * CHUNK)
+    ann.link.blob_put(sha, 0, 2 * CHUNK, wrong[:CHUNK])
+    ann.link.blob_put(sha, CHUNK, 2 * CHUNK, wrong[CHUNK:])
+    with pytest.raises(CentralError, match="do not match their hash"):
+        ann.link.blob_finalize(sha)
+    assert not folder.partial(sha).exists()
+    assert not folder.final(sha).exists()
