@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,26 +40,49 @@ from sfa_desktop.server import admin, auth, central  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
 from sfa_desktop.sync.engine import SyncEngine  # noqa: E402
 from sfa_desktop.sync.http import HttpLink  # noqa: E402
-from tests.perf import bench_server_load  # noqa: E402
-from tests.perf.bench_server_load import Server, postgres  # noqa: E402
+from tests.perf.bench_server_load import Server, free_port, postgres  # noqa: E402
 from tests.perf.benchlib import Result, print_results  # noqa: E402
 
 RATIO_BUDGET = 1.5
 
 
 def start_server(url: str, work: Path, *, workers: int, blobs: Path | None) -> Server:
-    """``bench_server_load``'s real sfa-server process, given ``--blobs DIR`` when asked."""
-    popen = bench_server_load.subprocess.Popen
-    extra = ["--blobs", str(blobs)] if blobs is not None else []
-
-    def with_blobs(command: list[str], **options: object) -> object:
-        return popen([*command, *extra], **options)  # type: ignore[call-overload]
-
-    bench_server_load.subprocess.Popen = with_blobs  # type: ignore[assignment]
-    try:
-        return bench_server_load.start_server(url, pool=4, workers=workers, concurrency=16, work=work)
-    finally:
-        bench_server_load.subprocess.Popen = popen  # type: ignore[misc]
+    """A real ``sfa-server`` process on a free loopback port (as ``bench_server_load`` starts one), given
+    ``--blobs DIR`` when asked."""
+    port = free_port()
+    log = work / f"sfa-server-{port}.log"
+    command = [
+        sys.executable, "-m", "sfa_desktop.server.main",
+        "--central", url,
+        "--listen", f"127.0.0.1:{port}",
+        "--pool", "4",
+        "--workers", str(workers),
+        "--concurrency", "16",
+        *(["--blobs", str(blobs)] if blobs is not None else []),
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"sfa-server ended at start:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"{server.base_url}/v1/status", timeout=1.0, trust_env=False).status_code == 200:
+                time.sleep(0.5 * workers)
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"sfa-server did not start within 60 s:\n{log.read_text(errors='replace')}")
 
 
 def build_store(url: str) -> str:
