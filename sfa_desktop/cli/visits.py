@@ -168,6 +168,30 @@ def cmd_get(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        found = visits.list_templates(store)
+    if not found:
+        print("No checklist templates: every visit uses the built-in 'Standard visit'.")
+        return 0
+    for template in found:
+        print(f"{template.name}  (segment {template.segment or 'default'})")
+        for item in template.items:
+            print(f"   {item.key:<20} {item.label}  [{item.describe()}]")
+    return 0
+
+
+def cmd_template_save(args: argparse.Namespace) -> int:
+    items = Path(args.items).read_text(encoding="utf-8")
+    with open_store(args) as store:
+        template = visits.save_template(store, args.name, args.segment, items, active=not args.inactive)
+    print(
+        f"Saved the checklist '{template.name}' ({len(template.items)} items); "
+        "it goes out with the next sync."
+    )
+    return 0
+
+
 def register(commands: Commands) -> None:
     """Add ``sfa visit ...`` and ``sfa attachments ...``."""
     common = commands.data_dir
@@ -209,6 +233,28 @@ def register(commands: Commands) -> None:
     sign.add_argument("--name", required=True, help="who signed")
     sign.add_argument("image", metavar="PNG", help="the signature as a PNG file")
     sign.set_defaults(handler=cmd_sign)
+
+    templates = commands.command(
+        "visit templates", parents=[common], help="the checklist templates and their items, by segment"
+    )
+    templates.set_defaults(handler=cmd_templates)
+    saver = commands.command(
+        "visit template-save",
+        parents=[common],
+        help="add or replace a checklist template (managers and admins)",
+        description=(
+            "Add a checklist template, or replace the one of that name. ITEMS is a JSON file: a list of "
+            '{"key", "label", "type" (yesno, number, text, photo), "required", "min", "max"}. A template '
+            "with --segment A, B or C serves the accounts of that segment; one without is the default."
+        ),
+    )
+    saver.add_argument("name", metavar="NAME")
+    saver.add_argument("items", metavar="ITEMS", help="the items as a JSON file")
+    saver.add_argument(
+        "--segment", choices=("A", "B", "C"), help="the segment it serves (default: all others)"
+    )
+    saver.add_argument("--inactive", action="store_true", help="keep it, but do not use it for new visits")
+    saver.set_defaults(handler=cmd_template_save)
 
     commands.group("attachments", help="photos and files attached to visits")
     lister = commands.command("attachments list", parents=[common], help="attachments and their upload state")

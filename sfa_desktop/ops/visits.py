@@ -347,6 +347,8 @@ def attachment_bytes(
         return view, content.get(view.sha256)
     if fetch is None:
         raise AttachmentProblem("This attachment's bytes are not on this laptop yet; sync to fetch them.")
+    _max_file, max_device = _limits(store)  # made elsewhere: only the room left here counts
+    check_limits(view.size_bytes, content.used_bytes(), None, max_device, name=view.file_name)
     with fetch(store) as link:
         data = blobs.fetch(store, link, view.sha256)
     return attachment_view(store, view.id), data
@@ -370,3 +372,20 @@ def _thumbnails(content: ContentStore, sha: str, size: int) -> bytes | None:
             _CACHE.clear()
         _CACHE[key] = images.thumbnail(content.get(sha), size)
     return _CACHE[key]
+
+
+# -- checklist templates -----------------------------------------------------------------------------------
+
+
+def list_templates(store: LocalStore) -> list[Template]:
+    with store.reading() as session:
+        return templates.all_templates(session)
+
+
+def save_template(
+    store: LocalStore, name: str, segment: str | None, items: str, *, active: bool = True
+) -> Template:
+    """Add or replace (by name) a checklist template; managers and admins only (reference data, synced to
+    every laptop)."""
+    with store.transaction() as session:
+        return templates.save_template(session, name, segment, items, active=active)

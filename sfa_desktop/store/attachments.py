@@ -61,9 +61,12 @@ def derive_key(database_key: bytes) -> bytes:
     ).derive(database_key)
 
 
-def check_limits(size: int, used: int, max_file_mb: int, max_device_mb: int, name: str = "The file") -> None:
-    """Refuse a file above the per-file limit, or one that would take this laptop past its limit."""
-    if size > max_file_mb * MB:
+def check_limits(
+    size: int, used: int, max_file_mb: int | None, max_device_mb: int, name: str = "The file"
+) -> None:
+    """Refuse a file above the per-file limit (None: none), or one that would take this laptop past its
+    limit."""
+    if max_file_mb is not None and size > max_file_mb * MB:
         raise AttachmentProblem(
             f"{name} is {size / MB:.1f} MB; attachments may be at most {max_file_mb} MB each (setting "
             "attachment_max_file_mb). Make the photo smaller or attach a smaller file."

@@ -36,7 +36,7 @@ from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.visits.location import LocationSource
 from sfa_desktop.core.visits.templates import Item
-from sfa_desktop.ops import visits
+from sfa_desktop.ops import links, visits
 from sfa_desktop.ops.visits import AttachmentView, VisitView
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.icons import icon
@@ -57,6 +57,29 @@ def choose_files(parent: QWidget, title: str, photos: bool) -> list[str]:
 
 def _clock(moment: dt.datetime | None) -> str:
     return moment.astimezone().strftime("%H:%M") if moment else ""
+
+
+def choose_save_path(parent: QWidget, name: str) -> str:
+    """Where to save an attached file ('' when cancelled; tests replace this)."""
+    path, _filter = QFileDialog.getSaveFileName(parent, "Save attachment", name)
+    return path
+
+
+def show_picture(parent: QWidget, title: str, data: bytes) -> None:
+    """A photo at the size of the screen, in a dialog of its own."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    layout = QVBoxLayout(dialog)
+    label = QLabel()
+    pixmap = QPixmap()
+    pixmap.loadFromData(data)
+    screen = parent.screen().availableGeometry() if parent.screen() is not None else None
+    bound = QSize(1200, 900) if screen is None else QSize(screen.width() - 120, screen.height() - 160)
+    label.setPixmap(
+        pixmap.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    )
+    layout.addWidget(label)
+    dialog.exec()
 
 
 class PhotoStrip(QWidget):
@@ -99,7 +122,8 @@ class PhotoStrip(QWidget):
         state = (
             "uploaded" if view.uploaded else "waits for the next sync" if view.here else "on another laptop"
         )
-        tile.setToolTip(f"{view.file_name} · {view.size_bytes / 1024:.0f} kB · {state}")
+        tile.setToolTip(f"{view.file_name} · {view.size_bytes / 1024:.0f} kB · {state} · click to open")
+        tile.clicked.connect(lambda _checked=False: self.dialog.open_attachment(view))
         return tile
 
 
@@ -312,6 +336,22 @@ class VisitReportDialog(QDialog):
         except UserError as exc:
             self.show_problem(exc)
         self._refresh()
+
+    def open_attachment(self, view: AttachmentView) -> None:
+        """Show a photo (fetched from the central store when it was made on another laptop), or save a
+        file where the person says."""
+        try:
+            view, data = visits.attachment_bytes(self.store, view.id, fetch=links.blob_link)
+        except UserError as exc:
+            self.show_problem(exc)
+            return
+        if view.is_image:
+            show_picture(self, view.file_name, data)
+            self._refresh()
+            return
+        path = choose_save_path(self, view.file_name)
+        if path:
+            Path(path).write_bytes(data)
 
     def answers(self) -> dict[str, Any]:
         found: dict[str, Any] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
@@ -106,3 +107,22 @@ def test_check_in_without_a_position_carries_the_time_only(qtbot: QtBot, store: 
     dialog.check_in()
     assert "no position from this computer" in dialog.presence.text()
     assert visits.show(store, activity_id).checkin_place is None
+
+
+def test_a_photo_opens_from_its_thumbnail(
+    qtbot: QtBot, store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sfa_desktop.ui import visit_report
+
+    activity_id = _visit(store)
+    photo = tmp_path / "shelf.png"
+    Image.new("RGB", (50, 40), (200, 10, 10)).save(photo)
+    dialog = VisitReportDialog(store, activity_id, ("completed",), NoLocation())
+    qtbot.addWidget(dialog)
+    dialog.attach_paths("photo", [photo])
+    shown: list[tuple[str, bytes]] = []
+    monkeypatch.setattr(
+        visit_report, "show_picture", lambda _parent, title, data: shown.append((title, data))
+    )
+    dialog.open_attachment(dialog.view.photos("photo")[0])
+    assert shown == [("shelf.png", photo.read_bytes())]

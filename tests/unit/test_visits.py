@@ -247,3 +247,20 @@ def test_report_answers_survive_a_later_draft(store: LocalStore) -> None:
     assert view.submitted_at is None
     assert isinstance(view.template, templates.Template)
     assert view.template.template_id is None
+
+
+def test_checklists_are_written_by_managers_and_admins_only(store: LocalStore) -> None:
+    from sfa_desktop.core import access
+    from sfa_desktop.core.access import Identity, NotPermitted
+
+    items = json.dumps(ITEMS[:2])
+    with store.transaction() as session:
+        saved = templates.save_template(session, "Shop", "b", items)
+    assert saved.segment == "B"
+    with store.transaction() as session:  # the same name: replaced
+        templates.save_template(session, "Shop", None, json.dumps(ITEMS[:1]))
+    assert [(t.name, t.segment, len(t.items)) for t in visits.list_templates(store)] == [("Shop", None, 1)]
+    with store.transaction() as session:
+        access.check_as(session, Identity("u1", "ann", "rep", frozenset()))
+        with pytest.raises(NotPermitted, match="managers and administrators"):
+            templates.save_template(session, "Rep's own", "A", items)

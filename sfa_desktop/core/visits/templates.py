@@ -199,6 +199,35 @@ def all_templates(session: Session) -> list[Template]:
     return [_of(r) for r in rows]
 
 
+def save_template(
+    session: Session, name: str, segment: str | None, items: str, *, active: bool = True
+) -> Template:
+    """Add a checklist template, or replace the one of that name (its items checked as a whole)."""
+    from sfa_desktop.core import access
+
+    who = access.user_of(session)
+    if not access.may_write_reference(who, ChecklistTemplate.__tablename__):
+        assert who is not None
+        raise access.refusal(who, ChecklistTemplate.__tablename__, "visit checklists")
+    title = name.strip()
+    if not title:
+        raise ValidationError({"name": "Give the checklist a name."})
+    parsed = parse_items(items)
+    found = session.execute(
+        select(ChecklistTemplate).where(
+            ChecklistTemplate.name == title, ChecklistTemplate.deleted_at.is_(None)
+        )
+    ).scalar()
+    row = found or ChecklistTemplate(name=title[:200])
+    row.segment = check_segment(segment)
+    row.items = items_json(parsed)
+    row.active = active
+    if found is None:
+        session.add(row)
+    session.flush()
+    return _of(row)
+
+
 # -- answers ------------------------------------------------------------------------------------------------
 
 
