@@ -3,13 +3,12 @@ check, facings, competitor presence, order taken, photo of the display) and the 
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.demo import data
 from sfa_desktop.core.records.models import ChecklistTemplate
-from sfa_desktop.core.resources import resources_dir
 from sfa_desktop.core.visits import templates
 
 
@@ -19,7 +18,7 @@ def template_id(name: str) -> str:
 
 def seed(session: Session) -> int:
     """Add the demo checklists (checked as any template is); returns how many."""
-    raw = json.loads((resources_dir() / "demo" / "checklists.json").read_text(encoding="utf-8"))
+    raw = data.load().checklists
     for entry in raw:
         items = templates.parse_items(entry["items"])
         session.add(

@@ -130,6 +130,8 @@ class DemoData:
     #: sequence templates: name, description, target and steps as the import file gives them
     sequence_templates: tuple[dict[str, Any], ...]
     kb_articles: tuple[kb_files.ArticleFile, ...]
+    #: visit checklists (issue 16): name, segment (A, B, C or none) and items, checked as templates are
+    checklists: tuple[dict[str, Any], ...]
 
     @functools.cached_property
     def products(self) -> dict[str, Product]:
@@ -280,6 +282,7 @@ class _Reader:
             self.rules(),
             self.sequence_templates(),
             self.kb_articles(),
+            self.checklists(),
         )
 
     def cities(self) -> tuple[City, ...]:
@@ -360,6 +363,23 @@ class _Reader:
             except sequence_templates.TemplateError as exc:
                 raise self.fail(f"template '{name}': {exc.message}") from None
         return tuple(templates)
+
+    def checklists(self) -> tuple[dict[str, Any], ...]:
+        """The visit checklists, each checked by ``core.visits.templates.parse_items``."""
+        from sfa_desktop.core.records.validation import ValidationError
+        from sfa_desktop.core.visits import templates as checklist_templates
+
+        found = self.items(self.json("checklists.json"), "checklists")
+        for number, checklist in enumerate(found, start=1):
+            name = checklist.get("name")
+            if not isinstance(name, str) or not name.strip():
+                raise self.fail(f"checklist {number} has no name.")
+            try:
+                checklist_templates.check_segment(checklist.get("segment"))
+                checklist_templates.parse_items(checklist.get("items") or [])
+            except ValidationError as exc:
+                raise self.fail(f"checklist '{name}': {exc}") from None
+        return tuple(found)
 
     def kb_articles(self) -> tuple[kb_files.ArticleFile, ...]:
         """The articles of ``kb/``, read as ``sfa central kb import`` reads them, in ``kb/order.txt``'s
