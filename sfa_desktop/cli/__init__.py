@@ -9,8 +9,8 @@ of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, co
 :mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
 :mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.announcements`,
 :mod:`.notifications` (notifications, comments), :mod:`.callsheet`, :mod:`.territories`
-(territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo) and the subpackage
-:mod:`.central` (``sfa central``).
+(territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo), :mod:`.visits` (visit,
+attachments) and the subpackage :mod:`.central` (``sfa central``).
 The groups import :mod:`.common` and the layers below, never each other nor this module.
 
 Errors a person can fix (:class:`~sfa_desktop.core.errors.UserError`) end in ``sfa: error: <line>`` on stderr
@@ -50,6 +50,7 @@ from sfa_desktop.cli import (
     territories,
     undo,
     updates,
+    visits,
 )
 from sfa_desktop.cli.common import WORDS, Commands, CommandTree
 from sfa_desktop.cli.records import RECORD_KINDS
@@ -90,6 +91,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     territories.register,
     updates.register,
     undo.register,
+    visits.register,
 )
 
 

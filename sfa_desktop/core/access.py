@@ -287,6 +287,14 @@ def may_see_row(who: Who, table: str, row: Mapping[str, Any]) -> bool:
     return sees(who, row.get("territory_id"), row.get("owner_id"), table)
 
 
+def may_use_blob(who: Who, references: Iterable[tuple[str | None, str | None]]) -> bool:
+    """May the user read (and upload) the bytes of an attachment: does a live attachment naming that content
+    sit in a territory (or, without one, with an owner) the user sees?  ``references``: (territory, owner)
+    of each live attachment naming it.  Sharing a photo's content with another record shares nothing more:
+    whoever sees either record sees the same bytes."""
+    return any(sees(who, territory_id, owner_id, "attachments") for territory_id, owner_id in references)
+
+
 def may_carry_with_account(who: Who, from_id: str | None, to_id: str | None) -> bool:
     """May the central store, acting for this user, move a company record (an order) from one territory to
     the other along with its account?  Admins always; others between territories they see."""

@@ -47,6 +47,10 @@ DEFAULTS: dict[str, str] = {
     "map_tiles": "on",
     #: where map tiles come from (an https URL template with {z}, {x} and {y})
     "map_tile_url": DEFAULT_TILE_URL,
+    #: Attachments (visit photos and files, issue 16): the largest file accepted, and the most this laptop
+    #: keeps in all, in megabytes.
+    "attachment_max_file_mb": "25",
+    "attachment_max_device_mb": "2048",
 }
 
 
@@ -62,6 +66,12 @@ def _phone_region(value: str) -> str:
 def _minutes(value: str) -> str:
     if not value.strip().isdigit() or int(value) < 1:
         raise ValueError(f"'{value}' is not a number of minutes; use a whole number such as 15.")
+    return str(int(value))
+
+
+def _megabytes(value: str) -> str:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"'{value}' is not a number of megabytes; use a whole number such as 25.")
     return str(int(value))
 
 
@@ -177,6 +187,8 @@ VALIDATORS: dict[str, Callable[[str], str]] = {
     "update_check": _update_check,
     "map_tiles": _on_off,
     "map_tile_url": check_tile_url,
+    "attachment_max_file_mb": _megabytes,
+    "attachment_max_device_mb": _megabytes,
 }
 
 

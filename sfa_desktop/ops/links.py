@@ -195,3 +195,27 @@ def sync_store(
             engine.dispose()
         with open_link(st.url, st.login, secret, store) as link:
             return SyncEngine(store, link, progress=progress).sync()
+
+
+@contextmanager
+def blob_link(store: LocalStore, password: str | None = None) -> Iterator[http.HttpLink]:
+    """A link to the central store this laptop is connected to, for fetching attachments' bytes on demand
+    (as :func:`sync_store` reaches it)."""
+    with store.engine.connect() as conn:
+        st = state.load(conn)
+    if not st.connected or st.url is None or st.login is None:
+        raise CentralError(
+            "This laptop is not connected to a central store: an attachment made elsewhere cannot be fetched."
+        )
+    if is_server(st.url):
+        try:
+            token = credentials.get_token(st.url, st.login)
+        except credentials.NoKeyring as exc:
+            raise PasswordNeeded(str(exc)) from None
+        if token is None:
+            raise PasswordNeeded(f"This device is not signed in to {st.url} as {st.login}; sync first.")
+        with open_server_link(st.url, st.login, token, st.ca_file) as link:
+            yield link
+        return
+    with open_link(st.url, st.login, _password(st.url, st.login, password)) as local:
+        yield local

@@ -154,6 +154,8 @@ def delete_impact(store: LocalStore, kind: str, record_id: str) -> dict[str, int
     counts = {}
     with store.engine.connect() as conn:
         for child in services.ACCOUNT_CHILDREN:
+            if child not in ENTITIES:  # visit reports, attachments: they go with the account's activities
+                continue
             counts[child] = int(
                 conn.execute(
                     text(f"SELECT count(*) FROM {child} WHERE account_id = :id AND deleted_at IS NULL"),

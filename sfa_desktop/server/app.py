@@ -10,6 +10,8 @@ Every endpoint is versioned (``/v1/...``) and speaks JSON in the shapes of ``pro
   ``POST /v1/history``, ``POST /v1/digest`` (``/v1/digests``: every slice at once), and ``POST /v1/prime``
   (a page request answered with every page up to ``hi``, one JSON line each, gzip level 1 when asked for:
   a new laptop's prime in one request).
+* The attachments' bytes (``protocol.blobs``): ``POST /v1/blobs/status``, ``PUT /v1/blobs/<hash>`` (a
+  chunk), ``POST /v1/blobs/<hash>/finalize``, ``GET /v1/blobs/<hash>``.
   A token the server rotated comes back in the ``X-SFA-Token`` header of the answer.  A device revoked
   with grace may still say hello and push; its next other call ends the grace and is answered "revoked".
 
@@ -42,6 +44,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from sfa_desktop import __version__
+from sfa_desktop.protocol import blobs as blob_messages
 from sfa_desktop.protocol import messages
 from sfa_desktop.protocol.errors import (
     AuthenticationFailed,
@@ -52,6 +55,7 @@ from sfa_desktop.protocol.errors import (
 )
 from sfa_desktop.protocol.messages import BadMessage
 from sfa_desktop.server import auth, central
+from sfa_desktop.server.blob_files import BlobFolder
 from sfa_desktop.server.service import Fault, SyncService
 
 #: The largest request body accepted (after decompression); a push batch of 500 changes is far below it.
@@ -294,6 +298,74 @@ def _digests(service: SyncService, message: Any) -> dict[str, Any]:
     return messages.encode_digests(service.digests(*messages.decode_digests_request(message)))
 
 
+# -- attachments' bytes (``protocol.blobs``) -----------------------------------------------------------------
+
+#: What a blob endpoint does in a worker thread: (service, the request's path and query, its body) -> answer.
+BlobWork = Callable[[SyncService, Request, bytes], Any]
+
+
+def _blob_endpoint(
+    settings: _Settings, work: BlobWork, *, body: str
+) -> Callable[[Request], Awaitable[Response]]:
+    """An authenticated blob endpoint; ``body``: "json", "raw" (a chunk's bytes) or "none"."""
+
+    async def endpoint(request: Request) -> Response:
+        rotated = None
+        response: Response
+        try:
+            if body == "json":
+                data = json.dumps(await _body(request, settings.max_body, settings.read_timeout)).encode()
+            elif body == "raw":
+                data = await _read(request, blob_messages.MAX_CHUNK, settings.read_timeout)
+            else:
+                data = b""
+            caller = await anyio.to_thread.run_sync(settings.authenticate, _token(request))
+            rotated = caller.rotated
+            if caller.leaving:
+                await anyio.to_thread.run_sync(_end_grace, settings.engine, caller.device_id)
+                raise Revoked("This device was signed out by an administrator.")
+            service = settings.service_for(caller.login)
+            answer = await anyio.to_thread.run_sync(work, service, request, data)
+            if isinstance(answer, bytes):
+                # photos do not compress: sent as they are (gzip leaves an encoded answer alone)
+                response = Response(
+                    answer, media_type="application/octet-stream", headers={"Content-Encoding": "identity"}
+                )
+            else:
+                response = JSONResponse(answer)
+        except _ANSWERED as exc:
+            response = _answer_error(exc)
+        if rotated is not None:
+            response.headers[messages.TOKEN_HEADER] = rotated
+        return response
+
+    return endpoint
+
+
+def _sha(request: Request) -> str:
+    return blob_messages.check_hash(request.path_params["sha"])
+
+
+def _blob_status(service: SyncService, request: Request, data: bytes) -> dict[str, Any]:
+    hashes = blob_messages.decode_status_request(json.loads(data))
+    return blob_messages.encode_status(service.blob_status(hashes))
+
+
+def _blob_put(service: SyncService, request: Request, data: bytes) -> dict[str, Any]:
+    offset = blob_messages.parse_int(request.query_params.get("offset"), "offset")
+    size = blob_messages.parse_int(request.query_params.get("size"), "size")
+    return blob_messages.encode_state(service.blob_put(_sha(request), offset, size, data))
+
+
+def _blob_finalize(service: SyncService, request: Request, data: bytes) -> dict[str, Any]:
+    return blob_messages.encode_state(service.blob_finalize(_sha(request)))
+
+
+def _blob_get(service: SyncService, request: Request, data: bytes) -> bytes:
+    offset = blob_messages.parse_int(request.query_params.get("offset"), "offset", 0)
+    return service.blob_read(_sha(request), offset)
+
+
 def _sign_in(settings: _Settings) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
@@ -358,16 +430,18 @@ def build_app(
     fault: Fault | None = None,
     authenticate: Authenticate | None = None,
     service_for: ServiceFor | None = None,
+    blob_folder: BlobFolder | None = None,
 ) -> Starlette:
     """The sync service over the central store behind ``engine``.
 
     ``role``: see :data:`RoleHook`; ``fault``: the SyncService fault hook (tests); ``authenticate``: who a
     token stands for (default: ``server.auth``); ``service_for``: the SyncService of a login (default: a new
-    one per request over ``engine``)."""
+    one per request over ``engine``); ``blob_folder``: where attachments' bytes go (default: the store's
+    table, see ``server.blob_files``)."""
 
     def default_service(login: str) -> SyncService:
         hook = None if role is None else (lambda conn: role(conn, login))
-        return SyncService(engine, login, role=hook, fault=fault)
+        return SyncService(engine, login, role=hook, fault=fault, blob_folder=blob_folder)
 
     settings = _Settings(
         engine,
@@ -399,7 +473,17 @@ def build_app(
         route("history", _history, body=True),
         route("digest", _digest, body=True),
         route("digests", _digests, body=True),
-        Route("/v{version:int}/{rest:path}", _other_version, methods=["GET", "POST"]),
+        Route(
+            f"{prefix}/blobs/status", _blob_endpoint(settings, _blob_status, body="json"), methods=["POST"]
+        ),
+        Route(
+            f"{prefix}/blobs/{{sha}}/finalize",
+            _blob_endpoint(settings, _blob_finalize, body="none"),
+            methods=["POST"],
+        ),
+        Route(f"{prefix}/blobs/{{sha}}", _blob_endpoint(settings, _blob_put, body="raw"), methods=["PUT"]),
+        Route(f"{prefix}/blobs/{{sha}}", _blob_endpoint(settings, _blob_get, body="none"), methods=["GET"]),
+        Route("/v{version:int}/{rest:path}", _other_version, methods=["GET", "POST", "PUT"]),
     ]
     return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
 

@@ -93,12 +93,16 @@ def app_from_settings() -> Any:
     starts workers by import string)."""
     from sfa_desktop.server import roles
     from sfa_desktop.server.app import build_app
+    from sfa_desktop.server.blob_files import BlobFolder
 
     settings = json.loads(os.environ[_SETTINGS_ENV])
     engine = check_central(settings["central"], settings["pool"])
     # On PostgreSQL every request acts as its user's role, so row-level security stands behind the
     # server's own checks and the change log is stamped with the user; SQLite has no roles.
-    return build_app(engine, role=roles.act_as if engine.dialect.name == "postgresql" else None)
+    folder = BlobFolder(Path(settings["blobs"])) if settings.get("blobs") else None
+    return build_app(
+        engine, role=roles.act_as if engine.dialect.name == "postgresql" else None, blob_folder=folder
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--central", required=True, metavar="URL", help="postgresql://... or a SQLite file")
     parser.add_argument("--listen", required=True, type=_listen, metavar="HOST:PORT")
+    parser.add_argument(
+        "--blobs",
+        type=Path,
+        metavar="DIR",
+        help="keep attachments' bytes (visit photos) in this folder, shared by every server of the store, "
+        "instead of in the central store's own table",
+    )
     parser.add_argument("--tls-cert", type=Path, metavar="FILE", help="the server's certificate (PEM)")
     parser.add_argument("--tls-key", type=Path, metavar="FILE", help="its private key (PEM)")
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
@@ -144,7 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sfa-server: {exc}", file=sys.stderr)
         return 1
     os.environ[_SETTINGS_ENV] = json.dumps(
-        {"central": url.render_as_string(hide_password=False), "pool": args.pool}
+        {
+            "central": url.render_as_string(hide_password=False),
+            "pool": args.pool,
+            "blobs": str(args.blobs.resolve()) if args.blobs else None,
+        }
     )
     scheme = "https" if args.tls_cert else "http"
     print(f"sfa-server: serving {safe_url(url)} at {scheme}://{host}:{port}", file=sys.stderr)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -55,6 +56,9 @@ def _synced_table(model: type[SyncedRecord]) -> Table:
 
 
 SYNCED: dict[str, Table] = {m.__tablename__: _synced_table(m) for m in SYNCED_MODELS}
+#: Who may read a blob is found through the attachments that name its hash (``server.blobs``, and the
+#: row-level security of ``blobs`` on PostgreSQL).
+Index("ix_attachments_sha256", SYNCED["attachments"].c.sha256)
 
 seq_counter = Table(
     "seq_counter",
@@ -166,6 +170,31 @@ devices = Table(
     Index("uq_devices_token_hash", "token_hash", unique=True),
     Index("ix_devices_previous_hash", "previous_hash"),
     Index("ix_devices_login", "login"),
+)
+
+#: Attachments' bytes by content hash (SHA-256), uploaded in chunks (``server.blobs``): ``received_bytes``
+#: is how far the upload has come; ``complete`` once the whole was checked against the hash.  Kept in the
+#: store itself on PostgreSQL and SQLite alike: the servers stay stateless, the bytes are backed up with the
+#: records, and row-level security decides who reads them (those who see an attachment that names the hash).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("received_bytes", BigInteger, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime),
+)
+
+#: The chunks of a blob, by their offset in it.
+blob_chunks = Table(
+    "blob_chunks",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("offset", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
 )
 
 BOOKKEEPING = (seq_counter, sync_info, sync_clients, change_log, departures, conflicts)

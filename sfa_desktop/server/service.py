@@ -19,10 +19,13 @@ from sqlalchemy import Connection, Engine
 
 from sfa_desktop.core.access import Identity
 from sfa_desktop.protocol import digest, messages
+from sfa_desktop.protocol.blobs import BlobState
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.digest import Digest
+from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.protocol.messages import Head, Page, PushResult
-from sfa_desktop.server import apply, central, pull_queries, schema
+from sfa_desktop.server import apply, blobs, central, pull_queries, schema
+from sfa_desktop.server.blob_files import BlobFolder
 from sfa_desktop.server.scope import TERRITORY_TABLES, identify
 
 #: Called at the points where a request can be cut short on the server ("push.before_flush" when the batch
@@ -45,6 +48,7 @@ class SyncService:
         *,
         role: Callable[[Connection], None] | None = None,
         fault: Fault | None = None,
+        blob_folder: BlobFolder | None = None,
     ) -> None:
         self.engine = engine
         self.login = login
@@ -52,6 +56,8 @@ class SyncService:
         #: role, so row-level security applies); None when the connection already is the user.
         self._role = role
         self.fault = fault or _no_fault
+        #: Where attachments' bytes are kept (``server.blob_files``); None: in the store's own table.
+        self.blob_folder = blob_folder
 
     @contextmanager
     def _transaction(self, *, snapshot: bool = False) -> Iterator[tuple[Connection, Identity]]:
@@ -174,3 +180,26 @@ class SyncService:
             if central.current_seq(cc) != at_seq:
                 return None
             return digest.compute_all(cc, TERRITORY_TABLES, self._visible(identity, territories))
+
+    # -- attachments' bytes (``server.blobs``) -------------------------------------------------------------
+
+    def blob_status(self, hashes: Sequence[str]) -> dict[str, BlobState]:
+        with self._transaction() as (cc, identity):
+            return blobs.status(cc, identity, hashes)
+
+    def blob_put(self, sha: str, offset: int, size: int, data: bytes) -> BlobState:
+        with self._transaction() as (cc, identity):
+            state = blobs.put_chunk(cc, identity, sha, offset, size, data, self.blob_folder)
+            self.fault("blob.before_commit")
+            return state
+
+    def blob_finalize(self, sha: str) -> BlobState:
+        with self._transaction() as (cc, identity):
+            state, mismatch = blobs.finalize(cc, identity, sha, self.blob_folder)
+        if mismatch:  # the bytes were dropped (committed): the laptop sends them again
+            raise CentralError(blobs.MISMATCH)
+        return state
+
+    def blob_read(self, sha: str, offset: int) -> bytes:
+        with self._transaction() as (cc, identity):
+            return blobs.read(cc, identity, sha, offset, self.blob_folder)

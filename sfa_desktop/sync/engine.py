@@ -39,14 +39,17 @@ from sfa_desktop.core.records import merge
 from sfa_desktop.core.records.models import SYNCED_TABLES, new_id, utcnow
 from sfa_desktop.core.records.tables import AUDIENCE_TABLES, REFERENCE_TABLES, TERRITORY_TABLES
 from sfa_desktop.protocol import digest
+from sfa_desktop.protocol.blobs import CHUNK
 from sfa_desktop.protocol.errors import CentralError, Revoked
 from sfa_desktop.protocol.limits import HISTORY_DAYS, PULL_PAGE
 from sfa_desktop.store import capture, replica_marks
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.sync import expiry, replica, state
+from sfa_desktop.sync import blobs, expiry, replica, state
 from sfa_desktop.sync.link import Link
 
 PUSH_BATCH = 500
+#: Seconds a sync spends on attachments' bytes after its records (see ``SyncEngine.blob_seconds``).
+BLOB_SECONDS = 120.0
 Progress = Callable[[str, int, int], None]
 
 
@@ -59,6 +62,8 @@ class SyncReport:
     reprimed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     waiting: int = 0
+    #: the attachments' bytes sent after the records (``sync.blobs``)
+    blobs: blobs.UploadReport = field(default_factory=blobs.UploadReport)
 
     def summary(self) -> str:
         parts = [f"sent {self.pushed}", f"received {self.pulled}"]
@@ -68,6 +73,12 @@ class SyncReport:
             parts.append(f"{self.conflicts} conflicts archived")
         if self.reprimed:
             parts.append("re-primed " + ", ".join(self.reprimed))
+        if self.blobs.uploaded:
+            parts.append(
+                f"uploaded {self.blobs.uploaded} attachments ({self.blobs.sent_bytes / 1048576:.1f} MB)"
+            )
+        if self.blobs.waiting:
+            parts.append(f"{self.blobs.waiting} attachments wait to upload")
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
 
 
@@ -90,9 +101,19 @@ class SyncEngine:
         *,
         progress: Progress | None = None,
         fault: Callable[[str], None] | None = None,
+        blob_seconds: float | None = BLOB_SECONDS,
+        blob_chunk: int = CHUNK,
+        blob_parallel: int = blobs.PARALLEL,
     ) -> None:
         self.store = store
         self.link = link
+        #: How long a sync may spend sending attachments' bytes once its records are in (None: no limit);
+        #: what is left goes with the next sync.
+        self.blob_seconds = blob_seconds
+        #: The bytes of one upload request.
+        self.blob_chunk = blob_chunk
+        #: Blobs uploaded at once.
+        self.blob_parallel = blob_parallel
         self.progress = progress or _no_progress
         #: Called at the points where the laptop's side of a sync can be interrupted ("push.after_commit":
         #: the answer to a push is lost, "pull.page_fetched", "pull.page_applied"); tests raise there to
@@ -142,6 +163,7 @@ class SyncEngine:
             if report.pushed and identity.is_manager:
                 identity = self.link.hello()  # a manager's push may have grown the territory tree below them
             report.pulled, report.removed, report.reprimed = self.pull(identity)
+            report.blobs = self.upload_blobs()
         except Revoked:
             # Only the server's "revoked" wipes (never unreachable, refused or incompatible); a device
             # revoked with grace hears it after its push, so its waiting changes were handed in first.
@@ -155,6 +177,27 @@ class SyncEngine:
             report.waiting = capture.pending_count(conn)
         report.seconds = time.perf_counter() - started
         return report
+
+    # attachments' bytes -------------------------------------------------------------------------------------
+
+    def upload_blobs(self) -> blobs.UploadReport:
+        """Send attachments' bytes in the time left (the records are already in): a failure here is noted
+        and the sync stands (the bytes go with the next one); only "revoked" goes on up."""
+        if not isinstance(self.link, blobs.BlobLink):
+            return blobs.UploadReport()
+        try:
+            return blobs.upload_pending(
+                self.store,
+                self.link,
+                seconds=self.blob_seconds,
+                chunk=self.blob_chunk,
+                parallel=self.blob_parallel,
+                fault=self.fault,
+            )
+        except Revoked:
+            raise
+        except CentralError as exc:
+            return blobs.UploadReport(problem=str(exc))
 
     # push ---------------------------------------------------------------------------------------------------
 

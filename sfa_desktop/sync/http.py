@@ -29,7 +29,9 @@ import certifi
 import httpx
 
 from sfa_desktop.core.access import Identity
+from sfa_desktop.protocol import blobs as blob_messages
 from sfa_desktop.protocol import messages
+from sfa_desktop.protocol.blobs import BlobState
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
@@ -163,8 +165,10 @@ class _Caller:
     def where(self) -> str:
         return self.urls[0] if len(self.urls) == 1 else ", ".join(self.urls)
 
-    def request(self, method: str, path: str, body: Any = None, token: str | None = None) -> httpx.Response:
-        with self.stream(method, path, body, token) as response:
+    def request(
+        self, method: str, path: str, body: Any = None, token: str | None = None, *, raw: bytes | None = None
+    ) -> httpx.Response:
+        with self.stream(method, path, body, token, raw=raw) as response:
             response.read()
             return response
 
@@ -177,6 +181,7 @@ class _Caller:
         token: str | None = None,
         *,
         accept_encoding: str | None = None,
+        raw: bytes | None = None,
     ) -> Iterator[httpx.Response]:
         """A request whose answer is read as it arrives (a failure reaching the server or reading the
         answer raises the sync error it stands for); an error status is raised before anything is read."""
@@ -194,6 +199,9 @@ class _Caller:
             if len(content) > COMPRESS_ABOVE:
                 content = gzip.compress(content, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
+        elif raw is not None:  # a blob's chunk: bytes as they are (photos do not compress)
+            content = raw
+            headers["Content-Type"] = "application/octet-stream"
         try:
             with self.client.stream(
                 method, f"{base}{messages.PREFIX}/{path}", content=content, headers=headers
@@ -383,6 +391,45 @@ class HttpLink:
         body = messages.encode_digests_request(territories, at_seq)
         result: dict[int, Digest] | None = self._get(messages.decode_digests, "POST", "digests", body)
         return result
+
+    # the attachments' bytes (``protocol.blobs``) ----------------------------------------------------------
+
+    def blob_status(self, hashes: Sequence[str]) -> dict[str, BlobState]:
+        found: dict[str, BlobState] = {}
+        for start in range(0, len(hashes), blob_messages.MAX_STATUS):
+            batch = list(hashes[start : start + blob_messages.MAX_STATUS])
+            found.update(
+                self._get(
+                    blob_messages.decode_status,
+                    "POST",
+                    "blobs/status",
+                    blob_messages.encode_status_request(batch),
+                )
+            )
+        return found
+
+    def blob_put(self, sha: str, offset: int, size: int, data: bytes) -> BlobState:
+        response = self._caller.request(
+            "PUT", f"blobs/{sha}?offset={offset}&size={size}", None, self.token, raw=data
+        )
+        self._rotated(response)
+        state: BlobState = _decode(
+            blob_messages.decode_state, self._caller.json(response), self._caller.where
+        )
+        return state
+
+    def blob_finalize(self, sha: str) -> BlobState:
+        response = self._caller.request("POST", f"blobs/{sha}/finalize", None, self.token)
+        self._rotated(response)
+        state: BlobState = _decode(
+            blob_messages.decode_state, self._caller.json(response), self._caller.where
+        )
+        return state
+
+    def blob_get(self, sha: str, offset: int = 0) -> bytes:
+        response = self._caller.request("GET", f"blobs/{sha}?offset={offset}", None, self.token)
+        self._rotated(response)
+        return response.content
 
     def sign_out(self) -> None:
         """Forget this device's token on the server (its data stays on the laptop)."""

@@ -19,6 +19,7 @@ from sfa_desktop.core.records.models import SYNCED_MODELS, SYNCED_TABLES
 from sfa_desktop.core.records.tables import AUDIENCE_TABLES, TERRITORY_TABLES
 from sfa_desktop.protocol.wire import to_wire
 from sfa_desktop.store import capture, search
+from sfa_desktop.store.attachments import ContentStore
 from sfa_desktop.store.database import LocalStore
 
 _MODELS = {m.__tablename__: m for m in SYNCED_MODELS}
@@ -276,6 +277,7 @@ _DERIVED = (
     "assignment_runs",
     "saved_filters",
     "undo_history",
+    "blob_transfers",
 )
 #: The full-text indexes (FTS5): their segments keep the words of deleted rows until merged away.
 _FULL_TEXT = ("search_fts", "kb_fts")
@@ -308,7 +310,8 @@ def wipe_store(store: LocalStore) -> None:
     """:func:`wipe` in one transaction (all or nothing: after it the laptop holds no synced data and no
     outbox), then leave nothing of it readable in the data folder: the deleted content is overwritten
     (``secure_delete``), the file rebuilt without its free pages (VACUUM, which cannot run inside a
-    transaction) and the write-ahead log emptied and truncated."""
+    transaction) and the write-ahead log emptied and truncated; the attachments' files are overwritten and
+    removed too."""
     with store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA secure_delete = ON")  # for this connection, outside any transaction
         conn.commit()
@@ -322,6 +325,7 @@ def wipe_store(store: LocalStore) -> None:
             conn.rollback()
             conn.exec_driver_sql("PRAGMA secure_delete = OFF")
             conn.commit()
+    ContentStore.of(store.path, store.key).wipe()
 
 
 def store_history(conn: Connection, rows: list[tuple[Any, ...]]) -> None:

@@ -33,6 +33,7 @@ from sfa_desktop.core.records.validation import ValidationError, format_phone
 from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import visit_actions
 from sfa_desktop.ui.agenda_delegate import AgendaDelegate
 from sfa_desktop.ui.agenda_model import KIND_ROLE, AgendaModel
 from sfa_desktop.ui.failures import show_problem
@@ -227,6 +228,9 @@ class TodayPage(QWidget):
         buttons.addStretch(1)
         layout.addSpacing(6)
         layout.addLayout(buttons)
+        # a visit: on site (issue 16)
+        self.visit_bar = visit_actions.VisitBar(self)
+        layout.addWidget(self.visit_bar)
         layout.addSpacing(8)
         self.script_heading = named(QLabel("SCRIPT AND INSTRUCTIONS"), "formSection")
         layout.addWidget(self.script_heading)
@@ -349,6 +353,7 @@ class TodayPage(QWidget):
     def _show_detail(self, detail: Detail | None) -> None:
         self.log_button.setEnabled(detail is not None)
         self.open_button.setEnabled(detail is not None)
+        self.visit_bar.show_for(detail)
         if detail is None:
             self.detail_kind.setText("")
             self.detail_title.setText("Choose an activity on the left.")

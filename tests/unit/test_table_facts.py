@@ -72,6 +72,8 @@ def test_the_derived_lists_are_todays_lists() -> None:
         "order_lines",
         "comments",
         "notification_reads",
+        "visit_reports",
+        "attachments",
     )
     assert {"notification_reads"} == tables.OWNER_ONLY
     assert scope.REFERENCE_TABLES == (
@@ -83,6 +85,7 @@ def test_the_derived_lists_are_todays_lists() -> None:
         "kb_articles",
         "sequence_templates",
         "territory_rules",
+        "checklist_templates",
     )
     admin_written = (*scope.REFERENCE_TABLES, "orders", "order_lines")
     assert admin_written == scope.ADMIN_WRITTEN
@@ -92,14 +95,17 @@ def test_the_derived_lists_are_todays_lists() -> None:
         "territories",
         "territory_memberships",
         "territory_rules",
+        "checklist_templates",
     }
     assert scope.MOVED_WITH_ACCOUNT == ("orders", "order_lines")
     follow_account = {"contacts", "opportunities", "activities", "sequence_enrollments", "comments"}
+    follow_account |= {"visit_reports", "attachments"}  # visits on site (issue 16)
+    follow_lead = {"activities", "sequence_enrollments", "visit_reports", "attachments"}
     assert services.FOLLOW_ACCOUNT == merges._FOLLOW_ACCOUNT == {*follow_account, "orders", "order_lines"}
-    assert services.FOLLOW_LEAD == merges._FOLLOW_LEAD == {"activities", "sequence_enrollments"}
+    assert services.FOLLOW_LEAD == merges._FOLLOW_LEAD == follow_lead
     # the same tables; the order differs (parents first now: an enrollment before the activities it makes)
     assert set(services.ACCOUNT_CHILDREN) == follow_account
-    assert set(services.LEAD_CHILDREN) == {"activities", "sequence_enrollments"}
+    assert set(services.LEAD_CHILDREN) == follow_lead
     assert tables.SEQUENCE_ENROLLMENTS == "sequence_enrollments"
 
 

@@ -148,6 +148,8 @@ class DemoData:
     kb_articles: tuple[kb_files.ArticleFile, ...]
     #: the demo's announcements as ``announcements.json`` gives them (``core.demo.announcements``)
     announcements: tuple[dict[str, Any], ...]
+    #: visit checklists (issue 16): name, segment (A, B, C or none) and items, checked as templates are
+    checklists: tuple[dict[str, Any], ...]
     #: comment threads with @mentions (``comments.json``): each on an account or an opportunity of a territory
     comment_threads: tuple[CommentThread, ...] = ()
 
@@ -301,6 +303,7 @@ class _Reader:
             self.sequence_templates(),
             self.kb_articles(),
             tuple(self.items(self.json("announcements.json"), "announcements")),
+            self.checklists(),
             self.comment_threads(),
         )
 
@@ -405,6 +408,23 @@ class _Reader:
             except sequence_templates.TemplateError as exc:
                 raise self.fail(f"template '{name}': {exc.message}") from None
         return tuple(templates)
+
+    def checklists(self) -> tuple[dict[str, Any], ...]:
+        """The visit checklists, each checked by ``core.visits.templates.parse_items``."""
+        from sfa_desktop.core.records.validation import ValidationError
+        from sfa_desktop.core.visits import templates as checklist_templates
+
+        found = self.items(self.json("checklists.json"), "checklists")
+        for number, checklist in enumerate(found, start=1):
+            name = checklist.get("name")
+            if not isinstance(name, str) or not name.strip():
+                raise self.fail(f"checklist {number} has no name.")
+            try:
+                checklist_templates.check_segment(checklist.get("segment"))
+                checklist_templates.parse_items(checklist.get("items") or [])
+            except ValidationError as exc:
+                raise self.fail(f"checklist '{name}': {exc}") from None
+        return tuple(found)
 
     def kb_articles(self) -> tuple[kb_files.ArticleFile, ...]:
         """The articles of ``kb/``, read as ``sfa central kb import`` reads them, in ``kb/order.txt``'s

@@ -172,6 +172,9 @@ def seed(
     from sfa_desktop.core.demo import kb as demo_kb
 
     counts["kb_articles"] += demo_kb.seed(session)
+    from sfa_desktop.core.demo import checklists as demo_checklists
+
+    demo_checklists.seed(session)
     counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed, tz=zone)
     counts["territory_rules"] = demo_territories.seed(session, gen.territory_ids, REGION_CODE, seed)
     from sfa_desktop.core.demo import comments as demo_comments

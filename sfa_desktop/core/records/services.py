@@ -21,7 +21,7 @@ from sfa_desktop.core import access, settings
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import lead_status, stages, tables
 from sfa_desktop.core.records.fields import ENTITIES, Entity, clean
-from sfa_desktop.core.records.models import Account, Lead, SyncedRecord, new_id, utcnow
+from sfa_desktop.core.records.models import SYNCED_MODELS, Account, Lead, SyncedRecord, new_id, utcnow
 from sfa_desktop.core.records.validation import ValidationError
 
 
@@ -41,6 +41,8 @@ LEAD_CHILDREN = tables.LEAD_CHILDREN
 #: changes)``.  The store's sessions carry the sequences' automatic exits (a converted lead or a closed deal
 #: leaves its sequences, ``core.sequences.upkeep.on_record_updated``): see ``store.database``.
 AFTER_UPDATE = "sfa_after_update"
+#: Every synced table's model (children moved or deleted with their parent need not be editable entities).
+_MODELS: dict[str, Any] = {m.__tablename__: m for m in SYNCED_MODELS}
 
 
 def entity(key: str) -> Entity:
@@ -229,7 +231,7 @@ def _move_children(
     """Give the parent's records its new territory (a lead's: only those that have no account)."""
     now = utcnow()
     for child in children:
-        model: Any = ENTITIES[child].model
+        model: Any = _MODELS[child]
         condition = sa.and_(getattr(model, parent) == parent_id, model.territory_id.is_not(territory_id))
         if parent == "lead_id":
             condition = sa.and_(condition, model.account_id.is_(None))
@@ -250,10 +252,10 @@ def delete(session: Session, kind: str, record_id: str) -> int:
     count = 1
     if kind == "accounts":
         for child in ACCOUNT_CHILDREN:
-            model = ENTITIES[child].model
+            model = _MODELS[child]
             result = session.execute(
                 sa.update(model)
-                .where(model.account_id == record_id, model.deleted_at.is_(None))  # type: ignore[attr-defined]
+                .where(model.account_id == record_id, model.deleted_at.is_(None))
                 .values(deleted_at=now, updated_at=now)
                 .execution_options(synchronize_session="fetch")
             )

@@ -1,0 +1,306 @@
+"""Visit checklists (issue 16): the items a rep answers on site, and which template a visit uses.
+
+A template's ``items`` is a JSON list of objects ``{"key", "label", "type", "required", "min", "max"}``;
+``type`` is one of yes/no (``yesno``), ``number`` (optionally within ``min`` .. ``max``), ``text`` and
+``photo`` (answered by attaching photos).  Templates are reference data (``ChecklistTemplate``) that managers
+and admins write; the one for a visit is the active template of the account's segment (A, B, C), else the
+company's default (a template without a segment), else :data:`BUILT_IN`.
+
+The account's segment comes from a function handed in (:data:`SegmentOf`): the segment column belongs to
+the service levels (another part of issue 16); until it is wired, :func:`no_segment` says "none" and the
+default template applies.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core.records.models import ChecklistTemplate
+from sfa_desktop.core.records.validation import ValidationError
+
+TYPES = ("yesno", "number", "text", "photo")
+TYPE_LABELS = {"yesno": "yes/no", "number": "number", "text": "text", "photo": "photo"}
+SEGMENTS = ("A", "B", "C")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_YES = frozenset({"yes", "y", "true", "1", "on"})
+_NO = frozenset({"no", "n", "false", "0", "off"})
+
+#: The account's segment (A, B, C) or None: see the module's docstring.
+SegmentOf = Callable[[Session, str], "str | None"]
+
+
+def no_segment(session: Session, account_id: str) -> str | None:
+    """Every account without a segment: the default template applies."""
+    return None
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"key": self.key, "label": self.label, "type": self.type}
+        found["required"] = self.required
+        if self.min is not None:
+            found["min"] = self.min
+        if self.max is not None:
+            found["max"] = self.max
+        return found
+
+    def describe(self) -> str:
+        """'number, required, 0 to 100', for the command line."""
+        parts = [TYPE_LABELS[self.type], "required" if self.required else "optional"]
+        if self.min is not None or self.max is not None:
+            low = "" if self.min is None else f"{self.min:g}"
+            high = "" if self.max is None else f"{self.max:g}"
+            parts.append(f"{low} to {high}".strip())
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Template:
+    """The checklist a visit uses: ``template_id`` None for the built-in one."""
+
+    template_id: str | None
+    name: str
+    segment: str | None
+    items: tuple[Item, ...]
+
+    def item(self, key: str) -> Item:
+        for item in self.items:
+            if item.key == key:
+                return item
+        known = ", ".join(i.key for i in self.items)
+        raise ValidationError({key: f"The checklist '{self.name}' has no item '{key}' (its items: {known})."})
+
+
+BUILT_IN = Template(
+    None,
+    "Standard visit",
+    None,
+    (
+        Item("met_customer", "Met the customer", "yesno", required=True),
+        Item("order_taken", "Order taken", "yesno", required=True),
+        Item("notes", "What was discussed", "text"),
+        Item("photo", "Photo of the display", "photo"),
+    ),
+)
+
+
+def _number(raw: Any, where: str) -> float | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ValidationError({where: f"{where}: give a number, not {raw!r}."})
+    if not math.isfinite(raw):
+        raise ValidationError({where: f"{where}: give a finite number."})
+    return float(raw)
+
+
+def parse_items(raw: str | Sequence[Mapping[str, Any]]) -> tuple[Item, ...]:
+    """A template's items from JSON (or the decoded list), checked as a whole: unique keys of lower-case
+    letters, digits and underscores, a label, a known type, a range only on numbers and in order."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else list(raw)
+    except json.JSONDecodeError as exc:
+        raise ValidationError({"items": f"The checklist items are not valid JSON ({exc.msg})."}) from None
+    if not isinstance(data, list) or not data:
+        raise ValidationError({"items": "A checklist needs at least one item."})
+    items: list[Item] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(data, start=1):
+        where = f"item {number}"
+        if not isinstance(entry, Mapping):
+            raise ValidationError({where: f"{where}: give an object with key, label and type."})
+        key = str(entry.get("key") or "").strip()
+        if not _KEY.match(key):
+            raise ValidationError(
+                {where: f"{where}: the key '{key}' must start with a letter, then a-z, 0-9, _ (40 at most)."}
+            )
+        if key in seen:
+            raise ValidationError({where: f"{where}: the key '{key}' is used twice."})
+        seen.add(key)
+        label = str(entry.get("label") or "").strip()
+        if not label:
+            raise ValidationError({where: f"{where} ({key}): give a label."})
+        kind = str(entry.get("type") or "").strip().lower().replace("/", "").replace("-", "")
+        if kind not in TYPES:
+            raise ValidationError({where: f"{where} ({key}): the type must be one of {', '.join(TYPES)}."})
+        low, high = _number(entry.get("min"), where), _number(entry.get("max"), where)
+        if (low is not None or high is not None) and kind != "number":
+            raise ValidationError({where: f"{where} ({key}): only a number item has a range."})
+        if low is not None and high is not None and low > high:
+            raise ValidationError(
+                {where: f"{where} ({key}): the minimum {low:g} is above the maximum {high:g}."}
+            )
+        items.append(Item(key, label[:200], kind, bool(entry.get("required")), low, high))
+    return tuple(items)
+
+
+def items_json(items: Sequence[Item]) -> str:
+    return json.dumps([i.as_json() for i in items], separators=(",", ":"))
+
+
+def check_segment(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    segment = value.strip().upper()
+    if segment not in SEGMENTS:
+        raise ValidationError({"segment": f"The segment must be one of {', '.join(SEGMENTS)} (or none)."})
+    return segment
+
+
+def _of(row: ChecklistTemplate) -> Template:
+    return Template(row.id, row.name, row.segment, parse_items(row.items))
+
+
+def template_by_id(session: Session, template_id: str | None) -> Template:
+    if template_id is None:
+        return BUILT_IN
+    row = session.get(ChecklistTemplate, template_id)
+    return BUILT_IN if row is None else _of(row)
+
+
+def for_segment(session: Session, segment: str | None) -> Template:
+    """The active template of this segment, else the default (no segment), else the built-in one; among
+    several, the one named first."""
+    live = select(ChecklistTemplate).where(
+        ChecklistTemplate.deleted_at.is_(None), ChecklistTemplate.active.is_(True)
+    )
+    for wanted in (segment, None) if segment is not None else (None,):
+        query = live.where(
+            ChecklistTemplate.segment == wanted if wanted is not None else ChecklistTemplate.segment.is_(None)
+        )
+        row = session.execute(query.order_by(ChecklistTemplate.name, ChecklistTemplate.id).limit(1)).scalar()
+        if row is not None:
+            return _of(row)
+    return BUILT_IN
+
+
+def all_templates(session: Session) -> list[Template]:
+    rows = session.execute(
+        select(ChecklistTemplate)
+        .where(ChecklistTemplate.deleted_at.is_(None))
+        .order_by(ChecklistTemplate.segment.is_(None), ChecklistTemplate.segment, ChecklistTemplate.name)
+    ).scalars()
+    return [_of(r) for r in rows]
+
+
+def save_template(
+    session: Session, name: str, segment: str | None, items: str, *, active: bool = True
+) -> Template:
+    """Add a checklist template, or replace the one of that name (its items checked as a whole)."""
+    from sfa_desktop.core import access
+
+    who = access.user_of(session)
+    if not access.may_write_reference(who, ChecklistTemplate.__tablename__):
+        assert who is not None
+        raise access.refusal(who, ChecklistTemplate.__tablename__, "visit checklists")
+    title = name.strip()
+    if not title:
+        raise ValidationError({"name": "Give the checklist a name."})
+    parsed = parse_items(items)
+    found = session.execute(
+        select(ChecklistTemplate).where(
+            ChecklistTemplate.name == title, ChecklistTemplate.deleted_at.is_(None)
+        )
+    ).scalar()
+    row = found or ChecklistTemplate(name=title[:200])
+    row.segment = check_segment(segment)
+    row.items = items_json(parsed)
+    row.active = active
+    if found is None:
+        session.add(row)
+    session.flush()
+    return _of(row)
+
+
+# -- answers ------------------------------------------------------------------------------------------------
+
+
+def parse_answer(item: Item, raw: str) -> Any:
+    """A typed answer from what a person typed (the command line: ``--answer ITEM=VALUE``)."""
+    text = raw.strip()
+    if item.type == "yesno":
+        if text.lower() in _YES:
+            return True
+        if text.lower() in _NO:
+            return False
+        raise ValidationError({item.key: f"{item.label}: answer yes or no, not '{raw}'."})
+    if item.type == "number":
+        try:
+            return float(text.replace(",", ".")) if text else None
+        except ValueError:
+            raise ValidationError({item.key: f"{item.label}: '{raw}' is not a number."}) from None
+    if item.type == "photo":
+        raise ValidationError({item.key: f"{item.label}: attach a photo (--photo {item.key}=FILE)."})
+    return text or None
+
+
+def check_answers(
+    template: Template, answers: Mapping[str, Any], photos: Mapping[str, int], *, complete: bool
+) -> dict[str, Any]:
+    """The answers cleaned (types, number ranges) and, when ``complete`` (submitting the report), every
+    required item answered (a photo item by at least one photo in ``photos``).  One ValidationError names
+    every problem; nothing is written."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    known = {i.key for i in template.items}
+    for key in answers:
+        if key not in known:
+            errors[key] = f"The checklist '{template.name}' has no item '{key}'."
+    for item in template.items:
+        value = answers.get(item.key)
+        if item.type == "photo":
+            if complete and item.required and photos.get(item.key, 0) == 0:
+                errors[item.key] = f"{item.label}: a photo is required."
+            continue
+        if isinstance(value, str) and item.type != "text":
+            try:
+                value = parse_answer(item, value) if value.strip() else None
+            except ValidationError as exc:
+                errors.update(exc.errors)
+                continue
+        if value is None or value == "":
+            if complete and item.required:
+                errors[item.key] = f"{item.label}: an answer is required."
+            continue
+        if item.type == "yesno" and not isinstance(value, bool):
+            errors[item.key] = f"{item.label}: answer yes or no."
+        elif item.type == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                errors[item.key] = f"{item.label}: give a number."
+            elif item.min is not None and value < item.min:
+                errors[item.key] = f"{item.label}: {value:g} is below the minimum {item.min:g}."
+            elif item.max is not None and value > item.max:
+                errors[item.key] = f"{item.label}: {value:g} is above the maximum {item.max:g}."
+            else:
+                cleaned[item.key] = value
+                continue
+        elif item.type == "text":
+            text = str(value).strip()
+            if len(text) > 4000:
+                errors[item.key] = f"{item.label}: keep it under 4,000 characters."
+            elif text:
+                cleaned[item.key] = text
+            elif complete and item.required:
+                errors[item.key] = f"{item.label}: an answer is required."
+            continue
+        if item.key not in errors:
+            cleaned[item.key] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

@@ -1,0 +1,218 @@
+"""Visit reports with photos made offline reach the company store and the manager's laptop (issue 16, item 4):
+records first, the photos' bytes after them in resumable chunks, fetched on demand elsewhere, read only by
+those who see a record naming them (the server's check, and row-level security behind it on PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from sfa_desktop.ops import visits
+from sfa_desktop.protocol.blobs import BlobState
+from sfa_desktop.protocol.errors import CentralError, Unreachable
+from sfa_desktop.server.blob_files import BlobFolder
+from tests.integration.sync_harness import Laptop, World, world_fixture
+
+CHUNK = 64 * 1024
+
+
+@pytest.fixture
+def pg_world(pg_url: str, tmp_path: Path) -> Iterator[World]:
+    yield from world_fixture("postgresql", tmp_path, pg_url)
+
+
+def _visit(lap: Laptop, territory: str, name: str) -> str:
+    account = lap.create("accounts", {"name": name, "territory_id": lap.territory(territory)})
+    return lap.create("activities", {"kind": "visit", "subject": f"Visit {name}", "account_id": account})
+
+
+class CutAfter:
+    """The laptop's fault hook: the connection drops after ``chunks`` chunks were sent."""
+
+    def __init__(self, chunks: int) -> None:
+        self.left = chunks
+
+    def __call__(self, point: str) -> None:
+        if point == "blob.chunk_sent":
+            self.left -= 1
+            if self.left < 0:
+                raise Unreachable("The sync server cannot be reached (injected).")
+
+
+def _offsets(lap: Laptop) -> list[int]:
+    """Record the offsets of the chunks the laptop sends from now on."""
+    sent: list[int] = []
+    real = lap.link.blob_put
+
+    def put(sha: str, offset: int, size: int, data: bytes) -> BlobState:
+        sent.append(offset)
+        return real(sha, offset, size, data)
+
+    lap.link.blob_put = put  # type: ignore[method-assign]
+    return sent
+
+
+def test_photos_made_offline_reach_the_store_resume_and_are_fetched_by_who_may(
+    pg_world: World, tmp_path: Path
+) -> None:
+    world = pg_world
+    ann, mgr, bob = world.laptop("ann"), world.laptop("mgr"), world.laptop("bob")
+    ann.engine.blob_chunk = CHUNK
+    ann.engine.blob_parallel = 1  # one blob at a time: the cut falls in the big photo, after its third chunk
+    activity = _visit(ann, "NE", "Harbor Foods")
+    big = tmp_path / "shelf.jpg"
+    big.write_bytes(os.urandom(10 * CHUNK + 123))
+    small = tmp_path / "front.jpg"
+    small.write_bytes(os.urandom(CHUNK // 2))
+    visits.check_in(ann.store, activity)
+    view = visits.save_report(
+        ann.store,
+        activity,
+        {"met_customer": True, "order_taken": False},
+        photos=[("photo", big), ("photo", small)],
+        submit=True,
+        outcome="completed",
+    )
+    shelf = next(a for a in view.attachments if a.file_name == "shelf.jpg")
+
+    # the connection drops after three chunks of the first photo: the records are in all the same
+    ann.engine.fault = CutAfter(3)
+    report = ann.sync()
+    assert "cannot be reached" in (report.blobs.problem or "")
+    assert world.central_row("visit_reports", str(view.report_id)) is not None
+    assert world.central_row("attachments", shelf.id) is not None
+    with world.central.connect() as cc:
+        received = cc.execute(
+            text("SELECT received_bytes, complete FROM blobs WHERE sha256 = :s"), {"s": shelf.sha256}
+        ).one()
+    assert tuple(received) == (4 * CHUNK, False)  # the fourth chunk was written, its answer lost
+
+    # records keep syncing while the upload waits
+    ann.engine.fault = CutAfter(0)
+    later = ann.create("accounts", {"name": "Late Account", "territory_id": ann.territory("NE")})
+    ann.sync()
+    assert world.central_row("accounts", later) is not None
+
+    # the next sync resumes from the last chunk the store holds
+    ann.engine.fault = ann.faults
+    sent = _offsets(ann)
+    report = ann.sync()
+    assert report.blobs.problem is None
+    assert report.blobs.uploaded == 2
+    assert sent[0] >= 4 * CHUNK
+    assert 0 not in sent[: len(sent) - 1]  # the big photo never started again (the small one is one chunk)
+    with world.central.connect() as cc:
+        assert cc.execute(text("SELECT count(*) FROM blobs WHERE complete")).scalar() == 2
+    assert ann.scalar("SELECT count(*) FROM blob_transfers WHERE uploaded_at IS NOT NULL") == 2
+
+    # the manager's laptop sees the report and fetches the photo on demand
+    mgr.sync()
+    listed = {a.id: a for a in visits.list_attachments(mgr.store)}
+    assert shelf.id in listed
+    assert not listed[shelf.id].here
+    _view, data = visits.attachment_bytes(mgr.store, shelf.id, fetch=lambda _store: nullcontext(mgr.link))
+    assert data == big.read_bytes()
+    assert visits.attachment_view(mgr.store, shelf.id).here
+
+    # bob (another territory) cannot read it: the server says no, and row-level security hides it too
+    bob.sync()
+    assert visits.list_attachments(bob.store) == []
+    with pytest.raises(CentralError, match="No attachment you may see"):
+        bob.link.blob_get(shelf.sha256)
+    assert bob.link.blob_status([shelf.sha256]) == {}
+    with world.acting_as("bob") as cc:
+        assert cc.execute(text("SELECT count(*) FROM blobs")).scalar() == 0
+        assert cc.execute(text("SELECT count(*) FROM blob_chunks")).scalar() == 0
+    with world.acting_as("mgr") as cc:
+        assert cc.execute(text("SELECT count(*) FROM blobs")).scalar() == 2
+
+    # the same photo on another visit of ann's costs nothing; on cat's, one status request
+    again = _visit(ann, "NE", "Harbor Foods East")
+    visits.attach(ann.store, again, big)
+    sent.clear()
+    report = ann.sync()
+    assert report.blobs.uploaded == 0
+    assert sent == []
+    cat = world.laptop("cat")
+    visits.attach(cat.store, _visit(cat, "MA", "Delta Market"), big)
+    cat_sent = _offsets(cat)
+    report = cat.sync()
+    assert report.blobs.known == 1
+    assert report.blobs.uploaded == 0
+    assert cat_sent == []
+
+
+def test_bytes_that_do_not_match_their_hash_are_refused(pg_world: World, tmp_path: Path) -> None:
+    world = pg_world
+    ann = world.laptop("ann")
+    activity = _visit(ann, "NE", "Harbor Foods")
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(os.urandom(1000))
+    shelf = visits.attach(ann.store, activity, photo)
+    ann.engine.blob_seconds = 0  # the records only
+    ann.sync()
+    # sent whole: checked on arrival, nothing kept
+    with pytest.raises(CentralError, match="do not match their hash"):
+        ann.link.blob_put(shelf.sha256, 0, 1000, os.urandom(1000))
+    with world.central.connect() as cc:
+        assert cc.execute(text("SELECT count(*) FROM blobs")).scalar() == 0
+    # sent in chunks: checked at the end, then dropped so that the upload starts again
+    wrong = os.urandom(1000)
+    assert ann.link.blob_put(shelf.sha256, 0, 1000, wrong[:600]) == BlobState(1000, 600, False)
+    assert ann.link.blob_put(shelf.sha256, 600, 1000, wrong[600:]) == BlobState(1000, 1000, False)
+    with pytest.raises(CentralError, match="do not match their hash"):
+        ann.link.blob_finalize(shelf.sha256)
+    with world.central.connect() as cc:
+        assert cc.execute(text("SELECT received_bytes FROM blobs")).scalar() == 0
+        assert cc.execute(text("SELECT count(*) FROM blob_chunks")).scalar() == 0
+    ann.engine.blob_seconds = None
+    assert ann.sync().blobs.uploaded == 1
+    assert ann.link.blob_get(shelf.sha256) == photo.read_bytes()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    yield from world_fixture("sqlite", tmp_path, None)
+
+
+def test_a_server_given_a_folder_keeps_the_bytes_there(world: World, tmp_path: Path) -> None:
+    """sfa-server --blobs DIR: the rows in the store, the bytes in the folder (whole and in chunks), read
+    back by who may; a chunked upload that does not match its hash is dropped."""
+    folder = BlobFolder(tmp_path / "blobs")
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    ann.service.blob_folder = mgr.service.blob_folder = folder
+    ann.engine.blob_chunk = CHUNK
+    activity = _visit(ann, "NE", "Harbor Foods")
+    whole, chunked = tmp_path / "whole.jpg", tmp_path / "chunked.jpg"
+    whole.write_bytes(os.urandom(CHUNK // 3))
+    chunked.write_bytes(os.urandom(3 * CHUNK + 5))
+    view = visits.save_report(ann.store, activity, {}, photos=[("photo", whole), ("photo", chunked)])
+    assert ann.sync().blobs.uploaded == 2
+    for path in (whole, chunked):
+        sha = next(a.sha256 for a in view.attachments if a.file_name == path.name)
+        assert folder.final(sha).read_bytes() == path.read_bytes()
+    assert world.count("blob_chunks") == 0
+    assert world.count("blobs", complete=True) == 2
+    assert not any((tmp_path / "blobs" / "partial").iterdir())
+    mgr.sync()
+    shelf = next(a for a in view.attachments if a.file_name == "chunked.jpg")
+    _view, data = visits.attachment_bytes(mgr.store, shelf.id, fetch=lambda _store: nullcontext(mgr.link))
+    assert data == chunked.read_bytes()
+
+    other = tmp_path / "other.jpg"
+    other.write_bytes(os.urandom(2 * CHUNK))
+    sha = visits.attach(ann.store, activity, other).sha256
+    ann.engine.blob_seconds = 0
+    ann.sync()
+    wrong = os.urandom(2 * CHUNK)
+    ann.link.blob_put(sha, 0, 2 * CHUNK, wrong[:CHUNK])
+    ann.link.blob_put(sha, CHUNK, 2 * CHUNK, wrong[CHUNK:])
+    with pytest.raises(CentralError, match="do not match their hash"):
+        ann.link.blob_finalize(sha)
+    assert not folder.partial(sha).exists()
+    assert not folder.final(sha).exists()
