@@ -201,3 +201,12 @@ def notification_events(
         if user_id is None:
             return []
         return events.notification_events(session, user_id, since)
+
+
+def activity_account(store: LocalStore, activity_id: str) -> tuple[str, str] | None:
+    """(account id, "visit: subject") of an activity about an account; None when it is about none."""
+    with store.reading() as session:
+        found = session.get(Activity, activity_id)
+        if found is None or found.account_id is None or found.deleted_at is not None:
+            return None
+        return found.account_id, f"{found.kind}: {found.subject}"

@@ -58,6 +58,9 @@ class DemoSummary:
     duplicates: int = 0
     kb_articles: int = 0
     territory_rules: int = 0
+    #: Customer requests and complaints, and their comments (issue 15).
+    service_requests: int = 0
+    request_comments: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -170,4 +173,7 @@ def seed(
     counts["kb_articles"] += demo_kb.seed(session)
     counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed, tz=zone)
     counts["territory_rules"] = demo_territories.seed(session, gen.territory_ids, REGION_CODE, seed)
+    from sfa_desktop.core.demo import requests as demo_requests
+
+    counts.update(demo_requests.seed(session, today=gen.today, seed=seed, tz=zone))
     return DemoSummary(**counts)
