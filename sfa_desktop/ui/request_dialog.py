@@ -42,6 +42,12 @@ _LABELS = {
 }
 
 
+def _line(field: str, message: str) -> str:
+    """'Label: message', the label said once."""
+    label = _LABELS.get(field, field)
+    return message if message.startswith(f"{label}: ") else f"{label}: {message}"
+
+
 class NewRequestDialog(QDialog):
     """``raised(request_id)`` fires once the request is saved."""
 
@@ -157,7 +163,7 @@ class NewRequestDialog(QDialog):
         try:
             made = ops.raise_request(self.store, **values)
         except ValidationError as exc:
-            self.show_error([f"{_LABELS.get(k, k)}: {m.split(': ', 1)[-1]}" for k, m in exc.errors.items()])
+            self.show_error([_line(k, m) for k, m in exc.errors.items()])
             return
         except UserError as exc:
             self.show_error([str(exc)])

@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from sfa_desktop.core.requests.listing import RequestRow
+from sfa_desktop.core.requests.sla import span
 
 Index = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -33,12 +34,12 @@ def sla_text(row: RequestRow) -> str:
     if level.done:
         return "done"
     if level.answer_overdue:
-        return f"answer {level.to_answer - level.answer_hours:.0f} h late"
+        return f"answer {span(level.to_answer - level.answer_hours)} late"
     if level.resolve_overdue:
-        return f"{level.to_resolve - level.resolve_hours:.0f} h overdue"
+        return f"{span(level.to_resolve - level.resolve_hours)} overdue"
     if not level.answered:
-        return f"answer in {level.answer_hours - level.to_answer:.0f} h"
-    return f"due in {level.resolve_hours - level.to_resolve:.0f} h"
+        return f"answer in {span(level.answer_hours - level.to_answer)}"
+    return f"due in {span(level.resolve_hours - level.to_resolve)}"
 
 
 class RequestsModel(QAbstractTableModel):
@@ -83,8 +84,10 @@ class RequestsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 7:
                 return row.level.describe()
-            if column == 2:
-                return row.subject
+            if column == 0:
+                return row.raised_at.astimezone().strftime("Raised %Y-%m-%d %H:%M")
+            if column in (1, 2):
+                return row.account if column == 1 else row.subject
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 7:
@@ -102,7 +105,7 @@ class RequestsModel(QAbstractTableModel):
 
     def _text(self, row: RequestRow, column: int) -> str:
         if column == 0:
-            return row.raised_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            return row.raised_at.astimezone().strftime("%d %b %H:%M")
         values = (
             "",
             row.account,

@@ -339,10 +339,11 @@ class RequestsPage(QWidget):
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         head.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 120), (1, 170), (3, 76), (4, 70), (5, 130), (6, 120), (7, 120)):
+        for column, width in ((0, 96), (1, 170), (3, 84), (4, 76), (5, 128), (6, 118), (7, 116)):
             self.table.setColumnWidth(column, width)
+        head.setMinimumSectionSize(48)
         self.detail = RequestDetail(self.store, self)
-        self.detail.setMinimumWidth(360)
+        self.detail.setMinimumWidth(340)
         self.empty = named(QLabel(), "emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -356,6 +357,7 @@ class RequestsPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([980, 420])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -45,6 +45,11 @@ def hours(start: dt.datetime, end: dt.datetime) -> float:
     return (end - start).total_seconds() / 3600.0
 
 
+def span(value: float) -> str:
+    """Hours for people: '5 h' up to two days, then '13 d'."""
+    return f"{value:.0f} h" if value < 48 else f"{value / 24:.0f} d"
+
+
 @dataclass(frozen=True)
 class Sla:
     """Where one request stands against its targets at ``now``."""
@@ -85,14 +90,14 @@ class Sla:
         """One line for people: 'answer overdue by 3 h', 'resolve due in 40 h', 'resolved in 20 h'..."""
         if self.done:
             within = "within" if self.resolved_in_time else "over"
-            return f"resolved in {self.to_resolve:.0f} h ({within} the {self.resolve_hours:.0f} h target)"
+            return f"resolved in {span(self.to_resolve)} ({within} the {span(self.resolve_hours)} target)"
         if self.answer_overdue:
-            return f"answer overdue by {self.to_answer - self.answer_hours:.0f} h"
+            return f"answer overdue by {span(self.to_answer - self.answer_hours)}"
         if self.resolve_overdue:
-            return f"resolution overdue by {self.to_resolve - self.resolve_hours:.0f} h"
+            return f"resolution overdue by {span(self.to_resolve - self.resolve_hours)}"
         if not self.answered:
-            return f"answer due in {self.answer_hours - self.to_answer:.0f} h"
-        return f"resolution due in {self.resolve_hours - self.to_resolve:.0f} h"
+            return f"answer due in {span(self.answer_hours - self.to_answer)}"
+        return f"resolution due in {span(self.resolve_hours - self.to_resolve)}"
 
 
 def measure(
