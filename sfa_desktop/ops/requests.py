@@ -53,6 +53,21 @@ def list_requests(
         return listing.query_rows(session, filters, user_id, targets=TARGETS, now=now)
 
 
+def find_requests(
+    store: LocalStore, filters: listing.Filters, *, now: dt.datetime | None = None
+) -> listing.Found:
+    """The ids of the matching requests and which are overdue (the Requests page's list)."""
+    with store.reading() as session:
+        user_id = access.signed_in(session)[0]
+        return listing.find(session, filters, user_id, targets=TARGETS, now=now)
+
+
+def request_rows(store: LocalStore, ids: list[str]) -> dict[str, listing.RequestRow]:
+    """The rows of these requests (a page of the list)."""
+    with store.reading() as session:
+        return listing.rows_for(session, ids, targets=TARGETS)
+
+
 def request_id(store: LocalStore, given: str) -> str:
     """The id of the request ``given`` names (its id or the start of it)."""
     return resolve_id(store, ServiceRequest.__tablename__, "request", given)

@@ -7,9 +7,10 @@ it between "in progress" and "waiting on customer")."""
 from __future__ import annotations
 
 import html
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,6 +42,8 @@ from sfa_desktop.ui.request_dialog import NewRequestDialog
 from sfa_desktop.ui.requests_model import ID_ROLE, RequestsModel
 from sfa_desktop.ui.widgets import named
 
+#: Typing pauses this long before the list filters (as the record lists do).
+FILTER_DELAY_MS = 150
 _WHOSE = (
     ("Everyone's", listing.EVERYONE),
     ("Raised by me", listing.MINE),
@@ -365,7 +368,11 @@ class RequestsPage(QWidget):
         layout.addWidget(top)
         layout.addWidget(splitter, 1)
 
-        self.search.textChanged.connect(lambda _t: self.refresh())
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._filter_timer.start())
         for combo in (self.status, self.category, self.whose):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.overdue.toggled.connect(lambda _b: self.refresh())
@@ -386,9 +393,10 @@ class RequestsPage(QWidget):
         """Query the list again with the filters (as the person types), keeping ``keep`` (or the request on
         screen) selected when it is still listed."""
         keep = keep or self.detail.request_id
-        rows = ops.list_requests(self.store, self.filters())
-        self.model.set_rows(rows)
-        overdue = sum(1 for r in rows if r.overdue)
+        found = ops.find_requests(self.store, self.filters())
+        self.model.set_found(found, partial(ops.request_rows, self.store))
+        rows = found.ids
+        overdue = len(found.overdue)
         noun = "request" if len(rows) == 1 else "requests"
         self.count_label.setText(f"{len(rows):,} {noun}" + (f" · {overdue:,} overdue" if overdue else ""))
         self.empty.setText(

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache, partial
+from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import Select, String, bindparam, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from sfa_desktop.core.records.models import (
@@ -68,29 +70,154 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def query_rows(
+def _filtered(query: Select, filters: Filters, user_id: str | None) -> Select:  # type: ignore[type-arg]
+    r = ServiceRequest
+    if filters.status == OPEN:
+        query = query.where(r.status.not_in(sla.DONE))
+    elif filters.status != ANY:
+        query = query.where(r.status == filters.status)
+    if filters.category:
+        query = query.where(r.category == filters.category)
+    if filters.whose == MINE:
+        query = query.where(r.raised_by_id == user_id)
+    elif filters.whose == ASSIGNED:
+        query = query.where(r.assigned_to_id == user_id)
+    words = filters.text.split()
+    if words:
+        names = select(Account.id)
+        for word in words:
+            pattern = _like(word)
+            # SQLite's LIKE folds ASCII case, as the other lists' filters do
+            query = query.where(
+                or_(
+                    r.subject.like(pattern, escape="\\"),
+                    r.description.like(pattern, escape="\\"),
+                    r.category.like(pattern, escape="\\"),
+                    r.account_id.in_(names.where(Account.name.like(pattern, escape="\\"))),
+                )
+            )
+    return query
+
+
+_STAMP = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@dataclass(frozen=True)
+class Found:
+    """The requests matching the filters, newest first: their ids and which of them are overdue (the list
+    holds these; :func:`rows_for` reads the rows on screen)."""
+
+    ids: list[str]
+    overdue: frozenset[str]
+
+
+def find(
     session: Session,
     filters: Filters,
     user_id: str | None,
     *,
     targets: sla.Targets = sla.default_targets,
     now: dt.datetime | None = None,
-    request_id: str | None = None,
-) -> list[RequestRow]:
-    """The live requests on this laptop matching ``filters`` (``user_id``: whose "mine" is)."""
+) -> Found:
+    """The live requests on this laptop matching ``filters`` (``user_id``: whose "mine" is), with their
+    service-level flags: one light query, times compared as the text SQLite stores (no parsing), the
+    targets asked once per account."""
+    now = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
+    t = ServiceRequest.__table__.c
+    text_of = partial(type_coerce, type_=String)
+    query = _filtered(
+        select(
+            t.id,
+            t.account_id,
+            t.status,
+            text_of(t.created_at),
+            text_of(t.first_answered_at),
+        )
+        .where(t.deleted_at.is_(None))
+        .order_by(t.created_at.desc(), t.id),
+        filters,
+        user_id,
+    )
+    lookup = sla.cached(targets)
+    cutoffs: dict[str, tuple[str, str]] = {}
+    ids: list[str] = []
+    overdue: set[str] = set()
+    for request_id, account_id, status, raised, answered in session.execute(query):
+        late = False
+        if status not in sla.DONE:
+            cutoff = cutoffs.get(account_id)
+            if cutoff is None:
+                answer_hours, resolve_hours = lookup(session, account_id)
+                cutoff = (
+                    (now - dt.timedelta(hours=answer_hours)).strftime(_STAMP),
+                    (now - dt.timedelta(hours=resolve_hours)).strftime(_STAMP),
+                )
+                cutoffs[account_id] = cutoff
+            late = raised < cutoff[1] or (answered is None and raised < cutoff[0])
+        if filters.overdue and not late:
+            continue
+        ids.append(request_id)
+        if late:
+            overdue.add(request_id)
+    return Found(ids, frozenset(overdue))
+
+
+def rows_for(
+    session: Session,
+    ids: list[str],
+    *,
+    targets: sla.Targets = sla.default_targets,
+    now: dt.datetime | None = None,
+) -> dict[str, RequestRow]:
+    """The rows of these requests (a page of a list), with names, comment counts and service levels."""
     now = now or utcnow()
+    if not ids:
+        return {}
+    query = _rows_query()
+    lookup = sla.cached(targets)
+    found: dict[str, RequestRow] = {}
+    for row in session.execute(query, {"ids": ids}):
+        measured = sla.measure(row[14], row[15], row[16], row[7], lookup(session, row[2]), now)
+        found[row[0]] = RequestRow(
+            id=row[0],
+            subject=row[1],
+            account_id=row[2],
+            account=row[3],
+            contact=row[4],
+            category=row[5],
+            severity=row[6],
+            status=row[7],
+            raised_by=row[8],
+            raised_by_id=row[9],
+            assigned_to=row[10],
+            assigned_to_id=row[11],
+            territory=row[12],
+            territory_id=row[13],
+            raised_at=row[14],
+            first_answered_at=row[15],
+            resolved_at=row[16],
+            comments=int(row[17]),
+            level=measured,
+        )
+    return found
+
+
+@cache
+def _rows_query() -> Select:  # type: ignore[type-arg]
+    """The statement that reads rows by id (built once: building it costs more than running it)."""
     r = ServiceRequest
     raiser, assignee = aliased(User), aliased(User)
+    wanted: Any = bindparam("ids", expanding=True)
     counts = (
         select(RequestComment.request_id, func.count().label("n"))
-        .where(RequestComment.deleted_at.is_(None))
+        .where(RequestComment.deleted_at.is_(None), RequestComment.request_id.in_(wanted))
         .group_by(RequestComment.request_id)
         .subquery()
     )
     contact_name = func.trim(
         func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, "")
     )
-    query = (
+    return (
         select(
             r.id,
             r.subject,
@@ -118,60 +245,32 @@ def query_rows(
         .outerjoin(assignee, assignee.id == r.assigned_to_id)
         .outerjoin(Territory, Territory.id == r.territory_id)
         .outerjoin(counts, counts.c.request_id == r.id)
-        .where(r.deleted_at.is_(None))
-        .order_by(r.created_at.desc(), r.id)
+        .where(r.id.in_(wanted))
     )
+
+
+#: Rows read at a time (a list's page).
+PAGE = 200
+
+
+def query_rows(
+    session: Session,
+    filters: Filters,
+    user_id: str | None,
+    *,
+    targets: sla.Targets = sla.default_targets,
+    now: dt.datetime | None = None,
+    request_id: str | None = None,
+) -> list[RequestRow]:
+    """Every matching request's row, newest first (the command line; the window reads pages)."""
+    now = now or utcnow()
     if request_id is not None:
-        query = query.where(r.id == request_id)
-    if filters.status == OPEN:
-        query = query.where(r.status.not_in(sla.DONE))
-    elif filters.status != ANY:
-        query = query.where(r.status == filters.status)
-    if filters.category:
-        query = query.where(r.category == filters.category)
-    if filters.whose == MINE:
-        query = query.where(r.raised_by_id == user_id)
-    elif filters.whose == ASSIGNED:
-        query = query.where(r.assigned_to_id == user_id)
-    for word in filters.text.split():
-        pattern = _like(word)
-        query = query.where(
-            or_(
-                r.subject.ilike(pattern, escape="\\"),
-                Account.name.ilike(pattern, escape="\\"),
-                r.description.ilike(pattern, escape="\\"),
-                cast(r.category, String).ilike(pattern, escape="\\"),
-            )
-        )
-    lookup = sla.cached(targets)
+        return list(rows_for(session, [request_id], targets=targets, now=now).values())
+    ids = find(session, filters, user_id, targets=targets, now=now).ids
     rows: list[RequestRow] = []
-    for row in session.execute(query):
-        measured = sla.measure(row[14], row[15], row[16], row[7], lookup(session, row[2]), now)
-        if filters.overdue and not measured.overdue:
-            continue
-        rows.append(
-            RequestRow(
-                id=row[0],
-                subject=row[1],
-                account_id=row[2],
-                account=row[3],
-                contact=row[4],
-                category=row[5],
-                severity=row[6],
-                status=row[7],
-                raised_by=row[8],
-                raised_by_id=row[9],
-                assigned_to=row[10],
-                assigned_to_id=row[11],
-                territory=row[12],
-                territory_id=row[13],
-                raised_at=row[14],
-                first_answered_at=row[15],
-                resolved_at=row[16],
-                comments=int(row[17]),
-                level=measured,
-            )
-        )
+    for start in range(0, len(ids), PAGE):
+        page = rows_for(session, ids[start : start + PAGE], targets=targets, now=now)
+        rows += [page[i] for i in ids[start : start + PAGE] if i in page]
     return rows
 
 
