@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -42,6 +43,9 @@ from sfa_desktop.ui.request_dialog import NewRequestDialog
 from sfa_desktop.ui.requests_model import ID_ROLE, RequestsModel
 from sfa_desktop.ui.widgets import named
 
+#: Below this page width the list hides the severity and assignee columns (a 1280 x 720 screen).
+NARROW_PAGE = 1200
+NARROW_HIDDEN = (4, 6)
 #: Typing pauses this long before the list filters (as the record lists do).
 FILTER_DELAY_MS = 150
 _WHOSE = (
@@ -185,8 +189,9 @@ class RequestDetail(QWidget):
             text = QLabel(value)
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.facts.addWidget(name, number // 2, (number % 2) * 2)
-            self.facts.addWidget(text, number // 2, (number % 2) * 2 + 1)
+            self.facts.addWidget(name, number, 0, Qt.AlignmentFlag.AlignTop)
+            self.facts.addWidget(text, number, 1)
+        self.facts.setColumnStretch(1, 1)
         self.body.setHtml(self._thread_html(shown))
         self.action_box.setVisible(shown.may_handle or bool(shown.statuses))
         self.assignee.clear()
@@ -342,7 +347,7 @@ class RequestsPage(QWidget):
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         head.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 96), (1, 170), (3, 84), (4, 76), (5, 128), (6, 118), (7, 116)):
+        for column, width in ((0, 96), (1, 170), (3, 84), (4, 82), (5, 128), (6, 118), (7, 132)):
             self.table.setColumnWidth(column, width)
         head.setMinimumSectionSize(48)
         self.detail = RequestDetail(self.store, self)
@@ -379,6 +384,14 @@ class RequestsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.detail.changed.connect(self._after_change)
         self.new_button.clicked.connect(self.new_request)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """On a small screen the list keeps what matters (subject, status, service level): severity and
+        assignee are in the detail pane."""
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_PAGE
+        for column in NARROW_HIDDEN:
+            self.table.setColumnHidden(column, narrow)
 
     def filters(self) -> listing.Filters:
         return listing.Filters(
