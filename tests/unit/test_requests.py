@@ -15,7 +15,7 @@ import pytest
 from sfa_desktop.core import access
 from sfa_desktop.core.access import Identity, NotPermitted
 from sfa_desktop.core.records import services
-from sfa_desktop.core.records.models import ChangeHistory, ServiceRequest
+from sfa_desktop.core.records.models import ChangeHistory, RequestComment, ServiceRequest
 from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.requests import events, listing, sla, stats, workflow
 from sfa_desktop.ops import requests as ops
@@ -376,3 +376,19 @@ def test_notification_events(company: tuple[LocalStore, dict[str, Any]]) -> None
         assert {e.key.split(":")[0] for e in events.notification_events(s, ids["mara"], since)} <= {
             "request-raised"
         }
+
+
+def test_requests_follow_a_merged_account(company: tuple[LocalStore, dict[str, Any]]) -> None:
+    from sfa_desktop.core.records import merge
+
+    store, ids = company
+    with store.transaction() as s:
+        twin = services.create(s, "accounts", {"name": "Acme NE (2)", "territory_id": ids["NE"]}).id
+    made = raise_one(store, twin)
+    ops.comment(store, made, "Entered on the duplicate.")
+    with store.transaction() as s:
+        merge.merge(s, "accounts", ids["acme"], [twin])
+    shown = ops.detail(store, made)
+    assert shown.row.account_id == ids["acme"]
+    with store.reading() as s:
+        assert {c.account_id for c in s.query(RequestComment)} == {ids["acme"]}

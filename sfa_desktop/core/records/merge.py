@@ -36,12 +36,15 @@ REFERENCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("opportunities", "account_id", True),
         ("activities", "account_id", True),
         ("sequence_enrollments", "account_id", True),
+        ("service_requests", "account_id", True),
+        ("request_comments", "account_id", True),
         ("leads", "converted_account_id", False),
     ),
     "contacts": (
         ("opportunities", "contact_id", False),
         ("activities", "contact_id", False),
         ("sequence_enrollments", "contact_id", False),
+        ("service_requests", "contact_id", False),
         ("leads", "converted_contact_id", False),
     ),
     "leads": (

@@ -56,6 +56,15 @@ def _user_id(session: Session) -> str | None:
     return access.record_defaults(session).get("owner_id")
 
 
+def _actor(session: Session, what: str) -> str:
+    """Who raises or comments: this laptop's user; on a laptop never connected (its own data), its first
+    user by login."""
+    found = _user_id(session) or session.execute(select(User.id).order_by(User.login).limit(1)).scalar()
+    if found is None:
+        raise RequestError(f"This laptop has no users yet: sync first, then {what}.")
+    return str(found)
+
+
 def current(session: Session, request_id: str) -> ServiceRequest:
     found = services.get(session, KIND, request_id)
     assert isinstance(found, ServiceRequest)
@@ -128,11 +137,7 @@ def raise_request(
         contact = session.get(Contact, contact_id)
         if contact is not None and contact.account_id not in (None, account_id):
             raise ValidationError({"contact_id": "Contact: that contact works for another account."})
-    raiser = _user_id(session)
-    if raiser is None:
-        raiser = session.execute(select(User.id).order_by(User.login).limit(1)).scalar()
-    if raiser is None:
-        raise RequestError("This laptop has no users yet: sync first, then raise the request.")
+    raiser = _actor(session, "raise the request")
     values: dict[str, Any] = {
         "account_id": account_id,
         "contact_id": contact_id,
@@ -168,9 +173,7 @@ def comment(session: Session, request_id: str, body: str) -> RequestComment:
     text = body.strip()
     if not text:
         raise ValidationError({"body": "Comment: write something (it is empty)."})
-    author = _user_id(session)
-    if author is None:
-        raise RequestError("This laptop has no users yet: sync first, then comment.")
+    author = _actor(session, "comment")
     if _answers(session, request):
         services.update(session, KIND, request.id, {"first_answered_at": utcnow()})
     made = services.create(
