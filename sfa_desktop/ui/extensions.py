@@ -126,6 +126,15 @@ PAGES: tuple[PageEntry, ...] = (
         order=65,
         tooltip="Bulletins from your managers and the office: pinned first, unread in bold",
     ),
+    # customer requests and complaints from the field (issue 15)
+    PageEntry(
+        "requests",
+        "Requests",
+        "requests",
+        "sfa_desktop.ui.requests_page:make_page",
+        order=64,
+        tooltip="Customer requests and complaints: the territory's queue, comments and service levels",
+    ),
     # territory management and manager reports (issue 6)
     PageEntry(
         "territories",
@@ -203,6 +212,16 @@ RECORD_ACTIONS: tuple[ActionEntry, ...] = (
         icon="convert",
         shortcut="Ctrl+Alt+V",
         tooltip="Turn the lead into an account, a contact and optionally an opportunity",
+    ),
+    # customer requests and complaints (issue 15)
+    ActionEntry(
+        ("accounts",),
+        "New request…",
+        "sfa_desktop.ui.request_dialog:new_request_for_account",
+        icon="requests",
+        shortcut="Ctrl+Alt+R",
+        tooltip="Raise a customer request or complaint about this account (works offline)",
+        label="Request…",
     ),
     # duplicates and merge (issue 4, item 5)
     ActionEntry(

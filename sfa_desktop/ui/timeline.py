@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QStackedLayout,
@@ -219,6 +220,9 @@ class TimelineTab(QWidget):
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # a request or complaint raised from a visit (issue 15)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.empty = named(QLabel(), "emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -313,6 +317,27 @@ class TimelineTab(QWidget):
             self._show_state("Nothing on the timeline matches this filter.")
         else:
             self._show_state("Nothing on this timeline yet.\nLog a call or a visit with Ctrl+L.")
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        item = self.model.item_at(index.row()) if index.isValid() else None
+        if item is None or item.kind != "activities":
+            return
+        menu = QMenu(self)
+        action = menu.addAction("New request from this activity…")
+        if menu.exec(self.view.viewport().mapToGlobal(pos)) is action:
+            self.raise_request_from(item.record_id)
+
+    def raise_request_from(self, activity_id: str) -> QWidget | None:
+        """Open "New request…" for the account of this activity (a visit, usually)."""
+        from sfa_desktop.ops import requests as request_ops  # imported when first asked
+        from sfa_desktop.ui.request_dialog import new_request_from_activity
+
+        found = request_ops.activity_account(self._store, activity_id)
+        if found is None:
+            return None
+        account_id, label = found
+        return new_request_from_activity(self._store, self, activity_id, account_id, label)
 
     def _show_state(self, message: str) -> None:
         self.empty.setText(message)

@@ -85,6 +85,8 @@ def test_merge_keeps_chosen_values_and_moves_everything_to_the_survivor(
         "opportunities": 1,
         "activities": 1,
         "sequence_enrollments": 1,
+        "service_requests": 0,
+        "request_comments": 0,
         "leads": 1,
         "comments": 1,
     }

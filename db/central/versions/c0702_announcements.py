@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0702"
-down_revision: str | None = "c0405"
+down_revision: str | None = "c0701"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0702"
-down_revision: str | None = "0603"
+down_revision: str | None = "0701"
 branch_labels = None
 depends_on = None
 

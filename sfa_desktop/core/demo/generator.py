@@ -62,6 +62,9 @@ class DemoSummary:
     comments: int = 0
     announcements: int = 0
     announcement_receipts: int = 0
+    #: Customer requests and complaints, and their comments (issue 15).
+    service_requests: int = 0
+    request_comments: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -184,4 +187,8 @@ def seed(
     from sfa_desktop.core.demo import announcements as demo_announcements
 
     counts.update(demo_announcements.seed(session, gen.today))
+
+    from sfa_desktop.core.demo import requests as demo_requests
+
+    counts.update(demo_requests.seed(session, today=gen.today, seed=seed, tz=zone))
     return DemoSummary(**counts)

@@ -19,6 +19,7 @@ from sfa_desktop.core.announcements import events as announcement_events
 from sfa_desktop.core.notifications.events import NotificationEvent
 from sfa_desktop.core.notifications.registry import Registry
 from sfa_desktop.core.records.models import ChangeHistory, Comment, Notification, User
+from sfa_desktop.core.requests import events as request_events
 
 #: How far back a source reading central times looks before ``since`` (laptop clocks are wrong, and a
 #: change reaches a laptop after the central store stamped it).
@@ -229,4 +230,5 @@ REGISTRY = (
     .with_source("territory", moved_in)
     .with_source("sync", sync_failures)
     .with_source("announcements", announcement_events.notification_events)
+    .with_source("requests", request_events.notification_events)
 )

@@ -23,6 +23,9 @@ from sfa_desktop.core.records.vocabularies import (
     LEAD_STATUSES,
     OPPORTUNITY_STAGES,
     ORDER_STATUSES,
+    REQUEST_CATEGORIES,
+    REQUEST_SEVERITIES,
+    REQUEST_STATUSES,
     RULE_SCOPES,
     SEQUENCE_TARGETS,
     STAGE_CATEGORIES,
@@ -52,10 +55,15 @@ __all__ = [
     "ORDER_STATUSES",
     "PIPELINE_STAGES",
     "PRODUCTS",
+    "REQUEST_CATEGORIES",
+    "REQUEST_COMMENTS",
+    "REQUEST_SEVERITIES",
+    "REQUEST_STATUSES",
     "RULE_SCOPES",
     "SEQUENCE_ENROLLMENTS",
     "SEQUENCE_TARGETS",
     "SEQUENCE_TEMPLATES",
+    "SERVICE_REQUESTS",
     "STAGE_CATEGORIES",
     "TERRITORIES",
     "TERRITORY_RULES",
@@ -418,6 +426,42 @@ NOTIFICATION_READS = Entity(
         Field("owner_id", "User", "ref", ref="users"),
     ),
 )
+SERVICE_REQUESTS = Entity(
+    "service_requests",
+    models.ServiceRequest,
+    "request",
+    "requests",
+    (
+        Field("account_id", "Account", "ref", required=True, ref="accounts"),
+        Field("contact_id", "Contact", "ref", ref="contacts"),
+        Field("activity_id", "Raised at visit", "ref", ref="activities"),
+        Field("category", "Category", "choice", required=True, choices=REQUEST_CATEGORIES),
+        Field("severity", "Severity", "choice", required=True, choices=REQUEST_SEVERITIES),
+        Field("subject", "Subject", required=True, max_length=200),
+        Field("description", "Description", "longtext"),
+        Field("status", "Status", "choice", choices=REQUEST_STATUSES),
+        Field("raised_by_id", "Raised by", "ref", ref="users"),
+        Field("assigned_to_id", "Assigned to", "ref", ref="users"),
+        Field("first_answered_at", "First answered", "datetime"),
+        Field("resolved_at", "Resolved", "datetime"),
+        Field("resolution", "Resolution", "longtext"),
+        Field("owner_id", "Owner", "ref", ref="users"),
+    ),
+    system_fields=(Field("links", "Links", "longtext"),),
+)
+REQUEST_COMMENTS = Entity(
+    "request_comments",
+    models.RequestComment,
+    "request comment",
+    "request comments",
+    (
+        Field("request_id", "Request", "ref", required=True, ref="service_requests"),
+        Field("account_id", "Account", "ref", required=True, ref="accounts"),
+        Field("author_id", "Author", "ref", required=True, ref="users"),
+        Field("body", "Comment", "longtext", required=True),
+        Field("owner_id", "Owner", "ref", ref="users"),
+    ),
+)
 
 ENTITIES: dict[str, Entity] = {
     e.key: e
@@ -440,5 +484,7 @@ ENTITIES: dict[str, Entity] = {
         ORDER_LINES,
         COMMENTS,
         NOTIFICATION_READS,
+        SERVICE_REQUESTS,
+        REQUEST_COMMENTS,
     )
 }

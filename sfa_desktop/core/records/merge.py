@@ -36,6 +36,8 @@ REFERENCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("opportunities", "account_id", True),
         ("activities", "account_id", True),
         ("sequence_enrollments", "account_id", True),
+        ("service_requests", "account_id", True),
+        ("request_comments", "account_id", True),
         ("leads", "converted_account_id", False),
         ("comments", "account_id", True),
     ),
@@ -43,6 +45,7 @@ REFERENCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("opportunities", "contact_id", False),
         ("activities", "contact_id", False),
         ("sequence_enrollments", "contact_id", False),
+        ("service_requests", "contact_id", False),
         ("leads", "converted_contact_id", False),
     ),
     "leads": (

@@ -695,6 +695,51 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ServiceRequest(SyncedRecord):
+    """A customer's request or complaint raised from the field (issue 15): it follows its account's territory,
+    lands in that territory's queue, and managers assign, answer and resolve it (``core.requests``)."""
+
+    __tablename__ = "service_requests"
+    follows_account = True
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    #: The visit (or other activity) it was raised from.
+    activity_id: Mapped[str | None] = mapped_column(ForeignKey("activities.id"))
+    #: delivery | billing | quality | service | price | other
+    category: Mapped[str] = mapped_column(String(16), default="other")
+    #: low | normal | high | critical
+    severity: Mapped[str] = mapped_column(String(16), default="normal")
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    #: new | in progress | waiting on customer | resolved | closed
+    status: Mapped[str] = mapped_column(String(24), default="new", index=True)
+    raised_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_to_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    first_answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    #: JSON list of links: knowledge-base articles ("kb:<id>") and web addresses.
+    links: Mapped[str | None] = mapped_column(Text)
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class RequestComment(SyncedRecord):
+    """One message of a service request's thread; it follows the request's account."""
+
+    __tablename__ = "request_comments"
+    follows_account = True
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("service_requests.id"), index=True)
+    #: The request's account, repeated so the comment follows the account's territory.
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
 #: Every synced table, parents before children (the order a replay or a prime must insert in).
 SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     User,
@@ -720,5 +765,7 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     AnnouncementReceipt,
     VisitReport,
     Attachment,
+    ServiceRequest,
+    RequestComment,
 )
 SYNCED_TABLES: tuple[str, ...] = tuple(m.__tablename__ for m in SYNCED_MODELS)

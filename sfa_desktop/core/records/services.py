@@ -165,7 +165,20 @@ def _region(session: Session) -> str:
 
 
 #: What the permission rules read of a record's current values.
-_ACCESS_COLUMNS = ("id", "territory_id", "owner_id", "parent_id")
+_ACCESS_COLUMNS = (
+    "id",
+    "territory_id",
+    "owner_id",
+    "parent_id",
+    # the workflow of service requests and their comments (``access.may_write_request``, ``_comment``)
+    "raised_by_id",
+    "assigned_to_id",
+    "status",
+    "first_answered_at",
+    "resolved_at",
+    "resolution",
+    "author_id",
+)
 
 
 def _permit(session: Session, ent: Entity, current: SyncedRecord | None, new: Mapping[str, Any]) -> None:

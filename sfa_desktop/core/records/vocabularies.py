@@ -72,3 +72,7 @@ STAGE_CATEGORIES = ("open", "won", "lost")
 SEQUENCE_TARGETS = ("lead", "contact", "opportunity", "any")
 ENROLLMENT_STATUSES = ("active", "paused", "completed", "exited")
 RULE_SCOPES = ("accounts", "leads", "both")
+#: Service requests and complaints (issue 15): what they are about, how bad, where they stand.
+REQUEST_CATEGORIES = ("delivery", "billing", "quality", "service", "price", "other")
+REQUEST_SEVERITIES = ("low", "normal", "high", "critical")
+REQUEST_STATUSES = ("new", "in progress", "waiting on customer", "resolved", "closed")
