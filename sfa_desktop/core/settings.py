@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core.planning import settings as plan_settings
 from sfa_desktop.core.records.models import Setting
 from sfa_desktop.core.reports import settings as report_settings
 from sfa_desktop.core.scoring import rules as scoring_rules
@@ -42,6 +43,8 @@ DEFAULTS: dict[str, str] = {
     "update_url": "",
     #: JSON, written by ``ops.updates``: when the update check last ran and the newer version it found.
     "update_check": "",
+    # the week planner (issue 16): working hours and the travel model (see core.planning.settings)
+    **plan_settings.DEFAULTS,
 }
 
 
@@ -140,6 +143,13 @@ def _report(key: str) -> Callable[[str], str]:
     return check
 
 
+def _plan(key: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        return plan_settings.check(key, value)
+
+    return check
+
+
 #: How each setting's value is checked and normalised when it is put, whoever puts it (the command line,
 #: a dialog, a job); a bad value raises ValueError with a message for a person.  A setting without an
 #: entry is stored as given.
@@ -153,6 +163,7 @@ VALIDATORS: dict[str, Callable[[str], str]] = {
     "lead_scoring_rules": scoring_rules.normalize,
     "update_url": _update_url,
     "update_check": _update_check,
+    **{key: _plan(key) for key in plan_settings.DEFAULTS},
 }
 
 

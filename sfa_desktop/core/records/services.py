@@ -163,7 +163,7 @@ def _region(session: Session) -> str:
 
 
 #: What the permission rules read of a record's current values.
-_ACCESS_COLUMNS = ("id", "territory_id", "owner_id", "parent_id")
+_ACCESS_COLUMNS = ("id", "territory_id", "owner_id", "parent_id", *access.MANAGER_ACCOUNT_FIELDS)
 
 
 def _permit(session: Session, ent: Entity, current: SyncedRecord | None, new: Mapping[str, Any]) -> None:

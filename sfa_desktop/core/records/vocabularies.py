@@ -72,3 +72,6 @@ STAGE_CATEGORIES = ("open", "won", "lost")
 SEQUENCE_TARGETS = ("lead", "contact", "opportunity", "any")
 ENROLLMENT_STATUSES = ("active", "paused", "completed", "exited")
 RULE_SCOPES = ("accounts", "leads", "both")
+
+#: Customer segments (service levels per segment, issue 16); an account without one is served as C.
+SEGMENTS = ("A", "B", "C")
