@@ -6,7 +6,9 @@ per group: :mod:`.basics` (init, demo, search, settings), :mod:`.records` (list,
 of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, conflicts), :mod:`.sequences`
 (sequences, enroll, enrollments, log-outcome, agenda), :mod:`.story` (timeline, log), :mod:`.sales`,
 :mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
-:mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.callsheet`, :mod:`.territories`
+:mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.callsheet`, :mod:`.planning` (visits
+due, plan week,
+service-levels, accounts segment), :mod:`.territories`
 (territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo) and the subpackage
 :mod:`.central` (``sfa central``).
 The groups import :mod:`.common` and the layers below, never each other nor this module.
@@ -37,6 +39,7 @@ from sfa_desktop.cli import (
     kb,
     leads,
     pipeline,
+    planning,
     records,
     sales,
     sequences,
@@ -79,6 +82,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     data.register,
     kb.register,
     callsheet.register,
+    planning.register,
     territories.register,
     updates.register,
     undo.register,

@@ -23,10 +23,10 @@ depends_on = None
 
 TABLE = "service_levels"
 ACCOUNT_COLUMNS = (
-    sa.Column("segment", sa.String(length=1), nullable=True),
-    sa.Column("visit_min_days", sa.Integer(), nullable=True),
-    sa.Column("visit_max_days", sa.Integer(), nullable=True),
-    sa.Column("visiting_hours", sa.String(length=60), nullable=True),
+    ("segment", sa.String(length=1)),
+    ("visit_min_days", sa.Integer()),
+    ("visit_max_days", sa.Integer()),
+    ("visiting_hours", sa.String(length=60)),
 )
 WRITERS = "(sfa_is_admin() OR (sfa_is_manager() AND territory_id IN (SELECT sfa_visible_territories())))"
 
@@ -52,8 +52,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_service_levels_seq", ["seq"], unique=False)
         batch_op.create_index("ix_service_levels_territory_seq", ["territory_id", "seq"], unique=False)
     with op.batch_alter_table("accounts", schema=None) as batch_op:
-        for column in ACCOUNT_COLUMNS:
-            batch_op.add_column(column.copy())
+        for name, kind in ACCOUNT_COLUMNS:
+            batch_op.add_column(sa.Column(name, kind, nullable=True))
     if op.get_bind().dialect.name != "postgresql":
         return
     run = op.execute
@@ -77,8 +77,8 @@ def downgrade() -> None:
         for event in ("insert", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS sfa_seq_fresh_{event} ON {TABLE}")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
-        for column in reversed(ACCOUNT_COLUMNS):
-            batch_op.drop_column(column.name)
+        for name, _ in reversed(ACCOUNT_COLUMNS):
+            batch_op.drop_column(name)
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.drop_index("ix_service_levels_territory_seq")
         batch_op.drop_index("ix_service_levels_seq")

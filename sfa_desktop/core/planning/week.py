@@ -27,7 +27,7 @@ from sfa_desktop.core import access, visiting_hours
 from sfa_desktop.core import settings as preferences
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.planning import fallback, solver
-from sfa_desktop.core.planning.problem import DAY, Candidate, Day, Fixed, Plan, Problem
+from sfa_desktop.core.planning.problem import DAY, Candidate, Day, Fixed, Plan, Problem, schedule
 from sfa_desktop.core.planning.settings import DEFAULTS as SETTING_KEYS
 from sfa_desktop.core.planning.settings import PlanSettings
 from sfa_desktop.core.planning.travel import matrices
@@ -38,6 +38,8 @@ from sfa_desktop.core.service_levels import DUE, OVERDUE, visits_due
 #: first): enough choice to group visits by area, few enough to plan 2,000 accounts in seconds.
 CHOICE = 3
 SEGMENT_BONUS = {"A": 300, "B": 150, "C": 0}
+#: The appointments that take place at their account (a call blocks its time but goes nowhere).
+ON_SITE = ("visit", "meeting")
 #: An appointment without a length blocks this many minutes.
 DEFAULT_APPOINTMENT = 30
 #: An account added by hand (not due) is worth this much: the planner fits it in if it can.
@@ -129,7 +131,8 @@ def _appointments(
 ) -> list[tuple[str, str, dt.datetime, int, float | None, float | None]]:
     rows = session.execute(
         text(
-            "SELECT x.id, x.subject, x.due_at, x.duration_minutes, a.latitude, a.longitude FROM activities x "
+            "SELECT x.id, x.subject, x.due_at, x.duration_minutes, x.kind, a.latitude, a.longitude "
+            "FROM activities x "
             "LEFT JOIN accounts a ON a.id = x.account_id AND a.deleted_at IS NULL "
             "WHERE x.owner_id = :rep AND x.deleted_at IS NULL AND x.done_at IS NULL AND x.due_at >= :start "
             "AND x.due_at < :end AND x.kind IN ('visit', 'meeting', 'call') ORDER BY x.due_at, x.id"
@@ -291,7 +294,23 @@ def build(
     problem = Problem(
         positions, days, chosen, fixed, travel, km, request.seed, settings.seconds, request.iterations
     )
+    problem.fixed = _reachable(problem)
     return problem, no_place
+
+
+def _reachable(problem: Problem) -> list[Fixed]:
+    """The appointments a day's route can pass by, in time order; the others (too far from the one before,
+    overlapping it, or leaving no time to drive home) stay blocked time without a place."""
+    kept: list[Fixed] = []
+    for day in problem.days:
+        keys: list[str] = []
+        for f in sorted(
+            (f for f in problem.fixed if day.start <= f.start < day.end), key=lambda f: (f.start, f.key)
+        ):
+            if schedule(problem, day, [*keys, f.key]) is not None:
+                keys.append(f.key)
+                kept.append(f)
+    return kept
 
 
 def solve(problem: Problem, *, use_solver: bool = True) -> Plan:
