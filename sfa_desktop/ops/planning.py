@@ -83,6 +83,45 @@ def next_visit(store: LocalStore, account_id: str) -> service_levels.VisitDue:
         return service_levels.next_visit_due(session, account_id)
 
 
+@dataclass(frozen=True)
+class AccountVisits:
+    """What the account's Visits tab shows."""
+
+    due: service_levels.VisitDue
+    level: ServiceLevel
+    own_frequency: bool  # the account's own visit frequency overrides its level's
+    visiting_hours: str | None
+
+
+def account_visits(store: LocalStore, account_id: str) -> AccountVisits:
+    with store.reading() as session:
+        due = service_levels.next_visit_due(session, account_id)
+        level = service_levels.level_for(session, account_id)
+        row = session.execute(
+            text("SELECT visit_min_days, visit_max_days, visiting_hours FROM accounts WHERE id = :id"),
+            {"id": account_id},
+        ).one()
+    own = row.visit_min_days is not None or row.visit_max_days is not None
+    return AccountVisits(due, level, own, row.visiting_hours)
+
+
+@dataclass(frozen=True)
+class VisitCounts:
+    overdue: int
+    due_this_week: int  # due (not overdue) by the seventh day from today
+
+
+def visit_counts(store: LocalStore, today: dt.date | None = None) -> VisitCounts:
+    """For Today: the accounts overdue for a visit, and those due in the next seven days."""
+    day = today or dt.date.today()
+    with store.reading() as session:
+        now = service_levels.visits_due(session, today=day, states=(service_levels.OVERDUE,))
+        week_end = service_levels.visits_due(
+            session, today=day + dt.timedelta(days=6), states=(service_levels.DUE, service_levels.OVERDUE)
+        )
+    return VisitCounts(len(now), len(set(week_end) - set(now)))
+
+
 def level_for(store: LocalStore, account_id: str) -> ServiceLevel:
     with store.reading() as session:
         return service_levels.level_for(session, account_id)

@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core import service_levels
 from sfa_desktop.core.records.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.core.records.vocabularies import SEGMENTS
 from sfa_desktop.core.territories.tree import subtree_sql
 from sfa_desktop.store import filters as filter_sql
 from sfa_desktop.store.filters import ColumnFilter
@@ -64,6 +66,15 @@ def _last_activity(parent: str) -> Column:
     )
 
 
+_DUE = service_levels.due_columns("r")
+#: Visits by service level (issue 16): the account's segment, when its next visit is due and whether it is
+#: due or overdue today ("Visit is due or overdue" is a column filter like any other, and can be saved).
+_VISITS = (
+    _c("segment", "Segment", _DUE["segment"], choices=SEGMENTS),
+    _c("next_visit", "Next visit", _DUE["due_from"], "date"),
+    _c("visit", "Visit", _DUE["state"], choices=service_levels.STATES),
+)
+
 _PERSON = "trim(coalesce(r.first_name, '') || ' ' || r.last_name)"
 _PERSON_SORT = "r.last_name COLLATE NOCASE, r.first_name COLLATE NOCASE"
 
@@ -108,6 +119,7 @@ LISTS: dict[str, ListSpec] = {
             _TERRITORY,
             _OWNER,
             _last_activity("account_id"),
+            *_VISITS,
         ),
         {"territory_id": "r.territory_id", "owner_id": "r.owner_id", "industry": "r.industry"},
         "name",

@@ -40,6 +40,8 @@ from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
 from sfa_desktop.ui.markdown_view import MarkdownView
 from sfa_desktop.ui.tasks import Task, TaskRunner
+from sfa_desktop.ui.visits_block import VisitsBlock
+from sfa_desktop.ui.visits_block import attach as attach_visits
 from sfa_desktop.ui.widgets import named
 
 DAYS = 7
@@ -197,6 +199,8 @@ class TodayPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(header)
+        self.visits = VisitsBlock(self.store, self.runner)  # issue 16: visits overdue and due this week
+        layout.addWidget(self.visits)
         layout.addWidget(splitter, 1)
 
     def _build_detail(self) -> QWidget:
@@ -288,6 +292,7 @@ class TodayPage(QWidget):
             self._task.discard()
         current = self.current_detail()
         self._keep = keep or (current.activity_id if current is not None else self._keep)
+        self.visits.refresh()
         task = self.runner.submit(agenda_ops.load_agenda, self.store, self.owners, DAYS, mend=mend)
         task.finished.connect(self._fill)
         task.failed.connect(lambda exc: show_problem(self, "Agenda not loaded", exc))
@@ -458,6 +463,7 @@ def export_agenda(page: TodayPage) -> Task | None:
 
 def today_page(window: Any) -> TodayPage:
     page = TodayPage(window.store, window.runner)
+    attach_visits(page.visits, window)
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
     sync = getattr(window, "sync", None)

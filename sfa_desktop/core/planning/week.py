@@ -70,6 +70,9 @@ class WeekPlan:
     #: accounts due that could not be considered (no coordinates), by id -> name
     no_place: dict[str, str] = field(default_factory=dict)
     unit_note: str = ""
+    #: where each stop and candidate is (latitude, longitude), by key, and the rep's home: for maps
+    places: dict[str, tuple[float, float]] = field(default_factory=dict)
+    home: tuple[float, float] = (0.0, 0.0)
 
 
 def _local(moment: dt.datetime, tz: dt.tzinfo | None) -> dt.datetime:
@@ -340,7 +343,10 @@ def plan_week(
 ) -> WeekPlan:
     chosen = plan_settings or load_settings(session)
     problem, no_place = build(session, request, chosen, now=now, tz=tz)
-    return WeekPlan(request, solve(problem, use_solver=request.use_solver), no_place)
+    places = {c.key: problem.positions[c.place] for c in problem.candidates}
+    places.update({f.key: problem.positions[f.place] for f in problem.fixed})
+    plan = solve(problem, use_solver=request.use_solver)
+    return WeekPlan(request, plan, no_place, places=places, home=problem.positions[0])
 
 
 def accept(session: Session, week: WeekPlan, *, tz: dt.tzinfo | None = None) -> list[str]:
