@@ -49,9 +49,7 @@ class VisitsTab(QWidget):
             form.addRow(label, value)
         outer.addWidget(self.form_frame)
         note = named(
-            QLabel(
-                "Managers set segments and service levels (Service levels page); reps plan by them."
-            ),
+            QLabel("Managers set segments and service levels (Service levels page); reps plan by them."),
             "formSubtitle",
         )
         note.setWordWrap(True)

@@ -60,7 +60,10 @@ def test_propose_edit_and_accept(qtbot: Any, store: LocalStore, runner: Any) -> 
     assert page.sketch.points  # the first day's route is drawn
     assert page.accept_button.isEnabled()
     # take the first visit out
-    first = page.tree.topLevelItem(0).child(0)  # type: ignore[union-attr]
+    top = page.tree.topLevelItem(0)
+    assert top is not None
+    first = top.child(0)
+    assert first is not None
     taken = first.data(0, 0x0101)
     page.tree.setCurrentItem(first)
     assert page.remove_button.isEnabled()
