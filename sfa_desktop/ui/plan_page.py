@@ -165,8 +165,9 @@ class WeekPlanPage(QWidget):
         self.tree.setHeaderLabels(["Time", "Visit", "Drive", "Length"])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setColumnWidth(0, 150)
-        self.tree.setColumnWidth(1, 260)
+        self.tree.setColumnWidth(0, 130)
+        self.tree.setColumnWidth(1, 300)
+        self.tree.setColumnWidth(2, 170)
         self.tree.currentItemChanged.connect(self._current_changed)
         edit = QHBoxLayout()
         self.remove_button = QPushButton(icon("delete"), "Take out")
@@ -272,7 +273,7 @@ class WeekPlanPage(QWidget):
         overdue_left = sum(c.overdue for c in plan.left_out)
         self.summary.setText(
             f"{len(plan.visits)} visits over {sum(1 for d in plan.days if d.visits)} days · "
-            f"{sum(d.travel_minutes for d in plan.days)} min on the road · {plan.solver}"
+            f"{sum(d.travel_minutes for d in plan.days)} min on the road · {plan.solver.split(' (')[0]}"
         )
         notes = []
         if plan.left_out:

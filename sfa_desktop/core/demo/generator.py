@@ -170,4 +170,8 @@ def seed(
     counts["kb_articles"] += demo_kb.seed(session)
     counts["activities"] += demo_day.seed(session, today=gen.today, seed=seed, tz=zone)
     counts["territory_rules"] = demo_territories.seed(session, gen.territory_ids, REGION_CODE, seed)
+    # service levels per segment, the accounts' segments and some visiting hours (issue 16)
+    from sfa_desktop.core.demo import visits as demo_visits
+
+    demo_visits.seed(session, gen.territory_ids.get(REGION_CODE), today=gen.today)
     return DemoSummary(**counts)
