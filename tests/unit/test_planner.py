@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from pathlib import Path
 
 import pytest
+import pyvrp
 from sqlalchemy import text
 
 from sfa_desktop.core.planning import solver, week
@@ -238,3 +240,22 @@ def test_no_home_base_says_what_to_do(store: LocalStore, world: dict[str, str]) 
         services.update(s, "users", world["rep"], {"home_latitude": None})
         with pytest.raises(week.PlanError, match="home base"):
             week.build(s, _request(world), SETTINGS, now=NOW, tz=dt.UTC)
+
+
+def test_the_benchmark_instance_is_solved_feasibly_within_its_windows() -> None:
+    """The quick version of tests/perf/bench_planner.py: Solomon's RC208 through the planner's solver
+    settings (few iterations): every customer visited once, each in its time window, nothing late."""
+    data = pyvrp.read(str(Path(__file__).parents[1] / "perf" / "data" / "RC208.vrp"), round_func="dimacs")
+    result = solver.solve_data(data, seed=1, seconds=10, iterations=150)
+    best = result.best
+    assert best.is_feasible()
+    visited = []
+    for route in best.routes():
+        assert route.time_warp() == 0
+        for step in route.schedule():
+            if step.is_client():
+                client = data.client(step.idx)
+                assert client.tw_early <= step.start_time <= client.tw_late
+                visited.append(step.idx)
+    assert sorted(visited) == list(range(data.num_clients))
+    assert best.distance() < 7761 * 1.25  # a sane route even after a few iterations

@@ -21,7 +21,7 @@ DEFAULTS: dict[str, str] = {
     "plan_road_factor": "1.3",
     "plan_speed_kmh": "50",
     #: how long the solver may search (seconds) before the best plan found is shown
-    "plan_seconds": "3",
+    "plan_seconds": "2",
 }
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -89,7 +89,7 @@ class PlanSettings:
     lunch: tuple[int, int] | None = (12 * 60 + 30, 13 * 60 + 30)
     road_factor: float = 1.3
     speed_kmh: float = 50.0
-    seconds: float = 3.0
+    seconds: float = 2.0
 
     def __post_init__(self) -> None:
         if self.day_end <= self.day_start:

@@ -36,7 +36,7 @@ from sfa_desktop.core.service_levels import DUE, OVERDUE, visits_due
 
 #: How many candidates the solver is given, as a multiple of the visits a week can hold (the most urgent
 #: first): enough choice to group visits by area, few enough to plan 2,000 accounts in seconds.
-CHOICE = 3
+CHOICE = 2
 SEGMENT_BONUS = {"A": 300, "B": 150, "C": 0}
 #: The appointments that take place at their account (a call blocks its time but goes nowhere).
 ON_SITE = ("visit", "meeting")
