@@ -8,7 +8,6 @@ time by id.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -259,13 +258,33 @@ def list_ids(
         spec.prepare(conn)
     where, params = _where(spec, filter_text, filters or {}, column_filters, now)
     direction = " DESC" if descending else ""
-    # split the ORDER BY terms at top-level commas only: coalesce(r.phone, r.mobile) is one term
-    order = ", ".join(part.strip() + direction for part in re.split(r",(?![^()]*\))", column.sort))
+    # split the ORDER BY terms at top-level commas only: coalesce(r.phone, r.mobile) is one term, and so is
+    # a subquery with commas in nested parentheses (the next visit due)
+    order = ", ".join(part.strip() + direction for part in _top_level_terms(column.sort))
     sql = f"SELECT r.id FROM {spec.source} WHERE {where} ORDER BY {order}, r.id"
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
     return [row[0] for row in conn.execute(text(sql), params)]
+
+
+def _top_level_terms(sql: str) -> list[str]:
+    """``sql`` split at the commas outside parentheses and quotes."""
+    terms, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(sql):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            terms.append(sql[start:i])
+            start = i + 1
+    terms.append(sql[start:])
+    return terms
 
 
 def count(

@@ -201,3 +201,25 @@ def test_service_level_values_are_checked(store: LocalStore) -> None:
     with store.transaction() as s, pytest.raises(ValidationError) as raised:
         services.create(s, "service_levels", {**_level(None, "D", 0, 2), "visit_minutes": 2})
     assert set(raised.value.errors) == {"segment", "visit_min_days", "visit_minutes"}
+
+
+def test_the_accounts_list_sorts_and_filters_by_visits(store: LocalStore, tree: dict[str, str]) -> None:
+    from sfa_desktop.store import lists
+    from sfa_desktop.store.filters import ColumnFilter
+
+    with store.transaction() as s:
+        _visit(s, tree["a_bos"], 5)  # A: next visit in 9 days
+        _visit(s, tree["a_west"], 30)  # A: overdue, due 16 days ago
+        _visit(s, tree["b_bos"], 10)  # B: due in 20 days
+    with store.engine.connect() as conn:
+        ascending = lists.list_ids(conn, "accounts", sort="next_visit")
+        descending = lists.list_ids(conn, "accounts", sort="next_visit", descending=True)
+        # never visited ("none") is due today: between the overdue one and those due later
+        assert ascending == [tree["a_west"], tree["none"], tree["a_bos"], tree["b_bos"]]
+        assert descending == ascending[::-1]
+        overdue = [ColumnFilter("visit", "is", ("overdue",))]
+        assert lists.list_ids(conn, "accounts", column_filters=overdue) == [tree["a_west"]]
+        due = [ColumnFilter("visit", "is", ("overdue", "due"))]
+        assert set(lists.list_ids(conn, "accounts", column_filters=due)) == {tree["a_west"], tree["none"]}
+        by_segment = [ColumnFilter("segment", "is", ("C",))]
+        assert lists.list_ids(conn, "accounts", column_filters=by_segment) == [tree["none"]]
