@@ -5,6 +5,7 @@ accounts (mornings only, or not on Mondays).  Written through the services, dete
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -25,14 +26,24 @@ REGION_A = {
 }
 
 
+def _id(territory_id: str | None, segment: str) -> str:
+    """The same id for the same level of the same demo (the demo's ids are deterministic)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sfa-demo:service-level:{territory_id}:{segment}"))
+
+
 def seed(session: Session, region_id: str | None, *, today: dt.date) -> int:
     """Write the demo's service levels and segments; the number of service levels written."""
     rows = [
-        {"territory_id": None, "segment": s, **{c: getattr(level, c) for c in LEVEL_COLUMNS}}
+        {
+            "id": _id(None, s),
+            "territory_id": None,
+            "segment": s,
+            **{c: getattr(level, c) for c in LEVEL_COLUMNS},
+        }
         for s, level in DEFAULTS.items()
     ]
     if region_id is not None:
-        rows.append({"territory_id": region_id, "segment": "A", **REGION_A})
+        rows.append({"id": _id(region_id, "A"), "territory_id": region_id, "segment": "A", **REGION_A})
     services.create_many(session, "service_levels", rows)
     for suggestion in segments.suggest(session, None, today=today):
         services.update(session, "accounts", suggestion.account_id, {"segment": suggestion.suggested})
