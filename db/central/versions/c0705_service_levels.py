@@ -23,7 +23,7 @@ depends_on = None
 
 TABLE = "service_levels"
 ACCOUNT_COLUMNS = (
-    ("segment", sa.String(length=1)),
+    ("segment", sa.String(length=8)),
     ("visit_min_days", sa.Integer()),
     ("visit_max_days", sa.Integer()),
     ("visiting_hours", sa.String(length=60)),
@@ -35,7 +35,7 @@ def upgrade() -> None:
     op.create_table(
         TABLE,
         sa.Column("territory_id", sa.String(length=36), nullable=True),
-        sa.Column("segment", sa.String(length=1), nullable=False),
+        sa.Column("segment", sa.String(length=8), nullable=False),
         sa.Column("visit_min_days", sa.Integer(), nullable=False),
         sa.Column("visit_max_days", sa.Integer(), nullable=False),
         sa.Column("visit_minutes", sa.Integer(), nullable=False),

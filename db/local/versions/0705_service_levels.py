@@ -24,7 +24,7 @@ branch_labels = None
 depends_on = None
 
 NEW_COLUMNS = (
-    "ALTER TABLE accounts ADD COLUMN segment VARCHAR(1)",
+    "ALTER TABLE accounts ADD COLUMN segment VARCHAR(8)",
     "ALTER TABLE accounts ADD COLUMN visit_min_days INTEGER",
     "ALTER TABLE accounts ADD COLUMN visit_max_days INTEGER",
     "ALTER TABLE accounts ADD COLUMN visiting_hours VARCHAR(60)",
@@ -135,7 +135,7 @@ def upgrade() -> None:
     op.create_table(
         "service_levels",
         sa.Column("territory_id", sa.String(length=36), nullable=True),
-        sa.Column("segment", sa.String(length=1), nullable=False),
+        sa.Column("segment", sa.String(length=8), nullable=False),
         sa.Column("visit_min_days", sa.Integer(), nullable=False),
         sa.Column("visit_max_days", sa.Integer(), nullable=False),
         sa.Column("visit_minutes", sa.Integer(), nullable=False),

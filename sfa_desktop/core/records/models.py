@@ -169,7 +169,7 @@ class Account(SyncedRecord):
     merged_into_id: Mapped[str | None] = mapped_column(String(36))
     #: The customer segment (A, B or C) whose service level applies; None is served as C.  A manager's
     #: choice: the territory report's ABC ranking suggests it (``core.service_levels``).
-    segment: Mapped[str | None] = mapped_column(String(1))
+    segment: Mapped[str | None] = mapped_column(String(8))
     #: This account's own visit frequency, overriding its service level's (None: the level's).
     visit_min_days: Mapped[int | None] = mapped_column(Integer)
     visit_max_days: Mapped[int | None] = mapped_column(Integer)
@@ -457,7 +457,7 @@ class ServiceLevel(SyncedRecord):
     managers_write = True
 
     territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    segment: Mapped[str] = mapped_column(String(1))  # A | B | C
+    segment: Mapped[str] = mapped_column(String(8))  # A | B | C
     visit_min_days: Mapped[int] = mapped_column(Integer)
     visit_max_days: Mapped[int] = mapped_column(Integer)
     visit_minutes: Mapped[int] = mapped_column(Integer)
