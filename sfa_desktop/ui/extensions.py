@@ -88,7 +88,7 @@ PAGES: tuple[PageEntry, ...] = (
         "Week plan",
         "route",
         "sfa_desktop.ui.plan_page:make_page",
-        order=15,
+        order=52,  # after the record sections: Today and the records keep Ctrl+1 to Ctrl+5
         tooltip="Visits due this week, in a route a day from your home base",
     ),
     PageEntry(
