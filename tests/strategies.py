@@ -156,6 +156,13 @@ def _valid_value(spec: Field) -> st.SearchStrategy[Any]:
         return st.one_of(st.booleans(), st.sampled_from(("yes", "no", "1", "0", "True", "off")))
     if kind == "country":
         return st.one_of(st.none(), st.sampled_from(("US", "gb", "De", "fr", "JP")))
+    if kind == "hours":  # visiting hours (core.visiting_hours)
+        return st.one_of(
+            st.none(),
+            st.sampled_from(
+                ("Mon-Fri 08:00-12:00", "mon,wed 9:00-17:00", "Tue 08:00-10:00 14:00-16:00; Sat 09:00-11:00")
+            ),
+        )
     raise AssertionError(f"no strategy for {kind}")
 
 
@@ -194,6 +201,8 @@ def invalid_value(spec: Field) -> st.SearchStrategy[Any]:
         return st.just("maybe")
     if kind == "country":
         return st.sampled_from(("USA", "1A", "Ü", "Éx"))
+    if kind == "hours":
+        return st.sampled_from(("Funday 08:00-12:00", "Mon 12:00-08:00", "Mon-Fri", "Mon 8-12"))
     raise AssertionError(f"no strategy for {kind}")
 
 

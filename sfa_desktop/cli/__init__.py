@@ -8,9 +8,10 @@ of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, co
 :mod:`.story` (timeline, log), :mod:`.sales`,
 :mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
 :mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.announcements`,
-:mod:`.notifications` (notifications, comments), :mod:`.callsheet`, :mod:`.territories`
-(territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo), :mod:`.visits` (visit,
-attachments) and the subpackage :mod:`.central` (``sfa central``).
+:mod:`.notifications` (notifications, comments), :mod:`.callsheet`, :mod:`.planning` (visits due, plan
+week, service-levels, accounts segment), :mod:`.territories` (territories, report), :mod:`.updates`
+(update-check), :mod:`.undo` (undo), :mod:`.visits` (visit, attachments) and the subpackage :mod:`.central`
+(``sfa central``).
 The groups import :mod:`.common` and the layers below, never each other nor this module.
 
 Errors a person can fix (:class:`~sfa_desktop.core.errors.UserError`) end in ``sfa: error: <line>`` on stderr
@@ -42,6 +43,7 @@ from sfa_desktop.cli import (
     leads,
     notifications,
     pipeline,
+    planning,
     records,
     requests,
     sales,
@@ -90,6 +92,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     notifications.register,
     requests.register,
     callsheet.register,
+    planning.register,
     territories.register,
     updates.register,
     undo.register,

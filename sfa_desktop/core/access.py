@@ -252,6 +252,25 @@ def may_write_reference(
     return True
 
 
+#: Account fields that are a manager's choice (issue 16): the segment whose service level applies and the
+#: account's own visit frequency.  Reps see them and plan by them; managers and admins set them.
+MANAGER_ACCOUNT_FIELDS = ("segment", "visit_min_days", "visit_max_days")
+
+
+def may_set_service_terms(who: Who) -> bool:
+    """May the user set an account's segment and own visit frequency?  Managers and admins."""
+    return who is None or who.is_admin or who.is_manager
+
+
+def _changes_service_terms(table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
+    if table != "accounts":
+        return False
+    return any(
+        name in new and new[name] != (current.get(name) if current is not None else None)
+        for name in MANAGER_ACCOUNT_FIELDS
+    )
+
+
 def may_write_row(who: Who, table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
     """Would the central store accept this write of a synced row (``current``: the row now, None for a new
     one; ``new``: the values written)?  The one rule ``server.apply`` applies to every push."""
@@ -262,6 +281,8 @@ def may_write_row(who: Who, table: str, current: Mapping[str, Any] | None, new: 
     if table == audience.RECEIPTS:
         return audience.may_write_receipt(who, current, new)
     if table in tables.ADMIN_WRITTEN and not may_write_reference(who, table, current, new):
+        return False
+    if _changes_service_terms(table, current, new) and not may_set_service_terms(who):
         return False
     if table in TERRITORY_COLUMNED:
         territory_now = current.get("territory_id") if current is not None else None
@@ -687,6 +708,11 @@ def require_write(
     who = user_of(db)
     if not may_write_here(who, table, current, new):
         assert who is not None
+        if _changes_service_terms(table, current, new) and not may_set_service_terms(who):
+            raise NotPermitted(
+                f"An account's segment and visit frequency are set by managers; {who.signed_in_as()}. "
+                "Ask your manager to change them."
+            )
         raise refusal(who, table, what)
 
 

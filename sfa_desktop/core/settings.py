@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.maps.slippy import DEFAULT_TILE_URL, check_tile_url
+from sfa_desktop.core.planning import settings as plan_settings
 from sfa_desktop.core.records.models import Setting
 from sfa_desktop.core.reports import settings as report_settings
 from sfa_desktop.core.scoring import rules as scoring_rules
@@ -51,6 +52,8 @@ DEFAULTS: dict[str, str] = {
     #: keeps in all, in megabytes.
     "attachment_max_file_mb": "25",
     "attachment_max_device_mb": "2048",
+    # the week planner (issue 16): working hours and the travel model (see core.planning.settings)
+    **plan_settings.DEFAULTS,
 }
 
 
@@ -172,6 +175,13 @@ def _report(key: str) -> Callable[[str], str]:
     return check
 
 
+def _plan(key: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        return plan_settings.check(key, value)
+
+    return check
+
+
 #: How each setting's value is checked and normalised when it is put, whoever puts it (the command line,
 #: a dialog, a job); a bad value raises ValueError with a message for a person.  A setting without an
 #: entry is stored as given.
@@ -189,6 +199,7 @@ VALIDATORS: dict[str, Callable[[str], str]] = {
     "map_tile_url": check_tile_url,
     "attachment_max_file_mb": _megabytes,
     "attachment_max_device_mb": _megabytes,
+    **{key: _plan(key) for key in plan_settings.DEFAULTS},
 }
 
 

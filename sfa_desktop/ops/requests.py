@@ -208,9 +208,7 @@ def assignable(store: LocalStore, request_id: str) -> list[tuple[str, str]]:
         return found
 
 
-def notification_events(
-    store: LocalStore, since: dt.datetime | None = None
-) -> list[NotificationEvent]:
+def notification_events(store: LocalStore, since: dt.datetime | None = None) -> list[NotificationEvent]:
     """What this laptop's user should be told about requests (see ``core.requests.events``)."""
     with store.reading() as session:
         user_id = access.signed_in(session)[0]

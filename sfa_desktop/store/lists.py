@@ -8,13 +8,14 @@ time by id.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sfa_desktop.core import service_levels
 from sfa_desktop.core.records.fields import INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES, OPPORTUNITY_STAGES
+from sfa_desktop.core.records.vocabularies import SEGMENTS
 from sfa_desktop.core.territories.tree import subtree_sql
 from sfa_desktop.store import filters as filter_sql
 from sfa_desktop.store.filters import ColumnFilter
@@ -64,6 +65,15 @@ def _last_activity(parent: str) -> Column:
     )
 
 
+_DUE = service_levels.due_columns("r")
+#: Visits by service level (issue 16): the account's segment, when its next visit is due and whether it is
+#: due or overdue today ("Visit is due or overdue" is a column filter like any other, and can be saved).
+_VISITS = (
+    _c("segment", "Segment", _DUE["segment"], choices=SEGMENTS),
+    _c("next_visit", "Next visit", _DUE["due_from"], "date"),
+    _c("visit", "Visit", _DUE["state"], choices=service_levels.STATES),
+)
+
 _PERSON = "trim(coalesce(r.first_name, '') || ' ' || r.last_name)"
 _PERSON_SORT = "r.last_name COLLATE NOCASE, r.first_name COLLATE NOCASE"
 
@@ -108,6 +118,7 @@ LISTS: dict[str, ListSpec] = {
             _TERRITORY,
             _OWNER,
             _last_activity("account_id"),
+            *_VISITS,
         ),
         {"territory_id": "r.territory_id", "owner_id": "r.owner_id", "industry": "r.industry"},
         "name",
@@ -247,13 +258,33 @@ def list_ids(
         spec.prepare(conn)
     where, params = _where(spec, filter_text, filters or {}, column_filters, now)
     direction = " DESC" if descending else ""
-    # split the ORDER BY terms at top-level commas only: coalesce(r.phone, r.mobile) is one term
-    order = ", ".join(part.strip() + direction for part in re.split(r",(?![^()]*\))", column.sort))
+    # split the ORDER BY terms at top-level commas only: coalesce(r.phone, r.mobile) is one term, and so is
+    # a subquery with commas in nested parentheses (the next visit due)
+    order = ", ".join(part.strip() + direction for part in _top_level_terms(column.sort))
     sql = f"SELECT r.id FROM {spec.source} WHERE {where} ORDER BY {order}, r.id"
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
     return [row[0] for row in conn.execute(text(sql), params)]
+
+
+def _top_level_terms(sql: str) -> list[str]:
+    """``sql`` split at the commas outside parentheses and quotes."""
+    terms, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(sql):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            terms.append(sql[start:i])
+            start = i + 1
+    terms.append(sql[start:])
+    return terms
 
 
 def count(

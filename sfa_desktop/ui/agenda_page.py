@@ -41,6 +41,8 @@ from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
 from sfa_desktop.ui.markdown_view import MarkdownView
 from sfa_desktop.ui.tasks import Task, TaskRunner
+from sfa_desktop.ui.visits_block import VisitsBlock
+from sfa_desktop.ui.visits_block import attach as attach_visits
 from sfa_desktop.ui.widgets import named
 
 DAYS = 7
@@ -198,6 +200,8 @@ class TodayPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(header)
+        self.visits = VisitsBlock(self.store, self.runner)  # issue 16: visits overdue and due this week
+        layout.addWidget(self.visits)
         layout.addWidget(splitter, 1)
 
     def _build_detail(self) -> QWidget:
@@ -292,6 +296,7 @@ class TodayPage(QWidget):
             self._task.discard()
         current = self.current_detail()
         self._keep = keep or (current.activity_id if current is not None else self._keep)
+        self.visits.refresh()
         task = self.runner.submit(agenda_ops.load_agenda, self.store, self.owners, DAYS, mend=mend)
         task.finished.connect(self._fill)
         task.failed.connect(lambda exc: show_problem(self, "Agenda not loaded", exc))
@@ -470,6 +475,7 @@ def today_page(window: Any) -> TodayPage:
     announcements_today.install(page, window)  # the pinned announcements not read yet
     # "Sync within N days or this laptop's data locks" with Sync now, days ahead of the offline lock
     expiry_banner.install(page, window)
+    attach_visits(page.visits, window)
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
     sync = getattr(window, "sync", None)

@@ -99,6 +99,23 @@ PAGES: tuple[PageEntry, ...] = (
         order=53,
         tooltip="The day's route and your accounts by segment and due state",
     ),
+    # visits by service level (issue 16): the week's visits in routes, and the service levels per segment
+    PageEntry(
+        "weekplan",
+        "Week plan",
+        "route",
+        "sfa_desktop.ui.plan_page:make_page",
+        order=54,  # after the record sections: Today and the records keep Ctrl+1 to Ctrl+5
+        tooltip="Visits due this week, in a route a day from your home base",
+    ),
+    PageEntry(
+        "servicelevels",
+        "Service levels",
+        "rules",
+        "sfa_desktop.ui.service_levels_page:make_page",
+        order=75,
+        tooltip="How often each segment is visited and how fast it is answered, per territory",
+    ),
     # -- Pipeline (issue 4, item 3): the board by stage
     PageEntry(
         "pipeline",
@@ -161,6 +178,8 @@ DETAIL_TABS: tuple[TabEntry, ...] = (
     TabEntry(("accounts",), "Related", "sfa_desktop.ui.related:RelatedTab"),
     # guided selling: where the record stands in its sequences
     TabEntry(("leads", "contacts", "opportunities"), "Sequence", "sfa_desktop.ui.sequence_tab:SequenceTab"),
+    # visits by service level (issue 16): the account's segment, its service level and next visit due
+    TabEntry(("accounts",), "Visits", "sfa_desktop.ui.visits_tab:VisitsTab"),
     # -- Leads (issue 4, item 4): the score and its reasons
     TabEntry(("leads",), "Score", "sfa_desktop.ui.score_tab:ScoreTab"),
     # comments with @mentions (issue 15, item 3)

@@ -44,6 +44,12 @@ SEED: dict[str, tuple[str, ...]] = {
     ),
     "0401": ("UPDATE opportunities SET stage = 'qualification' WHERE id = 'o1'",),
     "0201": ("UPDATE opportunities SET won_reason = 'price' WHERE id = 'o1'",),
+    "0705": (
+        "UPDATE accounts SET segment = 'A', visiting_hours = 'Mon-Fri 08:00-12:00' WHERE id = 'a1'",
+        f"INSERT INTO service_levels (id, territory_id, segment, visit_min_days, visit_max_days, "
+        f"visit_minutes, answer_hours, resolve_hours, created_at, updated_at) "
+        f"VALUES ('s1', NULL, 'A', 14, 21, 60, 4, 48, '{STAMP}', '{STAMP}')",
+    ),
 }
 #: Times the triggers write from the clock.
 VOLATILE = {("outbox", "recorded_at")}

@@ -243,7 +243,18 @@ def check_rows(conn: Connection, kind: str, live: dict[str, dict[str, dict[str, 
         v = live[kind][record_id]
         if kind == "accounts":
             where = (territory.get(v["territory_id"]), owner.get(v["owner_id"]))
-            assert row == (v["name"], v["industry"], v["city"], v["region"], v["phone"], *where, None)
+            # never visited, no segment: served as C, its next visit due today
+            visits = ("C", conn.exec_driver_sql("SELECT date('now', 'localtime')").scalar(), "due")
+            assert row == (
+                v["name"],
+                v["industry"],
+                v["city"],
+                v["region"],
+                v["phone"],
+                *where,
+                None,
+                *visits,
+            )
         elif kind == "contacts":
             person = f"{v['first_name'] or ''} {v['last_name']}".strip()
             email = v["email"]

@@ -87,6 +87,7 @@ def test_the_derived_lists_are_todays_lists() -> None:
         "kb_articles",
         "sequence_templates",
         "territory_rules",
+        "service_levels",
         "checklist_templates",
     )
     admin_written = (*scope.REFERENCE_TABLES, "orders", "order_lines")
@@ -97,6 +98,7 @@ def test_the_derived_lists_are_todays_lists() -> None:
         "territories",
         "territory_memberships",
         "territory_rules",
+        "service_levels",
         "checklist_templates",
     }
     assert scope.MOVED_WITH_ACCOUNT == ("orders", "order_lines")
@@ -133,4 +135,9 @@ def test_the_facts_agree_with_the_columns() -> None:
             assert model.follows_account, name
     columned = {m.__tablename__ for m in SYNCED_MODELS if "territory_id" in m.__table__.c}
     assert columned == access.TERRITORY_COLUMNED
-    assert {*tables.TERRITORY_TABLES, "territory_memberships", "territory_rules"} == columned
+    assert {
+        *tables.TERRITORY_TABLES,
+        "territory_memberships",
+        "territory_rules",
+        "service_levels",
+    } == columned

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0707"
-down_revision: str | None = "c0703"
+down_revision: str | None = "c0705"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0707"
-down_revision: str | None = "0703"
+down_revision: str | None = "0705"
 branch_labels = None
 depends_on = None
 

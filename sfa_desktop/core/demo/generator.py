@@ -191,4 +191,9 @@ def seed(
     from sfa_desktop.core.demo import requests as demo_requests
 
     counts.update(demo_requests.seed(session, today=gen.today, seed=seed, tz=zone))
+
+    # service levels per segment, the accounts' segments and some visiting hours (issue 16)
+    from sfa_desktop.core.demo import visits as demo_visits
+
+    demo_visits.seed(session, gen.territory_ids.get(REGION_CODE), today=gen.today)
     return DemoSummary(**counts)

@@ -76,6 +76,13 @@ def clean_value(spec: Field, value: Any, *, phone_region: str = "US", country: A
             raise
     if kind == "url":
         return normalize_website(str(value))
+    if kind == "hours":
+        from sfa_desktop.core import visiting_hours
+
+        try:
+            return visiting_hours.normalise(str(value))
+        except visiting_hours.HoursError as exc:
+            raise FieldError(str(exc)) from None
     if kind == "int":
         if isinstance(value, bool):
             raise FieldError("must be a whole number.")

@@ -15,6 +15,7 @@ class Field:
     name: str
     label: str
     kind: str = "text"  # text longtext email phone url int float money date datetime choice bool ref country
+    # hours (a weekly window: core.visiting_hours)
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -173,6 +174,14 @@ class Account(SyncedRecord):
     notes: Mapped[str | None] = mapped_column(Text)
     #: Set (with the tombstone) when this record was merged into another: the id resolves to that one.
     merged_into_id: Mapped[str | None] = mapped_column(String(36))
+    #: The customer segment (A, B or C) whose service level applies; None is served as C.  A manager's
+    #: choice: the territory report's ABC ranking suggests it (``core.service_levels``).
+    segment: Mapped[str | None] = mapped_column(String(8))
+    #: This account's own visit frequency, overriding its service level's (None: the level's).
+    visit_min_days: Mapped[int | None] = mapped_column(Integer)
+    visit_max_days: Mapped[int | None] = mapped_column(Integer)
+    #: When the customer receives visits ("Mon-Fri 08:00-12:00"); None: the rep's working day.
+    visiting_hours: Mapped[str | None] = mapped_column(String(60))
 
     __table_args__ = (Index("ix_accounts_name", "name"), _merged_index("accounts"))
 
@@ -627,6 +636,24 @@ class BlobTransfer(Base):
     problem: Mapped[str | None] = mapped_column(Text)
 
 
+class ServiceLevel(SyncedRecord):
+    """How a customer segment is served (issue 16): how often it is visited and for how long, how fast its
+    requests are answered and resolved.  Set by managers per territory (the territories below inherit it)
+    and by administrators for the whole company (no territory); see ``core.service_levels``."""
+
+    __tablename__ = "service_levels"
+    is_reference_data = True
+    managers_write = True
+
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    segment: Mapped[str] = mapped_column(String(8))  # A | B | C
+    visit_min_days: Mapped[int] = mapped_column(Integer)
+    visit_max_days: Mapped[int] = mapped_column(Integer)
+    visit_minutes: Mapped[int] = mapped_column(Integer)
+    answer_hours: Mapped[float] = mapped_column(Float)
+    resolve_hours: Mapped[float] = mapped_column(Float)
+
+
 class ChangeHistory(Base):
     """Who changed what, from the central store's change log (pulled, not synced back): the timeline.
 
@@ -750,6 +777,7 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     KbArticle,
     SequenceTemplate,
     TerritoryRule,
+    ServiceLevel,
     ChecklistTemplate,
     Account,
     Contact,

@@ -178,6 +178,7 @@ _ACCESS_COLUMNS = (
     "resolved_at",
     "resolution",
     "author_id",
+    *access.MANAGER_ACCOUNT_FIELDS,
 )
 
 

@@ -76,3 +76,6 @@ RULE_SCOPES = ("accounts", "leads", "both")
 REQUEST_CATEGORIES = ("delivery", "billing", "quality", "service", "price", "other")
 REQUEST_SEVERITIES = ("low", "normal", "high", "critical")
 REQUEST_STATUSES = ("new", "in progress", "waiting on customer", "resolved", "closed")
+
+#: Customer segments (service levels per segment, issue 16); an account without one is served as C.
+SEGMENTS = ("A", "B", "C")
