@@ -262,3 +262,37 @@ def check_level(level: ServiceLevel) -> None:
             f"Segment {level.segment}: visits every {level.visit_min_days} to {level.visit_max_days} days "
             "runs backwards; give a most number of days at least the least."
         )
+
+
+# -- what the other features of issue 15 and 16 ask of the service levels -----------------------------------
+
+
+def request_targets(session: Session, account_id: str) -> tuple[float, float]:
+    """Hours to the first answer and to the resolution of a request about the account (``core.requests``'s
+    ``targets``); an account no longer there is held to the unsegmented level."""
+    try:
+        level = level_for(session, account_id)
+    except UnknownAccount:
+        level = DEFAULTS[UNSEGMENTED]
+    return level.answer_hours, level.resolve_hours
+
+
+def segment_of(session: Session, account_id: str) -> str | None:
+    """The segment the account is served as (the visit checklist chosen by it); None when there is no such
+    account."""
+    found = visits_due(session, [account_id])
+    return found[account_id].segment if account_id in found else None
+
+
+def due_state(session: Session, account_id: str) -> str:
+    """The account's visit state (overdue, due, later) for the map; "unknown" when there is no such
+    account."""
+    found = visits_due(session, [account_id])
+    return found[account_id].state if account_id in found else "unknown"
+
+
+def segments_of(session: Session, account_ids: Iterable[str]) -> dict[str, str | None]:
+    """The segment each account is served as, in one query."""
+    ids = list(account_ids)
+    found = visits_due(session, ids)
+    return {i: (found[i].segment if i in found else None) for i in ids}

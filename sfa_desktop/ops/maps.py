@@ -1,9 +1,8 @@
 """The Map page's use cases: the map of a rep's day (``core.maps.day``), the tile settings, and the tile
 source over the cache folder (``ops.tiles``).
 
-The due state and the segment of each account come through :data:`DUE_STATE` and :data:`SEGMENTS`: the
-functions ``core.maps.day`` documents (everyone "unknown" and the revenue ABC until the service levels of
-issue 16 are there; point these two names at them then).
+The due state and the segment of each account come from the service levels (``core.service_levels``)
+through :data:`DUE_STATE` and :data:`SEGMENTS`, the functions ``core.maps.day`` takes.
 """
 
 from __future__ import annotations
@@ -12,14 +11,30 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from sfa_desktop.core import access, settings
+from sqlalchemy.orm import Session
+
+from sfa_desktop.core import access, service_levels, settings
 from sfa_desktop.core.maps import day as day_map
 from sfa_desktop.core.maps.day import DayMap, DueState, Segments
 from sfa_desktop.ops import tiles
 from sfa_desktop.store.database import LocalStore
 
-DUE_STATE: DueState = day_map.unknown_due
-SEGMENTS: Segments = day_map.revenue_segments
+#: The map's words for the service levels' due states ("later": visited recently enough).
+_MAP_STATES = {service_levels.OVERDUE: "overdue", service_levels.DUE: "due", service_levels.LATER: "ok"}
+
+
+def due_state(session: Session, account_id: str) -> str:
+    """The account's visit state in the map's words; the states of all accounts are read in one query, the
+    first time the session asks (the map asks once per account)."""
+    states = session.info.get("sfa_visit_states")
+    if states is None:
+        states = {i: _MAP_STATES[v.state] for i, v in service_levels.visits_due(session).items()}
+        session.info["sfa_visit_states"] = states
+    return str(states.get(account_id, "unknown"))
+
+
+DUE_STATE: DueState = due_state
+SEGMENTS: Segments = service_levels.segments_of
 
 
 def load_day(

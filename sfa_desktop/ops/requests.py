@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from sfa_desktop.core import access
+from sfa_desktop.core import access, service_levels
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.notifications.events import NotificationEvent
 from sfa_desktop.core.records.fields import REQUEST_STATUSES
@@ -22,7 +22,8 @@ from sfa_desktop.store.database import LocalStore
 __all__ = ["Detail", "events", "stats"]
 
 #: The service levels the lists measure against (the lead points this at the segments' after the merge).
-TARGETS: sla.Targets = sla.default_targets
+#: The hours to answer and resolve a request about an account: its service level's.
+TARGETS: sla.Targets = service_levels.request_targets
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import service_levels, settings
 from sfa_desktop.core.records.models import Activity, Attachment
 from sfa_desktop.core.visits import images, reports, templates
 from sfa_desktop.core.visits.reports import Place, VisitError
@@ -31,7 +31,8 @@ from sfa_desktop.sync.blobs import BlobLink
 __all__ = ["AttachmentProblem", "Place", "VisitError"]
 
 #: The account's segment (see ``core.visits.templates``); wired to the service levels after the merge.
-segment_of: SegmentOf = templates.no_segment
+#: The segment a visit's checklist is chosen by: the one the account is served as.
+segment_of: SegmentOf = service_levels.segment_of
 
 
 @dataclass(frozen=True)

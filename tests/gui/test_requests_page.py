@@ -33,8 +33,10 @@ def company(store: LocalStore) -> tuple[LocalStore, dict[str, Any]]:
                 s, "users", {"login": login, "full_name": login.title(), "role": role}
             ).id
             services.create(s, "territory_memberships", {"territory_id": ids[home], "user_id": ids[login]})
-        ids["acme"] = services.create(s, "accounts", {"name": "Acme Foods", "territory_id": ids["NE"]}).id
-        ids["bolt"] = services.create(s, "accounts", {"name": "Bolt Hardware", "territory_id": ids["NE"]}).id
+        for key, name in (("acme", "Acme Foods"), ("bolt", "Bolt Hardware")):  # segment B: answered in 8 h
+            ids[key] = services.create(
+                s, "accounts", {"name": name, "territory_id": ids["NE"], "segment": "B"}
+            ).id
     sign_in(store, ids["rena"])
     for account, category, subject in (
         ("acme", "delivery", "Pallets crushed on delivery"),

@@ -289,7 +289,9 @@ def test_the_days_map_has_the_call_sheets_route_and_every_placed_account(store: 
         seen.append(account_id)
         return {ids["Far"]: "overdue", ids["Near"]: "due"}.get(account_id, "whatever")
 
-    result = map_ops.load_day(store, dt.date(2026, 12, 8), NY, ids["ann"], due_state=due)
+    result = map_ops.load_day(
+        store, dt.date(2026, 12, 8), NY, ids["ann"], due_state=due, segments=day_map.revenue_segments
+    )
     assert [s.party for s in result.stops] == ["Near", "Middle", "Far"]  # nearest first from home
     assert [s.number for s in result.stops] == [1, 2, 3]
     assert result.home == (42.3541, -71.0595)
@@ -304,8 +306,29 @@ def test_the_days_map_has_the_call_sheets_route_and_every_placed_account(store: 
     assert result.points()[0] == result.stops[0].position
     other_day = map_ops.load_day(store, dt.date(2026, 12, 9), NY, ids["ann"])
     assert other_day.stops == []
-    assert {p.due for p in other_day.places} == {"unknown"}  # the default until the service levels
+    assert {p.due for p in other_day.places} == {"due"}  # by default the service levels': never visited
     assert len(other_day.points()) == 4  # every place and home
+
+
+def test_by_default_the_map_shows_the_service_levels_segment_and_due_state(store: LocalStore) -> None:
+    """Without functions handed in, the map colours by the service levels (``core.service_levels``): the
+    account's own segment (C when it has none) and its visit state (never visited: due; visited within the
+    segment's minimum days: ok; past its maximum: overdue)."""
+    ids = _world(store)
+    today = dt.date.today()
+    with store.transaction() as s:
+        services.update(s, "accounts", ids["Far"], {"segment": "A"})
+        services.update(s, "accounts", ids["Near"], {"segment": "B"})
+        for name, days_ago in (("Far", 40), ("Near", 3)):  # A: overdue after 21 days; B: due after 30
+            services.create(
+                s, "activities",
+                {"kind": "visit", "subject": f"Was at {name}", "account_id": ids[name], "owner_id": ids["ann"],
+                 "due_at": dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(10), NY),
+                 "done_at": dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(11), NY)},
+            )  # fmt: skip
+    places = {p.name: p for p in map_ops.load_day(store, today, NY, ids["ann"]).places}
+    assert (places["Far"].segment, places["Near"].segment, places["Middle"].segment) == ("A", "B", "C")
+    assert (places["Far"].due, places["Near"].due, places["Middle"].due) == ("overdue", "ok", "due")
 
 
 def test_revenue_segments_rank_by_the_last_years_orders(store: LocalStore) -> None:

@@ -42,8 +42,13 @@ def company(tmp_path: Path) -> Iterator[tuple[LocalStore, dict[str, Any]]]:
             ).id
             services.create(s, "territory_memberships", {"territory_id": ids[home], "user_id": ids[login]})
         ids["adam"] = services.create(s, "users", {"login": "adam", "full_name": "Adam", "role": "admin"}).id
-        ids["acme"] = services.create(s, "accounts", {"name": "Acme NE", "territory_id": ids["NE"]}).id
-        ids["west"] = services.create(s, "accounts", {"name": "Acme W", "territory_id": ids["W"]}).id
+        # segment B: 8 h to answer, 72 h to resolve (core.service_levels' defaults)
+        ids["acme"] = services.create(
+            s, "accounts", {"name": "Acme NE", "territory_id": ids["NE"], "segment": "B"}
+        ).id
+        ids["west"] = services.create(
+            s, "accounts", {"name": "Acme W", "territory_id": ids["W"], "segment": "B"}
+        ).id
     try:
         yield store, ids
     finally:
@@ -221,6 +226,28 @@ def _backdate(store: LocalStore, request_id: str, hours_ago: float, now: dt.date
         found.created_at = now - dt.timedelta(hours=hours_ago)
         for key, value in values.items():
             setattr(found, key, value)
+
+
+def test_the_targets_are_the_accounts_service_level(company: tuple[LocalStore, dict[str, Any]]) -> None:
+    """Segment A answers in 4 hours, B in 8, an account without a segment is served as C (24 hours)."""
+    store, ids = company
+    now = dt.datetime.now(dt.UTC)
+    sign_in(store, ids["adam"])
+    with store.transaction() as s:
+        plain = services.create(s, "accounts", {"name": "Plain NE", "territory_id": ids["NE"]}).id
+        key = services.create(s, "accounts", {"name": "Key NE", "territory_id": ids["NE"], "segment": "A"}).id
+    made = {
+        name: raise_one(store, account, subject=name) for name, account in (("a", key), ("b", ids["acme"]))
+    }
+    made["c"] = raise_one(store, plain, subject="c")
+    for request_id in made.values():
+        _backdate(store, request_id, 6, now)
+    late = {r.subject for r in ops.list_requests(store, listing.Filters(overdue=True), now=now)}
+    assert late == {"a"}  # 6 hours: past A's 4, within B's 8 and C's 24
+    for request_id in made.values():
+        _backdate(store, request_id, 20, now)
+    late = {r.subject for r in ops.list_requests(store, listing.Filters(overdue=True), now=now)}
+    assert late == {"a", "b"}
 
 
 def test_the_list_filters_and_flags(company: tuple[LocalStore, dict[str, Any]]) -> None:

@@ -36,9 +36,9 @@ def jpeg(color: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (6
     return out.getvalue()
 
 
-def visit(store: LocalStore, *, kind: str = "visit") -> str:
+def visit(store: LocalStore, *, kind: str = "visit", segment: str | None = None) -> str:
     with store.transaction() as session:
-        account = services.create(session, "accounts", {"name": "Acme Tools"})
+        account = services.create(session, "accounts", {"name": "Acme Tools", "segment": segment})
         activity = services.create(
             session,
             "activities",
@@ -108,12 +108,8 @@ def test_the_template_follows_the_segment_then_the_default_then_the_built_in(sto
 
 def test_check_in_out_and_report_log_the_visit(store: LocalStore, tmp_path: Path) -> None:
     a = template(store, "Key account", "A", ITEMS)
-    activity_id = visit(store)
-    visits.segment_of = lambda session, account_id: "A"
-    try:
-        view = visits.check_in(store, activity_id[:8], Place(42.36, -71.06))
-    finally:
-        visits.segment_of = templates.no_segment
+    activity_id = visit(store, segment="A")  # the checklist follows the account's segment (service levels)
+    view = visits.check_in(store, activity_id[:8], Place(42.36, -71.06))
     assert view.template.template_id == a
     assert view.checkin_at is not None
     assert view.checkin_place == Place(42.36, -71.06)

@@ -3,14 +3,13 @@ coordinates, numbered in route order from the rep's home base and back, see
 :func:`sfa_desktop.core.callsheet.sheet.plan_day`) and the accounts with coordinates, each with its segment
 (A, B or C) and whether it is due for a visit.
 
-Both come through functions given as parameters, so that the service levels (``core.service_levels``, of
-another part of issue 16) decide them once they are there:
+Both come through functions given as parameters (``ops.maps`` hands in the service levels'):
 
 * ``due_state(session, account_id)`` -> one of :data:`DUE_STATES` ("overdue", "due", "ok", "unknown");
-  :func:`unknown_due` (every account "unknown") until then;
+  :func:`unknown_due` (every account "unknown") without service levels;
 * ``segments(session, account_ids)`` -> {account id: "A" | "B" | "C" | None}; :func:`revenue_segments`
-  until then: the ABC ranking by the last twelve months' order revenue (A: the accounts that make the first
-  80% of it, B: the next 15%, C: the rest), the suggestion a manager starts from.
+  without them: the ABC ranking by the last twelve months' order revenue (A: the accounts that make the
+  first 80% of it, B: the next 15%, C: the rest).
 """
 
 from __future__ import annotations
