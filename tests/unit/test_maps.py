@@ -322,7 +322,8 @@ def test_by_default_the_map_shows_the_service_levels_segment_and_due_state(store
         for name, days_ago in (("Far", 40), ("Near", 3)):  # A: overdue after 21 days; B: due after 30
             services.create(
                 s, "activities",
-                {"kind": "visit", "subject": f"Was at {name}", "account_id": ids[name], "owner_id": ids["ann"],
+                {"kind": "visit", "subject": f"Was at {name}", "account_id": ids[name],
+                 "owner_id": ids["ann"],
                  "due_at": dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(10), NY),
                  "done_at": dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(11), NY)},
             )  # fmt: skip
