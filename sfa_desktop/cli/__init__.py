@@ -5,7 +5,8 @@ group in :data:`GROUPS` to declare its commands on a :class:`~sfa_desktop.cli.co
 per group: :mod:`.basics` (init, demo, search, settings), :mod:`.records` (list, add, show, edit and delete
 of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, conflicts), :mod:`.sequences`
 (sequences, enroll, enrollments, log-outcome, agenda), :mod:`.story` (timeline, log), :mod:`.sales`,
-:mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
+:mod:`.pipeline` (stages, pipeline, opportunities won|lost),
+:mod:`.retention` (accounts defect|defections), :mod:`.leads` (leads score|convert|rules),
 :mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.callsheet`, :mod:`.territories`
 (territories, report), :mod:`.updates` (update-check), :mod:`.undo` (undo) and the subpackage
 :mod:`.central` (``sfa central``).
@@ -38,6 +39,7 @@ from sfa_desktop.cli import (
     leads,
     pipeline,
     records,
+    retention,
     sales,
     sequences,
     story,
@@ -75,6 +77,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     story.register,
     sales.register,
     pipeline.register,
+    retention.register,
     leads.register,
     data.register,
     kb.register,

@@ -70,6 +70,7 @@ def test_the_derived_lists_are_todays_lists() -> None:
         "activities",
         "orders",
         "order_lines",
+        "defections",
     )
     assert scope.REFERENCE_TABLES == (
         "users",
@@ -91,7 +92,7 @@ def test_the_derived_lists_are_todays_lists() -> None:
         "territory_rules",
     }
     assert scope.MOVED_WITH_ACCOUNT == ("orders", "order_lines")
-    follow_account = {"contacts", "opportunities", "activities", "sequence_enrollments"}
+    follow_account = {"contacts", "opportunities", "activities", "sequence_enrollments", "defections"}
     assert services.FOLLOW_ACCOUNT == merges._FOLLOW_ACCOUNT == {*follow_account, "orders", "order_lines"}
     assert services.FOLLOW_LEAD == merges._FOLLOW_LEAD == {"activities", "sequence_enrollments"}
     # the same tables; the order differs (parents first now: an enrollment before the activities it makes)

@@ -17,6 +17,8 @@ from sfa_desktop.core.records.field_types import Entity, Field
 from sfa_desktop.core.records.vocabularies import (
     ACTIVITY_KINDS,
     ACTIVITY_OUTCOMES,
+    DEFECTION_STATUSES,
+    DEFECTION_TYPES,
     ENROLLMENT_STATUSES,
     INDUSTRIES,
     LEAD_SOURCES,
@@ -35,6 +37,9 @@ __all__ = [
     "ACTIVITY_KINDS",
     "ACTIVITY_OUTCOMES",
     "CONTACTS",
+    "DEFECTIONS",
+    "DEFECTION_STATUSES",
+    "DEFECTION_TYPES",
     "ENROLLMENT_STATUSES",
     "ENTITIES",
     "INDUSTRIES",
@@ -389,6 +394,22 @@ ORDER_LINES = Entity(
     ),
 )
 
+DEFECTIONS = Entity(
+    "defections",
+    models.Defection,
+    "defection",
+    "defections",
+    (
+        Field("account_id", "Account", "ref", required=True, ref="accounts"),
+        Field("status", "Status", "choice", required=True, choices=DEFECTION_STATUSES),
+        Field("defection_type", "Defection type", "choice", required=True, choices=DEFECTION_TYPES),
+        Field("reason", "Reason", "longtext", required=True, max_length=2000),
+        Field("defected_on", "Date", "date", required=True),
+        Field("owner_id", "Rep", "ref", ref="users"),
+    ),
+    system_fields=(Field("recorded_by_id", "Recorded by", "ref", ref="users"),),
+)
+
 ENTITIES: dict[str, Entity] = {
     e.key: e
     for e in (
@@ -408,5 +429,6 @@ ENTITIES: dict[str, Entity] = {
         TERRITORY_RULES,
         ORDERS,
         ORDER_LINES,
+        DEFECTIONS,
     )
 }

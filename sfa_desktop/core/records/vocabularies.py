@@ -72,3 +72,6 @@ STAGE_CATEGORIES = ("open", "won", "lost")
 SEQUENCE_TARGETS = ("lead", "contact", "opportunity", "any")
 ENROLLMENT_STATUSES = ("active", "paused", "completed", "exited")
 RULE_SCOPES = ("accounts", "leads", "both")
+#: Why customers defect (the textbook's six kinds), and whether the account is gone or buying less.
+DEFECTION_TYPES = ("price", "product", "service", "market", "technological", "organisational")
+DEFECTION_STATUSES = ("lost", "declining")
