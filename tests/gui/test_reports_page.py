@@ -72,6 +72,7 @@ def test_the_report_shows_every_section_with_charts_and_tables(
         "Revenue",
         "Customer profitability",
         "Accounts at risk",
+        "Retention",
     ]
     coverage = page.cards[0]
     assert coverage.empty_label is None
