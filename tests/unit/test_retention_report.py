@@ -139,9 +139,9 @@ def test_the_csv_has_the_retention_tables(store: LocalStore, fx: Fixture) -> Non
     assert rows[grid + 2] == ["Ann Archer", "0", "0", "1", "0", "0", "0"]
     listed = rows.index(["Retention: Defections in the period"])
     assert rows[listed + 2][:6] == [
-        "2026-06-25",
         "A3 Corp",
         "Bob Baker",
+        "2026-06-25",
         "lost",
         "organisational",
         "DF4: organisational",

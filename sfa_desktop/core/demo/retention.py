@@ -1,5 +1,6 @@
 """Demo defections: in each territory a few customers lost and a few declining, spread over the six
-defection types, with the reasons a rep would write, recorded by the account's rep.
+defection types with one leading in each territory, with the reasons a rep would write, recorded by the
+account's rep.
 
 They are drawn from the sales history (``demo_sales`` runs first): the declining ones are the customers whose
 orders fell most over the last 90 days against the 90 before (what the at-risk list flags), the lost ones
@@ -108,8 +109,10 @@ def seed(session: Session, territory_ids: list[str], *, seed: int, today: dt.dat
         # the steepest falls first (the at-risk list's "orders declining")
         customers.sort(key=lambda c: (c[2] / c[3], c[0]))
         picked = customers[: LOST_PER_TERRITORY + DECLINING_PER_TERRITORY]
+        theme = kinds[(len(kinds) - 1 - territory_ids.index(territory) * 2) % len(kinds)]
         for n, (account, owner, _recent, _before) in enumerate(picked):
-            kind = kinds[turn % len(kinds)]
+            # each territory has its own story: one type leads (a price war, poor service...)
+            kind = theme if n in (1, 3) else kinds[turn % len(kinds)]
             turn += 1
             if n < LOST_PER_TERRITORY:
                 left = today - dt.timedelta(days=rng.randint(20, 75))

@@ -27,7 +27,7 @@ def retention(report: TerritoryReport) -> Section:
     cur = report.settings.currency
     ret = report.retention
     by_type_chart = Chart(
-        "stacked",
+        "hbar",
         "Defections by type",
         tuple(type_label(t.defection_type) for t in ret.types),
         (
@@ -105,9 +105,9 @@ def retention(report: TerritoryReport) -> Section:
         "defections",
         "Defections in the period",
         (
-            Col("Date", "date"),
             Col("Account"),
             Col("Rep"),
+            Col("Date", "date"),
             Col("Status", "code"),
             Col("Type", "code"),
             Col("Reason"),
@@ -115,9 +115,9 @@ def retention(report: TerritoryReport) -> Section:
         ),
         tuple(
             (
-                d.defected_on.isoformat(),
                 d.name,
                 d.rep,
+                d.defected_on.isoformat(),
                 d.status,
                 d.defection_type,
                 d.reason,
@@ -170,8 +170,13 @@ def retention(report: TerritoryReport) -> Section:
 
 
 def _main_type(by_type: dict[str, int]) -> str:
-    best = max(DEFECTION_TYPES, key=lambda t: (by_type.get(t, 0), -DEFECTION_TYPES.index(t)))
-    return type_label(best) if by_type.get(best) else ""
+    """The type most of a rep's defections have; "mixed" when no one type leads."""
+    counts = sorted((by_type.get(t, 0) for t in DEFECTION_TYPES), reverse=True)
+    if not counts[0]:
+        return ""
+    if counts[1] == counts[0]:
+        return "mixed"
+    return type_label(max(DEFECTION_TYPES, key=lambda t: by_type.get(t, 0)))
 
 
 def declining_table(rows: list[DecliningRow], complaints: ComplaintFigures | None) -> Table:
@@ -203,6 +208,10 @@ def declining_table(rows: list[DecliningRow], complaints: ComplaintFigures | Non
         tuple(columns),
         tuple(body),
         drills=tuple(Drill("accounts", record_id=r.account_id) for r in rows),
+        shown=DEFECTION_ROWS,
+        note=f"The first {DEFECTION_ROWS} of {len(rows):,}, largest fall first; the CSV lists them all."
+        if len(rows) > DEFECTION_ROWS
+        else "",
     )
 
 
