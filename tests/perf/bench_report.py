@@ -2,7 +2,8 @@
 
 Data: 20,000 accounts, 50,000 contacts, 200,000 activities, 30,000 opportunities, 20,000 leads, 25,000
 orders with 100,000 order lines, about 600 defections, over two years, in one region with four territories
-and eight reps, written with plain executemany into a migrated local store (change capture suspended, as sync does).
+and eight reps, written with plain executemany into a migrated local store (change capture suspended, as
+sync does).
 
 Budgets, measured in this run:
 - the report (every section, in SQL) for the whole region over 90 days: <= 2 s;
