@@ -167,3 +167,11 @@ def test_the_pdf_shows_the_section(store: LocalStore, fx: Fixture, tmp_path: Pat
     ):
         assert expected in retention, expected
     assert "Defections per rep and type" not in body  # the grid is the chart on paper, a table in the CSV
+
+
+def test_a_reps_main_type_is_the_one_that_leads_or_mixed() -> None:
+    from sfa_desktop.core.reports.retention_section import _main_type
+
+    assert _main_type({"price": 2, "service": 1}) == "Price"
+    assert _main_type({"price": 1, "service": 1}) == "mixed"
+    assert _main_type({}) == ""
