@@ -121,39 +121,3 @@ def test_an_at_risk_row_records_a_defection_and_the_report_counts_it(
     retention = next(c for c in page.cards if c.section.key == "retention")
     declining = next(t for t in retention.tables if t.table.key == "declining")
     assert declining.table.rows[0][-1] == "Price (declining, 2026-06-20)"
-
-
-def test_the_context_menu_of_an_at_risk_row_offers_to_record_a_defection(
-    qtbot: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from PySide6.QtWidgets import QMenu
-
-    from sfa_desktop.core.reports.view import Col, Drill, Table
-    from sfa_desktop.ui.report_widgets import ReportTableView
-
-    rows = (("Acme", "not yet"), ("Beta", "not yet"))
-    table = Table(
-        "declining",
-        "Declining accounts",
-        (Col("Account"), Col("Defection recorded")),
-        rows,
-        drills=(Drill("accounts", record_id="a1"), Drill("accounts", record_id="b2")),
-    )
-    view = ReportTableView(table)
-    qtbot.addWidget(view)
-    view.resize(400, 200)
-    view.show()
-    offered: list[list[str]] = []
-
-    def pick_first(menu: QMenu, *_args: Any) -> None:
-        offered.append([a.text() for a in menu.actions()])
-        menu.actions()[0].trigger()
-
-    monkeypatch.setattr(QMenu, "exec", pick_first)
-    with qtbot.waitSignal(view.defectionRequested) as heard:
-        view._menu(view.visualRect(view.model().index(1, 0)).center())
-    assert heard.args == ["b2"]
-    assert offered == [["Record defection…", "Open the account"]]
-    plain = ReportTableView(Table("coverage", "Coverage", (Col("Rep"),), (("Ann",),)))
-    qtbot.addWidget(plain)
-    assert plain.contextMenuPolicy() != view.contextMenuPolicy()  # only the at-risk tables offer it
