@@ -235,4 +235,30 @@ def build(store: LocalStore) -> Fixture:
                     "i": f[key],
                 },
             )
+
+        # defections (the retention section): in June, ann's A1 declining for service on the 12th (its
+        # year before: OR2 3,000 + OR1 1,000 = 4,000 at stake; its product defection of 20 May is history),
+        # bob's A3 declining for price on the 5th, then lost to organisational on the 25th (counted once, as
+        # the latest says: lost, 500 + 500 = 1,000 lost); A4 declines with nothing recorded; West's is out
+        # of scope and A2's of 2 July after the period
+        for key, account, owner, status, kind, day in (
+            ("DF1", "A1", "ann", "declining", "service", "2026-06-12"),
+            ("DF2", "A1", "ann", "declining", "product", "2026-05-20"),
+            ("DF3", "A3", "bob", "declining", "price", "2026-06-05"),
+            ("DF4", "A3", "bob", "lost", "organisational", "2026-06-25"),
+            ("DFW", "W1", "bob", "lost", "market", "2026-06-10"),
+            ("DF5", "A2", "ann", "lost", "service", "2026-07-02"),
+        ):
+            make(
+                key,
+                "defections",
+                {
+                    "account_id": f[account],
+                    "owner_id": f[owner],
+                    "status": status,
+                    "defection_type": kind,
+                    "reason": f"{key}: {kind}",
+                    "defected_on": day,
+                },
+            )
     return f

@@ -6,7 +6,8 @@ per group: :mod:`.basics` (init, demo, search, settings), :mod:`.records` (list,
 of accounts, contacts, leads and opportunities), :mod:`.sync` (connect, sync, conflicts), :mod:`.sequences`
 (sequences, enroll, enrollments, log-outcome, agenda), :mod:`.calendar` (agenda week|move),
 :mod:`.story` (timeline, log), :mod:`.sales`,
-:mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.leads` (leads score|convert|rules),
+:mod:`.pipeline` (stages, pipeline, opportunities won|lost), :mod:`.retention` (accounts
+defect|defections), :mod:`.leads` (leads score|convert|rules),
 :mod:`.data` (duplicates, merge, import, export), :mod:`.kb`, :mod:`.announcements`,
 :mod:`.notifications` (notifications, comments), :mod:`.callsheet`, :mod:`.planning` (visits due, plan
 week, service-levels, accounts segment), :mod:`.territories` (territories, report), :mod:`.updates`
@@ -46,6 +47,7 @@ from sfa_desktop.cli import (
     planning,
     records,
     requests,
+    retention,
     sales,
     sequences,
     story,
@@ -85,6 +87,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     story.register,
     sales.register,
     pipeline.register,
+    retention.register,
     leads.register,
     data.register,
     kb.register,

@@ -11,17 +11,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
-from sfa_desktop.core import access, csvfiles, settings
+from sfa_desktop.core import access, csvfiles, service_levels, settings
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records import services
 from sfa_desktop.core.reports import sections as report_sections
 from sfa_desktop.core.reports import view as report_view
-from sfa_desktop.core.reports.base import Period
+from sfa_desktop.core.reports.base import Period, Scope
+from sfa_desktop.core.reports.retention import ComplaintFigures
 from sfa_desktop.core.reports.settings import KEYS, check
 from sfa_desktop.core.reports.territory import TerritoryReport, build
 from sfa_desktop.core.reports.view import Kpi, Section
+from sfa_desktop.core.requests.report import complaint_figures
+from sfa_desktop.core.service_levels import UNSEGMENTED
 from sfa_desktop.core.territories import assignment
 from sfa_desktop.core.territories import tree as territories
 from sfa_desktop.core.territories.rules import Rule, check_rule, clean_prefixes
@@ -195,7 +199,9 @@ def make_report(
     period = Period(start, end)
     with store.reading() as session:
         rights = access.rights(session.connection())
-        report = build(session, territory_id, period, visible=rights.visible, progress=progress)
+        report = build(
+            session, territory_id, period, visible=rights.visible, progress=progress, complaints=_complaints
+        )
         page = settings.get(session, "page_size")
     return ReportResult(
         report,
@@ -224,6 +230,17 @@ def drill_filters(result: ReportResult, drill: report_view.Drill) -> list[Column
     if drill.closed is not None:
         found.append(ColumnFilter("close_date", "between", tuple(d.isoformat() for d in drill.closed)))
     return found
+
+
+def _complaints(session: Session, scope: Scope, period: Period) -> ComplaintFigures | None:
+    """The report's complaint figures against each account's service level."""
+    return complaint_figures(
+        session,
+        scope,
+        period,
+        targets=service_levels.request_targets,
+        segment_of=lambda s, account_id: service_levels.segment_of(s, account_id) or UNSEGMENTED,
+    )
 
 
 def write_pdf(result: ReportResult, path: Path) -> Path:

@@ -44,6 +44,11 @@ def _style_axes(plot: Any, chart: Chart, currency: str, *, horizontal: bool = Fa
         axis.strokeColor = RULE
         axis.strokeWidth = 0.5
     value_axis.labelTextFormat = _label_format(chart, currency)
+    if chart.unit == "count":  # whole numbers: no step of a half, whose labels would read 0, 0, 1, 1, 2
+        sums = [sum(s.values[i] for s in chart.series) for i in range(len(chart.categories))]
+        top = max(sums if chart.kind == "stacked" else [v for s in chart.series for v in s.values] or [0])
+        if 0 < top <= 8:
+            value_axis.valueStep = 1
     value_axis.visibleGrid = True
     value_axis.gridStrokeColor = GRID
     value_axis.gridStrokeWidth = 0.4

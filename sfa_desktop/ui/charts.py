@@ -19,14 +19,17 @@ TEXT = QColor("#475569")
 DARK = QColor("#0f172a")
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round axis steps (1, 2, 2.5, 5 x 10^n) covering [low, high], zero included."""
+def nice_ticks(low: float, high: float, count: int = 5, *, whole: bool = False) -> list[float]:
+    """Round axis steps (1, 2, 2.5, 5 x 10^n) covering [low, high], zero included; ``whole``: steps of 1
+    at least (counts: no half steps, whose labels would read 0, 0, 1, 1, 2)."""
     low, high = min(low, 0.0), max(high, 0.0)
     if high == low:
         high = low + 1
     raw = (high - low) / count
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(1.0, math.ceil(step))
     start = math.floor(low / step) * step
     ticks = []
     value = start
@@ -120,7 +123,7 @@ class ChartWidget(QWidget):
     def _plot(self, painter: QPainter, area: QRectF) -> None:
         """Vertical bars (grouped or stacked) or lines over categories."""
         metrics = QFontMetrics(painter.font())
-        ticks = nice_ticks(*self._value_range())
+        ticks = nice_ticks(*self._value_range(), whole=self.chart.unit == "count")
         left = max(metrics.horizontalAdvance(self.label(t)) for t in ticks) + 10
         plot = QRectF(area.left() + left, area.top() + 4, area.width() - left - 6, area.height() - 26)
         low, high = ticks[0], ticks[-1]
@@ -207,7 +210,7 @@ class ChartWidget(QWidget):
         metrics = QFontMetrics(painter.font())
         categories = self.chart.categories
         left = min(max((metrics.horizontalAdvance(c) for c in categories), default=40) + 12, area.width() / 3)
-        ticks = nice_ticks(*self._value_range(), count=4)
+        ticks = nice_ticks(*self._value_range(), count=4, whole=self.chart.unit == "count")
         plot = QRectF(area.left() + left, area.top(), area.width() - left - 10, area.height() - 20)
         low, high = ticks[0], ticks[-1]
 

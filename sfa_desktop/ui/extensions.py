@@ -223,6 +223,16 @@ RECORD_ACTIONS: tuple[ActionEntry, ...] = (
         shortcut="Ctrl+Alt+L",
         tooltip="Mark the deal lost; you are asked why",
     ),
+    # -- Retention (issue 15, item 5): the customer is lost or declining, and why
+    ActionEntry(
+        ("accounts",),
+        "Record defection…",
+        "sfa_desktop.ui.defection_dialog:record_defection",
+        icon="lost",
+        shortcut="Ctrl+Alt+D",
+        tooltip="The customer is lost or buying less: record the defection type and the reason",
+        label="Defection…",
+    ),
     # -- Leads (issue 4, item 4): conversion
     ActionEntry(
         ("leads",),

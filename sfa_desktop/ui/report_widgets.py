@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.reports.view import Chart, Kpi, Section, Table, format_value
 from sfa_desktop.ui.charts import ChartWidget
+from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.widgets import named
 
 _NUMERIC = ("int", "money", "percent", "change", "days", "float")
@@ -122,10 +124,16 @@ class ReportTableModel(QAbstractTableModel):
         return None
 
 
+#: Tables whose rows are customers at risk: their context menu offers to record a defection.
+DEFECTION_TABLES = frozenset({"at_risk", "declining", "at_risk_complaints"})
+
+
 class ReportTableView(QTableView):
-    """A report table; ``drilled(Drill)`` when a row with records behind it is double-clicked (or Enter)."""
+    """A report table; ``drilled(Drill)`` when a row with records behind it is double-clicked (or Enter);
+    ``defectionRequested(account id)`` from the context menu of an at-risk row."""
 
     drilled = Signal(object)
+    defectionRequested = Signal(str)
 
     def __init__(self, table: Table, currency: str = "USD", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,6 +143,10 @@ class ReportTableView(QTableView):
         self.activated.connect(lambda index: self._drill(index.row()))
         if table.drills:
             self.setToolTip("Double-click a row to see its records")
+        if table.key in DEFECTION_TABLES:
+            self.setToolTip("Double-click a row to open the account; right-click to record a defection")
+            self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            self.customContextMenuRequested.connect(self._menu)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
@@ -177,12 +189,25 @@ class ReportTableView(QTableView):
         if drill is not None:
             self.drilled.emit(drill)
 
+    def _menu(self, pos: QPoint) -> None:
+        drill = self.table.drill(self.indexAt(pos).row())
+        if drill is None or drill.record_id is None:
+            return
+        account = drill.record_id
+        menu = QMenu(self)
+        menu.addAction(
+            icon("lost", "#b91c1c"), "Record defection…", lambda: self.defectionRequested.emit(account)
+        )
+        menu.addAction("Open the account", lambda: self.drilled.emit(drill))
+        menu.exec(self.viewport().mapToGlobal(pos))
+
 
 class SectionCard(QFrame):
     """One report section: title, what it counts, key figures, then charts and tables side by side (or
     the section's "nothing in this period" message).  ``drilled(Drill)``: a table row was opened."""
 
     drilled = Signal(object)
+    defectionRequested = Signal(str)
 
     def __init__(self, section: Section, currency: str = "USD", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -239,6 +264,7 @@ class SectionCard(QFrame):
         box.addWidget(named(QLabel(table.title), "chartTitle"))
         view = ReportTableView(table, currency)
         view.drilled.connect(self.drilled)
+        view.defectionRequested.connect(self.defectionRequested)
         self.tables.append(view)
         box.addWidget(view)
         if table.note:

@@ -377,6 +377,7 @@ class ReportsPage(QWidget):
         for section in result.sections:
             card = SectionCard(section, currency)
             card.drilled.connect(self.open_records)
+            card.defectionRequested.connect(self.record_defection)
             self.cards.append(card)
             self.body_layout.addWidget(card)
         self.body_layout.addStretch(1)
@@ -390,6 +391,12 @@ class ReportsPage(QWidget):
             return
         filters = [] if drill.record_id else territory_ops.drill_filters(self.result, drill)
         self.recordsRequested.emit(drill.kind, drill.record_id, filters)
+
+    def record_defection(self, account_id: str) -> None:
+        """An at-risk customer's defection (its row's context menu); the report is made again after."""
+        from sfa_desktop.ui.defection_dialog import open_dialog
+
+        open_dialog(self, self.store, self.runner, account_id, declining=True, done=lambda _r: self.refresh())
 
     def _update_buttons(self) -> None:
         for button in (self.pdf_button, self.csv_button):

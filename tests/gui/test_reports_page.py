@@ -72,6 +72,7 @@ def test_the_report_shows_every_section_with_charts_and_tables(
         "Revenue",
         "Customer profitability",
         "Accounts at risk",
+        "Retention",
     ]
     coverage = page.cards[0]
     assert coverage.empty_label is None
@@ -184,6 +185,8 @@ def test_nice_ticks() -> None:
     assert nice_ticks(0, 87) == [0, 20, 40, 60, 80, 100]
     assert nice_ticks(-1500, 13600)[0] <= -1500
     assert nice_ticks(0, 0) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert nice_ticks(0, 2, whole=True) == [0, 1, 2]  # counts: no half steps
+    assert nice_ticks(0, 87, whole=True) == [0, 20, 40, 60, 80, 100]
 
 
 @pytest.mark.parametrize("kind", ["bar", "stacked", "hbar", "line", "pie"])

@@ -1,8 +1,9 @@
 """Territory report benchmarks (issue 6).  Not a test: run ``python tests/perf/bench_report.py``.
 
 Data: 20,000 accounts, 50,000 contacts, 200,000 activities, 30,000 opportunities, 20,000 leads, 25,000
-orders with 100,000 order lines, over two years, in one region with four territories and eight reps,
-written with plain executemany into a migrated local store (change capture suspended, as sync does).
+orders with 100,000 order lines, about 600 defections, over two years, in one region with four territories
+and eight reps, written with plain executemany into a migrated local store (change capture suspended, as
+sync does).
 
 Budgets, measured in this run:
 - the report (every section, in SQL) for the whole region over 90 days: <= 2 s;
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sfa_desktop.core.records.vocabularies import DEFECTION_TYPES
 from sfa_desktop.core.reports.base import Period
 from sfa_desktop.core.reports.territory import build
 from sfa_desktop.printing.territory_report import write_pdf
@@ -124,6 +126,8 @@ def generate(path: Path, accounts: int, seed: int = 11) -> dict[str, int]:
         order_rows: list[Row] = []
         line_rows: list[Row] = []
         lead_rows: list[Row] = []
+        defection_rows: list[Row] = []
+        lost = random.Random(seed + 1)  # its own stream: the rest of the data is as before defections
         for n in range(accounts):
             territory = rng.choice(leaves)
             owner = rng.choice(rep_of[territory])
@@ -222,6 +226,19 @@ def generate(path: Path, accounts: int, seed: int = 11) -> dict[str, int]:
                     "created_at": moment(rng),
                 }
             )
+            if lost.random() < 0.03:  # about 600 defections in two years
+                defection_rows.append(
+                    {
+                        "id": uid(lost),
+                        "account_id": account,
+                        "status": lost.choice(("lost", "declining")),
+                        "defection_type": lost.choice(DEFECTION_TYPES),
+                        "reason": "Moved to a cheaper supplier",
+                        "defected_on": moment(lost)[:10],
+                        "territory_id": territory,
+                        "owner_id": owner,
+                    }
+                )
         for table, rows in (
             ("accounts", account_rows),
             ("contacts", contact_rows),
@@ -230,6 +247,7 @@ def generate(path: Path, accounts: int, seed: int = 11) -> dict[str, int]:
             ("orders", order_rows),
             ("order_lines", line_rows),
             ("leads", lead_rows),
+            ("defections", defection_rows),
         ):
             insert(db, table, rows)
             counts[table] = len(rows)

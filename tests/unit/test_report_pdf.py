@@ -113,6 +113,11 @@ def test_csv_has_every_table_with_every_row(store: LocalStore) -> None:
         "Customer profitability: Most profitable accounts",
         "Accounts at risk: Accounts at risk",
         "Accounts at risk: At risk per rep",
+        "Retention: Defections by type",
+        "Retention: Defections per rep",
+        "Retention: Defections per rep and type",
+        "Retention: Defections in the period",
+        "Retention: Declining accounts",
     ]
     weeks = rows.index(["Activity: Activities per week"])
     assert rows[weeks + 1] == ["Week of", "Call", "Visit", "Email", "Meeting", "Task", "Note", "Total"]

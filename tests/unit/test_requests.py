@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from sfa_desktop.core import access
+from sfa_desktop.core import access, service_levels
 from sfa_desktop.core.access import Identity, NotPermitted
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import ChangeHistory, RequestComment, ServiceRequest
 from sfa_desktop.core.records.validation import ValidationError
-from sfa_desktop.core.requests import events, listing, sla, stats, workflow
+from sfa_desktop.core.reports.base import Period, Scope
+from sfa_desktop.core.requests import events, listing, report, sla, stats, workflow
 from sfa_desktop.ops import requests as ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
@@ -419,3 +420,40 @@ def test_requests_follow_a_merged_account(company: tuple[LocalStore, dict[str, A
     assert shown.row.account_id == ids["acme"]
     with store.reading() as s:
         assert {c.account_id for c in s.query(RequestComment)} == {ids["acme"]}
+
+
+def test_the_reports_complaint_figures(company: tuple[LocalStore, dict[str, Any]]) -> None:
+    """The territory report's Retention section gets its complaints from the request statistics, against
+    each account's service level (segment B here: 8 h to answer)."""
+    store, ids = company
+    now = dt.datetime.now(dt.UTC)
+    late = raise_one(store, ids["acme"], category="billing", subject="Invoice charged twice")
+    raise_one(store, ids["acme"], category="delivery", subject="Late delivery")
+    raise_one(store, ids["west"], category="price", subject="Price too high")  # another territory
+    _backdate(store, late, 30, now, first_answered_at=now - dt.timedelta(hours=10))  # answered after 20 h
+    today = dt.date.today()
+    period = Period(today - dt.timedelta(days=7), today)
+    with store.reading() as s:
+        figures = report.complaint_figures(
+            s, Scope(ids["E"], "East", (ids["E"], ids["NE"])), period, targets=service_levels.request_targets
+        )
+        assert figures is not None
+        assert {(c.category, c.raised, c.open) for c in figures.categories if c.raised} == {
+            ("billing", 1, 1),
+            ("delivery", 1, 1),
+        }
+        (times,) = figures.times
+        assert (times.answered, times.answer_hours, times.answer_target, times.answered_late) == (
+            1,
+            20.0,
+            8.0,
+            1,
+        )
+        assert dict(figures.open_by_account) == {ids["acme"]: 2}
+        nothing = report.complaint_figures(
+            s,
+            Scope(ids["E"], "East", ()),
+            Period(today - dt.timedelta(days=400), today - dt.timedelta(days=300)),
+        )
+    assert nothing is not None  # still open now, though raised after that period
+    assert not any(c.raised for c in nothing.categories)

@@ -76,6 +76,7 @@ def test_the_derived_lists_are_todays_lists() -> None:
         "attachments",
         "service_requests",
         "request_comments",
+        "defections",
     )
     assert {"notification_reads"} == tables.OWNER_ONLY
     assert scope.REFERENCE_TABLES == (
@@ -103,6 +104,7 @@ def test_the_derived_lists_are_todays_lists() -> None:
     }
     assert scope.MOVED_WITH_ACCOUNT == ("orders", "order_lines")
     follow_account = {"contacts", "opportunities", "activities", "sequence_enrollments", "comments"}
+    follow_account |= {"defections"}  # defections (issue 15)
     follow_account |= {"service_requests", "request_comments"}  # requests and complaints (issue 15)
     follow_account |= {"visit_reports", "attachments"}  # visits on site (issue 16)
     follow_lead = {"activities", "sequence_enrollments", "visit_reports", "attachments"}

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0705"
-down_revision: str | None = "c0703"
+down_revision: str | None = "c0704"
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0705"
-down_revision: str | None = "0703"
+down_revision: str | None = "0704"
 branch_labels = None
 depends_on = None
 

@@ -65,6 +65,7 @@ class DemoSummary:
     #: Customer requests and complaints, and their comments (issue 15).
     service_requests: int = 0
     request_comments: int = 0
+    defections: int = 0
 
     def counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -163,6 +164,10 @@ def seed(
     for kind, number in demo_sequences.seed(session, gen.rng, gen.today, gen.uid, zone).items():
         counts[kind] += number
     counts["orders"], counts["order_lines"] = demo_sales.seed_orders(session, seed=seed, today=gen.today)
+    from sfa_desktop.core.demo import retention as demo_retention
+
+    territory_ids = [t for code, t in gen.territory_ids.items() if code != REGION_CODE]
+    counts["defections"] = demo_retention.seed(session, territory_ids, seed=seed, today=gen.today)
     if accounts:
         from sfa_desktop.core.demo.dedupe import seed_duplicates
 

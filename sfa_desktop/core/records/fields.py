@@ -17,6 +17,8 @@ from sfa_desktop.core.records.field_types import Entity, Field
 from sfa_desktop.core.records.vocabularies import (
     ACTIVITY_KINDS,
     ACTIVITY_OUTCOMES,
+    DEFECTION_STATUSES,
+    DEFECTION_TYPES,
     ENROLLMENT_STATUSES,
     INDUSTRIES,
     LEAD_SOURCES,
@@ -40,6 +42,9 @@ __all__ = [
     "ACTIVITY_OUTCOMES",
     "COMMENTS",
     "CONTACTS",
+    "DEFECTIONS",
+    "DEFECTION_STATUSES",
+    "DEFECTION_TYPES",
     "ENROLLMENT_STATUSES",
     "ENTITIES",
     "INDUSTRIES",
@@ -501,6 +506,21 @@ REQUEST_COMMENTS = Entity(
         Field("owner_id", "Owner", "ref", ref="users"),
     ),
 )
+DEFECTIONS = Entity(
+    "defections",
+    models.Defection,
+    "defection",
+    "defections",
+    (
+        Field("account_id", "Account", "ref", required=True, ref="accounts"),
+        Field("status", "Status", "choice", required=True, choices=DEFECTION_STATUSES),
+        Field("defection_type", "Defection type", "choice", required=True, choices=DEFECTION_TYPES),
+        Field("reason", "Reason", "longtext", required=True, max_length=2000),
+        Field("defected_on", "Date", "date", required=True),
+        Field("owner_id", "Rep", "ref", ref="users"),
+    ),
+    system_fields=(Field("recorded_by_id", "Recorded by", "ref", ref="users"),),
+)
 
 ENTITIES: dict[str, Entity] = {
     e.key: e
@@ -526,5 +546,6 @@ ENTITIES: dict[str, Entity] = {
         NOTIFICATION_READS,
         SERVICE_REQUESTS,
         REQUEST_COMMENTS,
+        DEFECTIONS,
     )
 }

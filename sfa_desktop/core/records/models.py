@@ -351,6 +351,29 @@ class OrderLine(SyncedRecord):
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
 
 
+class Defection(SyncedRecord):
+    """A customer defecting, as the rep saw it (issue 15): lost (gone to a competitor or given up buying) or
+    declining (buying less, flagged in the at-risk list), the defection type (why, in the textbook's six
+    kinds: price, product, service, market, technological, organisational) and the reason in the rep's
+    words.  One row each time it is recorded, so the account keeps its history; rows follow the account."""
+
+    __tablename__ = "defections"
+    follows_account = True
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    #: lost | declining
+    status: Mapped[str] = mapped_column(String(16), default="lost")
+    #: price | product | service | market | technological | organisational
+    defection_type: Mapped[str] = mapped_column(String(20), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    #: When the customer left or started buying less (the rep's date; the period the report counts it in).
+    defected_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    #: Who recorded it (the account's owner, the rep, is ``owner_id``).
+    recorded_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
 class KbArticle(SyncedRecord):
     """A knowledge-base article: Markdown written by managers and admins, read by everyone offline."""
 
@@ -795,5 +818,6 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     Attachment,
     ServiceRequest,
     RequestComment,
+    Defection,
 )
 SYNCED_TABLES: tuple[str, ...] = tuple(m.__tablename__ for m in SYNCED_MODELS)

@@ -79,3 +79,7 @@ REQUEST_STATUSES = ("new", "in progress", "waiting on customer", "resolved", "cl
 
 #: Customer segments (service levels per segment, issue 16); an account without one is served as C.
 SEGMENTS = ("A", "B", "C")
+
+#: Why customers defect (the textbook's six kinds), and whether the account is gone or buying less.
+DEFECTION_TYPES = ("price", "product", "service", "market", "technological", "organisational")
+DEFECTION_STATUSES = ("lost", "declining")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfa_desktop.core.reports import money_sections
+from sfa_desktop.core.reports import money_sections, retention_section
 from sfa_desktop.core.reports.base import NO_OWNER
 from sfa_desktop.core.reports.territory import TerritoryReport
 from sfa_desktop.core.reports.view import (
@@ -34,6 +34,7 @@ def sections(report: TerritoryReport) -> list[Section]:
         money_sections.revenue(report),
         money_sections.profitability(report),
         money_sections.at_risk(report),
+        retention_section.retention(report),
     ]
 
 

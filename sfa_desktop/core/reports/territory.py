@@ -14,6 +14,7 @@ from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.core.reports import profit as report_profit
 from sfa_desktop.core.reports import queries as report_queries
+from sfa_desktop.core.reports import retention as report_retention
 from sfa_desktop.core.reports.base import Context, Period, RepName, Scope, account_activity, resolve_scope
 from sfa_desktop.core.reports.report_settings import ReportSettings
 from sfa_desktop.core.reports.view import Drill
@@ -28,6 +29,7 @@ STAGES = (
     "Adding up revenue",
     "Working out customer profitability",
     "Finding accounts at risk",
+    "Counting defections",
 )
 
 
@@ -45,6 +47,7 @@ class TerritoryReport:
     revenue: report_queries.Revenue
     profitability: report_profit.Profitability
     at_risk: report_profit.AtRisk
+    retention: report_retention.Retention
     #: a rep's name as the tables show it -> their user id (for the drill-down to their records)
     rep_ids: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -86,10 +89,12 @@ def build(
     now: dt.datetime | None = None,
     tz: dt.tzinfo | None = None,
     progress: Progress | None = None,
+    complaints: report_retention.ComplaintSource | None = None,
 ) -> TerritoryReport:
     """The report for a territory (and those below it; None: all the user's territories) over a period.
     ``visible``: the territories the user may see (None: all).  Raises ReportError / TerritoryGone;
-    ``progress`` hears of each section as it is counted (and Cancelled stops the report there)."""
+    ``progress`` hears of each section as it is counted (and Cancelled stops the report there);
+    ``complaints``: where the retention section's complaint figures come from (none: the section has none)."""
     steps = Progress() if progress is None else progress
     step = iter(range(len(STAGES)))
 
@@ -122,6 +127,10 @@ def build(
         profitability = report_profit.profitability(ctx)
         counting(STAGES[7])
         at_risk = report_profit.at_risk(ctx)
+    counting(STAGES[8])
+    retention = report_retention.retention(
+        ctx, at_risk, complaints(session, scope, period) if complaints is not None else None
+    )
     steps.step("Done", len(STAGES), len(STAGES))
     return TerritoryReport(
         scope=scope,
@@ -136,5 +145,6 @@ def build(
         revenue=revenue,
         profitability=profitability,
         at_risk=at_risk,
+        retention=retention,
         rep_ids={name: user_id for user_id, name in ctx.rep.names.items()},
     )
