@@ -9,110 +9,70 @@ bypass it.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from sfa_desktop.core.records.base_models import (
+    NAMING_CONVENTION,
+    Base,
+    SyncedRecord,
+    UTCDateTime,
+    _merged_index,
+    new_id,
+    utcnow,
+)
+from sfa_desktop.core.records.comms_models import (
+    Announcement,
+    AnnouncementReceipt,
+    Comment,
+    Defection,
+    Notification,
+    NotificationRead,
+    RequestComment,
+    ServiceRequest,
+)
+from sfa_desktop.core.records.visit_models import (
+    Attachment,
+    BlobTransfer,
+    ChecklistTemplate,
+    ServiceLevel,
+    VisitReport,
+)
 
-
-def new_id() -> str:
-    """A fresh client-generated record key: never collides with one made on another laptop."""
-    return str(uuid.uuid4())
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Aware UTC datetimes in Python, stored as naive UTC (SQLite has no time zones)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where an aware UTC time is required")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):  # values written by SQL (triggers, replays) come back as text
-            value = dt.datetime.fromisoformat(value)
-        result: dt.datetime = value.replace(tzinfo=dt.UTC)
-        return result
-
-
-def _merged_index(table: str) -> Index:
-    """The merged-away records of a table (local migration 0503): a partial index, empty while nothing is
-    merged, so that finding them (``core.merge.follow_merges_in_history``) does not read the whole table."""
-    return Index(
-        f"ix_{table}_merged_into_id", "merged_into_id", sqlite_where=text("merged_into_id IS NOT NULL")
-    )
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class SyncedRecord(Base):
-    """Columns every synced record carries."""
-
-    __abstract__ = True
-    # Table facts: declared here once, every list of tables derives from them (``core.records.tables``).
-    #: Reference data: rows go to every laptop, whatever its territories, and only admins write them
-    #: (managers too where ``managers_write``).  Every other synced table is territory-scoped: its rows
-    #: carry ``territory_id`` and ``owner_id`` and go to the laptops that see their territory (or, without
-    #: one, their owner's).
-    is_reference_data: ClassVar[bool] = False
-    #: Reference data that managers write too (within their territories where the row has one).
-    managers_write: ClassVar[bool] = False
-    #: Rows take their account's territory (denormalised, so that sync scopes them cheaply) ...
-    follows_account: ClassVar[bool] = False
-    #: ... and, without an account, their lead's.
-    follows_lead: ClassVar[bool] = False
-    #: The company's records (from its systems, imported on the central store): only admins write them,
-    #: laptops hold them read-only, and the central store moves them with their account.
-    company_records: ClassVar[bool] = False
-    #: Rows of one user alone (``owner_id``, never a territory): they go to that user's laptops only, and
-    #: nobody else reads or writes them, administrators included (a user's read state of notifications).
-    owner_only: ClassVar[bool] = False
-    #: Addressed to an audience (announcements and their read receipts): neither reference data nor
-    #: territory-scoped; the central store sends a row to the laptops whose user it is addressed to or who
-    #: oversee it (``core.announcements.audience``), and row-level security says the same (c0702).
-    audience_scoped: ClassVar[bool] = False
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+#: Names this module re-exports from the modules it was split into (``base_models``, ``comms_models``,
+#: ``visit_models``): the rest of the app imports every model from here.
+__all__ = [
+    "NAMING_CONVENTION",
+    "Announcement",
+    "AnnouncementReceipt",
+    "Attachment",
+    "Base",
+    "BlobTransfer",
+    "ChecklistTemplate",
+    "Comment",
+    "Defection",
+    "Notification",
+    "NotificationRead",
+    "RequestComment",
+    "ServiceLevel",
+    "ServiceRequest",
+    "SyncedRecord",
+    "UTCDateTime",
+    "VisitReport",
+    "new_id",
+    "utcnow",
+]
 
 
 class User(SyncedRecord):
@@ -351,29 +311,6 @@ class OrderLine(SyncedRecord):
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
 
 
-class Defection(SyncedRecord):
-    """A customer defecting, as the rep saw it (issue 15): lost (gone to a competitor or given up buying) or
-    declining (buying less, flagged in the at-risk list), the defection type (why, in the textbook's six
-    kinds: price, product, service, market, technological, organisational) and the reason in the rep's
-    words.  One row each time it is recorded, so the account keeps its history; rows follow the account."""
-
-    __tablename__ = "defections"
-    follows_account = True
-
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
-    #: lost | declining
-    status: Mapped[str] = mapped_column(String(16), default="lost")
-    #: price | product | service | market | technological | organisational
-    defection_type: Mapped[str] = mapped_column(String(20), index=True)
-    reason: Mapped[str] = mapped_column(Text)
-    #: When the customer left or started buying less (the rep's date; the period the report counts it in).
-    defected_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    #: Who recorded it (the account's owner, the rep, is ``owner_id``).
-    recorded_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-
-
 class KbArticle(SyncedRecord):
     """A knowledge-base article: Markdown written by managers and admins, read by everyone offline."""
 
@@ -477,206 +414,6 @@ class TerritoryRule(SyncedRecord):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Comment(SyncedRecord):
-    """A comment on a record (an account, an opportunity; any record table and id): plain text in which
-    ``@login`` names a user, who is told (``core.notifications``).  It follows the account the record
-    belongs to, so it reaches the laptops that see that account's territory."""
-
-    __tablename__ = "comments"
-    follows_account = True
-
-    #: The record commented on: its table and id.
-    table_name: Mapped[str] = mapped_column(String(64))
-    record_id: Mapped[str] = mapped_column(String(36))
-    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
-    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-    body: Mapped[str] = mapped_column(Text, default="")
-    #: JSON list of the ids of the users the body mentions (resolved from ``@login`` when written).
-    mentions: Mapped[str | None] = mapped_column(Text)
-    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-
-    __table_args__ = (Index("ix_comments_record", "table_name", "record_id", "created_at"),)
-
-
-class NotificationRead(SyncedRecord):
-    """That a user read a notification (by its key): the user's alone, on every laptop of theirs.  The id
-    is derived from the user and the key, so two laptops marking the same notification write one row."""
-
-    __tablename__ = "notification_reads"
-    owner_only = True
-
-    key: Mapped[str] = mapped_column(String(200))
-    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: Always empty: the row is its owner's, not a territory's.
-    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"))
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-
-    __table_args__ = (Index("ix_notification_reads_owner_key", "owner_id", "key"),)
-
-
-class Notification(Base):
-    """Something this laptop's user should be told (local, not synced: made again on each laptop from the
-    synced records by ``core.notifications``; the read state is the synced ``notification_reads``)."""
-
-    __tablename__ = "notifications"
-
-    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text, default="")
-    table_name: Mapped[str | None] = mapped_column(String(64))
-    record_id: Mapped[str | None] = mapped_column(String(36))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: When the tray showed it (urgent ones only, once).
-    shown_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-
-    #: newest first, a page at a time, from the index alone
-    __table_args__ = (Index("ix_notifications_user_at", "user_id", "at", "key"),)
-
-
-class Announcement(SyncedRecord):
-    """A bulletin from a manager or the office: Markdown, links to articles or pages, an audience (everyone,
-    a territory with its children, or a role), pinned or not, until an expiry date."""
-
-    __tablename__ = "announcements"
-    audience_scoped = True
-
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")
-    #: JSON list of {"label", "target"}: ``kb:<article id>`` or an http(s) address.
-    links: Mapped[str | None] = mapped_column(Text)
-    #: everyone | territory | role
-    audience: Mapped[str] = mapped_column(String(16), default="everyone")
-    audience_territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    #: rep | manager, when ``audience`` is role
-    audience_role: Mapped[str | None] = mapped_column(String(16))
-    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: The last day it is shown (None: until withdrawn).
-    expires_on: Mapped[dt.date | None] = mapped_column(Date)
-    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class AnnouncementReceipt(SyncedRecord):
-    """That a user opened an announcement, and when: one per user and announcement (its id is derived
-    from both, so two laptops of one user make the same record)."""
-
-    __tablename__ = "announcement_receipts"
-    audience_scoped = True
-
-    announcement_id: Mapped[str] = mapped_column(ForeignKey("announcements.id"), index=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ChecklistTemplate(SyncedRecord):
-    """A visit checklist (issue 16): the items a rep answers on site, chosen by the account's segment (A, B,
-    C; none: the company's default).  Reference data that managers and admins write; ``items`` is a JSON
-    list validated as a whole by ``core.visits.templates``."""
-
-    __tablename__ = "checklist_templates"
-    is_reference_data = True
-    managers_write = True
-
-    name: Mapped[str] = mapped_column(String(200))
-    #: A | B | C, or None for the default template (used when no template names the account's segment).
-    segment: Mapped[str | None] = mapped_column(String(1), index=True)
-    items: Mapped[str] = mapped_column(Text, default="[]")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-class VisitReport(SyncedRecord):
-    """What happened on site at a visit activity: check-in and check-out (time and, when the computer knows
-    it, the place), the checklist's answers and the customer's signature.  One per activity; follows the
-    activity's account (or lead)."""
-
-    __tablename__ = "visit_reports"
-    follows_lead = True
-    follows_account = True
-
-    activity_id: Mapped[str] = mapped_column(ForeignKey("activities.id"), index=True)
-    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
-    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"), index=True)
-    template_id: Mapped[str | None] = mapped_column(ForeignKey("checklist_templates.id"))
-    checkin_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    checkin_latitude: Mapped[float | None]
-    checkin_longitude: Mapped[float | None]
-    checkout_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    checkout_latitude: Mapped[float | None]
-    checkout_longitude: Mapped[float | None]
-    #: JSON object: item key -> answer (bool, number, text; a photo item: a list of attachment ids).
-    answers: Mapped[str] = mapped_column(Text, default="{}")
-    #: None while being filled in; the time the report was submitted.
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    signer_name: Mapped[str | None] = mapped_column(String(200))
-    signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    signature_id: Mapped[str | None] = mapped_column(String(36))
-    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-
-
-class Attachment(SyncedRecord):
-    """A photo or file attached to a record (a visit report today; any table and id): its metadata syncs
-    like the record's other rows, its bytes are stored by content hash (``store.attachments``) and travel
-    separately, in resumable chunks, after the records (``sync.blobs``)."""
-
-    __tablename__ = "attachments"
-    follows_lead = True
-    follows_account = True
-
-    record_table: Mapped[str] = mapped_column(String(64))
-    record_id: Mapped[str] = mapped_column(String(36), index=True)
-    #: The checklist item it answers (a photo item), if any.
-    item_key: Mapped[str | None] = mapped_column(String(40))
-    #: photo | file | signature
-    kind: Mapped[str] = mapped_column(String(16), default="file")
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
-    file_name: Mapped[str] = mapped_column(String(255))
-    media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
-    caption: Mapped[str | None] = mapped_column(String(300))
-    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
-    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"), index=True)
-    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-
-
-class BlobTransfer(Base):
-    """How far this laptop's copy of an attachment's bytes has reached the central store (local only, not
-    synced): the bytes the server confirmed, and when it holds them whole (``store.attachments``)."""
-
-    __tablename__ = "blob_transfers"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
-    sent_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
-    uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    #: The last failure, for a person (sfa attachments list).
-    problem: Mapped[str | None] = mapped_column(Text)
-
-
-class ServiceLevel(SyncedRecord):
-    """How a customer segment is served (issue 16): how often it is visited and for how long, how fast its
-    requests are answered and resolved.  Set by managers per territory (the territories below inherit it)
-    and by administrators for the whole company (no territory); see ``core.service_levels``."""
-
-    __tablename__ = "service_levels"
-    is_reference_data = True
-    managers_write = True
-
-    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    segment: Mapped[str] = mapped_column(String(8))  # A | B | C
-    visit_min_days: Mapped[int] = mapped_column(Integer)
-    visit_max_days: Mapped[int] = mapped_column(Integer)
-    visit_minutes: Mapped[int] = mapped_column(Integer)
-    answer_hours: Mapped[float] = mapped_column(Float)
-    resolve_hours: Mapped[float] = mapped_column(Float)
-
-
 class ChangeHistory(Base):
     """Who changed what, from the central store's change log (pulled, not synced back): the timeline.
 
@@ -743,51 +480,6 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-
-
-class ServiceRequest(SyncedRecord):
-    """A customer's request or complaint raised from the field (issue 15): it follows its account's territory,
-    lands in that territory's queue, and managers assign, answer and resolve it (``core.requests``)."""
-
-    __tablename__ = "service_requests"
-    follows_account = True
-
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
-    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
-    #: The visit (or other activity) it was raised from.
-    activity_id: Mapped[str | None] = mapped_column(ForeignKey("activities.id"))
-    #: delivery | billing | quality | service | price | other
-    category: Mapped[str] = mapped_column(String(16), default="other")
-    #: low | normal | high | critical
-    severity: Mapped[str] = mapped_column(String(16), default="normal")
-    subject: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
-    #: new | in progress | waiting on customer | resolved | closed
-    status: Mapped[str] = mapped_column(String(24), default="new", index=True)
-    raised_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    assigned_to_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-    first_answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    resolution: Mapped[str | None] = mapped_column(Text)
-    #: JSON list of links: knowledge-base articles ("kb:<id>") and web addresses.
-    links: Mapped[str | None] = mapped_column(Text)
-    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-
-
-class RequestComment(SyncedRecord):
-    """One message of a service request's thread; it follows the request's account."""
-
-    __tablename__ = "request_comments"
-    follows_account = True
-
-    request_id: Mapped[str] = mapped_column(ForeignKey("service_requests.id"), index=True)
-    #: The request's account, repeated so the comment follows the account's territory.
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
-    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    body: Mapped[str] = mapped_column(Text)
-    territory_id: Mapped[str | None] = mapped_column(ForeignKey("territories.id"), index=True)
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
 
 
 #: Every synced table, parents before children (the order a replay or a prime must insert in).
