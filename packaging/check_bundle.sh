@@ -7,19 +7,21 @@
 #
 # Checks: `sfa --version` names the version and the build; `sfa demo` makes demo data; `sfa callsheet`
 # writes a PDF; `sfa-desktop --screenshot` (Qt's offscreen platform) writes a PNG; every shared library in
-# the bundle finds what it links; the size is under the budget (SFA_BUNDLE_BUDGET_MB, 250: 200 until SQLCipher's
+# the bundle finds what it links; the size is under the budget (SFA_BUNDLE_BUDGET_MB, 256: 200 until SQLCipher's
 # extension, 8 MB with its own OpenSSL, made the laptop's data encrypted at rest; 215 until the week planner's
-# solver, PyVRP, 3 MB, brought numpy, 13 MB, and the OpenBLAS numpy links, 28 MB: 248 MB built).  Exits non-zero
+# solver, PyVRP, 3 MB, brought numpy, 13 MB, and the OpenBLAS numpy links, 28 MB: 249 MB built with the
+# communications and visits of issues 15 and 16; 7 MB of room for what comes next, not more).  Exits non-zero
 # on the first failure, saying which.
 set -euo pipefail
 
 BUNDLE=$(cd "${1:-dist/sfa-desktop}" && pwd)
-BUDGET_MB=${SFA_BUNDLE_BUDGET_MB:-250}
+BUDGET_MB=${SFA_BUNDLE_BUDGET_MB:-256}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 fail() { printf 'check_bundle: FAILED: %s\n' "$*" >&2; exit 1; }
-# run NAME CMD...: run in a clean environment; stderr must stay empty (warnings count as failures).  A clean
+# run NAME CMD...: run in a clean environment; stderr must stay empty but for progress (warnings count as
+# failures).  A clean
 # machine has no keyring: the data is encrypted with a passphrase (SQLCipher's KDF, the bundled driver).
 run() {
     local name=$1
@@ -28,8 +30,10 @@ run() {
         cat "$WORK/$name.out" "$WORK/$name.err" >&2
         fail "$name exited with an error"
     fi
-    if [ -s "$WORK/$name.err" ]; then
-        cat "$WORK/$name.err" >&2
+    # what sfa demo says of its progress when seeding takes more than a second is not a warning
+    grep -v '^Seeding demo data: [0-9]*% ' "$WORK/$name.err" >"$WORK/$name.warnings" || true
+    if [ -s "$WORK/$name.warnings" ]; then
+        cat "$WORK/$name.warnings" >&2
         fail "$name printed warnings or errors on the terminal"
     fi
 }
