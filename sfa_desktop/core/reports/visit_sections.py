@@ -21,11 +21,11 @@ def service_coverage(report: TerritoryReport) -> Section:
         (
             Col("Segment", "code"),
             Col("Accounts", "int"),
-            Col("Visit every (days)", "int"),
-            Col("Target visits", "float"),
-            Col("Visits done", "int"),
+            Col("Every (days)", "int"),
+            Col("Target", "float"),
+            Col("Done", "int"),
             Col("Done vs target", "percent"),
-            Col("Overdue accounts", "int"),
+            Col("Overdue", "int"),
         ),
         tuple(
             (r.label, r.accounts, r.every_days, r.target, r.done, r.attainment, r.overdue) for r in v.segments
@@ -38,11 +38,11 @@ def service_coverage(report: TerritoryReport) -> Section:
         (
             Col("Rep"),
             Col("Accounts", "int"),
-            Col("Target visits", "float"),
-            Col("Visits done", "int"),
+            Col("Target", "float"),
+            Col("Done", "int"),
             Col("Done vs target", "percent"),
-            Col("Overdue accounts", "int"),
-            Col("Days with visits", "int"),
+            Col("Overdue", "int"),
+            Col("Visit days", "int"),
             Col("Visits per day", "float"),
             Col("Customer hours", "float"),
             Col("Road hours", "float"),
@@ -110,12 +110,12 @@ def service_coverage(report: TerritoryReport) -> Section:
         "visit_coverage",
         "Coverage against service levels",
         f"Target: per account, the period's {report.period.days} days divided by its maximum days between "
-        "visits (its own, else its segment's service level). Visits done in the period count for who made "
-        "them; accounts and overdue (last visit longer ago than the maximum at the period's end) for their "
-        "owner. Time with customers: check-in to check-out, else the visit's duration. Time on the road: "
-        "the straight line between a day's visits in the order made, times the road factor "
-        f"{v.road_factor:g} at {v.speed_kmh:g} km/h (not from or to home). Visits per day: per day with "
-        "visits.",
+        "visits (its own, else its segment's service level). Visits done in the period to accounts (leads "
+        "have no service level) count for who made them; accounts and overdue (last visit longer ago than "
+        "the maximum at the period's end) for their owner. Time with customers: check-in to check-out, "
+        "else the visit's duration. Time on the road: the straight line between a day's visits in the "
+        f"order made, times the road factor {v.road_factor:g} at {v.speed_kmh:g} km/h (not from or to "
+        "home). Visits per day: per day with visits.",
         kpis,
         (chart,),
         (segments, reps),
