@@ -273,7 +273,7 @@ def test_the_call_sheet_follows_an_accepted_plans_route(store: LocalStore, world
     day = next(d for d in planned.plan.days if d.visits)
     first = MONDAY + dt.timedelta(days=next(i for i, d in enumerate(planned.plan.days) if d is day))
     with store.reading() as s:
-        notes = dict(
+        notes: dict[str, str] = dict(
             s.execute(text("SELECT account_id, notes FROM activities WHERE notes IS NOT NULL")).all()
         )
         sheet_day = next(
