@@ -38,7 +38,9 @@ def cmd_callsheet(args: argparse.Namespace) -> int:
         size = args.page_size or callsheet_ops.page_size(store)
         try:
             # --page-size is for this sheet: the page_size setting stays as it is
-            written = callsheet_ops.write_call_sheet(store, ids, start, end, output, size, remember=False)
+            written = callsheet_ops.write_call_sheet(
+                store, ids, start, end, output, size, remember=False, checklists=not args.no_checklists
+            )
         except NothingPlanned as exc:
             raise CallSheetError(str(exc)) from None
     print(
@@ -59,9 +61,10 @@ def register(commands: Commands) -> None:
         help="print the day's calls and visits as a PDF",
         description=(
             "Make the PDF call sheet of a day (today unless --date) or a date range (--date to --to): a "
-            "cover with the visits in route order from the rep's home base and the phone calls, then a "
-            "block per call with the account and contact, why the call is made, the last activities, the "
-            "last order and top products, talking points and room for the outcome. The calls are the "
+            "cover with the visits in route order from the rep's home base (the accepted week plan's route, "
+            "else nearest first) and the phone calls, then a block per call with the account and contact, "
+            "why the call is made, the last activities, the last order and top products, talking points, "
+            "the visit's checklist (unless --no-checklists) and room for the outcome. The calls are the "
             "planned calls, visits and meetings not done yet. For this laptop's user, or (managers) the "
             "reps given with --rep. The page size is the page_size setting unless --page-size; distances "
             "are in the distance_unit setting (km or mi; auto: from the phone region)."
@@ -71,6 +74,11 @@ def register(commands: Commands) -> None:
     parser.add_argument("--to", type=date, default=None, metavar="YYYY-MM-DD", help="the last day of a range")
     parser.add_argument("--rep", action="append", metavar="LOGIN", help="a rep's login; may be repeated")
     parser.add_argument("--page-size", type=_page_size, default=None, metavar="SIZE", help="A4 or Letter")
+    parser.add_argument(
+        "--no-checklists",
+        action="store_true",
+        help="leave out the visits' checklists (the template of the account's segment) to fill in by hand",
+    )
     parser.add_argument(
         "-o", "--output", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write"
     )

@@ -91,11 +91,12 @@ def write_call_sheet(
     size: str,
     *,
     remember: bool = True,
+    checklists: bool = True,
 ) -> Written:
     """Check that this laptop's user may print each of these sheets (``access.may_print_call_sheet``),
     remember the page size (unless ``remember`` is False: ``sfa callsheet --page-size`` is for this sheet
     only), then make and save the PDF (see ``printing.callsheet.write``; ``NothingPlanned`` when there is
-    nothing to print)."""
+    nothing to print); ``checklists``: print each visit's checklist."""
     from sfa_desktop.printing.callsheet import write  # reportlab, loaded when a sheet is made
 
     with store.engine.connect() as conn:
@@ -111,4 +112,4 @@ def write_call_sheet(
             settings.put(session, "page_size", size)
     with store.reading() as session:
         unit = settings.distance_unit(session)
-        return write(session, rep_ids, start, end, path, size=size, unit=unit)
+        return write(session, rep_ids, start, end, path, size=size, unit=unit, checklists=checklists)

@@ -68,11 +68,12 @@ def write(
     size: str = "A4",
     tz: dt.tzinfo | None = None,
     unit: str | None = None,
+    checklists: bool = True,
 ) -> Written:
     """Make the call sheet of these reps and write it to ``path`` whole or not at all (a temporary file in
     the same folder, renamed when complete).  Raises NothingPlanned (no file is written) and OSError."""
     page_size(size)  # an unknown size fails before any work
-    sheet = build(session, rep_ids, start, end, tz=tz)
+    sheet = build(session, rep_ids, start, end, tz=tz, checklists=checklists)
     target = Path(path)
     if target.is_dir():
         raise IsADirectoryError(
@@ -191,7 +192,12 @@ def cover(sheet: CallSheet, rep_sheet: RepSheet, width: float, unit: str, *, fir
         label_of = {id(c): n for c, n in zip(day.calls, labels, strict=True)}
         story.append(Para(f"{day.date:%A} {day.date.day} {day.date:%B}", style("day")))
         if day.route:
-            story.append(Para("Visits in route order", style("cover_h")))
+            story.append(
+                Para(
+                    "Visits in the week plan's route order" if day.planned else "Visits in route order",
+                    style("cover_h"),
+                )
+            )
             story.append(_route_table(day, rep_sheet, label_of, width, unit, sheet))
         if day.unrouted:
             story.append(Para("Visits not on the route", style("cover_h")))

@@ -1,8 +1,9 @@
 """One call on the call sheet, about 80 mm high so that three fit on a page: a band with the number, the
 place and the time; under it two columns, who and why on the left (account, contact, phones, address, the
 reason, the way there), what happened before on the right (last activities, open opportunities, the last
-order, what they buy); the step's script and talking points go under the shorter column; then the outcome
-to tick and lines to write on.  Optional sections are left out when they have nothing to say."""
+order, what they buy); the step's script and talking points go under the shorter column; a visit's
+checklist, compact, to fill in by hand; then the outcome to tick and lines to write on.  Optional sections
+are left out when they have nothing to say."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ LEFT = 0.45
 #: Lines to write on: their spacing, and how many for notes.
 LINE = 5.8 * mm
 NOTES_LINES = 2
+#: The height of a checklist's row.
+CHECK_ROW = 4.6 * mm
 
 
 def _p(markup: str, name: str = "text") -> Para:
@@ -87,6 +90,7 @@ def call_block(
     return [
         _header(call, number, width, zone, show_date=show_date),
         _columns(left, right, width),
+        *_checklist(call, width),
         *_outcome(call, width),
         Spacer(1, 3 * mm),
     ]
@@ -387,3 +391,43 @@ def _outcome(call: Call, width: float) -> list[Any]:
         )
     )
     return [table]
+
+
+def _checklist(call: Call, width: float) -> list[Any]:
+    """The visit's checklist in two columns: each item's label (* required) and where to answer it: boxes
+    for yes/no, a box for a photo taken, a line for a number or a text."""
+    template = call.checklist
+    if template is None or not template.items:
+        return []
+    cells: list[list[Any]] = []
+    for item in template.items:
+        label = _p(escape(item.label) + (" *" if item.required else ""), "cell")
+        if item.type == "yesno":
+            answer: Any = TickBoxes(["Yes", "No"], font_size=7.5, gap=3 * mm, row_height=CHECK_ROW)
+        elif item.type == "photo":
+            answer = TickBoxes(["Taken"], font_size=7.5, row_height=CHECK_ROW)
+        else:
+            answer = WritingLines(1, spacing=CHECK_ROW)
+        cells.append([label, answer])
+    half = (len(cells) + 1) // 2
+    rows = [cells[i] + (cells[i + half] if i + half < len(cells) else [None, None]) for i in range(half)]
+    column = (width - GUTTER) / 2
+    table = Table(
+        [[_p(escape(f"CHECKLIST \u00b7 {template.name.upper()}"), "label_tight"), None, None, None], *rows],
+        colWidths=[column * 0.55, column * 0.45 + GUTTER / 2, column * 0.55, column * 0.45],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("SPAN", (0, 0), (-1, 0)),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (1, 0), (1, -1), GUTTER / 2 + 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.5, RULE),
+            ]
+        )
+    )
+    return [table, Spacer(1, 1.5 * mm)]

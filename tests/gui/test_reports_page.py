@@ -66,6 +66,7 @@ def test_the_report_shows_every_section_with_charts_and_tables(
     assert page.result.report.scope.label == "East (EAST)"
     assert [c.section.title for c in page.cards] == [
         "Coverage",
+        "Coverage against service levels",
         "Activity",
         "Leads",
         "Pipeline",
@@ -82,9 +83,12 @@ def test_the_report_shows_every_section_with_charts_and_tables(
     assert isinstance(model, ReportTableModel)
     qtmodeltester.check(model)
     assert [model.index(2, c).data() for c in range(6)] == ["All reps", "4", "4", "3", "75%", "3"]
-    activity = page.cards[1]
+    activity = next(c for c in page.cards if c.section.key == "activity")
     assert [c.chart.kind for c in activity.charts] == ["stacked", "pie"]
     assert len(activity.tables) == 2  # per rep and sequence steps; the weekly figures are the chart's
+    visits = next(c for c in page.cards if c.section.key == "visit_coverage")  # issue 16, item 5
+    assert len(visits.tables) == 2
+    assert len(visits.charts) == 1
     for card in page.cards:
         for chart in card.charts:
             assert not chart.grab().isNull()  # paints without errors
@@ -97,7 +101,7 @@ def test_an_empty_period_says_no_activity(qtbot, store, runner, fx) -> None:
     show(qtbot, page, fx["EAST"], dt.date(2031, 1, 1), dt.date(2031, 1, 31))
     texts = [label.text() for label in page.body.findChildren(type(page.banner_text))]
     assert "No activity in this period." in texts
-    activity = page.cards[1]
+    activity = next(c for c in page.cards if c.section.key == "activity")
     assert activity.empty_label is not None
     assert activity.empty_label.text() == "No activity in this period."
     assert activity.charts == []  # no empty chart

@@ -259,3 +259,31 @@ def test_the_benchmark_instance_is_solved_feasibly_within_its_windows() -> None:
                 visited.append(step.idx)
     assert sorted(visited) == list(range(data.num_clients))
     assert best.distance() < 7761 * 1.25  # a sane route even after a few iterations
+
+
+def test_the_call_sheet_follows_an_accepted_plans_route(store: LocalStore, world: dict[str, str]) -> None:
+    """Issue 16, item 6: the visits accepted from a plan say their stop on the day's route, and the call
+    sheet of that day lists them in the plan's order."""
+    from sfa_desktop.core.callsheet import route
+    from sfa_desktop.core.callsheet import sheet as callsheet
+
+    with store.transaction() as s:
+        planned = week.plan_week(s, _request(world), plan_settings=SETTINGS, now=NOW, tz=dt.UTC)
+        week.accept(s, planned, tz=dt.UTC)
+    day = next(d for d in planned.plan.days if d.visits)
+    first = MONDAY + dt.timedelta(days=next(i for i, d in enumerate(planned.plan.days) if d is day))
+    with store.reading() as s:
+        notes: dict[str, str] = dict(
+            s.execute(text("SELECT account_id, notes FROM activities WHERE notes IS NOT NULL")).all()
+        )
+        sheet_day = next(
+            d for d in callsheet.build(s, [world["rep"]], first, tz=dt.UTC).reps[0].days if d.date == first
+        )
+    stops = list(day.stops)
+    for number, stop in enumerate(stops, start=1):
+        if not stop.fixed:
+            assert route.planned_stop(notes[stop.key]) == number
+    assert sheet_day.planned
+    # the plan's stops in its order, the appointment already in the agenda in its place among them
+    on_route = [route.planned_stop(c.info.notes) for c in sheet_day.route]
+    assert on_route == [None if st.fixed else n for n, st in enumerate(stops, start=1)]

@@ -431,3 +431,20 @@ def _add_points(session: Session, infos: list[CallInfo]) -> None:
             info.talking_points = tuple(
                 points[a] for a in dict.fromkeys(info.step.article_ids) if a in points
             )
+
+
+def visit_templates(session: Session, activity_ids: Iterable[str]) -> dict[str, str]:
+    """activity id -> the checklist template of its visit report, for the visits that have one."""
+    rows = _rows(
+        session,
+        "SELECT activity_id, template_id FROM visit_reports WHERE deleted_at IS NULL AND activity_id IN :ids "
+        "AND template_id IS NOT NULL",
+        activity_ids,
+    )
+    return {r.activity_id: r.template_id for r in rows}
+
+
+def segments(session: Session, account_ids: Iterable[str]) -> dict[str, str | None]:
+    """account id -> its segment (None: none set)."""
+    rows = _rows(session, "SELECT id, segment FROM accounts WHERE id IN :ids", account_ids)
+    return {r.id: r.segment for r in rows}

@@ -4,8 +4,12 @@ rep wants on paper before leaving (the PDF is made by :mod:`sfa_desktop.printing
 The calls are the rep's activities of kind call, visit or meeting due in the date range (the laptop's
 local days) and not done yet; a sheet that starts today also carries what is overdue (due in the
 :data:`OVERDUE_DAYS` before today and still open), on its first day.  A day's calls are numbered and
-printed in time order.  Visits and meetings at accounts with coordinates also form the day's route,
-nearest first from the rep's home base and back to it (:mod:`sfa_desktop.core.callsheet.route`).  For each
+printed in time order.  Visits and meetings at accounts with coordinates also form the day's route from
+the rep's home base and back to it (:mod:`sfa_desktop.core.callsheet.route`): the route of the accepted
+week plan when the day has visits from one (the planner schedules its stops along its route, so the plan's
+order is their time order, appointments in their place; a visit moved in the calendar since moves with
+it), else nearest first.  Each visit carries its checklist (the template of its visit report when it has
+one, else the one of the account's segment: ``core.visits.templates``) to fill in by hand.  For each
 call: the account (or the lead's company) and contact, why the call is made (the sequence step and its
 script with its placeholders filled, the open opportunities), the last three activities, the last order and
 top products, and talking points from the articles linked to the step.  Everything is read with a few
@@ -22,9 +26,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.callsheet import data
-from sfa_desktop.core.callsheet.route import distance_km, nearest_neighbour
+from sfa_desktop.core.callsheet.route import distance_km, in_order, nearest_neighbour, planned_stop
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.sequences import scripts
+from sfa_desktop.core.visits import templates
 
 PLANNED_KINDS = ("call", "visit", "meeting")
 #: How far back a sheet that starts today looks for open calls, visits and meetings that are overdue.
@@ -51,6 +56,8 @@ class Call:
     leg_km: float | None = None
     #: Due before the sheet's first day and not done yet (only on a sheet that starts today).
     overdue: bool = False
+    #: A visit's checklist to fill in by hand (None: not a visit, or the sheet is made without them).
+    checklist: templates.Template | None = None
 
     @property
     def outcomes(self) -> tuple[str, ...]:
@@ -69,6 +76,8 @@ class Day:
     phone: list[Call] = field(default_factory=list)
     #: From the route's last stop back to the home base (None without a home base or a route).
     home_km: float | None = None
+    #: The route is the accepted week plan's (else nearest first).
+    planned: bool = False
 
     @property
     def calls(self) -> list[Call]:
@@ -159,11 +168,13 @@ def build(
     *,
     tz: dt.tzinfo | None = None,
     now: dt.datetime | None = None,
+    checklists: bool = True,
 ) -> CallSheet:
     """The call sheet of these reps (in the order given) from ``start`` to ``end`` (inclusive).
 
-    Raises NothingPlanned when none of them has anything planned, ValueError for a range that ends before
-    it starts, and LookupError for a rep id that does not exist."""
+    ``checklists``: give each visit its checklist.  Raises NothingPlanned when none of them has anything
+    planned, ValueError for a range that ends before it starts, and LookupError for a rep id that does not
+    exist."""
     last = end or start
     if last < start:
         raise ValueError(f"The range ends ({last}) before it starts ({start}); give the earlier date first.")
@@ -190,6 +201,8 @@ def build(
         days = [plan_day(day, by_day[day], rep.home) for day in sorted(by_day)]
         for call in (c for day in days for c in day.calls):
             call.overdue = call.info.activity_id in late
+        if checklists:
+            add_checklists(session, [c for day in days for c in day.calls])
         sheets.append(RepSheet(rep, days))
     if not sheets:
         raise NothingPlanned(
@@ -215,16 +228,47 @@ def fill_script(info: data.CallInfo, caller: str) -> None:
 
 
 def plan_day(day: dt.date, infos: Sequence[data.CallInfo], home: tuple[float, float] | None) -> Day:
-    """One day's calls: the nearest-neighbour route from ``home`` over the visits and meetings with
-    coordinates (and the leg back home), the other visits and meetings, and the phone calls (by time)."""
+    """One day's calls: the route from ``home`` (the accepted week plan's, else nearest neighbour) over the
+    visits and meetings with coordinates (and the leg back home), the other visits and meetings, and the
+    phone calls (by time)."""
     ordered = sorted(infos, key=lambda i: (i.due_at, i.party.name, i.activity_id))
     on_site = [i for i in ordered if i.kind in ON_SITE]
     located = [(i, i.party.position) for i in on_site if i.party.position is not None]
     plan = Day(day)
-    for number, stop in enumerate(nearest_neighbour(home, located), start=1):
+    plan.planned = any(planned_stop(i.notes) is not None for i, _ in located)
+    # the planned route: its stops' times follow it (the note's number breaks a tie)
+    route = (
+        in_order(home, sorted(located, key=lambda p: (p[0].due_at, planned_stop(p[0].notes) or 0)))
+        if plan.planned
+        else nearest_neighbour(home, located)
+    )
+    for number, stop in enumerate(route, start=1):
         plan.route.append(Call(stop.item, number, stop.leg_km))
     if home is not None and plan.route:
         plan.home_km = distance_km(plan.route[-1].info.party.position or home, home)
     plan.unrouted = [Call(i) for i in on_site if i.party.position is None]
     plan.phone = [Call(i) for i in ordered if i.kind not in ON_SITE]
     return plan
+
+
+def add_checklists(session: Session, calls: Sequence[Call]) -> None:
+    """Give each visit its checklist: its visit report's template when it has a report, else the template
+    of its account's segment (one query per kind of thing, whatever the number of visits)."""
+    visits = [c for c in calls if c.info.kind == "visit"]
+    if not visits:
+        return
+    chosen = data.visit_templates(session, [c.info.activity_id for c in visits])
+    segments = data.segments(session, [c.info.account_id for c in visits if c.info.account_id])
+    by_segment: dict[str | None, templates.Template] = {}
+    by_id: dict[str, templates.Template] = {}
+    for call in visits:
+        template_id = chosen.get(call.info.activity_id)
+        if template_id is not None:
+            if template_id not in by_id:
+                by_id[template_id] = templates.template_by_id(session, template_id)
+            call.checklist = by_id[template_id]
+            continue
+        segment = segments.get(call.info.account_id or "")
+        if segment not in by_segment:
+            by_segment[segment] = templates.for_segment(session, segment)
+        call.checklist = by_segment[segment]

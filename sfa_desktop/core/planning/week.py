@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from sfa_desktop.core import access, visiting_hours
 from sfa_desktop.core import settings as preferences
+from sfa_desktop.core.callsheet.route import planned_note
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.planning import fallback, solver
 from sfa_desktop.core.planning.problem import DAY, Candidate, Day, Fixed, Plan, Problem, schedule
@@ -351,11 +352,13 @@ def plan_week(
 
 def accept(session: Session, week: WeekPlan, *, tz: dt.tzinfo | None = None) -> list[str]:
     """Write the plan's visits into the agenda (activities of kind visit, due at their planned time, owned
-    by the rep: they sync like any other).  The ids made."""
+    by the rep: they sync like any other; their notes say their place on the day's route).  The ids made."""
     first = week.request.first_day
     rows = []
     for day in week.plan.days:
-        for stop in day.visits:
+        for number, stop in enumerate(day.stops, start=1):
+            if stop.fixed:  # an appointment already in the agenda
+                continue
             local = stop.starts_at(first)
             due = local.replace(tzinfo=tz).astimezone(dt.UTC) if tz else local.astimezone().astimezone(dt.UTC)
             rows.append(
@@ -364,6 +367,7 @@ def accept(session: Session, week: WeekPlan, *, tz: dt.tzinfo | None = None) -> 
                     "subject": f"Visit {stop.name}"[:200],
                     "due_at": due,
                     "duration_minutes": stop.minutes,
+                    "notes": planned_note(number),  # the call sheet follows the planned route
                     "account_id": stop.key,
                     "owner_id": week.request.rep_id,
                 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfa_desktop.core.reports import money_sections, retention_section
+from sfa_desktop.core.reports import money_sections, retention_section, visit_sections
 from sfa_desktop.core.reports.base import NO_OWNER
 from sfa_desktop.core.reports.territory import TerritoryReport
 from sfa_desktop.core.reports.view import (
@@ -28,6 +28,7 @@ NO_ACTIVITY = "No activity in this period."
 def sections(report: TerritoryReport) -> list[Section]:
     return [
         coverage(report),
+        visit_sections.service_coverage(report),
         activity(report),
         leads(report),
         money_sections.pipeline(report),

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import settings as preferences
+from sfa_desktop.core.planning.settings import DEFAULTS as PLAN_SETTING_KEYS
+from sfa_desktop.core.planning.settings import PlanSettings
 from sfa_desktop.core.progress import Progress
 from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.core.reports import profit as report_profit
 from sfa_desktop.core.reports import queries as report_queries
 from sfa_desktop.core.reports import retention as report_retention
+from sfa_desktop.core.reports import visits as report_visits
 from sfa_desktop.core.reports.base import Context, Period, RepName, Scope, account_activity, resolve_scope
 from sfa_desktop.core.reports.report_settings import ReportSettings
 from sfa_desktop.core.reports.view import Drill
@@ -24,6 +28,7 @@ STAGES = (
     "Counting leads",
     "Reading the accounts' activities",
     "Counting coverage",
+    "Counting visits against the service levels",
     "Counting activities",
     "Adding up the pipeline",
     "Adding up revenue",
@@ -40,6 +45,7 @@ class TerritoryReport:
     generated_at: dt.datetime
     settings: ReportSettings
     coverage: report_queries.Coverage
+    visits: report_visits.VisitCoverage
     activity: report_queries.Activity
     leads: report_queries.LeadRow
     lead_reps: list[report_queries.LeadRow]
@@ -90,11 +96,13 @@ def build(
     tz: dt.tzinfo | None = None,
     progress: Progress | None = None,
     complaints: report_retention.ComplaintSource | None = None,
+    plan_settings: PlanSettings | None = None,
 ) -> TerritoryReport:
     """The report for a territory (and those below it; None: all the user's territories) over a period.
     ``visible``: the territories the user may see (None: all).  Raises ReportError / TerritoryGone;
     ``progress`` hears of each section as it is counted (and Cancelled stops the report there);
-    ``complaints``: where the retention section's complaint figures come from (none: the section has none)."""
+    ``complaints``: where the retention section's complaint figures come from (none: the section has none);
+    ``plan_settings``: the travel model of the time on the road (None: the planner's settings here)."""
     steps = Progress() if progress is None else progress
     step = iter(range(len(STAGES)))
 
@@ -118,14 +126,19 @@ def build(
         counting(STAGES[2])
         coverage = report_queries.coverage(ctx)
         counting(STAGES[3])
-        activity = report_queries.activity(ctx)
+        travel = plan_settings or PlanSettings.from_values(
+            {key: preferences.get(session, key) for key in PLAN_SETTING_KEYS}
+        )
+        visits = report_visits.visit_coverage(ctx, travel)
         counting(STAGES[4])
-        pipeline = report_queries.pipeline(ctx)
+        activity = report_queries.activity(ctx)
         counting(STAGES[5])
-        revenue = report_queries.revenue(ctx)
+        pipeline = report_queries.pipeline(ctx)
         counting(STAGES[6])
-        profitability = report_profit.profitability(ctx)
+        revenue = report_queries.revenue(ctx)
         counting(STAGES[7])
+        profitability = report_profit.profitability(ctx)
+        counting(STAGES[8])
         at_risk = report_profit.at_risk(ctx)
     counting(STAGES[8])
     retention = report_retention.retention(
@@ -138,6 +151,7 @@ def build(
         generated_at=ctx.now,
         settings=ctx.settings,
         coverage=coverage,
+        visits=visits,
         activity=activity,
         leads=lead_total,
         lead_reps=lead_reps,
