@@ -140,7 +140,7 @@ def build(
         profitability = report_profit.profitability(ctx)
         counting(STAGES[8])
         at_risk = report_profit.at_risk(ctx)
-    counting(STAGES[8])
+    counting(STAGES[9])
     retention = report_retention.retention(
         ctx, at_risk, complaints(session, scope, period) if complaints is not None else None
     )
