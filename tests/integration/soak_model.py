@@ -110,7 +110,7 @@ def _real_utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _skewed_body() -> dt.datetime:  # run as ``models.utcnow``, with that module's globals
+def _skewed_body() -> dt.datetime:  # run as ``models.utcnow``, with its module's globals
     return dt.datetime.now(dt.UTC) + _soak_skew.get()  # type: ignore[name-defined,no-any-return]  # noqa: F821
 
 
@@ -124,7 +124,9 @@ def laptop_clocks() -> Iterator[None]:
     compiled before)."""
     utcnow: Any = models.utcnow
     original = utcnow.__code__
-    models._soak_skew = _SKEW  # type: ignore[attr-defined]
+    # the swapped code reads ``_soak_skew`` from the globals of the module that defines ``utcnow``
+    # (``base_models``, re-exported by ``models``)
+    utcnow.__globals__["_soak_skew"] = _SKEW
     utcnow.__code__ = _skewed_body.__code__
     try:
         yield
