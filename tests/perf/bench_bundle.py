@@ -8,7 +8,8 @@ Budgets, each measured in this run on the same demo data:
   (``python -m sfa_desktop.app --screenshot``); the first start of each is the cold one (files not yet in
   the page cache: reported on its own), then the median of ``--runs`` starts, taken turn about so that
   both see the same machine;
-- the bundle's size under 215 MB (reported; 200 before SQLCipher's 8 MB).
+- the bundle's size under 256 MB (reported; 200 before SQLCipher's 8 MB, 215 before the planner's numpy
+  and OpenBLAS).
 
 Both run with the same clean environment (``env -i`` plus PYTHONPATH for the virtual environment's copy).
 Prints a table and exits 1 when a budget is missed.
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: tests is importable
 from tests.perf.benchlib import Result, print_results  # noqa: E402
 
 RATIO_BUDGET = 1.3
-SIZE_BUDGET_MB = 215
+SIZE_BUDGET_MB = 256  # as packaging/check_bundle.sh
 
 
 def _start(command: list[str], env: dict[str, str], png: Path) -> float:
