@@ -269,11 +269,20 @@ def check_level(level: ServiceLevel) -> None:
 
 def request_targets(session: Session, account_id: str) -> tuple[float, float]:
     """Hours to the first answer and to the resolution of a request about the account (``core.requests``'s
-    ``targets``); an account no longer there is held to the unsegmented level."""
-    try:
-        level = level_for(session, account_id)
-    except UnknownAccount:
-        level = DEFAULTS[UNSEGMENTED]
+    ``targets``); an account no longer there is held to the unsegmented level.
+
+    A list of thousands of requests asks this for every account it shows: the levels depend only on the
+    account's territory and segment, so each territory's levels are worked out once per session (from the
+    few rows of ``service_levels`` and ``territories``) and each account costs one read by key."""
+    cache: dict[str | None, dict[str, ServiceLevel]] = session.info.setdefault("sfa_levels_by_territory", {})
+    row = session.execute(
+        text("SELECT territory_id, segment FROM accounts WHERE id = :id AND deleted_at IS NULL"),
+        {"id": account_id},
+    ).one_or_none()
+    territory_id, segment = (row.territory_id, row.segment) if row is not None else (None, None)
+    if territory_id not in cache:
+        cache[territory_id] = {r.segment: r.level for r in effective_levels(session, territory_id)}
+    level = cache[territory_id].get(segment or UNSEGMENTED, DEFAULTS[UNSEGMENTED])
     return level.answer_hours, level.resolve_hours
 
 
