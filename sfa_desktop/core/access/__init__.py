@@ -17,22 +17,39 @@ The rules take ``Identity | None`` and answer True or False; the ``require_*`` f
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core import audience
+from sfa_desktop.core.access.announcements import (
+    announcement_refusal,
+)
+from sfa_desktop.core.access.attachments import (
+    may_use_blob,
+)
+from sfa_desktop.core.access.call_sheets import (
+    Person,
+    call_sheet_people,
+    call_sheet_refusal,
+    in_team,
+    managers,
+    may_print_call_sheet,
+    may_see_agenda,
+    people,
+)
+from sfa_desktop.core.access.comments import (
+    may_edit_comment,
+)
 from sfa_desktop.core.access.identity import (
     ROLES,
     TERRITORY_COLUMNED,
     Identity,
     NotPermitted,
     Who,
-    _conn,
     identify,
     record_defaults,
     signed_in,
@@ -40,84 +57,45 @@ from sfa_desktop.core.access.identity import (
     this_user,
     visible_territories,
 )
+from sfa_desktop.core.access.knowledge import (
+    may_author_articles,
+    may_manage_sequences,
+)
+from sfa_desktop.core.access.records import (
+    TEAM_TABLES,
+    may_move,
+    may_write,
+    sees,
+)
+from sfa_desktop.core.access.reference import (
+    may_carry_with_account,
+    may_write_reference,
+)
+from sfa_desktop.core.access.service_requests import (
+    REQUEST_COMMENTS,
+    REQUEST_WORKFLOW,
+    SERVICE_REQUESTS,
+    WORKING_STATUSES,
+    handles_requests,
+    may_handle_request,
+    may_raise_request,
+    may_set_request_status,
+    may_write_comment,
+    may_write_request,
+    request_refusal,
+)
+from sfa_desktop.core.access.service_terms import (
+    MANAGER_ACCOUNT_FIELDS,
+    _changes_service_terms,
+    may_set_service_terms,
+)
 from sfa_desktop.core.records import tables
-from sfa_desktop.core.records.models import Territory, User
+from sfa_desktop.core.records.models import Territory
 
 # -- records of a territory -----------------------------------------------------------------------------
 
 
-#: Records that a rep may make with no territory yet (a lead of their own), which their manager sees too.
-TEAM_TABLES = frozenset({"leads"})
-
-
-def sees(who: Who, territory_id: str | None, owner_id: str | None = None, table: str | None = None) -> bool:
-    """May the user see (hold) a record of this territory, or one without a territory of this owner?  A
-    manager also sees the records of ``TEAM_TABLES`` without a territory that their team own.  Rows of an
-    owner-only table (``tables.OWNER_ONLY``: a user's read state) are their owner's alone, whoever asks."""
-    if table in tables.OWNER_ONLY:
-        return who is None or (territory_id is None and owner_id is not None and owner_id == who.user_id)
-    if who is None or who.is_admin:
-        return True
-    if territory_id is None:
-        if owner_id is None:
-            return False
-        return owner_id == who.user_id or (table in TEAM_TABLES and who.is_manager and owner_id in who.team)
-    return territory_id in who.territories
-
-
-def may_write(who: Who, territory_id: str | None, owner_id: str | None, table: str | None = None) -> bool:
-    """May the user write a record of this territory (or, without one, of this owner)?  The same as seeing
-    it: everyone edits the records they hold."""
-    return sees(who, territory_id, owner_id, table)
-
-
-def may_move(who: Who, from_id: str | None, to_id: str | None, owner_id: str | None) -> bool:
-    """May the user move a record (of this owner) from one territory to the other?"""
-    return may_write(who, from_id, owner_id) and may_write(who, to_id, owner_id)
-
-
 # -- reference data and company records -----------------------------------------------------------------
-
-
-def may_write_reference(
-    who: Who, table: str, current: Mapping[str, Any] | None = None, new: Mapping[str, Any] | None = None
-) -> bool:
-    """May this user write this row of an admin-written table (``current``: the row now, None for a new
-    one)?  Admins always; managers the tables declared ``managers_write`` (knowledge base, sequence
-    templates, the territory tree, memberships and rules), a territory by its place in the tree: itself when
-    it exists, its parent when it is new or moves.  Rows that name a territory are checked against it by
-    :func:`may_write_row`."""
-    if who is None or who.is_admin:
-        return True
-    if not who.is_manager or table not in tables.MANAGER_WRITTEN:
-        return False
-    if table == Territory.__tablename__:
-        new = new or {}
-        visible = who.territories
-        parent = new.get("parent_id", current["parent_id"] if current is not None else None)
-        if current is not None and current["id"] not in visible:
-            return False
-        return parent in visible if current is None or "parent_id" in new else True
-    return True
-
-
-#: Account fields that are a manager's choice (issue 16): the segment whose service level applies and the
-#: account's own visit frequency.  Reps see them and plan by them; managers and admins set them.
-MANAGER_ACCOUNT_FIELDS = ("segment", "visit_min_days", "visit_max_days")
-
-
-def may_set_service_terms(who: Who) -> bool:
-    """May the user set an account's segment and own visit frequency?  Managers and admins."""
-    return who is None or who.is_admin or who.is_manager
-
-
-def _changes_service_terms(table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
-    if table != "accounts":
-        return False
-    return any(
-        name in new and new[name] != (current.get(name) if current is not None else None)
-        for name in MANAGER_ACCOUNT_FIELDS
-    )
 
 
 def may_write_row(who: Who, table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
@@ -162,22 +140,6 @@ def may_see_row(who: Who, table: str, row: Mapping[str, Any]) -> bool:
     return sees(who, row.get("territory_id"), row.get("owner_id"), table)
 
 
-def may_use_blob(who: Who, references: Iterable[tuple[str | None, str | None]]) -> bool:
-    """May the user read (and upload) the bytes of an attachment: does a live attachment naming that content
-    sit in a territory (or, without one, with an owner) the user sees?  ``references``: (territory, owner)
-    of each live attachment naming it.  Sharing a photo's content with another record shares nothing more:
-    whoever sees either record sees the same bytes."""
-    return any(sees(who, territory_id, owner_id, "attachments") for territory_id, owner_id in references)
-
-
-def may_carry_with_account(who: Who, from_id: str | None, to_id: str | None) -> bool:
-    """May the central store, acting for this user, move a company record (an order) from one territory to
-    the other along with its account?  Admins always; others between territories they see."""
-    if who is None or who.is_admin:
-        return True
-    return from_id in who.territories and to_id in who.territories
-
-
 def may_write_here(who: Who, table: str, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
     """What the services of a laptop refuse before anything is written: :func:`may_write_row`, except for a
     territory-scoped record that has no territory before or after the write.  The central store judges such
@@ -191,12 +153,6 @@ def may_write_here(who: Who, table: str, current: Mapping[str, Any] | None, new:
 
 
 # -- comments -------------------------------------------------------------------------------------------
-
-
-def may_edit_comment(who: Who, author_id: str | None) -> bool:
-    """May the user change or delete this comment?  Its author (and anyone on a laptop never connected,
-    which holds one person's data)."""
-    return who is None or (author_id is not None and author_id == who.user_id)
 
 
 # -- territories ----------------------------------------------------------------------------------------
@@ -238,214 +194,13 @@ def describe(who: Who) -> str:
 # -- knowledge base, sequences --------------------------------------------------------------------------
 
 
-def may_author_articles(who: Who) -> bool:
-    """May the user write (and read the drafts of) knowledge-base articles?  Managers and admins."""
-    return may_write_reference(who, "kb_articles")
-
-
-def may_manage_sequences(who: Who) -> bool:
-    """May the user add and change sequence templates?  Managers and admins."""
-    return may_write_reference(who, "sequence_templates")
-
-
 # -- announcements (their audience rules: ``core.audience``) ---------------------------------------------
-
-
-def announcement_refusal(who: Identity) -> NotPermitted:
-    """Why ``who`` may not post (or change) an announcement."""
-    if who.is_manager:
-        return NotPermitted(
-            f"Managers post announcements to the territories they manage; {who.signed_in_as()}. Choose one "
-            "of your territories as the audience, or ask the office to post to everyone or a role."
-        )
-    return NotPermitted(f"Announcements are posted by managers and the office; {who.signed_in_as()}.")
 
 
 # -- service requests and complaints ---------------------------------------------------------------------
 
-SERVICE_REQUESTS = "service_requests"
-REQUEST_COMMENTS = "request_comments"
-#: The statuses of a request being worked on, between which its assignee moves it.
-WORKING_STATUSES = ("in progress", "waiting on customer")
-#: What only the territory's managers (and admins) change on a request; the central store's trigger
-#: ``sfa_service_request_guard`` (migration c0701) says the same.
-REQUEST_WORKFLOW = ("raised_by_id", "assigned_to_id", "resolved_at", "resolution")
-
-
-def _stamp(value: Any) -> str | None:
-    """A value as the rules compare it: datetimes to the second, as text (the laptop passes datetimes, a
-    push the wire's text)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
-    return str(value).replace("T", " ")[:19]
-
-
-def _changes(current: Mapping[str, Any], new: Mapping[str, Any], name: str) -> bool:
-    return name in new and _stamp(new[name]) != _stamp(current.get(name))
-
-
-def handles_requests(who: Who) -> bool:
-    """Does the user work a territory's queue of requests (assign, answer, resolve, close)?  Its managers
-    and admins (and the user of a laptop of its own); reps raise requests, comment on them and, when one is
-    assigned to them, move it between "in progress" and "waiting on customer"."""
-    return who is None or who.is_admin or who.is_manager
-
-
-def may_raise_request(who: Who, territory_id: str | None, owner_id: str | None = None) -> bool:
-    """May the user raise a request about an account of this territory?  Everyone who sees the account."""
-    return sees(who, territory_id, owner_id)
-
-
-def may_handle_request(who: Who, request: Mapping[str, Any]) -> bool:
-    """May the user assign, resolve, close or reopen this request?  A manager who sees its territory, and
-    admins."""
-    return handles_requests(who) and sees(who, request.get("territory_id"), request.get("owner_id"))
-
-
-def may_set_request_status(who: Who, request: Mapping[str, Any], status: str) -> bool:
-    """May the user give this request this status?  Its handlers any; its assignee (a rep) between the
-    working statuses."""
-    if may_handle_request(who, request):
-        return True
-    assert who is not None
-    return (
-        sees(who, request.get("territory_id"), request.get("owner_id"))
-        and request.get("assigned_to_id") == who.user_id
-        and request.get("status") in WORKING_STATUSES
-        and status in WORKING_STATUSES
-    )
-
-
-def may_write_request(who: Who, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
-    """The workflow part of :func:`may_write_row` for ``service_requests`` (the territory part is checked
-    there): a rep raises a request as themselves, new and unassigned, and changes neither its raiser, its
-    assignee, its resolution nor (but as its assignee, between the working statuses) its status; the
-    first-answer time they set only from none, as its assignee.  Everything else (subject, description,
-    category, severity, contact, links, the account and territory it moves with) follows the territory."""
-    if handles_requests(who):
-        return True
-    assert who is not None
-    if current is None:
-        return (
-            new.get("raised_by_id") == who.user_id
-            and new.get("status", "new") in (None, "new")
-            and all(new.get(name) is None for name in ("assigned_to_id", "first_answered_at", "resolved_at"))
-        )
-    if any(_changes(current, new, name) for name in REQUEST_WORKFLOW):
-        return False
-    mine = current.get("assigned_to_id") == who.user_id
-    if _changes(current, new, "status") and not (
-        mine and current.get("status") in WORKING_STATUSES and new.get("status") in WORKING_STATUSES
-    ):
-        return False
-    return not (
-        _changes(current, new, "first_answered_at")
-        and not (mine and current.get("first_answered_at") is None)
-    )
-
-
-def may_write_comment(who: Who, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
-    """A comment on a request is written by its author (an admin may write any); its text and author
-    change only by that author (or an admin).  It moves and goes with its account like the request."""
-    if who is None or who.is_admin:
-        return True
-    if current is None:
-        return new.get("author_id") == who.user_id
-    touched = _changes(current, new, "body") or _changes(current, new, "author_id")
-    return not touched or current.get("author_id") == who.user_id
-
-
-def request_refusal(who: Identity, what: str) -> NotPermitted:
-    """The error for a request change that is not ``who``'s to make; ``what`` says which."""
-    return NotPermitted(
-        f"You may not {what}: a territory's managers and administrators assign, answer for and resolve its "
-        f"requests ({who.signed_in_as()}). Add a comment instead, or ask your manager."
-    )
-
 
 # -- people: call sheets and agendas --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    """A live user of the company, as the rules about people read them."""
-
-    user_id: str
-    full_name: str
-    login: str
-    role: str
-    manager_id: str | None
-    active: bool
-
-
-def people(db: Connection | Session) -> list[Person]:
-    """The live users, by full name."""
-    users = User.__table__
-    rows = _conn(db).execute(
-        select(users.c.id, users.c.full_name, users.c.login, users.c.role, users.c.manager_id, users.c.active)
-        .where(users.c.deleted_at.is_(None))
-        .order_by(users.c.full_name)
-    )
-    return [
-        Person(str(r[0]), str(r[1] or r[2]), str(r[2]), str(r[3] or "rep"), r[4], bool(r[5])) for r in rows
-    ]
-
-
-def managers(everyone: Iterable[Person]) -> dict[str, str | None]:
-    """user id -> their manager's id."""
-    return {p.user_id: p.manager_id for p in everyone}
-
-
-def in_team(who: Who, user_id: str, manager_of: Mapping[str, str | None]) -> bool:
-    """Is this user the user themselves or someone under them (``manager_of``: user id -> manager id, all
-    the way up)?  Everyone is in an admin's team, and in that of a laptop never connected."""
-    if who is None or who.is_admin or user_id == who.user_id:
-        return True
-    seen: set[str] = set()
-    current = manager_of.get(user_id)
-    while current and current not in seen:
-        if current == who.user_id:
-            return True
-        seen.add(current)
-        current = manager_of.get(current)
-    return False
-
-
-def may_print_call_sheet(who: Who, user_id: str, manager_of: Mapping[str, str | None]) -> bool:
-    """May the user print this user's call sheet?  Their own; a manager also those of the people under
-    them; an admin everyone's."""
-    return in_team(who, user_id, manager_of)
-
-
-def may_see_agenda(who: Who, user_id: str, manager_of: Mapping[str, str | None]) -> bool:
-    """May the user show this user's agenda?  The same people as the call sheet."""
-    return in_team(who, user_id, manager_of)
-
-
-def call_sheet_people(who: Who, everyone: list[Person]) -> list[Person]:
-    """The active reps whose call sheets the user may print (what the call-sheet dialog offers)."""
-    manager_of = managers(everyone)
-    return [
-        p
-        for p in everyone
-        if p.active and p.role == "rep" and may_print_call_sheet(who, p.user_id, manager_of)
-    ]
-
-
-def call_sheet_refusal(who: Identity, login: str) -> str:
-    """Why ``who`` may not print the call sheet of ``login``: says whose they may print."""
-    if who.is_manager:
-        return (
-            f"You are signed in as the manager {who.login}: {login} does not report to you, so their call "
-            "sheet is for their own manager."
-        )
-    if who.role == "rep":
-        return f"You are signed in as the rep {who.login}: call sheets of other reps are for their managers."
-    return f"This laptop does not know the role of {who.login} yet: run 'sfa sync' first."
 
 
 # -- this laptop's user, bound ------------------------------------------------------------------------
