@@ -292,10 +292,22 @@ def read(
     rows = cc.execute(
         select(_CHUNKS.c.offset, _CHUNKS.c.data).where(_CHUNKS.c.sha256 == sha).order_by(_CHUNKS.c.offset)
     )
-    parts = []
+    parts, held = [], 0
     for start, data in rows:
+        held += len(data)
         end = start + len(data)
         if end <= offset:
             continue
         parts.append(bytes(data[max(offset - start, 0) :]))
+    if held != state.size:  # complete, and its bytes are neither in the folder nor in the table
+        raise CentralError(
+            "The central store says this attachment's bytes arrived, but this server cannot find them"
+            + (
+                f" in its blobs folder ({folder.root}): every sfa-server of the company must be given "
+                "the same --blobs folder (shared storage)."
+                if folder is not None
+                else ": it was started without the --blobs folder they were written to; start it with that "
+                "folder (--blobs)."
+            )
+        )
     return b"".join(parts)

@@ -312,3 +312,21 @@ def test_a_batch_that_does_not_add_up_is_refused_whole(world: World, tmp_path: P
             "POST", f"blobs/batch?blobs={sha}:1000,{sha}:1000", None, ann.link.token, raw=photo.read_bytes()
         )
     assert world.count("blobs") == 0
+
+
+def test_a_server_without_the_folder_the_bytes_went_to_says_so(world: World, tmp_path: Path) -> None:
+    """A second sfa-server started without (or with another) --blobs folder does not hand out empty bytes."""
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    ann.service.blob_folder = BlobFolder(tmp_path / "blobs")
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(os.urandom(3000))
+    sha = visits.attach(ann.store, _visit(ann, "NE", "Harbor Foods"), photo).sha256
+    assert ann.sync().blobs.uploaded == 1
+    mgr.sync()
+    with pytest.raises(CentralError, match="started without the --blobs folder"):
+        mgr.link.blob_get(sha)
+    mgr.service.blob_folder = BlobFolder(tmp_path / "elsewhere")
+    with pytest.raises(CentralError, match="the same --blobs folder"):
+        mgr.link.blob_get(sha)
+    mgr.service.blob_folder = ann.service.blob_folder
+    assert mgr.link.blob_get(sha) == photo.read_bytes()
