@@ -8,7 +8,11 @@ chunks, resumed from what the server already holds, finished with a hash check, 
   (the answer says where to go on from);
 * ``POST /v1/blobs/<hash>/finalize`` -> the same, ``complete`` once the bytes hash to ``<hash>`` (else they
   are dropped and the upload starts again);
-* ``GET /v1/blobs/<hash>?offset=N`` -> the bytes from ``offset`` (the whole blob by default).
+* ``GET /v1/blobs/<hash>?offset=N`` -> the bytes from ``offset`` (the whole blob by default);
+* ``POST /v1/blobs/batch?blobs=<hash>:<size>,...`` with those blobs' bytes one after the other -> {"blobs":
+  {hash: state}, "problems": {hash: message}}: several small blobs (photos) whole in one request and one
+  transaction; a blob the server holds part of already is answered with its state (the laptop goes on
+  from there with ``PUT``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from sfa_desktop.protocol.messages import BadMessage
 MAX_CHUNK = 8 * 1024 * 1024
 #: The chunk the laptop sends by default.
 CHUNK = 4 * 1024 * 1024
+#: A batch's most bytes, and most blobs (a blob bigger than ``CHUNK`` is never batched).
+MAX_BATCH = 16 * 1024 * 1024
+MAX_BATCH_BLOBS = 32
 #: Hashes asked about in one status request.
 MAX_STATUS = 1000
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -84,3 +91,44 @@ def parse_int(value: str | None, name: str, default: int | None = None) -> int:
     if not value.isdigit() or len(value) > 15:
         raise BadMessage(f"{name} is a whole number of bytes")
     return int(value)
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    states: dict[str, BlobState]
+    #: blobs refused (not seen by the user, bytes not matching their hash): why, in words for the user
+    problems: dict[str, str]
+
+
+def encode_batch_query(blobs: list[tuple[str, int]]) -> str:
+    return ",".join(f"{sha}:{size}" for sha, size in blobs)
+
+
+def decode_batch_query(value: str | None) -> list[tuple[str, int]]:
+    """(hash, size) of the blobs a batch carries, in the order of its bytes."""
+    items = (value or "").split(",")
+    if not value or len(items) > MAX_BATCH_BLOBS:
+        raise BadMessage(f"a batch names 1 to {MAX_BATCH_BLOBS} blobs as hash:size")
+    found: list[tuple[str, int]] = []
+    for item in items:
+        sha, _, size = item.partition(":")
+        found.append((check_hash(sha), parse_int(size, "a batched blob's size")))
+    if len({sha for sha, _size in found}) != len(found) or any(size == 0 for _sha, size in found):
+        raise BadMessage("a batch names each blob once, none empty")
+    if sum(size for _sha, size in found) > MAX_BATCH:
+        raise BadMessage(f"a batch carries at most {MAX_BATCH // 1024 // 1024} MB")
+    return found
+
+
+def encode_batch_answer(answer: BatchAnswer) -> dict[str, Any]:
+    return {
+        "blobs": {sha: encode_state(s) for sha, s in answer.states.items()},
+        "problems": dict(answer.problems),
+    }
+
+
+def decode_batch_answer(message: Any) -> BatchAnswer:
+    problems = message.get("problems") if isinstance(message, dict) else None
+    if not isinstance(problems, dict) or not all(isinstance(p, str) for p in problems.values()):
+        raise BadMessage("a batch's answer has problems")
+    return BatchAnswer(decode_status(message), {check_hash(sha): p for sha, p in problems.items()})

@@ -11,7 +11,8 @@ Every endpoint is versioned (``/v1/...``) and speaks JSON in the shapes of ``pro
   (a page request answered with every page up to ``hi``, one JSON line each, gzip level 1 when asked for:
   a new laptop's prime in one request).
 * The attachments' bytes (``protocol.blobs``): ``POST /v1/blobs/status``, ``PUT /v1/blobs/<hash>`` (a
-  chunk), ``POST /v1/blobs/<hash>/finalize``, ``GET /v1/blobs/<hash>``.
+  chunk), ``POST /v1/blobs/batch`` (small blobs whole), ``POST /v1/blobs/<hash>/finalize``,
+  ``GET /v1/blobs/<hash>``.
   A token the server rotated comes back in the ``X-SFA-Token`` header of the answer.  A device revoked
   with grace may still say hello and push; its next other call ends the grace and is answered "revoked".
 
@@ -134,12 +135,13 @@ async def _read(request: Request, limit: int, timeout: float) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"The request is larger than the server accepts ({limit // 1024 // 1024} MB).")
-    raw = bytearray()
+    pieces, size = [], 0
     try:
         with anyio.fail_after(timeout):
             async for chunk in request.stream():
-                raw += chunk
-                if len(raw) > limit:
+                pieces.append(chunk)  # joined once at the end (growing a buffer copies it again and again)
+                size += len(chunk)
+                if size > limit:
                     raise TooLarge(
                         f"The request is larger than the server accepts ({limit // 1024 // 1024} MB)."
                     )
@@ -147,7 +149,7 @@ async def _read(request: Request, limit: int, timeout: float) -> bytes:
         raise TooSlow(
             f"The request was not sent within {timeout:g} s; nothing was done. Try again."
         ) from None
-    return bytes(raw)
+    return b"".join(pieces)
 
 
 async def _body(request: Request, limit: int, timeout: float = READ_TIMEOUT) -> Any:
@@ -307,7 +309,8 @@ BlobWork = Callable[[SyncService, Request, bytes], Any]
 def _blob_endpoint(
     settings: _Settings, work: BlobWork, *, body: str
 ) -> Callable[[Request], Awaitable[Response]]:
-    """An authenticated blob endpoint; ``body``: "json", "raw" (a chunk's bytes) or "none"."""
+    """An authenticated blob endpoint; ``body``: "json", "raw" (a chunk's bytes), "batch" (several blobs'
+    bytes one after the other) or "none"."""
 
     async def endpoint(request: Request) -> Response:
         rotated = None
@@ -317,15 +320,30 @@ def _blob_endpoint(
                 data = json.dumps(await _body(request, settings.max_body, settings.read_timeout)).encode()
             elif body == "raw":
                 data = await _read(request, blob_messages.MAX_CHUNK, settings.read_timeout)
+            elif body == "batch":
+                manifest = blob_messages.decode_batch_query(request.query_params.get("blobs"))
+                data = await _read(request, blob_messages.MAX_BATCH, settings.read_timeout)
+                if len(data) != sum(size for _sha, size in manifest):
+                    raise BadMessage("the batch's bytes do not add up to the sizes it names")
+                request.state.batch = manifest
             else:
                 data = b""
-            caller = await anyio.to_thread.run_sync(settings.authenticate, _token(request))
-            rotated = caller.rotated
-            if caller.leaving:
-                await anyio.to_thread.run_sync(_end_grace, settings.engine, caller.device_id)
-                raise Revoked("This device was signed out by an administrator.")
-            service = settings.service_for(caller.login)
-            answer = await anyio.to_thread.run_sync(work, service, request, data)
+            token = _token(request)
+
+            def signed_in_work() -> tuple[str | None, Any]:
+                # one trip to a worker thread for the sign-in and the work (a photo is one request)
+                caller = settings.authenticate(token)
+                if caller.leaving:
+                    _end_grace(settings.engine, caller.device_id)
+                    raise Revoked("This device was signed out by an administrator.")
+                try:
+                    return caller.rotated, work(settings.service_for(caller.login), request, data)
+                except _ANSWERED as exc:  # answered with the rotated token all the same
+                    return caller.rotated, exc
+
+            rotated, answer = await anyio.to_thread.run_sync(signed_in_work)
+            if isinstance(answer, Exception):
+                raise answer
             if isinstance(answer, bytes):
                 # photos do not compress: sent as they are (gzip leaves an encoded answer alone)
                 response = Response(
@@ -355,6 +373,15 @@ def _blob_put(service: SyncService, request: Request, data: bytes) -> dict[str, 
     offset = blob_messages.parse_int(request.query_params.get("offset"), "offset")
     size = blob_messages.parse_int(request.query_params.get("size"), "size")
     return blob_messages.encode_state(service.blob_put(_sha(request), offset, size, data))
+
+
+def _blob_batch(service: SyncService, request: Request, data: bytes) -> dict[str, Any]:
+    items: list[tuple[str, bytes | memoryview]] = []
+    whole, start = memoryview(data), 0
+    for sha, size in request.state.batch:
+        items.append((sha, whole[start : start + size]))  # views of the body, not copies of it
+        start += size
+    return blob_messages.encode_batch_answer(service.blob_put_many(items))
 
 
 def _blob_finalize(service: SyncService, request: Request, data: bytes) -> dict[str, Any]:
@@ -476,6 +503,7 @@ def build_app(
         Route(
             f"{prefix}/blobs/status", _blob_endpoint(settings, _blob_status, body="json"), methods=["POST"]
         ),
+        Route(f"{prefix}/blobs/batch", _blob_endpoint(settings, _blob_batch, body="batch"), methods=["POST"]),
         Route(
             f"{prefix}/blobs/{{sha}}/finalize",
             _blob_endpoint(settings, _blob_finalize, body="none"),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, and_, or_, select, update
+from sqlalchemy import Connection, Engine, RowMapping, and_, or_, select, update
 
 from sfa_desktop.core.records.models import new_id, utcnow
 from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Revoked
@@ -203,15 +203,13 @@ def authenticate(conn: Connection, token: str, *, now: dt.datetime | None = None
     """The caller a token stands for; rotates an old token (``Caller.rotated``)."""
     now = now or utcnow()
     hashed = token_hash(token)
-    row = (
-        conn.execute(
-            select(DEVICES)
-            .where(or_(DEVICES.c.token_hash == hashed, DEVICES.c.previous_hash == hashed))
-            .with_for_update()
-        )
-        .mappings()
-        .first()
-    )
+    matching = select(DEVICES).where(or_(DEVICES.c.token_hash == hashed, DEVICES.c.previous_hash == hashed))
+    # Most requests change nothing on the device's row: read it without a lock (a read-only transaction,
+    # and a laptop's parallel requests do not queue behind each other); only a request that must write it
+    # (rotation, last seen, the previous token dropped) locks the row and decides again on what it holds.
+    row = conn.execute(matching).mappings().first()
+    if row is not None and _changes(row, hashed, now):
+        row = conn.execute(matching.with_for_update()).mappings().first()
     if row is None:
         raise AuthenticationFailed("This device is not signed in (its token is unknown). Sign in again.")
     if row["revoked_at"] is not None:
@@ -228,7 +226,7 @@ def authenticate(conn: Connection, token: str, *, now: dt.datetime | None = None
     if row["expires_at"] <= now:
         raise AuthenticationFailed("This device's sign-in has expired. Sign in again with your password.")
     values: dict[str, object] = {}
-    if row["last_seen_at"] is None or now - row["last_seen_at"] >= SEEN_EVERY:
+    if _seen_due(row, now):
         values["last_seen_at"] = now  # not on every request: 10,000 reps would write a row each
     rotated = None
     if row["token_hash"] == hashed and now - row["rotated_at"] >= ROTATE_AFTER:
@@ -248,6 +246,23 @@ def authenticate(conn: Connection, token: str, *, now: dt.datetime | None = None
     if values:
         conn.execute(update(DEVICES).where(DEVICES.c.id == row["id"]).values(values))
     return Caller(row["login"], row["id"], rotated=rotated)
+
+
+def _seen_due(row: RowMapping, now: dt.datetime) -> bool:
+    return row["last_seen_at"] is None or now - row["last_seen_at"] >= SEEN_EVERY
+
+
+def _changes(row: RowMapping, hashed: str, now: dt.datetime) -> bool:
+    """Whether ``authenticate`` writes the device's row for this token: the same conditions it acts on
+    (a revoked or expired device writes nothing, but is decided under the lock all the same)."""
+    return (
+        row["revoked_at"] is not None
+        or row["expires_at"] <= now
+        or _seen_due(row, now)
+        or row["token_hash"] != hashed
+        or now - row["rotated_at"] >= ROTATE_AFTER
+        or row["previous_hash"] is not None
+    )
 
 
 def sign_out(conn: Connection, token: str, *, now: dt.datetime | None = None) -> None:

@@ -33,7 +33,7 @@ class BlobFolder:
         target.parent.mkdir(exist_ok=True)
         os.replace(source, target)
 
-    def put_whole(self, sha: str, data: bytes) -> None:
+    def put_whole(self, sha: str, data: bytes | memoryview) -> None:
         """A blob sent in one piece (already checked against its hash): written, flushed, put in place."""
         temporary = self.root / "partial" / f".{sha}.{secrets.token_hex(4)}"
         with temporary.open("wb") as fh:

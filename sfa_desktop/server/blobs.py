@@ -8,20 +8,23 @@ again (by anyone, for any record) is already complete and costs one status reque
 Chunks arrive in order: one at another offset than what the store holds is not written and the answer says
 where to go on from, so a retried chunk whose answer was lost is harmless.  ``finalize`` hashes what arrived;
 bytes that do not match their hash are dropped and the upload starts again.  A blob sent whole in one chunk
-(a photo, with the default chunk size) is hashed as it arrives and is complete at once.
+(a photo, with the default chunk size) is hashed as it arrives and is complete at once; several of them
+go in one request and one transaction (``put_many``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sfa_desktop.core import access
 from sfa_desktop.core.access import Identity
 from sfa_desktop.core.records.models import utcnow
-from sfa_desktop.protocol.blobs import MAX_CHUNK, BlobState
+from sfa_desktop.protocol.blobs import MAX_CHUNK, BatchAnswer, BlobState
 from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.server import schema
 from sfa_desktop.server.blob_files import BlobFolder
@@ -51,12 +54,15 @@ def visible(cc: Connection, identity: Identity, hashes: Iterable[str]) -> set[st
     return {sha for sha, refs in _readers(cc, hashes).items() if access.may_use_blob(identity, refs)}
 
 
+NOT_SEEN = (
+    "No attachment you may see has this content: it cannot be read or uploaded by you (push the "
+    "attachment's record first, or ask who shared it)."
+)
+
+
 def _require(cc: Connection, identity: Identity, sha: str) -> None:
     if sha not in visible(cc, identity, [sha]):
-        raise CentralError(
-            "No attachment you may see has this content: it cannot be read or uploaded by you (push the "
-            "attachment's record first, or ask who shared it)."
-        )
+        raise CentralError(NOT_SEEN)
 
 
 def _state(cc: Connection, sha: str, *, lock: bool = False) -> BlobState | None:
@@ -96,6 +102,11 @@ def put_chunk(
     if not data or offset + len(data) > size:
         raise CentralError("The chunk is empty or goes past the blob's size.")
     _require(cc, identity, sha)
+    whole = offset == 0 and len(data) == size
+    if whole and hashlib.sha256(data).hexdigest() != sha:
+        raise CentralError(MISMATCH)  # nothing was written: the laptop sends it again
+    if whole and _put_new_whole(cc, identity, sha, data, folder):
+        return BlobState(size, size, True)
     state = _state(cc, sha)
     if state is not None and state.complete:
         return state
@@ -121,9 +132,6 @@ def put_chunk(
         raise CentralError(f"This content was announced as {state.size} bytes, not {size}.")
     if offset != state.received:
         return state
-    whole = offset == 0 and len(data) == size
-    if whole and hashlib.sha256(data).hexdigest() != sha:
-        raise CentralError(MISMATCH)  # nothing was written: the laptop sends it again
     if folder is None:
         cc.execute(insert(_CHUNKS).values(sha256=sha, offset=offset, data=data))
     elif whole:
@@ -135,6 +143,109 @@ def put_chunk(
     done = {"complete": True, "completed_at": utcnow()} if whole else {}
     cc.execute(update(_BLOBS).where(_BLOBS.c.sha256 == sha).values(received_bytes=received, **done))
     return BlobState(size, received, whole)
+
+
+def _put_new_whole(
+    cc: Connection, identity: Identity, sha: str, data: bytes, folder: BlobFolder | None
+) -> bool:
+    """A blob the store has never seen, sent in one piece (a photo): checked against its hash, its row made
+    complete and its bytes written in one go (checked against its hash by the caller).  False when a row
+    for it exists (another upload came first): the caller takes the general path."""
+    now = utcnow()
+    insert_new = sqlite_insert if cc.dialect.name == "sqlite" else postgresql_insert
+    claimed = cc.execute(
+        insert_new(_BLOBS)
+        .values(
+            sha256=sha,
+            size_bytes=len(data),
+            received_bytes=0,
+            complete=False,  # a blob's row is made open (the store's policies say so), then completed
+            created_by=identity.login,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[_BLOBS.c.sha256])
+        .returning(_BLOBS.c.sha256)
+    ).first()
+    if claimed is None:
+        return False
+    if folder is None:
+        cc.execute(insert(_CHUNKS).values(sha256=sha, offset=0, data=data))
+    else:  # the row commits after the file is in place: a failed write leaves no row saying complete
+        folder.put_whole(sha, data)
+    cc.execute(
+        update(_BLOBS)
+        .where(_BLOBS.c.sha256 == sha)
+        .values(received_bytes=len(data), complete=True, completed_at=now)
+    )
+    return True
+
+
+def put_many(
+    cc: Connection,
+    identity: Identity,
+    blobs: Sequence[tuple[str, bytes | memoryview]],
+    folder: BlobFolder | None = None,
+) -> BatchAnswer:
+    """Several small blobs sent whole in one request, (hash, bytes):
+    one rights check, one statement making their rows, one completing them.  A blob this user may not
+    see, or whose bytes do not match its hash, is refused alone (``problems``); a blob whose row exists
+    already (complete, or partly uploaded by someone) is answered with its state and not written."""
+    problems: dict[str, str] = {}
+    seen = visible(cc, identity, [sha for sha, _data in blobs])
+    fresh: dict[str, bytes | memoryview] = {}
+    for sha, data in blobs:
+        if sha not in seen:
+            problems[sha] = NOT_SEEN
+        elif hashlib.sha256(data).hexdigest() != sha:
+            problems[sha] = MISMATCH
+        else:
+            fresh[sha] = data
+    if not fresh:
+        return BatchAnswer({}, problems)
+    now = utcnow()
+    insert_new = sqlite_insert if cc.dialect.name == "sqlite" else postgresql_insert
+    claimed = set(
+        cc.execute(
+            insert_new(_BLOBS)
+            .values(
+                [
+                    # made open (the store's policies say a blob starts so), completed below
+                    {
+                        "sha256": sha,
+                        "size_bytes": len(data),
+                        "received_bytes": 0,
+                        "complete": False,
+                        "created_by": identity.login,
+                        "created_at": now,
+                    }
+                    for sha, data in fresh.items()
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=[_BLOBS.c.sha256])
+            .returning(_BLOBS.c.sha256)
+        ).scalars()
+    )
+    for sha in claimed:
+        if folder is None:
+            cc.execute(insert(_CHUNKS).values(sha256=sha, offset=0, data=bytes(fresh[sha])))
+        else:  # the rows commit after the files are in place: a failed write leaves no row saying complete
+            folder.put_whole(sha, fresh[sha])
+    states = {sha: BlobState(len(fresh[sha]), len(fresh[sha]), True) for sha in claimed}
+    if claimed:
+        cc.execute(
+            update(_BLOBS)
+            .where(_BLOBS.c.sha256.in_(sorted(claimed)))
+            .values(received_bytes=_BLOBS.c.size_bytes, complete=True, completed_at=now)
+        )
+    others = sorted(set(fresh) - claimed)
+    if others:
+        rows = cc.execute(
+            select(_BLOBS.c.sha256, _BLOBS.c.size_bytes, _BLOBS.c.received_bytes, _BLOBS.c.complete).where(
+                _BLOBS.c.sha256.in_(others)
+            )
+        )
+        states.update({r[0]: BlobState(int(r[1]), int(r[2]), bool(r[3])) for r in rows})
+    return BatchAnswer(states, problems)
 
 
 def finalize(
@@ -181,10 +292,22 @@ def read(
     rows = cc.execute(
         select(_CHUNKS.c.offset, _CHUNKS.c.data).where(_CHUNKS.c.sha256 == sha).order_by(_CHUNKS.c.offset)
     )
-    parts = []
+    parts, held = [], 0
     for start, data in rows:
+        held += len(data)
         end = start + len(data)
         if end <= offset:
             continue
         parts.append(bytes(data[max(offset - start, 0) :]))
+    if held != state.size:  # complete, and its bytes are neither in the folder nor in the table
+        raise CentralError(
+            "The central store says this attachment's bytes arrived, but this server cannot find them"
+            + (
+                f" in its blobs folder ({folder.root}): every sfa-server of the company must be given "
+                "the same --blobs folder (shared storage)."
+                if folder is not None
+                else ": it was started without the --blobs folder they were written to; start it with that "
+                "folder (--blobs)."
+            )
+        )
     return b"".join(parts)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from sfa_desktop.core.access import Identity
 from sfa_desktop.protocol import digest, messages
-from sfa_desktop.protocol.blobs import BlobState
+from sfa_desktop.protocol.blobs import BatchAnswer, BlobState
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.errors import CentralError
@@ -192,6 +192,12 @@ class SyncService:
             state = blobs.put_chunk(cc, identity, sha, offset, size, data, self.blob_folder)
             self.fault("blob.before_commit")
             return state
+
+    def blob_put_many(self, items: Sequence[tuple[str, bytes | memoryview]]) -> BatchAnswer:
+        with self._transaction() as (cc, identity):
+            answer = blobs.put_many(cc, identity, items, self.blob_folder)
+            self.fault("blob.before_commit")
+            return answer
 
     def blob_finalize(self, sha: str) -> BlobState:
         with self._transaction() as (cc, identity):

@@ -134,7 +134,8 @@ class ContentStore:
             raise AttachmentProblem(f"The attachment file {path.name} is damaged; fetch it again.")
         nonce = sealed[len(_MAGIC) : len(_MAGIC) + _NONCE]
         try:
-            data = self._aead.decrypt(nonce, sealed[len(_MAGIC) + _NONCE :], sha.encode("ascii"))
+            # a view of the sealed bytes, not a copy of them (a photo is megabytes)
+            data = self._aead.decrypt(nonce, memoryview(sealed)[len(_MAGIC) + _NONCE :], sha.encode("ascii"))
         except InvalidTag:
             raise AttachmentProblem(
                 f"The attachment file {path.name} cannot be opened with this laptop's key (damaged, or "

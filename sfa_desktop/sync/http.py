@@ -31,7 +31,7 @@ import httpx
 from sfa_desktop.core.access import Identity
 from sfa_desktop.protocol import blobs as blob_messages
 from sfa_desktop.protocol import messages
-from sfa_desktop.protocol.blobs import BlobState
+from sfa_desktop.protocol.blobs import BatchAnswer, BlobState
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.errors import AuthenticationFailed, CentralError, Incompatible, Revoked, Unreachable
@@ -166,7 +166,13 @@ class _Caller:
         return self.urls[0] if len(self.urls) == 1 else ", ".join(self.urls)
 
     def request(
-        self, method: str, path: str, body: Any = None, token: str | None = None, *, raw: bytes | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        *,
+        raw: bytes | list[bytes] | None = None,
     ) -> httpx.Response:
         with self.stream(method, path, body, token, raw=raw) as response:
             response.read()
@@ -181,7 +187,7 @@ class _Caller:
         token: str | None = None,
         *,
         accept_encoding: str | None = None,
-        raw: bytes | None = None,
+        raw: bytes | list[bytes] | None = None,
     ) -> Iterator[httpx.Response]:
         """A request whose answer is read as it arrives (a failure reaching the server or reading the
         answer raises the sync error it stands for); an error status is raised before anything is read."""
@@ -192,16 +198,18 @@ class _Caller:
             headers["Authorization"] = f"Bearer {token}"
         if accept_encoding is not None:
             headers["Accept-Encoding"] = accept_encoding
-        content = None
+        content: bytes | Iterator[bytes] | None = None
         if body is not None:
             content = json.dumps(body, separators=(",", ":")).encode("utf-8")
             headers["Content-Type"] = "application/json"
             if len(content) > COMPRESS_ABOVE:
                 content = gzip.compress(content, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
-        elif raw is not None:  # a blob's chunk: bytes as they are (photos do not compress)
-            content = raw
+        elif raw is not None:  # blobs' bytes as they are (photos do not compress)
+            # several blobs go one after the other without being copied into one buffer first
+            content = iter(raw) if isinstance(raw, list) else raw
             headers["Content-Type"] = "application/octet-stream"
+            headers["Content-Length"] = str(sum(map(len, raw)) if isinstance(raw, list) else len(raw))
         try:
             with self.client.stream(
                 method, f"{base}{messages.PREFIX}/{path}", content=content, headers=headers
@@ -417,6 +425,17 @@ class HttpLink:
             blob_messages.decode_state, self._caller.json(response), self._caller.where
         )
         return state
+
+    def blob_put_many(self, items: Sequence[tuple[str, bytes]]) -> BatchAnswer:
+        query = blob_messages.encode_batch_query([(sha, len(data)) for sha, data in items])
+        response = self._caller.request(
+            "POST", f"blobs/batch?blobs={query}", None, self.token, raw=[d for _sha, d in items]
+        )
+        self._rotated(response)
+        answer: BatchAnswer = _decode(
+            blob_messages.decode_batch_answer, self._caller.json(response), self._caller.where
+        )
+        return answer
 
     def blob_finalize(self, sha: str) -> BlobState:
         response = self._caller.request("POST", f"blobs/{sha}/finalize", None, self.token)

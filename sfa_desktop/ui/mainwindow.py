@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QFontMetrics, QIcon, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -45,6 +45,10 @@ _SECTION_ORDER = {kind: 20 + 10 * number for number, kind in enumerate(SECTIONS)
 _COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Services start this long after the first page is on screen: not on the start-up path.
 SERVICES_DELAY_MS = 1000
+#: A sidebar entry's height, and the least it closes up to so that every page stays in view on a short
+#: screen (a 1280x720 laptop holds sixteen entries without scrolling).
+SIDEBAR_ROW = 42
+SIDEBAR_ROW_MIN = 32
 
 
 def navigation() -> list[tuple[str, str, str, PageEntry | None]]:
@@ -212,9 +216,10 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(icon(icon_name, "#cbd5e1"), title)
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setToolTip(f"{title} (Ctrl+{number})" if number <= 9 else title)
-            item.setSizeHint(QSize(180, 42))
+            item.setSizeHint(QSize(180, SIDEBAR_ROW))
             self.sidebar.addItem(item)
         self.sidebar.setItemDelegate(_SidebarDelegate(self.sidebar))
+        self.sidebar.viewport().installEventFilter(self)  # the entries close up on a short screen
         self.sidebar.currentRowChanged.connect(lambda row: self.show_page(self.nav[row][0]))
         self.pages = named(QStackedWidget(), "pages")
         layout.addWidget(self.sidebar)
@@ -283,6 +288,22 @@ class MainWindow(QMainWindow):
                 menu.insertAction(self._file_end, action)
             else:
                 menu.addAction(action)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.sidebar.viewport():
+            self._fit_sidebar()
+        return super().eventFilter(watched, event)
+
+    def _fit_sidebar(self) -> None:
+        """Every entry in view when the window is short: the entries close up (down to
+        ``SIDEBAR_ROW_MIN``) before the sidebar scrolls."""
+        rows = self.sidebar.count()
+        if not rows:
+            return
+        height = max(SIDEBAR_ROW_MIN, min(SIDEBAR_ROW, self.sidebar.viewport().height() // rows))
+        if self.sidebar.item(0).sizeHint().height() != height:
+            for row in range(rows):
+                self.sidebar.item(row).setSizeHint(QSize(180, height))
 
     def _start_services(self) -> None:
         if not self._closing:

@@ -102,3 +102,20 @@ def test_an_inline_error_does_not_move_the_fields_below(qtbot, store, seeded, ru
     assert "email" in form.errors
     qtbot.wait(20)
     assert below.mapTo(form, below.rect().topLeft()).y() == before
+
+
+def test_every_sidebar_entry_is_in_view_at_1280x720_and_roomy_at_1600x1000(qtbot, store, runner, styled):
+    window = small_window(qtbot, store, runner)
+    sidebar = window.sidebar
+    assert sidebar.count() >= 14  # the pages this build has (more come with extensions)
+    qtbot.waitUntil(
+        lambda: (
+            sidebar.visualItemRect(sidebar.item(sidebar.count() - 1)).bottom() < sidebar.viewport().height()
+        )
+    )
+    assert not sidebar.verticalScrollBar().isVisible()
+    assert sidebar.item(0).sizeHint().height() < 42
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: sidebar.item(0).sizeHint().height() == 42)
+    last = sidebar.visualItemRect(sidebar.item(sidebar.count() - 1))
+    assert last.bottom() < sidebar.viewport().height()

@@ -22,6 +22,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     yield from world_fixture(request.param, tmp_path, pg)
 
 
+@pytest.fixture
+def pg_store(pg_url: str, tmp_path: Path) -> Iterator[World]:
+    yield from world_fixture("postgresql", tmp_path, pg_url)
+
+
 def _tx(world: World) -> AbstractContextManager[Connection]:
     return central.central_transaction(world.central)
 
@@ -157,3 +162,22 @@ def test_last_seen_is_written_at_most_every_ten_minutes(store: World) -> None:
     with _tx(store) as cc:
         auth.authenticate(cc, grant.token, now=later)
     assert abs((seen() - later).total_seconds()) < 1
+
+
+def test_a_request_that_changes_nothing_on_the_device_does_not_wait_for_its_row(pg_store: World) -> None:
+    """A laptop's parallel requests (its photos) do not queue behind each other on the device's row: only a
+    request that must write it (rotation, last seen) locks it."""
+    world = pg_store
+    _set(world, "ann", "correct horse")
+    grant = auth.sign_in(world.central, "ann", "correct horse", "ann's laptop")
+    with _tx(world) as cc:
+        auth.authenticate(cc, grant.token)  # last seen now: nothing is due for ten minutes
+    with world.central.connect() as holder, holder.begin():
+        holder.execute(text("SELECT id FROM devices FOR UPDATE"))  # another request holds the row
+        with _tx(world) as cc:
+            cc.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert auth.authenticate(cc, grant.token).login == "ann"  # read, not waited for
+            # a request that must rotate the token waits for the row (and gives up at the timeout here)
+            later = utcnow() + auth.ROTATE_AFTER + dt.timedelta(minutes=1)
+            with pytest.raises(Exception, match="lock timeout"):
+                auth.authenticate(cc, grant.token, now=later)

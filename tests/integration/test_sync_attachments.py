@@ -5,7 +5,7 @@ those who see a record naming them (the server's check, and row-level security b
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from sfa_desktop.ops import visits
-from sfa_desktop.protocol.blobs import BlobState
+from sfa_desktop.protocol.blobs import BatchAnswer, BlobState
 from sfa_desktop.protocol.errors import CentralError, Unreachable
 from sfa_desktop.server.blob_files import BlobFolder
+from sfa_desktop.sync import blobs
 from tests.integration.sync_harness import Laptop, World, world_fixture
 
 CHUNK = 64 * 1024
@@ -216,3 +217,116 @@ def test_a_server_given_a_folder_keeps_the_bytes_there(world: World, tmp_path: P
         ann.link.blob_finalize(sha)
     assert not folder.partial(sha).exists()
     assert not folder.final(sha).exists()
+
+
+def test_photos_go_up_in_batches_each_refused_alone(
+    pg_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Photos small enough to go whole travel several to a request (one sign-in, one transaction); in a
+    batch, a blob the user may not see or whose bytes do not match is refused alone, and one the store holds
+    part of already is answered with its state (and goes on in chunks)."""
+    world = pg_world
+    ann, bob, mgr = world.laptop("ann"), world.laptop("bob"), world.laptop("mgr")
+    monkeypatch.setattr(blobs, "MAX_BATCH_BLOBS", 3)
+    photos = []
+    for n in range(7):
+        photos.append(tmp_path / f"p{n}.jpg")
+        photos[-1].write_bytes(os.urandom(5000 + n))
+    view = visits.save_report(
+        ann.store, _visit(ann, "NE", "Harbor Foods"), {}, photos=[("photo", p) for p in photos]
+    )
+    batches: list[int] = []
+    real_many, real_one = ann.link.blob_put_many, ann.link.blob_put
+
+    def many(items: Sequence[tuple[str, bytes]]) -> BatchAnswer:
+        batches.append(len(items))
+        return real_many(items)
+
+    def one(sha: str, offset: int, size: int, data: bytes) -> BlobState:
+        raise AssertionError("a photo sent whole goes in a batch")
+
+    ann.link.blob_put_many = many  # type: ignore[method-assign]
+    ann.link.blob_put = one  # type: ignore[method-assign]
+    ann.engine.blob_parallel = 1
+    report = ann.sync()
+    assert (report.blobs.uploaded, report.blobs.problem) == (7, None)
+    assert batches == [3, 3, 1]
+    assert world.count("blobs", complete=True) == 7
+    mgr.sync()
+    third = next(a for a in view.attachments if a.file_name == "p2.jpg")
+    _view, data = visits.attachment_bytes(mgr.store, third.id, fetch=lambda _store: nullcontext(mgr.link))
+    assert data == photos[2].read_bytes()
+
+    # bob's photo (SE) and bytes under the wrong hash, in one batch with a good one
+    secret = tmp_path / "bob.jpg"
+    secret.write_bytes(os.urandom(3000))
+    bob_sha = visits.attach(bob.store, _visit(bob, "SE", "Peach Co"), secret).sha256
+    bob.engine.blob_seconds = 0
+    bob.sync()
+    good, liar = tmp_path / "good.jpg", tmp_path / "liar.jpg"
+    good.write_bytes(os.urandom(4000))
+    liar.write_bytes(os.urandom(4000))
+    activity = _visit(ann, "NE", "Harbor Foods West")
+    good_sha = visits.attach(ann.store, activity, good).sha256
+    liar_sha = visits.attach(ann.store, activity, liar).sha256
+    ann.engine.blob_seconds = 0
+    ann.sync()
+    answer = real_many(
+        [(bob_sha, secret.read_bytes()), (liar_sha, os.urandom(4000)), (good_sha, good.read_bytes())]
+    )
+    assert answer.states == {good_sha: BlobState(4000, 4000, True)}
+    assert set(answer.problems) == {bob_sha, liar_sha}
+    assert "No attachment you may see" in answer.problems[bob_sha]
+    assert "do not match their hash" in answer.problems[liar_sha]
+    with world.central.connect() as cc:
+        kept = set(cc.execute(text("SELECT sha256 FROM blobs")).scalars())
+    assert liar_sha not in kept
+    assert bob_sha not in kept
+
+    # the store holds part of the liar's true bytes (mgr began them in chunks): answered with that state
+    mgr.sync()
+    mgr.link.blob_put(liar_sha, 0, 4000, liar.read_bytes()[:1000])
+    assert real_many([(liar_sha, liar.read_bytes())]) == BatchAnswer(
+        {liar_sha: BlobState(4000, 1000, False)}, {}
+    )
+    ann.link.blob_put = real_one  # type: ignore[method-assign]
+    ann.engine.blob_seconds = None
+    report = ann.sync()
+    assert report.blobs.problem is None
+    assert ann.link.blob_get(liar_sha) == liar.read_bytes()
+
+
+def test_a_batch_that_does_not_add_up_is_refused_whole(world: World, tmp_path: Path) -> None:
+    ann = world.laptop("ann")
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(os.urandom(2000))
+    sha = visits.attach(ann.store, _visit(ann, "NE", "Harbor Foods"), photo).sha256
+    ann.engine.blob_seconds = 0
+    ann.sync()
+    with pytest.raises(CentralError, match="do not add up"):
+        ann.link._caller.request(
+            "POST", f"blobs/batch?blobs={sha}:2000", None, ann.link.token, raw=photo.read_bytes()[:1500]
+        )
+    with pytest.raises(CentralError, match="each blob once"):
+        ann.link._caller.request(
+            "POST", f"blobs/batch?blobs={sha}:1000,{sha}:1000", None, ann.link.token, raw=photo.read_bytes()
+        )
+    assert world.count("blobs") == 0
+
+
+def test_a_server_without_the_folder_the_bytes_went_to_says_so(world: World, tmp_path: Path) -> None:
+    """A second sfa-server started without (or with another) --blobs folder does not hand out empty bytes."""
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    ann.service.blob_folder = BlobFolder(tmp_path / "blobs")
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(os.urandom(3000))
+    sha = visits.attach(ann.store, _visit(ann, "NE", "Harbor Foods"), photo).sha256
+    assert ann.sync().blobs.uploaded == 1
+    mgr.sync()
+    with pytest.raises(CentralError, match="started without the --blobs folder"):
+        mgr.link.blob_get(sha)
+    mgr.service.blob_folder = BlobFolder(tmp_path / "elsewhere")
+    with pytest.raises(CentralError, match="the same --blobs folder"):
+        mgr.link.blob_get(sha)
+    mgr.service.blob_folder = ann.service.blob_folder
+    assert mgr.link.blob_get(sha) == photo.read_bytes()

@@ -6,8 +6,10 @@ Starts a throwaway PostgreSQL (or uses SFA_TEST_PG_URL) and a real ``sfa-server`
 local store) connected to the server through ``sync.http.HttpLink`` with the rep's device token.  On the
 laptop: a visit with ``--photos`` photos of ``--mb`` MB each (random bytes: photos do not compress), attached
 offline through ``ops.visits`` (stored encrypted by content hash).  A sync sends the records, then the
-photos' bytes (``sync.blobs``): what is measured is the time from the records being in to every photo being
-complete (checked against its hash) in the central store.
+photos' bytes (``sync.blobs``: read and decrypted on the laptop, several photos to a request, three
+requests at a time; on the server each photo checked against its hash and written, one sign-in and one
+transaction a request): what is measured is the time from the records being in to every photo being
+complete in the central store.
 
 The floor, measured right before over the same connection (the same httpx client, the same server): the
 same bytes sent as the same number of PUT requests to the same endpoint without a sign-in, so that the
