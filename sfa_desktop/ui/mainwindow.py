@@ -6,22 +6,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QFontMetrics, QIcon, QKeySequence, QPainter
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
     QMessageBox,
     QSizePolicy,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolBar,
     QWidget,
 )
@@ -31,7 +26,7 @@ from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.ops import sync as sync_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import extensions
+from sfa_desktop.ui import extensions, sidebar
 from sfa_desktop.ui.extensions import PageEntry
 from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
@@ -42,13 +37,8 @@ from sfa_desktop.ui.widgets import named
 
 SECTIONS = extensions.SECTIONS
 _SECTION_ORDER = {kind: 20 + 10 * number for number, kind in enumerate(SECTIONS)}
-_COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Services start this long after the first page is on screen: not on the start-up path.
 SERVICES_DELAY_MS = 1000
-#: A sidebar entry's height, and the least it closes up to so that every page stays in view on a short
-#: screen (a 1280x720 laptop holds sixteen entries without scrolling).
-SIDEBAR_ROW = 42
-SIDEBAR_ROW_MIN = 32
 
 
 def navigation() -> list[tuple[str, str, str, PageEntry | None]]:
@@ -58,58 +48,6 @@ def navigation() -> list[tuple[str, str, str, PageEntry | None]]:
     ]
     entries += [(p.order, p.key, p.title, p.icon, p) for p in extensions.PAGES]
     return [(key, title, icon_name, page) for _order, key, title, icon_name, page in sorted(entries)]
-
-
-class _SidebarDelegate(QStyledItemDelegate):
-    """The styled sidebar entry, with the number of records of the section on the right; the title gives
-    way to the number (elided, never drawn under it)."""
-
-    COUNT_MARGIN = 14  # from the entry's right edge to the number
-    GAP = 6  # between the title and the number
-
-    def _count_font(self, option: QStyleOptionViewItem) -> QFont:
-        font = QFont(option.font)
-        font.setPixelSize(12)
-        return font
-
-    def title_text(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> tuple[str, QStyleOptionViewItem]:
-        """The title as drawn (elided when the number needs its room) and the option to draw it with."""
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        count = index.data(_COUNT_ROLE)
-        if count is None:
-            return opt.text, opt
-        count_width = QFontMetrics(self._count_font(option)).horizontalAdvance(f"{count:,}")
-        widget = opt.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        text_left = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget).left()
-        room = opt.rect.right() - self.COUNT_MARGIN - count_width - self.GAP - text_left
-        font = QFont(opt.font)
-        if opt.state & QStyle.StateFlag.State_Selected:
-            font.setWeight(QFont.Weight.DemiBold)  # the selected entry's weight (style sheet)
-        opt.text = QFontMetrics(font).elidedText(opt.text, Qt.TextElideMode.ElideRight, max(room, 0))
-        return opt.text, opt
-
-    def paint(
-        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        count = index.data(_COUNT_ROLE)
-        if count is None:
-            super().paint(painter, option, index)
-            return
-        _text, opt = self.title_text(option, index)
-        widget = opt.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.save()
-        painter.setPen(QColor("#dbeafe" if selected else "#7c8aa0"))
-        painter.setFont(self._count_font(option))
-        rect = option.rect.adjusted(0, 0, -self.COUNT_MARGIN, 0)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{count:,}")
-        painter.restore()
 
 
 class MainWindow(QMainWindow):
@@ -208,18 +146,9 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.sidebar = named(QListWidget(), "sidebar")
-        self.sidebar.setFixedWidth(216)  # room for a title and a four-digit count
-        self.sidebar.setIconSize(QSize(20, 20))
-        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for number, (key, title, icon_name, _page) in enumerate(self.nav, start=1):
-            item = QListWidgetItem(icon(icon_name, "#cbd5e1"), title)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setToolTip(f"{title} (Ctrl+{number})" if number <= 9 else title)
-            item.setSizeHint(QSize(180, SIDEBAR_ROW))
-            self.sidebar.addItem(item)
-        self.sidebar.setItemDelegate(_SidebarDelegate(self.sidebar))
-        self.sidebar.viewport().installEventFilter(self)  # the entries close up on a short screen
+        self.sidebar = sidebar.make_sidebar(
+            [(key, title, icon_name) for key, title, icon_name, _ in self.nav]
+        )
         self.sidebar.currentRowChanged.connect(lambda row: self.show_page(self.nav[row][0]))
         self.pages = named(QStackedWidget(), "pages")
         layout.addWidget(self.sidebar)
@@ -288,22 +217,6 @@ class MainWindow(QMainWindow):
                 menu.insertAction(self._file_end, action)
             else:
                 menu.addAction(action)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and watched is self.sidebar.viewport():
-            self._fit_sidebar()
-        return super().eventFilter(watched, event)
-
-    def _fit_sidebar(self) -> None:
-        """Every entry in view when the window is short: the entries close up (down to
-        ``SIDEBAR_ROW_MIN``) before the sidebar scrolls."""
-        rows = self.sidebar.count()
-        if not rows:
-            return
-        height = max(SIDEBAR_ROW_MIN, min(SIDEBAR_ROW, self.sidebar.viewport().height() // rows))
-        if self.sidebar.item(0).sizeHint().height() != height:
-            for row in range(rows):
-                self.sidebar.item(row).setSizeHint(QSize(180, height))
 
     def _start_services(self) -> None:
         if not self._closing:
@@ -494,7 +407,7 @@ class MainWindow(QMainWindow):
             if key not in SECTIONS:
                 continue
             item = self.sidebar.item(row)
-            item.setData(_COUNT_ROLE, counts.get(key))
+            item.setData(sidebar.COUNT_ROLE, counts.get(key))
             shortcut = f" (Ctrl+{row + 1})" if row < 9 else ""
             item.setToolTip(f"{counts.get(key, 0):,} {ENTITIES[key].plural}{shortcut}")
 

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication, QLayout, QLineEdit, QMessageBox, QSt
 
 from sfa_desktop.ui import forms
 from sfa_desktop.ui.icons import style_sheet
-from sfa_desktop.ui.mainwindow import _COUNT_ROLE, MainWindow, _SidebarDelegate
+from sfa_desktop.ui.mainwindow import MainWindow
+from sfa_desktop.ui.sidebar import COUNT_ROLE, SidebarDelegate
 
 
 @pytest.fixture
@@ -73,9 +74,9 @@ def test_four_digit_sidebar_counts_leave_the_titles_whole(qtbot, store, seeded, 
     window = small_window(qtbot, store, runner)
     row = window.nav_row("opportunities")
     item = window.sidebar.item(row)
-    item.setData(_COUNT_ROLE, 9_999)
+    item.setData(COUNT_ROLE, 9_999)
     delegate = window.sidebar.itemDelegate()
-    assert isinstance(delegate, _SidebarDelegate)
+    assert isinstance(delegate, SidebarDelegate)
     option = QStyleOptionViewItem()
     option.initFrom(window.sidebar)
     option.rect = window.sidebar.visualItemRect(item)
@@ -83,7 +84,7 @@ def test_four_digit_sidebar_counts_leave_the_titles_whole(qtbot, store, seeded, 
     index = window.sidebar.model().index(row, 0)
     text, _opt = delegate.title_text(option, index)
     assert text == "Opportunities"
-    item.setData(_COUNT_ROLE, 123_456_789_000)  # no room for both: the title gives way, never drawn under it
+    item.setData(COUNT_ROLE, 123_456_789_000)  # no room for both: the title gives way, never drawn under it
     text, _opt = delegate.title_text(option, index)
     assert text.endswith("…")
 
