@@ -10,6 +10,7 @@ dropped silently: leaving a record with unsaved changes asks first.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -441,7 +442,7 @@ class RecordForm(QWidget):
         shown, editor = self._read_only[spec.name], self.editors[spec.name].widget
         editor.setVisible(why is None)
         shown.setVisible(why is not None)
-        shown.setToolTip(why or "")
+        shown.setToolTip(f"<p>{html.escape(why)}</p>" if why else "")  # rich text: wrapped, not one long line
         if why is not None:
             shown.setText(display_value(spec, self._original[spec.name]) or "Not set")
 
