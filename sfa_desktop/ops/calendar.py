@@ -61,8 +61,14 @@ class Moved:
         )
 
 
-def move_activity(store: LocalStore, activity_id: str, start: dt.datetime) -> Moved:
-    """Give the activity a new due time (aware); CannotMove for a done or deleted one.  Undoable."""
+def move_activity(
+    store: LocalStore, activity_id: str, start: dt.datetime, tz: dt.tzinfo | None = None
+) -> Moved:
+    """Give the activity a new due time (aware); CannotMove for a done or deleted one.  Undoable.
+
+    A visit of an accepted week plan moved to another day (local days, of ``tz`` or this laptop's zone)
+    leaves that day's planned route: it loses its stop's number (``plan_stop``), and the call sheet puts
+    it on the new day's route by time.  Moved within its day, it keeps it (the route follows the times)."""
     if start.tzinfo is None:
         raise ValueError("naive datetime given where an aware time is required")
     start = start.astimezone(dt.UTC).replace(second=0, microsecond=0)
@@ -83,7 +89,11 @@ def move_activity(store: LocalStore, activity_id: str, start: dt.datetime) -> Mo
         if before == start:
             return Moved(activity.id, activity.subject, before, start)
         since = undo_ops.begin(session)
-        services.update(session, "activities", activity.id, {"due_at": start})
+        changes: dict[str, object] = {"due_at": start}
+        zone = tz or layout.local_zone()
+        if activity.plan_stop is not None and before.astimezone(zone).date() != start.astimezone(zone).date():
+            changes["plan_stop"] = None
+        services.update(session, "activities", activity.id, changes)
         enrollment = (
             session.get(SequenceEnrollment, activity.enrollment_id) if activity.enrollment_id else None
         )

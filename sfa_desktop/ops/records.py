@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core import settings
+from sfa_desktop.core import access, settings
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services, undo
 from sfa_desktop.core.records.fields import ENTITIES
@@ -66,6 +66,8 @@ class LoadedRecord:
     record_id: str
     values: dict[str, Any]
     ref_labels: dict[str, str] = field(default_factory=dict)
+    #: Fields this laptop's user may see but not change, with why (``locked_fields``).
+    locked: dict[str, str] = field(default_factory=dict)
 
 
 def _label_sql(ref: str) -> str:
@@ -88,7 +90,27 @@ def load_record(store: LocalStore, kind: str, record_id: str) -> LoadedRecord:
             if spec.kind == "ref" and value and spec.ref in REF_LABELS:
                 label = session.execute(text(_label_sql(spec.ref)), {"id": value}).scalar()
                 labels[spec.name] = str(label) if label is not None else ""
-        return LoadedRecord(kind, record_id, values, labels)
+        return LoadedRecord(kind, record_id, values, labels, _locked(session, kind))
+
+
+#: Why a rep sees an account's segment and visit frequency without a way to change them.
+MANAGERS_CHOICE = (
+    "Only a manager of the territory sets the segment and the visit frequency (they decide the account's "
+    "service level); ask your manager to change them."
+)
+
+
+def _locked(session: Session, kind: str) -> dict[str, str]:
+    if kind != "accounts" or access.may_set_service_terms(access.this_user(session.connection())):
+        return {}
+    return dict.fromkeys(access.MANAGER_ACCOUNT_FIELDS, MANAGERS_CHOICE)
+
+
+def locked_fields(store: LocalStore, kind: str) -> dict[str, str]:
+    """The fields of ``kind`` this laptop's user sees but may not change (name -> why): an account's
+    segment and own visit frequency for a rep (``core.access.may_set_service_terms``)."""
+    with store.reading() as session:
+        return _locked(session, kind)
 
 
 def phone_region(store: LocalStore) -> str:

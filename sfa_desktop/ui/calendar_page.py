@@ -298,7 +298,7 @@ class CalendarPage(QWidget):
     def reschedule(self, activity_id: str, day: object, minutes: int) -> Task:
         assert isinstance(day, dt.date)
         start = layout.at_local(day, minutes, self.tz)
-        task = self.runner.submit(calendar_ops.move_activity, self.store, activity_id, start)
+        task = self.runner.submit(calendar_ops.move_activity, self.store, activity_id, start, self.tz)
         task.finished.connect(self._moved)
         task.failed.connect(lambda exc: show_problem(self, "Not moved", exc))
         task.failed.connect(lambda _exc: self.reload())

@@ -10,6 +10,7 @@ dropped silently: leaving a record with unsaved changes asks first.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfa_desktop.core.records.fields import ENTITIES, Field, clean_value
+from sfa_desktop.core.records.fields import ENTITIES, Field, clean_value, display_value
 from sfa_desktop.core.records.validation import FieldError, ValidationError, format_money
 from sfa_desktop.ops import records as record_ops
 from sfa_desktop.store.database import LocalStore
@@ -86,6 +87,9 @@ class RecordForm(QWidget):
         #: duplicate check); None saves at once.
         self.before_create: Callable[[dict[str, Any], Callable[[], None]], None] | None = None
         self.editors: dict[str, FieldEditor] = {}
+        #: What a field the user may not change shows instead of its editor (``LoadedRecord.locked``).
+        self._read_only: dict[str, QLabel] = {}
+        self._locked_new: dict[str, str] = {}  # the same for a new record
         self._error_labels: dict[str, ErrorLine] = {}
         self._record_tabs: dict[int, RecordTab] = {}
         self.location: location.LocationGroup | None = None
@@ -96,6 +100,8 @@ class RecordForm(QWidget):
 
     def _load_settings(self) -> None:
         self._runner.submit(record_ops.phone_region, self._store).finished.connect(self._set_region)
+        task = self._runner.submit(record_ops.locked_fields, self._store, self.kind)
+        task.finished.connect(self._set_locked_new)
         for spec in self.entity.fields:
             if spec.kind == "ref" and spec.ref in record_ops.SMALL_REFS:
                 task = self._runner.submit(record_ops.ref_choices, self._store, spec.ref)
@@ -254,6 +260,10 @@ class RecordForm(QWidget):
             label.setBuddy(editor.widget)
             layout.addWidget(label)
         layout.addWidget(editor.widget)
+        shown = named(QLabel(), "fieldReadOnly")
+        shown.hide()
+        layout.addWidget(shown)
+        self._read_only[spec.name] = shown
         error = named(ErrorLine(), "fieldError")
         error.hide()
         layout.addWidget(error)
@@ -262,6 +272,13 @@ class RecordForm(QWidget):
         editor.edited.connect(lambda name=spec.name: self._on_edited(name))
         editor.committed.connect(lambda name=spec.name: self.validate_field(name))
         return cell
+
+    def _set_locked_new(self, locked: object) -> None:
+        assert isinstance(locked, dict)
+        self._locked_new = locked
+        if self.record_id is None and self._load_task is None and self._stack.currentIndex() == 1:
+            for spec in self.entity.fields:  # a new record opened before this was known
+                self._show_locked(spec, locked.get(spec.name))
 
     def _set_region(self, region: object) -> None:
         self._region = str(region)
@@ -377,7 +394,7 @@ class RecordForm(QWidget):
         if self._load_task is not None:
             self._load_task.discard()
             self._load_task = None
-        self._fill(record_ops.LoadedRecord(self.kind, "", {}))
+        self._fill(record_ops.LoadedRecord(self.kind, "", {}, locked=self._locked_new))
         self.editors[self.entity.fields[0].name].widget.setFocus()
 
     def clear(self) -> None:
@@ -407,6 +424,7 @@ class RecordForm(QWidget):
                 self._original[spec.name], loaded.ref_labels.get(spec.name, "")
             )
             self._set_error(spec.name, None)
+            self._show_locked(spec, loaded.locked.get(spec.name))
         self._current = dict(self._original)
         self._set_header(loaded)
         self._set_dirty(False)
@@ -418,6 +436,15 @@ class RecordForm(QWidget):
             self.tabs.setCurrentIndex(0)
         self._show_in_tab()
         self.loaded.emit(loaded.record_id)
+
+    def _show_locked(self, spec: Field, why: str | None) -> None:
+        """A field the user may not change shows its value as text, saying why, instead of its editor."""
+        shown, editor = self._read_only[spec.name], self.editors[spec.name].widget
+        editor.setVisible(why is None)
+        shown.setVisible(why is not None)
+        shown.setToolTip(f"<p>{html.escape(why)}</p>" if why else "")  # rich text: wrapped, not one long line
+        if why is not None:
+            shown.setText(display_value(spec, self._original[spec.name]) or "Not set")
 
     def _set_header(self, loaded: record_ops.LoadedRecord) -> None:
         values, labels = loaded.values, loaded.ref_labels

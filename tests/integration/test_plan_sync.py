@@ -98,3 +98,17 @@ def test_accepted_visits_reach_the_central_store(pg_world: World) -> None:
         assert row is not None
         assert (row["kind"], row["territory_id"], row["owner_id"]) == ("visit", ne, ann_id)
     assert_replica_matches(world, ann)
+    # each visit's stop on its day's route travels as a column (its notes stay empty for the rep)
+    stops = {a: world.central_row("activities", a) for a in made}
+    assert all(r is not None and r["plan_stop"] is not None and r["notes"] is None for r in stops.values())
+    by_day = {
+        (s.key, number) for d in planned.plan.days for number, s in enumerate(d.stops, start=1) if not s.fixed
+    }
+    assert {(r["account_id"], r["plan_stop"]) for r in stops.values() if r is not None} == by_day
+    other, mgr = world.laptop("ann", "ann-tablet"), world.laptop("mgr")
+    other.sync()
+    mgr.sync()
+    for lap in (other, mgr):
+        assert {a: lap.scalar("SELECT plan_stop FROM activities WHERE id = :i", i=a) for a in made} == {
+            a: r["plan_stop"] for a, r in stops.items() if r is not None
+        }

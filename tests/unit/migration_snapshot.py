@@ -50,6 +50,16 @@ SEED: dict[str, tuple[str, ...]] = {
         f"visit_minutes, answer_hours, resolve_hours, created_at, updated_at) "
         f"VALUES ('s1', NULL, 'A', 14, 21, 60, 4, 48, '{STAMP}', '{STAMP}')",
     ),
+    # visits accepted from a week plan as the planner wrote them until 0708 (a line in their notes)
+    "0707": (
+        f"INSERT INTO activities (id, kind, subject, notes, account_id, created_at, updated_at) VALUES "
+        f"('v1', 'visit', 'Visit Acme', 'Week plan: stop 2 of the day''s route.', 'a1', "
+        f"'{STAMP}', '{STAMP}')",
+        f"INSERT INTO activities (id, kind, subject, notes, account_id, created_at, updated_at) VALUES "
+        f"('v2', 'visit', 'Visit Acme again', 'Week plan: stop 11 of the day''s route.\nBring samples', "
+        f"'a1', '{STAMP}', '{STAMP}')",
+        "UPDATE activities SET notes = 'Week plan: stop 3 of the day''s route.' WHERE id = 'v1'",
+    ),
 }
 #: Times the triggers write from the clock.
 VOLATILE = {("outbox", "recorded_at")}

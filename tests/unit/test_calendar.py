@@ -241,3 +241,33 @@ def test_the_system_zone_follows_the_computers_changes_of_clocks(monkeypatch: py
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_planned_visit_moved_to_another_day_leaves_that_days_route(store: LocalStore) -> None:
+    """A visit of an accepted week plan keeps its stop's number when it moves within its day (the route
+    follows the times) and loses it when it moves to another day (no longer on that day's planned route);
+    undo gives it back."""
+    ids = _world(store)
+    with store.transaction() as s:
+        services.update(s, "activities", ids["visit"], {"plan_stop": 2})
+
+    def stop() -> Any:
+        with store.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT plan_stop FROM activities WHERE id = :i"), {"i": ids["visit"]}
+            ).scalar()
+
+    calendar_ops.move_activity(store, ids["visit"], at(1, 15), NY)  # Tuesday 10:00 -> 15:00
+    assert stop() == 2
+    # 23:30 in New York is already Wednesday in UTC: the day is the local one
+    calendar_ops.move_activity(store, ids["visit"], at(1, 23, 30), NY)
+    assert stop() == 2
+    with store.engine.connect() as conn:
+        before = capture.last_change_no(conn)
+    calendar_ops.move_activity(store, ids["visit"], at(2, 9), NY)  # to Wednesday
+    assert stop() is None
+    with store.engine.connect() as conn:
+        entry = next(c for c in capture.read_outbox(conn) if c.change_no > before)
+    assert entry.changes["plan_stop"] == [2, None]  # the other laptops hear of it
+    undo_ops.undo_last(store)
+    assert stop() == 2

@@ -34,7 +34,7 @@ def at(hour: int) -> dt.datetime:
     return dt.datetime.combine(DAY, dt.time(hour), dt.UTC)
 
 
-def seed(store: LocalStore, *, planned: bool) -> str:
+def seed(store: LocalStore, *, planned: bool, same_time: bool = False) -> str:
     with store.transaction() as s:
         rep = services.create(
             s,
@@ -54,8 +54,10 @@ def seed(store: LocalStore, *, planned: bool) -> str:
             if name != "Middle":
                 values["segment"] = "A"  # Middle has none: the default (built-in) checklist
             ids[name] = services.create(s, "accounts", values).id
-        # the plan's route: Far at 9, Near at 11, Middle at 14 (stop numbers as week.accept writes them)
-        for number, (name, hour) in enumerate((("Far", 9), ("Near", 11), ("Middle", 14)), start=1):
+        # the plan's route: Far at 9, Near at 11, Middle at 14 (stop numbers as week.accept writes them);
+        # ``same_time``: all three at 9, so that only the stops' numbers give the route's order
+        for number, (name, planned_hour) in enumerate((("Far", 9), ("Near", 11), ("Middle", 14)), start=1):
+            hour = 9 if same_time else planned_hour
             services.create(
                 s,
                 "activities",
@@ -66,17 +68,33 @@ def seed(store: LocalStore, *, planned: bool) -> str:
                     "owner_id": rep,
                     "due_at": at(hour),
                     "duration_minutes": 45,
-                    "notes": route.planned_note(number) if planned else None,
+                    "plan_stop": number if planned else None,
+                    "notes": "Bring the new price list",
                 },
             )
     return rep
 
 
-def test_planned_notes_round_trip() -> None:
-    assert route.planned_stop(route.planned_note(3)) == 3
-    assert route.planned_stop("Week plan: stop 12 of the day's route.\nBring samples") == 12
-    assert route.planned_stop("Bring samples") is None
-    assert route.planned_stop(None) is None
+def test_the_route_follows_the_stops_numbers_and_the_notes_stay_the_reps(
+    store: LocalStore, tmp_path: Path
+) -> None:
+    rep = seed(store, planned=True, same_time=True)
+    with store.reading() as session:
+        day = callsheet.build(session, [rep], DAY, tz=dt.UTC).reps[0].days[0]
+        pdf = tmp_path / "day.pdf"
+        write(session, [rep], DAY, DAY, pdf, tz=dt.UTC, checklists=False)
+    assert day.planned
+    assert [(c.stop, c.info.party.name, c.info.plan_stop) for c in day.route] == [
+        (1, "Far", 1),
+        (2, "Near", 2),
+        (3, "Middle", 3),
+    ]
+    flat = " ".join(_pdf_text(pdf).split())
+    assert "Visits in the week plan's route order" in flat
+    where = [flat.index(f"Visit {name}") for name in ("Far", "Near", "Middle")]
+    assert where == sorted(where)  # on paper in the plan's order, not nearest first
+    assert "Week plan" not in flat.replace("Visits in the week plan's route order", "")
+    assert flat.count("Bring the new price list") == 3
 
 
 def test_a_day_from_an_accepted_plan_follows_its_route(store: LocalStore) -> None:

@@ -262,28 +262,36 @@ def test_the_benchmark_instance_is_solved_feasibly_within_its_windows() -> None:
 
 
 def test_the_call_sheet_follows_an_accepted_plans_route(store: LocalStore, world: dict[str, str]) -> None:
-    """Issue 16, item 6: the visits accepted from a plan say their stop on the day's route, and the call
-    sheet of that day lists them in the plan's order."""
-    from sfa_desktop.core.callsheet import route
+    """Issue 16, item 6: the visits accepted from a plan carry their stop on the day's route
+    (``activities.plan_stop``, their notes left empty), and the call sheet of that day lists them in the
+    plan's order."""
     from sfa_desktop.core.callsheet import sheet as callsheet
 
     with store.transaction() as s:
         planned = week.plan_week(s, _request(world), plan_settings=SETTINGS, now=NOW, tz=dt.UTC)
-        week.accept(s, planned, tz=dt.UTC)
+        made = week.accept(s, planned, tz=dt.UTC)
     day = next(d for d in planned.plan.days if d.visits)
     first = MONDAY + dt.timedelta(days=next(i for i, d in enumerate(planned.plan.days) if d is day))
     with store.reading() as s:
-        notes: dict[str, str] = dict(
-            s.execute(text("SELECT account_id, notes FROM activities WHERE notes IS NOT NULL")).all()
+        stop_of: dict[str, int] = dict(
+            s.execute(text("SELECT account_id, plan_stop FROM activities WHERE plan_stop IS NOT NULL")).all()
         )
+        unplanned_notes = s.execute(
+            text(
+                "SELECT count(*) FROM activities WHERE id IN (SELECT value FROM json_each(:ids)) "
+                "AND notes IS NOT NULL"
+            ),
+            {"ids": json.dumps(made)},
+        ).scalar()
         sheet_day = next(
             d for d in callsheet.build(s, [world["rep"]], first, tz=dt.UTC).reps[0].days if d.date == first
         )
+    assert unplanned_notes == 0
     stops = list(day.stops)
     for number, stop in enumerate(stops, start=1):
         if not stop.fixed:
-            assert route.planned_stop(notes[stop.key]) == number
+            assert stop_of[stop.key] == number
     assert sheet_day.planned
     # the plan's stops in its order, the appointment already in the agenda in its place among them
-    on_route = [route.planned_stop(c.info.notes) for c in sheet_day.route]
+    on_route = [c.info.plan_stop for c in sheet_day.route]
     assert on_route == [None if st.fixed else n for n, st in enumerate(stops, start=1)]

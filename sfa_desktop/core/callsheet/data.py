@@ -136,6 +136,8 @@ class CallInfo:
     last_order: LastOrder | None = None
     top_products: tuple[TopProduct, ...] = ()
     talking_points: tuple[Points, ...] = ()
+    #: Its stop's number on the route of the accepted week plan (``activities.plan_stop``); None: unplanned.
+    plan_stop: int | None = None
 
 
 def _when(value: Any) -> dt.datetime:
@@ -204,7 +206,7 @@ def calls(
         "SELECT act.id, act.owner_id, act.kind, act.subject, act.due_at, act.duration_minutes, act.notes, "
         "act.account_id, act.lead_id, act.opportunity_id, act.contact_id, act.enrollment_id, act.step_key, "
         "a.name, a.street, a.city, a.region, a.postcode, a.country, a.phone, a.email, a.website, "
-        "a.industry, a.latitude, a.longitude "
+        "a.industry, a.latitude, a.longitude, act.plan_stop "
         "FROM activities act LEFT JOIN accounts a ON a.id = act.account_id AND a.deleted_at IS NULL "
         "WHERE act.owner_id IN :reps AND act.kind IN :kinds AND act.done_at IS NULL "
         "AND act.deleted_at IS NULL AND act.due_at >= :after AND act.due_at < :before "
@@ -241,6 +243,7 @@ def calls(
             lead_id=row[8],
             opportunity_id=row[9],
             party=party,
+            plan_stop=row[25],
         )
         if row[10]:
             contact_of[info.activity_id] = row[10]

@@ -8,7 +8,6 @@ to the closest place not visited yet.  Ties go to the place given first, so a ro
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -75,18 +74,3 @@ def in_order(
         route.append(Stop(item, position, None if here is None else distance_km(here, position)))
         here = position
     return route
-
-
-#: The first line of the notes of a visit that the week planner put in the agenda: its place on the day's
-#: route (``core.planning.week.accept`` writes it, the call sheet follows it).
-_PLANNED = re.compile(r"^Week plan: stop (\d{1,3}) of the day's route\.")
-
-
-def planned_note(stop: int) -> str:
-    return f"Week plan: stop {stop} of the day's route."
-
-
-def planned_stop(notes: str | None) -> int | None:
-    """The visit's place on an accepted week plan's route (None: not planned, or the note was edited)."""
-    match = _PLANNED.match(notes or "")
-    return int(match.group(1)) if match else None

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.callsheet import data
-from sfa_desktop.core.callsheet.route import distance_km, in_order, nearest_neighbour, planned_stop
+from sfa_desktop.core.callsheet.route import distance_km, in_order, nearest_neighbour
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.sequences import scripts
 from sfa_desktop.core.visits import templates
@@ -235,10 +235,11 @@ def plan_day(day: dt.date, infos: Sequence[data.CallInfo], home: tuple[float, fl
     on_site = [i for i in ordered if i.kind in ON_SITE]
     located = [(i, i.party.position) for i in on_site if i.party.position is not None]
     plan = Day(day)
-    plan.planned = any(planned_stop(i.notes) is not None for i, _ in located)
-    # the planned route: its stops' times follow it (the note's number breaks a tie)
+    plan.planned = any(i.plan_stop is not None for i, _ in located)
+    # the planned route: its stops' times follow it (the stop's number breaks a tie; what is not on it,
+    # an appointment or a visit moved here from another day, takes its place by time)
     route = (
-        in_order(home, sorted(located, key=lambda p: (p[0].due_at, planned_stop(p[0].notes) or 0)))
+        in_order(home, sorted(located, key=lambda p: (p[0].due_at, p[0].plan_stop or 0)))
         if plan.planned
         else nearest_neighbour(home, located)
     )

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from sfa_desktop.core import access, visiting_hours
 from sfa_desktop.core import settings as preferences
-from sfa_desktop.core.callsheet.route import planned_note
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.planning import fallback, solver
 from sfa_desktop.core.planning.problem import DAY, Candidate, Day, Fixed, Plan, Problem, schedule
@@ -33,6 +32,7 @@ from sfa_desktop.core.planning.settings import DEFAULTS as SETTING_KEYS
 from sfa_desktop.core.planning.settings import PlanSettings
 from sfa_desktop.core.planning.travel import matrices
 from sfa_desktop.core.records import services
+from sfa_desktop.core.records.models import Activity
 from sfa_desktop.core.service_levels import DUE, OVERDUE, visits_due
 
 #: How many candidates the solver is given, as a multiple of the visits a week can hold (the most urgent
@@ -350,28 +350,56 @@ def plan_week(
     return WeekPlan(request, plan, no_place, places=places, home=problem.positions[0])
 
 
+def _as_utc(local: dt.datetime, tz: dt.tzinfo | None) -> dt.datetime:
+    """A naive local time of the plan as an aware UTC one."""
+    return local.replace(tzinfo=tz).astimezone(dt.UTC) if tz else local.astimezone().astimezone(dt.UTC)
+
+
 def accept(session: Session, week: WeekPlan, *, tz: dt.tzinfo | None = None) -> list[str]:
     """Write the plan's visits into the agenda (activities of kind visit, due at their planned time, owned
-    by the rep: they sync like any other; their notes say their place on the day's route).  The ids made."""
+    by the rep: they sync like any other), each with its stop's number on its day's route (``plan_stop``:
+    the call sheet follows the route).  On a day that gets new visits, the visits of a plan accepted before
+    that are stops of this route (appointments to the planner) take their new number, and the rep's other
+    open planned visits of that day lose theirs (they are no longer on the day's route).  The ids made."""
     first = week.request.first_day
     rows = []
+    numbers: dict[str, int | None] = {}
     for day in week.plan.days:
+        if not day.visits:
+            continue  # nothing new: an earlier plan's route of the day stays as it was
+        midnight = dt.datetime.combine(day.day.date, dt.time())
+        before = session.execute(
+            text(
+                "SELECT id FROM activities WHERE owner_id = :rep AND plan_stop IS NOT NULL "
+                "AND done_at IS NULL AND deleted_at IS NULL AND due_at >= :lo AND due_at < :hi"
+            ),
+            {
+                "rep": week.request.rep_id,
+                "lo": _utc(_as_utc(midnight, tz)),
+                "hi": _utc(_as_utc(midnight + dt.timedelta(days=1), tz)),
+            },
+        ).scalars()
+        numbers.update(dict.fromkeys(before, None))
         for number, stop in enumerate(day.stops, start=1):
-            if stop.fixed:  # an appointment already in the agenda
+            if stop.fixed:  # an appointment already in the agenda (a visit of an earlier plan, perhaps)
+                if stop.key in numbers:
+                    numbers[stop.key] = number
                 continue
-            local = stop.starts_at(first)
-            due = local.replace(tzinfo=tz).astimezone(dt.UTC) if tz else local.astimezone().astimezone(dt.UTC)
             rows.append(
                 {
                     "kind": "visit",
                     "subject": f"Visit {stop.name}"[:200],
-                    "due_at": due,
+                    "due_at": _as_utc(stop.starts_at(first), tz),
                     "duration_minutes": stop.minutes,
-                    "notes": planned_note(number),  # the call sheet follows the planned route
+                    "plan_stop": number,
                     "account_id": stop.key,
                     "owner_id": week.request.rep_id,
                 }
             )
+    for activity_id, renumbered in numbers.items():
+        current = session.get(Activity, activity_id)
+        if current is not None and current.plan_stop != renumbered:
+            services.update(session, "activities", activity_id, {"plan_stop": renumbered})
     return [services.create(session, "activities", row).id for row in rows]
 
 

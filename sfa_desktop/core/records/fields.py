@@ -231,6 +231,7 @@ ACTIVITIES = Entity(
     system_fields=(
         Field("enrollment_id", "Sequence enrollment", "ref", ref="sequence_enrollments"),
         Field("step_key", "Sequence step", max_length=40),
+        Field("plan_stop", "Stop on the planned route", "int", minimum=1, maximum=999),
     ),
 )
 TERRITORIES = Entity(

@@ -257,6 +257,9 @@ class Activity(SyncedRecord):
     #: The sequence enrollment and step this activity carries out (guided selling).
     enrollment_id: Mapped[str | None] = mapped_column(ForeignKey("sequence_enrollments.id"), index=True)
     step_key: Mapped[str | None] = mapped_column(String(40))
+    #: Its stop's number on the day's route of the accepted week plan that put it in the agenda (None: not
+    #: planned, or moved to another day since); the call sheet follows it.
+    plan_stop: Mapped[int | None] = mapped_column(Integer)
 
 
 class Product(SyncedRecord):
