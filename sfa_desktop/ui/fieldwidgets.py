@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QObject, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -132,11 +133,26 @@ class BoolEditor(FieldEditor):
         self.box.setChecked(bool(value))
 
 
+class _Combo(QComboBox):
+    """A combo box the mouse wheel turns only once it has the focus: a form scrolled with the wheel over it
+    scrolls, and no value changes (nor does the record become unsaved) under the pointer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not taken by the wheel
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # to the scroll area around it
+
+
 class ChoiceEditor(FieldEditor):
     """A fixed vocabulary (industries, stages...) or a small reference table (territories, users)."""
 
     def __init__(self, spec: Field, options: list[tuple[str, str]] | None = None) -> None:
-        combo = QComboBox()
+        combo = _Combo()
         super().__init__(spec, combo)
         self.combo = combo
         combo.addItem("", None)

@@ -223,3 +223,44 @@ def test_a_national_phone_is_read_in_the_records_country(qtbot, store, seeded, r
     assert form._current["phone"] == "+33142685300"
     type_into(qtbot, form.editors["phone"], "+1 418 656 9254 ext. 102")  # item 3: the extension is kept
     assert form._current["phone"] == "+14186569254;ext=102"
+
+
+def test_the_wheel_over_a_choice_scrolls_the_form_and_changes_nothing_until_it_has_the_focus(
+    qtbot, store, seeded, runner
+):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = MainWindow(store, runner, initial="accounts")
+    qtbot.addWidget(window)
+    page = window.section("accounts")
+    with qtbot.waitSignal(page.settled):
+        window.show()
+    form = page.form
+    combo = form.editors["industry"].widget
+    before = combo.currentIndex()
+
+    def wheel() -> None:
+        centre = QPointF(combo.rect().center())
+        event = QWheelEvent(
+            centre,
+            QPointF(combo.mapToGlobal(centre.toPoint())),
+            QPoint(0, 0),
+            QPoint(0, -120),  # one notch down
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(combo, event)
+
+    wheel()
+    assert combo.currentIndex() == before
+    assert not form.dirty
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    wheel()
+    assert combo.currentIndex() != before  # focused: the wheel turns it, as the user asked
+    assert form.dirty
+    form.revert()  # the window closes without asking
