@@ -45,7 +45,7 @@ from sfa_desktop.ui.widgets import named
 
 KIND_NAMES = {"yesno": "Yes / no", "number": "Number", "text": "Text", "photo": "Photo"}
 SEGMENT_CHOICES = (
-    ("", "Default (accounts without a checklist of their segment)"),
+    ("", "Default (any segment)"),
     *((s, f"Segment {s}") for s in templates.SEGMENTS),
 )
 
@@ -197,9 +197,14 @@ class ChecklistsDialog(QDialog):
         self.segment = QComboBox()
         for value, text in SEGMENT_CHOICES:
             self.segment.addItem(text, value)
+        self.segment.setToolTip(
+            "The segment whose visits use this checklist; the default serves the accounts of a segment "
+            "without a checklist of its own"
+        )
         self.active = QCheckBox("Active (used for new visits)")
         row = QHBoxLayout()
-        row.addWidget(self.name, 1)
+        row.addWidget(self.name, 2)
+        row.addSpacing(8)
         row.addWidget(QLabel("For"))
         row.addWidget(self.segment)
         row.addWidget(self.active)
@@ -353,9 +358,12 @@ class ChecklistsDialog(QDialog):
             self.template_list.addItem(f"{row.name}\n{segment} · {len(row.items)} items{state}")
         self.template_list.blockSignals(False)
         index = next((n for n, r in enumerate(self.templates) if r.template_id == select), 0)
+        keep = self.item_index if select is not None and select == self.template_id else 0
         if self.templates:
             self.template_list.setCurrentRow(index)
             self._template_chosen(index)
+            if 0 < keep < len(self.drafts):  # saved: the item edited stays selected
+                self.item_list.setCurrentRow(keep)
         elif self.editable:
             self.new_template()
         else:

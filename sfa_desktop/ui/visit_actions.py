@@ -149,8 +149,6 @@ def add_visit_actions(
     ]
     actions[0].setEnabled(view.checkin_at is None)
     actions[1].setEnabled(view.checkin_at is not None and view.checkout_at is None)
-    for action in actions:
-        action.setObjectName(f"visitAction_{action.text().rstrip('…').replace(' ', '')}")
     return actions
 
 
