@@ -28,7 +28,6 @@ from sfa_desktop.ops import visits
 from sfa_desktop.ops.visits import VisitView
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui.failures import show_problem
-from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.positioning import system_source
 from sfa_desktop.ui.visit_report import VisitReportDialog
 from sfa_desktop.ui.widgets import named
@@ -143,7 +142,7 @@ def add_visit_actions(
             done("")
 
     actions = [
-        menu.addAction(icon("task"), "Check in", do_check_in),
+        menu.addAction("Check in", do_check_in),
         menu.addAction("Check out", do_check_out),
         menu.addAction("Visit report…", do_report),
     ]
