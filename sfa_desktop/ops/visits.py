@@ -384,9 +384,22 @@ def list_templates(store: LocalStore) -> list[Template]:
 
 
 def save_template(
-    store: LocalStore, name: str, segment: str | None, items: str, *, active: bool = True
+    store: LocalStore,
+    name: str,
+    segment: str | None,
+    items: str,
+    *,
+    active: bool = True,
+    template_id: str | None = None,
 ) -> Template:
-    """Add or replace (by name) a checklist template; managers and admins only (reference data, synced to
-    every laptop)."""
+    """Add or replace (by name, or ``template_id``: that one, renamed when the name differs) a checklist
+    template, whole; managers and admins only (reference data, synced to every laptop).  Reports made with
+    an older version keep it (``core.visits.templates.save_template``)."""
     with store.transaction() as session:
-        return templates.save_template(session, name, segment, items, active=active)
+        return templates.save_template(session, name, segment, items, active=active, template_id=template_id)
+
+
+def may_edit_templates(store: LocalStore) -> bool:
+    """May this laptop's user change the checklist templates (managers and admins)?"""
+    with store.reading() as session:
+        return templates.may_edit(session)

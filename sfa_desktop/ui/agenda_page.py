@@ -1,5 +1,7 @@
 """The Today page: overdue, today's and upcoming sequence steps and tasks, grouped by account, with one-click
-"Log outcome" that advances the sequence, and the selected step's call script beside the list.
+"Log outcome" that advances the sequence, and the selected step's call script beside the list.  A visit is
+checked in, out and reported from its buttons beside the list and from its context menu
+(``ui.visit_actions``).
 
 A manager chooses whose agenda to see (themselves and the people under them).  The page refreshes when it
 comes on screen, after a sync, and after an outcome is logged; all database work runs on the task runner.
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -181,6 +183,9 @@ class TodayPage(QWidget):
         self.list.logRequested.connect(self.log_outcome_at)
         self.list.selectionModel().currentRowChanged.connect(self._current_changed)
         self.list.doubleClicked.connect(lambda index: self.log_outcome_at(index.row()))
+        # Log outcome, Open record and, for a visit, Check in / Check out / Visit report… (issue 16)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
 
         self.empty = named(QLabel(), "emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -403,6 +408,38 @@ class TodayPage(QWidget):
                 return
         if detail.account_id:
             self.recordRequested.emit("accounts", detail.account_id)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.list.indexAt(pos)
+        menu = self.context_menu(index.row()) if index.isValid() else None
+        if menu is not None:
+            menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def context_menu(self, row: int) -> QMenu | None:
+        """The menu of an item of the list (selected first): Log outcome…, Open record and, for a visit,
+        Check in, Check out and Visit report… (None for a heading)."""
+        detail = self.model.detail(row)
+        if detail is None:
+            return None
+        self.select_row(row)
+        menu = QMenu(self)
+        if detail.kind == "visit" and visit_actions.add_visit_actions(
+            menu,
+            self,
+            self.store,
+            detail.activity_id,
+            location=self.visit_bar.location,
+            changed=self._visit_changed,
+        ):
+            menu.addSeparator()
+        menu.addAction(icon("task"), "Log outcome…", lambda: self.log_outcome_at(row))
+        menu.addAction("Open record", self._open_record)
+        return menu
+
+    def _visit_changed(self, message: str) -> None:
+        if message:
+            self.reported.emit(message)
+        self.refresh(mend=False)
 
     # -- logging ------------------------------------------------------------------------------------------
 

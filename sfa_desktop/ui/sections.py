@@ -232,6 +232,9 @@ class SectionPage(QWidget):
             if self.kind in tab.kinds:
                 widget = extensions.resolve(tab.factory)(store, runner, self.kind)
                 self.form.add_tab(tab.title, widget, widget)
+                reported = getattr(widget, "reported", None)  # a tab's message for the status bar
+                if reported is not None:
+                    reported.connect(self.form.reported)
         for entry in extensions.RECORD_ACTIONS:
             if self.kind not in entry.kinds:
                 continue

@@ -2,7 +2,8 @@
 frequency, visit length and answer times, and where each is set (the territory itself, one above it, the
 company, the built-in default).  Managers change them in their territories, admins everywhere; the
 territories below inherit them.  "Suggest segments…" applies the territory report's ABC ranking to the
-accounts' segments."""
+accounts' segments; "Visit checklists…" shows (and lets managers edit) what reps answer on site per
+segment."""
 
 from __future__ import annotations
 
@@ -72,6 +73,10 @@ class ServiceLevelsPage(QWidget):
         self.suggest_button.setToolTip("Give accounts the segment the ABC ranking of profitability suggests")
         self.suggest_button.clicked.connect(self.suggest)
         bar.addWidget(self.suggest_button)
+        self.checklists_button = QPushButton(icon("task"), "Visit checklists…")
+        self.checklists_button.setToolTip("What reps answer on site, per segment (managers edit, reps read)")
+        self.checklists_button.clicked.connect(self.open_checklists)
+        bar.addWidget(self.checklists_button)
 
         body = QWidget()
         grid = QGridLayout(body)
@@ -190,6 +195,13 @@ class ServiceLevelsPage(QWidget):
         task = self.runner.submit(_inherit, self.store, self.territory_id())
         task.finished.connect(lambda _r: self._changed("The territory inherits its service levels again."))
         task.failed.connect(lambda exc: show_problem(self, "Service levels not changed", exc))
+
+    def open_checklists(self) -> QWidget:
+        from sfa_desktop.ui.checklist_editor import open_checklists
+
+        dialog = open_checklists(self, self.store, self.runner)
+        dialog.saved.connect(lambda t: self.reported.emit(f"Checklist “{t.name}” saved."))
+        return dialog
 
     def suggest(self) -> None:
         task = self.runner.submit(plan_ops.suggest_segments, self.store, self.territory_id())

@@ -158,9 +158,12 @@ class TimelineModel(QAbstractListModel):
 
 class TimelineTab(QWidget):
     """The tab: filter chips, the list, and an empty state.  ``loaded`` fires when a record's items are
-    in the model."""
+    in the model.  A visit's context menu checks in, checks out and opens its report (``ui.visit_actions``);
+    its line says where it stands on site."""
 
     loaded = Signal()
+    #: a message for the status bar (a visit checked in from the context menu...)
+    reported = Signal(str)
 
     def __init__(
         self, store: LocalStore, runner: TaskRunner, kind: str, parent: QWidget | None = None
@@ -321,12 +324,32 @@ class TimelineTab(QWidget):
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
         item = self.model.item_at(index.row()) if index.isValid() else None
+        menu = self.context_menu(item)
+        if menu is not None:
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def context_menu(self, item: TimelineItem | None) -> QMenu | None:
+        """The menu of an activity on the timeline: a visit's Check in, Check out and Visit report…, and
+        New request from this activity… (None for other items)."""
         if item is None or item.kind != "activities":
-            return
+            return None
         menu = QMenu(self)
-        action = menu.addAction("New request from this activity…")
-        if menu.exec(self.view.viewport().mapToGlobal(pos)) is action:
-            self.raise_request_from(item.record_id)
+        if item.event == "visit":
+            from sfa_desktop.ui import visit_actions  # imported when first asked
+
+            if visit_actions.add_visit_actions(
+                menu, self, self._store, item.record_id, changed=self._visit_changed
+            ):
+                menu.addSeparator()
+        record_id = item.record_id
+        menu.addAction("New request from this activity…", lambda: self.raise_request_from(record_id))
+        return menu
+
+    def _visit_changed(self, message: str) -> None:
+        if message:
+            self.reported.emit(message)
+        if self.record_id is not None:
+            self.show_record(self.record_id)
 
     def raise_request_from(self, activity_id: str) -> QWidget | None:
         """Open "New request…" for the account of this activity (a visit, usually)."""

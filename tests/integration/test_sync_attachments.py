@@ -330,3 +330,37 @@ def test_a_server_without_the_folder_the_bytes_went_to_says_so(world: World, tmp
         mgr.link.blob_get(sha)
     mgr.service.blob_folder = ann.service.blob_folder
     assert mgr.link.blob_get(sha) == photo.read_bytes()
+
+
+def test_a_checklist_changed_by_the_manager_reaches_the_rep_and_older_reports_keep_theirs(
+    pg_world: World,
+) -> None:
+    import json
+
+    items = [
+        {"key": "met", "label": "Met the buyer", "type": "yesno", "required": True},
+        {"key": "facings", "label": "Facings", "type": "number", "min": 0, "max": 40},
+    ]
+    mgr = pg_world.laptop("mgr")
+    first = visits.save_template(mgr.store, "Shop", None, json.dumps(items))
+    mgr.sync()
+    ann = pg_world.laptop("ann")
+    visit = _visit(ann, "NE", "Acme")
+    visits.save_report(ann.store, visit, {"met": True, "facings": 30})
+    ann.sync()
+    changed = [items[0], {"key": "promo", "label": "Promo in place", "type": "yesno", "required": True}]
+    second = visits.save_template(mgr.store, "Shop", None, json.dumps(changed), template_id=first.template_id)
+    mgr.sync()
+    ann.sync()
+    assert [(t.template_id, len(t.items)) for t in visits.list_templates(ann.store)] == [
+        (second.template_id, 2)
+    ]
+    old = visits.show(ann.store, visit)
+    assert old.template.template_id == first.template_id
+    assert [i.key for i in old.template.items] == ["met", "facings"]
+    assert old.answers == {"facings": 30, "met": True}
+    assert visits.show(ann.store, _visit(ann, "NE", "Bolt")).template.template_id == second.template_id
+    from sfa_desktop.core.access import NotPermitted
+
+    with pytest.raises(NotPermitted, match="managers and administrators"):
+        visits.save_template(ann.store, "Shop", None, json.dumps(items))

@@ -260,3 +260,50 @@ def test_checklists_are_written_by_managers_and_admins_only(store: LocalStore) -
         access.check_as(session, Identity("u1", "ann", "rep", frozenset()))
         with pytest.raises(NotPermitted, match="managers and administrators"):
             templates.save_template(session, "Rep's own", "A", items)
+
+
+def test_a_changed_checklist_keeps_the_version_older_reports_were_made_with(store: LocalStore) -> None:
+    first = visits.save_template(store, "Shop", None, json.dumps(ITEMS[:3]))
+    old_visit = visit(store)
+    visits.save_report(store, old_visit, {"shelf_ok": True, "facings": 12, "remarks": "Tidy"})
+    # the manager drops "Facings", makes "Remarks" required and adds an item
+    changed = [
+        dict(ITEMS[0]),
+        {**ITEMS[2], "required": True},
+        {"key": "promo", "label": "Promo", "type": "yesno"},
+    ]
+    second = visits.save_template(store, "Shop", None, json.dumps(changed))
+    assert second.template_id != first.template_id
+    assert [(t.name, len(t.items), t.active) for t in visits.list_templates(store)] == [("Shop", 3, True)]
+    old = visits.show(store, old_visit)  # the old report: its own version, every answer with its item
+    assert old.template.template_id == first.template_id
+    assert [i.key for i in old.template.items] == ["shelf_ok", "facings", "remarks"]
+    assert old.answers == {"facings": 12, "remarks": "Tidy", "shelf_ok": True}
+    assert visits.save_report(store, old_visit, {"facings": 14}).answers["facings"] == 14  # still editable
+    new = visits.show(store, visit(store))  # a new visit: the new version
+    assert [i.key for i in new.template.items] == ["shelf_ok", "remarks", "promo"]
+    # the same items again (or only the segment changed): no new version
+    same = visits.save_template(store, "Shop", "A", json.dumps(changed), template_id=second.template_id)
+    assert same.template_id == second.template_id
+    assert same.segment == "A"
+
+
+def test_a_checklist_is_renamed_with_its_older_versions_and_labels_are_unique(store: LocalStore) -> None:
+    first = visits.save_template(store, "Shop", None, json.dumps(ITEMS[:2]))
+    visits.save_template(store, "Shop", None, json.dumps(ITEMS[:1]), template_id=first.template_id)
+    current = visits.list_templates(store)[0]
+    renamed = visits.save_template(
+        store, "Store check", "B", json.dumps(ITEMS[:1]), template_id=current.template_id
+    )
+    assert [(t.name, t.segment) for t in visits.list_templates(store)] == [("Store check", "B")]
+    assert renamed.template_id == current.template_id
+    other = visits.save_template(store, "Other", None, json.dumps(ITEMS[:1]))
+    with pytest.raises(ValidationError, match="already a checklist named 'Store check'"):
+        visits.save_template(store, "Store check", None, json.dumps(ITEMS[:1]), template_id=other.template_id)
+    twice = [ITEMS[0], {"key": "again", "label": " shelf  CHECK", "type": "text"}]
+    with pytest.raises(ValidationError, match="the label 'shelf  CHECK' is also item 1's"):
+        visits.save_template(store, "Other", None, json.dumps(twice))
+    assert [len(t.items) for t in visits.list_templates(store)] == [1, 1]  # nothing half-written
+    assert templates.new_key("Shelf share %", {"shelf_share"}) == "shelf_share_2"
+    assert templates.new_key("3 facings", set()) == "item_3_facings"
+    assert visits.may_edit_templates(store)

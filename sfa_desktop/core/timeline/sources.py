@@ -149,6 +149,7 @@ def activities(ctx: Context, kinds: list[str]) -> list[Raw]:
     if opportunities:
         ctx.values.load_names("opportunities", opportunities)
     pending = ctx.unsent.record_ids("activities", [row.id for row in rows])
+    on_site = _on_site(ctx, [row.id for row in rows if row.kind == "visit"])
     items = []
     on_account = ctx.kind == "accounts"
     for row in rows:
@@ -157,6 +158,8 @@ def activities(ctx: Context, kinds: list[str]) -> list[Raw]:
         when = parse_time(at) or ctx.now
         planned = done_at is None
         parts = []
+        if record_id in on_site:
+            parts.append(on_site[record_id])
         if outcome:
             parts.append(outcome[:1].upper() + outcome[1:])
         if minutes:
@@ -184,6 +187,32 @@ def activities(ctx: Context, kinds: list[str]) -> list[Raw]:
             }
         )
     return items
+
+
+def _on_site(ctx: Context, visit_ids: list[str]) -> dict[str, str]:
+    """A visit's state on site, by activity: "Checked in 09:41 · out 10:20 · report submitted"."""
+    if not visit_ids:
+        return {}
+    rows = ctx.conn.execute(
+        text(
+            "SELECT activity_id, checkin_at, checkout_at, submitted_at FROM visit_reports "
+            "WHERE deleted_at IS NULL AND activity_id IN (SELECT value FROM json_each(:ids)) "
+            "ORDER BY created_at DESC, id DESC"
+        ),
+        {"ids": ids_param(visit_ids)},
+    ).all()
+    found: dict[str, str] = {}
+    for activity_id, checkin, checkout, submitted in rows:
+        parts = []
+        for moment, words in ((checkin, "Checked in"), (checkout, "out")):
+            when = parse_time(moment)
+            if when is not None:
+                parts.append(f"{words} {when.astimezone():%H:%M}")
+        if submitted is not None:
+            parts.append("report submitted")
+        if parts:
+            found[activity_id] = " · ".join(parts)  # the first report of an activity wins (read last)
+    return found
 
 
 # -- history and outbox events ---------------------------------------------------------------------------

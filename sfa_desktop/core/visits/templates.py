@@ -78,6 +78,8 @@ class Template:
     name: str
     segment: str | None
     items: tuple[Item, ...]
+    #: offered for new visits (an inactive template still shows the reports made with it)
+    active: bool = True
 
     def item(self, key: str) -> Item:
         for item in self.items:
@@ -164,7 +166,7 @@ def check_segment(value: str | None) -> str | None:
 
 
 def _of(row: ChecklistTemplate) -> Template:
-    return Template(row.id, row.name, row.segment, parse_items(row.items))
+    return Template(row.id, row.name, row.segment, parse_items(row.items), bool(row.active))
 
 
 def template_by_id(session: Session, template_id: str | None) -> Template:
@@ -190,39 +192,115 @@ def for_segment(session: Session, segment: str | None) -> Template:
     return BUILT_IN
 
 
+def _current(rows: Sequence[ChecklistTemplate]) -> list[ChecklistTemplate]:
+    """The newest version of each template (by name): older versions stay for the reports made with them
+    (see :func:`save_template`)."""
+    newest: dict[str, ChecklistTemplate] = {}
+    for row in rows:
+        found = newest.get(row.name)
+        if found is None or (row.created_at, row.id) > (found.created_at, found.id):
+            newest[row.name] = row
+    return [r for r in rows if newest[r.name] is r]
+
+
+def _versions(session: Session, name: str) -> list[ChecklistTemplate]:
+    return list(
+        session.execute(
+            select(ChecklistTemplate).where(
+                ChecklistTemplate.name == name, ChecklistTemplate.deleted_at.is_(None)
+            )
+        ).scalars()
+    )
+
+
 def all_templates(session: Session) -> list[Template]:
+    """Every template (its newest version), by segment (A, B, C, then the defaults) and name."""
     rows = session.execute(
         select(ChecklistTemplate)
         .where(ChecklistTemplate.deleted_at.is_(None))
         .order_by(ChecklistTemplate.segment.is_(None), ChecklistTemplate.segment, ChecklistTemplate.name)
     ).scalars()
-    return [_of(r) for r in rows]
+    return [_of(r) for r in _current(list(rows))]
+
+
+def new_key(label: str, taken: set[str]) -> str:
+    """A key for a new item from its label ("Shelf share %" -> ``shelf_share``), not one of ``taken``."""
+    base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:34] or "item"
+    if not base[0].isalpha():
+        base = ("item_" + base)[:34]
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}_{number}", number + 1
+    return key
+
+
+def check_labels(items: Sequence[Item]) -> None:
+    """Two items of one checklist may not have the same label (a rep could not tell them apart)."""
+    seen: dict[str, int] = {}
+    for number, item in enumerate(items, start=1):
+        folded = " ".join(item.label.split()).casefold()
+        if folded in seen:
+            where = f"item {number}"
+            message = f"the label '{item.label}' is also item {seen[folded]}'s; give each its own."
+            raise ValidationError({where: f"{where}: {message}"})
+        seen[folded] = number
+
+
+def may_edit(session: Session) -> bool:
+    """May this laptop's user write checklist templates (managers and admins)?"""
+    from sfa_desktop.core import access
+
+    return access.may_write_reference(access.user_of(session), ChecklistTemplate.__tablename__)
 
 
 def save_template(
-    session: Session, name: str, segment: str | None, items: str, *, active: bool = True
+    session: Session,
+    name: str,
+    segment: str | None,
+    items: str,
+    *,
+    active: bool = True,
+    template_id: str | None = None,
 ) -> Template:
-    """Add a checklist template, or replace the one of that name (its items checked as a whole)."""
+    """Add a checklist template, or replace the one of that name (``template_id``: that template, which may
+    be renamed so), its items checked as a whole.
+
+    A template whose items change gets a new version (a new row): the reports already made keep the version
+    they were made with (a report names its template's row), so their answers still show with their own
+    items; the older version is kept, inactive, and is no longer listed."""
     from sfa_desktop.core import access
 
     who = access.user_of(session)
     if not access.may_write_reference(who, ChecklistTemplate.__tablename__):
         assert who is not None
         raise access.refusal(who, ChecklistTemplate.__tablename__, "visit checklists")
-    title = name.strip()
+    title = " ".join(name.split())
     if not title:
         raise ValidationError({"name": "Give the checklist a name."})
+    title = title[:200]
     parsed = parse_items(items)
-    found = session.execute(
-        select(ChecklistTemplate).where(
-            ChecklistTemplate.name == title, ChecklistTemplate.deleted_at.is_(None)
-        )
-    ).scalar()
-    row = found or ChecklistTemplate(name=title[:200])
-    row.segment = check_segment(segment)
-    row.items = items_json(parsed)
+    check_labels(parsed)
+    chosen = check_segment(segment)
+    if template_id is not None:
+        found = session.get(ChecklistTemplate, template_id)
+        if found is None or found.deleted_at is not None:
+            raise ValidationError({"name": "This checklist is no longer there (removed on another laptop?)."})
+    else:
+        found = next(iter(_current(_versions(session, title))), None)
+    if found is not None and found.name != title:
+        if _versions(session, title):
+            raise ValidationError({"name": f"There is already a checklist named '{title}'."})
+        for older in _versions(session, found.name):  # its older versions go with it
+            older.name = title
+    encoded = items_json(parsed)
+    if found is not None and found.items != encoded and parse_items(found.items) != parsed:
+        found.active = False  # kept for the reports made with it
+        found = None
+    row = found or ChecklistTemplate(name=title)
+    row.segment = chosen
+    row.items = encoded
     row.active = active
-    if found is None:
+    if row not in session:
         session.add(row)
     session.flush()
     return _of(row)
