@@ -20,6 +20,7 @@ from sfa_desktop.ops import visits
 from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.server import blob_purge, central, schema
 from sfa_desktop.server.blob_files import BlobFolder
+from sfa_desktop.store import attachment_purge
 from tests.integration.sync_harness import Laptop, World, world_fixture
 from tests.integration.test_sync_attachments import CutAfter
 
@@ -83,7 +84,7 @@ def _age_file(path: Path, days: int) -> None:
 
 
 def test_orphan_blobs_leave_the_store_after_the_grace_and_shared_ones_stay(
-    pg_world: World, tmp_path: Path
+    pg_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = pg_world
     ann, mgr = world.laptop("ann"), world.laptop("mgr")
@@ -128,6 +129,17 @@ def test_orphan_blobs_leave_the_store_after_the_grace_and_shared_ones_stay(
     ann.engine.blob_seconds = None
     assert ann.sync().blobs.uploaded == 1
     assert ann.link.blob_get(unfinished.sha256) == big.read_bytes()
+
+    # the laptop lets go of the deleted photo's bytes after a sync once the grace period is over
+    content = visits.content_store(ann.store)
+    assert ann.sync().let_go == 0
+    assert content.has(dropped.sha256)
+    monkeypatch.setattr(attachment_purge, "utcnow", lambda: now + 31 * DAY)
+    assert ann.sync().let_go == 1
+    assert not content.has(dropped.sha256)
+    assert content.has(twice[1].sha256)  # the same photo, still on the other visit
+    assert visits.attachment_bytes(ann.store, twice[1].id)[1] == same.read_bytes()
+    assert content.has(unfinished.sha256)
 
 
 def test_purge_blobs_on_a_folder_store_from_the_command_line(
