@@ -14,6 +14,8 @@ from sfa_desktop.core.records import merge, services
 from sfa_desktop.core.records.base_models import Base
 from sfa_desktop.core.records.models import SYNCED_MODELS
 from sfa_desktop.core.visits import reports
+from sfa_desktop.ops import data as data_ops
+from sfa_desktop.ops import undo as undo_ops
 from sfa_desktop.server import merges
 from sfa_desktop.store.database import LocalStore
 
@@ -104,8 +106,7 @@ def test_a_merge_moves_a_live_row_of_every_table_that_names_an_account(store: Lo
             for t, c, _f in merge.REFERENCES["accounts"]
             if conn.execute(text(f"SELECT count(*) FROM {t} WHERE {c} = :a"), {"a": loser}).scalar()
         }
-    with store.transaction() as session:
-        result = merge.merge(session, "accounts", survivor, [loser])
+    result = data_ops.merge_records(store, "accounts", survivor, [loser], {})
     assert {"activities", "visit_reports", "attachments"} <= covered
     for table in covered:
         assert result.moved[table] >= 1, table
@@ -117,3 +118,10 @@ def test_a_merge_moves_a_live_row_of_every_table_that_names_an_account(store: Lo
             assert left == 0, table
     assert "visit report" in result.summary()
     assert "attachment" in result.summary()
+
+    # the merge is undone whole: the visit report and its photo are the merged-away account's again
+    undo_ops.undo_last(store)
+    with store.engine.connect() as conn:
+        for table in ("activities", "visit_reports", "attachments"):
+            back = conn.execute(text(f"SELECT account_id FROM {table}")).scalars().all()
+            assert back == [loser], table
