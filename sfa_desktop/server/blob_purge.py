@@ -10,11 +10,13 @@ central store; once the tombstone itself is purged (``sfa central purge``, 90 da
 hash at all and the blob's own age counts.  The table store keeps no time per chunk, so an unfinished upload
 is aged from when it started; the folder store ages it from its file's last write.
 
-Rows are removed in the admin's transaction (the owner of the store: row-level security lets no one else
-delete); files only after that transaction committed (:func:`remove_files`), so a purge that fails leaves
-no row without its bytes.  Removing a file is enough to make the bytes unreadable through the store; the
-folder holds them unencrypted, as the server wrote them: the disk's own encryption protects what a deleted
-file leaves on the medium.
+Rows are removed in the admin's transaction; on PostgreSQL by a role that bypasses row-level security
+(the blobs' policies show a blob only to who sees a live attachment naming it, so an orphan is invisible
+to everyone else: :func:`_require_bypass` refuses rather than find nothing).  Files go only after that
+transaction committed (:func:`remove_files`), so a purge that fails leaves no row without its bytes.
+Removing a file is enough to make the bytes unreadable through the store; the folder holds them as the
+server wrote them (unencrypted): the disk's own encryption protects what a deleted file leaves on the
+medium.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, not_, or_, select
+from sqlalchemy import Connection, Engine, and_, delete, exists, not_, or_, select, text
 
 from sfa_desktop.core.records.models import utcnow
+from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.server import central, schema
 from sfa_desktop.server.blob_files import BlobFolder
 
@@ -83,6 +86,7 @@ def purge(cc: Connection, *, days: int = GRACE_DAYS, now: dt.datetime, keep: Ite
     The folder's files go after the commit: :func:`remove_files`."""
     if days < 0:
         raise ValueError("days must not be negative")
+    _require_bypass(cc)
     cutoff = cutoff_of(now, days)
     a = _ATTACHMENTS
     named = exists().where(
@@ -110,6 +114,23 @@ def purge(cc: Connection, *, days: int = GRACE_DAYS, now: dt.datetime, keep: Ite
     for start in range(0, len(hashes), _CHUNK):
         cc.execute(delete(_CHUNKS).where(_CHUNKS.c.sha256.in_(hashes[start : start + _CHUNK])))
     return done
+
+
+def _require_bypass(cc: Connection) -> None:
+    """On PostgreSQL the blobs' row-level security shows a blob only to those who see a live attachment
+    naming it, so an orphan is invisible to every user, administrators included: only a role that bypasses
+    row-level security (the store's superuser, or a role with BYPASSRLS) can find and remove them."""
+    if cc.dialect.name != "postgresql":
+        return
+    bypasses = cc.execute(
+        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).scalar()
+    if not bypasses:
+        raise CentralError(
+            "Purging blobs needs a database role that bypasses row-level security (the PostgreSQL "
+            "superuser, or a role with BYPASSRLS): to every other role, administrators included, a blob no "
+            "live attachment names is invisible. Give --url with such a role; nothing was removed."
+        )
 
 
 def busy_uploads(cc: Connection, folder: BlobFolder, *, days: int = GRACE_DAYS, now: dt.datetime) -> set[str]:
