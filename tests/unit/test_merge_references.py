@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from sfa_desktop.core import access
+from sfa_desktop.core.access import Identity, NotPermitted
 from sfa_desktop.core.records import merge, services
 from sfa_desktop.core.records.base_models import Base
 from sfa_desktop.core.records.models import SYNCED_MODELS
@@ -125,3 +127,28 @@ def test_a_merge_moves_a_live_row_of_every_table_that_names_an_account(store: Lo
         for table in ("activities", "visit_reports", "attachments"):
             back = conn.execute(text(f"SELECT account_id FROM {table}")).scalars().all()
             assert back == [loser], table
+
+
+def test_a_reps_merge_keeps_the_survivors_segment_and_visit_frequency(store: LocalStore) -> None:
+    """The service-level fields are a manager's (issue 16): a rep's merge does not fail on them."""
+    with store.transaction() as session:
+        ne = services.create(session, "territories", {"code": "NE", "name": "New England"}).id
+        survivor = services.create(session, "accounts", {"name": "Acme", "territory_id": ne}).id
+        loser = services.create(
+            session,
+            "accounts",
+            {"name": "ACME Inc", "territory_id": ne, "segment": "A", "visit_min_days": 7, "city": "Lowell"},
+        ).id
+    rep = Identity("u-rep", "ann", "rep", frozenset({ne}))
+    with store.transaction() as session:
+        access.check_as(session, rep)
+        result = merge.merge(session, "accounts", survivor, [loser])
+    assert result.changed == ["city"]
+    with store.transaction() as session:
+        other = services.create(
+            session, "accounts", {"name": "Acme Co", "territory_id": ne, "segment": "B"}
+        ).id
+    with store.transaction() as session:
+        access.check_as(session, rep)
+        with pytest.raises(NotPermitted, match="set by managers"):
+            merge.merge(session, "accounts", survivor, [other], take={"segment": other})

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import access
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES
@@ -184,6 +185,12 @@ def merge(
         ) from None
     values = chosen_values(kind, records, survivor_id, take)
     survivor = records[survivor_id]
+    if kind == "accounts" and not access.may_set_service_terms(access.user_of(session)):
+        # the segment and visit frequency are a manager's choice: a rep's merge keeps the survivor's (a
+        # manager sets them afterwards) rather than fail; asked for with ``take``, the refusal says why
+        for name in access.MANAGER_ACCOUNT_FIELDS:
+            if name not in (take or {}):
+                values[name] = survivor.get(name)
     changes = {k: v for k, v in values.items() if v != survivor.get(k)}
     result = MergeResult(survivor_id, losers, changed=sorted(changes))
     try:
