@@ -1,4 +1,4 @@
-"""``sfa visit checkin|checkout|report|show|sign`` and ``sfa attachments list|get``: visits on site
+"""``sfa visit checkin|checkout|report|show|sign`` and ``sfa attachments list|get|purge``: visits on site
 (issue 16), as the window's Check in, Check out and Visit report… do them."""
 
 from __future__ import annotations
@@ -168,6 +168,13 @@ def cmd_get(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        removed = visits.purge_attachments(store, args.older_than)
+    print(removed.describe())
+    return 0
+
+
 def cmd_templates(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         found = visits.list_templates(store)
@@ -270,3 +277,18 @@ def register(commands: Commands) -> None:
     getter.add_argument("--force", action="store_true", help="replace an existing file")
     getter.add_argument("--offline", action="store_true", help="only from this laptop, never fetch")
     getter.set_defaults(handler=cmd_get)
+    purge = commands.command(
+        "attachments purge",
+        parents=[common],
+        help="let go of the bytes of attachments deleted more than 30 days ago (also done after each sync)",
+        description=(
+            "Remove from this laptop the bytes of attachments that no live attachment names and whose last "
+            "one was deleted more than --older-than days ago (default 30: a deletion undone within it still "
+            "finds its photo). The files are encrypted with this laptop's key; they are unlinked. Bytes of "
+            "live attachments, also those waiting to upload, are never removed."
+        ),
+    )
+    purge.add_argument(
+        "--older-than", type=int, default=30, metavar="DAYS", help="the grace period in days (default 30)"
+    )
+    purge.set_defaults(handler=cmd_purge)

@@ -23,6 +23,7 @@ from sfa_desktop.core.visits import images, reports, templates
 from sfa_desktop.core.visits.reports import Place, VisitError
 from sfa_desktop.core.visits.templates import SegmentOf, Template
 from sfa_desktop.ops.agenda import activity_id as find_activity
+from sfa_desktop.store import attachment_purge
 from sfa_desktop.store.attachments import AttachmentProblem, ContentStore, check_limits, sha256_of
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import blobs
@@ -267,8 +268,11 @@ def attach_bytes(
     kind: str | None = None,
 ) -> AttachmentView:
     activity_id = find_activity(store, given)
+    known = content_store(store).has(sha256_of(data))
     sha = _store_bytes(store, data, name)
     with store.transaction() as session:
+        if known:  # uploaded long ago: the central store may have let it go since, ask it again
+            attachment_purge.forget_upload(session.connection(), sha)
         activity = reports.visit_activity(session, activity_id)
         report = reports.ensure_report(session, activity, segment_of)
         attachment = reports.add_attachment(
@@ -283,6 +287,8 @@ def attach_bytes(
             caption=caption,
         )
         attachment_id = attachment.id
+    if not content_store(store).has(sha):  # let go by a purge between the check and the save: kept again
+        content_store(store).put(data)
     return attachment_view(store, attachment_id)
 
 
@@ -305,6 +311,19 @@ def sign(store: LocalStore, given: str, signer_name: str, png: bytes) -> VisitVi
 def remove_attachment(store: LocalStore, attachment_id: str) -> None:
     with store.transaction() as session:
         reports.remove_attachment(session, attachment_id)
+
+
+def purge_attachments(store: LocalStore, days: int = attachment_purge.GRACE_DAYS) -> attachment_purge.Removed:
+    """Let go of the bytes of attachments deleted more than ``days`` days ago (``store.attachment_purge``;
+    also after each sync)."""
+    if days < 0:
+        raise AttachmentProblem(
+            "--older-than cannot be negative: give the days a deletion may still be undone."
+        )
+    removed = attachment_purge.purge(store, days=days)
+    if removed.count:
+        _CACHE.clear()
+    return removed
 
 
 # -- reading attachments -------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 
 from sfa_desktop.core.records import tables
-from sfa_desktop.core.records.merge import REFERENCES
+from sfa_desktop.core.records.merge import RECORD_REFERENCES, references
 from sfa_desktop.protocol.changes import Change
 from sfa_desktop.server import schema
 from sfa_desktop.server.central import Writer
@@ -42,15 +42,10 @@ MERGEABLE = ("accounts", "contacts", "leads")
 _EDGES: dict[str, list[tuple[str, str]]] = {}
 #: Related records the central store re-points when a merge arrives: (table, column, follows territory).
 #: What a laptop re-points itself (``core.merge.REFERENCES``), and the company's orders, which laptops
-#: hold read-only and so never re-point.
-SWEEP: dict[str, tuple[tuple[str, str, bool], ...]] = {
-    **REFERENCES,
-    "accounts": (
-        *REFERENCES["accounts"],
-        ("orders", "account_id", True),
-        ("order_lines", "account_id", True),
-    ),
-}
+#: hold read-only and so never re-point; derived from the models' foreign keys.
+SWEEP: dict[str, tuple[tuple[str, str, bool], ...]] = references(company=True)
+#: Records that name any record by (table, id): comments, attachments (``core.merge.RECORD_REFERENCES``).
+_NAMED: dict[str, tuple[str, str]] = {table: (t, i) for table, t, i in RECORD_REFERENCES}
 #: Records that take their account's territory (and, without an account, their lead's).
 _FOLLOW_ACCOUNT = tables.FOLLOW_ACCOUNT
 _FOLLOW_LEAD = tables.FOLLOW_LEAD
@@ -240,6 +235,11 @@ class Resolver:
             survivor = self.survivor(target, value)
             if survivor != value:
                 changed[column] = survivor
+        named = _NAMED.get(change.table)
+        if named is not None and values.get(named[0]) in MERGEABLE and values.get(named[1]):
+            survivor = self.survivor(values[named[0]], values[named[1]])
+            if survivor != values[named[1]]:
+                changed[named[1]] = survivor
         if not changed:
             return change, None
         territory = self._territory_after(change, {**values, **changed}, changed)
@@ -400,6 +400,26 @@ def complete_merge(writer: Writer, identity: Identity, resolver: Resolver, chang
                 updates,
                 old_territory=old_territory,
                 old={k: row.get(k) for k in updates},
+            )
+            row.update(updates)
+            resolver.rows[(child, found["id"])] = row
+            moved += 1
+    for child, (table_column, id_column) in _NAMED.items():
+        t = schema.SYNCED[child]
+        query = select(t).where(t.c[table_column] == table, t.c[id_column] == loser, t.c.deleted_at.is_(None))
+        for found in writer.conn.execute(query.order_by(t.c.id)).mappings().all():
+            row = resolver.rows.get((child, found["id"]), dict(found))
+            if row.get(id_column) != loser or row.get("deleted_at") is not None:
+                continue  # changed earlier in this batch
+            if not may_write(identity, row.get("territory_id"), row.get("owner_id")):
+                continue
+            updates = {id_column: survivor}
+            writer.update(
+                child,
+                found["id"],
+                updates,
+                old_territory=row.get("territory_id"),
+                old={id_column: loser},
             )
             row.update(updates)
             resolver.rows[(child, found["id"])] = row

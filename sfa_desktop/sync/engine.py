@@ -42,7 +42,7 @@ from sfa_desktop.protocol import digest
 from sfa_desktop.protocol.blobs import CHUNK
 from sfa_desktop.protocol.errors import CentralError, Revoked
 from sfa_desktop.protocol.limits import HISTORY_DAYS, PULL_PAGE
-from sfa_desktop.store import capture, replica_marks
+from sfa_desktop.store import attachment_purge, capture, replica_marks
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import blobs, expiry, replica, state
 from sfa_desktop.sync.link import Link
@@ -64,6 +64,8 @@ class SyncReport:
     waiting: int = 0
     #: the attachments' bytes sent after the records (``sync.blobs``)
     blobs: blobs.UploadReport = field(default_factory=blobs.UploadReport)
+    #: the bytes of attachments deleted long enough ago, let go after the sync (``store.attachment_purge``)
+    let_go: int = 0
 
     def summary(self) -> str:
         parts = [f"sent {self.pushed}", f"received {self.pulled}"]
@@ -164,6 +166,7 @@ class SyncEngine:
                 identity = self.link.hello()  # a manager's push may have grown the territory tree below them
             report.pulled, report.removed, report.reprimed = self.pull(identity)
             report.blobs = self.upload_blobs()
+            report.let_go = self.let_go_of_content()
         except Revoked:
             # Only the server's "revoked" wipes (never unreachable, refused or incompatible); a device
             # revoked with grace hears it after its push, so its waiting changes were handed in first.
@@ -179,6 +182,14 @@ class SyncEngine:
         return report
 
     # attachments' bytes -------------------------------------------------------------------------------------
+
+    def let_go_of_content(self) -> int:
+        """Remove the bytes of attachments deleted more than the grace period ago; a file that cannot be
+        removed now is tried again after the next sync.  Returns how many went."""
+        try:
+            return attachment_purge.purge(self.store).count
+        except OSError:
+            return 0
 
     def upload_blobs(self) -> blobs.UploadReport:
         """Send attachments' bytes in the time left (the records are already in): a failure here is noted

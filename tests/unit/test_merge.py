@@ -89,6 +89,9 @@ def test_merge_keeps_chosen_values_and_moves_everything_to_the_survivor(
         "request_comments": 0,
         "leads": 1,
         "comments": 1,
+        "visit_reports": 0,
+        "attachments": 0,
+        "defections": 0,
     }
     kept = _row(store, "accounts", survivor)
     assert (kept["name"], kept["phone"], kept["website"], kept["city"]) == (

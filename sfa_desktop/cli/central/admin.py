@@ -1,6 +1,6 @@
 """``sfa central init|add-territory|add-user|assign|unassign|revoke|set-password|devices|revoke-device|
-add-server-login|offline-limits|purge|users|territories``: administering the central store from the command
-line.
+add-server-login|offline-limits|purge|purge-blobs|users|territories``: administering the central store
+from the command line.
 
 A user's password (what they sign in to sfa-server with, kept as an argon2 hash) comes from a prompt (twice)
 or one line of standard input (``--password-stdin``), never from an argument.  Each command runs in one
@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
 from sfa_desktop.cli.central.common import Usage, add, central_url, central_writer, connect
 from sfa_desktop.cli.common import Commands
-from sfa_desktop.server import admin, auth, central, roles
+from sfa_desktop.server import admin, auth, blob_purge, central, roles
+from sfa_desktop.server.blob_files import BlobFolder
 
 ROLES = ("rep", "manager", "admin")
 
@@ -192,6 +194,23 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge_blobs(args: argparse.Namespace) -> int:
+    if args.older_than < 1:
+        raise Usage("--older-than must be at least 1 day (laptops restore deleted attachments within it).")
+    folder = None
+    if args.blobs is not None:
+        if not args.blobs.is_dir():
+            raise Usage(f"{args.blobs} is not a folder: give the --blobs DIR sfa-server runs with.")
+        folder = BlobFolder(args.blobs)
+    made, _login = connect(args)
+    try:
+        done = blob_purge.run(made, days=args.older_than, folder=folder)
+    finally:
+        made.dispose()
+    print(done.describe())
+    return 0
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     with central_writer(args) as writer:
         users = admin.live_rows(writer.conn, "users")
@@ -288,6 +307,28 @@ def register(commands: Commands) -> None:
     )
     purge.add_argument(
         "--days", type=int, default=None, metavar="N", help="the window (default: the store's setting, 90)"
+    )
+    blobs = add(
+        commands,
+        "purge-blobs",
+        cmd_purge_blobs,
+        "remove attachments' bytes no live attachment names (deleted longer ago than the grace period) and "
+        "uploads left unfinished as long",
+    )
+    blobs.add_argument(
+        "--older-than",
+        type=int,
+        default=blob_purge.GRACE_DAYS,
+        metavar="DAYS",
+        help=f"the grace period in days (default {blob_purge.GRACE_DAYS}): a laptop that restores an "
+        "attachment within it still finds its bytes",
+    )
+    blobs.add_argument(
+        "--blobs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the folder sfa-server keeps the bytes in (its --blobs), when it runs with one",
     )
     add(commands, "users", cmd_users, "list the users")
     add(commands, "territories", cmd_territories, "list the territories")

@@ -98,6 +98,10 @@ class SyncedRecord(Base):
     #: territory-scoped; the central store sends a row to the laptops whose user it is addressed to or who
     #: oversee it (``core.announcements.audience``), and row-level security says the same (c0702).
     audience_scoped: ClassVar[bool] = False
+    #: The (table column, id column) of a reference to a record of any table (a comment on an account, an
+    #: attachment of a visit report), which foreign keys cannot declare: a merge re-points those naming a
+    #: merged-away record too (``core.records.merge``).
+    record_reference: ClassVar[tuple[str, str] | None] = None
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

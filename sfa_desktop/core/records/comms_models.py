@@ -20,6 +20,7 @@ class Comment(SyncedRecord):
 
     __tablename__ = "comments"
     follows_account = True
+    record_reference = ("table_name", "record_id")
 
     #: The record commented on: its table and id.
     table_name: Mapped[str] = mapped_column(String(64))

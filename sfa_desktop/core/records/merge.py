@@ -2,14 +2,19 @@
 
 :func:`merge` runs in the caller's transaction (``with store.transaction() as session``), so a merge is
 saved whole or not at all.  It gives the survivor the chosen values, moves every live related record from
-the merged-away records to the survivor (an account's contacts, opportunities, activities and sequence
-enrollments; a contact's or a lead's activities, opportunities and enrollments; the conversion links of
-leads), moves their change history, and tombstones each merged-away record with ``merged_into_id`` set,
-so that its id keeps resolving to the survivor (:func:`survivor_of`).  Every write goes through change
-capture and syncs; the central store re-points what a laptop could not see (see ``server.merges``).
+the merged-away records to the survivor (every table whose foreign key names the kind: an account's
+contacts, opportunities, activities, enrollments, requests and their threads, comments, defections, visit
+reports and attachments; a contact's or a lead's records; the conversion links of leads; and the comments
+and attachments that name the record by table and id: :data:`REFERENCES`, :data:`RECORD_REFERENCES`,
+derived from the models), moves their change history, and tombstones each merged-away record with
+``merged_into_id`` set, so that its id keeps resolving to the survivor (:func:`survivor_of`).  Every write
+goes through change capture and syncs; the central store re-points what a laptop could not see (see
+``server.merges``).
 
 Orders and order lines are the company's records, read-only on laptops: the central store moves them to
-the surviving account when it applies the merge.
+the surviving account when it applies the merge.  Local tables that are not synced and name a record
+(notifications, lead scores) are not moved: opening a notification follows the merge (:func:`survivor_of`),
+and lead scores are recomputed from the survivor.
 """
 
 from __future__ import annotations
@@ -22,37 +27,59 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from sfa_desktop.core import access
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.fields import ENTITIES
 from sfa_desktop.core.records.matching import KINDS
-from sfa_desktop.core.records.models import ChangeHistory, utcnow
+from sfa_desktop.core.records.models import SYNCED_MODELS, ChangeHistory, SyncedRecord, utcnow
 from sfa_desktop.core.records.validation import ValidationError
 
-#: What points at a record of each kind: (table, column, follows the parent's territory).
-REFERENCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
-    "accounts": (
-        ("contacts", "account_id", True),
-        ("opportunities", "account_id", True),
-        ("activities", "account_id", True),
-        ("sequence_enrollments", "account_id", True),
-        ("service_requests", "account_id", True),
-        ("request_comments", "account_id", True),
-        ("leads", "converted_account_id", False),
-        ("comments", "account_id", True),
-    ),
-    "contacts": (
-        ("opportunities", "contact_id", False),
-        ("activities", "contact_id", False),
-        ("sequence_enrollments", "contact_id", False),
-        ("service_requests", "contact_id", False),
-        ("leads", "converted_contact_id", False),
-    ),
-    "leads": (
-        ("activities", "lead_id", True),
-        ("sequence_enrollments", "lead_id", True),
-    ),
-}
+Reference = tuple[str, str, bool]
+
+
+def references(
+    models: Sequence[type[SyncedRecord]] = SYNCED_MODELS, *, company: bool = False
+) -> dict[str, tuple[Reference, ...]]:
+    """What points at a record of each mergeable kind: (table, column, follows the parent's territory), from
+    the models' foreign keys, so that a new table that names an account is re-pointed by a merge without
+    being listed anywhere.  A column follows its parent's territory when it is the ``account_id`` of a table
+    that ``follows_account`` (the ``lead_id`` of one that ``follows_lead``).  The company's records (orders)
+    only with ``company``: laptops hold them read-only, the central store moves them (``server.merges``)."""
+    found: dict[str, list[Reference]] = {kind: [] for kind in KINDS}
+    for model in models:
+        if model.company_records and not company:
+            continue
+        for column in model.__table__.columns:
+            for key in column.foreign_keys:
+                kind = key.column.table.name
+                if kind not in found:
+                    continue
+                follows = (kind == "accounts" and column.name == "account_id" and model.follows_account) or (
+                    kind == "leads" and column.name == "lead_id" and model.follows_lead
+                )
+                found[kind].append((model.__tablename__, column.name, bool(follows)))
+    return {kind: tuple(refs) for kind, refs in found.items()}
+
+
+def record_references(
+    models: Sequence[type[SyncedRecord]] = SYNCED_MODELS,
+) -> tuple[tuple[str, str, str], ...]:
+    """The references to a record of any table (``SyncedRecord.record_reference``): (table, table column,
+    id column); a merge re-points those that name a merged-away record of its kind."""
+    return tuple(
+        (model.__tablename__, *model.record_reference)
+        for model in models
+        if model.record_reference is not None
+    )
+
+
+#: What points at a record of each kind, as a laptop re-points it (see :func:`references`).
+REFERENCES: dict[str, tuple[Reference, ...]] = references()
+#: The references to any record (comments, attachments): (table, table column, id column).
+RECORD_REFERENCES: tuple[tuple[str, str, str], ...] = record_references()
+_MODELS: dict[str, Any] = {m.__tablename__: m for m in SYNCED_MODELS}
+_NAMED: dict[str, tuple[str, str]] = {table: (t, i) for table, t, i in RECORD_REFERENCES}
 #: How long a chain of merges may be followed (a merged record merged again, and again).
 MAX_CHAIN = 32
 
@@ -69,12 +96,16 @@ class MergeResult:
     moved: dict[str, int] = field(default_factory=dict)  # related table -> records moved
 
     def summary(self) -> str:
-        moved = ", ".join(
-            f"{n} {ENTITIES[t].plural if n != 1 else ENTITIES[t].singular}"
-            for t, n in self.moved.items()
-            if n
-        )
+        moved = ", ".join(f"{n} {_noun(t, n)}" for t, n in self.moved.items() if n)
         return moved or "no related records"
+
+
+def _noun(table: str, count: int) -> str:
+    ent = ENTITIES.get(table)
+    if ent is not None:
+        return ent.plural if count != 1 else ent.singular
+    words = table.replace("_", " ")
+    return words if count != 1 else words.removesuffix("s")
 
 
 def survivor_of(session: Session, kind: str, record_id: str) -> str | None:
@@ -154,6 +185,12 @@ def merge(
         ) from None
     values = chosen_values(kind, records, survivor_id, take)
     survivor = records[survivor_id]
+    if kind == "accounts" and not access.may_set_service_terms(access.user_of(session)):
+        # the segment and visit frequency are a manager's choice: a rep's merge keeps the survivor's (a
+        # manager sets them afterwards) rather than fail; asked for with ``take``, the refusal says why
+        for name in access.MANAGER_ACCOUNT_FIELDS:
+            if name not in (take or {}):
+                values[name] = survivor.get(name)
     changes = {k: v for k, v in values.items() if v != survivor.get(k)}
     result = MergeResult(survivor_id, losers, changed=sorted(changes))
     try:
@@ -168,6 +205,9 @@ def merge(
     for loser in losers:
         for table, column, follows in REFERENCES[kind]:
             moved = _repoint(session, kind, table, column, loser, survivor_id, territory, follows, now)
+            result.moved[table] = result.moved.get(table, 0) + moved
+        for table, table_column, id_column in RECORD_REFERENCES:
+            moved = _repoint_named(session, kind, table, table_column, id_column, loser, survivor_id, now)
             result.moved[table] = result.moved.get(table, 0) + moved
         session.execute(
             sa.update(ChangeHistory)
@@ -208,9 +248,13 @@ def _repoint(
 ) -> int:
     """Point the live records of ``table`` that reference ``loser`` at ``survivor``.  Records that follow
     their parent's territory take the survivor's (a lead's records only when they have no account)."""
-    model: Any = ENTITIES[table].model
+    model: Any = _MODELS[table]
     live = sa.and_(getattr(model, column) == loser, model.deleted_at.is_(None))
     values: dict[str, Any] = {column: survivor, "updated_at": now}
+    named = _NAMED.get(table)
+    if named is not None:  # a comment on the account names it twice: one change of the record moves both
+        by_table, by_id = getattr(model, named[0]), getattr(model, named[1])
+        values[named[1]] = sa.case((sa.and_(by_table == kind, by_id == loser), survivor), else_=by_id)
     if not follows:
         return _update(session, model, live, values)
     moved = 0
@@ -220,6 +264,25 @@ def _repoint(
         )
         return moved + _update(session, model, live, values)
     return _update(session, model, live, {**values, "territory_id": territory})
+
+
+def _repoint_named(
+    session: Session,
+    kind: str,
+    table: str,
+    table_column: str,
+    id_column: str,
+    loser: str,
+    survivor: str,
+    now: Any,
+) -> int:
+    """Point the live records of ``table`` that still name ``loser`` by (table, id) at ``survivor`` (those
+    a foreign key named too were moved with it by :func:`_repoint`)."""
+    model: Any = _MODELS[table]
+    named = sa.and_(
+        getattr(model, table_column) == kind, getattr(model, id_column) == loser, model.deleted_at.is_(None)
+    )
+    return _update(session, model, named, {id_column: survivor, "updated_at": now})
 
 
 def _update(session: Session, model: Any, condition: Any, values: dict[str, Any]) -> int:

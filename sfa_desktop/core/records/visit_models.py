@@ -85,6 +85,7 @@ class Attachment(SyncedRecord):
     __tablename__ = "attachments"
     follows_lead = True
     follows_account = True
+    record_reference = ("record_table", "record_id")
 
     record_table: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[str] = mapped_column(String(36), index=True)
