@@ -1,12 +1,17 @@
 """The Calendar page: the agenda by day or by week, as a calendar (issue 16, item 2).
 
-The header says which days are shown and offers the previous and next day or week, Today, and Day or Week
-(PgUp, PgDown, Home, D and W).  The grid (:mod:`sfa_desktop.ui.calendar_view`) shows the activities of this
-laptop's user with a due time, done ones greyed; dragging one (or Alt+arrows) reschedules it through
-``ops.calendar.move_activity``: undoable with Edit > Undo, sent at the next sync.  Double-click or Enter
-opens the activity: Log outcome for an open one, its record for a done one.  The pane on the right shows
-the selected activity.  The page reloads when it comes on screen and whenever a job (a move, an undo, a
-sync) wrote to the store.
+The header says which days are shown and offers the previous and next day or week, Today, Day or Week
+(PgUp, PgDown, Home, D and W) and, for a manager, whose calendar: one person's week or several people's,
+coloured by person (``ops.calendar.people``: the people under them and the members of their territories).
+The grid (:mod:`sfa_desktop.ui.calendar_view`) shows their activities with a due time, done ones greyed,
+on the planner's working week (its day, lunch and working days, read with each load: a change of the
+settings shows at the next load); dragging one (or Alt+arrows, or Move to…) reschedules it through
+``ops.calendar.move_activity``: undoable with Edit > Undo, sent at the next sync.  An activity the user may
+not write (``core.calendar.people.refusal``) does not move; its tooltip says why.  Double-click or Enter
+opens the activity: Log outcome for an open one, its record for a done one; right-click: Open on the
+account's timeline, Check in / Check out / Visit report for a visit (``ui.visit_actions``), Move to…, Mark
+done.  The pane on the right shows the selected activity.  The page reloads when it comes on screen, when
+the application becomes active again, and whenever a job (a move, an undo, a sync) wrote to the store.
 """
 
 from __future__ import annotations
@@ -15,16 +20,22 @@ import datetime as dt
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPoint, Qt, QTime, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTimeEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.calendar import layout
 from sfa_desktop.core.calendar.events import Event
+from sfa_desktop.core.calendar.people import PERSON_COLORS, Person
 from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import calendar as calendar_ops
@@ -42,10 +54,56 @@ from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
 from sfa_desktop.ui.tasks import Task, TaskRunner
+from sfa_desktop.ui.visit_actions import VisitBar
 from sfa_desktop.ui.widgets import named
 
-#: Hours of the working day the grid fits in its height (the day's band and a half hour around it).
-FIT_HOURS = 11
+#: Hours the grid fits in its height beyond the working day (half an hour before it and after it).
+FIT_MARGIN_HOURS = 1.0
+#: The fewest hours the grid fits in its height (a short working day does not make hours huge).
+FIT_MIN_HOURS = 8.0
+
+
+def exec_menu(menu: QMenu, where: QPoint) -> None:
+    """Show an event's context menu (tests replace this to pick an action without a person)."""
+    menu.exec(where)
+
+
+class MoveDialog(QDialog):
+    """Move to…: a day and a time (local), for an activity of the calendar."""
+
+    def __init__(self, subject: str, start: dt.datetime, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("moveDialog")
+        self.setWindowTitle("Move to")
+        form = QFormLayout(self)
+        note = QLabel(f"When should “{subject}” happen?")
+        note.setWordWrap(True)
+        form.addRow(note)
+        self.day = QDateEdit(QDate(start.year, start.month, start.day))
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("ddd d MMM yyyy")
+        self.time = QTimeEdit(QTime(start.hour, start.minute))
+        self.time.setDisplayFormat("HH:mm")
+        form.addRow("Day", self.day)
+        form.addRow("Time", self.time)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Move")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def chosen(self) -> tuple[dt.date, int]:
+        """The local day and the minutes after its midnight."""
+        day = self.day.date()
+        time = self.time.time()
+        return dt.date(day.year(), day.month(), day.day()), time.hour() * 60 + time.minute()
+
+
+def ask_move(dialog: MoveDialog) -> tuple[dt.date, int] | None:
+    """Show Move to… (tests replace this); the day and minutes chosen, None when cancelled."""
+    return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class CalendarPage(QWidget):
@@ -55,6 +113,8 @@ class CalendarPage(QWidget):
     settled = Signal()
     reported = Signal(str)
     recordRequested = Signal(str, str)
+    #: (account id, activity id): the activity on its account's timeline
+    activityRequested = Signal(str, str)
 
     def __init__(self, store: LocalStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,16 +125,21 @@ class CalendarPage(QWidget):
         self.mode = "week"
         self.anchor = dt.date.today()
         self.owners: list[str] | None = None
+        #: Whose calendar the user may show (themselves first); empty when never connected.
+        self.people: list[Person] = []
         self.events: list[Event] = []
         self._me_known = False
         self._task: Task | None = None
         self._scrolled = False
         self._writes_seen = store.writes
         self._build()
-        who = runner.submit(agenda_ops.who_am_i, store)
-        who.finished.connect(self._set_me)
+        who = runner.submit(calendar_ops.people, store)
+        who.finished.connect(self._set_people)
         who.failed.connect(lambda _exc: self.settled.emit())
         runner.busyChanged.connect(self._after_jobs)
+        application = QGuiApplication.instance()
+        if isinstance(application, QGuiApplication):  # the settings may have changed meanwhile (sfa settings)
+            application.applicationStateChanged.connect(self._application_state)
 
     # -- building -----------------------------------------------------------------------------------------
 
@@ -101,6 +166,15 @@ class CalendarPage(QWidget):
         self.next_button.clicked.connect(lambda: self.step(1))
         for button in (self.today_button, self.prev_button, self.next_button):
             bar.addWidget(button)
+        bar.addSpacing(12)
+        self.people_button = named(QToolButton(), "repsButton")
+        self.people_button.setText("People")
+        self.people_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.people_button.setToolTip("Whose calendar: one person's week, or several people's by colour")
+        self.people_menu = QMenu(self.people_button)
+        self.people_button.setMenu(self.people_menu)
+        self.people_button.hide()
+        bar.addWidget(self.people_button)
         bar.addStretch(1)
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QToolButton] = {}
@@ -123,6 +197,7 @@ class CalendarPage(QWidget):
         self.grid = CalendarGrid()
         self.grid.moveRequested.connect(self.reschedule)
         self.grid.openRequested.connect(self.open_activity)
+        self.grid.menuRequested.connect(self.show_menu)
         self.grid.selectionChanged.connect(self._show_event)
         self.scroller = named(QScrollArea(), "calendarScroll")
         self.scroller.setWidget(self.grid)
@@ -190,6 +265,9 @@ class CalendarPage(QWidget):
         buttons.addStretch(1)
         box.addSpacing(6)
         box.addLayout(buttons)
+        #: Check in, Check out, Visit report… for a visit (the Today page's, ``ui.visit_actions``)
+        self.visit_bar = VisitBar(self)
+        box.addWidget(self.visit_bar)
         box.addSpacing(14)
         self.legend = named(QLabel(), "agendaMeta")
         self.legend.setWordWrap(True)
@@ -201,11 +279,75 @@ class CalendarPage(QWidget):
 
     # -- who, when ----------------------------------------------------------------------------------------
 
-    def _set_me(self, me: object) -> None:
-        assert isinstance(me, agenda_ops.Me)
-        self.owners = [me.user_id] if me.user_id else None
+    def _set_people(self, found: object) -> None:
+        assert isinstance(found, calendar_ops.People)
+        self.people = found.people
+        self.owners = [found.me] if found.me else None
+        self.people_menu.clear()
+        if len(self.people) > 1:
+            everyone = QAction("Everyone", self.people_menu)
+            everyone.triggered.connect(
+                lambda _checked=False: self.choose_people([p.user_id for p in self.people])
+            )
+            self.people_menu.addAction(everyone)
+            self.people_menu.addSeparator()
+            for person in self.people:
+                action = QAction(person.name + (" (you)" if person.me else ""), self.people_menu)
+                action.setCheckable(True)
+                action.setChecked(person.me)
+                action.setData(person.user_id)
+                action.toggled.connect(lambda _on: self._people_changed())
+                self.people_menu.addAction(action)
+            self.people_button.show()
+        self._label_people()
         self._me_known = True
         self.reload()
+
+    def _person_actions(self) -> list[QAction]:
+        return [a for a in self.people_menu.actions() if a.isCheckable()]
+
+    def choose_people(self, user_ids: list[str]) -> None:
+        """Show these people's calendars (the others' are unticked)."""
+        for action in self._person_actions():
+            action.blockSignals(True)
+            action.setChecked(action.data() in user_ids)
+            action.blockSignals(False)
+        self._people_changed()
+
+    def _people_changed(self) -> None:
+        chosen = [a.data() for a in self._person_actions() if a.isChecked()]
+        if not chosen and self.people:  # nobody is nobody's calendar: back to the user's own
+            me = next(p.user_id for p in self.people if p.me)
+            for action in self._person_actions():
+                if action.data() == me:
+                    action.blockSignals(True)
+                    action.setChecked(True)
+                    action.blockSignals(False)
+            chosen = [me]
+        self.owners = chosen
+        self._label_people()
+        self.reload()
+
+    def several(self) -> bool:
+        return self.owners is not None and len(self.owners) > 1
+
+    def person_colors(self) -> dict[str, tuple[str, str, str]]:
+        """owner id -> colours, by each person's place in the list (a person keeps theirs as others come
+        and go)."""
+        return {p.user_id: PERSON_COLORS[n % len(PERSON_COLORS)] for n, p in enumerate(self.people)}
+
+    def _label_people(self) -> None:
+        chosen = [p for p in self.people if self.owners and p.user_id in self.owners]
+        if len(chosen) == len(self.people) and len(chosen) > 2:
+            text = "Everyone"
+        elif len(chosen) == 1:
+            text = "Me" if chosen[0].me else chosen[0].name
+        else:
+            text = ", ".join(p.name.split()[0] if p.name else p.login for p in chosen)
+        self.people_button.setText(f"Calendar of: {text}")
+        colors = self.person_colors() if self.several() else {}
+        self.grid.colour_by({p.user_id: colors[p.user_id] for p in chosen} if colors else {})
+        self.legend.setText(_people_legend_html(chosen, colors) if colors else _legend_html())
 
     def days(self) -> list[dt.date]:
         if self.mode == "day":
@@ -244,6 +386,14 @@ class CalendarPage(QWidget):
         if self._me_known:
             self.reload()
 
+    def refresh(self) -> None:
+        """Show what is there now (after a visit report, say)."""
+        self.page_shown()
+
+    def _application_state(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationActive and self._me_known and self.isVisible():
+            self.reload()
+
     def _after_jobs(self, busy: bool) -> None:
         """A job wrote to the store (a move here, an undo, a sync): show what is there now."""
         if busy or self.store.writes == self._writes_seen:
@@ -272,7 +422,9 @@ class CalendarPage(QWidget):
         assert isinstance(loaded, calendar_ops.CalendarLoad)
         self._task = None
         self.events = loaded.events
-        self.grid.set_events(loaded.days, loaded.events, loaded.tz)
+        self.grid.set_hours(loaded.hours)
+        self._fit()
+        self.grid.set_events(loaded.days, loaded.events, loaded.tz, loaded.locked)
         counts = [0] * len(loaded.days)
         for block in self.grid.blocks:
             counts[block.day] += 1
@@ -288,10 +440,16 @@ class CalendarPage(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.scroller.viewport() and event.type() == QEvent.Type.Resize:
-            self.grid.set_hour_height(self.scroller.viewport().height() / FIT_HOURS)
+            self._fit()
             self.day_header.right_margin = self.scroller.verticalScrollBar().sizeHint().width()
             self.day_header.update()
         return super().eventFilter(watched, event)
+
+    def _fit(self) -> None:
+        """Hours as tall as fits the working day (and half an hour around it) in the visible height."""
+        hours = self.grid.hours
+        span = max(FIT_MIN_HOURS, (hours.day_end - hours.day_start) / 60 + FIT_MARGIN_HOURS)
+        self.grid.set_hour_height(self.scroller.viewport().height() / span)
 
     # -- moving -------------------------------------------------------------------------------------------
 
@@ -315,7 +473,10 @@ class CalendarPage(QWidget):
 
     def _show_event(self, event: object) -> None:
         chosen = event if isinstance(event, Event) else None
-        self.open_button.setEnabled(chosen is not None and not chosen.done)
+        self.open_button.setEnabled(chosen is not None and self.grid.movable(chosen))
+        self.visit_bar.show_for(
+            self._detail(chosen) if chosen is not None and chosen.kind == "visit" else None
+        )
         self.record_button.setEnabled(
             chosen is not None and (chosen.account_id is not None or bool(chosen.party))
         )
@@ -337,6 +498,12 @@ class CalendarPage(QWidget):
         ]
         if chosen.party:
             lines.append(escape(chosen.party))
+        owner = next((p for p in self.people if p.user_id == chosen.owner_id), None)
+        if owner is not None and not owner.me:
+            lines.append(f"{escape(owner.name)}\u2019s")
+        why = self.grid.locked.get(chosen.activity_id)
+        if why is not None and not chosen.done:
+            lines.append(f"<i>{escape(why)}</i>")
         if chosen.done:
             lines.append(f"Outcome: {escape(chosen.outcome or 'logged')}")
         elif chosen.is_step:
@@ -348,6 +515,87 @@ class CalendarPage(QWidget):
         chosen = self.grid.selected_event()
         if chosen is not None:
             self.open_activity(chosen.activity_id)
+
+    def _detail(self, event: Event) -> Detail | None:
+        return agenda_ops.load_details(self.store, [event.activity_id]).get(event.activity_id)
+
+    # -- the context menu ---------------------------------------------------------------------------------
+
+    def event_menu(self, activity_id: str) -> QMenu | None:
+        """The context menu of an event: Open, the visit's Check in / Check out / Visit report…, Move to…,
+        Mark done (each enabled where it applies; the visit's as the pane's buttons are)."""
+        event = next((e for e in self.events if e.activity_id == activity_id), None)
+        if event is None:
+            return None
+        self.grid.select(activity_id)  # the pane (and its visit bar) shows it
+        movable = self.grid.movable(event)
+        menu = QMenu(self)
+        menu.setObjectName("calendarEventMenu")
+        where = "Open on the account\u2019s timeline" if event.account_id else "Open record"
+        opened = menu.addAction(where, lambda: self.open_on_timeline(event))
+        opened.setEnabled(event.account_id is not None or bool(event.party))
+        if not event.done and movable:
+            menu.addAction("Log outcome…", lambda: self.open_activity(activity_id))
+        if event.kind == "visit" and self.visit_bar.detail is not None:
+            menu.addSeparator()
+            bar = self.visit_bar
+            for text, button, slot in (
+                ("Check in", bar.checkin_button, bar.check_in),
+                ("Check out", bar.checkout_button, bar.check_out),
+                ("Visit report…", bar.report_button, bar.open_report),
+            ):
+                action = menu.addAction(text, slot)
+                action.setEnabled(button.isEnabled())
+        menu.addSeparator()
+        move = menu.addAction("Move to…", lambda: self.move_to(activity_id))
+        done = menu.addAction(
+            "Mark done" if not event.is_step else "Mark done…", lambda: self.mark_done(activity_id)
+        )
+        why = self.grid.locked.get(activity_id)
+        for action in (move, done):
+            action.setEnabled(movable)
+            if why is not None:
+                action.setToolTip(why)
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def show_menu(self, activity_id: str, where: QPoint) -> None:
+        menu = self.event_menu(activity_id)
+        if menu is not None:
+            exec_menu(menu, where)
+            menu.deleteLater()
+
+    def open_on_timeline(self, event: Event) -> None:
+        """The activity on its account's timeline (the record's, for one without an account)."""
+        if event.account_id:
+            self.activityRequested.emit(event.account_id, event.activity_id)
+        else:
+            self._open_record(event)
+
+    def move_to(self, activity_id: str) -> Task | None:
+        """Move to…: a day and time asked for, then the same move as a drag."""
+        event = next((e for e in self.events if e.activity_id == activity_id), None)
+        if event is None or not self.grid.movable(event):
+            return None
+        chosen = ask_move(MoveDialog(event.subject, event.start.astimezone(self.tz), self))
+        if chosen is None:
+            return None
+        return self.reschedule(activity_id, chosen[0], chosen[1])
+
+    def mark_done(self, activity_id: str) -> Task | None:
+        """Log it as completed; a sequence step asks its outcome (Log outcome), which says what comes next."""
+        event = next((e for e in self.events if e.activity_id == activity_id), None)
+        if event is None or not self.grid.movable(event):
+            return None
+        detail = self._detail(event)
+        if detail is None:
+            return None
+        if event.is_step or "completed" not in detail.outcomes:
+            return self._log(detail)
+        task = self.runner.submit(agenda_ops.log_outcome, self.store, activity_id, "completed", None, None)
+        task.finished.connect(lambda _advanced: self.reported.emit(f"Marked “{event.subject}” done."))
+        task.failed.connect(lambda exc: show_problem(self, "Not marked done", exc))
+        return task
 
     def open_activity(self, activity_id: str) -> Task | None:
         """Log the outcome of an open activity (the dialog of the Today page); a done one: its record."""
@@ -420,6 +668,19 @@ def _legend_html() -> str:
     return f"<table cellspacing='2'>{rows}</table>"
 
 
+def _people_legend_html(people: list[Person], colors: dict[str, tuple[str, str, str]]) -> str:
+    from sfa_desktop.ui.calendar_view import DONE_COLORS
+
+    chips = [
+        f"<span style='color:{colors[p.user_id][1]}'>■</span> {escape(p.name)}{' (you)' if p.me else ''}"
+        for p in people
+    ]
+    chips.append(f"<span style='color:{DONE_COLORS[1]}'>■</span> Done (greyed)")
+    chips.append("<span style='color:#64748b'>┆</span> Dashed: not yours to move")
+    rows = "".join(f"<tr><td>{chip}</td></tr>" for chip in chips)
+    return f"<table cellspacing='2'>{rows}</table>"
+
+
 # -- extension entry point ------------------------------------------------------------------------------
 
 
@@ -427,9 +688,55 @@ def calendar_page(window: Any) -> CalendarPage:
     page = CalendarPage(window.store, window.runner)
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
+    page.activityRequested.connect(
+        lambda account_id, activity_id: open_on_timeline(window, account_id, activity_id)
+    )
     sync = getattr(window, "sync", None)
     if sync is not None:  # what a sync brought (it runs beside the task runner)
         sync.statusShown.connect(
             lambda status: page.page_shown() if status.state == "idle" and page.isVisible() else None
         )
     return page
+
+
+def open_on_timeline(window: Any, account_id: str, activity_id: str) -> None:
+    """Open the account, on its Timeline tab, with the activity selected once the timeline has loaded."""
+    from sfa_desktop.ui.timeline import TimelineTab
+
+    window.open_record("accounts", account_id)
+    section = getattr(window, "sections", {}).get("accounts")
+    form = getattr(section, "form", None)
+    if form is None:
+        return
+    tab = next(
+        (
+            form.tabs.widget(n)
+            for n in range(form.tabs.count())
+            if isinstance(form.tabs.widget(n), TimelineTab)
+        ),
+        None,
+    )
+    if not isinstance(tab, TimelineTab):
+        return
+
+    def select() -> None:
+        tab.loaded.disconnect(select)
+        model = tab.model
+        found = next(
+            (
+                n
+                for n, item in enumerate(model.items)
+                if item.kind == "activities" and item.record_id == activity_id
+            ),
+            None,
+        )
+        if found is None:
+            return
+        while model.rowCount() <= found and model.canFetchMore(QModelIndex()):
+            model.fetchMore(QModelIndex())
+        index = model.index(found, 0)
+        tab.view.setCurrentIndex(index)
+        tab.view.scrollTo(index)
+
+    tab.loaded.connect(select)
+    form.tabs.setCurrentWidget(tab)
