@@ -422,6 +422,7 @@ class CalendarPage(QWidget):
         assert isinstance(loaded, calendar_ops.CalendarLoad)
         self._task = None
         self.events = loaded.events
+        new_hours = loaded.hours != self.grid.hours
         self.grid.set_hours(loaded.hours)
         self._fit()
         self.grid.set_events(loaded.days, loaded.events, loaded.tz, loaded.locked)
@@ -431,7 +432,7 @@ class CalendarPage(QWidget):
         today = dt.datetime.now(loaded.tz).date()
         self.day_header.set_days(loaded.days, counts, today)
         self.range_label.setText(_range_text(loaded.days) + f" · {len(self.grid.blocks)} activities")
-        if not self._scrolled:
+        if not self._scrolled or new_hours:  # opens on the working day (again when it changed)
             self._scrolled = True
             self.scroller.verticalScrollBar().setValue(
                 int(self.grid.y_of(self.grid.ensure_visible_minutes()))
@@ -449,7 +450,14 @@ class CalendarPage(QWidget):
         """Hours as tall as fits the working day (and half an hour around it) in the visible height."""
         hours = self.grid.hours
         span = max(FIT_MIN_HOURS, (hours.day_end - hours.day_start) / 60 + FIT_MARGIN_HOURS)
-        self.grid.set_hour_height(self.scroller.viewport().height() / span)
+        height = self.scroller.viewport().height() / span
+        if abs(height - self.grid.hour_height) < 0.5:
+            return
+        bar = self.scroller.verticalScrollBar()
+        top = self.grid.minutes_at(bar.value())  # the same time stays at the top
+        self.grid.set_hour_height(height)
+        bar.setRange(0, max(0, self.grid.height() - self.scroller.viewport().height()))  # before the layout
+        bar.setValue(int(self.grid.y_of(top)))
 
     # -- moving -------------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from sfa_desktop.core.calendar.events import Event
 PERSON_COLORS = (
     ("#dbeafe", "#2563eb", "#1e3a8a"),
     ("#dcfce7", "#16a34a", "#14532d"),
-    ("#fde68a", "#d97706", "#78350f"),
+    ("#fef3c7", "#d97706", "#78350f"),
     ("#fce7f3", "#db2777", "#831843"),
     ("#ede9fe", "#7c3aed", "#3b0764"),
     ("#ccfbf1", "#0d9488", "#134e4a"),
