@@ -75,6 +75,7 @@ class MoveDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("moveDialog")
         self.setWindowTitle("Move to")
+        self.setMinimumWidth(340)
         form = QFormLayout(self)
         note = QLabel(f"When should “{subject}” happen?")
         note.setWordWrap(True)
@@ -268,6 +269,9 @@ class CalendarPage(QWidget):
         #: Check in, Check out, Visit report… for a visit (the Today page's, ``ui.visit_actions``)
         self.visit_bar = VisitBar(self)
         box.addWidget(self.visit_bar)
+        margins = box.contentsMargins()  # its three buttons fit side by side
+        needed = self.visit_bar.layout().minimumSize().width() + margins.left() + margins.right()
+        pane.setMinimumWidth(max(pane.minimumWidth(), needed))
         box.addSpacing(14)
         self.legend = named(QLabel(), "agendaMeta")
         self.legend.setWordWrap(True)
@@ -434,8 +438,8 @@ class CalendarPage(QWidget):
         self.range_label.setText(_range_text(loaded.days) + f" · {len(self.grid.blocks)} activities")
         if not self._scrolled or new_hours:  # opens on the working day (again when it changed)
             self._scrolled = True
-            self.scroller.verticalScrollBar().setValue(
-                int(self.grid.y_of(self.grid.ensure_visible_minutes()))
+            self.scroller.verticalScrollBar().setValue(  # the first hour's label shows whole
+                max(0, int(self.grid.y_of(self.grid.ensure_visible_minutes())) - 10)
             )
         self.settled.emit()
 
@@ -508,7 +512,7 @@ class CalendarPage(QWidget):
             lines.append(escape(chosen.party))
         owner = next((p for p in self.people if p.user_id == chosen.owner_id), None)
         if owner is not None and not owner.me:
-            lines.append(f"{escape(owner.name)}\u2019s")
+            lines.append(f"Owner: {escape(owner.name)}")
         why = self.grid.locked.get(chosen.activity_id)
         if why is not None and not chosen.done:
             lines.append(f"<i>{escape(why)}</i>")
