@@ -270,7 +270,7 @@ class CalendarPage(QWidget):
         self.visit_bar = VisitBar(self)
         box.addWidget(self.visit_bar)
         margins = box.contentsMargins()  # its three buttons fit side by side
-        needed = self.visit_bar.layout().minimumSize().width() + margins.left() + margins.right()
+        needed = self.visit_bar.minimumSizeHint().width() + margins.left() + margins.right()
         pane.setMinimumWidth(max(pane.minimumWidth(), needed))
         box.addSpacing(14)
         self.legend = named(QLabel(), "agendaMeta")
