@@ -20,14 +20,10 @@ import datetime as dt
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPoint, Qt, QTime, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -35,7 +31,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTimeEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -48,7 +43,7 @@ from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import calendar as calendar_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import agenda_page
+from sfa_desktop.ui import agenda_page, calendar_menu
 from sfa_desktop.ui.calendar_view import CalendarGrid, DayHeader
 from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
@@ -61,50 +56,6 @@ from sfa_desktop.ui.widgets import named
 FIT_MARGIN_HOURS = 1.0
 #: The fewest hours the grid fits in its height (a short working day does not make hours huge).
 FIT_MIN_HOURS = 8.0
-
-
-def exec_menu(menu: QMenu, where: QPoint) -> None:
-    """Show an event's context menu (tests replace this to pick an action without a person)."""
-    menu.exec(where)
-
-
-class MoveDialog(QDialog):
-    """Move to…: a day and a time (local), for an activity of the calendar."""
-
-    def __init__(self, subject: str, start: dt.datetime, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("moveDialog")
-        self.setWindowTitle("Move to")
-        self.setMinimumWidth(340)
-        form = QFormLayout(self)
-        note = QLabel(f"When should “{subject}” happen?")
-        note.setWordWrap(True)
-        form.addRow(note)
-        self.day = QDateEdit(QDate(start.year, start.month, start.day))
-        self.day.setCalendarPopup(True)
-        self.day.setDisplayFormat("ddd d MMM yyyy")
-        self.time = QTimeEdit(QTime(start.hour, start.minute))
-        self.time.setDisplayFormat("HH:mm")
-        form.addRow("Day", self.day)
-        form.addRow("Time", self.time)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Move")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def chosen(self) -> tuple[dt.date, int]:
-        """The local day and the minutes after its midnight."""
-        day = self.day.date()
-        time = self.time.time()
-        return dt.date(day.year(), day.month(), day.day()), time.hour() * 60 + time.minute()
-
-
-def ask_move(dialog: MoveDialog) -> tuple[dt.date, int] | None:
-    """Show Move to… (tests replace this); the day and minutes chosen, None when cancelled."""
-    return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class CalendarPage(QWidget):
@@ -275,7 +226,7 @@ class CalendarPage(QWidget):
         box.addSpacing(14)
         self.legend = named(QLabel(), "agendaMeta")
         self.legend.setWordWrap(True)
-        self.legend.setText(_legend_html())
+        self.legend.setText(calendar_menu.legend_html())
         box.addStretch(1)
         box.addWidget(self.legend)
         self._show_event(None)
@@ -351,7 +302,9 @@ class CalendarPage(QWidget):
         self.people_button.setText(f"Calendar of: {text}")
         colors = self.person_colors() if self.several() else {}
         self.grid.colour_by({p.user_id: colors[p.user_id] for p in chosen} if colors else {})
-        self.legend.setText(_people_legend_html(chosen, colors) if colors else _legend_html())
+        self.legend.setText(
+            calendar_menu.people_legend_html(chosen, colors) if colors else calendar_menu.legend_html()
+        )
 
     def days(self) -> list[dt.date]:
         if self.mode == "day":
@@ -487,7 +440,7 @@ class CalendarPage(QWidget):
         chosen = event if isinstance(event, Event) else None
         self.open_button.setEnabled(chosen is not None and self.grid.movable(chosen))
         self.visit_bar.show_for(
-            self._detail(chosen) if chosen is not None and chosen.kind == "visit" else None
+            self.detail_of(chosen) if chosen is not None and chosen.kind == "visit" else None
         )
         self.record_button.setEnabled(
             chosen is not None and (chosen.account_id is not None or bool(chosen.party))
@@ -528,53 +481,19 @@ class CalendarPage(QWidget):
         if chosen is not None:
             self.open_activity(chosen.activity_id)
 
-    def _detail(self, event: Event) -> Detail | None:
+    def detail_of(self, event: Event) -> Detail | None:
         return agenda_ops.load_details(self.store, [event.activity_id]).get(event.activity_id)
 
     # -- the context menu ---------------------------------------------------------------------------------
 
     def event_menu(self, activity_id: str) -> QMenu | None:
-        """The context menu of an event: Open, the visit's Check in / Check out / Visit report…, Move to…,
-        Mark done (each enabled where it applies; the visit's as the pane's buttons are)."""
-        event = next((e for e in self.events if e.activity_id == activity_id), None)
-        if event is None:
-            return None
-        self.grid.select(activity_id)  # the pane (and its visit bar) shows it
-        movable = self.grid.movable(event)
-        menu = QMenu(self)
-        menu.setObjectName("calendarEventMenu")
-        where = "Open on the account\u2019s timeline" if event.account_id else "Open record"
-        opened = menu.addAction(where, lambda: self.open_on_timeline(event))
-        opened.setEnabled(event.account_id is not None or bool(event.party))
-        if not event.done and movable:
-            menu.addAction("Log outcome…", lambda: self.open_activity(activity_id))
-        if event.kind == "visit" and self.visit_bar.detail is not None:
-            menu.addSeparator()
-            bar = self.visit_bar
-            for text, button, slot in (
-                ("Check in", bar.checkin_button, bar.check_in),
-                ("Check out", bar.checkout_button, bar.check_out),
-                ("Visit report…", bar.report_button, bar.open_report),
-            ):
-                action = menu.addAction(text, slot)
-                action.setEnabled(button.isEnabled())
-        menu.addSeparator()
-        move = menu.addAction("Move to…", lambda: self.move_to(activity_id))
-        done = menu.addAction(
-            "Mark done" if not event.is_step else "Mark done…", lambda: self.mark_done(activity_id)
-        )
-        why = self.grid.locked.get(activity_id)
-        for action in (move, done):
-            action.setEnabled(movable)
-            if why is not None:
-                action.setToolTip(why)
-        menu.setToolTipsVisible(True)
-        return menu
+        """The context menu of an event (:func:`calendar_menu.event_menu`)."""
+        return calendar_menu.event_menu(self, activity_id)
 
     def show_menu(self, activity_id: str, where: QPoint) -> None:
         menu = self.event_menu(activity_id)
         if menu is not None:
-            exec_menu(menu, where)
+            calendar_menu.exec_menu(menu, where)
             menu.deleteLater()
 
     def open_on_timeline(self, event: Event) -> None:
@@ -585,33 +504,17 @@ class CalendarPage(QWidget):
             self._open_record(event)
 
     def move_to(self, activity_id: str) -> Task | None:
-        """Move to…: a day and time asked for, then the same move as a drag."""
-        event = next((e for e in self.events if e.activity_id == activity_id), None)
-        if event is None or not self.grid.movable(event):
-            return None
-        chosen = ask_move(MoveDialog(event.subject, event.start.astimezone(self.tz), self))
-        if chosen is None:
-            return None
-        return self.reschedule(activity_id, chosen[0], chosen[1])
+        return calendar_menu.move_to(self, activity_id)
 
     def mark_done(self, activity_id: str) -> Task | None:
-        """Log it as completed; a sequence step asks its outcome (Log outcome), which says what comes next."""
-        event = next((e for e in self.events if e.activity_id == activity_id), None)
-        if event is None or not self.grid.movable(event):
-            return None
-        detail = self._detail(event)
-        if detail is None:
-            return None
-        if event.is_step or "completed" not in detail.outcomes:
-            return self._log(detail)
-        task = self.runner.submit(agenda_ops.log_outcome, self.store, activity_id, "completed", None, None)
-        task.finished.connect(lambda _advanced: self.reported.emit(f"Marked “{event.subject}” done."))
-        task.failed.connect(lambda exc: show_problem(self, "Not marked done", exc))
-        return task
+        return calendar_menu.mark_done(self, activity_id)
+
+    def event_of(self, activity_id: str) -> Event | None:
+        return next((e for e in self.events if e.activity_id == activity_id), None)
 
     def open_activity(self, activity_id: str) -> Task | None:
         """Log the outcome of an open activity (the dialog of the Today page); a done one: its record."""
-        event = next((e for e in self.events if e.activity_id == activity_id), None)
+        event = self.event_of(activity_id)
         if event is None:
             return None
         if event.done:
@@ -621,9 +524,9 @@ class CalendarPage(QWidget):
         detail = details.get(activity_id)
         if detail is None:
             return None
-        return self._log(detail)
+        return self.log_detail(detail)
 
-    def _log(self, detail: Detail) -> Task | None:
+    def log_detail(self, detail: Detail) -> Task | None:
         dialog = LogOutcomeDialog(detail, self)
         if not agenda_page.exec_dialog(dialog):
             return None
@@ -668,31 +571,6 @@ def _range_text(days: list[dt.date]) -> str:
     return f"{first.day} {first:%b %Y} \u2013 {last.day} {last:%b %Y}"
 
 
-def _legend_html() -> str:
-    from sfa_desktop.ui.calendar_view import DONE_COLORS, KIND_COLORS
-
-    chips = [
-        f"<span style='color:{edge}'>■</span> {kind.capitalize()}"
-        for kind, (_f, edge, _t) in KIND_COLORS.items()
-    ]
-    chips.append(f"<span style='color:{DONE_COLORS[1]}'>■</span> Done")
-    rows = "".join(f"<tr><td>{chip}</td></tr>" for chip in chips)
-    return f"<table cellspacing='2'>{rows}</table>"
-
-
-def _people_legend_html(people: list[Person], colors: dict[str, tuple[str, str, str]]) -> str:
-    from sfa_desktop.ui.calendar_view import DONE_COLORS
-
-    chips = [
-        f"<span style='color:{colors[p.user_id][1]}'>■</span> {escape(p.name)}{' (you)' if p.me else ''}"
-        for p in people
-    ]
-    chips.append(f"<span style='color:{DONE_COLORS[1]}'>■</span> Done (greyed)")
-    chips.append("<span style='color:#64748b'>┆</span> Dashed: not yours to move")
-    rows = "".join(f"<tr><td>{chip}</td></tr>" for chip in chips)
-    return f"<table cellspacing='2'>{rows}</table>"
-
-
 # -- extension entry point ------------------------------------------------------------------------------
 
 
@@ -701,7 +579,7 @@ def calendar_page(window: Any) -> CalendarPage:
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
     page.activityRequested.connect(
-        lambda account_id, activity_id: open_on_timeline(window, account_id, activity_id)
+        lambda account_id, activity_id: calendar_menu.open_on_timeline(window, account_id, activity_id)
     )
     sync = getattr(window, "sync", None)
     if sync is not None:  # what a sync brought (it runs beside the task runner)
@@ -709,46 +587,3 @@ def calendar_page(window: Any) -> CalendarPage:
             lambda status: page.page_shown() if status.state == "idle" and page.isVisible() else None
         )
     return page
-
-
-def open_on_timeline(window: Any, account_id: str, activity_id: str) -> None:
-    """Open the account, on its Timeline tab, with the activity selected once the timeline has loaded."""
-    from sfa_desktop.ui.timeline import TimelineTab
-
-    window.open_record("accounts", account_id)
-    section = getattr(window, "sections", {}).get("accounts")
-    form = getattr(section, "form", None)
-    if form is None:
-        return
-    tab = next(
-        (
-            form.tabs.widget(n)
-            for n in range(form.tabs.count())
-            if isinstance(form.tabs.widget(n), TimelineTab)
-        ),
-        None,
-    )
-    if not isinstance(tab, TimelineTab):
-        return
-
-    def select() -> None:
-        tab.loaded.disconnect(select)
-        model = tab.model
-        found = next(
-            (
-                n
-                for n, item in enumerate(model.items)
-                if item.kind == "activities" and item.record_id == activity_id
-            ),
-            None,
-        )
-        if found is None:
-            return
-        while model.rowCount() <= found and model.canFetchMore(QModelIndex()):
-            model.fetchMore(QModelIndex())
-        index = model.index(found, 0)
-        tab.view.setCurrentIndex(index)
-        tab.view.scrollTo(index)
-
-    tab.loaded.connect(select)
-    form.tabs.setCurrentWidget(tab)

@@ -23,7 +23,7 @@ from sfa_desktop.ops import settings as settings_ops
 from sfa_desktop.ops import visits as visit_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync import state
-from sfa_desktop.ui import calendar_page
+from sfa_desktop.ui import calendar_menu
 from sfa_desktop.ui.calendar_page import CalendarPage
 from sfa_desktop.ui.calendar_view import GUTTER
 
@@ -222,7 +222,7 @@ def test_the_context_menu_opens_checks_in_moves_and_marks_done(qtbot, store, run
     page = _page(qtbot, store, runner)
     page.visit_bar.location = NoLocation()
     shown: list[QMenu] = []
-    monkeypatch.setattr(calendar_page, "exec_menu", lambda menu, _where: shown.append(menu))
+    monkeypatch.setattr(calendar_menu, "exec_menu", lambda menu, _where: shown.append(menu))
     # a right-click on the block asks for its menu
     grid = page.grid
     block = grid.block_of(visit)
@@ -253,7 +253,7 @@ def test_the_context_menu_opens_checks_in_moves_and_marks_done(qtbot, store, run
     assert actions["Check out"].isEnabled()
     # Move to… asks a day and time and moves it as a drag does
     monkeypatch.setattr(
-        calendar_page, "ask_move", lambda _dialog: (monday + dt.timedelta(days=3), 16 * 60 + 20)
+        calendar_menu, "ask_move", lambda _dialog: (monday + dt.timedelta(days=3), 16 * 60 + 20)
     )
     with qtbot.waitSignal(page.settled, timeout=5000):
         actions["Move to…"].trigger()
