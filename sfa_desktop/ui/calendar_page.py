@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.calendar import layout
+from sfa_desktop.core.calendar import people as calendar_people
 from sfa_desktop.core.calendar.events import Event
 from sfa_desktop.core.calendar.people import PERSON_COLORS, Person
 from sfa_desktop.core.sequences.agenda import Detail
@@ -439,9 +440,13 @@ class CalendarPage(QWidget):
     def _show_event(self, event: object) -> None:
         chosen = event if isinstance(event, Event) else None
         self.open_button.setEnabled(chosen is not None and self.grid.movable(chosen))
-        self.visit_bar.show_for(
-            self.detail_of(chosen) if chosen is not None and chosen.kind == "visit" else None
+        # a visit's Check in, Check out, Visit report…; not on someone's visit the user may not write
+        on_site = (
+            chosen is not None
+            and chosen.kind == "visit"
+            and self.grid.locked.get(chosen.activity_id) in (None, calendar_people.DONE)
         )
+        self.visit_bar.show_for(self.detail_of(chosen) if on_site and chosen is not None else None)
         self.record_button.setEnabled(
             chosen is not None and (chosen.account_id is not None or bool(chosen.party))
         )

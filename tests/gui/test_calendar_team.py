@@ -73,7 +73,7 @@ def team(store: LocalStore) -> dict[str, Any]:
         for key, owner, account, kind, subject, day, hour in (
             ("own", "mara", None, "meeting", "Team meeting", 0, 9),
             ("rena_visit", "rena", "acme", "visit", "Visit Acme", 0, 10),
-            ("wes_call", "wes", "westco", "call", "Call in the west", 1, 11),
+            ("wes_call", "wes", "westco", "visit", "Visit in the west", 1, 11),
             ("zed_call", "zed", "westco", "call", "Zed's call", 1, 14),
         ):
             values = {
@@ -154,6 +154,8 @@ def test_an_activity_the_manager_may_not_write_does_not_drag(qtbot, store, runne
     actions = {a.text(): a for a in menu.actions() if a.text()}
     assert not actions["Move to…"].isEnabled()
     assert not actions["Mark done"].isEnabled()
+    assert "Check in" not in actions  # his visit: not hers to check in to
+    assert page.visit_bar.isHidden()
     # Rena's visit, in a territory Mara sees, moves
     visit = grid.block_of(team["rena_visit"])
     assert visit is not None

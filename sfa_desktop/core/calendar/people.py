@@ -61,13 +61,16 @@ def people_for(conn: Connection, who: access.Identity | None) -> list[Person]:
     return sorted(found, key=lambda p: (not p.me, p.name.casefold(), p.login))
 
 
+#: Why a done activity does not move.
+DONE = "Done: it stays at the time it happened."
+
+
 def refusal(who: access.Identity | None, event: Event) -> str | None:
-    """Why ``who`` may not move this activity (None: they may).  A done one stays where it happened."""
-    if event.done:
-        return "Done: it stays at the time it happened."
+    """Why ``who`` may not move this activity (None: they may): not theirs to write, else done (:data:`DONE`:
+    it stays where it happened)."""
     current = {"territory_id": event.territory_id, "owner_id": event.owner_id}
     if access.may_write_here(who, "activities", current, {"due_at": event.start}):
-        return None
+        return DONE if event.done else None
     assert who is not None
     return (
         "You may see this activity but not move it: it belongs to a territory that is not yours "
