@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from sfa_desktop.cli.common import Commands, date, open_store, print_table, resolve, short
+from sfa_desktop.cli.common import Commands, date, open_store, print_table, short
 from sfa_desktop.core.calendar import layout
 from sfa_desktop.core.calendar.events import Event
 from sfa_desktop.ops import agenda as agenda_ops
@@ -39,13 +39,15 @@ def cmd_week(args: argparse.Namespace) -> int:
     first = args.start or layout.week_start(dt.datetime.now(zone).date())
     with open_store(args) as store:
         if args.rep:
-            owners: list[str] | None = [resolve(store, "users", login) for login in args.rep]
+            owners = calendar_ops.owners_of(store, args.rep)
         else:
             me = sync_ops.sync_state(store).user_id
             owners = [me] if me else None
+        names = {p.user_id: p.login for p in calendar_ops.people(store).people}
         loaded = calendar_ops.load_days(store, owners, first, 7, zone)
+    several = owners is not None and len(owners) > 1
     if args.format == "json":
-        json.dump([_as_json(e, zone) for e in loaded.events], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump([_as_json(e, zone, names) for e in loaded.events], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     last = loaded.days[-1]
@@ -60,13 +62,17 @@ def cmd_week(args: argparse.Namespace) -> int:
             [f"{start:%a %d}", f"{start:%H:%M}\u2013{end:%H:%M}", event.kind, event.subject, event.party,
              "done" if event.done else "", short(event.activity_id)]
         )  # fmt: skip
-    print_table(["Day", "Time", "Kind", "Subject", "With", "Status", "Id"], rows, sys.stdout)
+        if several:
+            rows[-1].insert(2, names.get(event.owner_id or "", ""))
+    heads = ["Day", "Time", "Kind", "Subject", "With", "Status", "Id"]
+    print_table([*heads[:2], "Who", *heads[2:]] if several else heads, rows, sys.stdout)
     return 0
 
 
-def _as_json(event: Event, zone: dt.tzinfo) -> dict[str, object]:
+def _as_json(event: Event, zone: dt.tzinfo, names: dict[str, str]) -> dict[str, object]:
     return {
         "id": event.activity_id,
+        "owner": names.get(event.owner_id or ""),
         "kind": event.kind,
         "subject": event.subject,
         "with": event.party,
@@ -103,7 +109,12 @@ def register(commands: Commands) -> None:
     week.add_argument(
         "--from", dest="start", type=date, default=None, metavar="DATE", help="first day (this week's Monday)"
     )
-    week.add_argument("--rep", action="append", metavar="LOGIN", help="whose activities (may be repeated)")
+    week.add_argument(
+        "--rep",
+        action="append",
+        metavar="LOGIN",
+        help="whose activities (may be repeated; 'all': everyone whose calendar you may show)",
+    )
     week.add_argument("--format", choices=("table", "json"), default="table", help="(table)")
     week.set_defaults(handler=cmd_week)
     move = commands.command(

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sfa_desktop.core import access
 from sfa_desktop.core.calendar import layout
+from sfa_desktop.core.calendar import people as calendar_people
 from sfa_desktop.core.calendar.events import Event, events_between
 from sfa_desktop.core.errors import UserError
+from sfa_desktop.core.planning import week as planning_week
+from sfa_desktop.core.planning.settings import PlanSettings
 from sfa_desktop.core.records import services
 from sfa_desktop.core.records.models import Activity, SequenceEnrollment
 from sfa_desktop.ops import undo as undo_ops
@@ -32,18 +36,65 @@ class CalendarLoad:
     days: list[dt.date]
     events: list[Event]
     tz: dt.tzinfo
+    #: activity id -> why this user may not move it (done, or not theirs to write).
+    locked: dict[str, str] = field(default_factory=dict)
+    #: The working week the grid shades (the planner's settings, read with the events).
+    hours: PlanSettings = field(default_factory=PlanSettings)
 
 
 def load_days(
     store: LocalStore, owners: Sequence[str] | None, first: dt.date, count: int, tz: dt.tzinfo | None = None
 ) -> CalendarLoad:
-    """The events of ``count`` local days from ``first`` (done ones too) of these owners (None: anyone's)."""
+    """The events of ``count`` local days from ``first`` (done ones too) of these owners (None: anyone's),
+    which of them this laptop's user may not move, and the planner's working week."""
     zone = tz or layout.local_zone()
     days = layout.days_from(first, count)
     start, end = layout.bounds(days, zone)
+    with store.reading() as session:
+        events = events_between(session.connection(), owners, start, end)
+        locked = calendar_people.refusals(access.this_user(session), events)
+        try:
+            hours = planning_week.load_settings(session)
+        except ValueError:  # a day that ends before it starts, set behind the settings' back: the defaults
+            hours = PlanSettings()
+    return CalendarLoad(days, events, zone, locked, hours)
+
+
+@dataclass(frozen=True)
+class People:
+    """Whose calendar the user may show (this laptop's user first); empty when never connected."""
+
+    me: str | None
+    people: list[calendar_people.Person]
+
+
+def people(store: LocalStore) -> People:
     with store.engine.connect() as conn:
-        events = events_between(conn, owners, start, end)
-    return CalendarLoad(days, events, zone)
+        who = access.this_user(conn)
+        return People(who.user_id if who is not None else None, calendar_people.people_for(conn, who))
+
+
+def owners_of(store: LocalStore, logins: Sequence[str]) -> list[str] | None:
+    """The user ids of these logins (``--rep``); ``all``: everyone the user may show (None on a laptop never
+    connected: everything it holds).  UserError for a login that is not someone the user may show."""
+    offered = people(store)
+    if offered.me is None:  # one person's data: any user it knows of
+        with store.engine.connect() as conn:
+            choices = [calendar_people.Person(p.user_id, p.full_name, p.login) for p in access.people(conn)]
+    else:
+        choices = offered.people
+    if any(login == "all" for login in logins):
+        return None if offered.me is None else [p.user_id for p in choices]
+    by_login = {p.login: p.user_id for p in choices}
+    chosen = []
+    for login in logins:
+        if login not in by_login:
+            names = ", ".join(sorted(by_login)) or "nobody here"
+            raise UserError(
+                f"'{login}' is not someone whose calendar you may show; choose among: {names} (or all)."
+            )
+        chosen.append(by_login[login])
+    return chosen
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,17 @@
 """The Calendar page: the agenda by day or by week, as a calendar (issue 16, item 2).
 
-The header says which days are shown and offers the previous and next day or week, Today, and Day or Week
-(PgUp, PgDown, Home, D and W).  The grid (:mod:`sfa_desktop.ui.calendar_view`) shows the activities of this
-laptop's user with a due time, done ones greyed; dragging one (or Alt+arrows) reschedules it through
-``ops.calendar.move_activity``: undoable with Edit > Undo, sent at the next sync.  Double-click or Enter
-opens the activity: Log outcome for an open one, its record for a done one.  The pane on the right shows
-the selected activity.  The page reloads when it comes on screen and whenever a job (a move, an undo, a
-sync) wrote to the store.
+The header says which days are shown and offers the previous and next day or week, Today, Day or Week
+(PgUp, PgDown, Home, D and W) and, for a manager, whose calendar: one person's week or several people's,
+coloured by person (``ops.calendar.people``: the people under them and the members of their territories).
+The grid (:mod:`sfa_desktop.ui.calendar_view`) shows their activities with a due time, done ones greyed,
+on the planner's working week (its day, lunch and working days, read with each load: a change of the
+settings shows at the next load); dragging one (or Alt+arrows, or Move to…) reschedules it through
+``ops.calendar.move_activity``: undoable with Edit > Undo, sent at the next sync.  An activity the user may
+not write (``core.calendar.people.refusal``) does not move; its tooltip says why.  Double-click or Enter
+opens the activity: Log outcome for an open one, its record for a done one; right-click: Open on the
+account's timeline, Check in / Check out / Visit report for a visit (``ui.visit_actions``), Move to…, Mark
+done.  The pane on the right shows the selected activity.  The page reloads when it comes on screen, when
+the application becomes active again, and whenever a job (a move, an undo, a sync) wrote to the store.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import datetime as dt
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -31,21 +37,26 @@ from PySide6.QtWidgets import (
 )
 
 from sfa_desktop.core.calendar import layout
+from sfa_desktop.core.calendar import people as calendar_people
 from sfa_desktop.core.calendar.events import Event
+from sfa_desktop.core.calendar.people import PERSON_COLORS, Person
 from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import calendar as calendar_ops
 from sfa_desktop.store.database import LocalStore
-from sfa_desktop.ui import agenda_page
+from sfa_desktop.ui import agenda_page, calendar_menu
 from sfa_desktop.ui.calendar_view import CalendarGrid, DayHeader
 from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
 from sfa_desktop.ui.tasks import Task, TaskRunner
+from sfa_desktop.ui.visit_actions import VisitBar
 from sfa_desktop.ui.widgets import named
 
-#: Hours of the working day the grid fits in its height (the day's band and a half hour around it).
-FIT_HOURS = 11
+#: Hours the grid fits in its height beyond the working day (half an hour before it and after it).
+FIT_MARGIN_HOURS = 1.0
+#: The fewest hours the grid fits in its height (a short working day does not make hours huge).
+FIT_MIN_HOURS = 8.0
 
 
 class CalendarPage(QWidget):
@@ -55,6 +66,8 @@ class CalendarPage(QWidget):
     settled = Signal()
     reported = Signal(str)
     recordRequested = Signal(str, str)
+    #: (account id, activity id): the activity on its account's timeline
+    activityRequested = Signal(str, str)
 
     def __init__(self, store: LocalStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,16 +78,21 @@ class CalendarPage(QWidget):
         self.mode = "week"
         self.anchor = dt.date.today()
         self.owners: list[str] | None = None
+        #: Whose calendar the user may show (themselves first); empty when never connected.
+        self.people: list[Person] = []
         self.events: list[Event] = []
         self._me_known = False
         self._task: Task | None = None
         self._scrolled = False
         self._writes_seen = store.writes
         self._build()
-        who = runner.submit(agenda_ops.who_am_i, store)
-        who.finished.connect(self._set_me)
+        who = runner.submit(calendar_ops.people, store)
+        who.finished.connect(self._set_people)
         who.failed.connect(lambda _exc: self.settled.emit())
         runner.busyChanged.connect(self._after_jobs)
+        application = QGuiApplication.instance()
+        if isinstance(application, QGuiApplication):  # the settings may have changed meanwhile (sfa settings)
+            application.applicationStateChanged.connect(self._application_state)
 
     # -- building -----------------------------------------------------------------------------------------
 
@@ -101,6 +119,15 @@ class CalendarPage(QWidget):
         self.next_button.clicked.connect(lambda: self.step(1))
         for button in (self.today_button, self.prev_button, self.next_button):
             bar.addWidget(button)
+        bar.addSpacing(12)
+        self.people_button = named(QToolButton(), "repsButton")
+        self.people_button.setText("People")
+        self.people_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.people_button.setToolTip("Whose calendar: one person's week, or several people's by colour")
+        self.people_menu = QMenu(self.people_button)
+        self.people_button.setMenu(self.people_menu)
+        self.people_button.hide()
+        bar.addWidget(self.people_button)
         bar.addStretch(1)
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QToolButton] = {}
@@ -123,6 +150,7 @@ class CalendarPage(QWidget):
         self.grid = CalendarGrid()
         self.grid.moveRequested.connect(self.reschedule)
         self.grid.openRequested.connect(self.open_activity)
+        self.grid.menuRequested.connect(self.show_menu)
         self.grid.selectionChanged.connect(self._show_event)
         self.scroller = named(QScrollArea(), "calendarScroll")
         self.scroller.setWidget(self.grid)
@@ -190,10 +218,16 @@ class CalendarPage(QWidget):
         buttons.addStretch(1)
         box.addSpacing(6)
         box.addLayout(buttons)
+        #: Check in, Check out, Visit report… for a visit (the Today page's, ``ui.visit_actions``)
+        self.visit_bar = VisitBar(self)
+        box.addWidget(self.visit_bar)
+        margins = box.contentsMargins()  # its three buttons fit side by side
+        needed = self.visit_bar.minimumSizeHint().width() + margins.left() + margins.right()
+        pane.setMinimumWidth(max(pane.minimumWidth(), needed))
         box.addSpacing(14)
         self.legend = named(QLabel(), "agendaMeta")
         self.legend.setWordWrap(True)
-        self.legend.setText(_legend_html())
+        self.legend.setText(calendar_menu.legend_html())
         box.addStretch(1)
         box.addWidget(self.legend)
         self._show_event(None)
@@ -201,11 +235,77 @@ class CalendarPage(QWidget):
 
     # -- who, when ----------------------------------------------------------------------------------------
 
-    def _set_me(self, me: object) -> None:
-        assert isinstance(me, agenda_ops.Me)
-        self.owners = [me.user_id] if me.user_id else None
+    def _set_people(self, found: object) -> None:
+        assert isinstance(found, calendar_ops.People)
+        self.people = found.people
+        self.owners = [found.me] if found.me else None
+        self.people_menu.clear()
+        if len(self.people) > 1:
+            everyone = QAction("Everyone", self.people_menu)
+            everyone.triggered.connect(
+                lambda _checked=False: self.choose_people([p.user_id for p in self.people])
+            )
+            self.people_menu.addAction(everyone)
+            self.people_menu.addSeparator()
+            for person in self.people:
+                action = QAction(person.name + (" (you)" if person.me else ""), self.people_menu)
+                action.setCheckable(True)
+                action.setChecked(person.me)
+                action.setData(person.user_id)
+                action.toggled.connect(lambda _on: self._people_changed())
+                self.people_menu.addAction(action)
+            self.people_button.show()
+        self._label_people()
         self._me_known = True
         self.reload()
+
+    def _person_actions(self) -> list[QAction]:
+        return [a for a in self.people_menu.actions() if a.isCheckable()]
+
+    def choose_people(self, user_ids: list[str]) -> None:
+        """Show these people's calendars (the others' are unticked)."""
+        for action in self._person_actions():
+            action.blockSignals(True)
+            action.setChecked(action.data() in user_ids)
+            action.blockSignals(False)
+        self._people_changed()
+
+    def _people_changed(self) -> None:
+        chosen = [a.data() for a in self._person_actions() if a.isChecked()]
+        if not chosen and self.people:  # nobody is nobody's calendar: back to the user's own
+            me = next(p.user_id for p in self.people if p.me)
+            for action in self._person_actions():
+                if action.data() == me:
+                    action.blockSignals(True)
+                    action.setChecked(True)
+                    action.blockSignals(False)
+            chosen = [me]
+        self.owners = chosen
+        self._label_people()
+        self.reload()
+
+    def several(self) -> bool:
+        return self.owners is not None and len(self.owners) > 1
+
+    def person_colors(self) -> dict[str, tuple[str, str, str]]:
+        """owner id -> colours, by each person's place in the list (a person keeps theirs as others come
+        and go)."""
+        return {p.user_id: PERSON_COLORS[n % len(PERSON_COLORS)] for n, p in enumerate(self.people)}
+
+    def _label_people(self) -> None:
+        chosen = [p for p in self.people if self.owners and p.user_id in self.owners]
+        if len(chosen) == len(self.people) and len(chosen) > 2:
+            text = "Everyone"
+        elif len(chosen) == 1:
+            text = "Me" if chosen[0].me else chosen[0].name
+        else:
+            text = ", ".join(p.name.split()[0] if p.name else p.login for p in chosen)
+        self.people_button.setText(f"Calendar of: {text}")
+        colors = self.person_colors() if self.several() else {}
+        self.grid.colour_by({p.user_id: colors[p.user_id] for p in chosen} if colors else {})
+        self.legend.setText(
+            calendar_menu.people_legend_html(chosen, colors) if colors else calendar_menu.legend_html()
+        )
 
     def days(self) -> list[dt.date]:
         if self.mode == "day":
@@ -244,6 +344,14 @@ class CalendarPage(QWidget):
         if self._me_known:
             self.reload()
 
+    def refresh(self) -> None:
+        """Show what is there now (after a visit report, say)."""
+        self.page_shown()
+
+    def _application_state(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationActive and self._me_known and self.isVisible():
+            self.reload()
+
     def _after_jobs(self, busy: bool) -> None:
         """A job wrote to the store (a move here, an undo, a sync): show what is there now."""
         if busy or self.store.writes == self._writes_seen:
@@ -272,26 +380,42 @@ class CalendarPage(QWidget):
         assert isinstance(loaded, calendar_ops.CalendarLoad)
         self._task = None
         self.events = loaded.events
-        self.grid.set_events(loaded.days, loaded.events, loaded.tz)
+        new_hours = loaded.hours != self.grid.hours
+        self.grid.set_hours(loaded.hours)
+        self._fit()
+        self.grid.set_events(loaded.days, loaded.events, loaded.tz, loaded.locked)
         counts = [0] * len(loaded.days)
         for block in self.grid.blocks:
             counts[block.day] += 1
         today = dt.datetime.now(loaded.tz).date()
         self.day_header.set_days(loaded.days, counts, today)
         self.range_label.setText(_range_text(loaded.days) + f" · {len(self.grid.blocks)} activities")
-        if not self._scrolled:
+        if not self._scrolled or new_hours:  # opens on the working day (again when it changed)
             self._scrolled = True
-            self.scroller.verticalScrollBar().setValue(
-                int(self.grid.y_of(self.grid.ensure_visible_minutes()))
+            self.scroller.verticalScrollBar().setValue(  # the first hour's label shows whole
+                max(0, int(self.grid.y_of(self.grid.ensure_visible_minutes())) - 10)
             )
         self.settled.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.scroller.viewport() and event.type() == QEvent.Type.Resize:
-            self.grid.set_hour_height(self.scroller.viewport().height() / FIT_HOURS)
+            self._fit()
             self.day_header.right_margin = self.scroller.verticalScrollBar().sizeHint().width()
             self.day_header.update()
         return super().eventFilter(watched, event)
+
+    def _fit(self) -> None:
+        """Hours as tall as fits the working day (and half an hour around it) in the visible height."""
+        hours = self.grid.hours
+        span = max(FIT_MIN_HOURS, (hours.day_end - hours.day_start) / 60 + FIT_MARGIN_HOURS)
+        height = self.scroller.viewport().height() / span
+        if abs(height - self.grid.hour_height) < 0.5:
+            return
+        bar = self.scroller.verticalScrollBar()
+        top = self.grid.minutes_at(bar.value())  # the same time stays at the top
+        self.grid.set_hour_height(height)
+        bar.setRange(0, max(0, self.grid.height() - self.scroller.viewport().height()))  # before the layout
+        bar.setValue(int(self.grid.y_of(top)))
 
     # -- moving -------------------------------------------------------------------------------------------
 
@@ -315,7 +439,14 @@ class CalendarPage(QWidget):
 
     def _show_event(self, event: object) -> None:
         chosen = event if isinstance(event, Event) else None
-        self.open_button.setEnabled(chosen is not None and not chosen.done)
+        self.open_button.setEnabled(chosen is not None and self.grid.movable(chosen))
+        # a visit's Check in, Check out, Visit report…; not on someone's visit the user may not write
+        on_site = (
+            chosen is not None
+            and chosen.kind == "visit"
+            and self.grid.locked.get(chosen.activity_id) in (None, calendar_people.DONE)
+        )
+        self.visit_bar.show_for(self.detail_of(chosen) if on_site and chosen is not None else None)
         self.record_button.setEnabled(
             chosen is not None and (chosen.account_id is not None or bool(chosen.party))
         )
@@ -337,6 +468,12 @@ class CalendarPage(QWidget):
         ]
         if chosen.party:
             lines.append(escape(chosen.party))
+        owner = next((p for p in self.people if p.user_id == chosen.owner_id), None)
+        if owner is not None and not owner.me:
+            lines.append(f"Owner: {escape(owner.name)}")
+        why = self.grid.locked.get(chosen.activity_id)
+        if why is not None and not chosen.done:
+            lines.append(f"<i>{escape(why)}</i>")
         if chosen.done:
             lines.append(f"Outcome: {escape(chosen.outcome or 'logged')}")
         elif chosen.is_step:
@@ -349,9 +486,40 @@ class CalendarPage(QWidget):
         if chosen is not None:
             self.open_activity(chosen.activity_id)
 
+    def detail_of(self, event: Event) -> Detail | None:
+        return agenda_ops.load_details(self.store, [event.activity_id]).get(event.activity_id)
+
+    # -- the context menu ---------------------------------------------------------------------------------
+
+    def event_menu(self, activity_id: str) -> QMenu | None:
+        """The context menu of an event (:func:`calendar_menu.event_menu`)."""
+        return calendar_menu.event_menu(self, activity_id)
+
+    def show_menu(self, activity_id: str, where: QPoint) -> None:
+        menu = self.event_menu(activity_id)
+        if menu is not None:
+            calendar_menu.exec_menu(menu, where)
+            menu.deleteLater()
+
+    def open_on_timeline(self, event: Event) -> None:
+        """The activity on its account's timeline (the record's, for one without an account)."""
+        if event.account_id:
+            self.activityRequested.emit(event.account_id, event.activity_id)
+        else:
+            self._open_record(event)
+
+    def move_to(self, activity_id: str) -> Task | None:
+        return calendar_menu.move_to(self, activity_id)
+
+    def mark_done(self, activity_id: str) -> Task | None:
+        return calendar_menu.mark_done(self, activity_id)
+
+    def event_of(self, activity_id: str) -> Event | None:
+        return next((e for e in self.events if e.activity_id == activity_id), None)
+
     def open_activity(self, activity_id: str) -> Task | None:
         """Log the outcome of an open activity (the dialog of the Today page); a done one: its record."""
-        event = next((e for e in self.events if e.activity_id == activity_id), None)
+        event = self.event_of(activity_id)
         if event is None:
             return None
         if event.done:
@@ -361,9 +529,9 @@ class CalendarPage(QWidget):
         detail = details.get(activity_id)
         if detail is None:
             return None
-        return self._log(detail)
+        return self.log_detail(detail)
 
-    def _log(self, detail: Detail) -> Task | None:
+    def log_detail(self, detail: Detail) -> Task | None:
         dialog = LogOutcomeDialog(detail, self)
         if not agenda_page.exec_dialog(dialog):
             return None
@@ -408,18 +576,6 @@ def _range_text(days: list[dt.date]) -> str:
     return f"{first.day} {first:%b %Y} \u2013 {last.day} {last:%b %Y}"
 
 
-def _legend_html() -> str:
-    from sfa_desktop.ui.calendar_view import DONE_COLORS, KIND_COLORS
-
-    chips = [
-        f"<span style='color:{edge}'>■</span> {kind.capitalize()}"
-        for kind, (_f, edge, _t) in KIND_COLORS.items()
-    ]
-    chips.append(f"<span style='color:{DONE_COLORS[1]}'>■</span> Done")
-    rows = "".join(f"<tr><td>{chip}</td></tr>" for chip in chips)
-    return f"<table cellspacing='2'>{rows}</table>"
-
-
 # -- extension entry point ------------------------------------------------------------------------------
 
 
@@ -427,6 +583,9 @@ def calendar_page(window: Any) -> CalendarPage:
     page = CalendarPage(window.store, window.runner)
     page.reported.connect(window.show_message)
     page.recordRequested.connect(window.open_record)
+    page.activityRequested.connect(
+        lambda account_id, activity_id: calendar_menu.open_on_timeline(window, account_id, activity_id)
+    )
     sync = getattr(window, "sync", None)
     if sync is not None:  # what a sync brought (it runs beside the task runner)
         sync.statusShown.connect(

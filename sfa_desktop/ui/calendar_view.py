@@ -1,7 +1,11 @@
-"""The calendar's grid, painted by hand: a time gutter, one column per day, the working hours band, the
-events as blocks sized by their duration (overlapping ones side by side), today's line, done activities
-greyed.  Drag a block to another time or day (it snaps to 15 minutes) and ``moveRequested(id, day,
-minutes)`` asks the page to reschedule it; double-click or Enter: ``openRequested(id)``.
+"""The calendar's grid, painted by hand: a time gutter, one column per day, the working hours band (the
+planner's working day and days, lunch; other days shaded), the events as blocks sized by their duration
+(overlapping ones side by side), today's line, done activities greyed.  Blocks are coloured by kind, or
+by person when several people's weeks are shown (:meth:`CalendarGrid.colour_by`).  Drag a block to another
+time or day (it snaps to 15 minutes) and ``moveRequested(id, day, minutes)`` asks the page to reschedule
+it; a block the user may not move (done, or someone else's they may not write: ``locked``) does not drag
+and its tooltip says why.  Double-click or Enter: ``openRequested(id)``; right-click or the Menu key:
+``menuRequested(id, global point)``.
 
 Keyboard: the arrow keys walk the events in time order (Left and Right: the previous or next day's first
 one), Alt+Up/Down moves the selected one 15 minutes earlier or later, Alt+Left/Right a day; Escape cancels
@@ -18,21 +22,25 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
+    QContextMenuEvent,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from sfa_desktop.core.calendar import layout
 from sfa_desktop.core.calendar.events import Event
+from sfa_desktop.core.planning.settings import PlanSettings
 
 GUTTER = 56
 #: (fill, edge, text) of a block by activity kind; done blocks are grey.
@@ -68,6 +76,7 @@ class _Drag:
 class CalendarGrid(QWidget):
     moveRequested = Signal(str, object, int)  # activity id, local date, minutes after midnight
     openRequested = Signal(str)
+    menuRequested = Signal(str, QPoint)  # activity id, where (global)
     selectionChanged = Signal(object)  # the selected Event or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -81,8 +90,12 @@ class CalendarGrid(QWidget):
         self.blocks: list[layout.Block] = []
         self.hour_height = 48.0
         self.selected: str | None = None
-        self.work_start = layout.WORK_START
-        self.work_end = layout.WORK_END
+        #: The working week shaded (the planner's settings; the page sets them with each load).
+        self.hours = PlanSettings()
+        #: activity id -> why it may not be moved (not dragged; its tooltip says why).
+        self.locked: dict[str, str] = {}
+        #: owner id -> (fill, edge, text) when blocks are coloured by person; empty: by kind.
+        self.person_colors: dict[str, tuple[str, str, str]] = {}
         self._drag: _Drag | None = None
         #: What "now" is (tests and the benchmark fix it); None: the clock.
         self.now: dt.datetime | None = None
@@ -101,16 +114,45 @@ class CalendarGrid(QWidget):
 
     # -- content ------------------------------------------------------------------------------------------
 
-    def set_events(self, days: Sequence[dt.date], events: Sequence[Event], tz: dt.tzinfo) -> None:
+    def set_events(
+        self,
+        days: Sequence[dt.date],
+        events: Sequence[Event],
+        tz: dt.tzinfo,
+        locked: dict[str, str] | None = None,
+    ) -> None:
         self.days = list(days)
         self.tz = tz
         self.blocks = layout.lay_out(events, self.days, tz)
+        self.locked = (
+            dict(locked) if locked is not None else {e.activity_id: "Done" for e in events if e.done}
+        )
         if self.selected is not None:  # the pane shows the selected activity as it is now
             block = self.block_of(self.selected)
             if block is None:
                 self.selected = None
             self.selectionChanged.emit(block.event if block else None)
         self.update()
+
+    def set_hours(self, hours: PlanSettings) -> None:
+        """Shade this working week (the planner's settings)."""
+        if hours != self.hours:
+            self.hours = hours
+            self.update()
+
+    def colour_by(self, colors: dict[str, tuple[str, str, str]]) -> None:
+        """Colour blocks by their owner (owner id -> fill, edge, text); empty: by kind."""
+        self.person_colors = dict(colors)
+        self.update()
+
+    def movable(self, event: Event) -> bool:
+        return event.activity_id not in self.locked and not event.done
+
+    def colors_of(self, event: Event) -> tuple[str, str, str]:
+        person = self.person_colors.get(event.owner_id or "") if self.person_colors else None
+        if person is None:
+            return kind_colors(event.kind, event.done)
+        return (DONE_COLORS[0], person[1], DONE_COLORS[2]) if event.done else person
 
     def set_hour_height(self, height: float) -> None:
         self.hour_height = max(28.0, height)
@@ -170,7 +212,7 @@ class CalendarGrid(QWidget):
 
     def ensure_visible_minutes(self) -> int:
         """Where to scroll when the page opens: half an hour before the working day."""
-        return max(0, self.work_start.hour * 60 + self.work_start.minute - 30)
+        return max(0, self.hours.day_start - 30)
 
     # -- painting -----------------------------------------------------------------------------------------
 
@@ -189,19 +231,27 @@ class CalendarGrid(QWidget):
         height = self.height()
         painter.fillRect(exposed, QColor("#ffffff"))
         now = self.current_time().astimezone(self.tz)
-        start_y = self.y_of(self.work_start.hour * 60 + self.work_start.minute)
-        end_y = self.y_of(self.work_end.hour * 60 + self.work_end.minute)
-        off_hours = QColor("#f6f7f9")
+        hours = self.hours
+        start_y = self.y_of(hours.day_start)
+        end_y = self.y_of(hours.day_end)
+        off_hours = QColor("#f3f4f7")
+        day_off = QBrush(QColor("#e9ecf1"), Qt.BrushStyle.BDiagPattern)
+        lunch = QColor("#f6f2e8")
         for n, day in enumerate(self.days):
             x = GUTTER + n * width
-            if day.weekday() >= 5:
+            if day.isoweekday() not in hours.working_days:
                 painter.fillRect(QRectF(x, 0, width, height), off_hours)
+                painter.fillRect(QRectF(x, 0, width, height), day_off)
                 continue
             painter.fillRect(QRectF(x, 0, width, start_y), off_hours)
             painter.fillRect(QRectF(x, end_y, width, height - end_y), off_hours)
             if day == now.date():
                 painter.fillRect(QRectF(x, start_y, width, end_y - start_y), QColor("#f5f9ff"))
+            if hours.lunch is not None:
+                top, bottom = self.y_of(hours.lunch[0]), self.y_of(hours.lunch[1])
+                painter.fillRect(QRectF(x, top, width, bottom - top), lunch)
         self._paint_lines(painter, exposed)
+        self._paint_lunch_labels(painter, exposed)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for block in self.blocks:
             rect = self.block_rect(block)
@@ -244,6 +294,21 @@ class CalendarGrid(QWidget):
             x = round(GUTTER + n * width)
             painter.drawLine(x, 0, x, height)
 
+    def _paint_lunch_labels(self, painter: QPainter, exposed: QRect) -> None:
+        lunch = self.hours.lunch
+        if lunch is None:
+            return
+        top = self.y_of(lunch[0])
+        if top > exposed.bottom() or self.y_of(lunch[1]) < exposed.top():
+            return
+        painter.setFont(self._small)
+        painter.setPen(QColor("#a08a5c"))
+        width = self.day_width()
+        for n, day in enumerate(self.days):
+            if day.isoweekday() in self.hours.working_days:
+                rect = QRectF(GUTTER + n * width + 4, top + 1, width - 8, self._small_metrics.height())
+                painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, "Lunch")
+
     def _paint_block(
         self,
         painter: QPainter,
@@ -254,10 +319,13 @@ class CalendarGrid(QWidget):
         ghost_at: int | None = None,
     ) -> None:
         event = block.event
-        fill, edge, ink = kind_colors(event.kind, event.done)
+        fill, edge, ink = self.colors_of(event)
         selected = event.activity_id == self.selected
         painter.setOpacity(0.35 if faded else 0.92 if ghost_at is not None else 1.0)
-        painter.setPen(QPen(QColor(edge), 2 if selected or ghost_at is not None else 1))
+        pen = QPen(QColor(edge), 2 if selected or ghost_at is not None else 1)
+        if not event.done and event.activity_id in self.locked:
+            pen.setStyle(Qt.PenStyle.DashLine)  # someone else's the user may not move
+        painter.setPen(pen)
         painter.setBrush(QColor(fill))
         painter.drawRoundedRect(rect, 4, 4)
         painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), QColor(edge))
@@ -285,7 +353,10 @@ class CalendarGrid(QWidget):
         painter.setFont(self._small)
         small = self._small_metrics
         end = minutes + event.minutes
-        for text in (f"{when}\u2013{end // 60 % 24:02d}:{end % 60:02d}", event.party):
+        span = f"{when}\u2013{end // 60 % 24:02d}:{end % 60:02d}"
+        if self.person_colors:  # coloured by person: the kind in words
+            span += f" \u00b7 {event.kind}"
+        for text in (span, event.party):
             if not text or y + small.height() > text_rect.bottom() + 2:
                 break
             painter.drawText(
@@ -318,7 +389,7 @@ class CalendarGrid(QWidget):
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         block = self.block_at(event.position())
         self.select(block.event.activity_id if block else None)
-        if block is not None and not block.event.done:
+        if block is not None and self.movable(block.event):
             grab = self.minutes_at(event.position().y()) - block.top
             self._drag = _Drag(block, event.position().toPoint(), grab, day=block.day, minutes=block.top)
 
@@ -329,7 +400,8 @@ class CalendarGrid(QWidget):
             if block is None:
                 self.unsetCursor()
             else:
-                shape = Qt.CursorShape.ArrowCursor if block.event.done else Qt.CursorShape.OpenHandCursor
+                movable = self.movable(block.event)
+                shape = Qt.CursorShape.OpenHandCursor if movable else Qt.CursorShape.ArrowCursor
                 self.setCursor(shape)
             return
         if not drag.active and (event.position().toPoint() - drag.press).manhattanLength() < DRAG_THRESHOLD:
@@ -348,6 +420,45 @@ class CalendarGrid(QWidget):
         self.update()
         if (drag.day, drag.minutes) != (drag.block.day, drag.block.top):
             self.moveRequested.emit(drag.block.event.activity_id, self.days[drag.day], drag.minutes)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            block = self.block_at(QPointF(event.pos()))
+            if block is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.tooltip_of(block.event), self)
+            return True
+        return super().event(event)
+
+    def tooltip_of(self, event: Event) -> str:
+        """A block's tooltip: what it is, and whether it drags (why not, when it does not)."""
+        local = event.start.astimezone(self.tz)
+        end = event.end.astimezone(self.tz)
+        lines = [event.subject, f"{local:%a %d %b}, {local:%H:%M}\u2013{end:%H:%M}"]
+        if event.party:
+            lines.append(event.party)
+        why = self.locked.get(event.activity_id)
+        if why is not None and not event.done:
+            lines.append(why)
+        elif not event.done:
+            lines.append("Drag to reschedule; right-click for more.")
+        return "\n".join(lines)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if event.reason() == QContextMenuEvent.Reason.Mouse:
+            block = self.block_at(QPointF(event.pos()))
+        else:  # the Menu key: the selected block
+            block = self.block_of(self.selected) if self.selected else None
+        if block is None:
+            return
+        self._drag = None
+        self.select(block.event.activity_id)
+        where = event.globalPos()
+        if event.reason() != QContextMenuEvent.Reason.Mouse:
+            where = self.mapToGlobal(self.block_rect(block).center().toPoint())
+        self.menuRequested.emit(block.event.activity_id, where)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         block = self.block_at(event.position())
@@ -373,7 +484,7 @@ class CalendarGrid(QWidget):
             and current is not None
             and key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
         ):
-            if current.event.done:
+            if not self.movable(current.event):
                 return
             day, minutes = current.day, current.top
             if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):

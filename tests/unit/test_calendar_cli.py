@@ -108,3 +108,68 @@ def test_agenda_move_reschedules_and_undo_puts_it_back(
     code, _out, err = _run(capsys, data, "agenda", "move", ids["visit"][:8], "--to", "next tuesday")
     assert code == 2
     assert "is not a day and time" in err
+
+
+def _team(data: Path) -> dict[str, str]:
+    """mara manages East; rena (East) reports to her; zed (West) to nobody; each has a call on Monday."""
+    from sfa_desktop.sync import state
+
+    store = LocalStore.open(data)
+    ids: dict[str, str] = {}
+    try:
+        with store.transaction() as s:
+            ids["E"] = services.create(s, "territories", {"code": "E", "name": "East"}).id
+            ids["W"] = services.create(s, "territories", {"code": "W", "name": "West"}).id
+            ids["mara"] = services.create(
+                s, "users", {"login": "mara", "full_name": "Mara Manager", "role": "manager"}
+            ).id
+            for login, name, home, boss in (
+                ("rena", "Rena Rep", "E", ids["mara"]),
+                ("zed", "Zed", "W", None),
+            ):
+                ids[login] = services.create(
+                    s, "users", {"login": login, "full_name": name, "role": "rep", "manager_id": boss}
+                ).id
+                services.create(
+                    s, "territory_memberships", {"territory_id": ids[home], "user_id": ids[login]}
+                )
+            services.create(s, "territory_memberships", {"territory_id": ids["E"], "user_id": ids["mara"]})
+            for hour, login in ((9, "mara"), (10, "rena"), (11, "zed")):
+                services.create(
+                    s,
+                    "activities",
+                    {"kind": "call", "subject": f"Call of {login}", "due_at": _local(MONDAY, hour),
+                     "owner_id": ids[login]},
+                )  # fmt: skip
+        with store.engine.begin() as conn:
+            state.save(
+                conn, state.SyncState(client_id="c", url="sqlite:///c", login=None, user_id=ids["mara"])
+            )
+    finally:
+        store.close()
+    return ids
+
+
+def test_agenda_week_of_a_rep_and_of_everyone_a_manager_may_show(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "d"
+    _team(data)
+    code, out, _err = _run(capsys, data, "agenda", "week", "--from", "2026-12-07")
+    assert code == 0
+    assert "Call of mara" in out
+    assert "Call of rena" not in out
+    code, out, _err = _run(capsys, data, "agenda", "week", "--from", "2026-12-07", "--rep", "rena")
+    assert code == 0
+    assert "Call of rena" in out
+    assert "Call of mara" not in out
+    code, out, _err = _run(capsys, data, "agenda", "week", "--from", "2026-12-07", "--rep", "all")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].split()[:3] == ["Day", "Time", "Who"]
+    assert [line.split()[3] for line in lines[3:]] == ["mara", "rena"]  # not zed: not hers to see
+    code, out, _err = _run(
+        capsys, data, "agenda", "week", "--from", "2026-12-07", "--rep", "all", "--format", "json"
+    )
+    assert [e["owner"] for e in json.loads(out)] == ["mara", "rena"]
+    code, _out, err = _run(capsys, data, "agenda", "week", "--from", "2026-12-07", "--rep", "zed")
+    assert code == 1
+    assert "'zed' is not someone whose calendar you may show; choose among: mara, rena (or all)." in err

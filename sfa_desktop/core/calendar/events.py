@@ -39,6 +39,8 @@ class Event:
     account_id: str | None
     owner_id: str | None
     is_step: bool
+    #: The activity's territory (who may move it: ``core.calendar.people.refusal``).
+    territory_id: str | None = None
 
     @property
     def end(self) -> dt.datetime:
@@ -54,7 +56,7 @@ def minutes_of(kind: str, duration: int | None) -> int:
 
 _EVENTS_SQL = """
 SELECT a.id, a.kind, a.subject, a.due_at, a.duration_minutes, a.done_at IS NOT NULL, a.outcome,
-       a.account_id, a.lead_id, a.owner_id, a.enrollment_id IS NOT NULL
+       a.account_id, a.lead_id, a.owner_id, a.enrollment_id IS NOT NULL, a.territory_id
 FROM activities a
 WHERE a.deleted_at IS NULL AND a.due_at IS NOT NULL AND a.due_at >= ? AND a.due_at < ?
   AND a.kind NOT IN ({left_out})
@@ -93,6 +95,7 @@ def events_between(
             account_id=r[7],
             owner_id=r[9],
             is_step=bool(r[10]),
+            territory_id=r[11],
         )
         for r in rows
     ]

@@ -17,9 +17,6 @@ from dataclasses import dataclass
 
 from sfa_desktop.core.calendar.events import Event
 
-#: The working day the calendar shades and opens on (local time).
-WORK_START = dt.time(8, 0)
-WORK_END = dt.time(18, 0)
 #: A dragged block snaps to this grid.
 SNAP_MINUTES = 15
 #: The shortest block drawn (and judged for overlaps).
