@@ -239,6 +239,8 @@ class CalendarPage(QWidget):
         assert isinstance(found, calendar_ops.People)
         self.people = found.people
         self.owners = [found.me] if found.me else None
+        if len(self.people) > 1:  # a manager plans with the team: everyone's week first
+            self.owners = [p.user_id for p in self.people]
         self.people_menu.clear()
         if len(self.people) > 1:
             everyone = QAction("Everyone", self.people_menu)
@@ -250,7 +252,7 @@ class CalendarPage(QWidget):
             for person in self.people:
                 action = QAction(person.name + (" (you)" if person.me else ""), self.people_menu)
                 action.setCheckable(True)
-                action.setChecked(person.me)
+                action.setChecked(person.user_id in (self.owners or ()))
                 action.setData(person.user_id)
                 action.toggled.connect(lambda _on: self._people_changed())
                 self.people_menu.addAction(action)

@@ -105,7 +105,13 @@ def test_the_person_picker_shows_a_reps_week_then_everyones_by_colour(qtbot, sto
     page = _page(qtbot, store, runner)
     assert [p.name for p in page.people] == ["Mara Manager", "Rena Rep", "Wes West"]  # not Zed
     assert page.people_button.isVisible()
-    assert _shown(page) == {team["own"]}  # her own week first
+    # a manager's calendar opens on the team's week (her own is often empty)
+    assert _shown(page) == {team["own"], team["rena_visit"], team["wes_call"]}
+    assert page.people_button.text() == "Calendar of: Everyone"
+    mine = next(a for a in page.people_menu.actions() if a.text() == "Mara Manager (you)")
+    with qtbot.waitSignal(page.settled, timeout=5000):
+        page.choose_people([str(mine.data())])
+    assert _shown(page) == {team["own"]}
     assert page.people_button.text() == "Calendar of: Me"
     with qtbot.waitSignal(page.settled, timeout=5000):
         page.choose_people([team["rena"]])
