@@ -132,11 +132,14 @@ def _batchable(blob: tuple[str, int], states: dict[str, BlobState], chunk: int) 
 def _batches(
     waiting: list[tuple[str, int]], states: dict[str, BlobState], chunk: int
 ) -> Iterator[list[tuple[str, int]]]:
-    """The blobs in order, the batchable ones gathered up to ``MAX_BATCH`` bytes and ``MAX_BATCH_BLOBS``
-    blobs a request; any other blob alone (sent in chunks, or resumed)."""
+    """The blobs in order, runs of batchable ones gathered up to ``MAX_BATCH`` bytes and ``MAX_BATCH_BLOBS``
+    blobs a request; any other blob alone (sent in chunks, or resumed), in its place."""
     group: list[tuple[str, int]] = []
     for blob in waiting:
         if not _batchable(blob, states, chunk):
+            if group:
+                yield group
+                group = []
             yield [blob]
             continue
         if group and (len(group) == MAX_BATCH_BLOBS or sum(s for _h, s in group) + blob[1] > MAX_BATCH):

@@ -95,9 +95,10 @@ def test_orphan_blobs_leave_the_store_after_the_grace_and_shared_ones_stay(
     twice = [visits.attach(ann.store, first, same), visits.attach(ann.store, second, same)]
     dropped = visits.attach(ann.store, first, gone)
     unfinished = visits.attach(ann.store, second, big)
-    # the big photo's upload is cut after its second chunk and never resumed
+    # the two small photos go in one request; the big photo's upload is cut after its second chunk and
+    # never resumed
     ann.engine.blob_chunk, ann.engine.blob_parallel = CHUNK, 1
-    ann.engine.fault = CutAfter(3)
+    ann.engine.fault = CutAfter(2)
     ann.sync()
     assert _hashes(world, complete=True) == {twice[0].sha256, dropped.sha256}
     assert _hashes(world, complete=False) == {unfinished.sha256}
