@@ -38,6 +38,7 @@ from sfa_desktop.core.visits import templates
 from sfa_desktop.core.visits.templates import TYPE_LABELS, TYPES, Template
 from sfa_desktop.ops import visits
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import template_panes
 from sfa_desktop.ui.failures import problem_text
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
@@ -165,30 +166,14 @@ class ChecklistsDialog(QDialog):
     # -- building -----------------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(16, 16, 8, 16)
-        column.addWidget(named(QLabel("Checklists"), "sectionTitle"))
-        hint = named(
-            QLabel("A visit uses the checklist of its account's segment, else the default."), "formHint"
+        left, self.template_list, self.new_button = template_panes.template_column(
+            "Checklists",
+            "New checklist",
+            "A visit uses the checklist of its account's segment, else the default.",
         )
-        hint.setWordWrap(True)
-        column.addWidget(hint)
-        self.template_list = named(QListWidget(), "templateList")
         self.template_list.currentRowChanged.connect(self._template_chosen)
-        column.addWidget(self.template_list, 1)
-        self.new_button = QPushButton(icon("add"), "New checklist")
         self.new_button.clicked.connect(self.new_template)
-        column.addWidget(self.new_button)
-
-        right = QWidget()
-        body = QVBoxLayout(right)
-        body.setContentsMargins(8, 16, 16, 12)
-        body.setSpacing(8)
-        self.note = named(QLabel(), "readOnlyNote")
-        self.note.setWordWrap(True)
-        self.note.hide()
-        body.addWidget(self.note)
+        right, body, self.note = template_panes.detail_column()
         form = QFormLayout()
         form.setHorizontalSpacing(12)
         self.name = QLineEdit()

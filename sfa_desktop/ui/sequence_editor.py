@@ -35,6 +35,7 @@ from sfa_desktop.core.sequences import templates as sequences
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import sequences as sequence_ops
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import template_panes
 from sfa_desktop.ui.agenda_page import problem_text
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.step_editor import StepEditor
@@ -90,25 +91,12 @@ class SequencesDialog(QDialog):
     # -- building -----------------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(16, 16, 8, 16)
-        column.addWidget(named(QLabel("Sequences"), "sectionTitle"))
-        self.template_list = named(QListWidget(), "templateList")
+        left, self.template_list, self.new_button = template_panes.template_column(
+            "Sequences", "New sequence"
+        )
         self.template_list.currentRowChanged.connect(self._template_chosen)
-        column.addWidget(self.template_list, 1)
-        self.new_button = QPushButton(icon("add"), "New sequence")
         self.new_button.clicked.connect(self.new_template)
-        column.addWidget(self.new_button)
-
-        right = QWidget()
-        body = QVBoxLayout(right)
-        body.setContentsMargins(8, 16, 16, 12)
-        body.setSpacing(8)
-        self.note = named(QLabel(), "readOnlyNote")
-        self.note.setWordWrap(True)
-        self.note.hide()
-        body.addWidget(self.note)
+        right, body, self.note = template_panes.detail_column()
         form = QFormLayout()
         form.setHorizontalSpacing(12)
         self.name = QLineEdit()
