@@ -105,7 +105,7 @@ def put_chunk(
     whole = offset == 0 and len(data) == size
     if whole and hashlib.sha256(data).hexdigest() != sha:
         raise CentralError(MISMATCH)  # nothing was written: the laptop sends it again
-    if whole and _put_new_whole(cc, identity, sha, data, folder):
+    if whole and _write_new(cc, identity, {sha: data}, folder):
         return BlobState(size, size, True)
     state = _state(cc, sha)
     if state is not None and state.complete:
@@ -145,63 +145,12 @@ def put_chunk(
     return BlobState(size, received, whole)
 
 
-def _put_new_whole(
-    cc: Connection, identity: Identity, sha: str, data: bytes, folder: BlobFolder | None
-) -> bool:
-    """A blob the store has never seen, sent in one piece (a photo): checked against its hash, its row made
-    complete and its bytes written in one go (checked against its hash by the caller).  False when a row
-    for it exists (another upload came first): the caller takes the general path."""
-    now = utcnow()
-    insert_new = sqlite_insert if cc.dialect.name == "sqlite" else postgresql_insert
-    claimed = cc.execute(
-        insert_new(_BLOBS)
-        .values(
-            sha256=sha,
-            size_bytes=len(data),
-            received_bytes=0,
-            complete=False,  # a blob's row is made open (the store's policies say so), then completed
-            created_by=identity.login,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[_BLOBS.c.sha256])
-        .returning(_BLOBS.c.sha256)
-    ).first()
-    if claimed is None:
-        return False
-    if folder is None:
-        cc.execute(insert(_CHUNKS).values(sha256=sha, offset=0, data=data))
-    else:  # the row commits after the file is in place: a failed write leaves no row saying complete
-        folder.put_whole(sha, data)
-    cc.execute(
-        update(_BLOBS)
-        .where(_BLOBS.c.sha256 == sha)
-        .values(received_bytes=len(data), complete=True, completed_at=now)
-    )
-    return True
-
-
-def put_many(
-    cc: Connection,
-    identity: Identity,
-    blobs: Sequence[tuple[str, bytes | memoryview]],
-    folder: BlobFolder | None = None,
-) -> BatchAnswer:
-    """Several small blobs sent whole in one request, (hash, bytes):
-    one rights check, one statement making their rows, one completing them.  A blob this user may not
-    see, or whose bytes do not match its hash, is refused alone (``problems``); a blob whose row exists
-    already (complete, or partly uploaded by someone) is answered with its state and not written."""
-    problems: dict[str, str] = {}
-    seen = visible(cc, identity, [sha for sha, _data in blobs])
-    fresh: dict[str, bytes | memoryview] = {}
-    for sha, data in blobs:
-        if sha not in seen:
-            problems[sha] = NOT_SEEN
-        elif hashlib.sha256(data).hexdigest() != sha:
-            problems[sha] = MISMATCH
-        else:
-            fresh[sha] = data
-    if not fresh:
-        return BatchAnswer({}, problems)
+def _write_new(
+    cc: Connection, identity: Identity, fresh: dict[str, bytes | memoryview], folder: BlobFolder | None
+) -> set[str]:
+    """Blobs the store has never seen, whole and checked against their hashes: their rows made, their
+    bytes written, the rows completed; the hashes written (one whose row exists already, because another
+    upload came first, is left alone for the caller)."""
     now = utcnow()
     insert_new = sqlite_insert if cc.dialect.name == "sqlite" else postgresql_insert
     claimed = set(
@@ -230,13 +179,39 @@ def put_many(
             cc.execute(insert(_CHUNKS).values(sha256=sha, offset=0, data=bytes(fresh[sha])))
         else:  # the rows commit after the files are in place: a failed write leaves no row saying complete
             folder.put_whole(sha, fresh[sha])
-    states = {sha: BlobState(len(fresh[sha]), len(fresh[sha]), True) for sha in claimed}
     if claimed:
         cc.execute(
             update(_BLOBS)
             .where(_BLOBS.c.sha256.in_(sorted(claimed)))
             .values(received_bytes=_BLOBS.c.size_bytes, complete=True, completed_at=now)
         )
+    return claimed
+
+
+def put_many(
+    cc: Connection,
+    identity: Identity,
+    blobs: Sequence[tuple[str, bytes | memoryview]],
+    folder: BlobFolder | None = None,
+) -> BatchAnswer:
+    """Several small blobs sent whole in one request, (hash, bytes):
+    one rights check, one statement making their rows, one completing them.  A blob this user may not
+    see, or whose bytes do not match its hash, is refused alone (``problems``); a blob whose row exists
+    already (complete, or partly uploaded by someone) is answered with its state and not written."""
+    problems: dict[str, str] = {}
+    seen = visible(cc, identity, [sha for sha, _data in blobs])
+    fresh: dict[str, bytes | memoryview] = {}
+    for sha, data in blobs:
+        if sha not in seen:
+            problems[sha] = NOT_SEEN
+        elif hashlib.sha256(data).hexdigest() != sha:
+            problems[sha] = MISMATCH
+        else:
+            fresh[sha] = data
+    if not fresh:
+        return BatchAnswer({}, problems)
+    claimed = _write_new(cc, identity, fresh, folder)
+    states = {sha: BlobState(len(fresh[sha]), len(fresh[sha]), True) for sha in claimed}
     others = sorted(set(fresh) - claimed)
     if others:
         rows = cc.execute(

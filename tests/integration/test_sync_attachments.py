@@ -364,3 +364,16 @@ def test_a_checklist_changed_by_the_manager_reaches_the_rep_and_older_reports_ke
 
     with pytest.raises(NotPermitted, match="managers and administrators"):
         visits.save_template(ann.store, "Shop", None, json.dumps(items))
+
+
+def test_a_blob_put_whole_in_one_chunk_is_complete_at_once(world: World, tmp_path: Path) -> None:
+    ann = world.laptop("ann")
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(os.urandom(2500))
+    sha = visits.attach(ann.store, _visit(ann, "NE", "Harbor Foods"), photo).sha256
+    ann.engine.blob_seconds = 0
+    ann.sync()
+    assert ann.link.blob_put(sha, 0, 2500, photo.read_bytes()) == BlobState(2500, 2500, True)
+    assert ann.link.blob_put(sha, 0, 2500, photo.read_bytes()) == BlobState(2500, 2500, True)  # again: kept
+    assert world.count("blobs", complete=True) == 1
+    assert ann.link.blob_get(sha) == photo.read_bytes()
