@@ -58,7 +58,7 @@ from sfa_desktop.protocol.changes import Change  # noqa: E402
 from sfa_desktop.protocol.limits import PULL_PAGE  # noqa: E402
 from sfa_desktop.server import admin, auth, central, schema  # noqa: E402
 from sfa_desktop.server.main import APPLICATION_NAME  # noqa: E402
-from tests.perf.benchlib import Result, print_results  # noqa: E402
+from tests.perf.benchlib import Result, print_results, process_tree  # noqa: E402
 
 PASSWORD = "load-bench-secret"
 ACCOUNTS_PER_REP = 2
@@ -220,16 +220,7 @@ class Server:
 
     def pids(self) -> list[int]:
         """The server process and every process it started (uvicorn's workers)."""
-        found, todo = [], [self.process.pid]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            try:
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            except OSError:
-                continue
-            todo.extend(int(c) for c in children)
-        return found
+        return process_tree(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:

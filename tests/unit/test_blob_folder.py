@@ -26,7 +26,7 @@ def test_a_batch_is_written_whole_and_flushed_files_and_folders(tmp_path: Path, 
         flushed.append(os.readlink(f"/proc/self/fd/{fd}"))
         real_fsync(fd)
 
-    monkeypatch.setattr(blob_files.os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", fsync)
     folder = BlobFolder(tmp_path / "blobs")
     blobs = _blobs(5)
     folder.put_all({sha: memoryview(data) for sha, data in blobs.items()})
@@ -49,7 +49,7 @@ def test_a_failed_write_leaves_no_file_of_the_batch(tmp_path: Path, monkeypatch)
             raise OSError(28, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(blob_files.os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", fsync)
     with pytest.raises(OSError, match="No space"):
         folder.put_all(blobs)
     assert not [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
