@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from sfa_desktop.core.access import NotPermitted
 from sfa_desktop.core.notifications.inbox import Item, read_id
 from sfa_desktop.ops import notifications as notification_ops
 from sfa_desktop.protocol.errors import CentralError
@@ -144,3 +145,33 @@ def test_a_territory_gained_or_lost_is_told(world: World) -> None:
     assert [(i.title, i.urgent) for i in lost] == [("Territory New England is no longer yours", True)]
     assert lost[0].body.startswith("Its 1 account and their records left this laptop")
     assert cat.row("accounts", account) is None
+
+
+def test_a_comment_is_changed_only_by_its_author_even_behind_the_services_back(pg_world: World) -> None:
+    """The manager sees ann's comment and may write its account, yet its text is ann's alone: the laptop
+    refuses the edit, and the central store refuses it from a laptop that writes behind its services'
+    back; the comment still goes with its account when that is deleted."""
+    world = pg_world
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    account = ann.create("accounts", {"name": "Harbor Freight Co", "territory_id": ann.territory("NE")})
+    comment = notification_ops.add_comment(ann.store, "accounts", account, "Buyer prefers Tuesdays")
+    _sync(ann, mgr)
+    with pytest.raises(NotPermitted):
+        mgr.update("comments", comment, {"body": "Buyer prefers Fridays"})
+    mgr.update("comments", comment, {"body": "Buyer prefers Fridays"}, unchecked=True)
+    mgr.create(
+        "comments",
+        {"table_name": "accounts", "record_id": account, "account_id": account, "body": "In ann's name",
+         "author_id": ann.scalar("SELECT id FROM users WHERE login = 'ann'")},
+        unchecked=True,
+    )  # fmt: skip
+    assert mgr.sync().conflicts == 2
+    assert world.central_row("comments", comment)["body"] == "Buyer prefers Tuesdays"  # type: ignore[index]
+    assert world.count("comments") == 1
+    _sync(ann, mgr)
+    assert ann.row("comments", comment)["body"] == "Buyer prefers Tuesdays"  # type: ignore[index]
+    mgr.delete("accounts", account)
+    mgr.sync()  # ann's comment, deleted by another, is archived as a conflict as any record is
+    refused = "SELECT count(*) FROM conflicts WHERE reason = 'not-permitted' AND record_id = :c"
+    assert mgr.scalar(refused, c=comment) == 1  # the edit above, not the delete
+    assert world.central_row("comments", comment)["deleted_at"] is not None  # type: ignore[index]

@@ -121,6 +121,14 @@ def test_the_rules_of_the_workflow(company: tuple[LocalStore, dict[str, Any]]) -
     assert not access.may_write_row(mara, "request_comments", {**comment, "id": "c"}, {"body": "edited"})
     assert access.may_write_row(mara, "request_comments", {**comment, "id": "c"}, {"territory_id": ids["SE"]})
     assert access.may_write_row(rena, "request_comments", {**comment, "id": "c"}, {"body": "edited"})
+    # comments on records: the same, their mentions and edit time included; a delete goes with the account
+    said = {**comment, "id": "c", "mentions": None}
+    assert access.may_write_row(rena, "comments", None, comment)
+    assert not access.may_write_row(mara, "comments", None, comment)
+    assert not access.may_write_row(mara, "comments", said, {"mentions": '["x"]'})
+    assert not access.may_write_row(mara, "comments", said, {"author_id": ids["mara"]})
+    assert access.may_write_row(mara, "comments", said, {"deleted_at": T0})
+    assert access.may_write_row(rena, "comments", said, {"body": "edited", "edited_at": T0})
 
 
 def test_the_services_enforce_the_rules_with_messages(company: tuple[LocalStore, dict[str, Any]]) -> None:

@@ -6,8 +6,10 @@ The bottom of ``core.access``: every rule module imports it, and it imports none
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
@@ -177,3 +179,20 @@ def record_defaults(db: Connection | Session) -> dict[str, str]:
     if len(territories) == 1:
         defaults["territory_id"] = str(territories[0])
     return defaults
+
+
+def _stamp(value: Any) -> str | None:
+    """A value as the rules compare it: datetimes to the second, as text (the laptop passes datetimes, a
+    push the wire's text)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
+    return str(value).replace("T", " ")[:19]
+
+
+def changes(current: Mapping[str, Any], new: Mapping[str, Any], name: str) -> bool:
+    """Does ``new`` (a write's values) change the column ``name`` of the row ``current``?"""
+    return name in new and _stamp(new[name]) != _stamp(current.get(name))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sfa_desktop.core import audience
+from sfa_desktop.core.access.comments import AUTHORS_OWN, COMMENTS, may_write_authored
 from sfa_desktop.core.access.identity import TERRITORY_COLUMNED, Who
 from sfa_desktop.core.access.records import may_write, sees
 from sfa_desktop.core.access.reference import may_write_reference
@@ -46,6 +47,8 @@ def may_write_row(who: Who, table: str, current: Mapping[str, Any] | None, new: 
         return may_write_request(who, current, new)
     if table == REQUEST_COMMENTS:
         return may_write_comment(who, current, new)
+    if table == COMMENTS:
+        return may_write_authored(who, current, new, AUTHORS_OWN)
     return True
 
 

@@ -3,11 +3,11 @@ may not change."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from sfa_desktop.core.access.identity import Identity, NotPermitted, Who
+from sfa_desktop.core.access.comments import may_write_authored
+from sfa_desktop.core.access.identity import Identity, NotPermitted, Who, changes
 from sfa_desktop.core.access.records import sees
 
 SERVICE_REQUESTS = "service_requests"
@@ -17,22 +17,6 @@ WORKING_STATUSES = ("in progress", "waiting on customer")
 #: What only the territory's managers (and admins) change on a request; the central store's trigger
 #: ``sfa_service_request_guard`` (migration c0701) says the same.
 REQUEST_WORKFLOW = ("raised_by_id", "assigned_to_id", "resolved_at", "resolution")
-
-
-def _stamp(value: Any) -> str | None:
-    """A value as the rules compare it: datetimes to the second, as text (the laptop passes datetimes, a
-    push the wire's text)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
-    return str(value).replace("T", " ")[:19]
-
-
-def _changes(current: Mapping[str, Any], new: Mapping[str, Any], name: str) -> bool:
-    return name in new and _stamp(new[name]) != _stamp(current.get(name))
 
 
 def handles_requests(who: Who) -> bool:
@@ -82,28 +66,22 @@ def may_write_request(who: Who, current: Mapping[str, Any] | None, new: Mapping[
             and new.get("status", "new") in (None, "new")
             and all(new.get(name) is None for name in ("assigned_to_id", "first_answered_at", "resolved_at"))
         )
-    if any(_changes(current, new, name) for name in REQUEST_WORKFLOW):
+    if any(changes(current, new, name) for name in REQUEST_WORKFLOW):
         return False
     mine = current.get("assigned_to_id") == who.user_id
-    if _changes(current, new, "status") and not (
+    if changes(current, new, "status") and not (
         mine and current.get("status") in WORKING_STATUSES and new.get("status") in WORKING_STATUSES
     ):
         return False
     return not (
-        _changes(current, new, "first_answered_at")
-        and not (mine and current.get("first_answered_at") is None)
+        changes(current, new, "first_answered_at") and not (mine and current.get("first_answered_at") is None)
     )
 
 
 def may_write_comment(who: Who, current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
     """A comment on a request is written by its author (an admin may write any); its text and author
     change only by that author (or an admin).  It moves and goes with its account like the request."""
-    if who is None or who.is_admin:
-        return True
-    if current is None:
-        return new.get("author_id") == who.user_id
-    touched = _changes(current, new, "body") or _changes(current, new, "author_id")
-    return not touched or current.get("author_id") == who.user_id
+    return may_write_authored(who, current, new, ("body", "author_id"))
 
 
 def request_refusal(who: Identity, what: str) -> NotPermitted:
