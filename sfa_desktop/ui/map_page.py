@@ -251,7 +251,7 @@ class MapPage(QWidget):
             visits = len(data.stops)
             self.summary.setText(
                 f"{visits} visit{'s' if visits != 1 else ''} on the route · "
-                f"{format_distance(data.drive_km, unit)} of driving (straight lines)"
+                f"{format_distance(data.drive_km, unit)} of driving (straight lines)."
             )
         elif data.rep:
             self.summary.setText("No visits or meetings at placed accounts this day.")
@@ -261,7 +261,7 @@ class MapPage(QWidget):
             )
         if data.unrouted:
             self.summary.setText(
-                self.summary.text() + f" Not on the map (no position): {', '.join(data.unrouted)}."
+                self.summary.text() + f"\nNot on the map (no position): {'; '.join(data.unrouted)}."
             )
         self.counts.setText(_counts_html(data))
         self.settled.emit()

@@ -295,7 +295,7 @@ def test_the_days_map_has_the_call_sheets_route_and_every_placed_account(store: 
     assert [s.party for s in result.stops] == ["Near", "Middle", "Far"]  # nearest first from home
     assert [s.number for s in result.stops] == [1, 2, 3]
     assert result.home == (42.3541, -71.0595)
-    assert result.unrouted == ["Visit nowhere"]
+    assert result.unrouted == ["Visit nowhere (Nowhere)"]  # what, and where
     assert result.home_km is not None
     assert result.drive_km == pytest.approx(sum(s.leg_km or 0 for s in result.stops) + result.home_km)
     places = {p.name: p for p in result.places}

@@ -149,7 +149,7 @@ def day_map(
                     call.leg_km,
                 )
             )
-        result.unrouted = [c.info.subject for c in plan.unrouted]
+        result.unrouted = [f"{c.info.subject} ({c.info.party.name})" for c in plan.unrouted]
         if rep.home is not None and result.stops:
             result.home_km = distance_km(result.stops[-1].position, rep.home)
     rows = session.execute(
