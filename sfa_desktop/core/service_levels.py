@@ -25,10 +25,10 @@ query; both come from the SQL of :func:`due_columns`, which the account list use
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from sfa_desktop.core.errors import UserError
@@ -267,23 +267,30 @@ def check_level(level: ServiceLevel) -> None:
 # -- what the other features of issue 15 and 16 ask of the service levels -----------------------------------
 
 
-def request_targets(session: Session, account_id: str) -> tuple[float, float]:
-    """Hours to the first answer and to the resolution of a request about the account (``core.requests``'s
+def request_targets(session: Session, account_ids: Collection[str]) -> dict[str, tuple[float, float]]:
+    """Hours to the first answer and to the resolution of a request about each account (``core.requests``'s
     ``targets``); an account no longer there is held to the unsegmented level.
 
-    A list of thousands of requests asks this for every account it shows: the levels depend only on the
-    account's territory and segment, so each territory's levels are worked out once per session (from the
-    few rows of ``service_levels`` and ``territories``) and each account costs one read by key."""
+    A list of thousands of requests asks this once for all the accounts it shows: their territories and
+    segments in one query (a few for thousands of accounts), each territory's levels worked out once per
+    session (from the few rows of ``service_levels`` and ``territories``)."""
     cache: dict[str | None, dict[str, ServiceLevel]] = session.info.setdefault("sfa_levels_by_territory", {})
-    row = session.execute(
-        text("SELECT territory_id, segment FROM accounts WHERE id = :id AND deleted_at IS NULL"),
-        {"id": account_id},
-    ).one_or_none()
-    territory_id, segment = (row.territory_id, row.segment) if row is not None else (None, None)
-    if territory_id not in cache:
-        cache[territory_id] = {r.segment: r.level for r in effective_levels(session, territory_id)}
-    level = cache[territory_id].get(segment or UNSEGMENTED, DEFAULTS[UNSEGMENTED])
-    return level.answer_hours, level.resolve_hours
+    wanted = sorted({a for a in account_ids if a is not None})
+    placed: dict[str, tuple[str | None, str | None]] = {}
+    query = text(
+        "SELECT id, territory_id, segment FROM accounts WHERE deleted_at IS NULL AND id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(wanted), 900):
+        for row in session.execute(query, {"ids": wanted[start : start + 900]}):
+            placed[row.id] = (row.territory_id, row.segment)
+    found = {}
+    for account_id in account_ids:
+        territory_id, segment = placed.get(account_id, (None, None))
+        if territory_id not in cache:
+            cache[territory_id] = {r.segment: r.level for r in effective_levels(session, territory_id)}
+        level = cache[territory_id].get(segment or UNSEGMENTED, DEFAULTS[UNSEGMENTED])
+        found[account_id] = (level.answer_hours, level.resolve_hours)
+    return found
 
 
 def segment_of(session: Session, account_id: str) -> str | None:

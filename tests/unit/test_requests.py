@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from sfa_desktop.core import access, service_levels
 from sfa_desktop.core.access import Identity, NotPermitted
@@ -291,6 +292,39 @@ def test_the_list_filters_and_flags(company: tuple[LocalStore, dict[str, Any]]) 
     assert subjects(whose=listing.MINE) == []
 
 
+def test_a_list_reads_the_service_levels_in_a_few_queries_whatever_its_length(
+    company: tuple[LocalStore, dict[str, Any]],
+) -> None:
+    """The page runs ``find`` for every key typed: the targets of all the accounts it lists come in one
+    query, not one per request (it was one per account: 5,000 requests took 50 ms a key)."""
+    store, ids = company
+    sign_in(store, ids["adam"])
+    with store.transaction() as s:
+        accounts = [
+            services.create(
+                s, "accounts", {"name": f"Shop {n}", "territory_id": ids["NE"], "segment": "A"}
+            ).id
+            for n in range(40)
+        ]
+    for account in accounts:
+        raise_one(store, account)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        found = ops.find_requests(store, listing.Filters(status=listing.ANY))
+        rows = ops.request_rows(store, found.ids)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert len(found.ids) == 40
+    assert len(rows) == 40
+    assert {r.level.answer_hours for r in rows.values()} == {4.0}  # segment A's level, for every one
+    assert len(statements) <= 12, statements
+
+
 # -- statistics -----------------------------------------------------------------------------------------
 
 
@@ -357,7 +391,7 @@ def test_statistics_over_a_territory_and_a_period(company: tuple[LocalStore, dic
             start,
             end,
             now=now,
-            targets=lambda _s, _a: (1.0, 10.0),
+            targets=lambda _s, ids: dict.fromkeys(ids, (1.0, 10.0)),
             segment_of=lambda _s, _a: "A",
         )
         assert [(t.segment, t.answered_in_time, t.resolved_in_time) for t in segments] == [("A", 0, 0)]

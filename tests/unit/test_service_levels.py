@@ -87,10 +87,14 @@ def test_children_inherit_the_nearest_territory_then_the_company(
     with store.reading() as s:  # a request's targets: the same levels, read once per territory
         for account in ("a_bos", "a_west", "b_bos", "none"):
             level = service_levels.level_for(s, tree[account])
-            targets = service_levels.request_targets(s, tree[account])
+            targets = service_levels.request_targets(s, [tree[account]])[tree[account]]
             assert targets == (level.answer_hours, level.resolve_hours)
-        assert service_levels.request_targets(s, tree["b_bos"]) == (2.0, 24.0)  # North-East's B
-        assert service_levels.request_targets(s, "no such account") == (24.0, 120.0)  # served as C
+        assert service_levels.request_targets(s, [tree["b_bos"]]) == {
+            tree["b_bos"]: (2.0, 24.0)
+        }  # North-East's B
+        assert service_levels.request_targets(s, ["no such account"]) == {
+            "no such account": (24.0, 120.0)
+        }  # served as C
 
 
 def test_a_deleted_level_no_longer_applies(store: LocalStore, tree: dict[str, str]) -> None:

@@ -138,21 +138,20 @@ def find(
         filters,
         user_id,
     )
-    lookup = sla.cached(targets)
-    cutoffs: dict[str, tuple[str, str]] = {}
+    rows = session.execute(query).all()
+    targets_of = targets(session, {r[1] for r in rows if r[2] not in sla.DONE})
+    # the moments before which a request is late, as the text SQLite stores: one pair per service level
+    # (a few), not per account (thousands)
+    cutoffs = {
+        target: tuple((now - dt.timedelta(hours=h)).strftime(_STAMP) for h in target)
+        for target in set(targets_of.values())
+    }
     ids: list[str] = []
     overdue: set[str] = set()
-    for request_id, account_id, status, raised, answered in session.execute(query):
+    for request_id, account_id, status, raised, answered in rows:
         late = False
         if status not in sla.DONE:
-            cutoff = cutoffs.get(account_id)
-            if cutoff is None:
-                answer_hours, resolve_hours = lookup(session, account_id)
-                cutoff = (
-                    (now - dt.timedelta(hours=answer_hours)).strftime(_STAMP),
-                    (now - dt.timedelta(hours=resolve_hours)).strftime(_STAMP),
-                )
-                cutoffs[account_id] = cutoff
+            cutoff = cutoffs[targets_of[account_id]]
             late = raised < cutoff[1] or (answered is None and raised < cutoff[0])
         if filters.overdue and not late:
             continue
@@ -173,11 +172,11 @@ def rows_for(
     now = now or utcnow()
     if not ids:
         return {}
-    query = _rows_query()
-    lookup = sla.cached(targets)
+    rows = session.execute(_rows_query(), {"ids": ids}).all()
+    targets_of = targets(session, {row[2] for row in rows})
     found: dict[str, RequestRow] = {}
-    for row in session.execute(query, {"ids": ids}):
-        measured = sla.measure(row[14], row[15], row[16], row[7], lookup(session, row[2]), now)
+    for row in rows:
+        measured = sla.measure(row[14], row[15], row[16], row[7], targets_of[row[2]], now)
         found[row[0]] = RequestRow(
             id=row[0],
             subject=row[1],

@@ -1,22 +1,22 @@
 """Service levels of requests: hours to the first answer and to the resolution, against targets.
 
-The targets come from a function ``targets(session, account_id) -> (answer_hours, resolve_hours)``
-(WAVE_CONTEXT contract 2): the service levels per customer segment live with the planner
-(``core.service_levels.level_for``); until they are wired in, :func:`default_targets` gives segment B's
-8 hours to answer and 72 hours to resolve.  Time counts in hours since the request was raised (its
-``created_at``), the clock running on.
+The targets come from a function ``targets(session, account_ids) -> {account_id: (answer_hours,
+resolve_hours)}``, asked once for every account a list or a report names (one query, not one per row): the
+service levels per customer segment live with the planner (``core.service_levels.request_targets``);
+:func:`default_targets` gives segment B's 8 hours to answer and 72 hours to resolve.  Time counts in hours
+since the request was raised (its ``created_at``), the clock running on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-#: account id -> (hours to the first answer, hours to the resolution).
-Targets = Callable[[Session, str], tuple[float, float]]
+#: account ids -> {account id: (hours to the first answer, hours to the resolution)} for each of them.
+Targets = Callable[[Session, Collection[str]], Mapping[str, tuple[float, float]]]
 #: Segment B's service level (contract 2): 8 hours to answer, 72 to resolve.
 DEFAULT_ANSWER_HOURS = 8.0
 DEFAULT_RESOLVE_HOURS = 72.0
@@ -24,21 +24,9 @@ DEFAULT_RESOLVE_HOURS = 72.0
 DONE = ("resolved", "closed")
 
 
-def default_targets(session: Session, account_id: str) -> tuple[float, float]:
-    """Segment B's targets for every account (until the service levels per segment are wired in)."""
-    return DEFAULT_ANSWER_HOURS, DEFAULT_RESOLVE_HOURS
-
-
-def cached(targets: Targets) -> Targets:
-    """``targets`` asked once per account (a list of thousands of requests names few accounts often)."""
-    seen: dict[str, tuple[float, float]] = {}
-
-    def lookup(session: Session, account_id: str) -> tuple[float, float]:
-        if account_id not in seen:
-            seen[account_id] = targets(session, account_id)
-        return seen[account_id]
-
-    return lookup
+def default_targets(session: Session, account_ids: Collection[str]) -> dict[str, tuple[float, float]]:
+    """Segment B's targets for every account."""
+    return dict.fromkeys(account_ids, (DEFAULT_ANSWER_HOURS, DEFAULT_RESOLVE_HOURS))
 
 
 def hours(start: dt.datetime, end: dt.datetime) -> float:

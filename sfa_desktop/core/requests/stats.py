@@ -111,7 +111,6 @@ def response_times(
     """Per segment (A, B, C order), the requests raised in the period: answered and resolved, how many
     within the target, the median hours."""
     now = now or utcnow()
-    lookup = sla.cached(targets)
     query = _scoped(
         _live().where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end),
         session,
@@ -119,8 +118,10 @@ def response_times(
     )
     groups: dict[str, list[sla.Sla]] = {}
     wanted: dict[str, tuple[float, float]] = {}
-    for request in session.execute(query).scalars():
-        target = lookup(session, request.account_id)
+    requests = session.execute(query).scalars().all()
+    targets_of = targets(session, {r.account_id for r in requests})
+    for request in requests:
+        target = targets_of[request.account_id]
         segment = segment_of(session, request.account_id)
         wanted.setdefault(segment, target)
         groups.setdefault(segment, []).append(
@@ -177,7 +178,6 @@ def open_per_account(
     """Accounts with open requests now (most open first, then the oldest): how many, how many overdue, the
     oldest and the categories."""
     now = now or utcnow()
-    lookup = sla.cached(targets)
     query = _scoped(
         select(ServiceRequest, Account.name)
         .join(Account, Account.id == ServiceRequest.account_id)
@@ -189,8 +189,9 @@ def open_per_account(
     for request, name in session.execute(query):
         per.setdefault(request.account_id, []).append((request, str(name)))
     result = []
+    targets_of = targets(session, per.keys())
     for account_id, found in per.items():
-        target = lookup(session, account_id)
+        target = targets_of[account_id]
         overdue = sum(
             1
             for r, _ in found
