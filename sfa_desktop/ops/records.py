@@ -157,12 +157,15 @@ def lookup_refs(store: LocalStore, ref: str, typed: str, limit: int = 50) -> lis
 
 
 def save_record(store: LocalStore, kind: str, record_id: str | None, values: Mapping[str, Any]) -> str:
-    """Create (no id) or update a record in one transaction; ValidationError names the bad fields.  An
-    update goes into the undo history (``ops.undo``)."""
+    """Create (no id) or update a record in one transaction; ValidationError names the bad fields.  Either
+    goes into the undo history (``ops.undo``)."""
     with store.transaction() as session:
-        if record_id is None:
-            return services.create(session, kind, values).id
         since = undo_ops.begin(session)
+        if record_id is None:
+            record = services.create(session, kind, values)
+            what = f"new {ENTITIES[kind].singular} {undo.record_name(kind, services.as_dict(record))}"
+            undo_ops.note(session, since, "create", what, (kind, record.id))
+            return str(record.id)
         record = services.update(session, kind, record_id, values)
         what = f"edit of {undo.record_name(kind, services.as_dict(record))}"
         undo_ops.note(session, since, "edit", what, (kind, record_id))
@@ -188,8 +191,15 @@ def delete_impact(store: LocalStore, kind: str, record_id: str) -> dict[str, int
 
 
 def delete_record(store: LocalStore, kind: str, record_id: str) -> int:
+    """Delete a record (an account with its contacts, deals and activities) in one transaction, into the
+    undo history; how many records were deleted."""
     with store.transaction() as session:
-        return services.delete(session, kind, record_id)
+        since = undo_ops.begin(session)
+        name = undo.record_name(kind, services.as_dict(services.get(session, kind, record_id)))
+        count = services.delete(session, kind, record_id)
+        more = f" and {count - 1} related record{'s' if count != 2 else ''}" if count > 1 else ""
+        undo_ops.note(session, since, "delete", f"delete of {name}{more}", (kind, record_id))
+        return count
 
 
 def section_counts(store: LocalStore, kinds: tuple[str, ...], *, deleted_too: bool = False) -> dict[str, int]:

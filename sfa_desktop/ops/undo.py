@@ -1,4 +1,5 @@
-"""Undo: the last edit, stage move or merge made on this laptop, for Edit > Undo and ``sfa undo``.
+"""Undo: the last edit, new record, delete, stage move or merge made on this laptop, for Edit > Undo and
+``sfa undo``.
 
 The use cases that make an undoable action log it in their own transaction (:func:`begin` before the action,
 :func:`note` after it; ``ops.records.save_record``, ``ops.pipeline.move_card`` and ``close``,
@@ -53,6 +54,8 @@ class Undone:
     #: The record to show: (kind, id).
     focus: tuple[str, str]
     records: int
+    #: The undo deleted the record again (a new record undone): there is nothing to show.
+    gone: bool = False
 
     def short(self) -> str:
         """What the window's status bar says (narrow at 1280 pixels)."""
@@ -95,7 +98,8 @@ def undo_last(store: LocalStore) -> Undone:
             now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
             count = undo.revert(session, entry.action, now)
             undo_log.mark_undone(conn, entry.id)
-            return Undone(entry.action.what, (entry.action.focus_table, entry.action.focus_id), count)
+            focus = (entry.action.focus_table, entry.action.focus_id)
+            return Undone(entry.action.what, focus, count, gone=entry.action.kind == "create")
     except CannotUndo:
         if refused is not None:  # the history moves on to the action before
             with store.engine.begin() as conn:

@@ -579,5 +579,5 @@ class RecordForm(QWidget):
     def _on_deleted(self, record_id: str, name: str, count: object) -> None:
         self.clear()
         extra = f" and {count - 1} related records" if isinstance(count, int) and count > 1 else ""
-        self.reported.emit(f"Deleted “{name}”{extra}.")
+        self.reported.emit(f"Deleted “{name}”{extra} (Ctrl+Z: undo).")
         self.deleted.emit(record_id)

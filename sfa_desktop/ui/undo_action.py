@@ -83,7 +83,9 @@ class UndoAction(QAction):
         from sfa_desktop.ui.board import PipelinePage
 
         board = window.pages.currentWidget()
-        if kind == "opportunities" and isinstance(board, PipelinePage):
+        if done.gone:
+            pass  # a new record undone: the lists no longer hold it
+        elif kind == "opportunities" and isinstance(board, PipelinePage):
             board.reload().finished.connect(lambda _loaded: board.select(record_id))
         else:
             window.open_record(kind, record_id)

@@ -126,3 +126,38 @@ def test_a_refused_undo_says_why(qtbot, store, seeded, runner, monkeypatch):
     assert "Nothing was undone" in shown[0]
     assert column(store, "accounts", "city", account) == "Synced"
     qtbot.waitUntil(lambda: window.undo_action.text() == NOTHING)
+
+
+def test_a_delete_is_undone_from_the_edit_menu_and_the_record_is_back_on_screen(
+    qtbot, store, seeded, runner, monkeypatch
+):
+    window, page = accounts_window(qtbot, store, runner)
+    account = page.form.record_id
+    assert isinstance(account, str)
+    name = column(store, "accounts", "name", account)
+    monkeypatch.setattr(forms, "confirm_delete", lambda *_a: True)
+    with qtbot.waitSignal(page.form.deleted, timeout=5000):
+        page.form.delete()
+    qtbot.waitUntil(lambda: account not in page.model.ids)
+    assert window.statusBar().currentMessage().endswith("(Ctrl+Z: undo).")
+    qtbot.waitUntil(lambda: window.undo_action.text().startswith(f"&Undo delete of {name}"))
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: page.form.record_id == account)
+    qtbot.waitUntil(lambda: page.selected_ids() == [account])
+    assert column(store, "accounts", "deleted_at", account) is None
+    assert window.statusBar().currentMessage().startswith(f"Undid the delete of {name}")
+
+
+def test_a_new_record_undone_leaves_the_list(qtbot, store, seeded, runner):
+    from sfa_desktop.ops import records as record_ops
+
+    window, page = accounts_window(qtbot, store, runner)
+    made = record_ops.save_record(store, "accounts", None, {"name": "Zephyr Undo Ltd"})
+    window.refresh_lists()
+    qtbot.waitUntil(lambda: made in page.model.ids)
+    window.undo_action.refresh()
+    qtbot.waitUntil(lambda: window.undo_action.text() == "&Undo new account Zephyr Undo Ltd")
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: made not in page.model.ids)
+    assert column(store, "accounts", "deleted_at", made) is not None
+    assert window.statusBar().currentMessage() == "Undid the new account Zephyr Undo Ltd."

@@ -63,10 +63,39 @@ def test_undo_an_edit_restores_the_fields_and_goes_into_the_outbox(store: LocalS
         undo.undo_last(store)
 
 
-def test_a_save_without_a_change_and_a_new_record_are_not_in_the_history(store: LocalStore) -> None:
+def test_a_save_without_a_change_is_not_in_the_history(store: LocalStore) -> None:
     acme = record_ops.save_record(store, "accounts", None, {"name": "Acme Corp"})
     record_ops.save_record(store, "accounts", acme, {"name": "Acme Corp"})
-    assert undo.history(store) == []
+    assert [e.describe() for e in undo.history(store)] == ["new account Acme Corp"]
+
+
+def test_a_new_record_undone_is_deleted_again_and_a_delete_undone_restores_what_went_with_it(
+    store: LocalStore,
+) -> None:
+    acme = record_ops.save_record(store, "accounts", None, {"name": "Acme Corp", "city": "Lyon"})
+    ana = record_ops.save_record(store, "contacts", None, {"first_name": "Ana", "last_name": "Silva",
+                                                         "account_id": acme})  # fmt: skip
+    done = undo.undo_last(store)
+    assert (done.what, done.gone) == ("new contact Ana Silva", True)
+    assert _row(store, "contacts", ana)["deleted_at"] is not None
+    bea = record_ops.save_record(store, "contacts", None, {"first_name": "Bea", "last_name": "Roy",
+                                                         "account_id": acme})  # fmt: skip
+    assert record_ops.delete_record(store, "accounts", acme) == 2
+    assert undo.history(store)[0].describe() == "delete of Acme Corp and 1 related record"
+    done = undo.undo_last(store)
+    assert (done.focus, done.gone) == (("accounts", acme), False)
+    assert _row(store, "accounts", acme)["deleted_at"] is None
+    assert _row(store, "contacts", bea)["deleted_at"] is None  # what went with it comes back
+    assert _row(store, "contacts", ana)["deleted_at"] is not None  # undone before: stays gone
+    with store.engine.connect() as conn:  # synced as restores
+        ops = (
+            conn.exec_driver_sql(
+                "SELECT op FROM outbox WHERE record_id IN (?, ?) ORDER BY change_no DESC LIMIT 2", (acme, bea)
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(ops) == ["restore", "restore"]
 
 
 def test_undo_pops_the_latest_action_and_then_the_one_before(store: LocalStore) -> None:
@@ -265,8 +294,9 @@ def test_sfa_undo_and_its_list(tmp_path: Path, capsys: pytest.CaptureFixture[str
     code, out, _ = _run(capsys, data, "undo", "--list")
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 2
-    assert all(line.endswith("edit of Acme Corp  (can be undone)") for line in lines)
+    assert len(lines) == 3
+    assert all(line.endswith("edit of Acme Corp  (can be undone)") for line in lines[:2])
+    assert lines[2].endswith("new account Acme Corp  (can be undone)")
     code, out, _ = _run(capsys, data, "undo")
     assert (code, out) == (0, "Undid the edit of Acme Corp. The undo is sent at the next sync.\n")
     code, out, _ = _run(capsys, data, "accounts", "show", "Acme Corp")

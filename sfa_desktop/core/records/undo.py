@@ -1,4 +1,5 @@
-"""Undoing a person's last action on this laptop (an edit, a stage move, a merge): the rules.
+"""Undoing a person's last action on this laptop (an edit, a new record, a delete, a stage move, a merge):
+the rules.
 
 An action is kept as what it wrote, record by record: each :class:`Step` holds the columns the action
 changed, their values before and after, as stored (read from the outbox entries of the action's own
@@ -26,8 +27,10 @@ from sfa_desktop.core import access
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.core.records.fields import ENTITIES
 
-#: What a person can undo, and how an action of each kind is named ("Undo edit of Acme Corp").
-KINDS = ("edit", "stage", "merge")
+#: What a person can undo, and how an action of each kind is named ("Undo edit of Acme Corp").  Undoing a
+#: new record deletes it again; undoing a delete restores the record and what went with it (an account's
+#: contacts, deals and activities), synced as a restore.
+KINDS = ("edit", "create", "delete", "stage", "merge")
 #: Columns every write changes: neither compared nor written back as they were.
 _BOOKKEEPING = frozenset({"id", "updated_at", "created_at"})
 #: How long a list of changed records gets in a refusal.
