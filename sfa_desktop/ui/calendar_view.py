@@ -454,7 +454,8 @@ class CalendarGrid(QWidget):
         if self.by_person():  # the time changes, the owner does not: the block stays in its column
             if over != drag.block.day and not drag.hinted:
                 drag.hinted = True
-                self.hinted.emit(self.stays_with(drag.block.event))
+                who = self.owner_names.get(drag.block.event.owner_id or "") or "its owner"
+                self.hinted.emit(f"Only the time changes: it stays with {who}.")  # short: the status bar
             over = drag.block.day
         drag.day = over
         drag.minutes = layout.snap(self.minutes_at(event.position().y()) - drag.grab_offset)
