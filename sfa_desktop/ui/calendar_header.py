@@ -119,10 +119,13 @@ class DayHeader(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(color))  # the person's colour: a bar over their column
             painter.drawRoundedRect(QRectF(x + 3, 6, width - 6, 4), 2, 2)
-            painter.setFont(name_font)
             painter.setPen(QColor("#1e293b"))
-            text_rect = QRectF(x + 6, 13, width - 12, 18)
-            painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, _fitted(name, names, text_rect.width()))
+            text_rect = QRectF(x + 4, 13, width - 8, 18)
+            first = name.split()[0] if name.split() else name
+            fits = names.horizontalAdvance(first) <= text_rect.width()  # else the smaller type
+            painter.setFont(name_font if fits else small)
+            shown = _fitted(name, names if fits else small_metrics, text_rect.width())
+            painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, shown)
             painter.setFont(small)
             painter.setPen(QColor("#94a3b8"))
             words = f"{count} item{'s' if count != 1 else ''}" if count else "nothing planned"

@@ -371,7 +371,16 @@ class CalendarGrid(QWidget):
         painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), QColor(edge))
         painter.setOpacity(1.0)
         text_rect = rect.adjusted(7, 1, -3, -1)
-        if text_rect.width() < self._narrowest or text_rect.height() < 8:  # a sliver: its tooltip says
+        if text_rect.height() < 8:
+            return
+        if text_rect.width() < self._narrowest:  # a sliver: its time in small type if it fits, else none
+            sliver = rect.adjusted(4, 1, 0, -1)  # to the edge: every pixel counts
+            if sliver.width() >= self._small_metrics.horizontalAdvance("00:00"):
+                at = block.top if ghost_at is None else ghost_at
+                painter.setFont(self._small)
+                painter.setPen(QColor(ink))
+                sliver.setHeight(min(sliver.height(), self._small_metrics.height()))
+                painter.drawText(sliver, _LEFT, f"{at // 60:02d}:{at % 60:02d}")
             return
         painter.save()
         painter.setClipRect(text_rect)
