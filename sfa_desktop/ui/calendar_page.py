@@ -3,15 +3,18 @@
 The header says which days are shown and offers the previous and next day or week, Today, Day or Week
 (PgUp, PgDown, Home, D and W) and, for a manager, whose calendar: one person's week or several people's,
 coloured by person (``ops.calendar.people``: the people under them and the members of their territories).
-The grid (:mod:`sfa_desktop.ui.calendar_view`) shows their activities with a due time, done ones greyed,
-on the planner's working week (its day, lunch and working days, read with each load: a change of the
-settings shows at the next load); dragging one (or Alt+arrows, or Move to…) reschedules it through
-``ops.calendar.move_activity``: undoable with Edit > Undo, sent at the next sync.  An activity the user may
-not write (``core.calendar.people.refusal``) does not move; its tooltip says why.  Double-click or Enter
-opens the activity: Log outcome for an open one, its record for a done one; right-click: Open on the
-account's timeline, Check in / Check out / Visit report for a visit (``ui.visit_actions``), Move to…, Mark
-done.  The pane on the right shows the selected activity.  The page reloads when it comes on screen, when
-the application becomes active again, and whenever a job (a move, an undo, a sync) wrote to the store.
+Several people's day is laid out a column per person (``day_people``; the header names each on their
+colour), where a drag changes the time and never the owner.  The view chosen is remembered (the setting
+``calendar_view``).  The grid (:mod:`sfa_desktop.ui.calendar_view`) shows their activities with a due
+time, done ones greyed, on the planner's working week (its day, lunch and working days, read with each
+load: a change of the settings shows at the next load); dragging one (or Alt+arrows, or Move to…)
+reschedules it through ``ops.calendar.move_activity``: undoable with Edit > Undo, sent at the next sync.
+An activity the user may not write (``core.calendar.people.refusal``) does not move; its tooltip says why.
+Double-click or Enter opens the activity: Log outcome for an open one, its record for a done one;
+right-click: Open on the account's timeline, Check in / Check out / Visit report for a visit
+(``ui.visit_actions``), Move to…, Mark done.  The pane on the right (:mod:`sfa_desktop.ui.calendar_detail`)
+shows the selected activity.  The page reloads when it comes on screen, when the application becomes
+active again, and whenever a job (a move, an undo, a sync) wrote to the store.
 """
 
 from __future__ import annotations
