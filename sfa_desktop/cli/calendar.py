@@ -1,7 +1,9 @@
 """The calendar from the command line (issue 16, item 2): ``sfa agenda week [--from DATE] [--rep LOGIN]
 [--format table|json]`` lists a week of activities with a due time, done ones too, as the Calendar page
-shows them; ``sfa agenda move ACTIVITY --to "YYYY-MM-DD HH:MM"`` reschedules one (local time), undoable
-with ``sfa undo`` and sent at the next sync, like a drag on the Calendar page.  Both sit under the
+shows them; ``sfa agenda day [--date DATE] [--rep LOGIN|all]`` a day, person by person as the page's Day
+view shows a team's day (a column each: here a table each, those with nothing planned too);
+``sfa agenda move ACTIVITY --to "YYYY-MM-DD HH:MM"`` reschedules one (local time), undoable
+with ``sfa undo`` and sent at the next sync, like a drag on the Calendar page.  They sit under the
 ``sfa agenda`` command of :mod:`.sequences`.
 """
 
@@ -16,9 +18,11 @@ from collections.abc import Sequence
 from sfa_desktop.cli.common import Commands, date, open_store, print_table, short
 from sfa_desktop.core.calendar import layout
 from sfa_desktop.core.calendar.events import Event
+from sfa_desktop.core.calendar.people import Person
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import calendar as calendar_ops
 from sfa_desktop.ops import sync as sync_ops
+from sfa_desktop.store.database import LocalStore
 
 
 def local_time(value: str) -> dt.datetime:
@@ -34,15 +38,19 @@ def local_time(value: str) -> dt.datetime:
     return layout.at_local(moment.date(), moment.hour * 60 + moment.minute, layout.local_zone())
 
 
+def _owners(store: LocalStore, args: argparse.Namespace) -> list[str] | None:
+    """Whose activities: ``--rep``'s, else the user's own (None on a laptop never connected: all it holds)."""
+    if args.rep:
+        return calendar_ops.owners_of(store, args.rep)
+    me = sync_ops.sync_state(store).user_id
+    return [me] if me else None
+
+
 def cmd_week(args: argparse.Namespace) -> int:
     zone = layout.local_zone()
     first = args.start or layout.week_start(dt.datetime.now(zone).date())
     with open_store(args) as store:
-        if args.rep:
-            owners = calendar_ops.owners_of(store, args.rep)
-        else:
-            me = sync_ops.sync_state(store).user_id
-            owners = [me] if me else None
+        owners = _owners(store, args)
         names = {p.user_id: p.login for p in calendar_ops.people(store).people}
         loaded = calendar_ops.load_days(store, owners, first, 7, zone)
     several = owners is not None and len(owners) > 1
@@ -67,6 +75,66 @@ def cmd_week(args: argparse.Namespace) -> int:
     heads = ["Day", "Time", "Kind", "Subject", "With", "Status", "Id"]
     print_table([*heads[:2], "Who", *heads[2:]] if several else heads, rows, sys.stdout)
     return 0
+
+
+def cmd_day(args: argparse.Namespace) -> int:
+    zone = layout.local_zone()
+    day = args.day or dt.datetime.now(zone).date()
+    with open_store(args) as store:
+        owners = _owners(store, args)
+        people = calendar_ops.people(store).people
+        loaded = calendar_ops.load_days(store, owners, day, 1, zone)
+    logins = {p.user_id: p.login for p in people}
+    sections = _by_person(loaded.events, owners, people)
+    if args.format == "json":
+        shown = {
+            "day": day.isoformat(),
+            "people": [
+                {"owner": login, "name": name, "activities": [_as_json(e, zone, logins) for e in found]}
+                for login, name, found in sections
+            ],
+        }
+        json.dump(shown, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    several = f", {len(sections)} people" if len(sections) > 1 else ""
+    print(f"{day:%a} {day.day} {day:%b %Y}: {_count(len(loaded.events))}{several}")
+    for login, name, found in sections:
+        if login is not None:
+            print()
+            print(f"{name} ({login}): {_count(len(found)) if found else 'nothing planned'}")
+        if not found:
+            continue
+        rows = []
+        for event in found:
+            start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+            rows.append(
+                [f"{start:%H:%M}\u2013{end:%H:%M}", event.kind, event.subject, event.party,
+                 "done" if event.done else "", short(event.activity_id)]
+            )  # fmt: skip
+        print_table(["Time", "Kind", "Subject", "With", "Status", "Id"], rows, sys.stdout)
+    return 0
+
+
+def _by_person(
+    events: Sequence[Event], owners: Sequence[str] | None, people: Sequence[Person]
+) -> list[tuple[str | None, str, list[Event]]]:
+    """(login, name, events) per person shown, in the Calendar page's order (the user first); one section
+    without a login on a laptop never connected (``owners`` None: everything it holds)."""
+    if owners is None:
+        return [(None, "", list(events))]
+    known = {p.user_id: p for p in people}
+    sections: list[tuple[str | None, str, list[Event]]] = []
+    for person in [p for p in people if p.user_id in owners] + [
+        Person(o, o, o) for o in owners if o not in known
+    ]:
+        found = [e for e in events if e.owner_id == person.user_id]
+        sections.append((person.login, person.name or person.login, found))
+    return sections
+
+
+def _count(number: int) -> str:
+    return f"{number} activit{'y' if number == 1 else 'ies'}"
 
 
 def _as_json(event: Event, zone: dt.tzinfo, names: dict[str, str]) -> dict[str, object]:
@@ -117,6 +185,23 @@ def register(commands: Commands) -> None:
     )
     week.add_argument("--format", choices=("table", "json"), default="table", help="(table)")
     week.set_defaults(handler=cmd_week)
+    day = commands.command(
+        "agenda day",
+        parents=[common],
+        help="a day of activities, person by person (done ones too)",
+        description="The activities with a due time of one day, done ones too, in time order, a table per "
+        "person (those with nothing planned too), as the Calendar page's Day view shows a team: yours "
+        "unless --rep.",
+    )
+    day.add_argument("--date", dest="day", type=date, default=None, metavar="DATE", help="the day (today)")
+    day.add_argument(
+        "--rep",
+        action="append",
+        metavar="LOGIN",
+        help="whose activities (may be repeated; 'all': everyone whose calendar you may show)",
+    )
+    day.add_argument("--format", choices=("table", "json"), default="table", help="(table)")
+    day.set_defaults(handler=cmd_day)
     move = commands.command(
         "agenda move",
         parents=[common],

@@ -52,6 +52,8 @@ DEFAULTS: dict[str, str] = {
     #: keeps in all, in megabytes.
     "attachment_max_file_mb": "25",
     "attachment_max_device_mb": "2048",
+    #: the Calendar page's view when it opens: the last one chosen, "day" or "week"
+    "calendar_view": "week",
     # the week planner (issue 16): working hours and the travel model (see core.planning.settings)
     **plan_settings.DEFAULTS,
 }
@@ -168,6 +170,13 @@ def _on_off(value: str) -> str:
     return found
 
 
+def _calendar_view(value: str) -> str:
+    view = value.strip().lower()
+    if view not in ("day", "week"):
+        raise ValueError(f"'{value}' is not a calendar view; use day or week.")
+    return view
+
+
 def _report(key: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         return report_settings.check(key, value)
@@ -196,6 +205,7 @@ VALIDATORS: dict[str, Callable[[str], str]] = {
     "update_url": _update_url,
     "update_check": _update_check,
     "map_tiles": _on_off,
+    "calendar_view": _calendar_view,
     "map_tile_url": check_tile_url,
     "attachment_max_file_mb": _megabytes,
     "attachment_max_device_mb": _megabytes,

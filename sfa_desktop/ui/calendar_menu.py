@@ -1,6 +1,7 @@
 """The Calendar page's context menu of an event (Open on the account's timeline, Log outcome…, the visit's
-Check in / Check out / Visit report… from ``ui.visit_actions``, Move to…, Mark done), the Move to… dialog,
-the legends, and opening an activity on its account's timeline."""
+Check in / Check out / Visit report… from ``ui.visit_actions``, Move to…, Mark done), the Move to… dialog
+(its time in 15-minute steps, as a drag snaps), the legends, and opening an activity on its account's
+timeline."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QDate, QModelIndex, QPoint, QTime
 from PySide6.QtWidgets import (
     QDateEdit,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfa_desktop.core.calendar import layout
 from sfa_desktop.core.calendar.people import Person
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ui.calendar_view import DONE_COLORS, KIND_COLORS
@@ -37,8 +40,39 @@ def exec_menu(menu: QMenu, where: QPoint) -> None:
     menu.exec(where)
 
 
+class QuarterTimeEdit(QTimeEdit):
+    """A time of day on the calendar's 15-minute grid (``layout.snap``): the arrows and the wheel move the
+    minutes a quarter of an hour (the hours an hour), and a time typed is rounded to the nearest quarter."""
+
+    def __init__(self, time: QTime, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDisplayFormat("HH:mm")
+        self.setTime(_quarter(time))
+        self.editingFinished.connect(lambda: self.setTime(_quarter(self.time())))
+
+    def minutes(self) -> int:
+        """The time shown, rounded to the quarter hour, in minutes after midnight."""
+        return layout.snap(self.time().hour() * 60 + self.time().minute())
+
+    def stepBy(self, steps: int) -> None:
+        if self.currentSection() != QDateTimeEdit.Section.MinuteSection:
+            super().stepBy(steps)
+            return
+        now = self.time().hour() * 60 + self.time().minute()
+        start = layout.snap(now)
+        if (steps > 0 and start > now) or (steps < 0 and start < now):  # 10:07 up: 10:15 (not 10:30)
+            steps -= 1 if steps > 0 else -1
+        minutes = max(0, min(layout.DAY_MINUTES - layout.SNAP_MINUTES, start + steps * layout.SNAP_MINUTES))
+        self.setTime(QTime(minutes // 60, minutes % 60))
+
+
+def _quarter(time: QTime) -> QTime:
+    minutes = layout.snap(time.hour() * 60 + time.minute())
+    return QTime(minutes // 60, minutes % 60)
+
+
 class MoveDialog(QDialog):
-    """Move to…: a day and a time (local), for an activity of the calendar."""
+    """Move to…: a day and a time (local, in 15-minute steps), for an activity of the calendar."""
 
     def __init__(self, subject: str, start: dt.datetime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,8 +86,8 @@ class MoveDialog(QDialog):
         self.day = QDateEdit(QDate(start.year, start.month, start.day))
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("ddd d MMM yyyy")
-        self.time = QTimeEdit(QTime(start.hour, start.minute))
-        self.time.setDisplayFormat("HH:mm")
+        self.time = QuarterTimeEdit(QTime(start.hour, start.minute))
+        self.time.setToolTip("In steps of 15 minutes, as a drag snaps; a time typed is rounded")
         form.addRow("Day", self.day)
         form.addRow("Time", self.time)
         buttons = QDialogButtonBox(
@@ -65,10 +99,9 @@ class MoveDialog(QDialog):
         form.addRow(buttons)
 
     def chosen(self) -> tuple[dt.date, int]:
-        """The local day and the minutes after its midnight."""
+        """The local day and the minutes after its midnight (rounded to the quarter hour)."""
         day = self.day.date()
-        time = self.time.time()
-        return dt.date(day.year(), day.month(), day.day()), time.hour() * 60 + time.minute()
+        return dt.date(day.year(), day.month(), day.day()), self.time.minutes()
 
 
 def ask_move(dialog: MoveDialog) -> tuple[dt.date, int] | None:

@@ -3,21 +3,23 @@
 The header says which days are shown and offers the previous and next day or week, Today, Day or Week
 (PgUp, PgDown, Home, D and W) and, for a manager, whose calendar: one person's week or several people's,
 coloured by person (``ops.calendar.people``: the people under them and the members of their territories).
-The grid (:mod:`sfa_desktop.ui.calendar_view`) shows their activities with a due time, done ones greyed,
-on the planner's working week (its day, lunch and working days, read with each load: a change of the
-settings shows at the next load); dragging one (or Alt+arrows, or Move to…) reschedules it through
-``ops.calendar.move_activity``: undoable with Edit > Undo, sent at the next sync.  An activity the user may
-not write (``core.calendar.people.refusal``) does not move; its tooltip says why.  Double-click or Enter
-opens the activity: Log outcome for an open one, its record for a done one; right-click: Open on the
-account's timeline, Check in / Check out / Visit report for a visit (``ui.visit_actions``), Move to…, Mark
-done.  The pane on the right shows the selected activity.  The page reloads when it comes on screen, when
-the application becomes active again, and whenever a job (a move, an undo, a sync) wrote to the store.
+Several people's day is laid out a column per person (``day_people``; the header names each on their
+colour), where a drag changes the time and never the owner.  The view chosen is remembered (the setting
+``calendar_view``).  The grid (:mod:`sfa_desktop.ui.calendar_view`) shows their activities with a due
+time, done ones greyed, on the planner's working week (its day, lunch and working days, read with each
+load: a change of the settings shows at the next load); dragging one (or Alt+arrows, or Move to…)
+reschedules it through ``ops.calendar.move_activity``: undoable with Edit > Undo, sent at the next sync.
+An activity the user may not write (``core.calendar.people.refusal``) does not move; its tooltip says why.
+Double-click or Enter opens the activity: Log outcome for an open one, its record for a done one;
+right-click: Open on the account's timeline, Check in / Check out / Visit report for a visit
+(``ui.visit_actions``), Move to…, Mark done.  The pane on the right (:mod:`sfa_desktop.ui.calendar_detail`)
+shows the selected activity.  The page reloads when it comes on screen, when the application becomes
+active again, and whenever a job (a move, an undo, a sync) wrote to the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
@@ -43,14 +45,16 @@ from sfa_desktop.core.calendar.people import PERSON_COLORS, Person
 from sfa_desktop.core.sequences.agenda import Detail
 from sfa_desktop.ops import agenda as agenda_ops
 from sfa_desktop.ops import calendar as calendar_ops
+from sfa_desktop.ops import settings as settings_ops
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import agenda_page, calendar_menu
-from sfa_desktop.ui.calendar_view import CalendarGrid, DayHeader
+from sfa_desktop.ui.calendar_detail import EventPane
+from sfa_desktop.ui.calendar_header import DayHeader
+from sfa_desktop.ui.calendar_view import CalendarGrid
 from sfa_desktop.ui.failures import show_problem
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.log_outcome import LogOutcomeDialog
 from sfa_desktop.ui.tasks import Task, TaskRunner
-from sfa_desktop.ui.visit_actions import VisitBar
 from sfa_desktop.ui.widgets import named
 
 #: Hours the grid fits in its height beyond the working day (half an hour before it and after it).
@@ -75,7 +79,8 @@ class CalendarPage(QWidget):
         self.store = store
         self.runner = runner
         self.tz: dt.tzinfo = layout.local_zone()
-        self.mode = "week"
+        #: "day" or "week", as last chosen (the setting ``calendar_view``).
+        self.mode = settings_ops.get(store, "calendar_view")
         self.anchor = dt.date.today()
         self.owners: list[str] | None = None
         #: Whose calendar the user may show (themselves first); empty when never connected.
@@ -152,6 +157,7 @@ class CalendarPage(QWidget):
         self.grid.openRequested.connect(self.open_activity)
         self.grid.menuRequested.connect(self.show_menu)
         self.grid.selectionChanged.connect(self._show_event)
+        self.grid.hinted.connect(self.reported)
         self.scroller = named(QScrollArea(), "calendarScroll")
         self.scroller.setWidget(self.grid)
         self.scroller.setWidgetResizable(True)
@@ -194,42 +200,12 @@ class CalendarPage(QWidget):
         self._label_steps()
 
     def _build_detail(self) -> QWidget:
-        pane = named(QFrame(), "agendaDetail")
-        pane.setMinimumWidth(290)
-        pane.setMaximumWidth(380)
-        box = QVBoxLayout(pane)
-        box.setContentsMargins(18, 18, 18, 16)
-        box.setSpacing(6)
-        self.detail_kind = named(QLabel(), "formSection")
-        self.detail_title = named(QLabel(), "formTitle")
-        self.detail_title.setWordWrap(True)
-        self.detail_meta = named(QLabel(), "agendaMeta")
-        self.detail_meta.setWordWrap(True)
-        self.detail_meta.setTextFormat(Qt.TextFormat.RichText)
-        for widget in (self.detail_kind, self.detail_title, self.detail_meta):
-            box.addWidget(widget)
-        buttons = QHBoxLayout()
-        self.open_button = named(QPushButton(icon("task", "#ffffff"), "Log outcome"), "primaryButton")
+        pane = self.detail = EventPane(self)
+        self.detail_kind, self.detail_title, self.detail_meta = pane.kind, pane.title, pane.meta
+        self.open_button, self.record_button = pane.open_button, pane.record_button
+        self.visit_bar, self.legend = pane.visit_bar, pane.legend
         self.open_button.clicked.connect(self._open_selected)
-        self.record_button = QPushButton("Open record")
         self.record_button.clicked.connect(lambda: self._open_record(self.grid.selected_event()))
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.record_button)
-        buttons.addStretch(1)
-        box.addSpacing(6)
-        box.addLayout(buttons)
-        #: Check in, Check out, Visit report… for a visit (the Today page's, ``ui.visit_actions``)
-        self.visit_bar = VisitBar(self)
-        box.addWidget(self.visit_bar)
-        margins = box.contentsMargins()  # its three buttons fit side by side
-        needed = self.visit_bar.minimumSizeHint().width() + margins.left() + margins.right()
-        pane.setMinimumWidth(max(pane.minimumWidth(), needed))
-        box.addSpacing(14)
-        self.legend = named(QLabel(), "agendaMeta")
-        self.legend.setWordWrap(True)
-        self.legend.setText(calendar_menu.legend_html())
-        box.addStretch(1)
-        box.addWidget(self.legend)
         self._show_event(None)
         return pane
 
@@ -309,6 +285,13 @@ class CalendarPage(QWidget):
             calendar_menu.people_legend_html(chosen, colors) if colors else calendar_menu.legend_html()
         )
 
+    def day_people(self) -> list[tuple[str, str]]:
+        """(user id, name) of each person shown when the day is shown by person (several people's day);
+        empty otherwise (a column per day)."""
+        if self.mode != "day" or not self.several():
+            return []
+        return [(p.user_id, p.name or p.login) for p in self.people if p.user_id in (self.owners or ())]
+
     def days(self) -> list[dt.date]:
         if self.mode == "day":
             return [self.anchor]
@@ -319,6 +302,7 @@ class CalendarPage(QWidget):
             return
         self.mode = mode
         self.mode_buttons[mode].setChecked(True)
+        settings_ops.put(self.store, {"calendar_view": mode})  # the next start opens on the same view
         selected = self.grid.selected_event()
         if mode == "day" and selected is not None:
             self.anchor = selected.start.astimezone(self.tz).date()
@@ -385,13 +369,24 @@ class CalendarPage(QWidget):
         new_hours = loaded.hours != self.grid.hours
         self.grid.set_hours(loaded.hours)
         self._fit()
-        self.grid.set_events(loaded.days, loaded.events, loaded.tz, loaded.locked)
-        counts = [0] * len(loaded.days)
+        people = self.day_people()
+        self.grid.set_events(loaded.days, loaded.events, loaded.tz, loaded.locked, people)
+        counts = [0] * len(self.grid.lanes)
         for block in self.grid.blocks:
             counts[block.day] += 1
         today = dt.datetime.now(loaded.tz).date()
-        self.day_header.set_days(loaded.days, counts, today)
-        self.range_label.setText(_range_text(loaded.days) + f" · {len(self.grid.blocks)} activities")
+        summary = _range_text(loaded.days) + f" · {len(self.grid.blocks)} activities"
+        if people:
+            colors = self.person_colors()
+            me = {p.user_id for p in self.people if p.me}
+            names = [(name + (" (you)" if uid in me else ""), colors[uid][1]) for uid, name in people]
+            self.day_header.set_people(loaded.days[0], names, counts, self.grid.shares)
+            summary += f" · {len(people)} people"
+        else:
+            self.day_header.set_days(loaded.days, counts, today)
+        self.range_label.setText(summary)
+        if self.grid.selected is None:  # what the pane says to do depends on the columns
+            self._show_event(None)
         if not self._scrolled or new_hours:  # opens on the working day (again when it changed)
             self._scrolled = True
             self.scroller.verticalScrollBar().setValue(  # the first hour's label shows whole
@@ -441,46 +436,22 @@ class CalendarPage(QWidget):
 
     def _show_event(self, event: object) -> None:
         chosen = event if isinstance(event, Event) else None
-        self.open_button.setEnabled(chosen is not None and self.grid.movable(chosen))
-        # a visit's Check in, Check out, Visit report…; not on someone's visit the user may not write
-        on_site = (
-            chosen is not None
-            and chosen.kind == "visit"
-            and self.grid.locked.get(chosen.activity_id) in (None, calendar_people.DONE)
-        )
-        self.visit_bar.show_for(self.detail_of(chosen) if on_site and chosen is not None else None)
-        self.record_button.setEnabled(
-            chosen is not None and (chosen.account_id is not None or bool(chosen.party))
-        )
         if chosen is None:
-            self.detail_kind.setText("")
-            self.detail_title.setText("Choose an activity")
-            self.detail_meta.setText(
-                "Click a block to see it here. Drag it to another time or day to reschedule it "
-                "(Alt+arrows with the keyboard); double-click to log its outcome."
-            )
+            self.detail.show_event(None, self.tz, by_person=self.grid.by_person())
             return
-        local = chosen.start.astimezone(self.tz)
-        end = chosen.end.astimezone(self.tz)
-        self.detail_kind.setText(f"{chosen.kind.upper()} · {'DONE' if chosen.done else 'PLANNED'}")
-        self.detail_title.setText(chosen.subject)
-        lines = [
-            f"<b>{local:%A} {local.day} {local:%B}</b>, "
-            f"{local:%H:%M}\u2013{end:%H:%M} ({chosen.minutes} min)",
-        ]
-        if chosen.party:
-            lines.append(escape(chosen.party))
-        owner = next((p for p in self.people if p.user_id == chosen.owner_id), None)
-        if owner is not None and not owner.me:
-            lines.append(f"Owner: {escape(owner.name)}")
         why = self.grid.locked.get(chosen.activity_id)
-        if why is not None and not chosen.done:
-            lines.append(f"<i>{escape(why)}</i>")
-        if chosen.done:
-            lines.append(f"Outcome: {escape(chosen.outcome or 'logged')}")
-        elif chosen.is_step:
-            lines.append("A step of a sequence")
-        self.detail_meta.setText("<br>".join(lines))
+        # a visit's Check in, Check out, Visit report…; not on someone's visit the user may not write
+        on_site = chosen.kind == "visit" and why in (None, calendar_people.DONE)
+        owner = next((p for p in self.people if p.user_id == chosen.owner_id), None)
+        self.detail.show_event(
+            chosen,
+            self.tz,
+            movable=self.grid.movable(chosen),
+            why=why,
+            owner=owner.name if owner is not None and not owner.me else None,
+            visit=self.detail_of(chosen) if on_site else None,
+        )
+        local = chosen.start.astimezone(self.tz)
         self.grid.setAccessibleDescription(f"{chosen.subject}, {local:%A %H:%M}")
 
     def _open_selected(self) -> None:

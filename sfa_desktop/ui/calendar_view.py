@@ -1,4 +1,5 @@
-"""The calendar's grid, painted by hand: a time gutter, one column per day, the working hours band (the
+"""The calendar's grid, painted by hand: a time gutter, one column per day (or, on a day of several people,
+one per person: :meth:`CalendarGrid.set_events` with ``people``), the working hours band (the
 planner's working day and days, lunch; other days shaded), the events as blocks sized by their duration
 (overlapping ones side by side), today's line, done activities greyed.  Blocks are coloured by kind, or
 by person when several people's weeks are shown (:meth:`CalendarGrid.colour_by`).  Drag a block to another
@@ -7,17 +8,22 @@ it; a block the user may not move (done, or someone else's they may not write: `
 and its tooltip says why.  Double-click or Enter: ``openRequested(id)``; right-click or the Menu key:
 ``menuRequested(id, global point)``.
 
+In a column per person a block drags up and down only: it changes its time and stays its owner's (a
+drag does not reassign an activity); the tooltip says so, and ``hinted(text)`` says it again when the
+pointer wanders over someone else's column during a drag.
+
 Keyboard: the arrow keys walk the events in time order (Left and Right: the previous or next day's first
 one), Alt+Up/Down moves the selected one 15 minutes earlier or later, Alt+Left/Right a day; Escape cancels
 a drag.  What a block shows is in its accessible text (the page's status line says it too).
 
 The grid paints only what is exposed; a week of 120 events paints in a few milliseconds
 (tests/perf/bench_calendar.py).  The day names are a separate header (:class:`DayHeader`) that stays put
-while the grid scrolls.
+while the grid scrolls (:mod:`sfa_desktop.ui.calendar_header`).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,8 +75,11 @@ class _Drag:
     #: Minutes between the block's start and where it was grabbed.
     grab_offset: float
     active: bool = False
+    #: The lane (column) it would land in, and the minutes after midnight.
     day: int = 0
     minutes: int = 0
+    #: Whether it was said that it stays with its owner (a drag over another person's column).
+    hinted: bool = False
 
 
 class CalendarGrid(QWidget):
@@ -78,6 +87,8 @@ class CalendarGrid(QWidget):
     openRequested = Signal(str)
     menuRequested = Signal(str, QPoint)  # activity id, where (global)
     selectionChanged = Signal(object)  # the selected Event or None
+    #: A word for the status bar (a drag over another person's column: it stays with its owner).
+    hinted = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +97,13 @@ class CalendarGrid(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.days: list[dt.date] = [dt.date.today()]
+        #: The columns: a day each, or a day and a person each (``layout.lanes_of``).
+        self.lanes: list[layout.Lane] = layout.lanes_of(self.days)
+        #: owner id -> name, for the columns per person.
+        self.owner_names: dict[str, str] = {}
+        #: Where each column starts, as a share of the grid's width after the gutter (and 1.0 at the end):
+        #: days alike; people by how crowded their day is (``layout.lane_weights``).
+        self.shares: list[float] = [0.0, 1.0]
         self.tz: dt.tzinfo = layout.local_zone()
         self.blocks: list[layout.Block] = []
         self.hour_height = 48.0
@@ -107,6 +125,8 @@ class CalendarGrid(QWidget):
         self._small.setPixelSize(11)
         self._bold_metrics = QFontMetrics(self._bold)
         self._small_metrics = QFontMetrics(self._small)
+        #: A block with less room than a time's shows no text (an ellipsis alone says nothing).
+        self._narrowest = self._bold_metrics.horizontalAdvance("00:00")
         self._timer = QTimer(self)  # the today line moves
         self._timer.timeout.connect(self.update)
         self._timer.start(60_000)
@@ -120,10 +140,19 @@ class CalendarGrid(QWidget):
         events: Sequence[Event],
         tz: dt.tzinfo,
         locked: dict[str, str] | None = None,
+        people: Sequence[tuple[str, str]] | None = None,
     ) -> None:
+        """Show these events on these days; with ``people`` ((owner id, name), in order), a column per
+        person on each day, each event in its owner's."""
         self.days = list(days)
         self.tz = tz
-        self.blocks = layout.lay_out(events, self.days, tz)
+        owners = [owner for owner, _name in people] if people else None
+        self.lanes = layout.lanes_of(self.days, owners)
+        self.owner_names = dict(people or ())
+        self.blocks = layout.lay_out(events, self.days, tz, owners)
+        weights = layout.lane_weights(self.blocks, len(self.lanes)) if owners else [1.0] * len(self.lanes)
+        total = sum(weights) or 1.0
+        self.shares = [sum(weights[:n]) / total for n in range(len(weights) + 1)]
         self.locked = (
             dict(locked) if locked is not None else {e.activity_id: "Done" for e in events if e.done}
         )
@@ -144,6 +173,10 @@ class CalendarGrid(QWidget):
         """Colour blocks by their owner (owner id -> fill, edge, text); empty: by kind."""
         self.person_colors = dict(colors)
         self.update()
+
+    def by_person(self) -> bool:
+        """Whether the columns are people's (a team's day), not days."""
+        return any(lane.owner_id is not None for lane in self.lanes)
 
     def movable(self, event: Event) -> bool:
         return event.activity_id not in self.locked and not event.done
@@ -183,7 +216,14 @@ class CalendarGrid(QWidget):
     # -- geometry -----------------------------------------------------------------------------------------
 
     def day_width(self) -> float:
-        return max(1.0, (self.width() - GUTTER) / max(1, len(self.days)))
+        """The width of a day's column (on a team's day, the people's columns' average)."""
+        return max(1.0, (self.width() - GUTTER) / max(1, len(self.lanes)))
+
+    def lane_left(self, lane: int) -> float:
+        return GUTTER + self.shares[lane] * max(1.0, self.width() - GUTTER)
+
+    def lane_width(self, lane: int) -> float:
+        return max(1.0, (self.shares[lane + 1] - self.shares[lane]) * (self.width() - GUTTER))
 
     def y_of(self, minutes: float) -> float:
         return minutes * self.hour_height / 60.0
@@ -192,12 +232,13 @@ class CalendarGrid(QWidget):
         return y * 60.0 / self.hour_height
 
     def day_at(self, x: float) -> int:
-        return max(0, min(len(self.days) - 1, int((x - GUTTER) // self.day_width())))
+        share = (x - GUTTER) / max(1.0, self.width() - GUTTER)
+        return max(0, min(len(self.lanes) - 1, bisect.bisect_right(self.shares, share) - 1))
 
     def block_rect(self, block: layout.Block, day: int | None = None, top: float | None = None) -> QRectF:
-        width = self.day_width()
-        left = GUTTER + (block.day if day is None else day) * width + 2
-        inner = width - 6
+        lane = block.day if day is None else day
+        left = self.lane_left(lane) + 2
+        inner = self.lane_width(lane) - 6
         column_width = inner / block.columns if day is None else inner
         x = left + (block.column * column_width if day is None else 0)
         minutes = block.top if top is None else top
@@ -227,7 +268,6 @@ class CalendarGrid(QWidget):
             painter.end()
 
     def paint(self, painter: QPainter, exposed: QRect) -> None:
-        width = self.day_width()
         height = self.height()
         painter.fillRect(exposed, QColor("#ffffff"))
         now = self.current_time().astimezone(self.tz)
@@ -237,8 +277,9 @@ class CalendarGrid(QWidget):
         off_hours = QColor("#f3f4f7")
         day_off = QBrush(QColor("#e9ecf1"), Qt.BrushStyle.BDiagPattern)
         lunch = QColor("#f6f2e8")
-        for n, day in enumerate(self.days):
-            x = GUTTER + n * width
+        for n, lane in enumerate(self.lanes):
+            day = lane.day
+            x, width = self.lane_left(n), self.lane_width(n)
             if day.isoweekday() not in hours.working_days:
                 painter.fillRect(QRectF(x, 0, width, height), off_hours)
                 painter.fillRect(QRectF(x, 0, width, height), day_off)
@@ -266,7 +307,6 @@ class CalendarGrid(QWidget):
         self._paint_now(painter, now)
 
     def _paint_lines(self, painter: QPainter, exposed: QRect) -> None:
-        width = self.day_width()
         height = self.height()
         hour_pen = QPen(QColor("#e2e8f0"))
         half_pen = QPen(QColor("#f1f5f9"))
@@ -290,8 +330,8 @@ class CalendarGrid(QWidget):
                     f"{hour:02d}:00",
                 )
         painter.setPen(QPen(QColor("#e2e8f0")))
-        for n in range(len(self.days) + 1):
-            x = round(GUTTER + n * width)
+        for n in range(len(self.lanes) + 1):
+            x = round(self.lane_left(n))
             painter.drawLine(x, 0, x, height)
 
     def _paint_lunch_labels(self, painter: QPainter, exposed: QRect) -> None:
@@ -303,10 +343,10 @@ class CalendarGrid(QWidget):
             return
         painter.setFont(self._small)
         painter.setPen(QColor("#a08a5c"))
-        width = self.day_width()
-        for n, day in enumerate(self.days):
-            if day.isoweekday() in self.hours.working_days:
-                rect = QRectF(GUTTER + n * width + 4, top + 1, width - 8, self._small_metrics.height())
+        for n, lane in enumerate(self.lanes):
+            if lane.day.isoweekday() in self.hours.working_days:
+                height = self._small_metrics.height()
+                rect = QRectF(self.lane_left(n) + 4, top + 1, self.lane_width(n) - 8, height)
                 painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, "Lunch")
 
     def _paint_block(
@@ -331,7 +371,16 @@ class CalendarGrid(QWidget):
         painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), QColor(edge))
         painter.setOpacity(1.0)
         text_rect = rect.adjusted(7, 1, -3, -1)
-        if text_rect.width() < 8 or text_rect.height() < 8:
+        if text_rect.height() < 8:
+            return
+        if text_rect.width() < self._narrowest:  # a sliver: its time in small type if it fits, else none
+            sliver = rect.adjusted(4, 1, 0, -1)  # to the edge: every pixel counts
+            if sliver.width() >= self._small_metrics.horizontalAdvance("00:00"):
+                at = block.top if ghost_at is None else ghost_at
+                painter.setFont(self._small)
+                painter.setPen(QColor(ink))
+                sliver.setHeight(min(sliver.height(), self._small_metrics.height()))
+                painter.drawText(sliver, _LEFT, f"{at // 60:02d}:{at % 60:02d}")
             return
         painter.save()
         painter.setClipRect(text_rect)
@@ -339,6 +388,8 @@ class CalendarGrid(QWidget):
         minutes = block.top if ghost_at is None else ghost_at
         when = f"{minutes // 60:02d}:{minutes % 60:02d}"
         title = f"{when}  {event.subject}" if rect.height() < 30 else event.subject
+        if rect.height() < 30 and text_rect.width() < self._narrowest * 1.8:  # room for the time alone
+            title = when
         metrics = self._bold_metrics
         line = metrics.height()
         painter.setFont(self._bold)
@@ -368,17 +419,17 @@ class CalendarGrid(QWidget):
         painter.restore()
 
     def _paint_now(self, painter: QPainter, now: dt.datetime) -> None:
-        if now.date() not in self.days:
+        columns = [n for n, lane in enumerate(self.lanes) if lane.day == now.date()]
+        if not columns:
             return
-        day = self.days.index(now.date())
         y = self.y_of(now.hour * 60 + now.minute)
-        x = GUTTER + day * self.day_width()
+        left, right = self.lane_left(columns[0]), self.lane_left(columns[-1] + 1)
         red = QColor("#ef4444")
         painter.setPen(QPen(red, 2))
-        painter.drawLine(QPointF(x, y), QPointF(x + self.day_width(), y))
+        painter.drawLine(QPointF(left, y), QPointF(right, y))
         painter.setBrush(red)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawEllipse(QPointF(x, y), 4.5, 4.5)
+        painter.drawEllipse(QPointF(left, y), 4.5, 4.5)
 
     # -- mouse --------------------------------------------------------------------------------------------
 
@@ -408,7 +459,14 @@ class CalendarGrid(QWidget):
             return
         drag.active = True
         self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        drag.day = self.day_at(event.position().x())
+        over = self.day_at(event.position().x())
+        if self.by_person():  # the time changes, the owner does not: the block stays in its column
+            if over != drag.block.day and not drag.hinted:
+                drag.hinted = True
+                who = self.owner_names.get(drag.block.event.owner_id or "") or "its owner"
+                self.hinted.emit(f"Only the time changes: it stays with {who}.")  # short: the status bar
+            over = drag.block.day
+        drag.day = over
         drag.minutes = layout.snap(self.minutes_at(event.position().y()) - drag.grab_offset)
         self.update()
 
@@ -419,7 +477,7 @@ class CalendarGrid(QWidget):
             return
         self.update()
         if (drag.day, drag.minutes) != (drag.block.day, drag.block.top):
-            self.moveRequested.emit(drag.block.event.activity_id, self.days[drag.day], drag.minutes)
+            self.moveRequested.emit(drag.block.event.activity_id, self.lanes[drag.day].day, drag.minutes)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
@@ -442,9 +500,19 @@ class CalendarGrid(QWidget):
         why = self.locked.get(event.activity_id)
         if why is not None and not event.done:
             lines.append(why)
+        elif not event.done and self.by_person():
+            lines.append(self.stays_with(event))
         elif not event.done:
             lines.append("Drag to reschedule; right-click for more.")
         return "\n".join(lines)
+
+    def stays_with(self, event: Event) -> str:
+        """What a drag does in a column per person: the time changes, the owner does not."""
+        who = self.owner_names.get(event.owner_id or "") or "its owner"
+        return (
+            f"Drag up or down to change its time; it stays with {who} (dragging it to another person's "
+            "column does not hand it over). Right-click for more."
+        )
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         if event.reason() == QContextMenuEvent.Reason.Mouse:
@@ -486,15 +554,15 @@ class CalendarGrid(QWidget):
         ):
             if not self.movable(current.event):
                 return
-            day, minutes = current.day, current.top
+            day, minutes = self.lanes[current.day].day, current.top
             if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
                 minutes = layout.snap(
                     minutes + (layout.SNAP_MINUTES if key == Qt.Key.Key_Down else -layout.SNAP_MINUTES)
                 )
-                when = self.days[day]
+                when = day
             else:
-                when = self.days[day] + dt.timedelta(days=1 if key == Qt.Key.Key_Right else -1)
-            if (when, minutes) != (self.days[day], current.top):
+                when = day + dt.timedelta(days=1 if key == Qt.Key.Key_Right else -1)
+            if (when, minutes) != (day, current.top):
                 self.moveRequested.emit(current.event.activity_id, when, minutes)
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current is not None:
@@ -520,62 +588,3 @@ class CalendarGrid(QWidget):
         if not earlier:
             return current
         return next(b for b in earlier if b.day == earlier[-1].day)
-
-
-class DayHeader(QWidget):
-    """The day names above the grid ('Mon 23', today in blue), with the gutter's width on the left and
-    room for the grid's scroll bar on the right."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("calendarHeader")
-        self.days: list[dt.date] = [dt.date.today()]
-        self.counts: list[int] = [0]
-        self.today = dt.date.today()
-        self.right_margin = 0
-        self.setFixedHeight(46)
-
-    def set_days(self, days: Sequence[dt.date], counts: Sequence[int], today: dt.date) -> None:
-        self.days, self.counts, self.today = list(days), list(counts), today
-        self.update()
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor("#ffffff"))
-        width = max(1.0, (self.width() - GUTTER - self.right_margin) / max(1, len(self.days)))
-        name_font = QFont(self.font())
-        name_font.setPixelSize(11)
-        number_font = QFont(self.font())
-        number_font.setPixelSize(17)
-        number_font.setWeight(QFont.Weight.DemiBold)
-        for n, day in enumerate(self.days):
-            x = GUTTER + n * width
-            today = day == self.today
-            painter.setFont(name_font)
-            painter.setPen(QColor("#2563eb" if today else "#64748b"))
-            name = f"{day:%a}".upper()
-            count = self.counts[n] if n < len(self.counts) else 0
-            painter.drawText(QRectF(x, 4, width, 16), Qt.AlignmentFlag.AlignCenter, name)
-            number_rect = QRectF(x + width / 2 - 15, 20, 30, 24)
-            if today:
-                painter.setBrush(QColor("#2563eb"))
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.drawRoundedRect(number_rect, 12, 12)
-                painter.setPen(QColor("#ffffff"))
-            else:
-                painter.setPen(QColor("#1e293b"))
-            painter.setFont(number_font)
-            painter.drawText(number_rect, Qt.AlignmentFlag.AlignCenter, str(day.day))
-            if count:
-                painter.setFont(name_font)
-                painter.setPen(QColor("#94a3b8"))
-                words = f"{count} item{'s' if count != 1 else ''}" if width > 120 else str(count)
-                painter.drawText(
-                    QRectF(x + 4, 4, width - 10, 16),
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                    words,
-                )
-        painter.setPen(QColor("#e2e8f0"))
-        painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
-        painter.end()

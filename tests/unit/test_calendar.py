@@ -82,6 +82,31 @@ def test_short_calls_are_judged_by_the_block_drawn_and_days_off_screen_are_left_
     assert blocks["later"].column == 0
 
 
+def test_a_day_by_owner_puts_each_event_in_its_owners_lane_and_overlaps_only_within_it() -> None:
+    ann = event("ann", at(0, 9), 60, owner_id="u-ann")
+    bob = event("bob", at(0, 9, 30), 60, owner_id="u-bob")  # overlaps Ann's, but in another lane
+    bob2 = event("bob2", at(0, 10), 30, owner_id="u-bob")
+    stranger = event("stranger", at(0, 9), 30, owner_id="u-zed")  # not among the owners shown
+    lanes = layout.lanes_of([MONDAY], ["u-ann", "u-bob"])
+    assert lanes == [layout.Lane(MONDAY, "u-ann"), layout.Lane(MONDAY, "u-bob")]
+    blocks = {
+        b.event.activity_id: b
+        for b in layout.lay_out([ann, bob, bob2, stranger], [MONDAY], NY, ["u-ann", "u-bob"])
+    }
+    assert set(blocks) == {"ann", "bob", "bob2"}
+    assert (blocks["ann"].day, blocks["ann"].columns) == (0, 1)  # alone in Ann's lane
+    assert (blocks["bob"].day, blocks["bob"].column, blocks["bob"].columns) == (1, 0, 2)
+    assert (blocks["bob2"].day, blocks["bob2"].column) == (1, 1)
+    # a crowded lane is wider than a quiet one, an empty one narrower still
+    weights = layout.lane_weights(list(blocks.values()), 3)
+    assert weights[1] > weights[0] > weights[2]
+    assert weights[2] == layout.EMPTY_LANE_WEIGHT
+    assert layout.lanes_of([MONDAY, MONDAY + dt.timedelta(days=1)]) == [
+        layout.Lane(MONDAY),
+        layout.Lane(MONDAY + dt.timedelta(days=1)),
+    ]
+
+
 def test_an_event_late_in_the_evening_is_clipped_at_midnight() -> None:
     late = event("late", at(0, 23, 30), 90)
     (block,) = layout.lay_out([late], [MONDAY], NY)

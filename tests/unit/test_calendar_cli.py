@@ -173,3 +173,63 @@ def test_agenda_week_of_a_rep_and_of_everyone_a_manager_may_show(tmp_path: Path,
     code, _out, err = _run(capsys, data, "agenda", "week", "--from", "2026-12-07", "--rep", "zed")
     assert code == 1
     assert "'zed' is not someone whose calendar you may show; choose among: mara, rena (or all)." in err
+
+
+def test_agenda_day_prints_the_day_person_by_person(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "d"
+    ids = _team(data)
+    store = LocalStore.open(data)
+    try:
+        with store.transaction() as s:  # Mara's second call that Monday, done; one on Tuesday (not shown)
+            services.create(
+                s, "activities",
+                {"kind": "call", "subject": "Early call", "due_at": _local(MONDAY, 8, 30),
+                 "owner_id": ids["mara"], "done_at": _local(MONDAY, 8, 40), "duration_minutes": 10},
+            )  # fmt: skip
+            services.create(
+                s, "activities",
+                {"kind": "visit", "subject": "Tuesday visit",
+                 "due_at": _local(MONDAY + dt.timedelta(days=1), 9), "owner_id": ids["rena"]},
+            )  # fmt: skip
+    finally:
+        store.close()
+    code, out, _err = _run(capsys, data, "agenda", "day", "--date", "2026-12-07", "--rep", "all")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Mon 7 Dec 2026: 3 activities, 2 people"
+    mara = lines.index("Mara Manager (mara): 2 activities")
+    rena = lines.index("Rena Rep (rena): 1 activity")
+    assert mara < rena  # the user first, as the Calendar page's columns
+    assert lines[mara + 1].split() == ["Time", "Kind", "Subject", "With", "Status", "Id"]
+    assert lines[mara + 3].startswith("08:30\u201308:40  call")
+    assert "Early call" in lines[mara + 3]
+    assert "done" in lines[mara + 3]
+    assert lines[mara + 4].startswith("09:00\u201309:15  call")
+    assert "Call of mara" in lines[mara + 4]
+    assert lines[rena + 3].startswith("10:00\u201310:15  call")
+    assert "Call of rena" in lines[rena + 3]
+    assert "Tuesday visit" not in out
+    assert "zed" not in out  # not hers to see
+    # the next day: Mara has nothing planned, and says so; Rena's visit
+    code, out, _err = _run(
+        capsys, data, "agenda", "day", "--date", "2026-12-08", "--rep", "mara", "--rep", "rena"
+    )
+    lines = out.splitlines()
+    assert lines[0] == "Tue 8 Dec 2026: 1 activity, 2 people"
+    assert "Mara Manager (mara): nothing planned" in lines
+    assert "Tuesday visit" in out
+    # without --rep: the user's own day; as JSON, grouped by person
+    code, out, _err = _run(capsys, data, "agenda", "day", "--date", "2026-12-07")
+    assert "Call of mara" in out
+    assert "Call of rena" not in out
+    code, out, _err = _run(
+        capsys, data, "agenda", "day", "--date", "2026-12-07", "--rep", "all", "--format", "json"
+    )
+    shown = json.loads(out)
+    assert shown["day"] == "2026-12-07"
+    assert [(p["owner"], [a["subject"] for a in p["activities"]]) for p in shown["people"]] == [
+        ("mara", ["Early call", "Call of mara"]), ("rena", ["Call of rena"])
+    ]  # fmt: skip
+    code, _out, err = _run(capsys, data, "agenda", "day", "--date", "7 Dec")
+    assert code == 2
+    assert "is not a date like" in err

@@ -6,6 +6,9 @@ Overlap is judged on what is drawn: a block is at least :data:`MIN_BLOCK_MINUTES
 at 10:00 and another at 10:05 sit side by side instead of one hiding the other.  Events of a cluster (a
 run of blocks that overlap one another, directly or through others) share its number of columns; each
 takes the first column free at its start (the greedy interval colouring calendars use).
+
+The days shown are laid out as lanes: one per day, or, given the owners (a manager's day of the team), one
+per day and owner, the owners side by side within each day; an event falls in its owner's lane.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ DAY_MINUTES = 24 * 60
 @dataclass(frozen=True)
 class Block:
     event: Event
-    #: Index of the day among the days shown.
+    #: Index of its lane among those shown (the day's, or the day and owner's: :func:`lanes_of`).
     day: int
     #: Minutes from local midnight to the start, and how long it is drawn (clipped at midnight).
     top: int
@@ -90,14 +93,36 @@ def bounds(days: Sequence[dt.date], tz: dt.tzinfo) -> tuple[dt.datetime, dt.date
     return first.astimezone(dt.UTC), after.astimezone(dt.UTC)
 
 
-def lay_out(events: Iterable[Event], days: Sequence[dt.date], tz: dt.tzinfo) -> list[Block]:
-    """The blocks of the events that fall on the days shown (local days in ``tz``), day by day, each
-    day's in start order."""
-    index = {day: n for n, day in enumerate(days)}
+@dataclass(frozen=True)
+class Lane:
+    """A column of the calendar: a local day, and whose events it holds (None: everyone's shown)."""
+
+    day: dt.date
+    owner_id: str | None = None
+
+
+def lanes_of(days: Sequence[dt.date], owners: Sequence[str] | None = None) -> list[Lane]:
+    """A lane per day, or per day and owner (each day's owners side by side, in the order given)."""
+    if not owners:
+        return [Lane(day) for day in days]
+    return [Lane(day, owner) for day in days for owner in owners]
+
+
+def lay_out(
+    events: Iterable[Event],
+    days: Sequence[dt.date],
+    tz: dt.tzinfo,
+    owners: Sequence[str] | None = None,
+) -> list[Block]:
+    """The blocks of the events that fall on the days shown (local days in ``tz``), lane by lane
+    (:func:`lanes_of`: the event's day's, or its day and owner's; an owner not given has none), each lane's
+    in start order."""
+    by_owner = bool(owners)
+    index = {(lane.day, lane.owner_id): n for n, lane in enumerate(lanes_of(days, owners))}
     by_day: dict[int, list[tuple[int, int, Event]]] = {}
     for event in events:
         local = event.start.astimezone(tz)
-        day = index.get(local.date())
+        day = index.get((local.date(), event.owner_id if by_owner else None))
         if day is None:
             continue
         top = local.hour * 60 + local.minute
@@ -123,6 +148,24 @@ def lay_out(events: Iterable[Event], days: Sequence[dt.date], tz: dt.tzinfo) -> 
             cluster_end = max(cluster_end, drawn_end) if len(cluster) > 1 else drawn_end
         blocks += [Block(e, day, t, n, c, len(ends)) for t, n, e, c in cluster]
     return blocks
+
+
+#: How wide a person's column is on a team's day, against an uncrowded one's (1.0): an empty day's narrower,
+#: and each more block side by side (up to :data:`WIDEST_CLUSTER`) a fifth wider.
+EMPTY_LANE_WEIGHT = 0.7
+CROWDED_LANE_STEP = 0.2
+WIDEST_CLUSTER = 6
+
+
+def lane_weights(blocks: Iterable[Block], count: int) -> list[float]:
+    """How wide each of ``count`` lanes should be, relative to one another: by the most blocks side by side in
+    it (a crowded day gets room from an empty one)."""
+    widest = [0] * count
+    for block in blocks:
+        widest[block.day] = max(widest[block.day], block.columns)
+    return [
+        EMPTY_LANE_WEIGHT if n == 0 else 1 + CROWDED_LANE_STEP * (min(n, WIDEST_CLUSTER) - 1) for n in widest
+    ]
 
 
 def snap(minutes: float, step: int = SNAP_MINUTES) -> int:
