@@ -216,8 +216,9 @@ def test_delete_removes_an_unused_checklist_and_retires_a_used_one(qtbot, store,
     dialog.template_list.setCurrentRow(1)
     assert dialog.name.text() == "Spare"
     reply["delete"] = False  # Cancel: nothing happens
-    with qtbot.waitSignal(dialog.delete_template().finished, timeout=5000):
-        pass
+    asking = dialog.delete_template()
+    assert asking is not None
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=5000)
     unused = "No visit report used the checklist “Spare”: it will be deleted for everyone at the next sync."
     assert asked == [f"delete: {unused}"]
     assert [t.name for t in visits.list_templates(store)] == ["Shop", "Spare"]
