@@ -182,7 +182,8 @@ def cmd_templates(args: argparse.Namespace) -> int:
         print("No checklist templates: every visit uses the built-in 'Standard visit'.")
         return 0
     for template in found:
-        print(f"{template.name}  (segment {template.segment or 'default'})")
+        state = "" if template.active else ", inactive"
+        print(f"{template.name}  (segment {template.segment or 'default'}{state}; id {template.template_id})")
         for item in template.items:
             print(f"   {item.key:<20} {item.label}  [{item.describe()}]")
     return 0
@@ -196,6 +197,23 @@ def cmd_template_save(args: argparse.Namespace) -> int:
         f"Saved the checklist '{template.name}' ({len(template.items)} items); "
         "it goes out with the next sync."
     )
+    return 0
+
+
+def cmd_template_delete(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        found = visits.find_template(store, args.template)
+        assert found.template_id is not None
+        removal = visits.template_removal(store, found.template_id)
+        print(removal.question())
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CliError("Nothing was changed: add --yes to remove it without a question.")
+            if input("Go ahead? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("Nothing was changed.")
+                return 1
+        done = visits.remove_template(store, found.template_id)
+    print(f"{done.done()} It goes out with the next sync.")
     return 0
 
 
@@ -262,6 +280,21 @@ def register(commands: Commands) -> None:
     )
     saver.add_argument("--inactive", action="store_true", help="keep it, but do not use it for new visits")
     saver.set_defaults(handler=cmd_template_save)
+    remover = commands.command(
+        "visit template-delete",
+        parents=[common],
+        help="delete a checklist template, or retire it when visit reports used it (managers and admins)",
+        description=(
+            "Delete a checklist template no visit report used (for everyone, at the next sync). One that "
+            "reports used is retired instead: made inactive, so no new visit uses it, and kept so those "
+            "reports still show their items. Says which of the two it does and asks first (--yes: don't)."
+        ),
+    )
+    remover.add_argument(
+        "template", metavar="NAME|ID", help="the template's name or id ('sfa visit templates')"
+    )
+    remover.add_argument("--yes", action="store_true", help="do not ask")
+    remover.set_defaults(handler=cmd_template_delete)
 
     commands.group("attachments", help="photos and files attached to visits")
     lister = commands.command("attachments list", parents=[common], help="attachments and their upload state")

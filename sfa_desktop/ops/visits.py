@@ -418,6 +418,26 @@ def save_template(
         return templates.save_template(session, name, segment, items, active=active, template_id=template_id)
 
 
+def template_removal(store: LocalStore, template_id: str) -> templates.Removal:
+    """What removing the template would do (deleted, or retired because visit reports used it): for the
+    confirmation."""
+    with store.reading() as session:
+        return templates.removal_of(session, template_id)
+
+
+def remove_template(store: LocalStore, template_id: str) -> templates.Removal:
+    """Delete the checklist template when no visit report used it, else retire it (managers and admins;
+    ``core.visits.templates.remove_template``); the change goes out with the next sync."""
+    with store.transaction() as session:
+        return templates.remove_template(session, template_id)
+
+
+def find_template(store: LocalStore, given: str) -> Template:
+    """A checklist template by name or id (``sfa visit template-delete NAME|ID``)."""
+    with store.reading() as session:
+        return templates.find_template(session, given)
+
+
 def may_edit_templates(store: LocalStore) -> bool:
     """May this laptop's user change the checklist templates (managers and admins)?"""
     with store.reading() as session:

@@ -10,9 +10,11 @@ central store; once the tombstone itself is purged (``sfa central purge``, 90 da
 hash at all and the blob's own age counts.  The table store keeps no time per chunk, so an unfinished upload
 is aged from when it started; the folder store ages it from its file's last write.
 
-Rows are removed in the admin's transaction; on PostgreSQL by a role that bypasses row-level security
-(the blobs' policies show a blob only to who sees a live attachment naming it, so an orphan is invisible
-to everyone else: :func:`_require_bypass` refuses rather than find nothing).  Files go only after that
+Rows are removed in the admin's transaction; on PostgreSQL as an administrator's role (revision c0709
+gives it a policy to see and delete every blob) or a role that bypasses row-level security (the blobs'
+policies show a blob to anyone else only while a live attachment they see names it, so an orphan is
+invisible to reps and managers and none of theirs may delete one: :func:`_require_purger` refuses rather
+than find nothing).  sfa-server's maintenance job (``server.upkeep``) runs it too.  Files go only after that
 transaction committed (:func:`remove_files`), so a purge that fails leaves no row without its bytes.
 Removing a file is enough to make the bytes unreadable through the store; the folder holds them as the
 server wrote them (unencrypted): the disk's own encryption protects what a deleted file leaves on the
@@ -22,7 +24,7 @@ medium.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, and_, delete, exists, not_, or_, select, text
@@ -86,7 +88,7 @@ def purge(cc: Connection, *, days: int = GRACE_DAYS, now: dt.datetime, keep: Ite
     The folder's files go after the commit: :func:`remove_files`."""
     if days < 0:
         raise ValueError("days must not be negative")
-    _require_bypass(cc)
+    _require_purger(cc)
     cutoff = cutoff_of(now, days)
     a = _ATTACHMENTS
     named = exists().where(
@@ -116,20 +118,27 @@ def purge(cc: Connection, *, days: int = GRACE_DAYS, now: dt.datetime, keep: Ite
     return done
 
 
-def _require_bypass(cc: Connection) -> None:
-    """On PostgreSQL the blobs' row-level security shows a blob only to those who see a live attachment
-    naming it, so an orphan is invisible to every user, administrators included: only a role that bypasses
-    row-level security (the store's superuser, or a role with BYPASSRLS) can find and remove them."""
+def _require_purger(cc: Connection) -> None:
+    """On PostgreSQL the blobs' row-level security shows an orphan blob, and lets it be deleted, only to an
+    active administrator's role (c0709) or a role that bypasses row-level security (the store's superuser,
+    or one with BYPASSRLS); to anyone else it is invisible, so the purge is refused rather than find
+    nothing."""
     if cc.dialect.name != "postgresql":
         return
-    bypasses = cc.execute(
-        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
-    ).scalar()
-    if not bypasses:
+
+    def ask(query: str) -> bool:
+        return bool(cc.execute(text(query)).scalar())
+
+    # the server's own login may not even call sfa_is_admin(): asked only of a role that may
+    allowed = ask("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user") or (
+        ask("SELECT has_function_privilege('sfa_is_admin()', 'EXECUTE')") and ask("SELECT sfa_is_admin()")
+    )
+    if not allowed:
+        user = cc.execute(text("SELECT current_user")).scalar()
         raise CentralError(
-            "Purging blobs needs a database role that bypasses row-level security (the PostgreSQL "
-            "superuser, or a role with BYPASSRLS): to every other role, administrators included, a blob no "
-            "live attachment names is invisible. Give --url with such a role; nothing was removed."
+            f"Purging blobs needs an administrator: the database role '{user}' is no active administrator "
+            "of the store (nor a role that bypasses row-level security), and to it a blob no live attachment "
+            "names is invisible. Give --url with an administrator's login role; nothing was removed."
         )
 
 
@@ -181,10 +190,19 @@ def remove_strays(cc: Connection, folder: BlobFolder, done: Purged, *, now: dt.d
         done.stray_bytes += stat.st_size
 
 
-def run(engine: Engine, *, days: int = GRACE_DAYS, folder: BlobFolder | None = None) -> Purged:
-    """The whole purge (``sfa central purge-blobs``): the rows in one transaction, then the files of a
-    folder store and its strays."""
+def run(
+    engine: Engine,
+    *,
+    days: int = GRACE_DAYS,
+    folder: BlobFolder | None = None,
+    role: Callable[[Connection], None] | None = None,
+) -> Purged:
+    """The whole purge (``sfa central purge-blobs``, sfa-server's upkeep): the rows in one transaction, then
+    the files of a folder store and its strays.  ``role``: called first in each transaction (sfa-server
+    acting as an administrator: ``roles.act_as``)."""
     with central.central_transaction(engine) as cc:
+        if role is not None:
+            role(cc)
         central.check_compatible(cc)
         now = utcnow()
         keep = busy_uploads(cc, folder, days=days, now=now) if folder is not None else set()
@@ -192,5 +210,7 @@ def run(engine: Engine, *, days: int = GRACE_DAYS, folder: BlobFolder | None = N
     if folder is not None:
         remove_files(folder, done.hashes())
         with central.central_transaction(engine) as cc:
+            if role is not None:
+                role(cc)
             remove_strays(cc, folder, done, now=now)
     return done

@@ -1,7 +1,7 @@
 """``sfa-server``: the sync service laptops reach over HTTPS (``server.app`` on uvicorn).
 
     sfa-server --central URL --listen HOST:PORT [--tls-cert FILE --tls-key FILE] [--workers N] [--pool N]
-               [--behind-proxy]
+               [--behind-proxy] [--blobs DIR] [--upkeep-at HH:MM | --no-upkeep]
 
 TLS by default: it listens in clear text only on a loopback address, or with ``--behind-proxy`` (a
 TLS-terminating reverse proxy in front of it, which it is told about); anything else without a certificate
@@ -12,13 +12,21 @@ Each worker process holds a pool of at most ``--pool`` database connections (the
 database) and serves at most ``--concurrency`` requests at once; idle keep-alive connections are dropped
 after a few seconds, a request body must arrive within ``server.app.READ_TIMEOUT`` seconds, and a request's
 head may not exceed 64 KiB.
+
+The server does its own upkeep (``server.upkeep``): once a day at ``--upkeep-at`` (default 03:30, local
+time) and shortly after it starts, it purges attachments' bytes nobody names any more from the store and
+its ``--blobs`` folder.  The schedule runs in this first process only (with ``--workers N`` uvicorn's
+supervisor, whose workers are spawned fresh), and each run takes a lock on the store, so it never runs
+twice at once; ``--no-upkeep`` leaves it to ``sfa central purge-blobs``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import ipaddress
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -30,7 +38,8 @@ from sqlalchemy.engine import URL
 from sfa_desktop.core.errors import UserError
 from sfa_desktop.protocol.address import normalize_url, safe_url
 from sfa_desktop.protocol.errors import CentralError
-from sfa_desktop.server import central
+from sfa_desktop.server import central, upkeep
+from sfa_desktop.server.blob_files import BlobFolder
 
 _SETTINGS_ENV = "SFA_SERVER_SETTINGS"
 KEEP_ALIVE_SECONDS = 5
@@ -45,6 +54,13 @@ def _listen(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not host:
         raise argparse.ArgumentTypeError(f"'{value}' is not HOST:PORT (e.g. 0.0.0.0:8443)")
     return host.strip("[]"), int(port)
+
+
+def _time_of_day(value: str) -> dt.time:
+    try:
+        return upkeep.parse_at(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def is_loopback(host: str) -> bool:
@@ -93,7 +109,6 @@ def app_from_settings() -> Any:
     starts workers by import string)."""
     from sfa_desktop.server import roles
     from sfa_desktop.server.app import build_app
-    from sfa_desktop.server.blob_files import BlobFolder
 
     settings = json.loads(os.environ[_SETTINGS_ENV])
     engine = check_central(settings["central"], settings["pool"])
@@ -103,6 +118,35 @@ def app_from_settings() -> Any:
     return build_app(
         engine, role=roles.act_as if engine.dialect.name == "postgresql" else None, blob_folder=folder
     )
+
+
+def start_upkeep(args: argparse.Namespace, url: URL) -> upkeep.Upkeep | None:
+    """The upkeep of this server (None with ``--no-upkeep``), started: called once, in the first process."""
+    if args.no_upkeep:
+        return None
+    folder = BlobFolder(args.blobs.resolve()) if args.blobs else None
+
+    def job() -> None:
+        engine = check_central(url, 2)  # the lock's connection and the purge's
+        try:
+            upkeep.run_once(engine, folder=folder)
+        finally:
+            engine.dispose()
+
+    made = upkeep.Upkeep(job, at=args.upkeep_at, start_delay=args.upkeep_delay)
+    made.start()
+    return made
+
+
+def _log_upkeep() -> None:
+    """Upkeep's log lines go to standard error beside uvicorn's."""
+    logger = logging.getLogger(upkeep.__name__)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s sfa-server %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,6 +174,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=200,
         metavar="N",
         help="requests served at once per worker; more are answered 503 (default 200)",
+    )
+    parser.add_argument(
+        "--upkeep-at",
+        type=_time_of_day,
+        default=upkeep.DEFAULT_AT,
+        metavar="HH:MM",
+        help="the daily upkeep's time (local time; default 03:30): orphan attachments' bytes are purged",
+    )
+    parser.add_argument(
+        "--upkeep-delay",
+        type=float,
+        default=upkeep.START_DELAY_SECONDS,
+        metavar="SECONDS",
+        help=f"the first upkeep this long after the start (default {upkeep.START_DELAY_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--no-upkeep",
+        action="store_true",
+        help="no upkeep in the server (run 'sfa central purge-blobs' yourself)",
     )
     parser.add_argument(
         "--behind-proxy",
@@ -163,6 +226,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     scheme = "https" if args.tls_cert else "http"
     print(f"sfa-server: serving {safe_url(url)} at {scheme}://{host}:{port}", file=sys.stderr)
+    _log_upkeep()
+    kept = start_upkeep(args, url)
+    try:
+        _serve(uvicorn, args, host, port)
+    finally:
+        if kept is not None:
+            kept.stop()
+    return 0
+
+
+def _serve(uvicorn: Any, args: argparse.Namespace, host: str, port: int) -> None:
     uvicorn.run(
         "sfa_desktop.server.main:app_from_settings",
         factory=True,
@@ -179,7 +253,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_level="info",
         access_log=False,
     )
-    return 0
 
 
 if __name__ == "__main__":

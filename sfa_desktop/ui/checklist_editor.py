@@ -7,16 +7,21 @@ with the buttons or the keyboard) and saved whole through ``ops.visits.save_temp
 ``sfa visit template-save`` uses: what is wrong is said in the dialog, the item at fault is selected, and
 nothing is written.  A template whose items change gets a new version, so the reports already made keep
 showing the items they were answered with.
+
+Delete… (or the Delete key on the list) removes the chosen checklist through ``ops.visits.remove_template``
+(what ``sfa visit template-delete`` does): deleted when no visit report used it, else retired (made
+inactive, kept for those reports); the question says which of the two and why.  Choosing another
+checklist, New checklist, or closing with unsaved changes asks Save, Discard or Cancel.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import astuple
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,7 +31,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -35,113 +40,24 @@ from PySide6.QtWidgets import (
 
 from sfa_desktop.core.records.validation import ValidationError
 from sfa_desktop.core.visits import templates
-from sfa_desktop.core.visits.templates import TYPE_LABELS, TYPES, Template
+from sfa_desktop.core.visits.templates import TYPES, Template
 from sfa_desktop.ops import visits
 from sfa_desktop.store.database import LocalStore
 from sfa_desktop.ui import template_panes
+from sfa_desktop.ui.checklist_items import KIND_NAMES, SEGMENT_CHOICES, Draft, ItemList, items_of
 from sfa_desktop.ui.failures import problem_text
+from sfa_desktop.ui.form_parts import ask_unsaved, confirm_delete
 from sfa_desktop.ui.icons import icon
 from sfa_desktop.ui.tasks import Task, TaskRunner
 from sfa_desktop.ui.widgets import named
 
-KIND_NAMES = {"yesno": "Yes / no", "number": "Number", "text": "Text", "photo": "Photo"}
-SEGMENT_CHOICES = (
-    ("", "Default (any segment)"),
-    *((s, f"Segment {s}") for s in templates.SEGMENTS),
-)
-
-
-@dataclass
-class Draft:
-    """An item as the dialog edits it: min and max as typed (checked when saving)."""
-
-    key: str
-    label: str
-    type: str
-    required: bool
-    min: str = ""
-    max: str = ""
-
-    @classmethod
-    def of(cls, item: templates.Item) -> Draft:
-        return cls(
-            item.key,
-            item.label,
-            item.type,
-            item.required,
-            "" if item.min is None else f"{item.min:g}",
-            "" if item.max is None else f"{item.max:g}",
-        )
-
-    def summary(self) -> str:
-        parts = [TYPE_LABELS[self.type], "required" if self.required else "optional"]
-        if self.type == "number" and (self.min or self.max):
-            parts.append(f"{self.min or '…'} to {self.max or '…'}")
-        return " · ".join(parts)
-
-
-def _number(text: str, where: str, what: str) -> float | None:
-    if not text.strip():
-        return None
-    try:
-        return float(text.strip().replace(",", "."))
-    except ValueError:
-        raise ValidationError({where: f"{where}: the {what} '{text.strip()}' is not a number."}) from None
-
-
-def items_of(drafts: list[Draft]) -> str:
-    """The items as ``save_template`` takes them (JSON), new items keyed from their label; raises
-    ValidationError (naming the item, by number and label) for what the core's check would refuse less
-    clearly: an empty label, a range that is not numbers."""
-    if not drafts:
-        raise ValidationError({"items": "A checklist needs at least one item: add one with + Item."})
-    taken = {d.key for d in drafts if d.key}
-    found: list[dict[str, Any]] = []
-    for number, draft in enumerate(drafts, start=1):
-        label = " ".join(draft.label.split())
-        where = f"item {number}" + (f" ({label})" if label else "")
-        if not label:
-            raise ValidationError({f"item {number}": f"item {number}: give it a label."})
-        key = draft.key or templates.new_key(label, taken)
-        taken.add(key)
-        entry: dict[str, Any] = {"key": key, "label": label, "type": draft.type, "required": draft.required}
-        if draft.type == "number":
-            low, high = _number(draft.min, where, "minimum"), _number(draft.max, where, "maximum")
-            if low is not None and high is not None and low > high:
-                raise ValidationError(
-                    {where: f"{where}: the minimum {low:g} is above the maximum {high:g}; swap them."}
-                )
-            entry.update({"min": low, "max": high})
-        found.append(entry)
-    return json.dumps(found)
-
-
-class ItemList(QListWidget):
-    """The items: Ctrl+Up / Ctrl+Down move the current one, Delete removes it, Insert adds one."""
-
-    moveRequested = Signal(int)
-    removeRequested = Signal()
-    addRequested = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key, mods = event.key(), event.modifiers()
-        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-        if ctrl and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-            self.moveRequested.emit(-1 if key == Qt.Key.Key_Up else 1)
-        elif key == Qt.Key.Key_Delete:
-            self.removeRequested.emit()
-        elif key == Qt.Key.Key_Insert:
-            self.addRequested.emit()
-        else:
-            super().keyPressEvent(event)
-            return
-        event.accept()
-
 
 class ChecklistsDialog(QDialog):
-    """``saved(template)`` after a checklist was saved; ``loaded()`` when the list is on screen."""
+    """``saved(template)`` after a checklist was saved; ``removed(removal)`` after one was deleted or
+    retired (``core.visits.templates.Removal``); ``loaded()`` when the list is on screen."""
 
     saved = Signal(object)
+    removed = Signal(object)
     loaded = Signal()
 
     def __init__(self, store: LocalStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
@@ -157,6 +73,8 @@ class ChecklistsDialog(QDialog):
         self.item_index = -1
         self.editable = False
         self._filling = False
+        #: what the form held when last shown or saved (unsaved changes are what differs from it)
+        self._clean: tuple[Any, ...] | None = None
         self._build()
         screen = self.screen().availableGeometry() if self.screen() is not None else None
         if screen is not None:
@@ -172,7 +90,10 @@ class ChecklistsDialog(QDialog):
             "A visit uses the checklist of its account's segment, else the default.",
         )
         self.template_list.currentRowChanged.connect(self._template_chosen)
-        self.new_button.clicked.connect(self.new_template)
+        self.new_button.clicked.connect(lambda: self.confirm_leave(self.new_template))
+        remove_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.template_list)
+        remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_key.activated.connect(self.delete_template)
         right, body, self.note = template_panes.detail_column()
         form = QFormLayout()
         form.setHorizontalSpacing(12)
@@ -239,11 +160,17 @@ class ChecklistsDialog(QDialog):
         self.error.hide()
         body.addWidget(self.error)
         footer = QHBoxLayout()
+        self.delete_button = QPushButton(icon("delete"), "Delete…")
+        self.delete_button.setToolTip(
+            "Delete the checklist (Delete on the list); one that visit reports used is retired instead"
+        )
+        self.delete_button.clicked.connect(self.delete_template)
+        footer.addWidget(self.delete_button)
         self.status = named(QLabel(), "formStamp")
         self.status.setWordWrap(True)
         footer.addWidget(self.status, 1)
         self.close_button = QPushButton("Close")
-        self.close_button.clicked.connect(self.accept)
+        self.close_button.clicked.connect(lambda: self.confirm_leave(self.accept))
         self.save_button = named(QPushButton(icon("save", "#ffffff"), "Save"), "primaryButton")
         self.save_button.setShortcut("Ctrl+S")
         self.save_button.setToolTip("Save the checklist (Ctrl+S); laptops get it at their next sync")
@@ -316,6 +243,7 @@ class ChecklistsDialog(QDialog):
             widget.setEnabled(editable)
         self.save_button.setVisible(editable)
         self.new_button.setVisible(editable)
+        self.delete_button.setVisible(editable)
         self.note.setVisible(not editable)
         self.note.setText(
             "Visit checklists are set by managers and administrators; you can read them here. "
@@ -345,8 +273,10 @@ class ChecklistsDialog(QDialog):
         index = next((n for n, r in enumerate(self.templates) if r.template_id == select), 0)
         keep = self.item_index if select is not None and select == self.template_id else 0
         if self.templates:
+            self.template_list.blockSignals(True)
             self.template_list.setCurrentRow(index)
-            self._template_chosen(index)
+            self.template_list.blockSignals(False)
+            self._show_index(index)
             if 0 < keep < len(self.drafts):  # saved: the item edited stays selected
                 self.item_list.setCurrentRow(keep)
         elif self.editable:
@@ -357,9 +287,66 @@ class ChecklistsDialog(QDialog):
         self.loaded.emit()
 
     def _template_chosen(self, index: int) -> None:
+        """Another checklist chosen in the list: shown, once unsaved changes are saved or discarded."""
+        if not 0 <= index < len(self.templates):
+            return
+        if self.dirty():
+            target = self.templates[index].template_id
+            self._select_row(self.template_id)  # the one edited stays chosen until answered
+            self.confirm_leave(lambda: self._select(target))
+            return
+        self._show_index(index)
+
+    def _show_index(self, index: int) -> None:
         if 0 <= index < len(self.templates):
             self._show_template(self.templates[index])
             self.status.setText("")
+
+    def _select_row(self, template_id: str | None) -> int:
+        row = next((n for n, t in enumerate(self.templates) if t.template_id == template_id), -1)
+        self.template_list.blockSignals(True)
+        if row < 0:
+            self.template_list.clearSelection()
+        self.template_list.setCurrentRow(row)
+        self.template_list.blockSignals(False)
+        return row
+
+    def _select(self, template_id: str | None) -> None:
+        row = self._select_row(template_id)
+        if row >= 0:
+            self._show_index(row)
+
+    # -- unsaved changes ----------------------------------------------------------------------------------
+
+    def _snapshot(self) -> tuple[Any, ...]:
+        return (
+            " ".join(self.name.text().split()),
+            self.segment.currentData(),
+            self.active.isChecked(),
+            tuple(astuple(d) for d in self.drafts),
+        )
+
+    def dirty(self) -> bool:
+        """Has the checklist shown been changed since it was shown or saved?"""
+        return self.editable and self._clean is not None and self._snapshot() != self._clean
+
+    def confirm_leave(self, proceed: Callable[[], None]) -> None:
+        """Run ``proceed`` once unsaved changes are saved or knowingly discarded (at once when none);
+        Cancel (or a save refused) leaves everything as it is."""
+        if not self.dirty():
+            proceed()
+            return
+        name = " ".join(self.name.text().split())
+        what = f"the checklist “{name}”" if self.template_id and name else "a new checklist"
+        answer = ask_unsaved(self, what)
+        if answer == QMessageBox.StandardButton.Save:
+            self.save(then=proceed)
+        elif answer == QMessageBox.StandardButton.Discard:
+            self._clean = self._snapshot()
+            proceed()
+
+    def reject(self) -> None:  # Esc and the window's close button
+        self.confirm_leave(super().reject)
 
     def _show_template(self, template: Template) -> None:
         self.template_id = template.template_id
@@ -369,6 +356,8 @@ class ChecklistsDialog(QDialog):
         self.drafts = [Draft.of(item) for item in template.items]
         self.error.hide()
         self._show_items(0)
+        self._clean = self._snapshot()
+        self.delete_button.setEnabled(self.template_id is not None)
 
     def new_template(self) -> None:
         self.template_id = None
@@ -380,6 +369,8 @@ class ChecklistsDialog(QDialog):
         self.drafts = [Draft.of(item) for item in templates.BUILT_IN.items]
         self.error.hide()
         self._show_items(0)
+        self._clean = self._snapshot()
+        self.delete_button.setEnabled(self.template_id is not None)
         self.status.setText("New checklist (starting from the built-in one): not saved yet")
         self.name.setFocus()
 
@@ -481,7 +472,8 @@ class ChecklistsDialog(QDialog):
 
     # -- saving -------------------------------------------------------------------------------------------
 
-    def save(self) -> Task | None:
+    def save(self, then: Callable[[], None] | None = None) -> Task | None:
+        """Save the checklist; ``then`` runs once it is saved and the list reloaded (not when refused)."""
         if not self.editable:
             return None
         self.error.hide()
@@ -505,12 +497,14 @@ class ChecklistsDialog(QDialog):
             active=self.active.isChecked(),
             template_id=self.template_id,
         )
-        task.finished.connect(self._saved)
+        task.finished.connect(lambda saved: self._saved(saved, then))
         task.failed.connect(self._save_failed)
         return task
 
-    def show_error(self, message: str, errors: dict[str, str] | None = None) -> None:
-        self.error.setText(f"Not saved: {message[:1].upper()}{message[1:]}")
+    def show_error(
+        self, message: str, errors: dict[str, str] | None = None, prefix: str = "Not saved"
+    ) -> None:
+        self.error.setText(f"{prefix}: {message[:1].upper()}{message[1:]}")
         self.error.show()
         for where in errors or {}:
             if where == "name":
@@ -520,14 +514,61 @@ class ChecklistsDialog(QDialog):
                 if number.isdigit() and 0 < int(number) <= len(self.drafts):
                     self.item_list.setCurrentRow(int(number) - 1)
 
-    def _saved(self, template: object) -> None:
+    def _saved(self, template: object, then: Callable[[], None] | None = None) -> None:
         assert isinstance(template, Template)
         self.save_button.setEnabled(True)
         self.template_id = template.template_id
+        self._clean = self._snapshot()
         note = f"Saved “{template.name}”. Laptops get it at their next sync."
         self.status.setText(note)
         self.saved.emit(template)
-        self.reload(template.template_id).finished.connect(lambda _r: self.status.setText(note))
+
+        def done(_loaded: object) -> None:
+            self.status.setText(note)
+            if then is not None:
+                then()
+
+        self.reload(template.template_id).finished.connect(done)
+
+    # -- deleting -----------------------------------------------------------------------------------------
+
+    def delete_template(self) -> Task | None:
+        """Ask, saying whether the chosen checklist will be deleted or retired (and why), then do it."""
+        if not self.editable or self.template_id is None:
+            return None
+        template_id = self.template_id
+        task = self.runner.submit(visits.template_removal, self.store, template_id)
+        task.finished.connect(lambda removal: self._confirm_removal(template_id, removal))
+        task.failed.connect(lambda exc: self.show_error(problem_text(exc), prefix="Not removed"))
+        return task
+
+    def _confirm_removal(self, template_id: str, removal: object) -> None:
+        assert isinstance(removal, templates.Removal)
+        question = removal.question()
+        if self.dirty():
+            question += "\n\nThe changes you have not saved are dropped."
+        if template_id != self.template_id or not confirm_delete(self, question):
+            return
+        self.delete_button.setEnabled(False)
+        task = self.runner.submit(visits.remove_template, self.store, template_id)
+        task.finished.connect(self._removed)
+        task.failed.connect(self._remove_failed)
+
+    def _removed(self, removal: object) -> None:
+        assert isinstance(removal, templates.Removal)
+        self.delete_button.setEnabled(True)
+        self._clean = None  # what was typed into it went with it
+        note = f"{removal.done()} Laptops get it at their next sync."
+        self.status.setText(note)
+        self.removed.emit(removal)
+        keep = removal.template.template_id if removal.retires else None
+        if keep is None:
+            self.template_id = None
+        self.reload(keep).finished.connect(lambda _r: self.status.setText(note))
+
+    def _remove_failed(self, exc: object) -> None:
+        self.delete_button.setEnabled(True)
+        self.show_error(problem_text(exc), prefix="Not removed")
 
     def _save_failed(self, exc: object) -> None:
         self.save_button.setEnabled(True)

@@ -1,21 +1,24 @@
 """Visit checklists… (issue 16, item 4): managers edit the checklist templates in the window (items added,
 removed, moved with the buttons and the keyboard), a wrong item is explained and nothing is saved, the
 template is saved whole through the command line's function, reports made before keep their version, and a
-rep reads the templates without editing them."""
+rep reads the templates without editing them; Delete… deletes an unused checklist and retires a used one
+after a question saying which, and unsaved edits are not dropped when another checklist is chosen."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QMessageBox
 from sqlalchemy import text
 
 from sfa_desktop.core.records import services
 from sfa_desktop.core.visits.location import NoLocation
 from sfa_desktop.ops import visits
 from sfa_desktop.store.database import LocalStore
+from sfa_desktop.ui import checklist_editor
 from sfa_desktop.ui.checklist_editor import ChecklistsDialog
 from sfa_desktop.ui.service_levels_page import ServiceLevelsPage
 from sfa_desktop.ui.visit_report import VisitReportDialog
@@ -25,6 +28,26 @@ ITEMS = [
     {"key": "facings", "label": "Facings", "type": "number", "min": 0, "max": 40},
     {"key": "notes", "label": "Notes", "type": "text"},
 ]
+
+
+@pytest.fixture(autouse=True)
+def answers(monkeypatch):
+    """The unsaved-changes question answered without a dialog (Discard unless a test says otherwise: a
+    dialog left with edits is closed at the end of each test); what was asked is kept."""
+    asked: list[str] = []
+    reply = {"unsaved": QMessageBox.StandardButton.Discard, "delete": True}
+
+    def unsaved(_parent, what):
+        asked.append(f"unsaved: {what}")
+        return reply["unsaved"]
+
+    def delete(_parent, text_):
+        asked.append(f"delete: {text_}")
+        return reply["delete"]
+
+    monkeypatch.setattr(checklist_editor, "ask_unsaved", unsaved)
+    monkeypatch.setattr(checklist_editor, "confirm_delete", delete)
+    return asked, reply
 
 
 def _open(qtbot, store, runner) -> ChecklistsDialog:
@@ -177,3 +200,74 @@ def test_the_service_levels_page_opens_the_checklists(qtbot, store, runner):
     assert isinstance(dialog, ChecklistsDialog)
     qtbot.waitUntil(lambda: dialog.template_list.count() == 0 and dialog.item_list.count() == 4)
     dialog.close()
+
+
+def _names(dialog: ChecklistsDialog) -> list[str]:
+    return [dialog.template_list.item(n).text() for n in range(dialog.template_list.count())]
+
+
+def test_delete_removes_an_unused_checklist_and_retires_a_used_one(qtbot, store, runner, answers):
+    asked, reply = answers
+    visits.save_template(store, "Shop", "A", json.dumps(ITEMS))
+    visits.save_report(store, _visit(store), {"met": True})
+    visits.save_template(store, "Spare", "B", json.dumps(ITEMS[:1]))
+    dialog = _open(qtbot, store, runner)
+    assert dialog.delete_button.isVisibleTo(dialog)
+    dialog.template_list.setCurrentRow(1)
+    assert dialog.name.text() == "Spare"
+    reply["delete"] = False  # Cancel: nothing happens
+    asking = dialog.delete_template()
+    assert asking is not None
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=5000)
+    unused = "No visit report used the checklist “Spare”: it will be deleted for everyone at the next sync."
+    assert asked == [f"delete: {unused}"]
+    assert [t.name for t in visits.list_templates(store)] == ["Shop", "Spare"]
+    reply["delete"] = True
+    dialog.template_list.setFocus()
+    with qtbot.waitSignal(dialog.removed, timeout=5000):
+        QTest.keyClick(dialog.template_list, Qt.Key.Key_Delete)  # the Delete key on the list
+    qtbot.waitUntil(lambda: dialog.template_list.count() == 1)
+    assert [t.name for t in visits.list_templates(store)] == ["Shop"]
+    assert "Deleted the checklist “Spare”." in dialog.status.text()
+    assert dialog.name.text() == "Shop"
+    with qtbot.waitSignal(dialog.removed, timeout=5000):
+        dialog.delete_button.click()
+    assert asked[-1].startswith("delete: 1 visit report was made with the checklist “Shop”, so it cannot be")
+    qtbot.waitUntil(lambda: "inactive" in _names(dialog)[0])
+    assert [(t.name, t.active) for t in visits.list_templates(store)] == [("Shop", False)]
+    assert "Retired the checklist “Shop”" in dialog.status.text()
+    assert not dialog.active.isChecked()
+
+
+def test_unsaved_edits_are_not_dropped_when_another_checklist_is_chosen(qtbot, store, runner, answers):
+    asked, reply = answers
+    visits.save_template(store, "Shop", "A", json.dumps(ITEMS))
+    visits.save_template(store, "Spare", "B", json.dumps(ITEMS[:1]))
+    dialog = _open(qtbot, store, runner)
+    assert dialog.name.text() == "Shop"
+    dialog.template_list.setCurrentRow(1)  # nothing changed: no question
+    assert dialog.name.text() == "Spare"
+    assert asked == []
+    dialog.template_list.setCurrentRow(0)
+    _type(dialog.name, "Shop floor")
+    assert dialog.dirty()
+    reply["unsaved"] = QMessageBox.StandardButton.Cancel
+    dialog.template_list.setCurrentRow(1)
+    assert asked == ["unsaved: the checklist “Shop floor”"]
+    assert dialog.name.text() == "Shop floor"  # still there, and still the one chosen
+    assert dialog.template_list.currentRow() == 0
+    reply["unsaved"] = QMessageBox.StandardButton.Save
+    dialog.template_list.setCurrentRow(1)
+    qtbot.waitUntil(lambda: dialog.name.text() == "Spare", timeout=5000)
+    assert sorted(t.name for t in visits.list_templates(store)) == ["Shop floor", "Spare"]
+    assert dialog.template_list.currentRow() == 1
+    dialog.item_list.setCurrentRow(0)
+    _type(dialog.label, "Changed label")
+    reply["unsaved"] = QMessageBox.StandardButton.Discard
+    dialog.new_button.click()
+    assert asked[-1] == "unsaved: the checklist “Spare”"
+    assert dialog.template_id is None
+    assert [i.label for t in visits.list_templates(store) if t.name == "Spare" for i in t.items] == [
+        "Met the buyer"
+    ]
+    assert not dialog.dirty()  # a new checklist not typed into yet

@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sfa_desktop.core.records.models import ChecklistTemplate
+from sfa_desktop.core.records.models import ChecklistTemplate, VisitReport, utcnow
 from sfa_desktop.core.records.validation import ValidationError
 
 TYPES = ("yesno", "number", "text", "photo")
@@ -304,6 +304,94 @@ def save_template(
         session.add(row)
     session.flush()
     return _of(row)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing a template does: ``reports`` visit reports used it (any of its versions), so it is
+    retired (made inactive, kept so they still show their items); none did, so it is deleted."""
+
+    template: Template
+    reports: int
+
+    @property
+    def retires(self) -> bool:
+        return self.reports > 0
+
+    def question(self) -> str:
+        """The confirmation: which of the two will happen, and why."""
+        name = f"“{self.template.name}”"
+        if self.retires:
+            made = "1 visit report was" if self.reports == 1 else f"{self.reports} visit reports were"
+            return (
+                f"{made} made with the checklist {name}, so it cannot be deleted: it will be retired instead "
+                "(made inactive: no new visit uses it, and those reports still show its items)."
+            )
+        return f"No visit report used the checklist {name}: it will be deleted for everyone at the next sync."
+
+    def done(self) -> str:
+        name = f"“{self.template.name}”"
+        if self.retires:
+            return f"Retired the checklist {name} (kept for the visit reports made with it)."
+        return f"Deleted the checklist {name}."
+
+
+def _to_remove(session: Session, template_id: str) -> tuple[list[ChecklistTemplate], int]:
+    found = session.get(ChecklistTemplate, template_id)
+    if found is None or found.deleted_at is not None:
+        raise ValidationError({"name": "This checklist is no longer there (removed on another laptop?)."})
+    versions = _versions(session, found.name)
+    used = session.execute(
+        select(func.count())
+        .select_from(VisitReport)
+        .where(VisitReport.template_id.in_([v.id for v in versions]), VisitReport.deleted_at.is_(None))
+    ).scalar_one()
+    return versions, int(used)
+
+
+def removal_of(session: Session, template_id: str) -> Removal:
+    """What :func:`remove_template` would do to this template (nothing is changed)."""
+    versions, used = _to_remove(session, template_id)
+    newest = _current(versions)[0]
+    return Removal(_of(newest), used)
+
+
+def remove_template(session: Session, template_id: str) -> Removal:
+    """Delete a checklist template (every version of it: soft-deleted, synced as a delete like any record)
+    when no visit report used it; else retire it (every version inactive, kept for those reports).  Managers
+    and admins only."""
+    from sfa_desktop.core import access
+
+    who = access.user_of(session)
+    if not access.may_write_reference(who, ChecklistTemplate.__tablename__):
+        assert who is not None
+        raise access.refusal(who, ChecklistTemplate.__tablename__, "visit checklists")
+    versions, used = _to_remove(session, template_id)
+    newest = _current(versions)[0]
+    now = utcnow()
+    for row in versions:
+        if used:
+            row.active = False
+        else:
+            row.deleted_at = now
+    session.flush()
+    return Removal(_of(newest), used)
+
+
+def find_template(session: Session, given: str) -> Template:
+    """A template by its name (its newest version) or its id (or the id's start, 8 characters or more)."""
+    wanted = " ".join(given.split())
+    listed = all_templates(session)
+    for template in listed:
+        if template.name.casefold() == wanted.casefold():
+            return template
+    if len(wanted) >= 8:
+        matches = [t for t in listed if t.template_id and t.template_id.startswith(wanted)]
+        if len(matches) == 1:
+            return matches[0]
+    raise ValidationError(
+        {"name": f"There is no checklist '{wanted}': 'sfa visit templates' lists them by name."}
+    )
 
 
 # -- answers ------------------------------------------------------------------------------------------------
