@@ -97,6 +97,24 @@ def test_only_managers_and_admins_remove_templates(store: LocalStore) -> None:
     assert [t.name for t in visits.list_templates(store)] == ["Shop"]
 
 
+def test_a_managers_removal_retires_a_template_reports_elsewhere_may_use(store: LocalStore) -> None:
+    """A manager's laptop holds only their territories' visit reports: one made elsewhere with the checklist
+    would lose its items, so a manager retires; an administrator, who sees them all, deletes."""
+    saved = visits.save_template(store, "Shop", None, json.dumps(ITEMS[:1]))
+    assert saved.template_id is not None
+    with store.transaction() as session:
+        access.check_as(session, Identity("u2", "mgr", "manager", frozenset()))
+        asked = templates.removal_of(session, saved.template_id)
+        assert asked.retires
+        assert asked.question().startswith("Only an administrator, who sees every territory's visit reports")
+        templates.remove_template(session, saved.template_id)
+    assert [(t.name, t.active) for t in visits.list_templates(store)] == [("Shop", False)]
+    with store.transaction() as session:
+        access.check_as(session, Identity("u3", "adam", "admin", frozenset()))
+        assert not templates.remove_template(session, saved.template_id).retires
+    assert visits.list_templates(store) == []
+
+
 def test_sfa_visit_template_delete(
     store: LocalStore, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -309,23 +309,33 @@ def save_template(
 @dataclass(frozen=True)
 class Removal:
     """What removing a template does: ``reports`` visit reports used it (any of its versions), so it is
-    retired (made inactive, kept so they still show their items); none did, so it is deleted."""
+    retired (made inactive, kept so they still show their items); none did, so it is deleted.  Only a user
+    who sees every territory's reports (``sees_all``: an administrator) deletes one: a manager's laptop
+    holds only the reports of their territories, and one made elsewhere with the checklist would lose its
+    items, so theirs retires."""
 
     template: Template
     reports: int
+    sees_all: bool = True
 
     @property
     def retires(self) -> bool:
-        return self.reports > 0
+        return self.reports > 0 or not self.sees_all
 
     def question(self) -> str:
         """The confirmation: which of the two will happen, and why."""
         name = f"“{self.template.name}”"
-        if self.retires:
+        if self.reports:
             made = "1 visit report was" if self.reports == 1 else f"{self.reports} visit reports were"
             return (
                 f"{made} made with the checklist {name}, so it cannot be deleted: it will be retired instead "
                 "(made inactive: no new visit uses it, and those reports still show its items)."
+            )
+        if not self.sees_all:
+            return (
+                f"Only an administrator, who sees every territory's visit reports, can delete the checklist "
+                f"{name} (a report made with it elsewhere would lose its items): it will be retired instead "
+                "(made inactive: no new visit uses it)."
             )
         return f"No visit report used the checklist {name}: it will be deleted for everyone at the next sync."
 
@@ -349,11 +359,18 @@ def _to_remove(session: Session, template_id: str) -> tuple[list[ChecklistTempla
     return versions, int(used)
 
 
+def _sees_all(session: Session) -> bool:
+    from sfa_desktop.core import access
+
+    who = access.user_of(session)
+    return who is None or who.is_admin
+
+
 def removal_of(session: Session, template_id: str) -> Removal:
     """What :func:`remove_template` would do to this template (nothing is changed)."""
     versions, used = _to_remove(session, template_id)
     newest = _current(versions)[0]
-    return Removal(_of(newest), used)
+    return Removal(_of(newest), used, _sees_all(session))
 
 
 def remove_template(session: Session, template_id: str) -> Removal:
@@ -367,15 +384,15 @@ def remove_template(session: Session, template_id: str) -> Removal:
         assert who is not None
         raise access.refusal(who, ChecklistTemplate.__tablename__, "visit checklists")
     versions, used = _to_remove(session, template_id)
-    newest = _current(versions)[0]
+    removal = Removal(_of(_current(versions)[0]), used, _sees_all(session))
     now = utcnow()
     for row in versions:
-        if used:
+        if removal.retires:
             row.active = False
         else:
             row.deleted_at = now
     session.flush()
-    return Removal(_of(newest), used)
+    return removal
 
 
 def find_template(session: Session, given: str) -> Template:
