@@ -18,6 +18,7 @@ os.environ["SFA_DATABASE_KEY_FOR_TESTS"] = "1"  # without it the key in the envi
 os.environ.pop("SFA_PASSPHRASE", None)
 
 from sfa_desktop.store.database import LocalStore  # noqa: E402
+from tests.fresh_store import open_fresh_store  # noqa: E402
 
 
 @pytest.fixture
@@ -29,6 +30,6 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(data_dir: Path) -> Iterator[LocalStore]:
-    local = LocalStore.open(data_dir)
+    local = open_fresh_store(data_dir)  # a copy of a new store made once per process (see fresh_store)
     yield local
     local.close()
