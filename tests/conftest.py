@@ -18,6 +18,7 @@ os.environ["SFA_DATABASE_KEY_FOR_TESTS"] = "1"  # without it the key in the envi
 os.environ.pop("SFA_PASSPHRASE", None)
 
 from sfa_desktop.store.database import LocalStore  # noqa: E402
+from tests.fresh_store import open_fresh_store  # noqa: E402
 
 
 @pytest.fixture
@@ -29,6 +30,22 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(data_dir: Path) -> Iterator[LocalStore]:
-    local = LocalStore.open(data_dir)
+    local = open_fresh_store(data_dir)  # a copy of a new store made once per process (see fresh_store)
     yield local
     local.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests run first: the slow ones (state machines, fuzzers, soaks: 10-40 s each), then
+    tests/integration (a central store and laptops that sync: seconds each, its soak 15-20 s), then the rest
+    in the order collected.  With ``-n 2`` the workers take tests in this order; with the long ones last
+    (tests/integration's soak and machines came late), one long test could start when the other worker had
+    nothing left, and the run waited for it alone.  Only the order changes: every test runs, and none
+    depends on another."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow") is not None:
+            return 0
+        return 1 if "integration" in item.nodeid.split("/")[:2] else 2
+
+    items.sort(key=rank)

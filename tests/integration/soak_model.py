@@ -840,3 +840,14 @@ class SoakModel:
                             f"(a) {where} was lost to a delete by {who}, which had not seen it, "
                             "with no conflict archived"
                         )
+
+
+def assert_soak_did_its_job(stats: Stats, steps: int) -> None:
+    """What a short soak run must show besides the invariants (the suite's seeds, and the ones it moved to
+    ``tests/perf/soak_sync.py --suite-seeds``): every step ran, faults struck, edits were confirmed,
+    conflicts arose and were checked, the laptops converged at the checkpoints."""
+    assert stats.steps == steps
+    assert sum(stats.faults.values()) > steps // 20
+    assert stats.confirmed > steps // 10
+    assert stats.checks["(a) confirmed value kept"] > 0
+    assert stats.checks["(d) laptop converged"] >= 5

@@ -4,6 +4,10 @@ SyncEngine over the real protocol (HttpLink to sfa-server's app, served in proce
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +28,7 @@ from sfa_desktop.store.database import LocalStore
 from sfa_desktop.sync.asgi_transport import InProcessTransport
 from sfa_desktop.sync.engine import TERRITORY_TABLES, SyncEngine
 from sfa_desktop.sync.http import HttpLink
+from tests.fresh_store import open_fresh_store
 from tests.integration import acting
 
 LOGINS = ("admin", "ann", "bob", "cat", "mgr")
@@ -54,12 +59,18 @@ class Faults:
             raise error
 
 
-def pg_database(pg_url: str, prefix: str) -> tuple[str, Engine]:
-    """A fresh empty PostgreSQL database; returns its URL and an AUTOCOMMIT engine on the server."""
+def pg_database(pg_url: str, prefix: str, *, migrated: bool = False) -> tuple[str, Engine]:
+    """A fresh PostgreSQL database; returns its URL and an AUTOCOMMIT engine on the server.  Empty, or with
+    ``migrated`` a copy of a database ``init_central`` made once per server and process (CREATE DATABASE
+    ... TEMPLATE: the same schema, grants and policies, byte for byte, without running every migration)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     root = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    template = _pg_central_template(pg_url, root) if migrated else None
     with root.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if template is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        else:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         conn.execute(
             text(
                 "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sfa_user') "
@@ -67,6 +78,61 @@ def pg_database(pg_url: str, prefix: str) -> tuple[str, Engine]:
             )
         )
     return make_url(pg_url).set(database=name).render_as_string(hide_password=False), root
+
+
+#: server URL -> the name of the migrated template database made on it by this process
+_pg_templates: dict[str, str] = {}
+
+
+def _pg_central_template(pg_url: str, root: Engine) -> str:
+    found = _pg_templates.get(pg_url)
+    if found is not None:
+        return found
+    name = f"central_template_{uuid.uuid4().hex[:12]}"
+    with root.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_url).set(database=name)
+    engine = central.make_central_engine(url.render_as_string(hide_password=False))
+    try:
+        central.init_central(engine)
+    finally:
+        engine.dispose()  # a template may have no connection open while it is copied
+    _pg_templates[pg_url] = name
+    atexit.register(_drop_pg_template, pg_url, name)
+    return name
+
+
+def _drop_pg_template(pg_url: str, name: str) -> None:
+    """At exit, for a server that outlives the tests (SFA_TEST_PG_URL); a throwaway cluster is gone."""
+    with contextlib.suppress(Exception):
+        server = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        try:
+            with server.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            server.dispose()
+
+
+#: the central SQLite file ``init_central`` made once per process (copied by ``sqlite_central``)
+_sqlite_template: list[Path] = []
+
+
+def sqlite_central(path: Path) -> str:
+    """A new central SQLite file at ``path`` as ``init_central`` makes it (a copy of one made once per
+    process); returns its URL for :class:`World`."""
+    if not _sqlite_template:
+        folder = Path(tempfile.mkdtemp(prefix="sfa-central-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        engine = central.make_central_engine(str(folder / "central.sqlite3"))
+        try:
+            central.init_central(engine)
+        finally:
+            engine.dispose()
+        assert not (folder / "central.sqlite3-wal").exists()
+        _sqlite_template.append(folder / "central.sqlite3")
+    assert not path.exists()
+    shutil.copyfile(_sqlite_template[0], path)
+    return str(path)
 
 
 def drop_pg_database(root: Engine, url: str) -> None:
@@ -174,7 +240,7 @@ class World:
         return SyncService(self.service_engine, login, role=role, fault=faults)
 
     def laptop(self, login: str, name: str | None = None, *, sync: bool = True) -> Laptop:
-        store = LocalStore.open(self.root / (name or f"{login}-{len(self.laptops)}"))
+        store = open_fresh_store(self.root / (name or f"{login}-{len(self.laptops)}"))
         faults = Faults()
         service = self.service(login, faults)
         # The laptop reaches the central store as every laptop does: HttpLink -> sfa-server's app (in
@@ -281,14 +347,14 @@ def assert_replica_matches(world: World, lap: Laptop) -> None:
 def world_fixture(kind: str, tmp_path: Path, pg_url: str | None) -> Iterator[World]:
     """Body of a central-store fixture parametrized over "sqlite" and "postgresql"."""
     if kind == "sqlite":
-        world = World(str(tmp_path / "central.sqlite3"), tmp_path)
+        world = World(sqlite_central(tmp_path / "central.sqlite3"), tmp_path)
         try:
             yield world
         finally:
             world.close()
         return
     assert pg_url is not None
-    url, root = pg_database(pg_url, "sync")
+    url, root = pg_database(pg_url, "sync", migrated=True)
     world = World(url, tmp_path)
     try:
         yield world

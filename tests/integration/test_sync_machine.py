@@ -28,6 +28,7 @@ from tests.integration.sync_harness import (
     assert_replica_matches,
     drop_pg_database,
     pg_database,
+    sqlite_central,
 )
 
 LAPTOP_LOGINS = ("ann", "bob", "mgr")
@@ -60,10 +61,10 @@ class SyncMachine(RuleBasedStateMachine):
         self.tmp = tempfile.TemporaryDirectory()
         self.root_engine: Any = None
         if self.central_kind == "sqlite":
-            url = str(Path(self.tmp.name) / "central.sqlite3")
+            url = sqlite_central(Path(self.tmp.name) / "central.sqlite3")
         else:
             assert self.pg_url is not None
-            url, self.root_engine = pg_database(self.pg_url, "machine")
+            url, self.root_engine = pg_database(self.pg_url, "machine", migrated=True)
         self.world = World(url, Path(self.tmp.name))
         self.laps = [self.world.laptop(login) for login in LAPTOP_LOGINS]
         # (laptop index, table, record id, field, value) written but not yet confirmed by a sync
