@@ -56,7 +56,7 @@ from sfa_desktop.protocol.errors import (
 )
 from sfa_desktop.protocol.messages import BadMessage
 from sfa_desktop.server import auth, central
-from sfa_desktop.server.blob_files import BlobFolder
+from sfa_desktop.server.blob_files import BlobFolder, Content
 from sfa_desktop.server.service import Fault, SyncService
 
 #: The largest request body accepted (after decompression); a push batch of 500 changes is far below it.
@@ -132,6 +132,11 @@ _ANSWERED = (CentralError, BadMessage, TooLarge, TooSlow)
 
 
 async def _read(request: Request, limit: int, timeout: float) -> bytes:
+    return b"".join(await _read_pieces(request, limit, timeout))
+
+
+async def _read_pieces(request: Request, limit: int, timeout: float) -> list[bytes]:
+    """The request's body as the pieces it arrived in, within ``timeout`` seconds and ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"The request is larger than the server accepts ({limit // 1024 // 1024} MB).")
@@ -139,7 +144,7 @@ async def _read(request: Request, limit: int, timeout: float) -> bytes:
     try:
         with anyio.fail_after(timeout):
             async for chunk in request.stream():
-                pieces.append(chunk)  # joined once at the end (growing a buffer copies it again and again)
+                pieces.append(chunk)  # kept apart (growing a buffer would copy it again and again)
                 size += len(chunk)
                 if size > limit:
                     raise TooLarge(
@@ -149,7 +154,7 @@ async def _read(request: Request, limit: int, timeout: float) -> bytes:
         raise TooSlow(
             f"The request was not sent within {timeout:g} s; nothing was done. Try again."
         ) from None
-    return b"".join(pieces)
+    return pieces
 
 
 async def _body(request: Request, limit: int, timeout: float = READ_TIMEOUT) -> Any:
@@ -322,10 +327,9 @@ def _blob_endpoint(
                 data = await _read(request, blob_messages.MAX_CHUNK, settings.read_timeout)
             elif body == "batch":
                 manifest = blob_messages.decode_batch_query(request.query_params.get("blobs"))
-                data = await _read(request, blob_messages.MAX_BATCH, settings.read_timeout)
-                if len(data) != sum(size for _sha, size in manifest):
-                    raise BadMessage("the batch's bytes do not add up to the sizes it names")
-                request.state.batch = manifest
+                pieces = await _read_pieces(request, blob_messages.MAX_BATCH, settings.read_timeout)
+                request.state.batch = _split(manifest, pieces)
+                data = b""
             else:
                 data = b""
             token = _token(request)
@@ -375,13 +379,29 @@ def _blob_put(service: SyncService, request: Request, data: bytes) -> dict[str, 
     return blob_messages.encode_state(service.blob_put(_sha(request), offset, size, data))
 
 
+def _split(manifest: list[tuple[str, int]], pieces: list[bytes]) -> list[tuple[str, Content]]:
+    """The blobs of a batch's body, each the views of the pieces of the body it spans (not copies)."""
+    if sum(len(p) for p in pieces) != sum(size for _sha, size in manifest):
+        raise BadMessage("the batch's bytes do not add up to the sizes it names")
+    blobs: list[tuple[str, Content]] = []
+    views = iter(memoryview(p) for p in pieces)
+    left = memoryview(b"")
+    for sha, size in manifest:
+        parts: list[memoryview] = []
+        wanted = size
+        while wanted:
+            if not left:
+                left = next(views)
+            take = left[:wanted]
+            parts.append(take)
+            left = left[len(take) :]
+            wanted -= len(take)
+        blobs.append((sha, tuple(parts)))
+    return blobs
+
+
 def _blob_batch(service: SyncService, request: Request, data: bytes) -> dict[str, Any]:
-    items: list[tuple[str, bytes | memoryview]] = []
-    whole, start = memoryview(data), 0
-    for sha, size in request.state.batch:
-        items.append((sha, whole[start : start + size]))  # views of the body, not copies of it
-        start += size
-    return blob_messages.encode_batch_answer(service.blob_put_many(items))
+    return blob_messages.encode_batch_answer(service.blob_put_many(request.state.batch))
 
 
 def _blob_finalize(service: SyncService, request: Request, data: bytes) -> dict[str, Any]:

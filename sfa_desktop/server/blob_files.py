@@ -24,6 +24,26 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+#: A blob's bytes: whole, or the pieces of a request's body they arrived in (not joined into one buffer: a
+#: photo's bytes are copied once less on their way to the disk).
+Content = bytes | memoryview | tuple[bytes | memoryview, ...]
+
+
+def pieces_of(content: Content) -> tuple[bytes | memoryview, ...]:
+    return content if isinstance(content, tuple) else (content,)
+
+
+def size_of(content: Content) -> int:
+    return sum(len(piece) for piece in pieces_of(content))
+
+
+def sha256_of(content: Content) -> str:
+    digest = hashlib.sha256()
+    for piece in pieces_of(content):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 #: Threads a server process hashes and writes blobs with (SHA-256 and file writes let go of the GIL).
@@ -87,11 +107,11 @@ class BlobFolder:
     def _place(self, sha: str, source: Path) -> None:
         _flush_folder(self._move(sha, source))
 
-    def put_whole(self, sha: str, data: bytes | memoryview) -> None:
+    def put_whole(self, sha: str, data: Content) -> None:
         """A blob sent in one piece (already checked against its hash): written, flushed, put in place."""
         self.put_all({sha: data})
 
-    def put_all(self, blobs: Mapping[str, bytes | memoryview]) -> None:
+    def put_all(self, blobs: Mapping[str, Content]) -> None:
         """Blobs sent whole (already checked against their hashes), written and flushed side by side, put
         in place, their folders flushed: when this returns, all of them are on disk; when it raises, none
         is left half-written (a blob put in place before the failure is whole, its row not yet complete)."""
@@ -99,7 +119,8 @@ class BlobFolder:
 
         def write(sha: str) -> None:
             with temporaries[sha].open("wb") as fh:
-                fh.write(blobs[sha])
+                for piece in pieces_of(blobs[sha]):
+                    fh.write(piece)
                 fh.flush()
                 os.fsync(fh.fileno())
 

@@ -27,16 +27,12 @@ from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.protocol.blobs import MAX_CHUNK, BatchAnswer, BlobState
 from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.server import schema
-from sfa_desktop.server.blob_files import BlobFolder, side_by_side
+from sfa_desktop.server.blob_files import BlobFolder, Content, pieces_of, sha256_of, side_by_side, size_of
 
 _ATTACHMENTS = schema.SYNCED["attachments"]
 _BLOBS = schema.blobs
 _CHUNKS = schema.blob_chunks
 MISMATCH = "The uploaded bytes do not match their hash; they were dropped and will be sent again."
-
-
-def _sha256(data: bytes | memoryview) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _readers(cc: Connection, hashes: Iterable[str]) -> dict[str, list[tuple[str | None, str | None]]]:
@@ -150,7 +146,7 @@ def put_chunk(
 
 
 def _write_new(
-    cc: Connection, identity: Identity, fresh: dict[str, bytes | memoryview], folder: BlobFolder | None
+    cc: Connection, identity: Identity, fresh: dict[str, Content], folder: BlobFolder | None
 ) -> set[str]:
     """Blobs the store has never seen, whole and checked against their hashes: their rows made, their
     bytes written, the rows completed; the hashes written (one whose row exists already, because another
@@ -165,7 +161,7 @@ def _write_new(
                     # made open (the store's policies say a blob starts so), completed below
                     {
                         "sha256": sha,
-                        "size_bytes": len(data),
+                        "size_bytes": size_of(data),
                         "received_bytes": 0,
                         "complete": False,
                         "created_by": identity.login,
@@ -180,7 +176,8 @@ def _write_new(
     )
     if claimed and folder is None:
         cc.execute(
-            insert(_CHUNKS), [{"sha256": sha, "offset": 0, "data": bytes(fresh[sha])} for sha in claimed]
+            insert(_CHUNKS),
+            [{"sha256": sha, "offset": 0, "data": b"".join(pieces_of(fresh[sha]))} for sha in claimed],
         )
     elif claimed and folder is not None:
         # the rows commit after the files are in place: a failed write leaves no row saying complete
@@ -197,7 +194,7 @@ def _write_new(
 def put_many(
     cc: Connection,
     identity: Identity,
-    blobs: Sequence[tuple[str, bytes | memoryview]],
+    blobs: Sequence[tuple[str, Content]],
     folder: BlobFolder | None = None,
 ) -> BatchAnswer:
     """Several small blobs sent whole in one request, (hash, bytes):
@@ -208,9 +205,9 @@ def put_many(
     seen = visible(cc, identity, [sha for sha, _data in blobs])
     mine = [(sha, data) for sha, data in blobs if sha in seen]
     problems.update((sha, NOT_SEEN) for sha, _data in blobs if sha not in seen)
-    fresh: dict[str, bytes | memoryview] = {}
+    fresh: dict[str, Content] = {}
     # hashed side by side (a batch is several photos; SHA-256 lets go of the GIL)
-    for (sha, data), digest in zip(mine, side_by_side(_sha256, [data for _sha, data in mine]), strict=True):
+    for (sha, data), digest in zip(mine, side_by_side(sha256_of, [data for _sha, data in mine]), strict=True):
         if digest != sha:
             problems[sha] = MISMATCH
         else:
@@ -218,7 +215,7 @@ def put_many(
     if not fresh:
         return BatchAnswer({}, problems)
     claimed = _write_new(cc, identity, fresh, folder)
-    states = {sha: BlobState(len(fresh[sha]), len(fresh[sha]), True) for sha in claimed}
+    states = {sha: BlobState(size_of(fresh[sha]), size_of(fresh[sha]), True) for sha in claimed}
     others = sorted(set(fresh) - claimed)
     if others:
         rows = cc.execute(

@@ -25,7 +25,7 @@ from sfa_desktop.protocol.digest import Digest
 from sfa_desktop.protocol.errors import CentralError
 from sfa_desktop.protocol.messages import Head, Page, PushResult
 from sfa_desktop.server import apply, blobs, central, pull_queries, schema
-from sfa_desktop.server.blob_files import BlobFolder
+from sfa_desktop.server.blob_files import BlobFolder, Content
 from sfa_desktop.server.scope import TERRITORY_TABLES, identify
 
 #: Called at the points where a request can be cut short on the server ("push.before_flush" when the batch
@@ -193,7 +193,7 @@ class SyncService:
             self.fault("blob.before_commit")
             return state
 
-    def blob_put_many(self, items: Sequence[tuple[str, bytes | memoryview]]) -> BatchAnswer:
+    def blob_put_many(self, items: Sequence[tuple[str, Content]]) -> BatchAnswer:
         with self._transaction() as (cc, identity):
             answer = blobs.put_many(cc, identity, items, self.blob_folder)
             self.fault("blob.before_commit")
