@@ -68,3 +68,21 @@ def test_side_by_side_finishes_every_item_before_raising_the_first_failure() -> 
     with pytest.raises(ValueError, match="one"):
         blob_files.side_by_side(work, [0, 1, 2, 3])
     assert sorted(done) == [0, 2, 3]
+
+
+def test_a_batch_body_is_split_into_its_blobs_across_the_pieces_it_arrived_in() -> None:
+    from sfa_desktop.protocol.messages import BadMessage
+    from sfa_desktop.server.app import _split
+
+    blobs = [os.urandom(n) for n in (5, 70_000, 1, 40_000)]
+    body = b"".join(blobs)
+    pieces = [body[:3], body[3:65_536], body[65_536:65_540], body[65_540:]]  # boundaries inside blobs
+    manifest = [(hashlib.sha256(b).hexdigest(), len(b)) for b in blobs]
+    split = _split(manifest, pieces)
+    assert [sha for sha, _content in split] == [sha for sha, _size in manifest]
+    for (sha, content), data in zip(split, blobs, strict=True):
+        assert b"".join(blob_files.pieces_of(content)) == data
+        assert blob_files.sha256_of(content) == sha
+        assert blob_files.size_of(content) == len(data)
+    with pytest.raises(BadMessage, match="do not add up"):
+        _split(manifest, pieces[:-1])
