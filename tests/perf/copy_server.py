@@ -3,8 +3,10 @@ against.  Not a test.
 
     python tests/perf/copy_server.py --listen 127.0.0.1:PORT --folder DIR
 
-``PUT /NAME`` writes the body to ``DIR/NAME`` as it arrives (no sign-in, no hash, no database, no fsync:
-what ``cp`` or ``curl -T`` to a WebDAV folder does) and answers 201.  It runs on uvicorn with the same
+``PUT /NAME`` writes the body to ``DIR/NAME`` as it arrives (no sign-in, no hash, no database: what ``cp``
+or ``curl -T`` to a WebDAV folder does) and answers 201; ``PUT /NAME?flush=1`` also flushes the file and
+the folder to the disk before it answers (as ``rsync --fsync`` does: a copy that survives a power cut, the
+guarantee the sync service gives a photo before it says "complete").  It runs on uvicorn with the same
 HTTP settings as ``sfa-server`` (``server.main``), so that the two differ by what the sync service does with
 the bytes, not by how they travel.
 """
@@ -12,6 +14,7 @@ the bytes, not by how they travel.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,15 @@ def make_app(folder: Path) -> Any:
                     message = await receive()
                     fh.write(message.get("body", b""))
                     more = message.get("more_body", False)
+                if scope["query_string"] == b"flush=1":
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            if scope["query_string"] == b"flush=1":
+                fd = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             status = 201
         await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
         await send({"type": "http.response.body", "body": b""})

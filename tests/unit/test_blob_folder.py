@@ -27,6 +27,7 @@ def test_a_batch_is_written_whole_and_flushed_files_and_folders(tmp_path: Path, 
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "fdatasync", fsync, raising=False)
     folder = BlobFolder(tmp_path / "blobs")
     blobs = _blobs(5)
     folder.put_all({sha: memoryview(data) for sha, data in blobs.items()})
@@ -50,6 +51,7 @@ def test_a_failed_write_leaves_no_file_of_the_batch(tmp_path: Path, monkeypatch)
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "fdatasync", fsync, raising=False)
     with pytest.raises(OSError, match="No space"):
         folder.put_all(blobs)
     assert not [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
