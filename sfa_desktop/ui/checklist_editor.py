@@ -547,7 +547,8 @@ class ChecklistsDialog(QDialog):
         question = removal.question()
         if self.dirty():
             question += "\n\nThe changes you have not saved are dropped."
-        if template_id != self.template_id or not confirm_delete(self, question):
+        action = "Retire" if removal.retires else "Delete"
+        if template_id != self.template_id or not confirm_delete(self, question, action):
             return
         self.delete_button.setEnabled(False)
         task = self.runner.submit(visits.remove_template, self.store, template_id)

@@ -45,15 +45,14 @@ def ask_unsaved(parent: QWidget, what: str) -> QMessageBox.StandardButton:
     )
 
 
-def confirm_delete(parent: QWidget, text: str) -> bool:
-    answer = QMessageBox.warning(
-        parent,
-        "Delete",
-        text,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Yes
+def confirm_delete(parent: QWidget, text: str, action: str = "Delete") -> bool:
+    """Ask before a removal; the button says what happens (``action``: "Delete", "Retire"), Cancel is the
+    default."""
+    box = QMessageBox(QMessageBox.Icon.Warning, action, text, QMessageBox.StandardButton.Cancel, parent)
+    go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is go
 
 
 class ErrorLine(QLabel):

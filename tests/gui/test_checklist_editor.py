@@ -41,8 +41,8 @@ def answers(monkeypatch):
         asked.append(f"unsaved: {what}")
         return reply["unsaved"]
 
-    def delete(_parent, text_):
-        asked.append(f"delete: {text_}")
+    def delete(_parent, text_, action="Delete"):
+        asked.append(f"{action.lower()}: {text_}")
         return reply["delete"]
 
     monkeypatch.setattr(checklist_editor, "ask_unsaved", unsaved)
@@ -232,7 +232,7 @@ def test_delete_removes_an_unused_checklist_and_retires_a_used_one(qtbot, store,
     assert dialog.name.text() == "Shop"
     with qtbot.waitSignal(dialog.removed, timeout=5000):
         dialog.delete_button.click()
-    assert asked[-1].startswith("delete: 1 visit report was made with the checklist “Shop”, so it cannot be")
+    assert asked[-1].startswith("retire: 1 visit report was made with the checklist “Shop”, so it cannot be")
     qtbot.waitUntil(lambda: "inactive" in _names(dialog)[0])
     assert [(t.name, t.active) for t in visits.list_templates(store)] == [("Shop", False)]
     assert "Retired the checklist “Shop”" in dialog.status.text()
