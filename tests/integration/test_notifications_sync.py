@@ -168,6 +168,19 @@ def test_a_comment_is_changed_only_by_its_author_even_behind_the_services_back(p
     assert mgr.sync().conflicts == 2
     assert world.central_row("comments", comment)["body"] == "Buyer prefers Tuesdays"  # type: ignore[index]
     assert world.count("comments") == 1
+    # and PostgreSQL says the same to a role acting for the manager (c0710)
+    with pytest.raises(CentralError, match="only its author"), world.acting_as("mgr") as cc:
+        cc.execute(text("UPDATE comments SET body = 'Fridays' WHERE id = :i"), {"i": comment})
+    with pytest.raises(CentralError, match="row-level security"), world.acting_as("mgr") as cc:
+        cc.execute(
+            text(
+                "INSERT INTO comments (id, seq, table_name, record_id, account_id, author_id, body, "
+                "territory_id, created_at, updated_at) SELECT 'forged', 0, 'accounts', a.id, a.id, u.id, "
+                "'In her name', a.territory_id, now(), now() FROM accounts a, users u "
+                "WHERE a.id = :a AND u.login = 'ann'"
+            ),
+            {"a": account},
+        )
     _sync(ann, mgr)
     assert ann.row("comments", comment)["body"] == "Buyer prefers Tuesdays"  # type: ignore[index]
     mgr.delete("accounts", account)
