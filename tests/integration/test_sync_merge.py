@@ -300,3 +300,35 @@ def _central(world: World, table: str, record_id: str) -> dict[str, Any]:
     row = world.central_row(table, record_id)
     assert row is not None, f"{table} {record_id} is not on the central store"
     return row
+
+
+def test_an_undone_delete_brings_the_account_and_what_went_with_it_back_everywhere(world: World) -> None:
+    """Undo of a delete after it was synced: the restores of the account and of the contact and activity
+    deleted with it reach the central store and every laptop; one deleted before stays deleted."""
+    from sfa_desktop.ops import records as record_ops
+    from sfa_desktop.ops import undo as undo_ops
+
+    ann, mgr = world.laptop("ann"), world.laptop("mgr")
+    ne = world.territory("NE")
+    account = ann.create("accounts", {"name": "Harbor Freight Co", "territory_id": ne})
+    contact = ann.create("contacts", {"last_name": "Doe", "account_id": account})
+    call = ann.create("activities", {"kind": "call", "subject": "Call back", "account_id": account})
+    gone = ann.create("contacts", {"last_name": "Gone", "account_id": account})
+    ann.delete("contacts", gone)
+    ann.sync()
+    mgr.sync()
+    assert record_ops.delete_record(ann.store, "accounts", account) == 3
+    ann.sync()
+    mgr.sync()
+    assert mgr.row("accounts", account)["deleted_at"] is not None  # type: ignore[index]
+    assert undo_ops.undo_last(ann.store).focus == ("accounts", account)
+    ann.sync()
+    for record_id, table in ((account, "accounts"), (contact, "contacts"), (call, "activities")):
+        assert _central(world, table, record_id)["deleted_at"] is None, table
+    assert _central(world, "contacts", gone)["deleted_at"] is not None
+    for lap in (ann, mgr):
+        lap.sync()
+        lap.sync()
+        assert lap.row("accounts", account)["deleted_at"] is None, lap.login  # type: ignore[index]
+        assert lap.row("contacts", contact)["deleted_at"] is None, lap.login  # type: ignore[index]
+        assert_replica_matches(world, lap)
