@@ -168,6 +168,9 @@ class ServiceLevelsPage(QWidget):
             "visit frequency (on its form) overrides its level's."
             if may
             else "Only managers of this territory and administrators change its service levels."
+            if self.territory_id() is not None
+            else "Only administrators change the company's default service levels; managers set their "
+            "territories' own (choose one above)."
         )
         self.loaded.emit()
 

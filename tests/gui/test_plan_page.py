@@ -135,3 +135,29 @@ def test_visits_tab_and_today_block(qtbot: Any, store: LocalStore, runner: Any) 
     with qtbot.waitSignal(block.listRequested) as requested:
         block.overdue.click()
     assert requested.args[0][0].to_json() == {"column": "visit", "op": "is", "value": ["overdue"]}
+
+
+def test_a_manager_reads_the_company_levels_and_sets_their_territorys(
+    qtbot: Any, store: LocalStore, runner: Any
+) -> None:
+    from sfa_desktop.sync import state
+
+    ids = _seed(store, 3)
+    with store.transaction() as s:
+        mgr = services.create(s, "users", {"login": "mara", "full_name": "Mara", "role": "manager"}).id
+        services.create(s, "territory_memberships", {"territory_id": ids["ne"], "user_id": mgr})
+    with store.engine.begin() as conn:
+        state.save(conn, state.SyncState(client_id="c", url="sqlite:///c", login="mara", user_id=mgr))
+    page = ServiceLevelsPage(store, runner)
+    qtbot.addWidget(page)
+    page.setMinimumSize(1280, 720)
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.page_shown()
+    assert page.territory_id() is None  # the company's default
+    assert not page.editors["A"][0].isEnabled()
+    assert not page.save_button.isEnabled()
+    assert page.note.text().startswith("Only administrators change the company's default service levels")
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.territory.setCurrentIndex(1)
+    assert page.editors["A"][0].isEnabled()
+    assert page.note.text().startswith("Territories below this one inherit")
