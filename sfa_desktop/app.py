@@ -1,10 +1,11 @@
 """``sfa-desktop``: the GUI entry point.
 
-``sfa-desktop [--data-dir DIR] [--screenshot FILE.png] [FILE]``.  With a FILE (a .vcf or .csv: how the
-desktop's "Open with" starts it) the window opens with the import dialog reading that file.  With
-``--screenshot`` the main window opens on the Contacts section with the first contact in the detail pane;
-once the list and the record are loaded the window is rendered to FILE.png and the program exits (0, or 1
-with a message when the PNG cannot be written).  Without a display (no DISPLAY / WAYLAND_DISPLAY)
+``sfa-desktop [--data-dir DIR] [--page PAGE] [--screenshot FILE.png [--settle SECONDS]] [FILE]``.  With a
+FILE (a .vcf or .csv: how the desktop's "Open with" starts it) the window opens with the import dialog
+reading that file.  With ``--screenshot`` the main window opens on its page (Today by default); once the
+page's data is loaded the window is rendered to FILE.png and the program exits (0, or 1 with a message when
+the PNG cannot be written); ``--settle`` waits that long more, and for the background jobs, so that what
+the window's services add a second later (the bell, the sidebar's counts) is in the picture.  Without a display (no DISPLAY / WAYLAND_DISPLAY)
 screenshots use Qt's offscreen platform.
 
 Bugs (errors that are not a person's to fix) are written to ``logs/sfa.log`` in the data folder and shown
@@ -46,6 +47,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="FILE.png",
         default=None,
         help="open the window, write a PNG of it once it is painted, and exit",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --screenshot: wait this long after the first paint, and for the window's background jobs "
+        "to finish (its services, the notification bell and the sidebar's counts, start a second after "
+        "it), then write the PNG: the window as a person sees it (default 0: at first paint)",
     )
     parser.add_argument(
         "--page",
@@ -162,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.file is not None and screenshot is None:
             _import_when_ready(window, args.file)
         if screenshot is not None:
-            code = _take_screenshot(app, window, screenshot)
+            code = _take_screenshot(app, window, screenshot, settle=max(args.settle, 0.0))
         else:
             window.show()
             if args.file is None:
@@ -249,7 +259,7 @@ def _sign_in_on_first_start(window: MainWindow) -> None:
     QTimer.singleShot(0, window, lambda: sign_in_at_first_start(window))
 
 
-def _take_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
+def _take_screenshot(app: QApplication, window: MainWindow, path: Path, *, settle: float = 0.0) -> int:
     from PySide6.QtCore import QTimer  # loaded already with QtWidgets: no module runs here
 
     outcome: dict[str, int] = {}
@@ -271,10 +281,18 @@ def _take_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
         else:
             finish(1, f"Cannot write the screenshot to {path}. Check the folder and the file name.")
 
+    def when_idle() -> None:
+        if outcome:
+            return
+        if window.runner.busy:  # a job the services started: its result painted first
+            QTimer.singleShot(50, when_idle)
+        else:
+            QTimer.singleShot(0, grab)
+
     def settled() -> None:
         if not outcome:
             # Let the posted layout and polish events run first, then render.
-            QTimer.singleShot(0, grab)
+            QTimer.singleShot(int(settle * 1000), when_idle if settle else grab)
 
     window.runner.taskFailed.connect(lambda _task, exc: finish(1, f"Loading the data failed: {exc}"))
     window.ready.connect(settled)
