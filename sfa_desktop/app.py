@@ -5,8 +5,8 @@ FILE (a .vcf or .csv: how the desktop's "Open with" starts it) the window opens 
 reading that file.  With ``--screenshot`` the main window opens on its page (Today by default); once the
 page's data is loaded the window is rendered to FILE.png and the program exits (0, or 1 with a message when
 the PNG cannot be written); ``--settle`` waits that long more, and for the background jobs, so that what
-the window's services add a second later (the bell, the sidebar's counts) is in the picture.  Without a display (no DISPLAY / WAYLAND_DISPLAY)
-screenshots use Qt's offscreen platform.
+the window's services add a second later (the bell, the sidebar's counts) is in the picture.  Without a
+display (no DISPLAY / WAYLAND_DISPLAY) screenshots use Qt's offscreen platform.
 
 Bugs (errors that are not a person's to fix) are written to ``logs/sfa.log`` in the data folder and shown
 in a dialog with the details and a "Copy report" button; uncaught exceptions of every thread and Qt's own
