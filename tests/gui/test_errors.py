@@ -279,9 +279,9 @@ mainwindow.MainWindow.refresh_counts = broken  # a slot: its exception reaches s
 seen = {}
 original = app._take_screenshot
 
-def spy(*args):
+def spy(*args, **kwargs):
     seen["hooked"] = (sys.excepthook is failures.excepthook, failures.reporter().count)
-    code = original(*args)
+    code = original(*args, **kwargs)
     seen["bugs"] = failures.reporter().count
     return code
 
