@@ -29,7 +29,6 @@ import hashlib
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +47,8 @@ from sfa_desktop.server import admin, auth, central  # noqa: E402
 from sfa_desktop.store.database import LocalStore  # noqa: E402
 from sfa_desktop.sync.engine import SyncEngine  # noqa: E402
 from sfa_desktop.sync.http import HttpLink  # noqa: E402
-from tests.perf.bench_server_load import Server, free_port, postgres  # noqa: E402
+from tests.perf import bench_server_load  # noqa: E402
+from tests.perf.bench_server_load import Server, free_port, launch, postgres  # noqa: E402
 from tests.perf.benchlib import Result, cpu_seconds, print_results, process_tree  # noqa: E402
 
 RATIO_BUDGET = 1.5
@@ -57,40 +57,10 @@ RATIO_BUDGET = 1.5
 def start_server(url: str, work: Path, *, workers: int, blobs: Path | None) -> Server:
     """A real ``sfa-server`` process on a free loopback port (as ``bench_server_load`` starts one), given
     ``--blobs DIR`` when asked."""
-    port = free_port()
-    log = work / f"sfa-server-{port}.log"
-    command = [
-        sys.executable, "-m", "sfa_desktop.server.main",
-        "--central", url,
-        "--listen", f"127.0.0.1:{port}",
-        "--pool", "4",
-        "--workers", str(workers),
-        "--concurrency", "16",
-        *(["--blobs", str(blobs)] if blobs is not None else []),
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sfa-server ended at start:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{server.base_url}/v1/status", timeout=1.0, trust_env=False).status_code == 200:
-                time.sleep(0.5 * workers)
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"sfa-server did not start within 60 s:\n{log.read_text(errors='replace')}")
+    extra = ("--blobs", str(blobs)) if blobs is not None else ()
+    return bench_server_load.start_server(
+        url, pool=4, workers=workers, concurrency=16, work=work, extra=extra
+    )
 
 
 def build_store(url: str) -> str:
@@ -121,26 +91,9 @@ def make_photos(folder: Path, count: int, size: int) -> list[Path]:
 def start_copy_server(work: Path, folder: Path) -> Server:
     """``copy_server.py`` (the other end of a plain copy) on a free loopback port."""
     port = free_port()
-    log = work / f"copy-server-{port}.log"
     command = [sys.executable, str(ROOT / "tests" / "perf" / "copy_server.py"), "--listen",
                f"127.0.0.1:{port}", "--folder", str(folder)]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"copy_server.py ended at start:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{server.base_url}/", timeout=1.0, trust_env=False).status_code == 405:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"copy_server.py did not start within 30 s:\n{log.read_text(errors='replace')}")
+    return launch(command, port, work, name="copy-server", probe="/", expect=405, seconds=30)
 
 
 def copy_floor(base_url: str, photos: list[Path], client: httpx.Client, *, flush: bool) -> float:

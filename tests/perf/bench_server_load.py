@@ -232,41 +232,65 @@ class Server:
                 self.process.wait(timeout=10)
 
 
-def start_server(url: str, *, pool: int, workers: int, concurrency: int, work: Path) -> Server:
-    """A real ``sfa-server`` process on a free loopback port (clear text: loopback only)."""
-    port = free_port()
-    log = work / f"sfa-server-{port}.log"
+def launch(
+    command: list[str],
+    port: int,
+    work: Path,
+    *,
+    name: str,
+    probe: str,
+    expect: int,
+    settle: float = 0.0,
+    seconds: float = 60,
+) -> Server:
+    """Start a server process (its own process group, its output in ``work/NAME-PORT.log``) and wait until
+    ``GET probe`` answers ``expect``, then ``settle`` seconds more; its log in the error when it ends or
+    does not answer within ``seconds``."""
+    log = work / f"{name}-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable, "-m", "sfa_desktop.server.main",
-                "--central", url,
-                "--listen", f"127.0.0.1:{port}",
-                "--pool", str(pool),
-                "--workers", str(workers),
-                "--concurrency", str(concurrency),
-            ],
+            command,
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
     server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"sfa-server ended at start:\n{log.read_text(errors='replace')}")
+            raise RuntimeError(f"{name} ended at start:\n{log.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{server.base_url}/v1/status", timeout=1.0, trust_env=False).status_code == 200:
-                # every worker up: each answers status only once its app (and pool) is built
-                time.sleep(0.5 * workers)
+            if httpx.get(f"{server.base_url}{probe}", timeout=1.0, trust_env=False).status_code == expect:
+                time.sleep(settle)
                 return server
         except httpx.TransportError:
             pass
         time.sleep(0.1)
     server.stop()
-    raise RuntimeError(f"sfa-server did not start within 60 s:\n{log.read_text(errors='replace')}")
+    raise RuntimeError(f"{name} did not start within {seconds:g} s:\n{log.read_text(errors='replace')}")
+
+
+def start_server(
+    url: str, *, pool: int, workers: int, concurrency: int, work: Path, extra: tuple[str, ...] = ()
+) -> Server:
+    """A real ``sfa-server`` process on a free loopback port (clear text: loopback only); ``extra``: more
+    of its options."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "sfa_desktop.server.main",
+        "--central", url,
+        "--listen", f"127.0.0.1:{port}",
+        "--pool", str(pool),
+        "--workers", str(workers),
+        "--concurrency", str(concurrency),
+        *extra,
+    ]  # fmt: skip
+    # every worker up: each answers status only once its app (and pool) is built
+    return launch(
+        command, port, work, name="sfa-server", probe="/v1/status", expect=200, settle=0.5 * workers
+    )
 
 
 class Watcher:
