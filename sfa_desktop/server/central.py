@@ -205,9 +205,6 @@ def _revisions() -> tuple[tuple[str, ...], str]:
 
 def init_central(engine: Engine) -> str:
     """Create the central store's schema, or upgrade it to this app's version.  Returns the revision."""
-    from alembic import command
-    from alembic.config import Config
-
     known, head = _revisions()
     database = engine.url.database
     if engine.url.drivername.startswith("sqlite") and database and _is_file(database):
@@ -221,14 +218,22 @@ def init_central(engine: Engine) -> str:
                     "knows. Update SFA Desktop."
                 )
             if current != head:
-                config = Config()
-                config.set_main_option("script_location", str(migrations_dir()))
-                config.attributes["connection"] = conn
-                config.attributes["target_metadata"] = schema.metadata
-                command.upgrade(config, "head")
+                migrate(conn)
     except DBAPIError as exc:
         raise explain(exc, engine.url) from exc
     return head
+
+
+def migrate(conn: Connection, revision: str = "head", *, down: bool = False) -> None:
+    """Run the central store's migrations on ``conn``, up (or ``down``) to ``revision``."""
+    from alembic import command  # only when the schema changes: not at every start
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["connection"] = conn
+    config.attributes["target_metadata"] = schema.metadata
+    (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def _current_revision(conn: Connection) -> str | None:

@@ -368,3 +368,13 @@ def world_fixture(kind: str, tmp_path: Path, pg_url: str | None) -> Iterator[Wor
                     conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
         finally:
             server.dispose()
+
+
+def migrate_url(url: str, revision: str, *, down: bool = False) -> None:
+    """The central store at ``url`` migrated up (or ``down``) to ``revision`` (a test of a migration)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            central.migrate(conn, revision, down=down)
+    finally:
+        engine.dispose()

@@ -9,17 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from sfa_desktop.cli import main
 from sfa_desktop.core.records.models import utcnow
 from sfa_desktop.ops import visits
 from sfa_desktop.protocol.errors import CentralError
-from sfa_desktop.server import blob_purge, central, roles, schema
-from tests.integration.sync_harness import World, world_fixture
+from sfa_desktop.server import blob_purge, roles
+from tests.integration.sync_harness import World, migrate_url, world_fixture
 from tests.integration.test_blob_purge import _backdate, _file, _hashes, _visit
 
 
@@ -97,19 +95,6 @@ def test_the_server_login_acting_as_an_admin_purges(pg_world: World, tmp_path: P
     assert _chunks(world) == {live}
 
 
-def _migrate(url: str, revision: str, *, down: bool = False) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(central.migrations_dir()))
-            config.attributes["connection"] = conn
-            config.attributes["target_metadata"] = schema.metadata
-            (command.downgrade if down else command.upgrade)(config, revision)
-    finally:
-        engine.dispose()
-
-
 def _policies(world: World) -> set[tuple[str, str]]:
     with world.central.connect() as cc:
         rows = cc.execute(
@@ -128,12 +113,12 @@ def test_c0709_downgrade_takes_the_admins_purge_away_and_upgrade_gives_it_back(
     orphan, live = _orphan_and_live(world, tmp_path)
     expected = {(t, p) for t in ("blobs", "blob_chunks") for p in ("sfa_admin_read", "sfa_admin_purge")}
     assert _policies(world) == expected
-    _migrate(world.url, "c0708", down=True)
+    migrate_url(world.url, "c0708", down=True)
     assert _policies(world) == set()
     with world.acting_as("admin") as cc:
         assert cc.execute(text("DELETE FROM blob_chunks WHERE sha256 = :h"), {"h": orphan}).rowcount == 0
         assert cc.execute(text("SELECT count(*) FROM blobs")).scalar() == 1  # only the live one
-    _migrate(world.url, "head")  # c0709 and what came after it
+    migrate_url(world.url, "head")  # c0709 and what came after it
     assert _policies(world) == expected
     done = blob_purge.run(world.service_engine, role=roles.role_hook("admin"))
     assert [sha for sha, _n in done.blobs] == [orphan]

@@ -10,14 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, text
 
 from sfa_desktop.core.records.models import new_id
 from sfa_desktop.protocol.errors import CentralError
-from sfa_desktop.server import central, schema
-from tests.integration.sync_harness import World, drop_pg_database, pg_database, world_fixture
+from sfa_desktop.server import central
+from tests.integration.sync_harness import World, drop_pg_database, migrate_url, pg_database, world_fixture
 
 STAMP = "2026-05-01 10:00:00"
 NOTES = {
@@ -33,19 +31,6 @@ NOTES = {
 }
 
 
-def _migrate(url: str, revision: str, *, down: bool = False) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(central.migrations_dir()))
-            config.attributes["connection"] = conn
-            config.attributes["target_metadata"] = schema.metadata
-            (command.downgrade if down else command.upgrade)(config, revision)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
@@ -59,7 +44,7 @@ def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 
 
 def test_c0708_moves_the_line_into_the_column_and_back(central_url: str) -> None:
-    _migrate(central_url, "c0707")
+    migrate_url(central_url, "c0707")
     engine = create_engine(central_url)
     with engine.begin() as conn:
         for seq, (key, (notes, _, _)) in enumerate(NOTES.items(), start=1):
@@ -70,12 +55,12 @@ def test_c0708_moves_the_line_into_the_column_and_back(central_url: str) -> None
                 ),
                 {"i": key, "s": f"Visit {key}", "n": notes, "t": STAMP, "q": seq},
             )
-    _migrate(central_url, "c0708")
+    migrate_url(central_url, "c0708")
     with engine.begin() as conn:
         rows = {r.id: (r.plan_stop, r.notes, r.seq) for r in conn.execute(text("SELECT * FROM activities"))}
     assert {k: v[:2] for k, v in rows.items()} == {k: (stop, rest) for k, (_, stop, rest) in NOTES.items()}
     assert sorted(v[2] for v in rows.values()) == [1, 2, 3, 4, 5]  # each laptop moves its own copy
-    _migrate(central_url, "c0707", down=True)
+    migrate_url(central_url, "c0707", down=True)
     with engine.begin() as conn:
         back = {r.id: r.notes for r in conn.execute(text("SELECT id, notes FROM activities"))}
     engine.dispose()
