@@ -155,38 +155,17 @@ class ChecklistsDialog(QDialog):
         split.setChildrenCollapsible(False)
         body.addWidget(split, 1)
 
-        self.error = named(QLabel(), "editorError")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        body.addWidget(self.error)
-        footer = QHBoxLayout()
         self.delete_button = QPushButton(icon("delete"), "Delete…")
         self.delete_button.setToolTip(
             "Delete the checklist (Delete on the list); one that visit reports used is retired instead"
         )
         self.delete_button.clicked.connect(self.delete_template)
-        footer.addWidget(self.delete_button)
-        self.status = named(QLabel(), "formStamp")
-        self.status.setWordWrap(True)
-        footer.addWidget(self.status, 1)
-        self.close_button = QPushButton("Close")
+        self.error, self.status, self.close_button, self.save_button = template_panes.editor_footer(
+            body, "Save the checklist (Ctrl+S); laptops get it at their next sync", self.delete_button
+        )
         self.close_button.clicked.connect(lambda: self.confirm_leave(self.accept))
-        self.save_button = named(QPushButton(icon("save", "#ffffff"), "Save"), "primaryButton")
-        self.save_button.setShortcut("Ctrl+S")
-        self.save_button.setToolTip("Save the checklist (Ctrl+S); laptops get it at their next sync")
         self.save_button.clicked.connect(self.save)
-        footer.addWidget(self.close_button)
-        footer.addWidget(self.save_button)
-        body.addLayout(footer)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([270, 900])
-        splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        template_panes.side_by_side(self, left, right, [270, 900])
         for keys, delta in (("Ctrl+Up", -1), ("Ctrl+Down", 1)):  # also from the item's fields
             shortcut = QShortcut(QKeySequence(keys), right)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -150,29 +150,12 @@ class SequencesDialog(QDialog):
         steps_box.setSizes([185, 760])
         body.addWidget(steps_box, 1)
 
-        self.error = named(QLabel(), "editorError")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        body.addWidget(self.error)
-        footer = QHBoxLayout()
-        self.status = named(QLabel(), "formStamp")
-        footer.addWidget(self.status, 1)
-        self.close_button = QPushButton("Close")
+        self.error, self.status, self.close_button, self.save_button = template_panes.editor_footer(
+            body, "Save the sequence (Ctrl+S); laptops get it at their next sync"
+        )
         self.close_button.clicked.connect(self.accept)
-        self.save_button = named(QPushButton(icon("save", "#ffffff"), "Save"), "primaryButton")
-        self.save_button.setShortcut("Ctrl+S")
         self.save_button.clicked.connect(self.save)
-        footer.addWidget(self.close_button)
-        footer.addWidget(self.save_button)
-        body.addLayout(footer)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([230, 950])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        template_panes.side_by_side(self, left, right, [230, 950])
         self._set_editable(False)
 
     def _set_me(self, me: object) -> None:
